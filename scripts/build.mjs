@@ -1,0 +1,105 @@
+#!/usr/bin/env node
+/**
+ * Bundles the extension and the CLI with esbuild into CommonJS files under dist/.
+ *
+ *   node scripts/build.mjs               development build (sourcemaps)
+ *   node scripts/build.mjs --production  minified, no sourcemaps (what the VSIX ships)
+ *   node scripts/build.mjs --watch       rebuild on change
+ *
+ * The root package is ESM ("type": "module") but the extension host loads extensions with
+ * require(), so the bundles are CommonJS and dist/package.json says so. ESM-only dependencies
+ * (execa 9) are bundled in; `import.meta.url`, which does not exist in CommonJS, is replaced by
+ * a value computed from __filename in each bundle's banner.
+ */
+import * as esbuild from 'esbuild';
+import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const dist = path.join(root, 'dist');
+const args = new Set(process.argv.slice(2));
+const watch = args.has('--watch');
+const production = args.has('--production');
+for (const a of args) {
+  if (a !== '--watch' && a !== '--production') {
+    console.error(`error: unknown option ${a}\nhint: use --watch and/or --production`);
+    process.exit(2);
+  }
+}
+
+const pkg = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8'));
+
+const importMetaShim = 'var __opsdeck_import_meta_url = require("node:url").pathToFileURL(__filename).href;';
+
+/** @type {esbuild.BuildOptions} */
+const common = {
+  absWorkingDir: root,
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  sourcemap: !production,
+  sourcesContent: false,
+  minify: production,
+  logLevel: 'info',
+  define: {
+    'import.meta.url': '__opsdeck_import_meta_url',
+    __OPSDECK_VERSION__: JSON.stringify(pkg.version),
+  },
+};
+
+/** @type {esbuild.BuildOptions[]} */
+const targets = [
+  {
+    ...common,
+    entryPoints: { extension: 'src/extension/extension.ts' },
+    outdir: 'dist',
+    external: ['vscode'],
+    banner: { js: importMetaShim },
+  },
+  {
+    ...common,
+    entryPoints: { cli: 'src/cli/main.ts' },
+    outdir: 'dist',
+    banner: { js: `#!/usr/bin/env node\n${importMetaShim}` },
+    plugins: [executable('dist/cli.js')],
+  },
+];
+
+/** Makes an output file executable after every build. */
+function executable(file) {
+  return {
+    name: 'chmod',
+    setup(build) {
+      build.onEnd(async (result) => {
+        if (result.errors.length === 0) await chmod(path.join(root, file), 0o755);
+      });
+    },
+  };
+}
+
+// Start from an empty dist/ so nothing stale (e.g. sourcemaps of a dev build) ends up in the VSIX.
+await rm(dist, { recursive: true, force: true });
+await mkdir(dist, { recursive: true });
+// The root package.json says "type": "module"; this one makes Node treat dist/*.js as CommonJS.
+await writeFile(path.join(dist, 'package.json'), JSON.stringify({ type: 'commonjs' }, null, 2) + '\n');
+
+if (watch) {
+  const contexts = await Promise.all(targets.map((t) => esbuild.context(t)));
+  await Promise.all(contexts.map((c) => c.watch()));
+  console.log('watching for changes (Ctrl+C to stop)');
+  const stop = async () => {
+    await Promise.all(contexts.map((c) => c.dispose()));
+    process.exit(0);
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+} else {
+  try {
+    await Promise.all(targets.map((t) => esbuild.build(t)));
+  } catch {
+    // esbuild has already printed the errors (logLevel: info).
+    process.exit(1);
+  }
+}

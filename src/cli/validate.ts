@@ -1,0 +1,57 @@
+/** `opsdeck validate [path]`: load opsdeck.yaml, report whether it is valid. Changes nothing. */
+import path from 'node:path';
+import type { Command } from 'commander';
+import { displayPath } from '../core/config/issues';
+import { loadConfig } from '../core/config/load';
+import { EXIT_OK, errorJson, exitCodeOf, reportError } from './exit';
+
+interface ValidateOptions {
+  profile?: string;
+  json?: boolean;
+}
+
+export function registerValidate(program: Command): void {
+  program
+    .command('validate')
+    .description('check an opsdeck.yaml (schema, dependencies, profiles) without starting anything')
+    .argument('[path]', 'the stack folder or its opsdeck.yaml (default: the current folder)')
+    .option('-p, --profile <name>', 'validate with this profile active instead of active_profile')
+    .option('--json', 'print the result as JSON on stdout')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ opsdeck validate                              # ./opsdeck.yaml
+  $ opsdeck validate examples/default --profile minimal
+  $ opsdeck validate stack/opsdeck.yaml --json    # {"ok":true,"file":…,"services":3,"profile":"dev"}
+
+Exit codes: 0 valid, 1 invalid (error and hint on stderr), 2 internal error.`,
+    )
+    .action(async (target: string | undefined, opts: ValidateOptions, cmd: Command) => {
+      process.exitCode = await validate(target, opts, cmd.optsWithGlobals<{ verbose?: boolean }>().verbose ?? false);
+    });
+}
+
+async function validate(target: string | undefined, opts: ValidateOptions, verbose: boolean): Promise<number> {
+  const file = path.resolve(target ?? process.cwd());
+  try {
+    const loaded = await loadConfig(file, opts.profile === undefined ? {} : { profile: opts.profile });
+    const services = loaded.services.length;
+    const profile = loaded.profile ?? null;
+    if (opts.json) {
+      print({ ok: true, file: loaded.file, services, profile });
+    } else {
+      const what = `${services} service${services === 1 ? '' : 's'}, ${profile === null ? 'no profile' : `profile ${profile}`}`;
+      process.stdout.write(`ok: ${displayPath(loaded.file)} (${what})\n`);
+    }
+    return EXIT_OK;
+  } catch (err) {
+    if (!opts.json) return reportError(err, verbose);
+    print({ ok: false, error: errorJson(err) });
+    return exitCodeOf(err);
+  }
+}
+
+function print(value: unknown): void {
+  process.stdout.write(JSON.stringify(value, null, 2) + '\n');
+}

@@ -1,0 +1,77 @@
+/**
+ * The engine's one event bus. Everything that happens to a service is an event; the API,
+ * memory, metrics and the extension only consume them.
+ */
+export const SERVICE_STATES = ['stopped', 'starting', 'ready', 'degraded', 'backoff', 'stopping', 'failed'] as const;
+export type ServiceState = (typeof SERVICE_STATES)[number];
+export type ProbeRole = 'readiness' | 'liveness';
+export type RestartCause = 'crash' | 'exit' | 'hang' | 'memory limit' | 'spawn failed';
+
+interface Base {
+  at: number;
+  service: string;
+}
+
+export type EngineEvent =
+  | (Base & { type: 'state'; from: ServiceState; to: ServiceState; reason: string })
+  | (Base & { type: 'spawn'; pid: number; command: string[] })
+  | (Base & { type: 'exit'; pid: number | undefined; code: number | null; signal: string | null; expected: boolean; error?: string })
+  | (Base & { type: 'probe'; probe: ProbeRole; ok: boolean; latencyMs: number; error?: string; failures: number; threshold: number })
+  | (Base & { type: 'restart'; attempt: number; delayMs: number; cause: RestartCause; detail: string })
+  | (Base & { type: 'retry-reset'; after: number })
+  | (Base & { type: 'gave-up'; restarts: number; windowMs: number })
+  | (Base & { type: 'limit'; limit: 'memory'; valueMb: number; maxMb: number })
+  | (Base & { type: 'check'; ok: boolean; durationMs: number; output: string })
+  | (Base & { type: 'log'; stream: 'stdout' | 'stderr'; line: string });
+
+export type EventType = EngineEvent['type'];
+export type EventOf<T extends EventType> = Extract<EngineEvent, { type: T }>;
+export interface Disposable {
+  dispose(): void;
+}
+
+export class EventBus {
+  private readonly byType = new Map<EventType, Set<(e: EngineEvent) => void>>();
+  private readonly any = new Set<(e: EngineEvent) => void>();
+  private readonly queue: EngineEvent[] = [];
+  private dispatching = false;
+
+  on<T extends EventType>(type: T, fn: (e: EventOf<T>) => void): Disposable {
+    let set = this.byType.get(type);
+    if (!set) this.byType.set(type, (set = new Set()));
+    const f = fn as (e: EngineEvent) => void;
+    set.add(f);
+    return { dispose: () => void set.delete(f) };
+  }
+
+  onAny(fn: (e: EngineEvent) => void): Disposable {
+    this.any.add(fn);
+    return { dispose: () => void this.any.delete(fn) };
+  }
+
+  /**
+   * Deliver an event to its listeners. An event emitted by a listener is queued and delivered
+   * after the current one to every listener, so all listeners see events in the same order.
+   */
+  emit(e: EngineEvent): void {
+    this.queue.push(e);
+    if (this.dispatching) return;
+    this.dispatching = true;
+    try {
+      for (let next = this.queue.shift(); next; next = this.queue.shift()) this.deliver(next);
+    } finally {
+      this.dispatching = false;
+    }
+  }
+
+  private deliver(e: EngineEvent): void {
+    for (const fn of [...(this.byType.get(e.type) ?? []), ...this.any]) {
+      try {
+        fn(e);
+      } catch (err) {
+        // A consumer's bug must never break supervision.
+        process.emitWarning(`opsdeck event listener failed on ${e.type}: ${(err as Error).message}`);
+      }
+    }
+  }
+}

@@ -1,0 +1,61 @@
+/**
+ * The health of each service and of the stack in the four levels monitoring tools use
+ * (OK, WARNING, CRITICAL, UNKNOWN; the CLI maps them to exit codes 0, 1, 2, 3).
+ */
+import type { ServiceSnapshot } from '../supervisor/service-runner';
+
+export const HEALTH_LEVELS = ['OK', 'WARNING', 'CRITICAL', 'UNKNOWN'] as const;
+export type HealthLevel = (typeof HEALTH_LEVELS)[number];
+
+export interface ServiceHealth {
+  service: string;
+  level: HealthLevel;
+  reason: string;
+}
+
+export interface StackHealth {
+  level: HealthLevel;
+  summary: string;
+  services: ServiceHealth[];
+}
+
+/** Exit code of a health level: OK 0, WARNING 1, CRITICAL 2, UNKNOWN 3. */
+export const exitCodeOf = (level: HealthLevel) => HEALTH_LEVELS.indexOf(level);
+
+/** Severity order for the stack's level: OK < WARNING < UNKNOWN < CRITICAL. */
+const SEVERITY: Record<HealthLevel, number> = { OK: 0, WARNING: 1, UNKNOWN: 2, CRITICAL: 3 };
+
+/**
+ * One service's health. `wanted` says whether the service is supposed to be running: a service
+ * stopped on purpose is UNKNOWN (nothing to say about it), a failed one CRITICAL.
+ */
+export function serviceHealth(s: ServiceSnapshot, wanted: boolean): ServiceHealth {
+  const at = (level: HealthLevel, reason: string): ServiceHealth => ({ service: s.name, level, reason });
+  if (s.lastCheck && !s.lastCheck.ok && (s.state === 'ready' || s.state === 'degraded')) {
+    return at('CRITICAL', `full-functionality check failing: ${s.lastCheck.output.split('\n').pop() || 'failed'}`);
+  }
+  switch (s.state) {
+    case 'ready':
+      return at('OK', s.reason);
+    case 'degraded':
+    case 'starting':
+    case 'backoff':
+    case 'stopping':
+      return at('WARNING', `${s.state}: ${s.reason}`);
+    case 'failed':
+      return at('CRITICAL', `failed: ${s.reason}`);
+    case 'stopped':
+      if (s.completed) return at('OK', s.reason);
+      return wanted ? at('CRITICAL', `stopped: ${s.reason}`) : at('UNKNOWN', `not running: ${s.reason}`);
+  }
+}
+
+export function stackHealth(services: ServiceSnapshot[], isWanted: (name: string) => boolean): StackHealth {
+  const list = services.map((s) => serviceHealth(s, isWanted(s.name)));
+  if (list.length === 0) return { level: 'UNKNOWN', summary: 'no services', services: list };
+  const worst = list.reduce((a, b) => (SEVERITY[b.level] > SEVERITY[a.level] ? b : a));
+  const ok = list.filter((h) => h.level === 'OK').length;
+  const notOk = list.filter((h) => h.level !== 'OK').map((h) => `${h.service} ${h.level}`);
+  const summary = `${ok}/${list.length} OK${notOk.length ? ` (${notOk.join(', ')})` : ''}`;
+  return { level: worst.level, summary, services: list };
+}

@@ -1,0 +1,96 @@
+/**
+ * A snapshot of the machine's processes (pid, parent, group, RSS), read from /proc on Linux and
+ * from `ps` elsewhere. One snapshot serves every service of a sampling tick.
+ */
+import { readdir, readFile } from 'node:fs/promises';
+import { execFile, execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { promisify } from 'node:util';
+
+export interface ProcInfo {
+  pid: number;
+  ppid: number;
+  pgid: number;
+  rssKb: number;
+}
+
+export async function readProcessTable(): Promise<ProcInfo[]> {
+  return process.platform === 'linux' ? readProc() : readPs();
+}
+
+async function readProc(): Promise<ProcInfo[]> {
+  const entries = await readdir('/proc');
+  const out: ProcInfo[] = [];
+  await Promise.all(
+    entries.map(async (name) => {
+      if (!/^\d+$/.test(name)) return;
+      try {
+        const stat = await readFile(`/proc/${name}/stat`, 'utf8');
+        // pid (comm) state ppid pgrp ... ; comm may contain spaces and parentheses.
+        const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        const rssPages = Number(rest[21]);
+        out.push({ pid: Number(name), ppid: Number(rest[1]), pgid: Number(rest[2]), rssKb: rssPages * pageKb() });
+      } catch {
+        // The process exited while we read: skip it.
+      }
+    }),
+  );
+  return out;
+}
+let pageKbCache: number | undefined;
+function pageKb(): number {
+  if (pageKbCache === undefined) {
+    try {
+      pageKbCache = Number(execFileSync('getconf', ['PAGESIZE'], { encoding: 'utf8' }).trim()) / 1024 || 4;
+    } catch {
+      pageKbCache = 4;
+    }
+  }
+  return pageKbCache;
+}
+
+async function readPs(): Promise<ProcInfo[]> {
+  const { stdout } = await promisify(execFile)('ps', ['-A', '-o', 'pid=,ppid=,pgid=,rss=']);
+  return stdout
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/).map(Number))
+    .filter((f) => f.length === 4 && f.every((n) => Number.isFinite(n)))
+    .map(([pid, ppid, pgid, rssKb]) => ({ pid: pid!, ppid: ppid!, pgid: pgid!, rssKb: rssKb! }));
+}
+
+/** The root and all its descendants, plus anything else in the root's process group. */
+export function processTree(table: ProcInfo[], rootPid: number): ProcInfo[] {
+  const children = new Map<number, ProcInfo[]>();
+  for (const p of table) (children.get(p.ppid) ?? children.set(p.ppid, []).get(p.ppid)!).push(p);
+  const seen = new Map<number, ProcInfo>();
+  const queue = table.filter((p) => p.pid === rootPid || p.pgid === rootPid);
+  while (queue.length) {
+    const p = queue.shift()!;
+    if (seen.has(p.pid)) continue;
+    seen.set(p.pid, p);
+    queue.push(...(children.get(p.pid) ?? []));
+  }
+  return [...seen.values()];
+}
+
+export const treeRssMb = (tree: ProcInfo[]) => tree.reduce((s, p) => s + p.rssKb, 0) / 1024;
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return !isZombie(pid);
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** A zombie has exited and only waits to be reaped by its parent: it holds nothing. */
+function isZombie(pid: number): boolean {
+  if (process.platform !== 'linux') return false;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,262 @@
+/**
+ * Runs a stack: starts services when their prerequisites hold (dependency conditions, then tier
+ * order), tells each service which of its upstreams are down (so it is degraded instead of
+ * crash-looping), samples memory against limits, and stops in reverse dependency order.
+ */
+import { resolve } from 'node:path';
+import { systemClock, type Clock, type TimerHandle } from '../clock';
+import { effectiveEnv, type LoadedStack } from '../config/load';
+import type { DependencyCondition } from '../config/schema';
+import { EventBus, type Disposable, type ServiceState } from '../events';
+import { startPrerequisites, stopWaves, type GraphInput } from '../graph';
+import { OpsError } from '../errors';
+import { processTree, readProcessTable, treeRssMb } from './process-table';
+import { ServiceRunner, type ServiceSnapshot } from './service-runner';
+
+export interface SupervisorOptions {
+  bus?: EventBus;
+  clock?: Clock;
+  random?: () => number;
+  /** Where logs go; default `<stack>/.opsdeck/logs`. */
+  logDir?: string;
+}
+
+/** States in which a service has settled for the purpose of tier ordering. */
+const SETTLED: ServiceState[] = ['ready', 'degraded', 'failed'];
+
+export class Supervisor {
+  readonly bus: EventBus;
+  readonly clock: Clock;
+  private readonly runners = new Map<string, ServiceRunner>();
+  /** Services that should be up (started on request and not stopped since). */
+  private readonly active = new Set<string>();
+  private readonly graph: GraphInput;
+  private evaluating = false;
+  private reevaluate = false;
+  private samplerTimer: TimerHandle | undefined;
+  private readonly subscription: Disposable;
+  private disposed = false;
+
+  constructor(
+    readonly stack: LoadedStack,
+    opts: SupervisorOptions = {},
+  ) {
+    this.bus = opts.bus ?? new EventBus();
+    this.clock = opts.clock ?? systemClock;
+    const logDir = opts.logDir ?? resolve(stack.dir, '.opsdeck', 'logs');
+    const logs = { maxBytes: stack.config.logs.max_size_mb * 1024 * 1024, keep: stack.config.logs.keep };
+    this.graph = stack.config.services;
+    for (const name of stack.services) {
+      const cfg = stack.config.services[name]!;
+      this.runners.set(
+        name,
+        new ServiceRunner(name, cfg, effectiveEnv(stack, name), {
+          bus: this.bus, clock: this.clock, random: opts.random ?? Math.random, stackDir: stack.dir, logDir, logs,
+        }),
+      );
+    }
+    this.subscription = this.bus.on('state', () => this.evaluate());
+  }
+
+  // ------------------------------------------------------------------ queries
+
+  get services(): string[] {
+    return [...this.runners.keys()];
+  }
+
+  snapshot(): ServiceSnapshot[] {
+    return [...this.runners.values()].map((r) => r.snapshot());
+  }
+
+  service(name: string): ServiceSnapshot {
+    return this.runner(name).snapshot();
+  }
+
+  isActive(name: string): boolean {
+    return this.active.has(name);
+  }
+
+  // ------------------------------------------------------------------ commands
+
+  /** Bring up services (default: all of the profile) in dependency order; returns at once. */
+  up(names: string[] = this.services): void {
+    for (const n of names) {
+      this.runner(n).resetRetries();
+      this.active.add(n);
+    }
+    this.startSampler();
+    this.evaluate();
+  }
+
+  /** Start one service (it waits for its dependencies). */
+  start(name: string): void {
+    this.up([name]);
+  }
+
+  /** Stop services (default: all) in reverse dependency order, dependents first. */
+  async down(names: string[] = this.services, reason = 'stopped on request'): Promise<void> {
+    for (const n of names) this.active.delete(n);
+    for (const wave of stopWaves(this.graph, this.services)) {
+      await Promise.all(wave.filter((n) => names.includes(n)).map((n) => this.runner(n).stop(reason)));
+    }
+    if (this.active.size === 0) this.stopSampler();
+  }
+
+  stop(name: string): Promise<void> {
+    return this.down([name]);
+  }
+
+  async restart(name: string): Promise<void> {
+    await this.runner(name).stop('restarting on request');
+    this.start(name);
+  }
+
+  check(name: string) {
+    return this.runner(name).check();
+  }
+
+  /** Resolve when `name` is in one of `states` (or reject after `timeoutMs`, real time). */
+  waitFor(name: string, states: ServiceState | ServiceState[], timeoutMs = 30_000): Promise<ServiceSnapshot> {
+    const want = Array.isArray(states) ? states : [states];
+    const runner = this.runner(name);
+    if (want.includes(runner.current)) return Promise.resolve(runner.snapshot());
+    return new Promise((resolvePromise, reject) => {
+      const timer = setTimeout(() => {
+        sub.dispose();
+        const s = runner.snapshot();
+        reject(new Error(`${name} did not reach ${want.join('|')} within ${timeoutMs}ms (it is ${s.state}: ${s.reason})`));
+      }, timeoutMs);
+      const sub = this.bus.on('state', (e) => {
+        if (e.service === name && want.includes(e.to)) {
+          clearTimeout(timer);
+          sub.dispose();
+          resolvePromise(runner.snapshot());
+        }
+      });
+    });
+  }
+
+  /** Resolve when every active service has settled (ready, degraded, failed or completed). */
+  async waitSettled(timeoutMs = 60_000): Promise<ServiceSnapshot[]> {
+    await Promise.all(
+      [...this.active].map((n) =>
+        this.runner(n).hasCompleted ? undefined : this.waitFor(n, ['ready', 'degraded', 'failed', 'stopped'], timeoutMs),
+      ),
+    );
+    return this.snapshot();
+  }
+
+  /** Stop everything and release timers and files. */
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    await this.down(this.services, 'engine shutting down');
+    this.disposed = true;
+    this.subscription.dispose();
+    this.stopSampler();
+    for (const r of this.runners.values()) r.dispose();
+  }
+
+  // ------------------------------------------------------------------ orchestration
+
+  private runner(name: string): ServiceRunner {
+    const r = this.runners.get(name);
+    if (!r) {
+      throw new OpsError('SERVICE_UNKNOWN', `no service named "${name}" in this stack`, `services: ${this.services.join(', ')}`);
+    }
+    return r;
+  }
+
+  /** Whether a dependency condition holds now. */
+  private satisfied(dep: string, cond: DependencyCondition): boolean {
+    const r = this.runners.get(dep)!;
+    if (cond === 'completed') return r.hasCompleted;
+    if (cond === 'started') return r.running || r.hasCompleted;
+    return r.serving;
+  }
+
+  /**
+   * Re-examine every service after any state change: start those whose prerequisites now
+   * hold, and tell running ones which upstreams are down. Re-entrant calls are folded.
+   */
+  private evaluate(): void {
+    if (this.disposed) return;
+    if (this.evaluating) {
+      this.reevaluate = true;
+      return;
+    }
+    this.evaluating = true;
+    try {
+      do {
+        this.reevaluate = false;
+        for (const [name, runner] of this.runners) this.evaluateOne(name, runner);
+      } while (this.reevaluate);
+    } finally {
+      this.evaluating = false;
+    }
+  }
+
+  private evaluateOne(name: string, runner: ServiceRunner): void {
+    if (!this.active.has(name)) return;
+    const { depends, after } = startPrerequisites(this.graph, this.services, name);
+    const deps = Object.entries(depends) as [string, DependencyCondition][];
+    // Upstreams whose condition does not hold now: a running service is degraded by them, and
+    // one that exits meanwhile waits for them instead of crash-looping.
+    runner.setUpstreamDown(deps.filter(([d, cond]) => cond !== 'completed' && !this.satisfied(d, cond)).map(([d]) => d));
+    if (runner.running || runner.inBackoff || runner.hasCompleted || runner.current === 'failed' || runner.current === 'stopping') return;
+
+    const unmet = deps.filter(([d, cond]) => !this.satisfied(d, cond));
+    const failedUpstream = unmet.filter(([d]) => {
+      const r = this.runners.get(d)!;
+      return r.current === 'failed' || !this.active.has(d);
+    });
+    if (failedUpstream.length) {
+      runner.wait('degraded', `upstream: ${failedUpstream.map(([d]) => d).join(', ')}`);
+      return;
+    }
+    if (unmet.length) {
+      runner.wait('starting', `waiting for ${unmet.map(([d, c]) => `${d} (${c})`).join(', ')}`);
+      return;
+    }
+    const unsettled = after.filter((d) => this.active.has(d) && !this.settled(d));
+    if (unsettled.length) {
+      runner.wait('starting', `waiting for lower tiers: ${unsettled.join(', ')}`);
+      return;
+    }
+    runner.start(deps.length ? `dependencies met: ${deps.map(([d, c]) => `${d} ${c}`).join(', ')}` : 'start requested');
+  }
+
+  private settled(name: string): boolean {
+    const r = this.runners.get(name)!;
+    return r.hasCompleted || (SETTLED.includes(r.current) && (r.running || r.current === 'failed'));
+  }
+
+  // ------------------------------------------------------------------ resource sampling
+
+  private startSampler(): void {
+    if (this.samplerTimer) return;
+    const intervals = [...this.runners.values()]
+      .filter((r) => r.config.limits.memory_mb !== undefined)
+      .map((r) => r.config.limits.sample_interval);
+    if (!intervals.length) return;
+    const every = Math.min(...intervals);
+    const tick = async () => {
+      await this.sampleOnce();
+      if (this.samplerTimer) this.samplerTimer = this.clock.setTimeout(() => void tick(), every);
+    };
+    this.samplerTimer = this.clock.setTimeout(() => void tick(), every);
+  }
+
+  private stopSampler(): void {
+    this.samplerTimer?.cancel();
+    this.samplerTimer = undefined;
+  }
+
+  /** One snapshot of the process table, then every running service's tree RSS. */
+  async sampleOnce(): Promise<void> {
+    const table = await readProcessTable().catch(() => []);
+    for (const r of this.runners.values()) {
+      const pid = r.pid;
+      if (pid !== undefined) r.reportRss(treeRssMb(processTree(table, pid)));
+    }
+  }
+}

@@ -1,0 +1,76 @@
+/** Test helpers: a throw-away stack folder, free ports, fixture paths, waiting on events. */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { stringify } from 'yaml';
+import { parseConfig, type LoadedStack } from '../../src/core/config/load';
+import type { EngineEvent, EventBus, EventOf, EventType } from '../../src/core/events';
+
+export const FIXTURES = resolve(import.meta.dirname, '../fixtures/services');
+export const NODE = process.execPath;
+export const fixture = (name: string) => join(FIXTURES, name);
+
+export interface TempStack {
+  dir: string;
+  stack: LoadedStack;
+  cleanup(): void;
+}
+
+/** Write `config` (an object or YAML text) as opsdeck.yaml in a new temp folder and load it. */
+export function tempStack(config: object | string, opts: { profile?: string } = {}): TempStack {
+  const dir = mkdtempSync(join(tmpdir(), 'opsdeck-test-'));
+  const text = typeof config === 'string' ? config : stringify(config);
+  const file = join(dir, 'opsdeck.yaml');
+  writeFileSync(file, text);
+  return { dir, stack: parseConfig(text, file, opts), cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((ok, fail) => {
+    const srv = createServer();
+    srv.once('error', fail);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => ok(port));
+    });
+  });
+}
+
+/** Every event of the bus, in order, for exact-sequence assertions. */
+export function record(bus: EventBus): EngineEvent[] {
+  const events: EngineEvent[] = [];
+  bus.onAny((e) => events.push(e));
+  return events;
+}
+
+/** The next event of `type` matching `pred` (rejects after `timeoutMs` of real time). */
+export function nextEvent<T extends EventType>(bus: EventBus, type: T, pred: (e: EventOf<T>) => boolean = () => true, timeoutMs = 15_000): Promise<EventOf<T>> {
+  return new Promise((ok, fail) => {
+    const timer = setTimeout(() => {
+      sub.dispose();
+      fail(new Error(`no ${type} event matched within ${timeoutMs}ms`));
+    }, timeoutMs);
+    const sub = bus.on(type, (e) => {
+      if (pred(e)) {
+        clearTimeout(timer);
+        sub.dispose();
+        ok(e);
+      }
+    });
+  });
+}
+
+/** Poll `fn` until it returns true (real time). */
+export async function until(fn: () => boolean | Promise<boolean>, timeoutMs = 10_000, what = 'condition'): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (await fn()) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}`);
+}
+
+/** State transitions of one service, as "from→to" strings. */
+export const transitions = (events: EngineEvent[], service: string) =>
+  events.filter((e): e is EventOf<'state'> => e.type === 'state' && e.service === service).map((e) => `${e.from}→${e.to}`);
