@@ -56,7 +56,21 @@ export class Supervisor {
       );
     }
     this.subscription = this.bus.on('state', () => this.evaluate());
+    process.on('exit', this.killAllOnExit);
   }
+
+  /** If the engine's process exits without stopping the stack, take the services with it. */
+  private readonly killAllOnExit = () => {
+    for (const r of this.runners.values()) {
+      const pid = r.pid;
+      if (pid === undefined) continue;
+      try {
+        process.kill(-pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  };
 
   // ------------------------------------------------------------------ queries
 
@@ -152,6 +166,7 @@ export class Supervisor {
     await this.down(this.services, 'engine shutting down');
     this.disposed = true;
     this.subscription.dispose();
+    process.off('exit', this.killAllOnExit);
     this.stopSampler();
     for (const r of this.runners.values()) r.dispose();
   }
