@@ -15,7 +15,7 @@ export const SCHEMA_FILE = fileURLToPath(new URL('../docs/opsdeck.schema.json', 
 
 /** The JSON Schema text, byte for byte what belongs in docs/opsdeck.schema.json. */
 export function renderSchema(): string {
-  const { $schema, ...rest } = z.toJSONSchema(stackSchema, { io: 'input' });
+  const { $schema, ...rest } = z.toJSONSchema(stackSchema, { io: 'input', override: dropSafeIntegerBounds });
   const schema = {
     $schema,
     $id: 'urn:opsdeck:schema:opsdeck.yaml:1',
@@ -24,6 +24,16 @@ export function renderSchema(): string {
     ...rest,
   };
   return `${JSON.stringify(schema, null, 2)}\n`;
+}
+
+/**
+ * zod's `.int()` is a safe integer, which it spells as `minimum`/`maximum` of ±(2^53 - 1): noise
+ * for a reader of the schema, and no limit a YAML file can reach. Explicit bounds are kept.
+ */
+function dropSafeIntegerBounds({ jsonSchema }: { jsonSchema: z.core.JSONSchema.BaseSchema }): void {
+  if (jsonSchema.type !== 'integer') return;
+  if (jsonSchema.maximum === Number.MAX_SAFE_INTEGER) delete jsonSchema.maximum;
+  if (jsonSchema.minimum === Number.MIN_SAFE_INTEGER) delete jsonSchema.minimum;
 }
 
 async function main(check: boolean): Promise<number> {

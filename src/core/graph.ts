@@ -83,14 +83,39 @@ export function findCycle(services: GraphInput): string[] | null {
 
 export const formatCycle = (cycle: string[]) => cycle.join(' → ');
 
-/** Dependencies of a service that are not among `selected` (for profiles that leave one out). */
-export function missingDependencies(services: GraphInput, selected: string[]): UnknownDependency[] {
-  const set = new Set(selected);
-  const out: UnknownDependency[] = [];
-  for (const service of selected) {
-    for (const dependency of Object.keys(services[service]?.depends_on ?? {})) {
-      if (!set.has(dependency)) out.push({ service, dependency });
+export interface MissingDependency {
+  /** The selected service that needs `dependency`. */
+  service: string;
+  dependency: string;
+  /** The services between them, not selected either: `api → storage → db` has via `['storage']`. */
+  via: string[];
+}
+
+/**
+ * The dependencies, direct or transitive, of the `selected` services that are not selected
+ * themselves (for profiles that leave one out). Each one is reported once, with the selected
+ * service that needs it by the shortest chain (ties go to the service listed first). The chain
+ * only runs through services that are not selected: a selected service answers for its own
+ * dependencies. Dependencies missing from `services` are reported but not followed.
+ */
+export function missingDependencies(services: GraphInput, selected: string[]): MissingDependency[] {
+  const chosen = new Set(selected);
+  const out: MissingDependency[] = [];
+  const found = new Set<string>();
+  // Breadth-first from all the selected services at once, so that each missing dependency is
+  // reached first by its shortest chain.
+  let frontier = selected.map((service) => ({ service, chain: [] as string[], at: service }));
+  while (frontier.length) {
+    const next: typeof frontier = [];
+    for (const { service, chain, at } of frontier) {
+      for (const dependency of Object.keys(services[at]?.depends_on ?? {})) {
+        if (chosen.has(dependency) || found.has(dependency)) continue;
+        found.add(dependency);
+        out.push({ service, dependency, via: chain });
+        next.push({ service, chain: [...chain, dependency], at: dependency });
+      }
     }
+    frontier = next;
   }
   return out;
 }

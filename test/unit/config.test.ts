@@ -6,6 +6,7 @@ import { OpsError } from '../../src/core/errors';
 import { effectiveEnv, formatIssues, loadConfig, parseConfig, type ConfigIssue } from '../../src/core/config/load';
 import { closest, editDistance } from '../../src/core/config/suggest';
 import { SCHEMA_FILE, renderSchema } from '../../scripts/gen-schema';
+import { serviceSchema } from '../../src/core/config/schema';
 
 /** The lines of a YAML file, one argument per line, so that line numbers can be read off the test. */
 const yaml = (...lines: string[]) => `${lines.join('\n')}\n`;
@@ -169,6 +170,22 @@ describe('config: valid files', () => {
     assert.throws(() => effectiveEnv(full, 'apu'), (e: unknown) => e instanceof OpsError && e.code === 'SERVICE_UNKNOWN' && e.hint === 'did you mean `api`?');
   });
 
+  it('reads durations in every unit, days included', () => {
+    const stack = parseConfig(withApi('    command: [api]', '    restart: { window: 1d, backoff: { initial: 1.5s, max: 1h30m, reset_after: 2m } }'), 'opsdeck.yaml');
+    assert.equal(stack.config.services.api?.restart.window, 86_400_000);
+    assert.deepEqual(stack.config.services.api?.restart.backoff, { initial: 1500, factor: 2, max: 5_400_000, jitter: 0.1, reset_after: 120_000 });
+  });
+
+  it('accepts stop_grace 0s (SIGKILL right away) and a probe timeout longer than its interval', () => {
+    const stack = parseConfig(
+      withApi('    command: [api]', '    stop_grace: 0s', '    health:', '      liveness: { exec: [check], interval: 1s, timeout: 5s, start_period: 0s }'),
+      'opsdeck.yaml',
+    );
+    const api = stack.config.services.api;
+    assert.equal(api?.stop_grace, 0);
+    assert.deepEqual(api?.health.liveness, { exec: ['check'], interval: 1000, timeout: 5000, start_period: 0 });
+  });
+
   it('loads opsdeck.yaml from a stack folder and says how to create one when it is missing', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'opsdeck-config-'));
     try {
@@ -289,7 +306,7 @@ describe('config: malformed files', () => {
       column: 17,
       path: 'services.api.stop_grace',
       message: /must be a duration/,
-      hint: 'write a number followed by ms, s, m or h, e.g. 500ms',
+      hint: 'write a number followed by ms, s, m, h or d, e.g. 500ms',
     });
   });
 
@@ -298,7 +315,7 @@ describe('config: malformed files', () => {
       line: 9,
       column: 19,
       path: 'services.api.health.liveness.interval',
-      hint: 'add a unit: write a number followed by ms, s, m or h',
+      hint: 'add a unit: write a number followed by ms, s, m, h or d',
     });
   });
 
@@ -333,6 +350,23 @@ describe('config: malformed files', () => {
       path: 'services.api.health.readiness.failure_threshold',
       message: 'must be greater than 0',
       hint: 'use a number greater than 0',
+    });
+  });
+
+  it('rejects a probe interval or timeout of 0', () => {
+    expectIssue(withApi('    command: [api]', '    health:', '      readiness: { tcp: { port: 80 }, interval: 0ms }'), {
+      line: 7,
+      column: 49,
+      path: 'services.api.health.readiness.interval',
+      message: 'must be greater than 0',
+      hint: 'use a duration greater than 0, e.g. 1s',
+    });
+    expectIssue(withApi('    command: [api]', '    health:', '      liveness:', '        exec: [check]', '        timeout: 0s'), {
+      line: 9,
+      column: 18,
+      path: 'services.api.health.liveness.timeout',
+      message: 'must be greater than 0',
+      hint: 'use a duration greater than 0',
     });
   });
 
@@ -446,6 +480,35 @@ describe('config: malformed files', () => {
     );
   });
 
+  it('reports the dependencies a profile leaves out transitively, each once', () => {
+    const issues = issuesOf(
+      yaml(
+        'version: 1',
+        'name: demo',
+        'profiles:',
+        '  dev:',
+        '    services: [web, api]',
+        'services:',
+        '  db: { tier: storage, command: [db] }',
+        '  storage: { tier: storage, command: [storage], depends_on: [db] }',
+        '  api: { command: [api], depends_on: [storage] }',
+        '  web: { command: [web], depends_on: [api, storage] }',
+      ),
+    );
+    assert.deepEqual(
+      issues.map((i) => ({ at: `${i.line}:${i.column}`, path: i.path, message: i.message, hint: i.hint })),
+      [
+        { at: '5:16', path: 'profiles.dev.services', message: 'profile dev runs web but not storage, which web depends on', hint: 'add storage to profiles.dev.services' },
+        {
+          at: '5:16',
+          path: 'profiles.dev.services',
+          message: 'profile dev runs web but not db, which web depends on through storage',
+          hint: 'add db to profiles.dev.services (web → storage → db)',
+        },
+      ],
+    );
+  });
+
   it('reports overrides for an unknown service', () => {
     expectIssue(yaml('version: 1', 'name: demo', 'profiles:', '  dev:', '    overrides:', '      apu: { env: { A: b } }', 'services:', '  api: { command: [api] }'), {
       line: 6,
@@ -500,6 +563,52 @@ describe('config: malformed files', () => {
     );
   });
 
+  it('runs the checks of a whole object even when other keys of it have problems', () => {
+    // A service: a wrong tier does not hide the string command without shell.
+    assert.deepEqual(
+      issuesOf(withApi('    tier: workr', '    command: node x')).map((i) => `${i.line}:${i.column} ${i.path}: ${i.message}`),
+      ['5:11 services.api.tier: must be one of storage, messaging, server, worker', '6:14 services.api.command: is a string but shell is false'],
+    );
+    // A service: an unknown key and a wrong restart policy do not hide a liveness log probe.
+    assert.deepEqual(
+      issuesOf(withApi('    command: [api]', '    colour: blue', '    restart: { policy: sometimes }', '    health: { liveness: { log: ready } }')).map((i) => i.path),
+      ['services.api.colour', 'services.api.restart.policy', 'services.api.health.liveness.log'],
+    );
+    // A probe: a wrong timing value does not hide two kinds.
+    assert.deepEqual(
+      issuesOf(withApi('    command: [api]', '    health:', '      readiness: { tcp: { port: 80 }, exec: [check], failure_threshold: 0 }')).map((i) => i.message),
+      ['a probe has exactly one kind, found tcp and exec', 'must be greater than 0'],
+    );
+    // IPC thresholds: an unknown key does not hide warn above critical.
+    assert.deepEqual(
+      issuesOf(yaml('version: 1', 'name: demo', 'profiles:', '  dev: { ipc: { warn: 95, critical: 90, extra: 1 } }', 'services:', '  api: { command: [api] }')).map(
+        (i) => `${i.path}: ${i.message}`,
+      ),
+      ['profiles.dev.ipc: warn must not be above critical', 'profiles.dev.ipc.extra: unknown key "extra"'],
+    );
+    // The stack: a wrong name does not hide an empty services map.
+    assert.deepEqual(
+      issuesOf(yaml('version: 1', 'name: Demo', 'services: {}')).map((i) => i.path),
+      ['name', 'services'],
+    );
+  });
+
+  it('does not run a whole-object check on a value that already has a problem', () => {
+    // A wrong shell value, an empty command: one problem each, not also "shell is false".
+    expectIssue(withApi('    command: node x', '    shell: "yes"'), { line: 6, column: 12, path: 'services.api.shell', message: 'must be true or false', hint: 'write true or false' });
+    expectIssue(withApi('    command: ""'), { line: 5, column: 14, path: 'services.api.command', message: 'must not be empty', hint: 'as a list' });
+    // An out-of-range warn: not also "warn above critical".
+    expectIssue(yaml('version: 1', 'name: demo', 'profiles:', '  dev: { ipc: { warn: 150, critical: 90 } }', 'services:', '  api: { command: [api] }'), {
+      line: 4,
+      path: 'profiles.dev.ipc.warn',
+      message: 'must be at most 100',
+      hint: 'use 100 or less',
+    });
+    // A service or probe that is not a mapping: only that.
+    expectIssue(withApi('    command: [api]', '    health: { readiness: fast }'), { line: 6, path: 'services.api.health.readiness', message: 'must be a mapping (key: value)', hint: 'write a mapping' });
+    expectIssue(yaml(...HEAD, '  api: [node, server.js]'), { line: 4, path: 'services.api', message: 'must be a mapping (key: value)', hint: 'write a mapping' });
+  });
+
   it('formats every issue with file:line:column, path, message and hint, and never a stack trace', () => {
     const err = configError(withApi('    command: [api]', '    restart: { policy: sometimes }', '    stop_grace: 5'));
     const text = err.format();
@@ -510,7 +619,7 @@ describe('config: malformed files', () => {
         'opsdeck.yaml:6:24  services.api.restart.policy: must be one of never, on-failure, always',
         '  hint: use one of never, on-failure, always',
         'opsdeck.yaml:7:17  services.api.stop_grace: must be a duration string such as "500ms", "2s" or "10m"',
-        '  hint: add a unit: write a number followed by ms, s, m or h, e.g. 500ms',
+        '  hint: add a unit: write a number followed by ms, s, m, h or d, e.g. 500ms',
         'hint: fix the problems above and run again; docs/config.md describes every key',
       ].join('\n'),
     );
@@ -535,5 +644,34 @@ describe('config: did you mean', () => {
 describe('config: JSON Schema', () => {
   it('docs/opsdeck.schema.json is the one generated from the zod schema', async () => {
     assert.equal(await readFile(SCHEMA_FILE, 'utf8'), renderSchema());
+  });
+
+  type JsonSchema = { default?: unknown; properties?: Record<string, JsonSchema>; additionalProperties?: JsonSchema | boolean; maximum?: number };
+  const service = () => (JSON.parse(renderSchema()) as JsonSchema).properties!.services!.additionalProperties as JsonSchema;
+
+  it('shows the defaults as they are written in opsdeck.yaml, durations included', () => {
+    const props = service().properties!;
+    assert.equal(props.stop_grace!.default, '10s');
+    assert.deepEqual(props.limits!.default, { sample_interval: '2s' });
+    assert.equal(props.limits!.properties!.sample_interval!.default, '2s');
+    assert.deepEqual(props.restart!.default, {
+      policy: 'on-failure',
+      backoff: { initial: '500ms', factor: 2, max: '30s', jitter: 0.1, reset_after: '60s' },
+      max_retries: 5,
+      window: '10m',
+    });
+    assert.equal(props.restart!.properties!.backoff!.properties!.initial!.default, '500ms');
+    assert.equal(props.health!.properties!.check!.properties!.timeout!.default, '30s');
+  });
+
+  it('has defaults that parse to the defaults the loader fills in', () => {
+    const props = service().properties!;
+    const written = Object.fromEntries(Object.entries(props).flatMap(([key, p]) => (p.default === undefined ? [] : [[key, p.default]])));
+    assert.deepEqual(serviceSchema.parse({ command: ['api'], ...written }), serviceSchema.parse({ command: ['api'] }));
+  });
+
+  it('leaves out the safe-integer bound zod gives whole numbers', () => {
+    assert.ok(!renderSchema().includes(String(Number.MAX_SAFE_INTEGER)));
+    assert.equal(service().properties!.restart!.properties!.max_retries!.maximum, undefined);
   });
 });

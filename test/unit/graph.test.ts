@@ -47,8 +47,36 @@ describe('dependency graph', () => {
     assert.deepEqual(findUnknownDependencies(s), [{ service: 'api', dependency: 'stroage' }]);
     assert.deepEqual(findTierInversions(s), [{ service: 'store', tier: 'storage', dependency: 'api', dependencyTier: 'server' }]);
     assert.deepEqual(missingDependencies(diamond, ['api', 'queue']), [
-      { service: 'api', dependency: 'cache' },
-      { service: 'queue', dependency: 'db' },
+      { service: 'api', dependency: 'cache', via: [] },
+      { service: 'queue', dependency: 'db', via: [] },
+    ]);
+  });
+
+  it('follows a selection\'s missing dependencies transitively, naming each once', () => {
+    const chain = g({ db: ['storage', []], storage: ['storage', ['db']], api: ['server', ['storage']], web: ['server', ['storage', 'db']] });
+    assert.deepEqual(missingDependencies(chain, ['api']), [
+      { service: 'api', dependency: 'storage', via: [] },
+      { service: 'api', dependency: 'db', via: ['storage'] },
+    ]);
+    // The shortest chain wins: web needs db directly, api only through storage.
+    assert.deepEqual(missingDependencies(chain, ['api', 'web']), [
+      { service: 'api', dependency: 'storage', via: [] },
+      { service: 'web', dependency: 'db', via: [] },
+    ]);
+    // A selected service answers for its own dependencies.
+    assert.deepEqual(missingDependencies(chain, ['api', 'storage']), [{ service: 'storage', dependency: 'db', via: [] }]);
+    assert.deepEqual(missingDependencies(chain, ['api', 'storage', 'db']), []);
+    // Diamonds and cycles are walked once; unknown dependencies are named but not followed.
+    assert.deepEqual(missingDependencies(diamond, ['worker']).map((m) => `${m.service}:${[...m.via, m.dependency].join('>')}`), [
+      'worker:api',
+      'worker:api>queue',
+      'worker:api>cache',
+      'worker:api>queue>db',
+    ]);
+    const loop = g({ a: ['server', ['b']], b: ['server', ['a', 'ghost']] });
+    assert.deepEqual(missingDependencies(loop, ['a']), [
+      { service: 'a', dependency: 'b', via: [] },
+      { service: 'a', dependency: 'ghost', via: ['b'] },
     ]);
   });
 

@@ -28,7 +28,7 @@ export interface IssueContext {
   data: unknown;
 }
 
-const DURATION_HINT = 'write a number followed by ms, s, m or h, e.g. 500ms';
+const DURATION_HINT = 'write a number followed by ms, s, m, h or d, e.g. 500ms';
 const ARGV_HINT = 'give the program and its arguments as a list, e.g. [node, server.js]';
 const NAME_RULE = 'use 1-63 lower-case letters, digits, "-" or "_", starting with a letter or digit';
 
@@ -208,7 +208,10 @@ function hintFor(iss: z.core.$ZodIssue, at: KeyPath, value: unknown): string {
     const found = CHECK_HINTS.find(([prefix]) => iss.message.startsWith(prefix));
     if (found) return found[1];
   }
-  if (isDurationAt(stackSchema, at)) return typeof value === 'number' ? `add a unit: ${DURATION_HINT}` : DURATION_HINT;
+  if (isDurationAt(stackSchema, at)) {
+    if (iss.code === 'too_small') return 'use a duration greater than 0, e.g. 1s';
+    return typeof value === 'number' ? `add a unit: ${DURATION_HINT}` : DURATION_HINT;
+  }
   if (iss.code === 'invalid_value') return enumHint(String(at.at(-1)), iss.values, value);
   if (iss.code === 'invalid_format' && iss.format === 'regex') return nameHint(typeof value === 'string' ? value : '');
   if (iss.code === 'invalid_type' && iss.expected === 'number' && isNumeric(value)) return `remove the quotes: write ${String(value).trim()}`;

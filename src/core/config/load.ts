@@ -187,10 +187,18 @@ function profileIssues(data: Record<string, unknown>, { names, graph }: PartialG
         }
       });
       const runnable = listed.data.filter((s) => s in graph);
-      for (const { service, dependency } of missingDependencies(graph, runnable)) {
+      for (const { service, dependency, via } of missingDependencies(graph, runnable)) {
         if (!names.includes(dependency)) continue; // an unknown dependency, reported with the service
+        const how = via.length ? ` through ${via.join(' → ')}` : '';
+        const chain = via.length ? ` (${[service, ...via, dependency].join(' → ')})` : '';
         issues.push(
-          makeIssue(ctx.file, ctx.positions.entryOf(at, service), at, `profile ${name} runs ${service} but not ${dependency}, which ${service} depends on`, `add ${dependency} to profiles.${name}.services`),
+          makeIssue(
+            ctx.file,
+            ctx.positions.entryOf(at, service),
+            at,
+            `profile ${name} runs ${service} but not ${dependency}, which ${service} depends on${how}`,
+            `add ${dependency} to profiles.${name}.services${chain}`,
+          ),
         );
       }
     }

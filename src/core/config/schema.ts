@@ -1,7 +1,12 @@
 /**
  * The zod schema of opsdeck.yaml. It is the single source of truth: the loader validates with
  * it, the JSON Schema in docs/ is generated from it, and the engine's types are inferred from it.
- * Every object is strict (unknown keys are errors) and every default is written here.
+ * Every object is strict (unknown keys are errors) and every default is written here, in the
+ * form a user writes it (`'10s'`, not 10000): defaults are prefaults, parsed like written values,
+ * so the loaded config holds milliseconds and the JSON Schema shows `"default": "10s"`.
+ *
+ * The checks that look at a whole object (`objectCheck`) run even when other keys of the object
+ * have problems, so that one mistake does not hide another.
  */
 import { z } from 'zod';
 import { DURATION_PATTERN, parseDuration } from '../duration';
@@ -17,13 +22,21 @@ const name = () =>
     error: 'must be 1-63 lower-case letters, digits, "-" or "_", starting with a letter or digit',
   });
 
-/** A duration string such as `500ms`, `2s`, `10m`, turned into milliseconds. */
-export const duration = () =>
+const durationString = () =>
   z
     .string({ error: 'must be a duration string such as "500ms", "2s" or "10m"' })
-    .regex(new RegExp(DURATION_PATTERN), { error: 'must be a duration such as "500ms", "2s", "10m" or "1h30m"' })
-    .transform((s) => parseDuration(s) as number)
-    .meta({ description: 'A duration: a number followed by ms, s, m, h or d (e.g. "500ms", "2s", "1h30m").' });
+    .regex(new RegExp(DURATION_PATTERN), { error: 'must be a duration such as "500ms", "2s", "10m", "1h30m" or "1d"' })
+    .transform((s) => parseDuration(s) as number);
+
+/** A duration string such as `500ms`, `2s`, `10m`, `1d`, turned into milliseconds; `0s` is allowed. */
+export const duration = () =>
+  durationString().meta({ description: 'A duration: a number followed by ms, s, m, h or d (e.g. "500ms", "2s", "1h30m", "1d").' });
+
+/** A duration that must be greater than 0 (intervals and timeouts). */
+export const positiveDuration = () =>
+  durationString()
+    .pipe(z.number().positive({ error: 'must be greater than 0' }))
+    .meta({ description: 'A duration greater than 0: a number followed by ms, s, m, h or d (e.g. "500ms", "2s", "1h30m", "1d").' });
 
 const argv = () =>
   z
@@ -36,6 +49,46 @@ const envValue = z
 const envMap = () => z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'is not a valid environment variable name' }), envValue);
 
 const positiveInt = () => z.number({ error: 'must be a number' }).int({ error: 'must be a whole number' }).positive({ error: 'must be greater than 0' });
+
+const asRecord = (value: unknown): Record<string, unknown> | undefined =>
+  value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+
+interface ObjectCheckContext {
+  addIssue: z.core.$RefinementCtx['addIssue'];
+  /** True when a key of the object already has a problem (its value is then the raw input). */
+  hasIssueAt(key: string): boolean;
+}
+
+/**
+ * A check of a whole object that runs even when other keys of the object have problems (zod
+ * skips checks after any issue by default, so errors would hide each other). The object it gets
+ * is only partly parsed: a key with a problem holds its raw value, a missing key may be absent,
+ * so `fn` reads every key defensively. It does not run when the value is not a mapping at all.
+ */
+function objectCheck(fn: (value: Record<string, unknown>, ctx: ObjectCheckContext) => void) {
+  return z.superRefine<unknown>(
+    (value, ctx) => {
+      fn(value as Record<string, unknown>, {
+        addIssue: (issue) => ctx.addIssue(issue),
+        hasIssueAt: (key) => ctx.issues.some((i) => i.path?.[0] === key),
+      });
+    },
+    { when: (payload) => asRecord(payload.value) !== undefined },
+  );
+}
+
+/**
+ * The defaults of an object's keys, in written form: what the object is when it is left out.
+ * Its keys' defaults are prefaults (written form) or plain defaults of values that no transform
+ * changes, so each one reads the same written or parsed.
+ */
+function writtenDefaults<T extends z.ZodObject>(schema: T): z.input<T> {
+  const out: Record<string, unknown> = {};
+  for (const [key, field] of Object.entries(schema.shape as Record<string, z.ZodType>)) {
+    if (field instanceof z.ZodDefault || field instanceof z.ZodPrefault) out[key] = field._zod.def.defaultValue;
+  }
+  return out as z.input<T>;
+}
 
 // ---------------------------------------------------------------- probes
 
@@ -61,12 +114,15 @@ const logProbe = z.union([z.string(), z.strictObject({ pattern: z.string() })]).
   return pattern;
 });
 
+/** Probe timing; the defaults depend on the probe's role (PROBE_DEFAULTS) and are the engine's. */
 const probeTiming = {
-  interval: duration().optional(),
-  timeout: duration().optional(),
+  interval: positiveDuration().optional(),
+  timeout: positiveDuration().optional(),
   failure_threshold: positiveInt().optional(),
   start_period: duration().optional(),
 };
+
+const PROBE_KINDS = ['http', 'tcp', 'exec', 'log'] as const;
 
 const probe = z
   .strictObject({
@@ -76,22 +132,25 @@ const probe = z
     log: logProbe.optional(),
     ...probeTiming,
   })
-  .superRefine((p, ctx) => {
-    const kinds = (['http', 'tcp', 'exec', 'log'] as const).filter((k) => p[k] !== undefined);
-    if (kinds.length !== 1) {
-      ctx.addIssue({
-        code: 'custom',
-        message: kinds.length === 0 ? 'a probe needs one of http, tcp, exec or log' : `a probe has exactly one kind, found ${kinds.join(' and ')}`,
-        input: p,
-      });
-    }
-  });
+  .check(
+    objectCheck((p, ctx) => {
+      // A kind written with a wrong value still counts: it is reported on its own.
+      const kinds = PROBE_KINDS.filter((k) => p[k] !== undefined);
+      if (kinds.length !== 1) {
+        ctx.addIssue({
+          code: 'custom',
+          message: kinds.length === 0 ? 'a probe needs one of http, tcp, exec or log' : `a probe has exactly one kind, found ${kinds.join(' and ')}`,
+          input: p,
+        });
+      }
+    }),
+  );
 
 const check = z.strictObject({
   exec: execProbe,
-  timeout: duration().default(30_000),
+  timeout: positiveDuration().prefault('30s'),
   /** Run the check periodically; absent means on demand only. */
-  interval: duration().optional(),
+  interval: positiveDuration().optional(),
 });
 
 const health = z.strictObject({
@@ -103,25 +162,25 @@ const health = z.strictObject({
 // ---------------------------------------------------------------- restart, limits
 
 const backoff = z.strictObject({
-  initial: duration().default(500),
+  initial: duration().prefault('500ms'),
   factor: z.number({ error: 'must be a number' }).min(1, { error: 'must be at least 1' }).default(2),
-  max: duration().default(30_000),
+  max: duration().prefault('30s'),
   jitter: z.number({ error: 'must be a number' }).min(0, { error: 'must be between 0 and 1' }).max(1, { error: 'must be between 0 and 1' }).default(0.1),
-  reset_after: duration().default(60_000),
+  reset_after: duration().prefault('60s'),
 });
 
 const restart = z.strictObject({
   policy: z.enum(['never', 'on-failure', 'always'], { error: 'must be one of never, on-failure, always' }).default('on-failure'),
-  backoff: backoff.default(backoff.parse({})),
+  backoff: backoff.prefault(writtenDefaults(backoff)),
   max_retries: z.number({ error: 'must be a number' }).int({ error: 'must be a whole number' }).min(0, { error: 'must be 0 or more' }).default(5),
-  window: duration().default(600_000),
+  window: duration().prefault('10m'),
 });
 
 const limits = z.strictObject({
   memory_mb: positiveInt().optional(),
   open_files: positiveInt().optional(),
   /** How often RSS is sampled. */
-  sample_interval: duration().default(2000),
+  sample_interval: positiveDuration().prefault('2s'),
 });
 
 const dependsOn = z
@@ -145,26 +204,39 @@ export const serviceSchema = z
     shell: z.boolean({ error: 'must be true or false' }).default(false),
     depends_on: dependsOn.default({}),
     health: health.default({}),
-    restart: restart.default(restart.parse({})),
+    restart: restart.prefault(writtenDefaults(restart)),
     stop_signal: z.enum(['SIGTERM', 'SIGINT', 'SIGQUIT', 'SIGHUP', 'SIGUSR1', 'SIGUSR2']).default('SIGTERM'),
-    stop_grace: duration().default(10_000),
-    limits: limits.default(limits.parse({})),
+    /** `0s` sends SIGKILL right after the stop signal. */
+    stop_grace: duration().prefault('10s'),
+    limits: limits.prefault(writtenDefaults(limits)),
   })
-  .superRefine((s, ctx) => {
-    if (typeof s.command === 'string' && !s.shell) {
-      ctx.addIssue({ code: 'custom', path: ['command'], message: 'is a string but shell is false', input: s.command });
-    }
-    if (s.health.liveness?.log !== undefined) {
-      ctx.addIssue({ code: 'custom', path: ['health', 'liveness', 'log'], message: 'a log probe can only be a readiness probe', input: s.health.liveness.log });
-    }
-  });
+  .check(
+    objectCheck((s, ctx) => {
+      // Only a valid string command with a shell that is false (written or by default): a wrong
+      // `shell` or an empty command is reported on its own.
+      if (typeof s.command === 'string' && !ctx.hasIssueAt('command') && s.shell === false) {
+        ctx.addIssue({ code: 'custom', path: ['command'], message: 'is a string but shell is false', input: s.command });
+      }
+      const log = asRecord(asRecord(s.health)?.liveness)?.log;
+      if (log !== undefined) {
+        ctx.addIssue({ code: 'custom', path: ['health', 'liveness', 'log'], message: 'a log probe can only be a readiness probe', input: log });
+      }
+    }),
+  );
 
 const ipcThresholds = z
   .strictObject({
     warn: z.number().min(0).max(100).default(70),
     critical: z.number().min(0).max(100).default(90),
   })
-  .refine((t) => t.warn <= t.critical, { error: 'warn must not be above critical' });
+  .check(
+    objectCheck((t, ctx) => {
+      if (ctx.hasIssueAt('warn') || ctx.hasIssueAt('critical')) return;
+      if (typeof t.warn === 'number' && typeof t.critical === 'number' && t.warn > t.critical) {
+        ctx.addIssue({ code: 'custom', message: 'warn must not be above critical', input: t });
+      }
+    }),
+  );
 
 export const profileSchema = z.strictObject({
   description: z.string().optional(),
@@ -174,7 +246,7 @@ export const profileSchema = z.strictObject({
   env: envMap().default({}),
   /** Per-service environment overrides, applied after `env`. */
   overrides: z.record(name(), z.strictObject({ env: envMap().default({}) })).default({}),
-  ipc: ipcThresholds.default({ warn: 70, critical: 90 }),
+  ipc: ipcThresholds.prefault(writtenDefaults(ipcThresholds)),
 });
 
 export const logsSchema = z.strictObject({
@@ -182,14 +254,21 @@ export const logsSchema = z.strictObject({
   keep: z.number().int().min(0).default(3),
 });
 
+/**
+ * At least one service. This check is on the services map itself, so problems elsewhere in the
+ * file do not hide it; a problem inside the map means the map has an entry, so zod's default
+ * (skip the check after a problem) is right here.
+ */
+const services = z.record(name(), serviceSchema).refine((s) => Object.keys(s).length > 0, { error: 'must declare at least one service' });
+
 export const stackSchema = z.strictObject({
   version: z.literal(1, { error: 'must be 1 (the only version of this file format)' }),
   name: name(),
   description: z.string().optional(),
   active_profile: name().optional(),
   profiles: z.record(name(), profileSchema).default({}),
-  logs: logsSchema.default({ max_size_mb: 10, keep: 3 }),
-  services: z.record(name(), serviceSchema).refine((s) => Object.keys(s).length > 0, { error: 'must declare at least one service' }),
+  logs: logsSchema.prefault(writtenDefaults(logsSchema)),
+  services,
 });
 
 export type StackConfig = z.output<typeof stackSchema>;
