@@ -183,6 +183,12 @@ const limits = z.strictObject({
   sample_interval: positiveDuration().prefault('2s'),
 });
 
+/** How this service's channel is judged in the IPC score (docs/ipc-score.md). */
+const serviceIpc = z.strictObject({
+  /** p95 probe latency at which the service's pressure reaches 1 (IPC 100). */
+  latency_budget: positiveDuration().prefault('250ms'),
+});
+
 const dependsOn = z
   .union([
     z.array(name()),
@@ -209,6 +215,7 @@ export const serviceSchema = z
     /** `0s` sends SIGKILL right after the stop signal. */
     stop_grace: duration().prefault('10s'),
     limits: limits.prefault(writtenDefaults(limits)),
+    ipc: serviceIpc.prefault(writtenDefaults(serviceIpc)),
   })
   .check(
     objectCheck((s, ctx) => {

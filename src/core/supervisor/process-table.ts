@@ -12,6 +12,11 @@ export interface ProcInfo {
   ppid: number;
   pgid: number;
   rssKb: number;
+  /**
+   * CPU time (user + system) the process has used so far, in ms. Undefined when the platform's
+   * table does not give it. Added for metrics (CPU % from deltas between two tables).
+   */
+  cpuMs?: number;
 }
 
 export async function readProcessTable(): Promise<ProcInfo[]> {
@@ -29,7 +34,11 @@ async function readProc(): Promise<ProcInfo[]> {
         // pid (comm) state ppid pgrp ... ; comm may contain spaces and parentheses.
         const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
         const rssPages = Number(rest[21]);
-        out.push({ pid: Number(name), ppid: Number(rest[1]), pgid: Number(rest[2]), rssKb: rssPages * pageKb() });
+        const info: ProcInfo = { pid: Number(name), ppid: Number(rest[1]), pgid: Number(rest[2]), rssKb: rssPages * pageKb() };
+        // utime and stime (fields 14 and 15 of stat), in clock ticks.
+        const ticks = Number(rest[11]) + Number(rest[12]);
+        if (Number.isFinite(ticks)) info.cpuMs = (ticks * 1000) / clockTicks();
+        out.push(info);
       } catch {
         // The process exited while we read: skip it.
       }
@@ -49,13 +58,43 @@ function pageKb(): number {
   return pageKbCache;
 }
 
+let clockTicksCache: number | undefined;
+/** Clock ticks per second (USER_HZ), the unit of utime and stime in /proc/<pid>/stat. */
+function clockTicks(): number {
+  if (clockTicksCache === undefined) {
+    try {
+      clockTicksCache = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    } catch {
+      clockTicksCache = 100;
+    }
+  }
+  return clockTicksCache;
+}
+
 async function readPs(): Promise<ProcInfo[]> {
-  const { stdout } = await promisify(execFile)('ps', ['-A', '-o', 'pid=,ppid=,pgid=,rss=']);
+  const { stdout } = await promisify(execFile)('ps', ['-A', '-o', 'pid=,ppid=,pgid=,rss=,time=']);
   return stdout
     .split('\n')
-    .map((l) => l.trim().split(/\s+/).map(Number))
-    .filter((f) => f.length === 4 && f.every((n) => Number.isFinite(n)))
-    .map(([pid, ppid, pgid, rssKb]) => ({ pid: pid!, ppid: ppid!, pgid: pgid!, rssKb: rssKb! }));
+    .map((l) => l.trim().split(/\s+/))
+    .map((f) => ({ nums: f.slice(0, 4).map(Number), time: f[4] }))
+    .filter(({ nums }) => nums.length === 4 && nums.every((n) => Number.isFinite(n)))
+    .map(({ nums: [pid, ppid, pgid, rssKb], time }) => {
+      const info: ProcInfo = { pid: pid!, ppid: ppid!, pgid: pgid!, rssKb: rssKb! };
+      const cpuMs = time === undefined ? undefined : parseCpuTime(time);
+      if (cpuMs !== undefined) info.cpuMs = cpuMs;
+      return info;
+    });
+}
+
+/**
+ * The cumulative CPU time `ps -o time=` prints, in ms: `[[dd-]hh:]mm:ss[.frac]` (procps prints
+ * `00:01:02` or `1-02:03:04`, BSD/macOS prints `1:02.34`). Undefined when it is not one of these.
+ */
+export function parseCpuTime(text: string): number | undefined {
+  const m = /^(?:(\d+)-)?(?:(\d+):)?(\d+):(\d+(?:\.\d+)?)$/.exec(text.trim());
+  if (!m) return undefined;
+  const [, days = '0', hours = '0', minutes = '0', seconds = '0'] = m;
+  return Math.round((((Number(days) * 24 + Number(hours)) * 60 + Number(minutes)) * 60 + Number(seconds)) * 1000);
 }
 
 /** The root and all its descendants, plus anything else in the root's process group. */

@@ -1,0 +1,322 @@
+/**
+ * Samples every service of the stack at a fixed interval (5 s by default) and keeps an hour of
+ * history: CPU %, RSS and open file descriptors of each service's process tree, uptime,
+ * restarts, probe latency p50/p95 and failure rate over the last 60 s (from `probe` events on
+ * the bus), and the stack's IPC score with its ok / warn / critical level. One read of the
+ * process table serves all services of a sample. Time comes from the injected clock.
+ */
+import type { Clock, TimerHandle } from '../clock';
+import type { Disposable, EventBus, ServiceState } from '../events';
+import { processTree, readProcessTable, treeRssMb, type ProcInfo } from '../supervisor/process-table';
+import type { ServiceSnapshot } from '../supervisor/service-runner';
+import { CpuMeter } from './cpu';
+import {
+  DEFAULT_IPC_THRESHOLDS,
+  IPC_WINDOW_MS,
+  IpcLevelTracker,
+  ipcScore,
+  servicePressure,
+  type BacklogReading,
+  type IpcLevel,
+  type IpcScore,
+  type IpcThresholds,
+  type IpcTransition,
+  type ProbeSample,
+  type ServicePressure,
+} from './ipc-score';
+import { openFds, treeOpenFds } from './open-fds';
+import { DEFAULT_HISTORY_CAPACITY, RingBuffer, type Sample } from './ring-buffer';
+
+export const DEFAULT_SAMPLE_INTERVAL_MS = 5000;
+/** Probe results kept per service at most, whatever the probe interval (the newest are kept). */
+const MAX_PROBES_PER_SERVICE = 5000;
+
+export interface ServiceMetrics {
+  service: string;
+  state: ServiceState;
+  /** Running and past readiness (ready or degraded). */
+  up: boolean;
+  pid: number | undefined;
+  /** CPU of the process tree since the previous sample, 100 = one core; undefined on the first sample. */
+  cpuPercent: number | undefined;
+  /** Resident memory of the process tree, MB (MiB). */
+  rssMb: number | undefined;
+  /** Open file descriptors of the process tree (Linux only). */
+  openFds: number | undefined;
+  /** Seconds since the current process was started; undefined when not running. */
+  uptimeSec: number | undefined;
+  /** Restarts made by the engine since the service was last started on request. */
+  restarts: number;
+  /** Probe results in the IPC window (60 s) and how many failed. */
+  probeCount: number;
+  probeFailures: number;
+  probeFailureRate: number | undefined;
+  /** Latency of the successful probes in the window, nearest-rank percentiles, ms. */
+  probeP50Ms: number | undefined;
+  probeP95Ms: number | undefined;
+  /** This service's part of the IPC score (pressure, dominant term, explanation). */
+  ipc: ServicePressure;
+}
+
+export interface StackIpc extends IpcScore {
+  level: IpcLevel;
+  thresholds: IpcThresholds;
+}
+
+export interface StackMetrics {
+  /** When the sample was taken (clock ms). */
+  at: number;
+  intervalMs: number;
+  windowMs: number;
+  services: ServiceMetrics[];
+  ipc: StackIpc;
+}
+
+/** The per-service numbers kept as history. */
+export const HISTORY_METRICS = [
+  'cpuPercent', 'rssMb', 'openFds', 'uptimeSec', 'restarts', 'probeP50Ms', 'probeP95Ms', 'probeFailureRate', 'pressure',
+] as const;
+export type HistoryMetric = (typeof HISTORY_METRICS)[number];
+
+export interface IpcLevelChange extends IpcTransition {
+  at: number;
+  ipc: IpcScore;
+  thresholds: IpcThresholds;
+}
+
+export interface MetricsCollectorOptions {
+  bus: EventBus;
+  clock: Clock;
+  /** The services as they are now (Supervisor.snapshot). */
+  snapshot: () => ServiceSnapshot[];
+  /** Default 5000. */
+  intervalMs?: number;
+  /** Default 250 ms for every service. */
+  latencyBudgetMs?: (service: string) => number | undefined;
+  /** A service's backlog reading, for services that declare one. */
+  backlog?: (service: string) => BacklogReading | undefined;
+  /** Read on every sample, so a profile switch applies at once; default warn 70, critical 90. */
+  thresholds?: () => IpcThresholds;
+  /** Points below a threshold the score must fall to leave its level; default 10. */
+  hysteresis?: number;
+  /** Called when the IPC level changes (not on every sample). */
+  onIpcLevel?: (change: IpcLevelChange) => void;
+  /** History points kept per series; default 720 (one hour at 5 s). */
+  historySize?: number;
+  /** Default 60 s. */
+  windowMs?: number;
+  /** For tests: where the process table and fd counts come from. */
+  processTable?: () => Promise<ProcInfo[]>;
+  openFds?: (pid: number) => Promise<number | undefined>;
+}
+
+export class MetricsCollector {
+  readonly intervalMs: number;
+  readonly windowMs: number;
+  private readonly tracker: IpcLevelTracker;
+  private readonly cpu = new CpuMeter();
+  private readonly probes = new Map<string, ProbeSample[]>();
+  /** Each service's state as the bus last reported it (probes while starting are not pressure). */
+  private readonly states = new Map<string, ServiceState>();
+  private readonly series = new Map<string, Map<HistoryMetric, RingBuffer>>();
+  private readonly ipcSeries: RingBuffer;
+  private readonly historySize: number;
+  private subscriptions: Disposable[] = [];
+  private timer: TimerHandle | undefined;
+  /** Bumped by stop(), so a tick still in flight from an earlier start() does not reschedule. */
+  private loop = 0;
+  private nextAt = 0;
+  private inflight: Promise<void> | undefined;
+  private last: StackMetrics | undefined;
+
+  constructor(private readonly opts: MetricsCollectorOptions) {
+    this.intervalMs = opts.intervalMs ?? DEFAULT_SAMPLE_INTERVAL_MS;
+    this.windowMs = opts.windowMs ?? IPC_WINDOW_MS;
+    this.historySize = opts.historySize ?? DEFAULT_HISTORY_CAPACITY;
+    this.ipcSeries = new RingBuffer(this.historySize);
+    this.tracker = new IpcLevelTracker({ thresholds: DEFAULT_IPC_THRESHOLDS, ...(opts.hysteresis !== undefined ? { hysteresis: opts.hysteresis } : {}) });
+    this.subscribe();
+  }
+
+  /** Sample now and then every `intervalMs`. */
+  start(): void {
+    if (this.timer) return;
+    this.subscribe();
+    this.nextAt = this.opts.clock.now();
+    this.schedule();
+  }
+
+  /** Stop sampling and listening; history and the last sample stay readable. */
+  stop(): void {
+    this.timer?.cancel();
+    this.timer = undefined;
+    this.loop++;
+    for (const s of this.subscriptions) s.dispose();
+    this.subscriptions = [];
+    // Not listening any more: states are learned afresh from the snapshot on the next start.
+    this.states.clear();
+  }
+
+  /** Take one sample now. A sample already in progress is joined rather than doubled. */
+  sampleNow(): Promise<void> {
+    this.inflight ??= this.sample().finally(() => (this.inflight = undefined));
+    return this.inflight;
+  }
+
+  /** The latest sample; before the first one, what is known without reading processes. */
+  current(): StackMetrics {
+    return this.last ?? this.build(this.opts.clock.now(), this.opts.snapshot(), undefined, this.tracker.level);
+  }
+
+  /** One service's history of one metric, oldest first; `sinceMs` is a clock timestamp. */
+  history(service: string, metric: HistoryMetric, sinceMs?: number): Sample[] {
+    return this.series.get(service)?.get(metric)?.values(sinceMs) ?? [];
+  }
+
+  /** The stack's IPC score at each sample, oldest first. */
+  ipcHistory(sinceMs?: number): Sample[] {
+    return this.ipcSeries.values(sinceMs);
+  }
+
+  // ------------------------------------------------------------------ internals
+
+  private subscribe(): void {
+    if (this.subscriptions.length) return;
+    const { bus } = this.opts;
+    this.subscriptions = [
+      bus.on('state', (e) => {
+        this.states.set(e.service, e.to);
+        // A service stopped on request (or completed) has no channel to measure any more.
+        if (e.to === 'stopped') this.probes.delete(e.service);
+      }),
+      bus.on('probe', (e) => {
+        if (!this.states.has(e.service)) this.learnStates();
+        // Failing readiness while a service starts up is not pressure: it is starting.
+        if (this.states.get(e.service) === 'starting') return;
+        let list = this.probes.get(e.service);
+        if (!list) this.probes.set(e.service, (list = []));
+        list.push({ at: e.at, ok: e.ok, latencyMs: e.latencyMs });
+        if (list.length > MAX_PROBES_PER_SERVICE) list.splice(0, list.length - MAX_PROBES_PER_SERVICE);
+      }),
+    ];
+  }
+
+  /** States of services the bus has not told about yet, from the snapshot. */
+  private learnStates(snapshots: ServiceSnapshot[] = this.opts.snapshot()): void {
+    for (const s of snapshots) if (!this.states.has(s.name)) this.states.set(s.name, s.state);
+  }
+
+  private schedule(): void {
+    const loop = this.loop;
+    const delay = Math.max(0, this.nextAt - this.opts.clock.now());
+    this.timer = this.opts.clock.setTimeout(async () => {
+      try {
+        await this.sampleNow();
+      } catch (e) {
+        process.emitWarning(`opsdeck metrics sample failed: ${(e as Error).message}`);
+      }
+      if (loop !== this.loop) return;
+      this.nextAt += this.intervalMs;
+      // After a long pause (a sleeping laptop), resume from now instead of catching up.
+      if (this.nextAt <= this.opts.clock.now()) this.nextAt = this.opts.clock.now() + this.intervalMs;
+      this.schedule();
+    }, delay);
+  }
+
+  private async sample(): Promise<void> {
+    const read = this.opts.processTable ?? readProcessTable;
+    const table = await read().catch((): ProcInfo[] => []);
+    const now = this.opts.clock.now();
+    const snapshots = this.opts.snapshot();
+    this.learnStates(snapshots);
+    this.cpu.observe(table, now);
+    const procs = await Promise.all(
+      snapshots.map(async (s): Promise<ProcessNumbers | undefined> => {
+        if (s.pid === undefined || table.length === 0) return undefined;
+        const tree = processTree(table, s.pid);
+        if (tree.length === 0) return undefined;
+        return {
+          cpuPercent: this.cpu.percent(tree),
+          rssMb: treeRssMb(tree),
+          openFds: await treeOpenFds(tree.map((p) => p.pid), this.opts.openFds ?? openFds),
+        };
+      }),
+    );
+    const byName = new Map(snapshots.map((s, i) => [s.name, procs[i]]));
+    const metrics = this.build(now, snapshots, byName);
+    const change = this.tracker.update(metrics.ipc.score, metrics.ipc.thresholds);
+    metrics.ipc.level = this.tracker.level;
+    this.last = metrics;
+    this.record(metrics);
+    if (change && this.opts.onIpcLevel) {
+      const { level: _level, thresholds, ...ipc } = metrics.ipc;
+      try {
+        this.opts.onIpcLevel({ ...change, at: now, ipc, thresholds });
+      } catch (e) {
+        process.emitWarning(`opsdeck IPC level listener failed: ${(e as Error).message}`);
+      }
+    }
+  }
+
+  private build(now: number, snapshots: ServiceSnapshot[], procs: Map<string, ProcessNumbers | undefined> | undefined, level: IpcLevel = 'ok'): StackMetrics {
+    const services = snapshots.map((s): ServiceMetrics => {
+      const probes = this.probes.get(s.name) ?? [];
+      // Forget what has left the window.
+      const firstKept = probes.findIndex((p) => p.at > now - this.windowMs);
+      if (firstKept !== 0) probes.splice(0, firstKept === -1 ? probes.length : firstKept);
+      const backlog = this.opts.backlog?.(s.name);
+      const budget = this.opts.latencyBudgetMs?.(s.name);
+      const pressure = servicePressure({
+        service: s.name, probes: s.state === 'stopped' ? [] : probes, now, windowMs: this.windowMs,
+        ...(budget !== undefined ? { latencyBudgetMs: budget } : {}),
+        ...(backlog && s.state !== 'stopped' ? { backlog } : {}),
+      });
+      const p = procs?.get(s.name);
+      return {
+        service: s.name,
+        state: s.state,
+        up: s.pid !== undefined && (s.state === 'ready' || s.state === 'degraded'),
+        pid: s.pid,
+        cpuPercent: p?.cpuPercent === undefined ? undefined : Math.round(p.cpuPercent * 100) / 100,
+        rssMb: p?.rssMb,
+        openFds: p?.openFds,
+        uptimeSec: s.pid !== undefined && s.startedAt !== undefined ? Math.max(0, now - s.startedAt) / 1000 : undefined,
+        restarts: s.restarts,
+        probeCount: pressure.probes,
+        probeFailures: pressure.failures,
+        probeFailureRate: pressure.failureRate,
+        probeP50Ms: pressure.p50LatencyMs,
+        probeP95Ms: pressure.p95LatencyMs,
+        ipc: pressure,
+      };
+    });
+    const ipc = ipcScore(services.map((m) => m.ipc));
+    const thresholds = this.opts.thresholds?.() ?? DEFAULT_IPC_THRESHOLDS;
+    return { at: now, intervalMs: this.intervalMs, windowMs: this.windowMs, services, ipc: { ...ipc, level, thresholds } };
+  }
+
+  private record(m: StackMetrics): void {
+    this.ipcSeries.push(m.at, m.ipc.score);
+    for (const s of m.services) {
+      let series = this.series.get(s.service);
+      if (!series) this.series.set(s.service, (series = new Map()));
+      const values: Record<HistoryMetric, number | undefined> = {
+        cpuPercent: s.cpuPercent, rssMb: s.rssMb, openFds: s.openFds, uptimeSec: s.uptimeSec, restarts: s.restarts,
+        probeP50Ms: s.probeP50Ms, probeP95Ms: s.probeP95Ms, probeFailureRate: s.probeFailureRate, pressure: s.ipc.pressure,
+      };
+      for (const metric of HISTORY_METRICS) {
+        const v = values[metric];
+        if (v === undefined) continue;
+        let ring = series.get(metric);
+        if (!ring) series.set(metric, (ring = new RingBuffer(this.historySize)));
+        ring.push(m.at, v);
+      }
+    }
+  }
+}
+
+interface ProcessNumbers {
+  cpuPercent: number | undefined;
+  rssMb: number;
+  openFds: number | undefined;
+}

@@ -1,0 +1,65 @@
+/**
+ * A fixed-capacity ring of timestamped numeric samples: the history behind every metric chart.
+ * When full, each push overwrites the oldest sample, so memory stays constant however long the
+ * engine runs. The default capacity holds one hour at the default 5 s sampling interval.
+ */
+
+/** One hour at one sample every 5 s. */
+export const DEFAULT_HISTORY_CAPACITY = 720;
+
+export interface Sample {
+  /** When the value was sampled (ms since the epoch, from the engine's clock). */
+  at: number;
+  value: number;
+}
+
+export class RingBuffer {
+  private readonly ats: Float64Array;
+  private readonly vals: Float64Array;
+  /** Index where the next sample goes. */
+  private head = 0;
+  private count = 0;
+
+  constructor(readonly capacity = DEFAULT_HISTORY_CAPACITY) {
+    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`ring buffer capacity must be a whole number >= 1, got ${capacity}`);
+    this.ats = new Float64Array(capacity);
+    this.vals = new Float64Array(capacity);
+  }
+
+  /** How many samples are held (at most `capacity`). */
+  get size(): number {
+    return this.count;
+  }
+
+  /** Add a sample, dropping the oldest one when full. Samples are expected in time order. */
+  push(at: number, value: number): void {
+    this.ats[this.head] = at;
+    this.vals[this.head] = value;
+    this.head = (this.head + 1) % this.capacity;
+    if (this.count < this.capacity) this.count++;
+  }
+
+  /** The newest sample, if any. */
+  get latest(): Sample | undefined {
+    if (this.count === 0) return undefined;
+    const i = (this.head - 1 + this.capacity) % this.capacity;
+    return { at: this.ats[i]!, value: this.vals[i]! };
+  }
+
+  /** Samples oldest first; with `sinceMs` (a timestamp), only those taken at or after it. */
+  values(sinceMs?: number): Sample[] {
+    const out: Sample[] = [];
+    const start = (this.head - this.count + this.capacity) % this.capacity;
+    for (let k = 0; k < this.count; k++) {
+      const i = (start + k) % this.capacity;
+      const at = this.ats[i]!;
+      if (sinceMs === undefined || at >= sinceMs) out.push({ at, value: this.vals[i]! });
+    }
+    return out;
+  }
+
+  clear(): void {
+    this.head = 0;
+    this.count = 0;
+  }
+}

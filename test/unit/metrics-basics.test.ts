@@ -1,0 +1,164 @@
+import assert from 'node:assert/strict';
+import { CpuMeter } from '../../src/core/metrics/cpu';
+import { openFds, treeOpenFds } from '../../src/core/metrics/open-fds';
+import { percentile, percentiles } from '../../src/core/metrics/percentile';
+import { DEFAULT_HISTORY_CAPACITY, RingBuffer } from '../../src/core/metrics/ring-buffer';
+import { parseCpuTime, processTree, readProcessTable, type ProcInfo } from '../../src/core/supervisor/process-table';
+
+describe('metrics building blocks', () => {
+  describe('RingBuffer', () => {
+    it('holds an hour at 5 s by default', () => {
+      assert.equal(DEFAULT_HISTORY_CAPACITY, 720);
+      assert.equal(new RingBuffer().capacity, 720);
+    });
+
+    it('is empty at first', () => {
+      const r = new RingBuffer(3);
+      assert.deepEqual([r.size, r.latest, r.values()], [0, undefined, []]);
+    });
+
+    it('keeps samples oldest first until full', () => {
+      const r = new RingBuffer(3);
+      r.push(1000, 1);
+      r.push(2000, 2);
+      assert.deepEqual(r.values(), [{ at: 1000, value: 1 }, { at: 2000, value: 2 }]);
+      assert.deepEqual(r.latest, { at: 2000, value: 2 });
+      assert.equal(r.size, 2);
+    });
+
+    it('wraps: overwrites the oldest, order stays oldest first', () => {
+      const r = new RingBuffer(3);
+      for (let i = 1; i <= 7; i++) r.push(i * 1000, i * 10);
+      assert.equal(r.size, 3);
+      assert.deepEqual(r.values(), [{ at: 5000, value: 50 }, { at: 6000, value: 60 }, { at: 7000, value: 70 }]);
+      assert.deepEqual(r.latest, { at: 7000, value: 70 });
+    });
+
+    it('wraps a full hour at 5 s: 721 pushes keep the last 720', () => {
+      const r = new RingBuffer();
+      for (let i = 0; i <= 720; i++) r.push(i * 5000, i);
+      const v = r.values();
+      assert.equal(v.length, 720);
+      assert.deepEqual([v[0], v[719]], [{ at: 5000, value: 1 }, { at: 3_600_000, value: 720 }]);
+    });
+
+    it('values(sinceMs) keeps samples at or after the timestamp', () => {
+      const r = new RingBuffer(4);
+      for (let i = 1; i <= 6; i++) r.push(i * 1000, i);
+      assert.deepEqual(r.values(5000).map((s) => s.value), [5, 6]);
+      assert.deepEqual(r.values(0).map((s) => s.value), [3, 4, 5, 6]);
+      assert.deepEqual(r.values(7000), []);
+    });
+
+    it('clear empties it; a bad capacity is refused', () => {
+      const r = new RingBuffer(2);
+      r.push(1, 1);
+      r.clear();
+      assert.deepEqual([r.size, r.latest], [0, undefined]);
+      for (const bad of [0, -1, 1.5, NaN]) assert.throws(() => new RingBuffer(bad), RangeError);
+    });
+  });
+
+  describe('percentile (nearest rank)', () => {
+    const oneTo = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
+    const cases: { values: number[]; p: number; want: number | undefined }[] = [
+      { values: [], p: 50, want: undefined },
+      { values: [7], p: 50, want: 7 },
+      { values: [7], p: 95, want: 7 },
+      { values: oneTo(20), p: 50, want: 10 },
+      { values: oneTo(20), p: 95, want: 19 },
+      { values: oneTo(100), p: 95, want: 95 },
+      { values: oneTo(10), p: 95, want: 10 },
+      { values: [1, 2, 3, 4], p: 50, want: 2 },
+      { values: [5, 1, 4, 2, 3], p: 50, want: 3 },
+      { values: [5, 1, 4, 2, 3], p: 0, want: 1 },
+      { values: [5, 1, 4, 2, 3], p: 100, want: 5 },
+      { values: [NaN, 3, Infinity, 1], p: 100, want: 3 },
+    ];
+    for (const c of cases) it(`p${c.p} of [${c.values.join(', ')}] = ${c.want}`, () => assert.equal(percentile(c.values, c.p), c.want));
+
+    it('several at once, without touching the input', () => {
+      const input = [30, 10, 20];
+      assert.deepEqual(percentiles(input, [50, 95]), [20, 30]);
+      assert.deepEqual(input, [30, 10, 20]);
+      assert.deepEqual(percentiles([], [50, 95]), [undefined, undefined]);
+    });
+
+    it('refuses a percentile outside 0-100', () => {
+      for (const p of [-1, 101, NaN]) assert.throws(() => percentile([1], p), RangeError);
+    });
+  });
+
+  describe('CPU % from two process tables', () => {
+    const proc = (pid: number, ppid: number, cpuMs?: number): ProcInfo => ({ pid, ppid, pgid: pid === 99 ? 99 : 10, rssKb: 1024, ...(cpuMs !== undefined ? { cpuMs } : {}) });
+
+    it('is unknown after one reading, then CPU time over wall time', () => {
+      const m = new CpuMeter();
+      const t1 = [proc(10, 1, 1000), proc(11, 10, 200), proc(99, 1, 50_000)];
+      m.observe(t1, 0);
+      assert.equal(m.percent(processTree(t1, 10)), undefined);
+      const t2 = [proc(10, 1, 1400), proc(11, 10, 300), proc(99, 1, 60_000)];
+      m.observe(t2, 5000);
+      assert.equal(m.percent(processTree(t2, 10)), 10); // (400 + 100) / 5000
+      assert.equal(m.percent(processTree(t2, 99)), 200); // two cores
+    });
+
+    it('a process new since the last reading counts all its time; one that left counts nothing', () => {
+      const m = new CpuMeter();
+      m.observe([proc(10, 1, 1000), proc(11, 10, 200)], 0);
+      const t2 = [proc(10, 1, 1000), proc(12, 10, 250)];
+      m.observe(t2, 5000);
+      assert.equal(m.percent(processTree(t2, 10)), 5);
+    });
+
+    it('a reused pid (time going back) counts 0; an empty table is ignored; no CPU times means unknown', () => {
+      const m = new CpuMeter();
+      m.observe([proc(10, 1, 5000)], 0);
+      m.observe([], 2500);
+      const t2 = [proc(10, 1, 100)];
+      m.observe(t2, 5000);
+      assert.equal(m.percent(t2), 0);
+      const n = new CpuMeter();
+      n.observe([proc(10, 1)], 0);
+      n.observe([proc(10, 1)], 5000);
+      assert.equal(n.percent([proc(10, 1)]), undefined);
+      assert.equal(m.percent([]), undefined);
+    });
+  });
+
+  describe('process table additions', () => {
+    const cases: [string, number | undefined][] = [
+      ['00:00:04', 4000],
+      ['01:02:03', 3_723_000],
+      ['1-02:03:04', 93_784_000],
+      ['0:01.23', 1230],
+      ['12:34.50', 754_500],
+      ['  00:00:00 ', 0],
+      ['-', undefined],
+      ['', undefined],
+      ['4', undefined],
+    ];
+    for (const [text, want] of cases) it(`parses ps time "${text}"`, () => assert.equal(parseCpuTime(text), want));
+
+    it('reads CPU time of this process, growing as it works', async function () {
+      const before = (await readProcessTable()).find((p) => p.pid === process.pid);
+      assert.ok(before, 'this process is in the table');
+      if (before.cpuMs === undefined) this.skip();
+      const end = Date.now() + 60;
+      while (Date.now() < end) Math.sqrt(Math.random());
+      const after = (await readProcessTable()).find((p) => p.pid === process.pid)!;
+      assert.ok(after.cpuMs! > before.cpuMs, `${after.cpuMs} > ${before.cpuMs}`);
+      assert.ok(after.rssKb > 0);
+    });
+
+    it('counts open file descriptors (Linux)', async function () {
+      if (process.platform !== 'linux') this.skip();
+      const own = await openFds(process.pid);
+      assert.ok(own !== undefined && own >= 3, `fds ${own}`);
+      assert.equal(await openFds(2 ** 22 + 12345), undefined, 'no such process');
+      assert.equal(await treeOpenFds([process.pid, process.pid], async () => 4), 8);
+      assert.equal(await treeOpenFds([1, 2], async () => undefined), undefined);
+      assert.equal(await treeOpenFds([]), undefined);
+    });
+  });
+});
