@@ -12,7 +12,7 @@
  * a value computed from __filename in each bundle's banner.
  */
 import * as esbuild from 'esbuild';
-import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -84,6 +84,8 @@ await rm(dist, { recursive: true, force: true });
 await mkdir(dist, { recursive: true });
 // The root package.json says "type": "module"; this one makes Node treat dist/*.js as CommonJS.
 await writeFile(path.join(dist, 'package.json'), JSON.stringify({ type: 'commonjs' }, null, 2) + '\n');
+// node-sqlite3-wasm loads its WebAssembly binary from next to the bundle that contains it.
+await copyFile(path.join(root, 'node_modules/node-sqlite3-wasm/dist/node-sqlite3-wasm.wasm'), path.join(dist, 'node-sqlite3-wasm.wasm'));
 
 if (watch) {
   const contexts = await Promise.all(targets.map((t) => esbuild.context(t)));

@@ -33,6 +33,7 @@ const STEPS = [
     cmd: [process.execPath, binOf('tsx'), 'scripts/gen-schema.ts', '--check'],
     when: () => (existsSync(path.join(ROOT, 'scripts/gen-schema.ts')) ? undefined : 'scripts/gen-schema.ts does not exist yet'),
   },
+  { name: 'openapi', cmd: [process.execPath, binOf('tsx'), 'scripts/gen-openapi.ts', '--check'] },
 ];
 
 /** After mocha reports its last test, how long it may take to exit before we call it a leak. */

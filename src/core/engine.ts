@@ -1,28 +1,76 @@
 /**
- * The composition root of the engine for one stack: its config, event bus and supervisor, and
- * the questions every surface asks (health). The CLI, the daemon and the extension create one
- * Engine and talk to it; they never wire the parts themselves.
+ * The composition root of the engine for one stack: its config, event bus, supervisor and the
+ * questions every surface asks (status, health, plans, logs). The CLI, the daemon and the
+ * extension create one Engine and talk to it (directly, or through the control API); they
+ * never wire the parts themselves.
  */
+import { join } from 'node:path';
 import { systemClock, type Clock } from './clock';
 import { loadConfig, type LoadedStack, type LoadOptions } from './config/load';
+import { OpsError } from './errors';
 import { EventBus } from './events';
-import { stackHealth, type StackHealth } from './health/summary';
+import { stackHealth, type HealthLevel, type StackHealth } from './health/summary';
+import { tailLog, type LogLine } from './logs/read-log';
+import { downPlan, reconcilePlan, rememberProfile, withRememberedProfile, upPlan, withProfile, type PlanStep } from './profiles';
+import { MetricsCollector, type StackMetrics } from './metrics/collector';
+import { DEFAULT_IPC_THRESHOLDS } from './metrics/ipc-score';
+import { toPrometheus } from './metrics/prometheus';
 import { Supervisor } from './supervisor/supervisor';
+import type { ServiceSnapshot } from './supervisor/service-runner';
+import { didYouMean } from './config/suggest';
 
 export interface EngineOptions extends LoadOptions {
   clock?: Clock;
   random?: () => number;
 }
 
+export interface ServiceStatus extends ServiceSnapshot {
+  tier: string;
+  inProfile: boolean;
+  health: HealthLevel;
+}
+
+export interface EngineStatus {
+  stack: string;
+  dir: string;
+  profile: string | undefined;
+  services: ServiceStatus[];
+  health: StackHealth;
+  engine: { pid: number; startedAt: number };
+}
+
+/** Result of a command that changes state: what it did (or, with dryRun, would do). */
+export interface PlanResult {
+  dryRun: boolean;
+  plan: PlanStep[];
+}
+
 export class Engine {
   readonly bus = new EventBus();
   readonly supervisor: Supervisor;
+  readonly startedAt = Date.now();
+  readonly collector: MetricsCollector;
+  private metricsRunning = false;
+  private current: LoadedStack;
+  private readonly stackDownListeners: (() => void)[] = [];
 
   constructor(
-    readonly stack: LoadedStack,
+    private readonly loaded: LoadedStack,
     opts: EngineOptions = {},
   ) {
-    this.supervisor = new Supervisor(stack, { bus: this.bus, clock: opts.clock ?? systemClock, ...(opts.random ? { random: opts.random } : {}) });
+    this.current = opts.profile === undefined ? withRememberedProfile(loaded) : loaded;
+    this.supervisor = new Supervisor(this.current, {
+      bus: this.bus,
+      clock: opts.clock ?? systemClock,
+      ...(opts.random ? { random: opts.random } : {}),
+    });
+    this.collector = new MetricsCollector({
+      bus: this.bus,
+      clock: opts.clock ?? systemClock,
+      snapshot: () => this.supervisor.snapshot(),
+      latencyBudgetMs: (service) => this.current.config.services[service]?.ipc.latency_budget,
+      thresholds: () => (this.current.profile ? this.current.config.profiles[this.current.profile]!.ipc : DEFAULT_IPC_THRESHOLDS),
+    });
   }
 
   /** Load `opsdeck.yaml` (a file or the folder holding it) and build its engine. */
@@ -30,18 +78,131 @@ export class Engine {
     return new Engine(await loadConfig(path, opts), opts);
   }
 
+  get stack(): LoadedStack {
+    return this.current;
+  }
+
+  get logDir(): string {
+    return join(this.current.dir, '.opsdeck', 'logs');
+  }
+
+  // ------------------------------------------------------------------ queries
+
+  status(): EngineStatus {
+    const health = this.health();
+    const level = new Map(health.services.map((h) => [h.service, h.level]));
+    return {
+      stack: this.current.config.name,
+      dir: this.current.dir,
+      profile: this.current.profile,
+      services: this.supervisor.snapshot().map((s) => ({
+        ...s,
+        tier: this.current.config.services[s.name]!.tier,
+        inProfile: this.current.services.includes(s.name),
+        health: level.get(s.name) ?? 'UNKNOWN',
+      })),
+      health,
+      engine: { pid: process.pid, startedAt: this.startedAt },
+    };
+  }
+
   /** OK / WARNING / CRITICAL / UNKNOWN for every service and the stack. */
   health(): StackHealth {
     return stackHealth(this.supervisor.snapshot(), (name) => this.supervisor.isActive(name));
   }
 
-  /** Run every service's full-functionality check, then report health. */
+  /** Run the full-functionality check of every running service, then report health. */
   async checkAll(): Promise<StackHealth> {
-    await Promise.all(this.supervisor.services.filter((s) => this.supervisor.isActive(s)).map((s) => this.supervisor.check(s)));
+    await Promise.all(this.supervisor.activeServices.map((s) => this.supervisor.check(s)));
     return this.health();
   }
 
-  dispose(): Promise<void> {
-    return this.supervisor.dispose();
+  /** CPU, memory, fds, uptime, restarts, probe latency per service, and the IPC score. */
+  metrics(): StackMetrics {
+    return this.collector.current();
+  }
+
+  /** The same, in Prometheus text format. */
+  prometheus(): string {
+    return toPrometheus(this.collector.current(), this.current.config.name);
+  }
+
+  profiles(): { active: string | undefined; profiles: { name: string; services: string[]; description?: string }[] } {
+    return {
+      active: this.current.profile,
+      profiles: Object.entries(this.current.config.profiles).map(([name, p]) => ({
+        name,
+        services: p.services ?? Object.keys(this.current.config.services),
+        ...(p.description ? { description: p.description } : {}),
+      })),
+    };
+  }
+
+  logs(service: string, opts: { lines?: number; since?: number } = {}): LogLine[] {
+    this.assertService(service);
+    return tailLog(this.logDir, service, { ...opts, keep: this.current.config.logs.keep });
+  }
+
+  // ------------------------------------------------------------------ commands (dryRun: plan only)
+
+  up(services: string[] = this.current.services, opts: { dryRun?: boolean } = {}): PlanResult {
+    services.forEach((s) => this.assertService(s));
+    const plan = upPlan(this.current, services, this.supervisor.activeServices);
+    if (!opts.dryRun) {
+      this.supervisor.up(services);
+      if (!this.metricsRunning) {
+        this.metricsRunning = true;
+        this.collector.start();
+      }
+    }
+    return { dryRun: !!opts.dryRun, plan };
+  }
+
+  /** Stop services; without a list, the whole stack, after which `onStackDown` listeners run. */
+  async down(services?: string[], opts: { dryRun?: boolean } = {}): Promise<PlanResult> {
+    const names = services ?? Object.keys(this.current.config.services);
+    names.forEach((s) => this.assertService(s));
+    const plan = downPlan(this.current, names.filter((s) => this.supervisor.isActive(s) || this.supervisor.service(s).pid !== undefined));
+    if (!opts.dryRun) {
+      await this.supervisor.down(names);
+      if (!services) for (const fn of this.stackDownListeners) fn();
+    }
+    return { dryRun: !!opts.dryRun, plan };
+  }
+
+  /** Called after the whole stack was stopped on request (a daemon then exits). */
+  onStackDown(fn: () => void): void {
+    this.stackDownListeners.push(fn);
+  }
+
+  async restart(service: string, opts: { dryRun?: boolean } = {}): Promise<PlanResult> {
+    this.assertService(service);
+    const plan: PlanStep[] = [{ action: 'restart', service, wave: 0, reason: 'requested' }];
+    if (!opts.dryRun) await this.supervisor.restart(service);
+    return { dryRun: !!opts.dryRun, plan };
+  }
+
+  /** Switch profile: reconcile what runs, remember the choice for the next engine start. */
+  async useProfile(name: string, opts: { dryRun?: boolean } = {}): Promise<PlanResult> {
+    const next = withProfile(this.loaded, name);
+    const plan = reconcilePlan(this.current, next, this.supervisor.activeServices);
+    if (!opts.dryRun) {
+      await this.supervisor.applyProfile(next, plan);
+      this.current = next;
+      rememberProfile(next);
+    }
+    return { dryRun: !!opts.dryRun, plan };
+  }
+
+  async dispose(): Promise<void> {
+    this.collector.stop();
+    await this.supervisor.dispose();
+  }
+
+  private assertService(name: string): void {
+    if (!(name in this.current.config.services)) {
+      const names = Object.keys(this.current.config.services);
+      throw new OpsError('SERVICE_UNKNOWN', `no service named "${name}" in stack ${this.current.config.name}`, didYouMean(name, names) ?? `the services are ${names.join(', ')}`);
+    }
   }
 }

@@ -1,0 +1,69 @@
+/** `opsdeck status` and `opsdeck health`: what runs, and whether it works. */
+import type { Command } from 'commander';
+import { loadConfig } from '../core/config/load';
+import { withRememberedProfile } from '../core/profiles';
+import { exitCodeOf, type StackHealth } from '../core/health/summary';
+import { bold, statusHeadline, statusTable, table } from './format';
+import { ownerOf, printJson, stackDir } from './stack-context';
+
+export function registerStatus(program: Command): void {
+  program
+    .command('status')
+    .description('show every service: state, pid, uptime, restarts, health and why')
+    .option('--json', 'print the engine status as JSON (see docs/cli.md for its shape)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ opsdeck status
+  $ opsdeck status --json | jq '.services[] | {name, state}'
+
+Exit codes: 0 shown (whether or not the stack runs), 1 error.`,
+    )
+    .action(async (opts: { json?: boolean }, cmd: Command) => {
+      const dir = stackDir(cmd);
+      const owner = ownerOf(dir);
+      if (!owner) {
+        const stack = withRememberedProfile(await loadConfig(dir));
+        const services = stack.services.map((name) => ({ name, tier: stack.config.services[name]!.tier, state: 'stopped' }));
+        if (opts.json) printJson({ running: false, stack: stack.config.name, dir: stack.dir, profile: stack.profile ?? null, services });
+        else {
+          const profile = stack.profile ? ` · profile ${stack.profile}` : '';
+          process.stdout.write(`${bold(stack.config.name)}: not running${profile} (start it with \`opsdeck up\`)\n`);
+          process.stdout.write(table(['SERVICE', 'TIER', 'STATE'], services.map((s) => [s.name, s.tier, s.state])) + '\n');
+        }
+        return;
+      }
+      const status = await owner.client.status();
+      if (opts.json) printJson({ running: true, ...status });
+      else process.stdout.write(`${statusHeadline(status)}\n${statusTable(status)}\n`);
+    });
+
+  program
+    .command('health')
+    .description('OK / WARNING / CRITICAL / UNKNOWN for the stack and each service, as an exit code')
+    .option('--check', "also run every service's full-functionality check first")
+    .option('--json', 'print the health as JSON')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ opsdeck health                   # from the engine's probes
+  $ opsdeck health --check --json    # run the full-functionality checks too
+
+Exit codes (as monitoring plugins): 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (e.g. no engine running).`,
+    )
+    .action(async (opts: { check?: boolean; json?: boolean }, cmd: Command) => {
+      const dir = stackDir(cmd);
+      const owner = ownerOf(dir);
+      const health: StackHealth = owner
+        ? await owner.client.health(!!opts.check)
+        : { level: 'UNKNOWN', summary: 'no engine is running for this stack', services: [] };
+      if (opts.json) printJson(health);
+      else {
+        process.stdout.write(`${health.level}: ${health.summary}\n`);
+        if (health.services.length) process.stdout.write(table(['SERVICE', 'HEALTH', 'WHY'], health.services.map((s) => [s.service, s.level, s.reason])) + '\n');
+      }
+      process.exitCode = exitCodeOf(health.level);
+    });
+}

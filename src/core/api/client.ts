@@ -1,0 +1,222 @@
+/**
+ * The typed client of the control API, used by the CLI and the extension to talk to the engine
+ * that owns a stack. `rpc` is hono's client typed by the routes themselves; ApiClient wraps it
+ * in plain methods that return the engine's types and throw OpsError (rebuilt from the error
+ * body; ENGINE_UNREACHABLE when nothing listens on the socket).
+ */
+import { hc } from 'hono/client';
+import type { EngineStatus, PlanResult } from '../engine';
+import { OpsError } from '../errors';
+import type { EngineEvent, EventType } from '../events';
+import type { StackHealth } from '../health/summary';
+import type { LogLine } from '../logs/read-log';
+import type { ProfilesInfo } from './engine-like';
+import { fromErrorBody } from './http-errors';
+import type { ApiApp } from './routes';
+import type { MemoryHits } from './schemas';
+import { readSse } from './sse';
+import { unixFetch, type FetchLike } from './unix-fetch';
+
+/** A time as the API takes it: epoch ms, a Date, an ISO 8601 time, or a duration ago (`10m`). */
+export type TimeArg = number | Date | string;
+
+export interface MemorySearch {
+  text?: string;
+  service?: string | readonly string[];
+  kind?: string | readonly string[];
+  since?: TimeArg;
+  until?: TimeArg;
+  limit?: number;
+}
+
+export interface StackCommandOptions {
+  services?: string[];
+  dryRun?: boolean;
+}
+
+export interface LogsOptions {
+  /** How many of the last lines (default 100). */
+  lines?: number;
+  since?: TimeArg;
+}
+
+export interface StreamOptions {
+  /** Called once the stream is open (the subscription is in place on the engine). */
+  onOpen?: () => void;
+}
+
+export interface ApiClientOptions {
+  /** Give up on an answer after this long (not on streams). Default: wait. */
+  timeoutMs?: number;
+  /** Another transport (tests): default, HTTP over `socketPath`. */
+  fetch?: FetchLike;
+}
+
+export const createRpc = (fetch: FetchLike) => hc<ApiApp>('http://opsdeck', { fetch });
+export type ApiRpc = ReturnType<typeof createRpc>;
+
+const time = (t: TimeArg | undefined) => (t === undefined ? undefined : t instanceof Date ? String(t.getTime()) : String(t));
+const bool = (b: boolean | undefined) => (b ? 'true' : undefined);
+/** Drop undefined members (so they are not sent as "undefined"). */
+const defined = <T extends object>(o: T) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as { [K in keyof T]: Exclude<T[K], undefined> };
+
+export class ApiClient {
+  /** The typed hono client, for anything the methods below do not cover. */
+  readonly rpc: ApiRpc;
+
+  constructor(
+    readonly socketPath: string,
+    private readonly opts: ApiClientOptions = {},
+  ) {
+    this.rpc = createRpc(opts.fetch ?? unixFetch(socketPath));
+  }
+
+  status(): Promise<EngineStatus> {
+    return this.json((init) => this.rpc.v1.status.$get(undefined, { init }));
+  }
+
+  /** Health now; with `check`, after running every running service's full-functionality check. */
+  health(check = false): Promise<StackHealth> {
+    return this.json((init) => this.rpc.v1.health.$get({ query: defined({ check: bool(check) }) }, { init }));
+  }
+
+  up(opts: StackCommandOptions = {}): Promise<PlanResult> {
+    return this.json((init) => this.rpc.v1.stack.up.$post({ json: defined({ services: opts.services, dry_run: opts.dryRun }) }, { init }));
+  }
+
+  down(opts: StackCommandOptions = {}): Promise<PlanResult> {
+    return this.json((init) => this.rpc.v1.stack.down.$post({ json: defined({ services: opts.services, dry_run: opts.dryRun }) }, { init }));
+  }
+
+  start(name: string, dryRun = false): Promise<PlanResult> {
+    return this.json((init) => this.rpc.v1.services[':name'].start.$post({ param: { name }, query: defined({ dry_run: bool(dryRun) }) }, { init }));
+  }
+
+  stop(name: string, dryRun = false): Promise<PlanResult> {
+    return this.json((init) => this.rpc.v1.services[':name'].stop.$post({ param: { name }, query: defined({ dry_run: bool(dryRun) }) }, { init }));
+  }
+
+  restart(name: string, dryRun = false): Promise<PlanResult> {
+    return this.json((init) => this.rpc.v1.services[':name'].restart.$post({ param: { name }, query: defined({ dry_run: bool(dryRun) }) }, { init }));
+  }
+
+  profiles(): Promise<ProfilesInfo> {
+    return this.json((init) => this.rpc.v1.profiles.$get(undefined, { init }));
+  }
+
+  useProfile(name: string, dryRun = false): Promise<PlanResult> {
+    return this.json((init) => this.rpc.v1.profile.$put({ json: defined({ name, dry_run: dryRun || undefined }) }, { init }));
+  }
+
+  /** The last lines of a service's log, oldest first. */
+  async logs(name: string, opts: LogsOptions = {}): Promise<LogLine[]> {
+    const query = defined({ lines: opts.lines === undefined ? undefined : String(opts.lines), since: time(opts.since) });
+    const body = await this.json<{ lines: LogLine[] }>((init) => this.rpc.v1.services[':name'].logs.$get({ param: { name }, query }, { init }));
+    return body.lines;
+  }
+
+  /**
+   * Every new line of a service's log, until `signal` aborts (resolves) or the engine closes
+   * the stream (resolves). Only new lines unless `opts.lines` / `opts.since` ask for a tail first.
+   */
+  async followLogs(name: string, onLine: (line: LogLine) => void, signal?: AbortSignal, opts: LogsOptions & StreamOptions = {}): Promise<void> {
+    const query = defined({ lines: String(opts.lines ?? (opts.since === undefined ? 0 : 100_000)), since: time(opts.since), follow: 'true' });
+    await this.stream((init) => this.rpc.v1.services[':name'].logs.$get({ param: { name }, query }, { init }), 'log', (data) => onLine(data as LogLine), signal, opts);
+  }
+
+  /** Every engine event (or those of `opts.types`), until `signal` aborts or the engine closes the stream. */
+  async events(onEvent: (e: EngineEvent) => void, opts: { types?: EventType[] } & StreamOptions = {}, signal?: AbortSignal): Promise<void> {
+    const query = defined({ types: opts.types?.length ? opts.types.join(',') : undefined });
+    await this.stream((init) => this.rpc.v1.events.$get({ query }, { init }), undefined, (data) => onEvent(data as EngineEvent), signal, opts);
+  }
+
+  /** Search the stack's memory. NOT_AVAILABLE (501) when the engine has no memory. */
+  searchMemory(q: MemorySearch): Promise<MemoryHits> {
+    const list = (v: string | readonly string[] | undefined) => (v === undefined ? undefined : typeof v === 'string' ? v : [...v]);
+    const query = defined({
+      text: q.text,
+      service: list(q.service),
+      kind: list(q.kind),
+      since: time(q.since),
+      until: time(q.until),
+      limit: q.limit === undefined ? undefined : String(q.limit),
+    });
+    return this.json((init) => this.rpc.v1.memory.search.$get({ query }, { init }));
+  }
+
+  /** The engine's metrics as JSON. NOT_AVAILABLE (501) when the engine has none. */
+  metrics(): Promise<Record<string, unknown>> {
+    return this.json((init) => this.rpc.v1.metrics.$get(undefined, { init }));
+  }
+
+  /** The engine's metrics in the Prometheus text format. NOT_AVAILABLE (501) when the engine has none. */
+  prometheus(): Promise<string> {
+    return this.request((init) => this.rpc.metrics.$get(undefined, { init }), (res) => res.text());
+  }
+
+  // ------------------------------------------------------------------ plumbing
+
+  /** One request (JSON or text answer), with the client's timeout; an error status throws its OpsError. */
+  private async request<T>(call: (init: RequestInit) => Promise<Response>, read: (res: Response) => Promise<T>): Promise<T> {
+    const timeout = this.opts.timeoutMs;
+    const signal = timeout === undefined ? undefined : AbortSignal.timeout(timeout);
+    try {
+      const res = await call(signal ? { signal } : {});
+      if (!res.ok) throw fromErrorBody(res.status, await res.json().catch(() => undefined));
+      return await read(res);
+    } catch (e) {
+      if (signal?.aborted && !(e instanceof OpsError)) {
+        throw new OpsError('ENGINE_UNREACHABLE', `the engine did not answer within ${timeout} ms`, 'check it with `opsdeck status`; its log is in .opsdeck/logs', { socketPath: this.socketPath });
+      }
+      throw e;
+    }
+  }
+
+  private json<T>(call: (init: RequestInit) => Promise<Response>): Promise<T> {
+    return this.request(call, (res) => res.json() as Promise<T>);
+  }
+
+  /** Read an SSE answer to its end, passing the JSON of each message (of `event`, if given) on. */
+  private async stream(
+    call: (init: RequestInit) => Promise<Response>,
+    event: string | undefined,
+    onData: (data: unknown) => void,
+    signal: AbortSignal | undefined,
+    opts: StreamOptions,
+  ): Promise<void> {
+    if (signal?.aborted) return;
+    // A throwing callback stops the stream and is rethrown as it is (not taken for a broken connection).
+    const callback: { failed?: { error: unknown } } = {};
+    const stop = new AbortController();
+    const onAbort = () => stop.abort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      const res = await call(signal ? { signal } : {});
+      if (!res.ok) throw fromErrorBody(res.status, await res.json().catch(() => undefined));
+      if (!res.body) return;
+      opts.onOpen?.();
+      await readSse(
+        res.body,
+        (m) => {
+          if (callback.failed || stop.signal.aborted) return;
+          if (event !== undefined && m.event !== event) return;
+          try {
+            onData(JSON.parse(m.data));
+          } catch (error) {
+            callback.failed = { error };
+            stop.abort();
+          }
+        },
+        stop.signal,
+      );
+    } catch (e) {
+      if (callback.failed) throw callback.failed.error;
+      if (signal?.aborted) return;
+      if (e instanceof OpsError) throw e;
+      throw new OpsError('ENGINE_UNREACHABLE', `the stream from the engine broke: ${(e as Error).message}`, 'check that the engine is still running: `opsdeck status`', { socketPath: this.socketPath });
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
+    if (callback.failed) throw callback.failed.error;
+  }
+}

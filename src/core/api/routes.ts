@@ -1,0 +1,294 @@
+/**
+ * The control API v1: every route, declared once with its zod schemas (which validate the
+ * request, generate /openapi.json and type the client), served by an engine. Errors answer
+ * `{ error: { code, message, hint?, issues? } }` with a status from the code; bad input is a
+ * 400, never a 500.
+ */
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { HTTPException } from 'hono/http-exception';
+import { isOpsError, OpsError } from '../errors';
+import type { EngineLike } from './engine-like';
+import { errorBody, NOT_FOUND, notAvailable, statusOf, validationBody, type ErrorStatus } from './http-errors';
+import {
+  dryRunQuerySchema,
+  engineEventSchema,
+  engineStatusSchema,
+  errorBodySchema,
+  eventsQuerySchema,
+  logLineSchema,
+  logsQuerySchema,
+  logsSchema,
+  memoryHitsSchema,
+  memoryQuerySchema,
+  metricsSchema,
+  planResultSchema,
+  profilesSchema,
+  serviceParamsSchema,
+  stackCommandSchema,
+  stackHealthSchema,
+  useProfileSchema,
+} from './schemas';
+import { sseResponse } from './sse';
+
+export interface ApiOptions {
+  /** SSE heartbeat period (default 15 s). */
+  heartbeatMs?: number;
+  /** Aborting it ends every open event stream cleanly (the server shutting down). */
+  signal?: AbortSignal;
+}
+
+export const API_TITLE = 'Opsdeck control API';
+export const API_VERSION = '1';
+export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+
+// ------------------------------------------------------------------ route declarations
+
+const json = <S extends z.ZodType>(schema: S, description: string) => ({ description, content: { 'application/json': { schema } } });
+const failure = (description: string) => json(errorBodySchema, description);
+const sse = (description: string) => ({ description, content: { 'text/event-stream': { schema: z.string().openapi({ description }) } } });
+
+const E400 = { 400: failure('Invalid request: the `issues` say what and where') };
+const E404 = { 404: failure('No such service, profile or route') };
+const E500 = { 500: failure('The engine failed') };
+const E501 = { 501: failure('The engine has no such feature (NOT_AVAILABLE)') };
+
+const serviceCommand = (action: 'start' | 'stop' | 'restart', summary: string) =>
+  createRoute({
+    method: 'post',
+    path: `/v1/services/{name}/${action}`,
+    operationId: `${action}Service`,
+    tags: ['services'],
+    summary,
+    request: { params: serviceParamsSchema, query: dryRunQuerySchema },
+    responses: { 200: json(planResultSchema, 'What was done (or, with dry_run, would be)'), ...E400, ...E404, ...E500 },
+  });
+
+const routes = {
+  status: createRoute({
+    method: 'get',
+    path: '/v1/status',
+    operationId: 'getStatus',
+    tags: ['status'],
+    summary: 'The stack, its services and their health',
+    responses: { 200: json(engineStatusSchema, 'The status'), ...E500 },
+  }),
+  health: createRoute({
+    method: 'get',
+    path: '/v1/health',
+    operationId: 'getHealth',
+    tags: ['status'],
+    summary: 'OK / WARNING / CRITICAL / UNKNOWN for the stack and each service',
+    request: { query: z.object({ check: z.stringbool().optional().openapi({ type: 'boolean', description: 'Run every running service\'s full-functionality check first' }) }) },
+    responses: { 200: json(stackHealthSchema, 'The health'), ...E400, ...E500 },
+  }),
+  up: createRoute({
+    method: 'post',
+    path: '/v1/stack/up',
+    operationId: 'stackUp',
+    tags: ['stack'],
+    summary: 'Start services in dependency order (returns at once; follow /v1/events to see them come up)',
+    request: { body: { required: false, content: { 'application/json': { schema: stackCommandSchema } } } },
+    responses: { 200: json(planResultSchema, 'What was done (or, with dry_run, would be)'), ...E400, ...E404, ...E500 },
+  }),
+  down: createRoute({
+    method: 'post',
+    path: '/v1/stack/down',
+    operationId: 'stackDown',
+    tags: ['stack'],
+    summary: 'Stop services, dependents first (returns when they are stopped)',
+    request: { body: { required: false, content: { 'application/json': { schema: stackCommandSchema } } } },
+    responses: { 200: json(planResultSchema, 'What was done (or, with dry_run, would be)'), ...E400, ...E404, ...E500 },
+  }),
+  start: serviceCommand('start', 'Start one service (it waits for its dependencies)'),
+  stop: serviceCommand('stop', 'Stop one service'),
+  restart: serviceCommand('restart', 'Restart one service'),
+  profiles: createRoute({
+    method: 'get',
+    path: '/v1/profiles',
+    operationId: 'getProfiles',
+    tags: ['profiles'],
+    summary: 'The profiles of the stack and the active one',
+    responses: { 200: json(profilesSchema, 'The profiles'), ...E500 },
+  }),
+  useProfile: createRoute({
+    method: 'put',
+    path: '/v1/profile',
+    operationId: 'useProfile',
+    tags: ['profiles'],
+    summary: 'Switch profile: stop what it leaves out, restart what changes, start what it adds',
+    request: { body: { required: true, content: { 'application/json': { schema: useProfileSchema } } } },
+    responses: { 200: json(planResultSchema, 'What was done (or, with dry_run, would be)'), ...E400, ...E404, ...E500 },
+  }),
+  logs: createRoute({
+    method: 'get',
+    path: '/v1/services/{name}/logs',
+    operationId: 'getLogs',
+    tags: ['logs'],
+    summary: 'The last lines of a service\'s log; with follow=true, a stream of `log` events (LogLine) that goes on with new lines',
+    request: { params: serviceParamsSchema, query: logsQuerySchema },
+    responses: {
+      200: {
+        description: 'The lines (JSON), or with follow=true a server-sent event stream: `event: log` with a LogLine as `data:`',
+        content: {
+          'application/json': { schema: logsSchema },
+          'text/event-stream': { schema: z.string().openapi({ description: '`event: log` / `data: <LogLine JSON>` messages; heartbeats as `: heartbeat` comments' }) },
+        },
+      },
+      ...E400,
+      ...E404,
+      ...E500,
+    },
+  }),
+  events: createRoute({
+    method: 'get',
+    path: '/v1/events',
+    operationId: 'streamEvents',
+    tags: ['events'],
+    summary: 'Server-sent events: every engine event as `event: <type>` with an EngineEvent as `data:`',
+    request: { query: eventsQuerySchema },
+    responses: { 200: sse('`event: <type>` / `data: <EngineEvent JSON>` messages; heartbeats as `: heartbeat` comments every 15 s'), ...E400, ...E500 },
+  }),
+  metrics: createRoute({
+    method: 'get',
+    path: '/v1/metrics',
+    operationId: 'getMetrics',
+    tags: ['metrics'],
+    summary: 'The engine\'s metrics as JSON',
+    responses: { 200: json(metricsSchema, 'The metrics'), ...E500, ...E501 },
+  }),
+  searchMemory: createRoute({
+    method: 'get',
+    path: '/v1/memory/search',
+    operationId: 'searchMemory',
+    tags: ['memory'],
+    summary: 'Search the stack\'s memory: its events and captured log lines',
+    request: { query: memoryQuerySchema },
+    responses: { 200: json(memoryHitsSchema, 'The hits, best first'), ...E400, ...E500, ...E501 },
+  }),
+  prometheus: createRoute({
+    method: 'get',
+    path: '/metrics',
+    operationId: 'getPrometheusMetrics',
+    tags: ['metrics'],
+    summary: 'The engine\'s metrics in the Prometheus text format',
+    responses: {
+      200: { description: 'Prometheus text exposition format 0.0.4', content: { 'text/plain; version=0.0.4': { schema: z.string() } } },
+      ...E500,
+      ...E501,
+    },
+  }),
+};
+
+// ------------------------------------------------------------------ the app
+
+/** The API app for an engine. `fetch` it, serve it (server.ts) or type a client with it. */
+export function createApi(engine: EngineLike, opts: ApiOptions = {}) {
+  const stream = { heartbeatMs: opts.heartbeatMs ?? 15_000, ...(opts.signal ? { signal: opts.signal } : {}) };
+  const app = new OpenAPIHono({
+    defaultHook: (result, c) => {
+      if (!result.success) return c.json(validationBody(result.target, result.error), 400);
+    },
+  });
+  app.openAPIRegistry.register('EngineEvent', engineEventSchema);
+  app.openAPIRegistry.register('LogLine', logLineSchema);
+
+  app.notFound((c) =>
+    c.json(errorBody(new OpsError(NOT_FOUND, `no route ${c.req.method} ${c.req.path}`, 'the routes are listed in GET /openapi.json')), 404),
+  );
+  app.onError((err, c) => {
+    const [status, e] = asApiError(err);
+    return c.json(errorBody(e), status);
+  });
+
+  return app
+    .openapi(routes.status, (c) => c.json(engine.status(), 200))
+    .openapi(routes.health, async (c) => c.json(c.req.valid('query').check ? await engine.checkAll() : engine.health(), 200))
+    .openapi(routes.up, async (c) => {
+      const body = c.req.valid('json');
+      return c.json(await engine.up(body.services, { dryRun: body.dry_run ?? false }), 200);
+    })
+    .openapi(routes.down, async (c) => {
+      const body = c.req.valid('json');
+      return c.json(await engine.down(body.services, { dryRun: body.dry_run ?? false }), 200);
+    })
+    .openapi(routes.start, async (c) => c.json(await engine.up([c.req.valid('param').name], { dryRun: c.req.valid('query').dry_run ?? false }), 200))
+    .openapi(routes.stop, async (c) => c.json(await engine.down([c.req.valid('param').name], { dryRun: c.req.valid('query').dry_run ?? false }), 200))
+    .openapi(routes.restart, async (c) => c.json(await engine.restart(c.req.valid('param').name, { dryRun: c.req.valid('query').dry_run ?? false }), 200))
+    .openapi(routes.profiles, (c) => c.json(engine.profiles(), 200))
+    .openapi(routes.useProfile, async (c) => {
+      const body = c.req.valid('json');
+      return c.json(await engine.useProfile(body.name, { dryRun: body.dry_run ?? false }), 200);
+    })
+    .openapi(routes.logs, (c) => {
+      const { name } = c.req.valid('param');
+      const { lines, since, follow } = c.req.valid('query');
+      // Read the tail and subscribe in the same tick: no line is lost or sent twice in between.
+      // (lines=0 still asks the engine, which knows whether the service exists.)
+      const read = engine.logs(name, { ...(lines !== undefined ? { lines: Math.max(lines, 1) } : {}), ...(since !== undefined ? { since } : {}) });
+      const tail = lines === 0 ? [] : read;
+      if (!follow) return c.json({ service: name, lines: tail }, 200);
+      return sseResponse((out) => {
+        for (const l of tail) out.send('log', l);
+        const sub = engine.bus.on('log', (e) => {
+          if (e.service === name) out.send('log', { at: e.at, stream: e.stream, line: e.line });
+        });
+        return () => sub.dispose();
+      }, stream);
+    })
+    .openapi(routes.events, (c) => {
+      const { types } = c.req.valid('query');
+      return sseResponse((out) => {
+        const sub = engine.bus.onAny((e) => {
+          if (!types || types.includes(e.type)) out.send(e.type, e);
+        });
+        return () => sub.dispose();
+      }, stream);
+    })
+    .openapi(routes.metrics, async (c) => {
+      if (!engine.metrics) throw notAvailable('metrics');
+      return c.json(await engine.metrics(), 200);
+    })
+    .openapi(routes.searchMemory, async (c) => {
+      if (!engine.searchMemory) throw notAvailable('memory search');
+      return c.json(await engine.searchMemory(c.req.valid('query')), 200);
+    })
+    .openapi(routes.prometheus, async (c) => {
+      if (!engine.prometheus) throw notAvailable('Prometheus metrics');
+      return c.text(await engine.prometheus(), 200, { 'content-type': PROMETHEUS_CONTENT_TYPE });
+    })
+    .doc31('/openapi.json', OPENAPI_OBJECT);
+}
+
+export type ApiApp = ReturnType<typeof createApi>;
+
+export const OPENAPI_OBJECT = {
+  openapi: '3.1.0',
+  info: {
+    title: API_TITLE,
+    version: API_VERSION,
+    description:
+      'HTTP over the unix socket `.opsdeck/run/engine.sock` (mode 0600) of the engine that owns a stack. Errors answer `{ "error": { "code", "message", "hint"?, "issues"? } }`. See docs/api.md.',
+  },
+  servers: [{ url: 'http://opsdeck', description: 'Any host name: the connection is made to the stack\'s unix socket' }],
+  tags: ['status', 'stack', 'services', 'profiles', 'logs', 'events', 'memory', 'metrics'].map((name) => ({ name })),
+};
+
+/** The OpenAPI 3.1 document of the API, as served at /openapi.json. */
+export function openApiDocument(app: ApiApp) {
+  return app.getOpenAPI31Document(OPENAPI_OBJECT);
+}
+
+/** Any error thrown while answering, as a status and an OpsError. Malformed input is a 4xx. */
+function asApiError(err: unknown): [ErrorStatus, OpsError] {
+  if (isOpsError(err)) return [statusOf(err.code), err];
+  if (err instanceof HTTPException) {
+    if (err.status === 415) {
+      return [415, new OpsError('BAD_REQUEST', 'the request body must be JSON', 'send `content-type: application/json`')];
+    }
+    if (err.status < 500) {
+      const message = /malformed json/i.test(err.message) ? 'the request body is not valid JSON' : err.message || `bad request (HTTP ${err.status})`;
+      return [400, new OpsError('BAD_REQUEST', message, 'send a JSON object as the body, e.g. {"dry_run": true}')];
+    }
+  }
+  return [500, new OpsError('INTERNAL', `the engine failed: ${err instanceof Error ? err.message : String(err)}`, 'this is a bug in Opsdeck; the engine log has the details')];
+}

@@ -1,0 +1,299 @@
+/**
+ * The shapes of the control API, as zod schemas with OpenAPI metadata: what the routes
+ * validate, what docs/openapi.json documents and what the typed client infers. Responses
+ * mirror the engine's own types (checked at compile time below); requests use snake_case
+ * (`dry_run`) like the CLI's flags.
+ */
+import { z } from '@hono/zod-openapi';
+import { parseDuration } from '../duration';
+import type { EngineStatus, PlanResult, ServiceStatus } from '../engine';
+import { SERVICE_STATES, type EventOf, type EventType } from '../events';
+import { HEALTH_LEVELS, type StackHealth } from '../health/summary';
+import type { LogLine } from '../logs/read-log';
+
+// ------------------------------------------------------------------ query-string scalars
+
+/** `true`/`false` (also 1/0, yes/no, on/off) in a query string. `z.coerce.boolean()` would take "false" as true. */
+export const queryBool = (description: string) => z.stringbool().optional().openapi({ type: 'boolean', description });
+
+/**
+ * A point in time in a query string: epoch milliseconds, an ISO 8601 time, or a duration
+ * meaning "that long ago" (`90s`, `10m`, `1h30m`). Becomes epoch milliseconds.
+ */
+export const queryTime = (description: string) =>
+  z
+    .string()
+    .transform((text, ctx) => {
+      const at = parseTime(text);
+      if (at === undefined) {
+        ctx.addIssue({ code: 'custom', message: `"${text}" is not a time: use epoch milliseconds, an ISO 8601 time, or a duration ago like 10m` });
+        return z.NEVER;
+      }
+      return at;
+    })
+    .optional()
+    .openapi({ type: 'string', description: `${description}: epoch milliseconds, an ISO 8601 time, or a duration ago like \`10m\``, example: '10m' });
+
+export function parseTime(text: string, now = Date.now()): number | undefined {
+  const s = text.trim();
+  if (/^\d+$/.test(s)) return Number(s);
+  const ago = parseDuration(s);
+  if (ago !== undefined) return now - ago;
+  if (!/^\d{4}-\d\d-\d\d/.test(s)) return undefined;
+  const at = Date.parse(s);
+  return Number.isNaN(at) ? undefined : at;
+}
+
+// ------------------------------------------------------------------ errors
+
+export const issueSchema = z
+  .object({
+    path: z.string().openapi({ description: 'Where the problem is, e.g. `query.lines` or `body.services.0`' }),
+    message: z.string(),
+    code: z.string().optional(),
+  })
+  .openapi('Issue');
+
+export const errorBodySchema = z
+  .object({
+    error: z.object({
+      code: z.string().openapi({ description: 'Stable error code (OpsError code), e.g. SERVICE_UNKNOWN, BAD_REQUEST, NOT_AVAILABLE', example: 'SERVICE_UNKNOWN' }),
+      message: z.string(),
+      hint: z.string().optional(),
+      issues: z.array(issueSchema).optional(),
+    }),
+  })
+  .openapi('Error');
+export type ErrorBody = z.infer<typeof errorBodySchema>;
+
+// ------------------------------------------------------------------ services, health, status
+
+export const serviceStateSchema = z.enum(SERVICE_STATES).openapi('ServiceState');
+export const healthLevelSchema = z.enum(HEALTH_LEVELS).openapi('HealthLevel');
+
+const probeResultSchema = z.object({ ok: z.boolean(), latencyMs: z.number(), error: z.string().optional() }).openapi('ProbeResult');
+
+export const serviceStatusSchema = z
+  .object({
+    name: z.string(),
+    state: serviceStateSchema,
+    reason: z.string(),
+    since: z.number().openapi({ description: 'Epoch ms of the last state change' }),
+    pid: z.number().int().optional(),
+    restarts: z.number().int(),
+    attempt: z.number().int(),
+    startedAt: z.number().optional(),
+    completed: z.boolean(),
+    lastExit: z.object({ code: z.number().int().nullable(), signal: z.string().nullable(), error: z.string().optional() }).optional(),
+    lastProbe: z.object({ readiness: probeResultSchema.optional(), liveness: probeResultSchema.optional() }),
+    lastCheck: z.object({ ok: z.boolean(), durationMs: z.number(), output: z.string() }).optional(),
+    rssMb: z.number().optional(),
+    tier: z.string(),
+    inProfile: z.boolean(),
+    health: healthLevelSchema,
+  })
+  .openapi('ServiceStatus');
+
+export const serviceHealthSchema = z.object({ service: z.string(), level: healthLevelSchema, reason: z.string() }).openapi('ServiceHealth');
+
+export const stackHealthSchema = z
+  .object({ level: healthLevelSchema, summary: z.string().openapi({ example: '2/3 OK (api CRITICAL)' }), services: z.array(serviceHealthSchema) })
+  .openapi('StackHealth');
+
+export const engineStatusSchema = z
+  .object({
+    stack: z.string(),
+    dir: z.string(),
+    profile: z.string().optional(),
+    services: z.array(serviceStatusSchema),
+    health: stackHealthSchema,
+    engine: z.object({ pid: z.number().int(), startedAt: z.number() }),
+  })
+  .openapi('EngineStatus');
+
+// ------------------------------------------------------------------ commands
+
+export const planStepSchema = z
+  .object({
+    action: z.enum(['stop', 'restart', 'start']),
+    service: z.string(),
+    wave: z.number().int().openapi({ description: 'Steps of the same action and wave run concurrently; waves run in order' }),
+    reason: z.string(),
+  })
+  .openapi('PlanStep');
+
+export const planResultSchema = z
+  .object({
+    dryRun: z.boolean().openapi({ description: 'True when nothing was changed: `plan` is what would be done' }),
+    plan: z.array(planStepSchema),
+  })
+  .openapi('PlanResult');
+
+export const stackCommandSchema = z
+  .object({
+    services: z.array(z.string().min(1)).optional().openapi({ description: 'Default: up, the services of the active profile; down, every running service' }),
+    dry_run: z.boolean().optional().openapi({ description: 'Only plan: change nothing' }),
+  })
+  .strict()
+  .openapi('StackCommand');
+
+export const serviceParamsSchema = z.object({
+  name: z.string().min(1).openapi({ param: { name: 'name', in: 'path' }, example: 'storage' }),
+});
+
+export const dryRunQuerySchema = z.object({ dry_run: queryBool('Only plan: change nothing') });
+
+export const profilesSchema = z
+  .object({
+    active: z.string().optional(),
+    profiles: z.array(z.object({ name: z.string(), services: z.array(z.string()), description: z.string().optional() })),
+  })
+  .openapi('Profiles');
+
+export const useProfileSchema = z
+  .object({ name: z.string().min(1), dry_run: z.boolean().optional().openapi({ description: 'Only plan: change nothing' }) })
+  .strict()
+  .openapi('UseProfile');
+
+// ------------------------------------------------------------------ logs
+
+export const logLineSchema = z
+  .object({ at: z.number().openapi({ description: 'Epoch ms' }), stream: z.enum(['stdout', 'stderr', 'opsdeck']), line: z.string() })
+  .openapi('LogLine');
+
+export const logsQuerySchema = z.object({
+  lines: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(100_000)
+    .optional()
+    .openapi({ type: 'integer', minimum: 0, maximum: 100_000, description: 'How many of the last lines (default 100); 0 with follow=true: only new lines', example: 50 }),
+  since: queryTime('Only lines at or after this time'),
+  follow: queryBool('Answer with a server-sent event stream: the tail as `log` events, then every new line'),
+});
+
+export const logsSchema = z.object({ service: z.string(), lines: z.array(logLineSchema) }).openapi('Logs');
+
+// ------------------------------------------------------------------ events
+
+const base = { at: z.number().openapi({ description: 'Epoch ms' }), service: z.string() };
+
+/** One schema per event type; `satisfies` makes a new type in events.ts a compile error here until it is described. */
+export const eventSchemas = {
+  state: z.object({ type: z.literal('state'), ...base, from: serviceStateSchema, to: serviceStateSchema, reason: z.string() }),
+  spawn: z.object({ type: z.literal('spawn'), ...base, pid: z.number().int(), command: z.array(z.string()) }),
+  exit: z.object({
+    type: z.literal('exit'),
+    ...base,
+    pid: z.number().int().optional(),
+    code: z.number().int().nullable(),
+    signal: z.string().nullable(),
+    expected: z.boolean(),
+    error: z.string().optional(),
+  }),
+  probe: z.object({
+    type: z.literal('probe'),
+    ...base,
+    probe: z.enum(['readiness', 'liveness']),
+    ok: z.boolean(),
+    latencyMs: z.number(),
+    error: z.string().optional(),
+    failures: z.number().int(),
+    threshold: z.number().int(),
+  }),
+  restart: z.object({
+    type: z.literal('restart'),
+    ...base,
+    attempt: z.number().int(),
+    delayMs: z.number(),
+    cause: z.enum(['crash', 'exit', 'hang', 'memory limit', 'spawn failed']),
+    detail: z.string(),
+  }),
+  'retry-reset': z.object({ type: z.literal('retry-reset'), ...base, after: z.number() }),
+  'gave-up': z.object({ type: z.literal('gave-up'), ...base, restarts: z.number().int(), windowMs: z.number() }),
+  limit: z.object({ type: z.literal('limit'), ...base, limit: z.literal('memory'), valueMb: z.number(), maxMb: z.number() }),
+  check: z.object({ type: z.literal('check'), ...base, ok: z.boolean(), durationMs: z.number(), output: z.string() }),
+  log: z.object({ type: z.literal('log'), ...base, stream: z.enum(['stdout', 'stderr']), line: z.string() }),
+} satisfies Record<EventType, z.ZodType>;
+
+export const EVENT_TYPES = Object.keys(eventSchemas) as EventType[];
+
+export const engineEventSchema = z
+  .discriminatedUnion('type', Object.values(eventSchemas) as unknown as [(typeof eventSchemas)[EventType], ...(typeof eventSchemas)[EventType][]])
+  .openapi('EngineEvent', { description: 'One engine event; sent over SSE as `event: <type>` with the JSON in `data:`' });
+
+export const eventsQuerySchema = z.object({
+  types: z
+    .string()
+    .transform((text, ctx) => {
+      const types = text.split(',').map((t) => t.trim()).filter(Boolean);
+      const unknown = types.filter((t) => !(EVENT_TYPES as string[]).includes(t));
+      if (unknown.length) {
+        ctx.addIssue({ code: 'custom', message: `unknown event type ${unknown.map((t) => `"${t}"`).join(', ')}; the types are ${EVENT_TYPES.join(', ')}` });
+        return z.NEVER;
+      }
+      return types as EventType[];
+    })
+    .optional()
+    .openapi({ type: 'string', description: `Comma-separated event types to receive (default: all): ${EVENT_TYPES.join(', ')}`, example: 'state,restart' }),
+});
+
+// ------------------------------------------------------------------ memory, metrics
+
+/** A name filter: repeat the parameter (`?service=a&service=b`) or separate with commas. */
+const queryNames = (description: string, example: string) =>
+  z
+    .union([z.string(), z.array(z.string())])
+    .transform((v) => (Array.isArray(v) ? v : [v]).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean))
+    .optional()
+    .openapi({ type: 'string', description: `${description}; repeat the parameter or separate names with commas`, example });
+
+export const MEMORY_MAX_LIMIT = 500;
+
+export const memoryQuerySchema = z.object({
+  text: z.string().optional().openapi({ description: 'What to look for: words, `prefix*`, `"a phrase"`, `a OR b`, `service:name` (see docs/memory.md). Absent: the newest entries passing the filters', example: 'crash*' }),
+  service: queryNames('Only these services', 'storage'),
+  kind: queryNames('Only these kinds: `log` or an event type (`state`, `restart`, `exit`, `probe`, …)', 'restart'),
+  since: queryTime('Only entries at or after this time'),
+  until: queryTime('Only entries at or before this time'),
+  limit: z.coerce.number().int().min(1).max(MEMORY_MAX_LIMIT).optional().openapi({ type: 'integer', minimum: 1, maximum: MEMORY_MAX_LIMIT, description: `Hits returned (default 20, at most ${MEMORY_MAX_LIMIT})`, example: 20 }),
+});
+/** A memory search as the engine receives it: names as lists, times as epoch ms. */
+export type MemoryQuery = z.output<typeof memoryQuerySchema>;
+
+export const memoryHitSchema = z
+  .object({
+    id: z.number().int(),
+    at: z.number().openapi({ description: 'Epoch ms' }),
+    service: z.string(),
+    kind: z.string(),
+    text: z.string().openapi({ description: 'The entry as one line of text (secrets redacted)' }),
+    snippet: z.string().openapi({ description: '`text` around the match, each matched word between « and », cut text as …' }),
+    rank: z.number().openapi({ description: 'Relevance of a text query, higher is better; 0 without text' }),
+    data: z.record(z.string(), z.unknown()).openapi({ description: 'The entry as recorded: `{ type, service, at, … }` (secrets redacted)' }),
+  })
+  .openapi('MemoryHit');
+export const memoryHitsSchema = z.object({ hits: z.array(memoryHitSchema) }).openapi('MemoryHits');
+export type MemoryHit = z.infer<typeof memoryHitSchema>;
+export type MemoryHits = z.infer<typeof memoryHitsSchema>;
+
+export const metricsSchema = z.record(z.string(), z.unknown()).openapi('Metrics', { description: 'The engine\'s metrics as JSON (shape not fixed yet)' });
+/** Any JSON object: an interface such as StackMetrics fits (a Record<string, unknown> would not). */
+export type Metrics = object;
+
+// ------------------------------------------------------------------ the engine's types fit these schemas
+
+type Profiles = { active: string | undefined; profiles: { name: string; services: string[]; description?: string }[] };
+type Fits<T, S extends z.ZodType> = T extends z.input<S> ? true : false;
+type EventMismatch = { [T in EventType]: Fits<EventOf<T>, (typeof eventSchemas)[T]> extends true ? never : T }[EventType];
+const typesFit: [
+  Fits<ServiceStatus, typeof serviceStatusSchema>,
+  Fits<EngineStatus, typeof engineStatusSchema>,
+  Fits<StackHealth, typeof stackHealthSchema>,
+  Fits<PlanResult, typeof planResultSchema>,
+  Fits<LogLine, typeof logLineSchema>,
+  Fits<Profiles, typeof profilesSchema>,
+  [EventMismatch] extends [never] ? true : EventMismatch,
+] = [true, true, true, true, true, true, true];
+void typesFit;

@@ -1,0 +1,63 @@
+/**
+ * The owner of a stack: takes the stack lock, builds the Engine, serves the control API on the
+ * stack's socket, and releases everything on stop. `opsdeck up`, `opsdeck daemon` and the
+ * extension (embedded mode) each run one EngineHost; every other client talks to it.
+ */
+import { serveApi } from '../api/server';
+import { loadConfig, type LoadOptions } from '../config/load';
+import { Engine, type EngineOptions } from '../engine';
+import { acquireLock, socketPath, type AcquiredLock, type LockInfo } from '../stack-lock';
+
+export interface HostOptions extends EngineOptions, LoadOptions {
+  /** Who runs it: `up`, `daemon`, `extension`. */
+  owner: string;
+  version: string;
+}
+
+export class EngineHost {
+  private stopped = false;
+
+  private constructor(
+    readonly engine: Engine,
+    private readonly lock: AcquiredLock,
+    private readonly api: { close(): Promise<void>; socketPath: string },
+  ) {}
+
+  /** Take the stack at `path` (folder or opsdeck.yaml); fails with STACK_LOCKED if it has an owner. */
+  static async start(path: string, opts: HostOptions): Promise<EngineHost> {
+    const stack = await loadConfig(path, opts.profile === undefined ? {} : { profile: opts.profile });
+    const socket = socketPath(stack.dir);
+    const lock = acquireLock(stack.dir, { owner: opts.owner, socket, version: opts.version });
+    let engine: Engine | undefined;
+    try {
+      engine = new Engine(stack, opts);
+      const api = await serveApi(engine, socket);
+      return new EngineHost(engine, lock, api);
+    } catch (e) {
+      await engine?.dispose();
+      lock.release();
+      throw e;
+    }
+  }
+
+  get socketPath(): string {
+    return this.api.socketPath;
+  }
+
+  /** The dead owner whose stale lock this host took over, if any. */
+  get tookOverFrom(): LockInfo | undefined {
+    return this.lock.tookOverFrom;
+  }
+
+  /** Stop every service, close the API, release the lock. Safe to call twice. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    try {
+      await this.engine.dispose();
+    } finally {
+      await this.api.close().catch(() => undefined);
+      this.lock.release();
+    }
+  }
+}

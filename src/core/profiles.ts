@@ -1,0 +1,96 @@
+/**
+ * Profiles: which services run and with which environment. Selecting one gives a new view of
+ * the stack; reconciling against what runs is planned here (what stops, restarts, starts).
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { LoadedStack } from './config/load';
+import { effectiveEnv } from './config/load';
+import { OpsError } from './errors';
+import { startWaves, stopWaves } from './graph';
+import { didYouMean } from './config/suggest';
+
+/** The stack seen through profile `name`. */
+export function withProfile(stack: LoadedStack, name: string): LoadedStack {
+  const names = Object.keys(stack.config.profiles);
+  const profile = stack.config.profiles[name];
+  if (!profile) {
+    throw new OpsError(
+      'PROFILE_UNKNOWN',
+      names.length ? `no profile named "${name}"` : `this stack has no profiles, so "${name}" cannot be used`,
+      names.length ? (didYouMean(name, names) ?? `the profiles are ${names.join(', ')}`) : 'add a `profiles:` map to opsdeck.yaml (see docs/config.md)',
+    );
+  }
+  return { ...stack, profile: name, services: profile.services ?? Object.keys(stack.config.services) };
+}
+
+export interface PlanStep {
+  action: 'stop' | 'restart' | 'start';
+  service: string;
+  /** Steps of the same action and wave run concurrently; waves run in order. */
+  wave: number;
+  reason: string;
+}
+
+/**
+ * What switching from `running` (the services up now, under `from`) to profile `to` does:
+ * stop what the new profile leaves out (dependents first), restart what stays but whose
+ * environment changes, start what is new (in dependency order).
+ */
+export function reconcilePlan(from: LoadedStack, to: LoadedStack, running: string[]): PlanStep[] {
+  const services = from.config.services;
+  const changedEnv = (s: string) => JSON.stringify(effectiveEnv(from, s)) !== JSON.stringify(effectiveEnv(to, s));
+  const stop = running.filter((s) => !to.services.includes(s));
+  const restart = running.filter((s) => to.services.includes(s) && changedEnv(s));
+  const start = to.services.filter((s) => !running.includes(s));
+  const steps: PlanStep[] = [];
+  stopWaves(services, stop).forEach((wave, i) =>
+    wave.forEach((service) => steps.push({ action: 'stop', service, wave: i, reason: `not in profile ${to.profile}` })),
+  );
+  startWaves(services, restart).forEach((wave, i) =>
+    wave.forEach((service) => steps.push({ action: 'restart', service, wave: i, reason: 'environment changed' })),
+  );
+  startWaves(services, start).forEach((wave, i) =>
+    wave.forEach((service) => steps.push({ action: 'start', service, wave: i, reason: `in profile ${to.profile}` })),
+  );
+  return steps;
+}
+
+/** The plan of `up` for services not running yet, and of `down`. */
+export function upPlan(stack: LoadedStack, names: string[], running: string[]): PlanStep[] {
+  return startWaves(stack.config.services, names.filter((n) => !running.includes(n))).flatMap((wave, i) =>
+    wave.map((service) => ({ action: 'start' as const, service, wave: i, reason: 'requested' })),
+  );
+}
+
+export function downPlan(stack: LoadedStack, names: string[]): PlanStep[] {
+  return stopWaves(stack.config.services, names).flatMap((wave, i) =>
+    wave.map((service) => ({ action: 'stop' as const, service, wave: i, reason: 'requested' })),
+  );
+}
+
+// ---------------------------------------------------------------- the remembered profile
+
+const stateFile = (stack: LoadedStack) => join(stack.dir, '.opsdeck', 'state.json');
+
+/** The profile chosen last (`opsdeck profile use`), if it still exists in the file. */
+export function readRememberedProfile(stack: LoadedStack): string | undefined {
+  try {
+    const name = (JSON.parse(readFileSync(stateFile(stack), 'utf8')) as { active_profile?: string }).active_profile;
+    return name && name in stack.config.profiles ? name : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Remember `stack.profile` for the next engine start (it wins over the file's active_profile). */
+export function rememberProfile(stack: LoadedStack): void {
+  mkdirSync(join(stack.dir, '.opsdeck'), { recursive: true });
+  writeFileSync(stateFile(stack), JSON.stringify({ active_profile: stack.profile }, null, 2) + '\n');
+}
+
+/** The stack as the next engine start will see it: the remembered profile applied. */
+export function withRememberedProfile(stack: LoadedStack): LoadedStack {
+  const name = readRememberedProfile(stack);
+  return name ? withProfile(stack, name) : stack;
+}
