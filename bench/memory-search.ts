@@ -233,8 +233,7 @@ async function main(): Promise<void> {
     for (let i = 0; i < events.length; i++) {
       const before = performance.now();
       store.record(events[i]!);
-      const took = performance.now() - before;
-      if (took > 1) flushes.push(took); // the calls that wrote a batch
+      if (store.pendingRows === 0) flushes.push(performance.now() - before); // this call wrote a batch
     }
     store.flush();
     const insertMs = performance.now() - t0;
@@ -242,6 +241,7 @@ async function main(): Promise<void> {
     const fileBytes = statSync(file).size;
     console.log(`inserted ${count} rows in ${(insertMs / 1000).toFixed(2)} s (${Math.round(count / (insertMs / 1000))} rows/s), file ${(fileBytes / 1e6).toFixed(1)} MB`);
 
+    const loadBefore = os.loadavg()[0]!;
     const list = cases(store, end);
     for (const c of list.slice(0, 20)) c.run(store); // warm-up: statement caches, pages in the cache
     const byGroup = new Map<string, number[]>();
@@ -254,6 +254,7 @@ async function main(): Promise<void> {
       byGroup.set(c.group, [...(byGroup.get(c.group) ?? []), ms]);
     }
     store.close();
+    const load = { before: r2(loadBefore), after: r2(os.loadavg()[0]!) }; // 1-minute load average: other work on the machine shows in latencies
 
     const all = stats(samples.map((s) => s.ms));
     const groups = Object.fromEntries([...byGroup].map(([g, xs]) => [g, stats(xs)]));
@@ -274,7 +275,7 @@ async function main(): Promise<void> {
       (flushStats ? `a batch write (500 rows, one transaction) blocks the caller p50 ${flushStats.p50} ms, p95 ${flushStats.p95} ms, max ${flushStats.max} ms; ` : '') +
       `file ${(fileBytes / 1e6).toFixed(1)} MB`;
     const slowText = slowest.map((s) => `${s.name} (${s.group}) ${s.ms.toFixed(2)} ms, ${s.hits} hits`).join('; ');
-    console.log(`\n${table}\n\n${verdict}\n\n${insertLine}\nslowest: ${slowText}\n\nreproduce: ${command}`);
+    console.log(`\n${table}\n\n${verdict}\n\n${insertLine}\nslowest: ${slowText}\nload average (1 min): ${load.before} → ${load.after}\n\nreproduce: ${command}`);
 
     if (args['no-save']) return;
     const date = new Date().toISOString();
@@ -286,6 +287,7 @@ async function main(): Promise<void> {
       command,
       node: process.version,
       machine,
+      loadAverage1m: load,
       setup: { events: EVENTS, queries: QUERIES, seed: SEED, services: SERVICES.length, spanDays: 7, batchRows: 500 },
       targetP95Ms: TARGET_P95_MS,
       insert: { rows: count, ms: r2(insertMs), rowsPerSecond: Math.round(count / (insertMs / 1000)), batchWriteMs: flushStats, fileBytes },
@@ -306,7 +308,7 @@ async function main(): Promise<void> {
       `- command: \`${command}\``,
       `- date: ${date}`,
       `- node: ${process.version}, ${machine.platform} ${machine.arch}`,
-      `- machine: ${machine.cores} cores, ${machine.cpu}`,
+      `- machine: ${machine.cores} cores, ${machine.cpu}; 1-minute load average ${load.before} before the queries, ${load.after} after`,
       '',
       table,
       '',

@@ -74,7 +74,8 @@ async function search(dir: string, query: MemoryQuery): Promise<MemoryHit[]> {
   if (!existsSync(file)) throw new OpsError('BAD_REQUEST', 'this stack has no memory yet', 'memory is recorded while the engine runs: `opsdeck up`');
   // Loaded on demand: SQLite (WebAssembly) is only needed here, not by every command.
   const { MemoryStore } = await import('../core/memory/memory-store');
-  const store = MemoryStore.open(file);
+  // No engine owns the stack, so a lock left in memory.db by a killed one is stale.
+  const store = MemoryStore.open(file, { breakStaleLock: true });
   try {
     return store.search(query);
   } finally {

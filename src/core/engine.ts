@@ -16,6 +16,8 @@ import { MetricsCollector, type StackMetrics } from './metrics/collector';
 import { DEFAULT_IPC_THRESHOLDS } from './metrics/ipc-score';
 import { toPrometheus } from './metrics/prometheus';
 import { Supervisor } from './supervisor/supervisor';
+import type { MemoryHit, MemoryQuery, MemoryStore } from './memory/memory-store';
+import type { Disposable } from './events';
 import type { ServiceSnapshot } from './supervisor/service-runner';
 import { didYouMean } from './config/suggest';
 
@@ -53,6 +55,7 @@ export class Engine {
   private metricsRunning = false;
   private current: LoadedStack;
   private readonly stackDownListeners: (() => void)[] = [];
+  private memory: { store: MemoryStore; sub: Disposable } | undefined;
 
   constructor(
     private readonly loaded: LoadedStack,
@@ -127,6 +130,18 @@ export class Engine {
     return toPrometheus(this.collector.current(), this.current.config.name);
   }
 
+  /** Record every event of this engine in `store` (the owner's memory.db) and search it. */
+  useMemory(store: MemoryStore): void {
+    this.memory?.sub.dispose();
+    this.memory = { store, sub: store.attach(this.bus) };
+  }
+
+  /** Full-text search of the stack's history (events and log lines). */
+  searchMemory(query: MemoryQuery): { hits: MemoryHit[] } {
+    if (!this.memory) throw new OpsError('NOT_AVAILABLE', 'this engine keeps no memory', 'memory is kept by the engine that owns the stack (`opsdeck up`)');
+    return { hits: this.memory.store.search(query) };
+  }
+
   profiles(): { active: string | undefined; profiles: { name: string; services: string[]; description?: string }[] } {
     return {
       active: this.current.profile,
@@ -197,6 +212,7 @@ export class Engine {
   async dispose(): Promise<void> {
     this.collector.stop();
     await this.supervisor.dispose();
+    this.memory?.sub.dispose();
   }
 
   private assertService(name: string): void {

@@ -236,6 +236,29 @@ describe('opsdeck CLI (the built dist/cli.js, real engine and processes)', funct
       assert.equal(json(cli(t.dir, 'status', '--json')).profile, 'minimal', 'remembered across engine restarts');
     });
 
+    it('memory search finds what happened, through the engine and without one', async () => {
+      assert.equal(cli(t.dir, 'up', '--detach').code, 0);
+      process.kill(pids(t.dir).storage!, 'SIGKILL');
+      const restarts = () => (json(cli(t.dir, 'status', '--json')).services as { name: string; restarts: number }[]).find((s) => s.name === 'storage')!.restarts;
+      await until(() => restarts() === 1, 15_000, 'storage to restart');
+      const r = cli(t.dir, 'memory', 'search', 'SIGKILL', '--service', 'storage', '--json');
+      assert.equal(r.code, 0, r.stderr);
+      const hits = json(r).hits as { kind: string; snippet: string; service: string }[];
+      assert.ok(hits.length >= 1);
+      assert.ok(hits.every((h) => h.service === 'storage'));
+      assert.ok(hits.some((h) => /«SIGKILL»/.test(h.snippet)), JSON.stringify(hits));
+      const text = cli(t.dir, 'memory', 'search', 'listening', '--kind', 'log');
+      assert.match(text.stdout, /storage\s+log\s+.*«listening»/);
+      cli(t.dir, 'down');
+      await until(() => !existsSync(join(t.dir, '.opsdeck/run/engine.lock')), 10_000, 'the engine to exit');
+      const offline = cli(t.dir, 'memory', 'search', 'crash*', '--kind', 'restart', '--json');
+      assert.equal(offline.code, 0, offline.stderr);
+      assert.ok((json(offline).hits as unknown[]).length >= 1, 'found without an engine');
+      const bad = cli(t.dir, 'memory', 'search', 'crash OR');
+      assert.equal(bad.code, 1);
+      assert.match(bad.stderr, /^error: cannot search for "crash OR"/);
+    });
+
     it('logs prints the captured lines (text and --json)', () => {
       assert.equal(cli(t.dir, 'up', '--detach').code, 0);
       const text = cli(t.dir, 'logs', 'storage', '-n', '50');

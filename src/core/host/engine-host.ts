@@ -6,7 +6,9 @@
 import { serveApi } from '../api/server';
 import { loadConfig, type LoadOptions } from '../config/load';
 import { Engine, type EngineOptions } from '../engine';
+import { MemoryStore } from '../memory/memory-store';
 import { acquireLock, socketPath, type AcquiredLock, type LockInfo } from '../stack-lock';
+import { join } from 'node:path';
 
 export interface HostOptions extends EngineOptions, LoadOptions {
   /** Who runs it: `up`, `daemon`, `extension`. */
@@ -19,6 +21,7 @@ export class EngineHost {
 
   private constructor(
     readonly engine: Engine,
+    private readonly memory: MemoryStore,
     private readonly lock: AcquiredLock,
     private readonly api: { close(): Promise<void>; socketPath: string },
   ) {}
@@ -29,12 +32,17 @@ export class EngineHost {
     const socket = socketPath(stack.dir);
     const lock = acquireLock(stack.dir, { owner: opts.owner, socket, version: opts.version });
     let engine: Engine | undefined;
+    let memory: MemoryStore | undefined;
     try {
       engine = new Engine(stack, opts);
+      // Only the owner writes memory; holding the stack lock, a leftover SQLite lock is stale.
+      memory = MemoryStore.open(join(stack.dir, '.opsdeck', 'memory.db'), { breakStaleLock: true });
+      engine.useMemory(memory);
       const api = await serveApi(engine, socket);
-      return new EngineHost(engine, lock, api);
+      return new EngineHost(engine, memory, lock, api);
     } catch (e) {
       await engine?.dispose();
+      memory?.close();
       lock.release();
       throw e;
     }
@@ -57,7 +65,11 @@ export class EngineHost {
       await this.engine.dispose();
     } finally {
       await this.api.close().catch(() => undefined);
-      this.lock.release();
+      try {
+        this.memory.close();
+      } finally {
+        this.lock.release();
+      }
     }
   }
 }

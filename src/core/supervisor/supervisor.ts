@@ -10,6 +10,7 @@ import type { DependencyCondition } from '../config/schema';
 import { EventBus, type Disposable, type ServiceState } from '../events';
 import { startPrerequisites, stopWaves, type GraphInput } from '../graph';
 import { OpsError } from '../errors';
+import type { PlanStep } from '../profiles';
 import { processTree, readProcessTable, treeRssMb } from './process-table';
 import { ServiceRunner, type ServiceSnapshot } from './service-runner';
 
@@ -37,16 +38,20 @@ export class Supervisor {
   private readonly subscription: Disposable;
   private disposed = false;
 
+  private stackView: LoadedStack;
+
   constructor(
-    readonly stack: LoadedStack,
+    stack: LoadedStack,
     opts: SupervisorOptions = {},
   ) {
+    this.stackView = stack;
     this.bus = opts.bus ?? new EventBus();
     this.clock = opts.clock ?? systemClock;
     const logDir = opts.logDir ?? resolve(stack.dir, '.opsdeck', 'logs');
     const logs = { maxBytes: stack.config.logs.max_size_mb * 1024 * 1024, keep: stack.config.logs.keep };
     this.graph = stack.config.services;
-    for (const name of stack.services) {
+    // A runner for every service of the file: profiles choose which of them run.
+    for (const name of Object.keys(stack.config.services)) {
       const cfg = stack.config.services[name]!;
       this.runners.set(
         name,
@@ -74,12 +79,24 @@ export class Supervisor {
 
   // ------------------------------------------------------------------ queries
 
-  get services(): string[] {
-    return [...this.runners.keys()];
+  /** The stack as seen through the active profile. */
+  get stack(): LoadedStack {
+    return this.stackView;
   }
 
+  /** The services of the active profile. */
+  get services(): string[] {
+    return this.stackView.services;
+  }
+
+  /** Services with a process alive or on their way to one (starting, in backoff, waiting). */
+  get activeServices(): string[] {
+    return [...this.active];
+  }
+
+  /** Every service of the active profile, plus any other still running. */
   snapshot(): ServiceSnapshot[] {
-    return [...this.runners.values()].map((r) => r.snapshot());
+    return [...this.runners.values()].filter((r) => this.services.includes(r.name) || r.running).map((r) => r.snapshot());
   }
 
   service(name: string): ServiceSnapshot {
@@ -108,9 +125,9 @@ export class Supervisor {
   }
 
   /** Stop services (default: all) in reverse dependency order, dependents first. */
-  async down(names: string[] = this.services, reason = 'stopped on request'): Promise<void> {
+  async down(names: string[] = [...this.runners.keys()], reason = 'stopped on request'): Promise<void> {
     for (const n of names) this.active.delete(n);
-    for (const wave of stopWaves(this.graph, this.services)) {
+    for (const wave of stopWaves(this.graph, [...this.runners.keys()])) {
       await Promise.all(wave.filter((n) => names.includes(n)).map((n) => this.runner(n).stop(reason)));
     }
     if (this.active.size === 0) this.stopSampler();
@@ -161,9 +178,23 @@ export class Supervisor {
   }
 
   /** Stop everything and release timers and files. */
+  /**
+   * Switch to another profile: stop what it leaves out, restart what stays with a changed
+   * environment, start what it adds, each in dependency order.
+   */
+  async applyProfile(next: LoadedStack, plan: PlanStep[]): Promise<void> {
+    const stops = plan.filter((p) => p.action === 'stop').map((p) => p.service);
+    const restarts = plan.filter((p) => p.action === 'restart').map((p) => p.service);
+    await this.down(stops, `not in profile ${next.profile}`);
+    await this.down(restarts, `restarting for profile ${next.profile}`);
+    this.stackView = next;
+    for (const [name, runner] of this.runners) runner.setEnv(effectiveEnv(next, name));
+    this.up([...restarts, ...plan.filter((p) => p.action === 'start').map((p) => p.service)]);
+  }
+
   async dispose(): Promise<void> {
     if (this.disposed) return;
-    await this.down(this.services, 'engine shutting down');
+    await this.down([...this.runners.keys()], 'engine shutting down');
     this.disposed = true;
     this.subscription.dispose();
     process.off('exit', this.killAllOnExit);
@@ -212,7 +243,7 @@ export class Supervisor {
 
   private evaluateOne(name: string, runner: ServiceRunner): void {
     if (!this.active.has(name)) return;
-    const { depends, after } = startPrerequisites(this.graph, this.services, name);
+    const { depends, after } = startPrerequisites(this.graph, [...new Set([...this.services, ...this.active])], name);
     const deps = Object.entries(depends) as [string, DependencyCondition][];
     // Upstreams whose condition does not hold now: a running service is degraded by them, and
     // one that exits meanwhile waits for them instead of crash-looping.

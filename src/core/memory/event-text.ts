@@ -1,0 +1,80 @@
+/**
+ * The one-line human text of an engine event, as memory stores, indexes and shows it:
+ * "state ready → degraded: upstream: storage", "restart 2 in 1s (crash: exit code 1)", or a log
+ * line as the service wrote it (without terminal colour codes).
+ */
+import { formatDuration } from '../duration';
+import type { EngineEvent } from '../events';
+
+/** Longest text kept for one event; a longer text is cut and says how much was dropped. */
+export const MAX_TEXT_CHARS = 4000;
+
+export function eventText(e: EngineEvent): string {
+  return oneLine(render(e));
+}
+
+function render(e: EngineEvent): string {
+  switch (e.type) {
+    case 'state':
+      return `state ${e.from} → ${e.to}${e.reason ? `: ${e.reason}` : ''}`;
+    case 'spawn':
+      return `spawn pid ${e.pid}: ${e.command.map(quoteArg).join(' ')}`;
+    case 'exit': {
+      const how = e.error ? `exit: could not start: ${e.error}` : e.signal ? `exit by signal ${e.signal}` : `exit code ${e.code ?? '?'}`;
+      const notes = [e.pid !== undefined ? `pid ${e.pid}` : '', e.expected ? 'expected' : ''].filter(Boolean);
+      return notes.length ? `${how} (${notes.join(', ')})` : how;
+    }
+    case 'probe': {
+      const took = `${Math.round(e.latencyMs)}ms`;
+      if (e.ok) return `${e.probe} probe ok in ${took}`;
+      const count = e.failures > 0 ? ` ${e.failures}/${e.threshold}` : '';
+      return `${e.probe} probe failed${count} in ${took}${e.error ? `: ${e.error}` : ''}`;
+    }
+    case 'restart': {
+      const detail = e.detail.startsWith(`${e.cause}:`) || e.detail === e.cause ? e.detail : e.detail ? `${e.cause}: ${e.detail}` : e.cause;
+      return `restart ${e.attempt} in ${formatDuration(e.delayMs)} (${detail})`;
+    }
+    case 'retry-reset':
+      return `retry counter reset after ${formatDuration(e.after)} running`;
+    case 'gave-up':
+      return `gave up after ${e.restarts} restart${e.restarts === 1 ? '' : 's'} within ${formatDuration(e.windowMs)}`;
+    case 'limit':
+      return `${e.limit} limit exceeded: ${e.valueMb} MB > ${e.maxMb} MB`;
+    case 'check':
+      return `check ${e.ok ? 'ok' : 'failed'} in ${formatDuration(e.durationMs)}${e.output ? `: ${e.output}` : ''}`;
+    case 'log':
+      return e.line;
+    default:
+      return otherText(e);
+  }
+}
+
+/**
+ * Events the union does not know yet (the compiler says so: `e` is `never` here, so a new kind
+ * without a case above fails to type-check) still get a readable line at run time:
+ * `<type> key=value …` from their own fields.
+ */
+function otherText(e: never): string {
+  const { type, at: _at, service: _service, ...rest } = e as { type?: unknown; at?: unknown; service?: unknown } & Record<string, unknown>;
+  const fields = Object.entries(rest)
+    .filter(([, v]) => v !== undefined && v !== null && v !== '')
+    .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`);
+  return [String(type ?? 'event'), ...fields].join(' ');
+}
+
+// Colour and cursor escapes that services write for terminals (CSI … final byte, OSC … BEL/ST).
+// eslint-disable-next-line no-control-regex
+const ANSI = /\u001b\[[0-?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)|\u001b[@-Z\\-_]/g;
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g;
+
+/** One line: no terminal escapes, line breaks shown as ⏎, no other control characters, bounded length. */
+export function oneLine(text: string): string {
+  let s = text.replace(ANSI, '').replace(/\r?\n|\r/g, ' ⏎ ').replace(/\t/g, ' ').replace(CONTROL, '');
+  if (s.length > MAX_TEXT_CHARS) s = `${s.slice(0, MAX_TEXT_CHARS)}… (${s.length - MAX_TEXT_CHARS} more chars)`;
+  return s;
+}
+
+function quoteArg(a: string): string {
+  return a === '' || /[\s"'\\]/.test(a) ? JSON.stringify(a) : a;
+}
