@@ -43,7 +43,8 @@ export function statusHeadline(status: EngineStatus): string {
   const ready = status.services.filter((s) => s.inProfile && (s.state === 'ready' || s.completed)).length;
   const total = status.services.filter((s) => s.inProfile).length;
   const profile = status.profile ? ` · profile ${status.profile}` : '';
-  return `${bold(status.stack)}: ${ready}/${total} ready · health ${status.health.level}${profile} · engine pid ${status.engine.pid}`;
+  const ipc = status.ipc.level === 'critical' ? red : status.ipc.level === 'warn' ? yellow : (s: string) => s;
+  return `${bold(status.stack)}: ${ready}/${total} ready · health ${status.health.level} · ${ipc(`IPC ${status.ipc.score}`)}${profile} · engine pid ${status.engine.pid}`;
 }
 
 /** A plan as numbered waves: what runs together, in which order. */

@@ -38,6 +38,7 @@ export interface EngineStatus {
   profile: string | undefined;
   services: ServiceStatus[];
   health: StackHealth;
+  ipc: { score: number; level: 'ok' | 'warn' | 'critical'; summary: string };
   engine: { pid: number; startedAt: number };
 }
 
@@ -73,6 +74,8 @@ export class Engine {
       snapshot: () => this.supervisor.snapshot(),
       latencyBudgetMs: (service) => this.current.config.services[service]?.ipc.latency_budget,
       thresholds: () => (this.current.profile ? this.current.config.profiles[this.current.profile]!.ipc : DEFAULT_IPC_THRESHOLDS),
+      onIpcLevel: (c) =>
+        this.bus.emit({ type: 'ipc', at: c.at, service: c.ipc.worst?.service ?? 'stack', from: c.from, to: c.to, score: c.score, summary: c.ipc.summary }),
     });
   }
 
@@ -105,6 +108,7 @@ export class Engine {
         health: level.get(s.name) ?? 'UNKNOWN',
       })),
       health,
+      ipc: (({ score, level, summary }) => ({ score, level, summary }))(this.collector.current().ipc),
       engine: { pid: process.pid, startedAt: this.startedAt },
     };
   }

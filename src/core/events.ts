@@ -5,6 +5,7 @@
 export const SERVICE_STATES = ['stopped', 'starting', 'ready', 'degraded', 'backoff', 'stopping', 'failed'] as const;
 export type ServiceState = (typeof SERVICE_STATES)[number];
 export type ProbeRole = 'readiness' | 'liveness';
+export type IpcLevelName = 'ok' | 'warn' | 'critical';
 export type RestartCause = 'crash' | 'exit' | 'hang' | 'memory limit' | 'spawn failed';
 
 interface Base {
@@ -22,7 +23,9 @@ export type EngineEvent =
   | (Base & { type: 'gave-up'; restarts: number; windowMs: number })
   | (Base & { type: 'limit'; limit: 'memory'; valueMb: number; maxMb: number })
   | (Base & { type: 'check'; ok: boolean; durationMs: number; output: string })
-  | (Base & { type: 'log'; stream: 'stdout' | 'stderr'; line: string });
+  | (Base & { type: 'log'; stream: 'stdout' | 'stderr'; line: string })
+  /** The stack's IPC level crossed a threshold; `service` is the worst channel (or `stack`). */
+  | (Base & { type: 'ipc'; from: IpcLevelName; to: IpcLevelName; score: number; summary: string });
 
 export type EventType = EngineEvent['type'];
 export type EventOf<T extends EventType> = Extract<EngineEvent, { type: T }>;

@@ -13,6 +13,7 @@ import { OpsError } from '../../src/core/errors';
 import type { EngineEvent } from '../../src/core/events';
 import type { LogLine } from '../../src/core/logs/read-log';
 import { socketPath } from '../../src/core/stack-lock';
+import { MemoryStore } from '../../src/core/memory/memory-store';
 import { OPENAPI_FILE, renderOpenApi } from '../../scripts/gen-openapi';
 import { readFile } from 'node:fs/promises';
 import { fixture, freePort, NODE, tempStack, until, type TempStack } from '../helpers/stack';
@@ -38,6 +39,7 @@ describe('control API over a unix socket (real engine, real processes)', functio
   this.timeout(60_000);
   let t: TempStack;
   let engine: Engine;
+  let memory: MemoryStore;
   let server: ApiServer;
   let sock: string;
   let client: ApiClient;
@@ -75,6 +77,8 @@ describe('control API over a unix socket (real engine, real processes)', functio
       services: { storage: await httpService(), api: await httpService({ tier: 'server', depends_on: ['storage'] }) },
     });
     engine = new Engine(t.stack);
+    memory = MemoryStore.open(join(t.dir, '.opsdeck', 'memory.db'));
+    engine.useMemory(memory);
     sock = socketPath(t.dir);
     server = await serveApi(engine, sock, { heartbeatMs: 100 });
     client = new ApiClient(sock);
@@ -83,6 +87,7 @@ describe('control API over a unix socket (real engine, real processes)', functio
   after(async () => {
     await server?.close();
     await engine?.dispose();
+    memory?.close();
     t?.cleanup();
   });
 
@@ -320,22 +325,20 @@ describe('control API over a unix socket (real engine, real processes)', functio
     await assert.rejects(client.followLogs('nope', () => undefined), (e: unknown) => e instanceof OpsError && e.code === 'SERVICE_UNKNOWN');
   });
 
-  it('memory and metrics: served when the engine has them, else 501 NOT_AVAILABLE', async () => {
-    // Being built into the engine: whichever it has must work, whichever it lacks must be a 501.
-    const has = engine as Partial<Pick<EngineLike, 'searchMemory' | 'metrics' | 'prometheus'>>;
-    const memory = await raw('GET', '/v1/memory/search?text=crash&service=storage');
-    if (has.searchMemory) assert.equal(memory.status, 200, JSON.stringify(memory.body));
-    else assertError(memory, 501, 'NOT_AVAILABLE');
+  it('memory search, metrics (JSON) and /metrics (Prometheus) are served from the engine', async () => {
+    const memoryRes = await raw('GET', '/v1/memory/search?text=listening&service=storage&kind=log');
+    assert.equal(memoryRes.status, 200, JSON.stringify(memoryRes.body));
+    const hits = (memoryRes.body as { hits: { service: string; kind: string; snippet: string }[] }).hits;
+    assert.ok(hits.length >= 1 && hits.every((h) => h.service === 'storage' && h.kind === 'log'));
+    assert.match(hits[0]!.snippet, /«listening»/);
+    assertError(await raw('GET', '/v1/memory/search?text=crash%20OR'), 400, 'MEMORY_QUERY_INVALID');
     const json = await raw('GET', '/v1/metrics');
-    if (has.metrics) {
-      assert.equal(json.status, 200);
-      assert.equal(typeof json.body, 'object');
-    } else assertError(json, 501, 'NOT_AVAILABLE');
+    assert.equal(json.status, 200);
+    assert.ok(Array.isArray((json.body as { services: unknown[] }).services));
     const prom = await raw('GET', '/metrics');
-    if (has.prometheus) {
-      assert.equal(prom.status, 200);
-      assert.equal(prom.type, 'text/plain; version=0.0.4; charset=utf-8');
-    } else assertError(prom, 501, 'NOT_AVAILABLE');
+    assert.equal(prom.status, 200);
+    assert.equal(prom.type, 'text/plain; version=0.0.4; charset=utf-8');
+    assert.match(String(prom.body), /^# HELP opsdeck_ipc_score /m);
   });
 
   it('memory and metrics answer 501 NOT_AVAILABLE from an engine without them', async () => {
@@ -414,6 +417,7 @@ describe('control API: socket life cycle and an unreachable engine', function ()
   this.timeout(30_000);
   let t: TempStack;
   let engine: Engine;
+  let memory: MemoryStore;
   let dir: string;
   before(async () => {
     t = tempStack({ version: 1, name: 'lifecycle', services: { storage: await httpService() } });

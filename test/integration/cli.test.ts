@@ -164,7 +164,7 @@ describe('opsdeck CLI (the built dist/cli.js, real engine and processes)', funct
     it('up --detach returns once ready; a second up names the owner and exits 1; down stops all and releases the stack', async () => {
       const up = cli(t.dir, 'up', '--detach');
       assert.equal(up.code, 0, up.stderr);
-      assert.match(up.stdout, /clitest: 2\/2 ready · health OK · profile dev · engine pid (\d+)/);
+      assert.match(up.stdout, /clitest: 2\/2 ready · health OK · IPC \d+ · profile dev · engine pid (\d+)/);
       const lock = JSON.parse(readFileSync(join(t.dir, '.opsdeck/run/engine.lock'), 'utf8')) as { pid: number };
       const second = cli(t.dir, 'up');
       assert.equal(second.code, 1);
@@ -197,7 +197,7 @@ describe('opsdeck CLI (the built dist/cli.js, real engine and processes)', funct
       assert.equal(cli(t.dir, 'up', '--detach').code, 0);
       const status = json(cli(t.dir, 'status', '--json'));
       assert.equal(status.running, true);
-      assert.deepEqual(Object.keys(status).sort(), ['dir', 'engine', 'health', 'profile', 'running', 'services', 'stack']);
+      assert.deepEqual(Object.keys(status).sort(), ['dir', 'engine', 'health', 'ipc', 'profile', 'running', 'services', 'stack']);
       const svc = (status.services as Record<string, unknown>[])[0]!;
       for (const key of ['name', 'tier', 'state', 'reason', 'pid', 'restarts', 'health', 'inProfile']) assert.ok(key in svc, key);
       assert.equal(cli(t.dir, 'health').code, 0);

@@ -9,7 +9,7 @@ const bus = new EventBus();
 const calls: unknown[][] = [];
 const engine: EngineLike = {
   bus,
-  status: () => ({ stack: 's', dir: '/s', profile: 'dev', services: [], health: { level: 'OK', summary: '0/0 OK', services: [] }, engine: { pid: 1, startedAt: 0 } }),
+  status: () => ({ stack: 's', dir: '/s', profile: 'dev', services: [], health: { level: 'OK', summary: '0/0 OK', services: [] }, ipc: { score: 0, level: 'ok', summary: 'IPC 0: no probe results' }, engine: { pid: 1, startedAt: 0 } }),
   health: () => ({ level: 'OK', summary: 'now', services: [] }),
   checkAll: async () => ({ level: 'OK', summary: 'checked', services: [] }),
   up: (services, opts) => (calls.push(['up', services, opts]), { dryRun: !!opts?.dryRun, plan: [] }),

@@ -15,7 +15,7 @@ function stub(overrides: Partial<EngineLike> = {}): EngineLike & { calls: unknow
   return {
     calls,
     bus,
-    status: () => ({ stack: 's', dir: '/s', profile: undefined, services: [], health: { level: 'UNKNOWN', summary: 'no services', services: [] }, engine: { pid: 1, startedAt: 0 } }),
+    status: () => ({ stack: 's', dir: '/s', profile: undefined, services: [], health: { level: 'UNKNOWN', summary: 'no services', services: [] }, ipc: { score: 0, level: 'ok', summary: 'IPC 0: no probe results' }, engine: { pid: 1, startedAt: 0 } }),
     health: () => ({ level: 'OK', summary: '0/0 OK', services: [] }),
     checkAll: async () => ({ level: 'CRITICAL', summary: 'checked', services: [] }),
     up: (services, opts) => (calls.push(['up', services, opts]), plan),

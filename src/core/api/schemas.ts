@@ -107,6 +107,9 @@ export const engineStatusSchema = z
     profile: z.string().optional(),
     services: z.array(serviceStatusSchema),
     health: stackHealthSchema,
+    ipc: z
+      .object({ score: z.number(), level: z.enum(['ok', 'warn', 'critical']), summary: z.string() })
+      .openapi({ description: 'The IPC pressure score (0-100, higher is worse) at the last metrics sample; see docs/ipc-score.md' }),
     engine: z.object({ pid: z.number().int(), startedAt: z.number() }),
   })
   .openapi('EngineStatus');
@@ -215,6 +218,14 @@ export const eventSchemas = {
   limit: z.object({ type: z.literal('limit'), ...base, limit: z.literal('memory'), valueMb: z.number(), maxMb: z.number() }),
   check: z.object({ type: z.literal('check'), ...base, ok: z.boolean(), durationMs: z.number(), output: z.string() }),
   log: z.object({ type: z.literal('log'), ...base, stream: z.enum(['stdout', 'stderr']), line: z.string() }),
+  ipc: z.object({
+    type: z.literal('ipc'),
+    ...base,
+    from: z.enum(['ok', 'warn', 'critical']),
+    to: z.enum(['ok', 'warn', 'critical']),
+    score: z.number(),
+    summary: z.string(),
+  }),
 } satisfies Record<EventType, z.ZodType>;
 
 export const EVENT_TYPES = Object.keys(eventSchemas) as EventType[];

@@ -44,6 +44,8 @@ function render(e: EngineEvent): string {
       return `check ${e.ok ? 'ok' : 'failed'} in ${formatDuration(e.durationMs)}${e.output ? `: ${e.output}` : ''}`;
     case 'log':
       return e.line;
+    case 'ipc':
+      return `IPC ${e.from} → ${e.to}: ${e.summary}`;
     default:
       return otherText(e);
   }
