@@ -1,20 +1,48 @@
 #!/usr/bin/env node
 /**
- * `npm run demo`: builds Opsdeck and checks the default stack in examples/default.
- * (Starting and supervising the stack comes with the `up` command in a later issue.)
+ * `npm run demo`: build Opsdeck, then run the default stack (examples/default: storage on
+ * SQLite, a pub/sub broker, an API) under the engine with a live status table (states, IPC
+ * score, profile) until Ctrl-C, which stops it cleanly.
+ *
+ * `npm run demo -- --once`: start the stack in the background, run every full-functionality
+ * check, print health and status, stop it; exit 0 only if everything was healthy.
  */
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-
-function step(title, args) {
-  console.log(`\n=== ${title}`);
-  const r = spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit' });
-  if (r.status !== 0) process.exit(r.status ?? 1);
+const stack = path.join(root, 'examples', 'default');
+const args = process.argv.slice(2);
+const once = args.includes('--once');
+const unknown = args.filter((a) => a !== '--once');
+if (unknown.length) {
+  console.error(`error: unknown option ${unknown.join(' ')}\nhint: npm run demo [-- --once]`);
+  process.exit(2);
 }
 
-step('build', ['scripts/build.mjs']);
-step('validate the default stack', ['dist/cli.js', 'validate', 'examples/default/opsdeck.yaml']);
-console.log('\nnote: the demo only validates the default stack for now; running it (opsdeck up) comes next.');
+/** Run a step with the terminal attached; returns its exit code. */
+function run(title, argv) {
+  console.log(`\n=== ${title}`);
+  const r = spawnSync(process.execPath, argv, { cwd: root, stdio: 'inherit' });
+  return r.status ?? 1;
+}
+const opsdeck = (title, ...cmd) => run(title, ['dist/cli.js', '--stack', stack, ...cmd]);
+
+if (run('build', ['scripts/build.mjs']) !== 0) process.exit(1);
+if (opsdeck('validate the default stack (examples/default/opsdeck.yaml)', 'validate', stack) !== 0) process.exit(1);
+
+if (!once) {
+  console.log('\nStarting the default stack; Ctrl-C stops it. In another terminal, try:');
+  console.log('  node dist/cli.js -C examples/default status');
+  console.log('  node dist/cli.js -C examples/default health --check');
+  console.log('  curl -s -X POST localhost:7103/notes -d "hello"');
+  process.exit(opsdeck('opsdeck up (live status)', 'up'));
+}
+
+let failed = opsdeck('opsdeck up --detach', 'up', '--detach') !== 0;
+if (!failed) failed = opsdeck('opsdeck health --check (full-functionality checks)', 'health', '--check') !== 0;
+opsdeck('opsdeck status', 'status');
+opsdeck('opsdeck down', 'down');
+console.log(failed ? '\ndemo: the stack was NOT healthy (see above)' : '\ndemo: the default stack came up healthy and stopped cleanly');
+process.exit(failed ? 1 : 0);

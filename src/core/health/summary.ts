@@ -36,7 +36,7 @@ export function serviceHealth(s: ServiceSnapshot, wanted: boolean): ServiceHealt
   }
   switch (s.state) {
     case 'ready':
-      return at('OK', s.reason);
+      return at('OK', s.lastCheck ? `ready; full-functionality check passed in ${s.lastCheck.durationMs}ms` : s.reason);
     case 'degraded':
     case 'starting':
     case 'backoff':
