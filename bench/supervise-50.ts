@@ -423,7 +423,8 @@ async function main(): Promise<void> {
   // ------------------------------------------------------------ report
   const ops = results.find((r) => r.tool === 'opsdeck');
   const pm2 = results.find((r) => r.tool === 'pm2');
-  const cell = (r: PhaseResult | undefined, f: (r: PhaseResult) => string) => (r ? f(r) : '–').padStart(10);
+  const W = 13;
+  const cell = (r: PhaseResult | undefined, f: (r: PhaseResult) => string) => (r ? f(r) : '–').padStart(W);
   const rows: [string, (r: PhaseResult) => string][] = [
     ['daemon RSS, max (MB)', (r) => r.rssMaxMb.toFixed(1)],
     ['daemon RSS, mean (MB)', (r) => r.rssMeanMb.toFixed(1)],
@@ -438,8 +439,8 @@ async function main(): Promise<void> {
     ['services alive after / restarts', (r) => `${r.servicesAliveAfter}/${r.services} / ${r.restartsDuringIdle}`],
   ];
   const table = [
-    `| ${''.padEnd(32)} | ${`opsdeck ${ops?.version ?? ''}`.padStart(10)} | ${`pm2 ${pm2?.version ?? ''}`.padStart(10)} |`,
-    `| ${'-'.repeat(32)} | ${'-'.repeat(9)}: | ${'-'.repeat(9)}: |`,
+    `| ${''.padEnd(32)} | ${`opsdeck ${ops?.version ?? ''}`.trim().padStart(W)} | ${`pm2 ${pm2?.version ?? ''}`.trim().padStart(W)} |`,
+    `| ${'-'.repeat(32)} | ${'-'.repeat(W - 1)}: | ${'-'.repeat(W - 1)}: |`,
     ...rows.map(([name, f]) => `| ${name.padEnd(32)} | ${cell(ops, f)} | ${cell(pm2, f)} |`),
   ].join('\n');
 

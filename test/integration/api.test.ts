@@ -417,7 +417,6 @@ describe('control API: socket life cycle and an unreachable engine', function ()
   this.timeout(30_000);
   let t: TempStack;
   let engine: Engine;
-  let memory: MemoryStore;
   let dir: string;
   before(async () => {
     t = tempStack({ version: 1, name: 'lifecycle', services: { storage: await httpService() } });
