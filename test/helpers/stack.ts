@@ -74,3 +74,27 @@ export async function until(fn: () => boolean | Promise<boolean>, timeoutMs = 10
 /** State transitions of one service, as "from→to" strings. */
 export const transitions = (events: EngineEvent[], service: string) =>
   events.filter((e): e is EventOf<'state'> => e.type === 'state' && e.service === service).map((e) => `${e.from}→${e.to}`);
+
+/**
+ * A service running fixtures/services/http-service.cjs on a free port, ready when GET /health
+ * answers. `extra` is merged over the service's keys (env and health are merged one level deep).
+ */
+export type ServiceSpec = Record<string, unknown> & { env: Record<string, unknown>; health: Record<string, unknown> };
+
+export async function httpService(
+  extra: { env?: Record<string, string | number>; health?: Record<string, unknown>; [key: string]: unknown } = {},
+): Promise<{ port: number; url: string; config: ServiceSpec }> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}/health`;
+  const { env, health, ...rest } = extra;
+  return {
+    port,
+    url,
+    config: {
+      command: [NODE, fixture('http-service.cjs')],
+      env: { PORT: port, ...env },
+      health: { readiness: { http: { url } }, ...health },
+      ...rest,
+    },
+  };
+}

@@ -1,18 +1,13 @@
 import assert from 'node:assert/strict';
 import { EventBus, type EngineEvent } from '../../src/core/events';
 import { Supervisor } from '../../src/core/supervisor/supervisor';
-import { fixture, freePort, nextEvent, NODE, record, tempStack, transitions, type TempStack } from '../helpers/stack';
+import { fixture, freePort, httpService, nextEvent, NODE, record, tempStack, transitions, type TempStack } from '../helpers/stack';
 
-async function httpService(tier: string, extra: Record<string, unknown> = {}) {
-  const port = await freePort();
-  return {
-    tier,
-    command: [NODE, fixture('http-service.cjs')],
-    env: { PORT: port, READY_DELAY_MS: 100 },
-    health: { readiness: { http: { url: `http://127.0.0.1:${port}/health` }, interval: '100ms' } },
-    stop_grace: '1s',
-    ...extra,
-  };
+/** An HTTP service of `tier` that takes 100 ms to listen. */
+async function tiered(tier: string, extra: Record<string, unknown> = {}) {
+  const { config, url } = await httpService({ tier, env: { READY_DELAY_MS: 100 }, stop_grace: '1s', ...extra });
+  config.health = { readiness: { http: { url }, interval: '100ms' } };
+  return config;
 }
 
 const indexOf = (events: EngineEvent[], type: string, service: string, to?: string) =>
@@ -34,11 +29,11 @@ describe('dependency order and upstream failures (real processes)', function () 
       version: 1,
       name: 'diamond',
       services: {
-        worker: await httpService('worker', { depends_on: ['api'] }),
-        api: await httpService('server', { depends_on: { queue: 'healthy', cache: 'healthy' } }),
-        queue: await httpService('messaging', { depends_on: ['db'] }),
-        cache: await httpService('storage'),
-        db: await httpService('storage'),
+        worker: await tiered('worker', { depends_on: ['api'] }),
+        api: await tiered('server', { depends_on: { queue: 'healthy', cache: 'healthy' } }),
+        queue: await tiered('messaging', { depends_on: ['db'] }),
+        cache: await tiered('storage'),
+        db: await tiered('storage'),
       },
     });
     const bus = new EventBus();
@@ -70,8 +65,8 @@ describe('dependency order and upstream failures (real processes)', function () 
       version: 1,
       name: 'upstream',
       services: {
-        storage: await httpService('storage', { restart: { backoff: { initial: '300ms', jitter: 0 } } }),
-        api: await httpService('server', { depends_on: ['storage'] }),
+        storage: await tiered('storage', { restart: { backoff: { initial: '300ms', jitter: 0 } } }),
+        api: await tiered('server', { depends_on: ['storage'] }),
       },
     });
     const bus = new EventBus();
@@ -102,7 +97,7 @@ describe('dependency order and upstream failures (real processes)', function () 
           health: { readiness: { tcp: { port: await freePort() } } },
           restart: { max_retries: 0 },
         },
-        api: await httpService('server', { depends_on: ['storage'] }),
+        api: await tiered('server', { depends_on: ['storage'] }),
       },
     });
     const bus = new EventBus();
@@ -129,20 +124,12 @@ describe('dependency order and upstream failures (real processes)', function () 
   });
 
   it('a dependent that crashes while its upstream is down waits for it instead of crash-looping', async () => {
-    const port = await freePort();
     t = tempStack({
       version: 1,
       name: 'wait-upstream',
       services: {
-        storage: await httpService('storage', { restart: { backoff: { initial: '1500ms', jitter: 0 } } }),
-        api: {
-          tier: 'server',
-          command: [NODE, fixture('http-service.cjs')],
-          env: { PORT: port },
-          depends_on: ['storage'],
-          health: { readiness: { http: { url: `http://127.0.0.1:${port}/health` } } },
-          restart: { backoff: { initial: '0s', jitter: 0 } },
-        },
+        storage: await tiered('storage', { restart: { backoff: { initial: '1500ms', jitter: 0 } } }),
+        api: (await httpService({ tier: 'server', depends_on: ['storage'], restart: { backoff: { initial: '0s', jitter: 0 } } })).config,
       },
     });
     const bus = new EventBus();
@@ -168,7 +155,7 @@ describe('dependency order and upstream failures (real processes)', function () 
       name: 'conditions',
       services: {
         migrate: { tier: 'storage', command: [NODE, fixture('oneshot.cjs')], env: { DELAY_MS: 200 } },
-        api: await httpService('server', { depends_on: { migrate: 'completed' } }),
+        api: await tiered('server', { depends_on: { migrate: 'completed' } }),
         sidecar: { tier: 'worker', command: [NODE, fixture('logger.cjs')], depends_on: { api: 'started' } },
       },
     });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { EventBus } from '../../src/core/events';
 import { isAlive } from '../../src/core/supervisor/process-table';
 import { Supervisor } from '../../src/core/supervisor/supervisor';
-import { fixture, freePort, nextEvent, NODE, record, tempStack, until, type TempStack } from '../helpers/stack';
+import { fixture, httpService, nextEvent, NODE, record, tempStack, until, type TempStack } from '../helpers/stack';
 
 /** Crash, hang and resource exhaustion on real processes, with the real clock. */
 describe('faults: hang, memory limit, process trees (real processes)', function () {
@@ -18,22 +18,15 @@ describe('faults: hang, memory limit, process trees (real processes)', function 
 
   const liveness = { interval: '200ms', timeout: '200ms', failure_threshold: 3, start_period: '0s' };
 
+  /** A service whose liveness probe notices a hang quickly. */
+  const hangable = async (env: Record<string, number> = {}, maxRetries = 5) => {
+    const web = await httpService({ env, stop_grace: '300ms', restart: { backoff: { initial: '0s', jitter: 0 }, max_retries: maxRetries } });
+    web.config.health = { ...web.config.health, liveness: { http: { url: web.url }, ...liveness } };
+    return web.config;
+  };
+
   it('a SIGSTOPped service is detected as hung within interval × threshold (+ timeouts) and restarted', async () => {
-    const port = await freePort();
-    const url = `http://127.0.0.1:${port}/health`;
-    t = tempStack({
-      version: 1,
-      name: 'hang',
-      services: {
-        web: {
-          command: [NODE, fixture('http-service.cjs')],
-          env: { PORT: port },
-          stop_grace: '300ms',
-          health: { readiness: { http: { url } }, liveness: { http: { url }, ...liveness } },
-          restart: { backoff: { initial: '0s', jitter: 0 } },
-        },
-      },
-    });
+    t = tempStack({ version: 1, name: 'hang', services: { web: await hangable() } });
     const bus = new EventBus();
     const events = record(bus);
     sup = new Supervisor(t.stack, { bus });
@@ -57,21 +50,7 @@ describe('faults: hang, memory limit, process trees (real processes)', function 
   });
 
   it('a busy-looping service (alive but not answering) is restarted as hung', async () => {
-    const port = await freePort();
-    const url = `http://127.0.0.1:${port}/health`;
-    t = tempStack({
-      version: 1,
-      name: 'spin',
-      services: {
-        web: {
-          command: [NODE, fixture('http-service.cjs')],
-          env: { PORT: port, HANG_AFTER_MS: 300 },
-          stop_grace: '300ms',
-          health: { readiness: { http: { url } }, liveness: { http: { url }, ...liveness } },
-          restart: { backoff: { initial: '0s', jitter: 0 }, max_retries: 1 },
-        },
-      },
-    });
+    t = tempStack({ version: 1, name: 'spin', services: { web: await hangable({ HANG_AFTER_MS: 300 }, 1) } });
     const bus = new EventBus();
     sup = new Supervisor(t.stack, { bus });
     sup.up();
