@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /**
- * Bundles the extension and the CLI with esbuild into CommonJS files under dist/.
+ * Bundles the extension and the CLI with esbuild into CommonJS files under dist/, and the
+ * Metrics sidebar webview (browser code) into dist/webview/.
  *
  *   node scripts/build.mjs               development build (sourcemaps)
  *   node scripts/build.mjs --production  minified, no sourcemaps (what the VSIX ships)
@@ -65,6 +66,21 @@ const targets = [
     banner: { js: `#!/usr/bin/env node\n${importMetaShim}` },
     plugins: [executable('dist/cli.js')],
   },
+  // The Metrics sidebar webview (browser): dist/webview/main.js + main.css; the stylesheets it
+  // links (uPlot's, the codicons with their font) are copied next to it below.
+  {
+    absWorkingDir: root,
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: ['chrome114'],
+    sourcemap: !production,
+    sourcesContent: false,
+    minify: production,
+    logLevel: 'info',
+    entryPoints: { main: 'webview-ui/src/main.ts' },
+    outdir: 'dist/webview',
+  },
 ];
 
 /** Makes an output file executable after every build. */
@@ -86,6 +102,15 @@ await mkdir(dist, { recursive: true });
 await writeFile(path.join(dist, 'package.json'), JSON.stringify({ type: 'commonjs' }, null, 2) + '\n');
 // node-sqlite3-wasm loads its WebAssembly binary from next to the bundle that contains it.
 await copyFile(path.join(root, 'node_modules/node-sqlite3-wasm/dist/node-sqlite3-wasm.wasm'), path.join(dist, 'node-sqlite3-wasm.wasm'));
+// The webview's stylesheets: uPlot's, and the codicons (css + font) that @vscode-elements' icons need.
+await mkdir(path.join(dist, 'webview'), { recursive: true });
+for (const [from, to] of [
+  ['node_modules/uplot/dist/uPlot.min.css', 'uplot.css'],
+  ['node_modules/@vscode/codicons/dist/codicon.css', 'codicon.css'],
+  ['node_modules/@vscode/codicons/dist/codicon.ttf', 'codicon.ttf'],
+]) {
+  await copyFile(path.join(root, from), path.join(dist, 'webview', to));
+}
 
 if (watch) {
   const contexts = await Promise.all(targets.map((t) => esbuild.context(t)));

@@ -37,6 +37,8 @@ if (!once) {
   console.log('  node dist/cli.js -C examples/default status');
   console.log('  node dist/cli.js -C examples/default health --check');
   console.log('  curl -s -X POST localhost:7103/notes -d "hello"');
+  // Ctrl-C reaches `opsdeck up` too, which stops the stack; wait for it instead of dying first.
+  process.on('SIGINT', () => {});
   process.exit(opsdeck('opsdeck up (live status)', 'up'));
 }
 

@@ -17,10 +17,18 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-/** Test suites: a folder of `*.test.ts` files run by mocha. Add new suites here. */
+/**
+ * Test suites: a folder of `*.test.ts` files run by mocha. Add new suites here. A suite with
+ * `cmd` runs that command instead of mocha; it gets `--summary FILE` and must write the counts
+ * there in the summary reporter's format ({passes, failures, pending, tests}).
+ */
 const SUITES = [
   { name: 'unit', dir: 'test/unit', mocha: ['test/unit/**/*.test.ts'], timeoutMin: 15 },
   { name: 'integration', dir: 'test/integration', mocha: ['test/integration/**/*.test.ts'], timeoutMin: 30 },
+  // In-host suite: mocha inside VS Code's extension host, under code-server (docs/testing.md).
+  { name: 'vscode', dir: 'test/vscode', cmd: [process.execPath, 'scripts/vscode/run-in-host-tests.mjs'], timeoutMin: 15 },
+  // UI e2e: playwright-core and Debian's chromium driving code-server's workbench.
+  { name: 'e2e', dir: 'test/e2e', mocha: ['test/e2e/**/*.test.ts'], timeoutMin: 15 },
 ];
 
 /** Checks that run before the suites; `when` returns a reason to skip, or nothing. */
@@ -127,7 +135,7 @@ async function runStep(step) {
 }
 
 async function runSuite(suite, tmp) {
-  header(`${suite.name} tests: mocha ${suite.mocha.join(' ')}`);
+  header(`${suite.name} tests: ${suite.cmd ? show(suite.cmd) : `mocha ${suite.mocha.join(' ')}`}`);
   if (!hasTestFiles(suite.dir)) {
     console.log(`skipped: no *.test.ts files in ${suite.dir}`);
     return { name: suite.name, result: 'skipped', passed: 0, failed: 0, pending: 0, ms: 0 };
@@ -141,18 +149,18 @@ async function runSuite(suite, tmp) {
     return undefined;
   };
   const t0 = Date.now();
-  const { code, stopped } = await run(
-    [
-      process.execPath,
-      binOf('mocha'),
-      '--config', '.mocharc.json',
-      '--forbid-only',
-      '--reporter', REPORTER,
-      '--reporter-option', `summary=${summaryFile}`,
-      ...suite.mocha,
-    ],
-    { timeoutMs: suite.timeoutMin * 60_000, watch },
-  );
+  const cmd = suite.cmd
+    ? [...suite.cmd, '--summary', summaryFile]
+    : [
+        process.execPath,
+        binOf('mocha'),
+        '--config', '.mocharc.json',
+        '--forbid-only',
+        '--reporter', REPORTER,
+        '--reporter-option', `summary=${summaryFile}`,
+        ...suite.mocha,
+      ];
+  const { code, stopped } = await run(cmd, { timeoutMs: suite.timeoutMin * 60_000, watch });
   const ms = Date.now() - t0;
   let counts;
   try {

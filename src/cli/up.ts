@@ -153,6 +153,8 @@ function untilStopped(host: EngineHost, onStop?: () => void): Promise<void> {
     };
     process.once('SIGINT', () => void stop('interrupted'));
     process.once('SIGTERM', () => void stop('terminated'));
+    // The terminal went away (window closed, ssh dropped): stop rather than die and orphan the stack.
+    process.once('SIGHUP', () => void stop('terminal closed'));
     host.engine.onStackDown(() => void stop('stack stopped with `opsdeck down`'));
   });
 }

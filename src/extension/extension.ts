@@ -1,17 +1,21 @@
 /**
- * Entry point of the VS Code extension. For now a placeholder that proves the bundle loads in
- * the extension host; the status bar, commands, services tree and sidebar come in later issues.
+ * Entry point of the VS Code extension (bundled to dist/extension.js). Activation builds the one
+ * Container (container.ts) and returns the test API; deactivation stops an embedded engine and
+ * its stack cleanly.
  */
-import * as vscode from 'vscode';
+import type * as vscode from 'vscode';
+import { Container } from './container';
+import type { OpsdeckTestApi } from './test-api';
 
-let output: vscode.OutputChannel | undefined;
+let container: Container | undefined;
 
-export function activate(context: vscode.ExtensionContext): void {
-  output = vscode.window.createOutputChannel('Opsdeck');
-  context.subscriptions.push(output);
-  output.appendLine(`Opsdeck ${String(context.extension.packageJSON.version ?? '')} activated`.trimEnd());
+export async function activate(context: vscode.ExtensionContext): Promise<OpsdeckTestApi> {
+  container = await Container.create(context);
+  return container.testApi();
 }
 
-export function deactivate(): void {
-  output = undefined;
+export async function deactivate(): Promise<void> {
+  const c = container;
+  container = undefined;
+  await c?.shutdown();
 }

@@ -1,0 +1,208 @@
+/**
+ * The composition root of the extension: finds the workspace's stack, creates the engine
+ * connection and every part that shows or controls it (status bar, Services tree, Metrics view,
+ * notifications, commands, memory search, service logs), wires them together and owns their
+ * disposal. Nothing else creates parts; each part gets what it needs from here.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import * as vscode from 'vscode';
+import type { EngineStatus } from '../core/engine';
+import { registerCommands } from './commands';
+import { EngineConnection } from './engine-connection';
+import { MemorySearch } from './memory-search';
+import { Notifications } from './notifications';
+import { ServiceLogs } from './service-logs';
+import { ServicesTree } from './services-tree';
+import { onSettingChange, settings } from './settings';
+import { StatusBar } from './status-bar';
+import { isRunning } from './status-model';
+import { registerMetricsView } from './metrics-view';
+import type { OpsdeckTestApi } from './test-api';
+
+const CONFIG_FILE = 'opsdeck.yaml';
+const EXCLUDE = '**/{node_modules,.git,.opsdeck,dist}/**';
+/** Activation waits this long at most for the first connection (the status bar shows meanwhile). */
+const ACTIVATION_WAIT_MS = 5000;
+
+export class Container implements vscode.Disposable {
+  readonly output: vscode.LogOutputChannel;
+  readonly connection: EngineConnection;
+  readonly statusBar: StatusBar;
+  readonly tree: ServicesTree;
+  readonly logs: ServiceLogs;
+  readonly memory: MemorySearch;
+  readonly notifications: Notifications;
+  private readonly subscriptions: vscode.Disposable[] = [];
+  private readonly firstConnection: Promise<void>;
+
+  private constructor(
+    private readonly context: vscode.ExtensionContext,
+    stackDir: string | undefined,
+  ) {
+    const version = String(context.extension.packageJSON.version ?? '0.0.0');
+    this.output = vscode.window.createOutputChannel('Opsdeck', { log: true });
+    this.output.info(`Opsdeck ${version} activated${stackDir ? ` for the stack in ${stackDir}` : ' (no opsdeck.yaml in the workspace)'}`);
+    this.connection = new EngineConnection({
+      stackDir,
+      mode: settings.engineMode,
+      version,
+      log: { info: (m) => this.output.info(m), warn: (m) => this.output.warn(m), error: (m) => this.output.error(m) },
+    });
+    const hasStack = () => this.connection.stackDir !== undefined;
+    this.statusBar = new StatusBar(this.connection, hasStack);
+    this.tree = new ServicesTree(this.connection, hasStack);
+    this.logs = new ServiceLogs(this.connection, this.output);
+    this.memory = new MemorySearch(this.connection);
+    this.notifications = new Notifications(this.connection, this.output);
+    this.subscriptions.push(
+      this.output,
+      this.statusBar,
+      this.tree,
+      this.logs,
+      this.memory,
+      this.notifications,
+      ...registerCommands({
+        connection: this.connection,
+        memory: this.memory,
+        logs: this.logs,
+        output: this.output,
+        showHealth: (h) => this.notifications.healthResult(h),
+        createStack: (folder) => this.createStack(folder),
+      }),
+      registerMetricsView(context, this.connection, this.output),
+      this.statusBar.onDidChangeIpcLevel((c) => this.notifications.onIpcLevel({ from: c.from, to: c.to, score: c.status.ipc.score, summary: c.status.ipc.summary })),
+      onSettingChange(['engine.mode'], () => void this.connection.reconfigure()),
+      this.connection.onDidChangeMode(() => this.updateContext()),
+      this.connection.onDidChangeStatus((s) => this.updateRunning(s)),
+      this.connection.onDidReceiveEvent((e) => this.logEvent(e as unknown as { type: string; service: string; [k: string]: unknown })),
+      this.watchConfig(),
+    );
+    this.updateContext();
+    this.firstConnection = this.connection.connect();
+  }
+
+  /** Find the stack, build everything, and wait (briefly) for the first connection. */
+  static async create(context: vscode.ExtensionContext): Promise<Container> {
+    const container = new Container(context, await findStack());
+    await Promise.race([container.firstConnection, new Promise((r) => setTimeout(r, ACTIVATION_WAIT_MS))]);
+    return container;
+  }
+
+  testApi(): OpsdeckTestApi {
+    return {
+      status: async () => {
+        await this.firstConnection;
+        return this.connection.client ? this.connection.refresh() : undefined;
+      },
+      statusBar: () => this.statusBar.snapshot(),
+      services: () => this.tree.snapshot(),
+      notifications: () => this.notifications.history(),
+      mode: () => this.connection.mode,
+      ready: () => this.firstConnection,
+    };
+  }
+
+  /** Write a starter opsdeck.yaml (the bundled CLI's `opsdeck init`) and use it. */
+  async createStack(folder?: vscode.Uri): Promise<vscode.Uri | undefined> {
+    const folders = vscode.workspace.workspaceFolders?.filter((f) => f.uri.scheme === 'file') ?? [];
+    let target = folder;
+    if (!target && folders.length === 1) target = folders[0]!.uri;
+    if (!target && folders.length > 1) target = (await vscode.window.showWorkspaceFolderPick({ placeHolder: 'Folder for the new stack' }))?.uri;
+    if (!target) target = (await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, openLabel: 'Create Stack Here' }))?.[0];
+    if (!target) return undefined;
+    const file = vscode.Uri.joinPath(target, CONFIG_FILE);
+    if (!existsSync(file.fsPath)) {
+      const cli = path.join(this.context.extensionPath, 'dist', 'cli.js');
+      await new Promise<void>((resolve, reject) =>
+        execFile(process.execPath, [cli, 'init', target.fsPath], { env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' }, timeout: 30_000 }, (err, _out, stderr) =>
+          err ? reject(new Error(stderr.trim() || err.message)) : resolve(),
+        ),
+      );
+      this.output.info(`created ${file.fsPath}`);
+    }
+    await vscode.window.showTextDocument(file);
+    if (!this.connection.stackDir) await this.connection.useStack(target.fsPath);
+    this.updateContext();
+    return file;
+  }
+
+  /** opsdeck.yaml created (no stack yet: use it) or changed (retry a connection a config error stopped). */
+  private watchConfig(): vscode.Disposable {
+    const watcher = vscode.workspace.createFileSystemWatcher(`**/${CONFIG_FILE}`);
+    const changed = (uri: vscode.Uri) => {
+      const dir = path.dirname(uri.fsPath);
+      if (!this.connection.stackDir) {
+        void this.connection.useStack(dir).then(() => this.updateContext());
+      } else if (dir === this.connection.stackDir && this.connection.mode === 'none') {
+        void this.connection.connect();
+      } else if (dir === this.connection.stackDir && this.connection.mode === 'embedded') {
+        this.output.info(`${CONFIG_FILE} changed; the embedded engine applies it when it starts again (reload the window, or set opsdeck.engine.mode and back)`);
+      }
+    };
+    return vscode.Disposable.from(watcher, watcher.onDidCreate(changed), watcher.onDidChange(changed));
+  }
+
+  private updateContext(): void {
+    const set = (key: string, value: unknown) => void vscode.commands.executeCommand('setContext', key, value);
+    set('opsdeck.active', this.connection.stackDir !== undefined);
+    set('opsdeck.connected', this.connection.mode !== 'none');
+    set('opsdeck.mode', this.connection.mode);
+    // Backup commands appear only when this engine's OpenAPI lists the backup routes.
+    set('opsdeck.backupsAvailable', this.connection.backups?.available ?? false);
+    this.updateRunning(this.connection.status);
+  }
+
+  private running: boolean | undefined;
+  private updateRunning(s: EngineStatus | undefined): void {
+    const running = !!s?.services.some(isRunning);
+    if (running === this.running) return;
+    this.running = running;
+    void vscode.commands.executeCommand('setContext', 'opsdeck.stackRunning', running);
+  }
+
+  /** The engine's story in the Opsdeck output channel (state changes, restarts, failures). */
+  private logEvent(e: { type: string; service: string; [k: string]: unknown }): void {
+    switch (e.type) {
+      case 'state':
+        this.output.info(`${e.service}: ${e.from} → ${e.to} (${e.reason})`);
+        return;
+      case 'restart':
+        this.output.warn(`${e.service}: restart ${e.attempt} in ${e.delayMs} ms (${e.cause}: ${e.detail})`);
+        return;
+      case 'gave-up':
+        this.output.error(`${e.service}: gave up after ${e.restarts} restarts`);
+        return;
+      case 'check':
+        if (e.ok === false) this.output.warn(`${e.service}: full-functionality check failed`);
+        return;
+      case 'ipc':
+        this.output.info(`IPC ${e.from} → ${e.to} (score ${e.score}): ${e.summary}`);
+        return;
+      default:
+        if (e.type !== 'spawn' && e.type !== 'exit' && e.type !== 'retry-reset') this.output.info(`${e.service}: ${e.type} ${JSON.stringify(e)}`);
+    }
+  }
+
+  /** Deactivation: an embedded engine stops the stack cleanly, then everything is disposed. */
+  async shutdown(): Promise<void> {
+    await this.connection.dispose();
+    this.dispose();
+  }
+
+  dispose(): void {
+    for (const s of this.subscriptions.splice(0)) s.dispose();
+  }
+}
+
+/** The workspace's stack: an opsdeck.yaml at a folder's root, else the shallowest one found. */
+async function findStack(): Promise<string | undefined> {
+  for (const f of vscode.workspace.workspaceFolders ?? []) {
+    if (f.uri.scheme === 'file' && existsSync(path.join(f.uri.fsPath, CONFIG_FILE))) return f.uri.fsPath;
+  }
+  const found = await vscode.workspace.findFiles(`**/${CONFIG_FILE}`, EXCLUDE, 50);
+  const files = found.filter((u) => u.scheme === 'file').map((u) => u.fsPath);
+  files.sort((a, b) => a.split(path.sep).length - b.split(path.sep).length || a.localeCompare(b));
+  return files[0] ? path.dirname(files[0]) : undefined;
+}

@@ -1,0 +1,68 @@
+/**
+ * A MetricsSource over the control API client: the part of the source that is only API calls.
+ * The extension core supplies `run` (usually `commandRunner(vscode.commands.executeCommand)`), may supply `onEvent` (to
+ * share the event stream it already follows for the status bar) and `backups` (once the engine
+ * has backups). Without `onEvent`, each subscription opens its own event stream for as long as
+ * it lasts (the view subscribes only while visible), reconnecting after a break.
+ */
+import type { ApiClient } from '../../core/api/client';
+import type { EngineEvent } from '../../core/events';
+import type { StackMetrics } from '../../core/metrics/collector';
+import type { CHART_METRICS } from '../../shared/protocol';
+import type { MetricsSource, SourceDisposable } from './metrics-source';
+
+export interface ApiMetricsSourceOptions {
+  run: MetricsSource['run'];
+  onEvent?: MetricsSource['onEvent'];
+  backups?: MetricsSource['backups'];
+  /** Wait before reopening a broken event stream (default 2 s). */
+  reconnectMs?: number;
+}
+
+/** What the view charts, and the restart counter behind the timeline when memory is off. */
+const HISTORY: readonly [...typeof CHART_METRICS, 'restarts'] = ['cpuPercent', 'rssMb', 'probeP50Ms', 'probeP95Ms', 'restarts'];
+
+type Client = Pick<ApiClient, 'status' | 'profiles' | 'metrics' | 'metricsHistory' | 'events'>;
+
+export function metricsSourceFromClient(client: Client, opts: ApiMetricsSourceOptions): MetricsSource {
+  return {
+    status: () => client.status(),
+    profiles: () => client.profiles(),
+    // The API answers StackMetrics as untyped JSON (its schema is open).
+    metrics: async () => (await client.metrics()) as unknown as StackMetrics,
+    history: (sinceMs) => client.metricsHistory({ since: sinceMs, metrics: HISTORY }),
+    onEvent: opts.onEvent ?? ((listener) => followEvents(client, listener, opts.reconnectMs ?? 2000)),
+    run: opts.run,
+    ...(opts.backups ? { backups: opts.backups } : {}),
+  };
+}
+
+/** Follow the engine's event stream until disposed, reopening it after a break. */
+function followEvents(client: Client, listener: (e: EngineEvent) => void, reconnectMs: number): SourceDisposable {
+  const stop = new AbortController();
+  let retry: ReturnType<typeof setTimeout> | undefined;
+  const open = (): void => {
+    if (stop.signal.aborted) return;
+    const deliver = (e: EngineEvent) => {
+      try {
+        listener(e);
+      } catch {
+        // The listener's own failure: the stream goes on.
+      }
+    };
+    client.events(deliver, {}, stop.signal).then(
+      () => again(),
+      () => again(),
+    );
+  };
+  const again = () => {
+    if (!stop.signal.aborted) retry = setTimeout(open, reconnectMs);
+  };
+  open();
+  return {
+    dispose: () => {
+      stop.abort();
+      if (retry) clearTimeout(retry);
+    },
+  };
+}

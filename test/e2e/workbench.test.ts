@@ -1,0 +1,224 @@
+/**
+ * UI end to end: the extension under development loaded into code-server's workbench (VS Code
+ * 1.100.3) on a copy of examples/default with free ports, driven with playwright-core and
+ * Debian's chromium, as a user sees it: status bar, command palette, the Services tree, the
+ * Metrics webview, a crash notification, and the sidebar in three themes (screenshots saved to
+ * docs/images/sidebar-{dark,light,hc}.png, each checked for its texts in the DOM).
+ *
+ * Everything started here is stopped in `after`, also on failure: chromium, code-server, the
+ * stack (through the engine's API, then by killing whatever still works in the temp folder).
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import {
+  buildExtension,
+  ensureCodeServer,
+  killProcessesUsing,
+  launchChromium,
+  prepareWorkspace,
+  processesUsing,
+  ROOT,
+  startCodeServer,
+  tail,
+  workbenchUrl,
+  writeUserSettings,
+  type RunningCodeServer,
+  type Workspace,
+} from '../../scripts/vscode/lib.mjs';
+import { ApiClient } from '../../src/core/api/client';
+import { THEMES, until, Workbench, type ThemeName } from './workbench';
+
+const EXTENSION_ID = 'opsdeck.opsdeck';
+const SERVICES = ['storage', 'messaging', 'api'];
+const IMAGES = path.join(ROOT, 'docs', 'images');
+
+describe('e2e: the extension in code-server, driven by chromium', function () {
+  this.timeout(120_000);
+  let run = '';
+  let workspace: Workspace | undefined;
+  let codeServer: RunningCodeServer | undefined;
+  let browser: Browser | undefined;
+  let page: Page;
+  let wb: Workbench;
+  let client: ApiClient;
+
+  const engineStatus = async () => client.status();
+  const pidOf = async (service: string) => {
+    const pid = (await engineStatus()).services.find((s) => s.name === service)?.pid;
+    assert.ok(pid, `${service} has a pid`);
+    return pid;
+  };
+  const allReady = async () => (await engineStatus()).services.every((s) => s.state === 'ready');
+  /** Each test after the first starts from a running stack, whatever the one before left. */
+  const ensureAllReady = async () => {
+    if ((await engineStatus().catch(() => undefined))?.profile !== 'dev') await client.useProfile('dev').catch(() => undefined);
+    if (await allReady().catch(() => false)) return;
+    await client.up();
+    await until('every service ready', allReady, 60_000, 250);
+  };
+  const waitStatusReady = () => wb.waitForStatus('opsdeck.status', '$(pulse) 3/3', (s) => s.icons.includes('pulse') && /\b3\/3\b/.test(s.text), 60_000);
+
+  before(async function () {
+    this.timeout(600_000); // the first run installs code-server (about a minute)
+    const cs = await ensureCodeServer({ log: (m) => console.log(`      ${m}`) });
+    buildExtension();
+    run = mkdtempSync(path.join(os.tmpdir(), 'opsdeck-e2e-'));
+    workspace = await prepareWorkspace({ parent: run });
+    client = new ApiClient(workspace.socket, { timeoutMs: 30_000 });
+    const userData = path.join(run, 'user-data');
+    writeUserSettings(userData, { 'workbench.colorTheme': THEMES.dark.setting });
+    codeServer = await startCodeServer({
+      codeServer: cs,
+      folder: workspace.dir,
+      userDataDir: userData,
+      extensionsDir: path.join(run, 'extensions'),
+      logFile: path.join(run, 'code-server.log'),
+    });
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    wb = new Workbench(page);
+    await page.goto(workbenchUrl(codeServer.port, { folder: workspace.dir, extensionDevelopmentPath: ROOT }), { waitUntil: 'domcontentloaded' });
+    await wb.waitReady();
+  });
+
+  let failed = false;
+  afterEach(function () {
+    if (this.currentTest?.state === 'failed') failed = true;
+  });
+
+  after(async function () {
+    this.timeout(60_000);
+    const problems: string[] = [];
+    if (failed || process.env.OPSDECK_E2E_DEBUG) {
+      await page?.screenshot({ path: path.join(run, 'failure.png') }).catch(() => undefined);
+      console.log(`      code-server.log:\n${tail(path.join(run, 'code-server.log'), 20)}`);
+    }
+    await browser?.close().catch(() => undefined);
+    if (workspace && existsSync(workspace.socket)) await client.down().catch(() => undefined);
+    await codeServer?.stop().catch(() => undefined);
+    if (run) {
+      const left = await killProcessesUsing([run]);
+      if (left.length) console.log(`      killed leftovers: ${left.map((p) => `${p.pid} ${p.cmd.slice(0, 120)}`).join('; ')}`);
+      const still = processesUsing([run]);
+      if (still.length) problems.push(`processes left running: ${still.map((p) => p.pid).join(', ')}`);
+      if (process.env.OPSDECK_E2E_KEEP || process.env.OPSDECK_E2E_DEBUG) console.log(`      kept ${run}`);
+      else rmSync(run, { recursive: true, force: true });
+    }
+    assert.deepEqual(problems, []);
+  });
+
+  it('the status bar shows the profile, then status and IPC once the stack is started from the palette', async () => {
+    await wb.waitForStatus('opsdeck.profile', '$(layers) dev', (s) => s.icons.includes('layers') && s.text === 'dev', 60_000);
+    await wb.runCommand('Opsdeck: Start Stack');
+    await waitStatusReady();
+    await wb.waitForStatus('opsdeck.ipc', 'IPC n', (s) => /^IPC \d+$/.test(s.text));
+    assert.ok(await allReady(), 'the engine says every service is ready');
+  });
+
+  it('Switch Profile from the command palette (pick minimal) changes the status bar; back to dev', async () => {
+    await ensureAllReady();
+    await wb.runCommand('Opsdeck: Switch Profile');
+    await wb.pick('minimal');
+    await wb.waitForStatus('opsdeck.profile', '$(layers) minimal', (s) => s.text === 'minimal');
+    await until('the engine on profile minimal', async () => (await engineStatus()).profile === 'minimal');
+    await wb.waitForStatus('opsdeck.status', 'not 3/3 any more', (s) => !/\b3\/3\b/.test(s.text));
+
+    await wb.runCommand('Opsdeck: Switch Profile');
+    await wb.pick('dev');
+    await wb.waitForStatus('opsdeck.profile', '$(layers) dev', (s) => s.text === 'dev');
+    await waitStatusReady();
+  });
+
+  it('the Services tree lists every service and follows its state live', async () => {
+    await ensureAllReady();
+    await wb.openOpsdeckSidebar();
+    await wb.expandPane('Services');
+    const rows = await until('three service rows', async () => {
+      const r = await wb.treeRows('Services');
+      return SERVICES.every((s) => r.some((row) => row.includes(s))) ? r : undefined;
+    }, 30_000);
+    const row = (name: string, list: string[]) => list.find((r) => r.includes(name)) ?? '';
+    assert.match(row('messaging', rows), /ready/i, `the messaging row: ${JSON.stringify(rows)}`);
+    // A change made outside the UI (through the engine's API) shows up in the tree.
+    await client.stop('messaging');
+    try {
+      await until('the messaging row to say stopped', async () => /stopped/i.test(row('messaging', await wb.treeRows('Services'))), 20_000);
+    } finally {
+      await client.start('messaging');
+    }
+    await until('the messaging row to say ready again', async () => /ready/i.test(row('messaging', await wb.treeRows('Services'))), 30_000);
+    await waitStatusReady();
+  });
+
+  it('the Metrics webview renders the services and the IPC score, and updates live', async () => {
+    await ensureAllReady();
+    await wb.openOpsdeckSidebar();
+    await wb.expandPane('Metrics');
+    const frame = await until('the Metrics webview frame', () => wb.webviewFrame(EXTENSION_ID), 30_000);
+    const first = await until('service names and IPC in the Metrics webview', async () => {
+      const t = await wb.frameText(frame);
+      return SERVICES.every((s) => t.includes(s)) && /IPC/i.test(t) ? t : undefined;
+    }, 30_000);
+    await until('the Metrics webview to change (live samples)', async () => (await wb.frameText(frame)) !== first, 30_000, 500);
+  });
+
+  it('kill -9 of a service turns the status bar to warning and raises a notification', async () => {
+    await ensureAllReady();
+    // Record every class the status item takes: the warning lasts only until storage is back.
+    await page.evaluate(`(() => {
+      window.__opsdeckKinds = [];
+      const read = () => document.querySelector('.statusbar-item[id$="opsdeck.status"]')?.className ?? '';
+      window.__opsdeckKinds.push(read());
+      window.__opsdeckObserver = new MutationObserver(() => window.__opsdeckKinds.push(read()));
+      window.__opsdeckObserver.observe(document.querySelector('.statusbar'), { attributes: true, childList: true, subtree: true });
+    })()`);
+    const pid = await pidOf('storage');
+    process.kill(pid, 'SIGKILL');
+    try {
+      await until('a warning (or error) status bar item', async () => {
+        const kinds = (await page.evaluate('window.__opsdeckKinds')) as string[];
+        return kinds.some((k) => /\b(warning|error)-kind\b/.test(k));
+      }, 20_000, 50);
+      const note = await until('a notification about storage', async () => (await wb.notifications()).find((n) => n.includes('storage')), 30_000, 100);
+      assert.ok(note);
+    } finally {
+      await page.evaluate('window.__opsdeckObserver?.disconnect()');
+    }
+    await until('storage restarted (new pid) and every service ready', async () => (await pidOf('storage')) !== pid && (await allReady()), 30_000);
+    await waitStatusReady();
+  });
+
+  for (const theme of ['dark', 'light', 'hc'] as ThemeName[]) {
+    it(`sidebar screenshot in ${THEMES[theme].label}: docs/images/sidebar-${theme}.png, with its texts`, async () => {
+      await ensureAllReady();
+      await wb.runCommand('Notifications: Clear All Notifications').catch(() => undefined);
+      await wb.setTheme(theme);
+      const sidebar = await wb.openOpsdeckSidebar();
+      await wb.expandPane('Services');
+      await wb.expandPane('Metrics');
+      await waitStatusReady();
+      // The DOM text of the view (not pixels): headers and every service in the tree...
+      const text = await until('the sidebar with every service', async () => {
+        const t = (await sidebar.innerText()).replace(/\s+/g, ' ');
+        return /services/i.test(t) && /metrics/i.test(t) && SERVICES.every((s) => t.includes(s)) ? t : undefined;
+      }, 30_000);
+      assert.ok(text);
+      // ...and in the webview.
+      const frame = await until('the Metrics webview frame', () => wb.webviewFrame(EXTENSION_ID), 30_000);
+      await until('the Metrics webview with every service, 3/3 and the IPC score', async () => {
+        const t = await wb.frameText(frame);
+        return SERVICES.every((s) => t.includes(s)) && t.includes('3/3') && /IPC/.test(t) ? t : undefined;
+      }, 30_000);
+      // No focus outline or hover highlight in the picture: focus the (empty) editor area.
+      await page.mouse.click(1000, 450);
+      await page.waitForTimeout(500); // let the theme's colours settle in the webview
+      mkdirSync(IMAGES, { recursive: true });
+      const file = path.join(IMAGES, `sidebar-${theme}.png`);
+      await sidebar.screenshot({ path: file });
+      assert.ok(statSync(file).size > 1000, `${file} is a real picture`);
+    });
+  }
+});

@@ -1,0 +1,168 @@
+import assert from 'node:assert/strict';
+import { engineErrorNotice, healthNotice, noticeFor, NotifyPolicy, type NotificationLevel } from '../../src/extension/notify-policy';
+
+const at = Date.UTC(2026, 0, 1);
+
+describe('extension notifications: which events notify', () => {
+  it('IPC: only a rise to critical, as a warning with Open Dashboard', () => {
+    const n = noticeFor({ type: 'ipc', at, service: 'storage', from: 'warn', to: 'critical', score: 93, summary: 'storage p95 240 ms' });
+    assert.equal(n?.kind, 'ipc-high');
+    assert.equal(n?.severity, 'warning');
+    assert.deepEqual(n?.actions, ['open-dashboard']);
+    assert.match(n!.message, /critical \(93\): storage p95 240 ms/);
+    assert.equal(noticeFor({ type: 'ipc', at, service: 'stack', from: 'ok', to: 'warn', score: 75, summary: '' }), undefined);
+    assert.equal(noticeFor({ type: 'ipc', at, service: 'stack', from: 'critical', to: 'warn', score: 60, summary: '' }), undefined);
+  });
+
+  it('a service that failed (gave up, or state failed) is an error with Show Logs and Restart, one key per service', () => {
+    const gave = noticeFor({ type: 'gave-up', at, service: 'api', restarts: 5, windowMs: 120_000 });
+    assert.equal(gave?.kind, 'service-failed');
+    assert.equal(gave?.severity, 'error');
+    assert.equal(gave?.service, 'api');
+    assert.deepEqual(gave?.actions, ['show-logs', 'restart']);
+    assert.match(gave!.message, /api failed: gave up after 5 restarts within 2m/);
+    const state = noticeFor({ type: 'state', at, service: 'api', from: 'backoff', to: 'failed', reason: 'gave up' });
+    assert.equal(state?.key, gave?.key, 'gave-up and state→failed are the same message for the cooldown');
+    assert.equal(noticeFor({ type: 'state', at, service: 'api', from: 'starting', to: 'ready', reason: '' }), undefined);
+  });
+
+  it('a crash is a heads-up; crash-looping from the third restart attempt in a row is another message', () => {
+    const ev = (attempt: number, cause = 'crash') => ({ type: 'restart', at, service: 'storage', attempt, delayMs: 600, cause, detail: 'exit code 1' });
+    const first = noticeFor(ev(1));
+    assert.equal(first?.kind, 'service-crashed');
+    assert.equal(first?.severity, 'warning');
+    assert.equal(first?.message, 'storage crashed (exit code 1); restarting in 600ms');
+    assert.deepEqual(first?.actions, ['show-logs']);
+    assert.equal(noticeFor(ev(2))?.key, first?.key, 'a second crash is the same message for the cooldown');
+    assert.match(noticeFor(ev(1, 'hang'))!.message, /^storage hung/);
+    assert.equal(noticeFor(ev(1, 'exit')), undefined, 'a clean exit restarted by policy is not a crash');
+    const n = noticeFor(ev(3));
+    assert.equal(n?.kind, 'crash-loop');
+    assert.equal(n?.severity, 'warning');
+    assert.match(n!.message, /storage is crash-looping \(restart 3, crash: exit code 1\)/);
+    assert.notEqual(n?.key, first?.key, 'crash-looping is not suppressed by the cooldown of the first crash');
+    assert.equal(noticeFor(ev(2), { crashLoopAttempts: 2 })?.kind, 'crash-loop');
+  });
+
+  it('a health check result that is not OK (Run Health Check)', () => {
+    assert.equal(healthNotice({ level: 'OK', summary: '3/3 OK', services: [] }), undefined);
+    const n = healthNotice({
+      level: 'UNKNOWN',
+      summary: '1/3 OK (messaging UNKNOWN, api WARNING)',
+      services: [
+        { service: 'storage', level: 'OK', reason: 'ready' },
+        { service: 'messaging', level: 'UNKNOWN', reason: 'not running: stopped' },
+        { service: 'api', level: 'WARNING', reason: 'degraded: upstream: messaging' },
+      ],
+    });
+    assert.equal(n?.kind, 'health-failing');
+    assert.equal(n?.severity, 'warning');
+    assert.equal(n?.service, 'api');
+    assert.equal(n?.message, 'Health UNKNOWN: 1/3 OK (messaging UNKNOWN, api WARNING) — api: degraded: upstream: messaging');
+    assert.equal(healthNotice({ level: 'CRITICAL', summary: '', services: [{ service: 'a', level: 'CRITICAL', reason: 'failed' }] })?.severity, 'error');
+    const checkEvent = noticeFor({ type: 'check', at, service: 'api', ok: false, durationMs: 5, output: 'x' });
+    assert.equal(n?.key, checkEvent?.key, "a failing check event and the health result about the same service share the cooldown");
+  });
+
+  it('a failing full-functionality check, with the last line of its output', () => {
+    const n = noticeFor({ type: 'check', at, service: 'storage', ok: false, durationMs: 40, output: 'writing k1\nread back: wrong value' });
+    assert.equal(n?.kind, 'health-failing');
+    assert.match(n!.message, /check failed: read back: wrong value$/);
+    assert.equal(noticeFor({ type: 'check', at, service: 'storage', ok: true, durationMs: 40, output: '' }), undefined);
+  });
+
+  it('backups by type string: completed is info, failed is an error, started is nothing', () => {
+    const base = { type: 'backup', at, service: 'stack', trigger: 'manual', services: ['storage'], tags: [] };
+    assert.equal(noticeFor({ ...base, phase: 'started' }), undefined);
+    const ok = noticeFor({ ...base, phase: 'completed', snapshot: 'abcdef0123456789', durationMs: 1500 });
+    assert.equal(ok?.kind, 'backup-completed');
+    assert.equal(ok?.severity, 'info');
+    assert.match(ok!.message, /snapshot abcdef012345\) in 1.5s/);
+    const bad = noticeFor({ ...base, phase: 'failed', error: 'no space left on device' });
+    assert.equal(bad?.kind, 'backup-failed');
+    assert.equal(bad?.severity, 'error');
+    assert.match(bad!.message, /Backup failed: no space left on device/);
+    // Other spellings a future engine might use.
+    assert.equal(noticeFor({ type: 'backup-completed', at, service: 'stack' })?.kind, 'backup-completed');
+    assert.equal(noticeFor({ type: 'backup.failed', at, service: 'stack', message: 'x' })?.kind, 'backup-failed');
+    assert.equal(noticeFor({ type: 'restore', at, service: 'storage', phase: 'rolled-back', snapshot: 's1', error: 'gate failed' })?.message, 'Restore failed and was rolled back: gate failed');
+    assert.equal(noticeFor({ type: 'verify', at, service: 'stack', ok: false, errors: 2 })?.kind, 'backup-failed');
+    assert.equal(noticeFor({ type: 'verify', at, service: 'stack', ok: true, errors: 0 }), undefined);
+  });
+
+  it('RPO breached is a warning with Backup Now; recovered is nothing', () => {
+    const n = noticeFor({ type: 'rpo', at, service: 'storage', ok: false, rpoMs: 3_600_000, ageMs: 5_400_000, detail: '' });
+    assert.equal(n?.kind, 'rpo-breached');
+    assert.deepEqual(n?.actions, ['backup-now']);
+    assert.match(n!.message, /storage is past its recovery point objective: newest good backup is 1.5h old, objective 1h/);
+    assert.equal(noticeFor({ type: 'rpo', at, service: 'storage', ok: true, rpoMs: 3_600_000, detail: '' }), undefined);
+  });
+
+  it('ignores everything else', () => {
+    for (const type of ['spawn', 'exit', 'probe', 'log', 'limit', 'retry-reset', 'something-new']) assert.equal(noticeFor({ type, at, service: 'x' }), undefined, type);
+  });
+
+  it('engine errors are errors with Show Engine Output', () => {
+    const n = engineErrorNotice('the engine could not start', 'start');
+    assert.equal(n.kind, 'engine-error');
+    assert.equal(n.severity, 'error');
+    assert.deepEqual(n.actions, ['show-engine-output']);
+  });
+});
+
+describe('extension notifications: the policy', () => {
+  function setup(level: NotificationLevel = 'all', silenced: string[] = []) {
+    let now = at;
+    const state = { level, silenced };
+    const policy = new NotifyPolicy({ now: () => now, cooldownMs: 60_000, level: () => state.level, silenced: () => state.silenced });
+    return { policy, state, advance: (ms: number) => (now += ms) };
+  }
+  const failed = noticeFor({ type: 'gave-up', at, service: 'api', restarts: 5, windowMs: 1 })!;
+  const failedOther = noticeFor({ type: 'gave-up', at, service: 'storage', restarts: 5, windowMs: 1 })!;
+  const ipc = noticeFor({ type: 'ipc', at, service: 'stack', from: 'ok', to: 'critical', score: 95, summary: '' })!;
+  const backup = noticeFor({ type: 'backup', at, service: 'stack', phase: 'completed' })!;
+
+  it('does not repeat the same notice within the cooldown, and does after it', () => {
+    const { policy, advance } = setup();
+    assert.deepEqual(policy.decide(failed), { show: true });
+    assert.deepEqual(policy.decide(failed), { show: false, reason: 'cooldown' });
+    assert.deepEqual(policy.decide(failedOther), { show: true }, 'another service is another message');
+    advance(59_999);
+    assert.equal(policy.decide(failed).show, false);
+    advance(1);
+    assert.equal(policy.decide(failed).show, true);
+  });
+
+  it('a suppressed repeat does not extend the cooldown', () => {
+    const { policy, advance } = setup();
+    policy.decide(ipc);
+    advance(30_000);
+    policy.decide(ipc);
+    advance(30_000);
+    assert.equal(policy.decide(ipc).show, true);
+  });
+
+  it('level errors shows only errors; none shows nothing', () => {
+    const { policy, state } = setup('errors');
+    assert.deepEqual(policy.decide(ipc), { show: false, reason: 'level' });
+    assert.deepEqual(policy.decide(backup), { show: false, reason: 'level' });
+    assert.equal(policy.decide(failed).show, true);
+    state.level = 'none';
+    assert.deepEqual(policy.decide(failedOther), { show: false, reason: 'level' });
+  });
+
+  it('silenced kinds never show, and the setting is read at each decision', () => {
+    const { policy, state } = setup('all', ['ipc-high']);
+    assert.deepEqual(policy.decide(ipc), { show: false, reason: 'silenced' });
+    assert.equal(policy.decide(failed).show, true);
+    state.silenced = [];
+    assert.equal(policy.decide(ipc).show, true);
+  });
+
+  it('reset forgets the cooldowns', () => {
+    const { policy } = setup();
+    policy.decide(failed);
+    policy.reset();
+    assert.equal(policy.decide(failed).show, true);
+  });
+});

@@ -1,0 +1,54 @@
+/**
+ * What the webview keeps across being hidden (VS Code tears a hidden view down; with
+ * `vscode.setState` it comes back as it was): the chosen range, which sections are open, and
+ * the last status, sample and backups info so the view paints at once before the host answers.
+ * Restored state is checked like a message: whatever does not fit is dropped. No DOM.
+ */
+import {
+  DEFAULT_HISTORY_RANGE,
+  backupsInfoSchema,
+  historyRangeSchema,
+  metricsSampleSchema,
+  statusSnapshotSchema,
+  type BackupsInfo,
+  type HistoryRange,
+  type MetricsSample,
+  type StatusSnapshot,
+} from '../../src/shared/protocol';
+
+export const SECTIONS = ['services', 'cpu', 'memory', 'latency', 'ipc', 'restarts', 'backups'] as const;
+export type Section = (typeof SECTIONS)[number];
+
+export interface ViewState {
+  v: 1;
+  range: HistoryRange;
+  open: Record<Section, boolean>;
+  status?: StatusSnapshot;
+  sample?: MetricsSample;
+  backups?: BackupsInfo;
+}
+
+export const DEFAULT_OPEN: Record<Section, boolean> = { services: true, cpu: true, memory: true, latency: false, ipc: true, restarts: true, backups: true };
+
+export const defaultViewState = (): ViewState => ({ v: 1, range: DEFAULT_HISTORY_RANGE, open: { ...DEFAULT_OPEN } });
+
+/** A state from `vscode.getState()`, of any age or shape, as a valid ViewState. */
+export function restoreViewState(raw: unknown): ViewState {
+  const state = defaultViewState();
+  if (typeof raw !== 'object' || raw === null) return state;
+  const r = raw as Record<string, unknown>;
+  if (r.v !== 1) return state;
+  const range = historyRangeSchema.safeParse(r.range);
+  if (range.success) state.range = range.data;
+  if (typeof r.open === 'object' && r.open !== null) {
+    const open = r.open as Record<string, unknown>;
+    for (const s of SECTIONS) if (typeof open[s] === 'boolean') state.open[s] = open[s];
+  }
+  const status = statusSnapshotSchema.safeParse(r.status);
+  if (status.success) state.status = status.data;
+  const sample = metricsSampleSchema.safeParse(r.sample);
+  if (sample.success) state.sample = sample.data;
+  const backups = backupsInfoSchema.safeParse(r.backups);
+  if (backups.success) state.backups = backups.data;
+  return state;
+}
