@@ -1,10 +1,12 @@
 /** The `opsdeck` commander program: global options and one register call per command group. */
 import { Command } from 'commander';
 import { VERSION } from './version';
+import { registerBackup } from './backup';
 import { registerInit } from './init';
 import { registerLogs } from './logs';
 import { registerMemory } from './memory';
 import { registerProfile } from './profile';
+import { registerRestore } from './restore';
 import { registerServiceCommands } from './service';
 import { registerStatus } from './status';
 import { registerUp } from './up';
@@ -38,5 +40,7 @@ Exit codes: 0 success, 1 error (message and hint on stderr), 2 internal error;
   registerLogs(program);
   registerProfile(program);
   registerMemory(program);
+  registerBackup(program);
+  registerRestore(program);
   return program;
 }

@@ -12,14 +12,16 @@ import { EventBus } from './events';
 import { stackHealth, type HealthLevel, type StackHealth } from './health/summary';
 import { tailLog, type LogLine } from './logs/read-log';
 import { downPlan, reconcilePlan, rememberProfile, withRememberedProfile, upPlan, withProfile, type PlanStep } from './profiles';
-import { MetricsCollector, type StackMetrics } from './metrics/collector';
-import { DEFAULT_IPC_THRESHOLDS } from './metrics/ipc-score';
+import { HISTORY_METRICS, MetricsCollector, type HistoryMetric, type StackMetrics } from './metrics/collector';
+import { DEFAULT_IPC_THRESHOLDS, type IpcThresholds } from './metrics/ipc-score';
 import { toPrometheus } from './metrics/prometheus';
 import { Supervisor } from './supervisor/supervisor';
 import type { MemoryHit, MemoryQuery, MemoryStore } from './memory/memory-store';
 import type { Disposable } from './events';
 import type { ServiceSnapshot } from './supervisor/service-runner';
 import { didYouMean } from './config/suggest';
+import { BackupManager } from './backup/manager';
+import { waitReady } from './backup/drill';
 
 export interface EngineOptions extends LoadOptions {
   clock?: Clock;
@@ -40,6 +42,34 @@ export interface EngineStatus {
   health: StackHealth;
   ipc: { score: number; level: 'ok' | 'warn' | 'critical'; summary: string };
   engine: { pid: number; startedAt: number };
+}
+
+/** Which history `Engine.metricsHistory` returns: since a time (clock ms), of some services and metrics (default: all). */
+export interface MetricsHistoryQuery {
+  since?: number;
+  services?: string[];
+  metrics?: HistoryMetric[];
+}
+
+/** One restart in a metrics history: from memory (with its cause) or, without memory, from the restart counter. */
+export interface RestartMark {
+  at: number;
+  service: string;
+  cause?: string;
+  detail?: string;
+  attempt?: number;
+}
+
+/** The sampled history behind the charts: `[at, value]` points, oldest first. */
+export interface MetricsHistory {
+  /** When it was read (clock ms). */
+  at: number;
+  since?: number;
+  intervalMs: number;
+  thresholds: IpcThresholds;
+  services: Record<string, Partial<Record<HistoryMetric, [number, number][]>>>;
+  ipc: [number, number][];
+  restarts: RestartMark[];
 }
 
 /** Result of a command that changes state: what it did (or, with dryRun, would do). */
@@ -129,6 +159,31 @@ export class Engine {
     return this.collector.current();
   }
 
+  /** The history of the sampled metrics per service, the IPC score's, and the restarts in it. */
+  metricsHistory(query: MetricsHistoryQuery = {}): MetricsHistory {
+    const { since } = query;
+    const names = query.services?.length ? query.services : Object.keys(this.current.config.services);
+    names.forEach((s) => this.assertService(s));
+    const metrics = query.metrics?.length ? query.metrics : HISTORY_METRICS;
+    const points = (samples: { at: number; value: number }[]) => samples.map((p): [number, number] => [p.at, p.value]);
+    const services = Object.fromEntries(names.map((n) => [n, Object.fromEntries(metrics.map((m) => [m, points(this.collector.history(n, m, since))]))]));
+    const current = this.collector.current();
+    return {
+      at: current.at,
+      ...(since !== undefined ? { since } : {}),
+      intervalMs: this.collector.intervalMs,
+      thresholds: current.ipc.thresholds,
+      services,
+      ipc: points(this.collector.ipcHistory(since)),
+      restarts: this.memory
+        ? this.memory.store
+            .latest({ kind: 'restart', service: names, ...(since !== undefined ? { since } : {}), limit: 500 })
+            .reverse()
+            .map((h) => ({ at: h.at, service: h.service, ...restartDetail(h.data) }))
+        : names.flatMap((n) => restartsFromCounter(n, this.collector.history(n, 'restarts', since))),
+    };
+  }
+
   /** The same, in Prometheus text format. */
   prometheus(): string {
     return toPrometheus(this.collector.current(), this.current.config.name);
@@ -214,10 +269,42 @@ export class Engine {
   }
 
   async dispose(): Promise<void> {
+    this.backupManager?.dispose();
     this.collector.stop();
     await this.supervisor.dispose();
     this.memory?.sub.dispose();
   }
+
+  // ================================================================== backups (src/core/backup, docs/backup.md)
+
+  private backupManager: BackupManager | undefined;
+
+  /**
+   * Backups of this stack: run, list, diff, retention, prune, verify, restore, drill. The owner
+   * calls `backups.start()` for the schedule and the RPO watch. Restores and drills stop, start
+   * and check services through this engine's supervisor.
+   */
+  get backups(): BackupManager {
+    return (this.backupManager ??= new BackupManager({
+      stack: () => this.current,
+      bus: this.bus,
+      clock: this.supervisor.clock,
+      control: {
+        active: () => this.supervisor.activeServices,
+        stop: (services) => this.supervisor.down(services, 'stopped for a restore'),
+        start: (services) => void this.up(services),
+        waitReady: (service, timeoutMs) => waitReady(this, service, timeoutMs),
+        check: (service) => this.supervisor.check(service),
+        isReady: (service) => {
+          const s = this.supervisor.service(service);
+          return s.state === 'ready' || s.completed;
+        },
+      },
+      createEngine: (stack) => new Engine(stack, { profile: undefined }),
+    }));
+  }
+
+  // ================================================================== end of backups
 
   private assertService(name: string): void {
     if (!(name in this.current.config.services)) {
@@ -225,4 +312,25 @@ export class Engine {
       throw new OpsError('SERVICE_UNKNOWN', `no service named "${name}" in stack ${this.current.config.name}`, didYouMean(name, names) ?? `the services are ${names.join(', ')}`);
     }
   }
+}
+
+/** The cause, detail and attempt of a recorded `restart` event, where present. */
+function restartDetail(data: Record<string, unknown>): Omit<RestartMark, 'at' | 'service'> {
+  return {
+    ...(typeof data.cause === 'string' ? { cause: data.cause } : {}),
+    ...(typeof data.detail === 'string' ? { detail: data.detail } : {}),
+    ...(typeof data.attempt === 'number' ? { attempt: data.attempt } : {}),
+  };
+}
+
+/** Restarts seen as rises of a service's restart counter between samples (it drops to 0 on a start on request). */
+function restartsFromCounter(service: string, samples: { at: number; value: number }[]): RestartMark[] {
+  const out: RestartMark[] = [];
+  for (let i = 1; i < samples.length; i++) {
+    const prev = samples[i - 1]!.value;
+    const { at, value } = samples[i]!;
+    const rises = Math.min(value >= prev ? value - prev : value, 100);
+    for (let k = 0; k < rises; k++) out.push({ at, service });
+  }
+  return out;
 }

@@ -5,15 +5,30 @@
  * body; ENGINE_UNREACHABLE when nothing listens on the socket).
  */
 import { hc } from 'hono/client';
-import type { EngineStatus, PlanResult } from '../engine';
+import type { EngineStatus, MetricsHistory, PlanResult } from '../engine';
 import { OpsError } from '../errors';
 import type { EngineEvent, EventType } from '../events';
 import type { StackHealth } from '../health/summary';
 import type { LogLine } from '../logs/read-log';
+import type { HistoryMetric } from '../metrics/collector';
 import type { ProfilesInfo } from './engine-like';
 import { fromErrorBody } from './http-errors';
 import type { ApiApp } from './routes';
 import type { MemoryHits } from './schemas';
+import type {
+  BackupProgress,
+  BackupRequest,
+  BackupRunResult,
+  BackupStatus,
+  DrillRequest,
+  DrillRunResult,
+  ForgetRequest,
+  ForgetRunResult,
+  RestoreRequest,
+  RestoreRunResult,
+  VerifyRequest,
+} from '../backup/types';
+import type { PruneReport, Snapshot, SnapshotDiff, SnapshotInfo, VerifyReport } from '../backup/repo';
 import { readSse } from './sse';
 import { unixFetch, type FetchLike } from './unix-fetch';
 
@@ -43,6 +58,13 @@ export interface LogsOptions {
 export interface StreamOptions {
   /** Called once the stream is open (the subscription is in place on the engine). */
   onOpen?: () => void;
+}
+
+export interface MetricsHistoryOptions {
+  /** Only samples at or after this time (default: all kept). */
+  since?: TimeArg;
+  services?: readonly string[];
+  metrics?: readonly HistoryMetric[];
 }
 
 export interface ApiClientOptions {
@@ -149,9 +171,86 @@ export class ApiClient {
     return this.json((init) => this.rpc.v1.metrics.$get(undefined, { init }));
   }
 
+  /** The sampled history of the metrics, the IPC score and the restarts. NOT_AVAILABLE (501) when the engine has none. */
+  metricsHistory(opts: MetricsHistoryOptions = {}): Promise<MetricsHistory> {
+    const query = defined({
+      since: time(opts.since),
+      service: opts.services?.length ? opts.services.join(',') : undefined,
+      metric: opts.metrics?.length ? opts.metrics.join(',') : undefined,
+    });
+    return this.json((init) => this.rpc.v1.metrics.history.$get({ query }, { init }));
+  }
+
   /** The engine's metrics in the Prometheus text format. NOT_AVAILABLE (501) when the engine has none. */
   prometheus(): Promise<string> {
     return this.request((init) => this.rpc.metrics.$get(undefined, { init }), (res) => res.text());
+  }
+
+  // ------------------------------------------------------------------ backups (docs/backup.md)
+
+  backupStatus(): Promise<BackupStatus> {
+    return this.json((init) => this.rpc.v1.backups.status.$get(undefined, { init }));
+  }
+
+  async listSnapshots(): Promise<SnapshotInfo[]> {
+    const body = await this.json<{ snapshots: SnapshotInfo[] }>((init) => this.rpc.v1.backups.$get(undefined, { init }));
+    return body.snapshots;
+  }
+
+  /** Back up now; with `onProgress`, the engine streams its progress while it runs. */
+  async backup(req: BackupRequest = {}, onProgress?: (p: BackupProgress) => void): Promise<BackupRunResult> {
+    const json = defined({ services: req.services, tags: req.tags, dry_run: req.dryRun || undefined, progress: onProgress ? true : undefined });
+    if (!onProgress) return this.json((init) => this.rpc.v1.backups.$post({ json }, { init }));
+    let result: BackupRunResult | undefined;
+    let failure: OpsError | undefined;
+    const res = await this.rpc.v1.backups.$post({ json });
+    if (!res.ok) throw fromErrorBody(res.status, await res.json().catch(() => undefined));
+    if (!res.body) throw new OpsError('ENGINE_UNREACHABLE', 'the engine answered the backup with no body', 'check the engine with `opsdeck status`');
+    await readSse(res.body, (m) => {
+      const data = JSON.parse(m.data) as unknown;
+      if (m.event === 'progress') onProgress(data as BackupProgress);
+      else if (m.event === 'result') result = data as BackupRunResult;
+      else if (m.event === 'error') failure = fromErrorBody(500, data);
+    });
+    if (failure) throw failure;
+    if (!result) throw new OpsError('ENGINE_UNREACHABLE', 'the backup stream from the engine ended without a result', 'see `opsdeck backups list` and the engine log in .opsdeck/logs');
+    return result;
+  }
+
+  showSnapshot(id: string): Promise<Snapshot> {
+    return this.json((init) => this.rpc.v1.backups[':id'].$get({ param: { id } }, { init }));
+  }
+
+  diffSnapshots(a: string, b: string): Promise<SnapshotDiff> {
+    return this.json((init) => this.rpc.v1.backups[':id'].diff[':other'].$get({ param: { id: a, other: b } }, { init }));
+  }
+
+  forget(req: ForgetRequest): Promise<ForgetRunResult> {
+    const json = defined({
+      keep_last: req.keepLast, keep_hourly: req.keepHourly, keep_daily: req.keepDaily, keep_weekly: req.keepWeekly, keep_monthly: req.keepMonthly,
+      keep_yearly: req.keepYearly, keep_within: req.keepWithin, keep_tags: req.keepTags, prune: req.prune, dry_run: req.dryRun || undefined,
+    });
+    return this.json((init) => this.rpc.v1.backups.forget.$post({ json }, { init }));
+  }
+
+  prune(dryRun = false): Promise<PruneReport> {
+    return this.json((init) => this.rpc.v1.backups.prune.$post({ json: defined({ dry_run: dryRun || undefined }) }, { init }));
+  }
+
+  verify(req: VerifyRequest = {}): Promise<VerifyReport> {
+    return this.json((init) => this.rpc.v1.backups.verify.$post({ json: defined({ read_data: req.readData }) }, { init }));
+  }
+
+  drill(req: DrillRequest = {}): Promise<DrillRunResult> {
+    const json = defined({ snapshot: req.snapshot, services: req.services, keep: req.keep, health_timeout_ms: req.healthTimeoutMs });
+    return this.json((init) => this.rpc.v1.backups.drill.$post({ json }, { init }));
+  }
+
+  restore(id: string, req: RestoreRequest): Promise<RestoreRunResult> {
+    const json = defined({
+      services: req.services, include: req.include, target: req.target, in_place: req.inPlace, dry_run: req.dryRun || undefined, health_timeout_ms: req.healthTimeoutMs,
+    });
+    return this.json((init) => this.rpc.v1.backups[':id'].restore.$post({ param: { id }, json }, { init }));
   }
 
   // ------------------------------------------------------------------ plumbing

@@ -4,11 +4,12 @@
  * optional members are features being added to the engine; a route whose member is missing
  * answers 501 NOT_AVAILABLE.
  */
-import type { EngineStatus, PlanResult } from '../engine';
+import type { EngineStatus, MetricsHistory, MetricsHistoryQuery, PlanResult } from '../engine';
 import type { Disposable, EngineEvent, EventOf, EventType } from '../events';
 import type { StackHealth } from '../health/summary';
 import type { LogLine } from '../logs/read-log';
 import type { MemoryHits, MemoryQuery, Metrics } from './schemas';
+import type { BackupService } from '../backup/types';
 
 type MaybePromise<T> = T | Promise<T>;
 
@@ -40,6 +41,10 @@ export interface EngineLike {
   searchMemory?(query: MemoryQuery): MaybePromise<MemoryHits>;
   /** The engine's metrics as JSON. */
   metrics?(): MaybePromise<Metrics>;
+  /** The sampled history of the metrics (the charts' data). */
+  metricsHistory?(query: MetricsHistoryQuery): MaybePromise<MetricsHistory>;
   /** The same metrics in the Prometheus text exposition format (0.0.4). */
   prometheus?(): MaybePromise<string>;
+  /** Backups of the stack (src/core/backup): run, list, retention, verify, restore, drill. */
+  readonly backups?: BackupService;
 }

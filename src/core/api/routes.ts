@@ -10,6 +10,24 @@ import { isOpsError, OpsError } from '../errors';
 import type { EngineLike } from './engine-like';
 import { errorBody, NOT_FOUND, notAvailable, statusOf, validationBody, type ErrorStatus } from './http-errors';
 import {
+  backupRequestSchema,
+  backupResultSchema,
+  backupStatusSchema,
+  diffParamsSchema,
+  drillRequestSchema,
+  drillResultSchema,
+  dryRunBodySchema,
+  forgetRequestSchema,
+  forgetResultSchema,
+  pruneResultSchema,
+  restoreRequestSchema,
+  restoreResultSchema,
+  snapshotDiffSchema,
+  snapshotListSchema,
+  snapshotParamsSchema,
+  snapshotSchema,
+  verifyReportSchema,
+  verifyRequestSchema,
   dryRunQuerySchema,
   engineEventSchema,
   engineStatusSchema,
@@ -20,6 +38,8 @@ import {
   logsSchema,
   memoryHitsSchema,
   memoryQuerySchema,
+  metricsHistoryQuerySchema,
+  metricsHistorySchema,
   metricsSchema,
   planResultSchema,
   profilesSchema,
@@ -28,7 +48,8 @@ import {
   stackHealthSchema,
   useProfileSchema,
 } from './schemas';
-import { sseResponse } from './sse';
+import { sseResponse, type SseOptions } from './sse';
+import type { BackupService } from '../backup/types';
 
 export interface ApiOptions {
   /** SSE heartbeat period (default 15 s). */
@@ -156,6 +177,15 @@ const routes = {
     summary: 'The engine\'s metrics as JSON',
     responses: { 200: json(metricsSchema, 'The metrics'), ...E500, ...E501 },
   }),
+  metricsHistory: createRoute({
+    method: 'get',
+    path: '/v1/metrics/history',
+    operationId: 'getMetricsHistory',
+    tags: ['metrics'],
+    summary: 'The sampled history of the metrics per service (up to an hour), of the IPC score, and the restarts in it',
+    request: { query: metricsHistoryQuerySchema },
+    responses: { 200: json(metricsHistorySchema, 'The history'), ...E400, ...E404, ...E500, ...E501 },
+  }),
   searchMemory: createRoute({
     method: 'get',
     path: '/v1/memory/search',
@@ -164,6 +194,108 @@ const routes = {
     summary: 'Search the stack\'s memory: its events and captured log lines',
     request: { query: memoryQuerySchema },
     responses: { 200: json(memoryHitsSchema, 'The hits, best first'), ...E400, ...E500, ...E501 },
+  }),
+  // Backups (src/core/backup, docs/backup.md). Long operations answer when done; backup and
+  // restore can stream their progress instead (`progress: true`).
+  backupStatus: createRoute({
+    method: 'get',
+    path: '/v1/backups/status',
+    operationId: 'getBackupStatus',
+    tags: ['backups'],
+    summary: 'The repository, schedule, RPO of every service, last verification and measured recoveries',
+    responses: { 200: json(backupStatusSchema, 'The backup status'), ...E500, ...E501 },
+  }),
+  listSnapshots: createRoute({
+    method: 'get',
+    path: '/v1/backups',
+    operationId: 'listSnapshots',
+    tags: ['backups'],
+    summary: 'The snapshots of the repository, oldest first',
+    responses: { 200: json(snapshotListSchema, 'The snapshots'), ...E500, ...E501 },
+  }),
+  backup: createRoute({
+    method: 'post',
+    path: '/v1/backups',
+    operationId: 'backup',
+    tags: ['backups'],
+    summary: 'Back up the stack (or some services) now: one snapshot, then a structure check',
+    request: { body: { required: false, content: { 'application/json': { schema: backupRequestSchema } } } },
+    responses: {
+      200: {
+        description: 'The result (JSON), or with progress=true a server-sent event stream: `progress` events, then `result` or `error`',
+        content: {
+          'application/json': { schema: backupResultSchema },
+          'text/event-stream': { schema: z.string().openapi({ description: '`event: progress` (BackupProgress), then `event: result` (BackupResult) or `event: error` (Error)' }) },
+        },
+      },
+      ...E400,
+      ...E404,
+      ...E500,
+      ...E501,
+    },
+  }),
+  showSnapshot: createRoute({
+    method: 'get',
+    path: '/v1/backups/{id}',
+    operationId: 'showSnapshot',
+    tags: ['backups'],
+    summary: 'One snapshot with its files',
+    request: { params: snapshotParamsSchema },
+    responses: { 200: json(snapshotSchema, 'The snapshot'), ...E400, ...E404, ...E500, ...E501 },
+  }),
+  diffSnapshots: createRoute({
+    method: 'get',
+    path: '/v1/backups/{id}/diff/{other}',
+    operationId: 'diffSnapshots',
+    tags: ['backups'],
+    summary: 'What changed from snapshot id to snapshot other',
+    request: { params: diffParamsSchema },
+    responses: { 200: json(snapshotDiffSchema, 'The difference'), ...E400, ...E404, ...E500, ...E501 },
+  }),
+  forget: createRoute({
+    method: 'post',
+    path: '/v1/backups/forget',
+    operationId: 'forgetSnapshots',
+    tags: ['backups'],
+    summary: 'Apply retention rules (restic\'s --keep-*): remove the snapshots no rule keeps',
+    request: { body: { required: false, content: { 'application/json': { schema: forgetRequestSchema } } } },
+    responses: { 200: json(forgetResultSchema, 'What was kept (and by which rule) and removed'), ...E400, ...E404, ...E500, ...E501 },
+  }),
+  prune: createRoute({
+    method: 'post',
+    path: '/v1/backups/prune',
+    operationId: 'pruneRepository',
+    tags: ['backups'],
+    summary: 'Remove data no snapshot references',
+    request: { body: { required: false, content: { 'application/json': { schema: dryRunBodySchema } } } },
+    responses: { 200: json(pruneResultSchema, 'What was (or would be) removed'), ...E400, ...E404, ...E500, ...E501 },
+  }),
+  verify: createRoute({
+    method: 'post',
+    path: '/v1/backups/verify',
+    operationId: 'verifyRepository',
+    tags: ['backups'],
+    summary: 'Check the repository\'s structure, and with read_data its data; names the snapshots and files a damaged chunk affects',
+    request: { body: { required: false, content: { 'application/json': { schema: verifyRequestSchema } } } },
+    responses: { 200: json(verifyReportSchema, 'The report (ok: false when damaged)'), ...E400, ...E404, ...E500, ...E501 },
+  }),
+  drill: createRoute({
+    method: 'post',
+    path: '/v1/backups/drill',
+    operationId: 'drill',
+    tags: ['backups'],
+    summary: 'Recovery drill: restore into a sandbox, start there, run the checks, stop; records the recovery time against the RTO',
+    request: { body: { required: false, content: { 'application/json': { schema: drillRequestSchema } } } },
+    responses: { 200: json(drillResultSchema, 'The drill'), ...E400, ...E404, ...E500, ...E501 },
+  }),
+  restore: createRoute({
+    method: 'post',
+    path: '/v1/backups/{id}/restore',
+    operationId: 'restoreSnapshot',
+    tags: ['backups'],
+    summary: 'Restore a snapshot into a folder or in place (with safety snapshot, health gate and rollback)',
+    request: { params: snapshotParamsSchema, body: { required: true, content: { 'application/json': { schema: restoreRequestSchema } } } },
+    responses: { 200: json(restoreResultSchema, 'The restore (or its plan, with dry_run)'), ...E400, ...E404, ...E500, ...E501 },
   }),
   prometheus: createRoute({
     method: 'get',
@@ -248,9 +380,74 @@ export function createApi(engine: EngineLike, opts: ApiOptions = {}) {
       if (!engine.metrics) throw notAvailable('metrics');
       return c.json(await engine.metrics(), 200);
     })
+    .openapi(routes.metricsHistory, async (c) => {
+      if (!engine.metricsHistory) throw notAvailable('metrics history');
+      const { since, service, metric } = c.req.valid('query');
+      return c.json(
+        await engine.metricsHistory({ ...(since !== undefined ? { since } : {}), ...(service ? { services: service } : {}), ...(metric ? { metrics: metric } : {}) }),
+        200,
+      );
+    })
     .openapi(routes.searchMemory, async (c) => {
       if (!engine.searchMemory) throw notAvailable('memory search');
       return c.json(await engine.searchMemory(c.req.valid('query')), 200);
+    })
+    .openapi(routes.backupStatus, async (c) => c.json((await backups(engine).status()) as unknown as Record<string, unknown>, 200))
+    .openapi(routes.listSnapshots, async (c) => c.json({ snapshots: await backups(engine).list() }, 200))
+    .openapi(routes.backup, async (c) => {
+      const body = c.req.valid('json');
+      const svc = backups(engine);
+      const req = { ...(body.services ? { services: body.services } : {}), ...(body.tags ? { tags: body.tags } : {}), dryRun: body.dry_run ?? false };
+      if (body.progress) return streamed(stream, (onProgress) => svc.backup(req, { onProgress }));
+      return c.json(await svc.backup(req), 200);
+    })
+    .openapi(routes.showSnapshot, async (c) => c.json(await backups(engine).show(c.req.valid('param').id), 200))
+    .openapi(routes.diffSnapshots, async (c) => {
+      const { id, other } = c.req.valid('param');
+      return c.json((await backups(engine).diff(id, other)) as unknown as Record<string, unknown>, 200);
+    })
+    .openapi(routes.forget, async (c) => {
+      const b = c.req.valid('json');
+      const result = await backups(engine).forget({
+        ...(b.keep_last !== undefined ? { keepLast: b.keep_last } : {}),
+        ...(b.keep_hourly !== undefined ? { keepHourly: b.keep_hourly } : {}),
+        ...(b.keep_daily !== undefined ? { keepDaily: b.keep_daily } : {}),
+        ...(b.keep_weekly !== undefined ? { keepWeekly: b.keep_weekly } : {}),
+        ...(b.keep_monthly !== undefined ? { keepMonthly: b.keep_monthly } : {}),
+        ...(b.keep_yearly !== undefined ? { keepYearly: b.keep_yearly } : {}),
+        ...(b.keep_within !== undefined ? { keepWithin: b.keep_within } : {}),
+        ...(b.keep_tags ? { keepTags: b.keep_tags } : {}),
+        ...(b.prune !== undefined ? { prune: b.prune } : {}),
+        dryRun: b.dry_run ?? false,
+      });
+      return c.json(result as unknown as Record<string, unknown>, 200);
+    })
+    .openapi(routes.prune, async (c) => c.json((await backups(engine).prune({ dryRun: c.req.valid('json').dry_run ?? false })) as unknown as Record<string, unknown>, 200))
+    .openapi(routes.verify, async (c) => {
+      const { read_data } = c.req.valid('json');
+      return c.json((await backups(engine).verify(read_data === undefined ? {} : { readData: read_data })) as unknown as Record<string, unknown>, 200);
+    })
+    .openapi(routes.drill, async (c) => {
+      const b = c.req.valid('json');
+      const result = await backups(engine).drill({
+        ...(b.snapshot ? { snapshot: b.snapshot } : {}),
+        ...(b.services ? { services: b.services } : {}),
+        ...(b.keep !== undefined ? { keep: b.keep } : {}),
+        ...(b.health_timeout_ms !== undefined ? { healthTimeoutMs: b.health_timeout_ms } : {}),
+      });
+      return c.json(result as unknown as Record<string, unknown>, 200);
+    })
+    .openapi(routes.restore, async (c) => {
+      const b = c.req.valid('json');
+      const result = await backups(engine).restore(c.req.valid('param').id, {
+        ...(b.services ? { services: b.services } : {}),
+        ...(b.include ? { include: b.include } : {}),
+        ...(b.target ? { target: b.target } : {}),
+        ...(b.in_place !== undefined ? { inPlace: b.in_place } : {}),
+        ...(b.health_timeout_ms !== undefined ? { healthTimeoutMs: b.health_timeout_ms } : {}),
+        dryRun: b.dry_run ?? false,
+      });
+      return c.json(result as unknown as Record<string, unknown>, 200);
     })
     .openapi(routes.prometheus, async (c) => {
       if (!engine.prometheus) throw notAvailable('Prometheus metrics');
@@ -270,12 +467,35 @@ export const OPENAPI_OBJECT = {
       'HTTP over the unix socket `.opsdeck/run/engine.sock` (mode 0600) of the engine that owns a stack. Errors answer `{ "error": { "code", "message", "hint"?, "issues"? } }`. See docs/api.md.',
   },
   servers: [{ url: 'http://opsdeck', description: 'Any host name: the connection is made to the stack\'s unix socket' }],
-  tags: ['status', 'stack', 'services', 'profiles', 'logs', 'events', 'memory', 'metrics'].map((name) => ({ name })),
+  tags: ['status', 'stack', 'services', 'profiles', 'logs', 'events', 'memory', 'metrics', 'backups'].map((name) => ({ name })),
 };
 
 /** The OpenAPI 3.1 document of the API, as served at /openapi.json. */
 export function openApiDocument(app: ApiApp) {
   return app.getOpenAPI31Document(OPENAPI_OBJECT);
+}
+
+/** The engine's backups, or 501 NOT_AVAILABLE. */
+function backups(engine: EngineLike): BackupService {
+  if (!engine.backups) throw notAvailable('backups');
+  return engine.backups;
+}
+
+/** Run `op` with its progress sent as `progress` events, then `result` (or `error`) and the end. */
+function streamed<P, R>(opts: SseOptions, op: (onProgress: (p: P) => void) => Promise<R>): Response {
+  return sseResponse((out) => {
+    op((p) => out.send('progress', p)).then(
+      (r) => {
+        out.send('result', r);
+        out.close();
+      },
+      (err: unknown) => {
+        const [, e] = asApiError(err);
+        out.send('error', errorBody(e));
+        out.close();
+      },
+    );
+  }, opts);
 }
 
 /** Any error thrown while answering, as a status and an OpsError. Malformed input is a 4xx. */

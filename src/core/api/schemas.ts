@@ -6,10 +6,11 @@
  */
 import { z } from '@hono/zod-openapi';
 import { parseDuration } from '../duration';
-import type { EngineStatus, PlanResult, ServiceStatus } from '../engine';
+import type { EngineStatus, MetricsHistory, PlanResult, ServiceStatus } from '../engine';
 import { SERVICE_STATES, type EventOf, type EventType } from '../events';
 import { HEALTH_LEVELS, type StackHealth } from '../health/summary';
 import type { LogLine } from '../logs/read-log';
+import { HISTORY_METRICS, type HistoryMetric } from '../metrics/collector';
 
 // ------------------------------------------------------------------ query-string scalars
 
@@ -226,6 +227,70 @@ export const eventSchemas = {
     score: z.number(),
     summary: z.string(),
   }),
+  backup: z.object({
+    type: z.literal('backup'),
+    ...base,
+    phase: z.enum(['started', 'completed', 'failed']),
+    trigger: z.enum(['manual', 'schedule', 'safety']),
+    services: z.array(z.string()),
+    tags: z.array(z.string()),
+    snapshot: z.string().optional(),
+    files: z.number().int().optional(),
+    filesNew: z.number().int().optional(),
+    filesChanged: z.number().int().optional(),
+    filesUnchanged: z.number().int().optional(),
+    bytesAdded: z.number().optional(),
+    durationMs: z.number().optional(),
+    error: z.string().optional(),
+  }),
+  restore: z.object({
+    type: z.literal('restore'),
+    ...base,
+    phase: z.enum(['started', 'completed', 'failed', 'rolled-back']),
+    snapshot: z.string(),
+    mode: z.enum(['in-place', 'target']),
+    services: z.array(z.string()),
+    recoveryMs: z.number().optional(),
+    rtoMs: z.number().optional(),
+    withinRto: z.boolean().optional(),
+    safetySnapshot: z.string().optional(),
+    error: z.string().optional(),
+  }),
+  drill: z.object({
+    type: z.literal('drill'),
+    ...base,
+    phase: z.enum(['started', 'completed', 'failed']),
+    snapshot: z.string(),
+    services: z.array(z.string()),
+    recoveryMs: z.number().optional(),
+    rtoMs: z.number().optional(),
+    withinRto: z.boolean().optional(),
+    error: z.string().optional(),
+  }),
+  rpo: z.object({ type: z.literal('rpo'), ...base, ok: z.boolean(), rpoMs: z.number(), ageMs: z.number().optional(), snapshot: z.string().optional(), detail: z.string() }),
+  verify: z.object({
+    type: z.literal('verify'),
+    ...base,
+    ok: z.boolean(),
+    trigger: z.enum(['manual', 'schedule', 'safety']),
+    readData: z.boolean(),
+    subset: z.string().optional(),
+    errors: z.number().int(),
+    warnings: z.number().int(),
+    damagedSnapshots: z.array(z.string()),
+    durationMs: z.number(),
+    error: z.string().optional(),
+  }),
+  retention: z.object({
+    type: z.literal('retention'),
+    ...base,
+    ok: z.boolean(),
+    trigger: z.enum(['manual', 'schedule', 'safety']),
+    kept: z.number().int(),
+    forgotten: z.array(z.string()),
+    bytesFreed: z.number().optional(),
+    error: z.string().optional(),
+  }),
 } satisfies Record<EventType, z.ZodType>;
 
 export const EVENT_TYPES = Object.keys(eventSchemas) as EventType[];
@@ -293,6 +358,39 @@ export const metricsSchema = z.record(z.string(), z.unknown()).openapi('Metrics'
 /** Any JSON object: an interface such as StackMetrics fits (a Record<string, unknown> would not). */
 export type Metrics = object;
 
+export const metricsHistoryQuerySchema = z.object({
+  since: queryTime('Only samples taken at or after this time (default: all kept, up to an hour)'),
+  service: queryNames('Only these services', 'storage'),
+  metric: queryNames(`Only these metrics: ${HISTORY_METRICS.join(', ')}`, 'cpuPercent,rssMb').pipe(
+    z
+      .array(z.string())
+      .optional()
+      .superRefine((names, ctx) => {
+        const unknown = (names ?? []).filter((m) => !(HISTORY_METRICS as readonly string[]).includes(m));
+        if (unknown.length) ctx.addIssue({ code: 'custom', message: `unknown metric ${unknown.map((m) => `"${m}"`).join(', ')}; the metrics are ${HISTORY_METRICS.join(', ')}` });
+      })
+      .transform((names) => names as HistoryMetric[] | undefined),
+  ),
+});
+
+const pointsSchema = z.array(z.tuple([z.number(), z.number()])).openapi({ description: '`[epoch ms, value]` pairs, oldest first' });
+
+export const metricsHistorySchema = z
+  .object({
+    at: z.number().openapi({ description: 'When the history was read (epoch ms)' }),
+    since: z.number().optional(),
+    intervalMs: z.number(),
+    thresholds: z.object({ warn: z.number(), critical: z.number() }).openapi({ description: 'The active profile\'s IPC thresholds' }),
+    services: z
+      .record(z.string(), z.record(z.string(), pointsSchema))
+      .openapi({ description: `Per service, per metric (${HISTORY_METRICS.join(', ')}): its samples. A value that was not known is not in the series (a gap).` }),
+    ipc: pointsSchema.openapi({ description: 'The stack\'s IPC score at each sample' }),
+    restarts: z
+      .array(z.object({ at: z.number(), service: z.string(), cause: z.string().optional(), detail: z.string().optional(), attempt: z.number().int().optional() }))
+      .openapi({ description: 'Restarts in the period, oldest first: from memory (with their cause) or, without memory, from rises of the restart counter' }),
+  })
+  .openapi('MetricsHistory');
+
 // ------------------------------------------------------------------ the engine's types fit these schemas
 
 type Profiles = { active: string | undefined; profiles: { name: string; services: string[]; description?: string }[] };
@@ -305,6 +403,142 @@ const typesFit: [
   Fits<PlanResult, typeof planResultSchema>,
   Fits<LogLine, typeof logLineSchema>,
   Fits<Profiles, typeof profilesSchema>,
+  Fits<MetricsHistory, typeof metricsHistorySchema>,
   [EventMismatch] extends [never] ? true : EventMismatch,
-] = [true, true, true, true, true, true, true];
+] = [true, true, true, true, true, true, true, true];
 void typesFit;
+
+// ------------------------------------------------------------------ backups (src/core/backup, docs/backup.md)
+
+const snapshotId = z.string().openapi({ description: 'A snapshot id, or any unique prefix of one (8 characters are shown), or `latest`', example: 'latest' });
+const looseObject = (name: string, description: string) => z.record(z.string(), z.unknown()).openapi(name, { description });
+
+export const snapshotParamsSchema = z.object({ id: snapshotId.openapi({ param: { name: 'id', in: 'path' } }) });
+export const diffParamsSchema = z.object({
+  id: snapshotId.openapi({ param: { name: 'id', in: 'path' } }),
+  other: snapshotId.openapi({ param: { name: 'other', in: 'path' } }),
+});
+
+export const backupRequestSchema = z
+  .object({
+    services: z.array(z.string().min(1)).optional().openapi({ description: 'Only these services (default: every service of the active profile that declares a backup)' }),
+    tags: z.array(z.string().min(1)).optional(),
+    dry_run: z.boolean().optional().openapi({ description: 'Take the copies and read everything, write nothing' }),
+    progress: z.boolean().optional().openapi({ description: 'Answer with a server-sent event stream: `progress` events (BackupProgress), then one `result` (BackupResult) or `error` (Error)' }),
+  })
+  .strict()
+  .openapi('BackupRequest');
+
+export const backupProgressSchema = z
+  .object({
+    phase: z.enum(['scan', 'backup', 'index', 'snapshot', 'done']),
+    filesTotal: z.number(),
+    filesDone: z.number(),
+    bytesTotal: z.number(),
+    bytesDone: z.number(),
+    bytesRead: z.number(),
+    bytesAdded: z.number(),
+    elapsedMs: z.number(),
+    currentPath: z.string().optional(),
+  })
+  .openapi('BackupProgress');
+
+export const backupResultSchema = z
+  .object({
+    dryRun: z.boolean(),
+    snapshot: z.string(),
+    time: z.string(),
+    repository: z.string(),
+    repositoryCreated: z.boolean(),
+    services: z.array(z.string()),
+    tags: z.array(z.string()),
+    files: z.number().int(),
+    filesNew: z.number().int(),
+    filesChanged: z.number().int(),
+    filesUnchanged: z.number().int(),
+    bytesTotal: z.number(),
+    bytesRead: z.number(),
+    bytesAdded: z.number().openapi({ description: 'Bytes added to the repository after dedup and compression' }),
+    durationMs: z.number(),
+    notes: z.array(z.object({ service: z.string(), path: z.string(), note: z.string() })),
+    skipped: z.array(z.object({ service: z.string(), path: z.string(), reason: z.string() })),
+    check: z.object({ ok: z.boolean(), errors: z.number().int(), warnings: z.number().int(), problems: z.array(z.string()) }).optional(),
+  })
+  .openapi('BackupResult');
+
+const snapshotInfoShape = {
+  id: z.string(),
+  time: z.string(),
+  stack: z.string(),
+  profile: z.string(),
+  services: z.array(z.string()),
+  tags: z.array(z.string()),
+  hostname: z.string(),
+  parent: z.string().optional(),
+  configHash: z.string(),
+  gitCommit: z.string().optional(),
+  opsdeckVersion: z.string(),
+  files: z.number().int().optional(),
+  bytes: z.number().optional(),
+  summary: z.record(z.string(), z.unknown()),
+  extra: z.record(z.string(), z.unknown()).optional(),
+};
+export const snapshotInfoSchema = z.looseObject(snapshotInfoShape).openapi('SnapshotInfo');
+export const snapshotListSchema = z.object({ snapshots: z.array(snapshotInfoSchema) }).openapi('SnapshotList');
+export const snapshotSchema = z
+  .looseObject({
+    ...snapshotInfoShape,
+    entries: z.array(
+      z.looseObject({ path: z.string(), service: z.string(), type: z.enum(['file', 'dir', 'symlink']), mode: z.number(), mtime: z.number(), size: z.number(), sha256: z.string().optional(), linkTarget: z.string().optional() }),
+    ),
+  })
+  .openapi('Snapshot');
+export const snapshotDiffSchema = looseObject('SnapshotDiff', '`{a, b, added[], removed[], changed[{service, path, what[]}], unchanged, bytesAdded, bytesRemoved}`');
+
+export const forgetRequestSchema = z
+  .object({
+    keep_last: z.number().int().min(-1).optional(),
+    keep_hourly: z.number().int().min(-1).optional(),
+    keep_daily: z.number().int().min(-1).optional(),
+    keep_weekly: z.number().int().min(-1).optional(),
+    keep_monthly: z.number().int().min(-1).optional(),
+    keep_yearly: z.number().int().min(-1).optional(),
+    keep_within: z.string().optional().openapi({ description: 'restic\'s form: 1y5m7d2h' }),
+    keep_tags: z.array(z.string()).optional(),
+    prune: z.boolean().optional().openapi({ description: 'Remove unreferenced data afterwards' }),
+    dry_run: z.boolean().optional(),
+  })
+  .strict()
+  .openapi('ForgetRequest', { description: 'Without any keep_* rule, the rules of backup.retention in opsdeck.yaml' });
+export const forgetResultSchema = looseObject('ForgetResult', '`{dryRun, time, policy, keep[{snapshot, reasons[]}], remove[SnapshotInfo], groups[], prune?}`');
+export const dryRunBodySchema = z.object({ dry_run: z.boolean().optional() }).strict().openapi('DryRun');
+export const pruneResultSchema = looseObject('PruneReport', '`{dryRun, packsBefore, packsAfter, packsDeleted, packsRepacked, bytesBefore, bytesAfter, bytesFreed, durationMs, …}`');
+export const verifyRequestSchema = z
+  .object({ read_data: z.union([z.boolean(), z.string().regex(/^(\d+\/\d+|\d+(\.\d+)?%)$/)]).optional().openapi({ description: '`true`: re-read all data; `N/T` or `P%`: a subset' }) })
+  .strict()
+  .openapi('VerifyRequest');
+export const verifyReportSchema = looseObject('VerifyReport', '`{ok, snapshots, packs, blobs, readData, subset?, packsRead, bytesRead, problems[], damaged[], affected[{snapshot, time, files[]}], durationMs}`');
+
+export const restoreRequestSchema = z
+  .object({
+    services: z.array(z.string().min(1)).optional(),
+    include: z.array(z.string().min(1)).optional().openapi({ description: 'Globs on `path` or `service/path`' }),
+    target: z.string().min(1).optional().openapi({ description: 'Restore into this new or empty folder, as `<target>/<service>/<path>`; an absolute path (relative paths are relative to the engine\'s working folder)' }),
+    in_place: z.boolean().optional().openapi({ description: 'Restore into the stack: stop, safety snapshot, stage and verify, swap, start, health gate; rollback on failure' }),
+    dry_run: z.boolean().optional(),
+    health_timeout_ms: z.number().int().positive().optional(),
+  })
+  .strict()
+  .openapi('RestoreRequest');
+export const restoreResultSchema = looseObject('RestoreResult', '`{dryRun, snapshot, mode, target, services, files[], bytes, verified, sqlite[], stopped[], safetySnapshot?, recoveryMs, phases, objectives[{service, rtoMs?, recoveryMs, withinRto?}], plan[]}`');
+export const drillRequestSchema = z
+  .object({
+    snapshot: z.string().min(1).optional().openapi({ description: 'Default: the newest snapshot' }),
+    services: z.array(z.string().min(1)).optional(),
+    keep: z.boolean().optional().openapi({ description: 'Keep the sandbox folder' }),
+    health_timeout_ms: z.number().int().positive().optional(),
+  })
+  .strict()
+  .openapi('DrillRequest');
+export const drillResultSchema = looseObject('DrillResult', '`{ok, snapshot, services, started, sandbox, ports, recoveryMs, phases, objectives[], checks[]}`');
+export const backupStatusSchema = looseObject('BackupStatus', '`{repository, exists, snapshots, newest?, schedule?, verifySchedule?, retention?, services[{service, rpoMs?, rtoMs?, newest?, rpo, lastRecovery?}], lastVerify?, jobs, recoveries[]}`');

@@ -8,7 +8,9 @@
  * The checks that look at a whole object (`objectCheck`) run even when other keys of the object
  * have problems, so that one mistake does not hide another.
  */
+import { Cron } from 'croner';
 import { z } from 'zod';
+import { compileGlob } from '../backup/glob';
 import { DURATION_PATTERN, parseDuration } from '../duration';
 
 export const TIERS = ['storage', 'messaging', 'server', 'worker'] as const;
@@ -198,6 +200,102 @@ const dependsOn = z
     Array.isArray(v) ? Object.fromEntries(v.map((d) => [d, 'healthy' as const])) : v,
   );
 
+// ---------------------------------------------------------------- backup (docs/backup.md)
+
+/** A glob of backup.files / backup.exclude, checked when the file is loaded. */
+const backupGlob = () =>
+  z.string({ error: 'must be a glob string such as data/*.json or config/' }).superRefine((g, ctx) => {
+    try {
+      compileGlob(g);
+    } catch (e) {
+      ctx.addIssue({ code: 'custom', message: (e as Error).message.replace(/^glob "[^"]*" is invalid: /, 'is not a valid glob: '), input: g });
+    }
+  });
+
+/** A relative path inside the service's folder (no absolute path, no `..`). */
+const relativePath = () =>
+  z.string({ error: 'must be a relative path' }).min(1, { error: 'must not be empty' }).superRefine((p, ctx) => {
+    const n = p.replace(/\\/g, '/');
+    if (n.startsWith('/') || /^[A-Za-z]:\//.test(n)) ctx.addIssue({ code: 'custom', message: 'must be relative to the service\'s folder, not absolute', input: p });
+    else if (n.split('/').includes('..')) ctx.addIssue({ code: 'custom', message: 'must stay inside the stack folder (no "..")', input: p });
+    else if (/[*?[{]/.test(n)) ctx.addIssue({ code: 'custom', message: 'must name one database file (no wildcards)', input: p });
+  });
+
+/** A cron expression (5 fields, or 6 with seconds), checked by croner. */
+export const cronExpression = () =>
+  z.string({ error: 'must be a cron expression such as "0 * * * *"' }).superRefine((c, ctx) => {
+    try {
+      new Cron(c, { paused: true });
+    } catch (e) {
+      ctx.addIssue({ code: 'custom', message: `is not a valid cron expression (${(e as Error).message})`, input: c });
+    }
+  });
+
+const fileName = () =>
+  z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, { error: 'must be a plain file name (letters, digits, ".", "_" or "-")' });
+
+/** pg_dump of one database; every connection key defaults to the service's PG* environment. */
+const postgresBackup = z.strictObject({
+  host: z.string().min(1).optional(),
+  port: positiveInt().max(65535, { error: 'must be a port number (1-65535)' }).optional(),
+  user: z.string().min(1).optional(),
+  dbname: z.string().min(1).optional(),
+  /** Folder of pg_dump and psql (default: found like the stack's own scripts find them). */
+  bin: z.string().min(1).optional(),
+  timeout: positiveDuration().prefault('10m'),
+});
+
+/** A command whose stdout is the backup (and, optionally, one that takes it back on stdin). */
+const commandBackup = z.strictObject({
+  exec: argv(),
+  file: fileName(),
+  restore: argv().optional(),
+  timeout: positiveDuration().prefault('10m'),
+});
+
+const serviceBackup = z.strictObject({
+  sqlite: z.array(relativePath()).default([]),
+  files: z.array(backupGlob()).default([]),
+  exclude: z.array(backupGlob()).default([]),
+  postgres: postgresBackup.optional(),
+  command: commandBackup.optional(),
+});
+
+const keepCount = () => z.number({ error: 'must be a number' }).int({ error: 'must be a whole number' }).min(0, { error: 'must be 0 or more' }).optional();
+
+/** restic's --keep-* rules; a snapshot kept by any rule stays. */
+const retention = z.strictObject({
+  keep_last: keepCount(),
+  keep_hourly: keepCount(),
+  keep_daily: keepCount(),
+  keep_weekly: keepCount(),
+  keep_monthly: keepCount(),
+  keep_yearly: keepCount(),
+  keep_within: duration().optional(),
+  /** Remove unreferenced data after a scheduled forget. */
+  prune: z.boolean({ error: 'must be true or false' }).default(true),
+});
+
+const verifySubset = () =>
+  z.string().regex(/^(\d+\/\d+|\d+(\.\d+)?%)$/, { error: 'must be N/T (e.g. 1/7) or a percentage (e.g. 5%)' });
+
+export const stackBackupSchema = z.strictObject({
+  /** The repository folder, relative to the stack folder (or absolute). */
+  repository: z.string().min(1).default('.opsdeck/backups'),
+  /** Encrypt the repository with the key in this file (relative to the stack folder). */
+  key_file: z.string().min(1).optional(),
+  /** Encrypt the repository with the key in this environment variable (of the engine). */
+  key_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'is not a valid environment variable name' }).optional(),
+  /** When the engine backs up the stack by itself. */
+  schedule: cronExpression().optional(),
+  retention: retention.optional(),
+  /** When the engine verifies the repository by itself (structure plus `verify_subset` of the data). */
+  verify_schedule: cronExpression().optional(),
+  verify_subset: verifySubset().default('5%'),
+  /** How often every service's newest good backup is compared with its `rpo`. */
+  rpo_check_interval: positiveDuration().prefault('1m'),
+});
+
 // ---------------------------------------------------------------- service, profile, stack
 
 export const serviceSchema = z
@@ -216,6 +314,12 @@ export const serviceSchema = z
     stop_grace: duration().prefault('10s'),
     limits: limits.prefault(writtenDefaults(limits)),
     ipc: serviceIpc.prefault(writtenDefaults(serviceIpc)),
+    /** What of this service's data a backup takes (docs/backup.md). */
+    backup: serviceBackup.optional(),
+    /** Recovery point objective: the newest good backup must never be older than this. */
+    rpo: positiveDuration().optional(),
+    /** Recovery time objective: a restore of this service must complete within this. */
+    rto: positiveDuration().optional(),
   })
   .check(
     objectCheck((s, ctx) => {
@@ -275,6 +379,8 @@ export const stackSchema = z.strictObject({
   active_profile: name().optional(),
   profiles: z.record(name(), profileSchema).default({}),
   logs: logsSchema.prefault(writtenDefaults(logsSchema)),
+  /** Backups of the stack (repository, schedule, retention, verification). */
+  backup: stackBackupSchema.prefault(writtenDefaults(stackBackupSchema)),
   services,
 });
 
@@ -285,6 +391,9 @@ export type ProbeConfig = NonNullable<ServiceConfig['health']['readiness']>;
 export type CheckConfig = NonNullable<ServiceConfig['health']['check']>;
 export type RestartConfig = ServiceConfig['restart'];
 export type BackoffConfig = RestartConfig['backoff'];
+export type ServiceBackupConfig = NonNullable<ServiceConfig['backup']>;
+export type StackBackupConfig = StackConfig['backup'];
+export type RetentionConfig = NonNullable<StackBackupConfig['retention']>;
 
 /** Probe timing defaults, by probe role. */
 export const PROBE_DEFAULTS = {

@@ -38,6 +38,8 @@ export class EngineHost {
       // Only the owner writes memory; holding the stack lock, a leftover SQLite lock is stale.
       memory = MemoryStore.open(join(stack.dir, '.opsdeck', 'memory.db'), { breakStaleLock: true });
       engine.useMemory(memory);
+      // The owner runs the backup schedule and the RPO watch (src/core/backup/schedule.ts).
+      engine.backups.start();
       const api = await serveApi(engine, socket);
       return new EngineHost(engine, memory, lock, api);
     } catch (e) {

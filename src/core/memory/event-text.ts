@@ -3,6 +3,7 @@
  * "state ready → degraded: upstream: storage", "restart 2 in 1s (crash: exit code 1)", or a log
  * line as the service wrote it (without terminal colour codes).
  */
+import { formatBytes } from '../backup/format';
 import { formatDuration } from '../duration';
 import type { EngineEvent } from '../events';
 
@@ -14,6 +15,9 @@ export function eventText(e: EngineEvent): string {
 }
 
 function render(e: EngineEvent): string {
+  // Backup events with a shape this version does not know (another version's, or hand-made)
+  // read like unknown kinds, field by field, rather than failing.
+  if (BACKUP_SHAPES[e.type as keyof typeof BACKUP_SHAPES]?.(e) === false) return otherText(e as never);
   switch (e.type) {
     case 'state':
       return `state ${e.from} → ${e.to}${e.reason ? `: ${e.reason}` : ''}`;
@@ -46,10 +50,55 @@ function render(e: EngineEvent): string {
       return e.line;
     case 'ipc':
       return `IPC ${e.from} → ${e.to}: ${e.summary}`;
+    case 'backup': {
+      const who = `${e.trigger === 'manual' ? '' : `${e.trigger} `}backup of ${e.services.join(', ')}${e.tags.length ? ` [${e.tags.join(', ')}]` : ''}`;
+      if (e.phase === 'started') return `${who} started`;
+      if (e.phase === 'failed') return `${who} failed${e.error ? `: ${e.error}` : ''}`;
+      const counts = `${e.files ?? 0} files (${e.filesNew ?? 0} new, ${e.filesChanged ?? 0} changed, ${e.filesUnchanged ?? 0} unchanged)`;
+      return `${who} completed: snapshot ${e.snapshot ?? '?'}, ${counts}, ${formatBytes(e.bytesAdded ?? 0)} added in ${formatDuration(e.durationMs ?? 0)}`;
+    }
+    case 'restore': {
+      const what = `restore of snapshot ${e.snapshot} (${e.mode}, ${e.services.join(', ')})`;
+      if (e.phase === 'started') return `${what} started`;
+      const rto = e.recoveryMs === undefined ? '' : ` recovery ${formatDuration(e.recoveryMs)}${e.rtoMs === undefined ? '' : ` (RTO ${formatDuration(e.rtoMs)}: ${e.withinRto ? 'met' : 'MISSED'})`}`;
+      if (e.phase === 'completed') return `${what} completed:${rto}`;
+      const back = e.phase === 'rolled-back' ? `; rolled back to safety snapshot ${e.safetySnapshot ?? '?'}` : '';
+      return `${what} failed${e.error ? `: ${e.error}` : ''}${back}`;
+    }
+    case 'drill': {
+      const what = `recovery drill of snapshot ${e.snapshot} (${e.services.join(', ')})`;
+      if (e.phase === 'started') return `${what} started`;
+      if (e.phase === 'failed') return `${what} failed${e.error ? `: ${e.error}` : ''}`;
+      const rto = e.rtoMs === undefined ? '' : ` (RTO ${formatDuration(e.rtoMs)}: ${e.withinRto ? 'met' : 'MISSED'})`;
+      return `${what} passed: recovery ${formatDuration(e.recoveryMs ?? 0)}${rto}`;
+    }
+    case 'rpo':
+      return `${e.ok ? 'RPO met again' : 'RPO breach'}: ${e.detail}`;
+    case 'verify': {
+      const what = `${e.trigger === 'manual' ? '' : `${e.trigger} `}verify${e.readData ? ` with data${e.subset ? ` (subset ${e.subset})` : ''}` : ' (structure)'}`;
+      if (e.error) return `${what} failed: ${e.error}`;
+      const damaged = e.damagedSnapshots.length ? `; damaged snapshots: ${e.damagedSnapshots.join(', ')}` : '';
+      return `${what} ${e.ok ? 'ok' : 'found damage'}: ${e.errors} errors, ${e.warnings} warnings in ${formatDuration(e.durationMs)}${damaged}`;
+    }
+    case 'retention': {
+      const what = `${e.trigger === 'manual' ? '' : `${e.trigger} `}retention`;
+      if (!e.ok) return `${what} failed${e.error ? `: ${e.error}` : ''}`;
+      const freed = e.bytesFreed === undefined ? '' : `, pruned ${formatBytes(e.bytesFreed)}`;
+      return `${what}: kept ${e.kept} snapshots, forgot ${e.forgotten.length}${e.forgotten.length ? ` (${e.forgotten.join(', ')})` : ''}${freed}`;
+    }
     default:
       return otherText(e);
   }
 }
+
+const BACKUP_SHAPES = {
+  backup: (e: EngineEvent) => typeof (e as { phase?: unknown }).phase === 'string' && Array.isArray((e as { services?: unknown }).services) && Array.isArray((e as { tags?: unknown }).tags),
+  restore: (e: EngineEvent) => typeof (e as { phase?: unknown }).phase === 'string' && Array.isArray((e as { services?: unknown }).services),
+  drill: (e: EngineEvent) => typeof (e as { phase?: unknown }).phase === 'string' && Array.isArray((e as { services?: unknown }).services),
+  rpo: (e: EngineEvent) => typeof (e as { detail?: unknown }).detail === 'string',
+  verify: (e: EngineEvent) => Array.isArray((e as { damagedSnapshots?: unknown }).damagedSnapshots),
+  retention: (e: EngineEvent) => Array.isArray((e as { forgotten?: unknown }).forgotten),
+};
 
 /**
  * Events the union does not know yet (the compiler says so: `e` is `never` here, so a new kind

@@ -1,0 +1,95 @@
+/**
+ * What the engine remembers about backups beyond the repository itself, in
+ * `<stack>/.opsdeck/backup-history.json`: every measured recovery (restores and drills, with the
+ * RTO each was held against), the last verification (so the RPO check knows which snapshots are
+ * damaged), the last run of each scheduled job, and the rotation counter of scheduled subset
+ * verification. Written atomically (temp file, then rename); a damaged file is set aside and
+ * started afresh, never an error.
+ */
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+export interface ObjectiveResult {
+  service: string;
+  /** The service's RTO in ms, when it declares one. */
+  rtoMs?: number;
+  /** Measured recovery time of this service, ms. */
+  recoveryMs: number;
+  /** Within its RTO (undefined when it has none). */
+  withinRto?: boolean;
+}
+
+export interface RecoveryRecord {
+  at: number;
+  kind: 'restore' | 'drill';
+  mode: 'in-place' | 'target' | 'sandbox';
+  snapshot: string;
+  services: string[];
+  ok: boolean;
+  /** From the first step (stopping services, or restoring for a drill) to the last check passing, ms. */
+  recoveryMs: number;
+  /** The phases of that time, ms: restore (read + write + verify), start (until ready), check. */
+  phases: { restoreMs: number; startMs: number; checkMs: number; [k: string]: number };
+  bytes: number;
+  files: number;
+  objectives: ObjectiveResult[];
+  error?: string;
+  rolledBack?: boolean;
+  safetySnapshot?: string;
+}
+
+export interface JobRecord {
+  at: number;
+  ok: boolean;
+  detail: string;
+}
+
+export interface HistoryData {
+  version: 1;
+  recoveries: RecoveryRecord[];
+  lastVerify?: { at: number; ok: boolean; readData: boolean; subset?: string; damagedSnapshots: string[] };
+  jobs: Partial<Record<'backup' | 'retention' | 'verify', JobRecord>>;
+  verifyRotation: number;
+}
+
+const MAX_RECOVERIES = 500;
+
+export class BackupHistory {
+  constructor(readonly file: string) {}
+
+  static forStack(stackDir: string): BackupHistory {
+    return new BackupHistory(path.join(stackDir, '.opsdeck', 'backup-history.json'));
+  }
+
+  read(): HistoryData {
+    try {
+      const data = JSON.parse(readFileSync(this.file, 'utf8')) as HistoryData;
+      if (data.version === 1 && Array.isArray(data.recoveries)) return { ...data, jobs: data.jobs ?? {}, verifyRotation: data.verifyRotation ?? 0 };
+      throw new Error('unknown format');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') {
+        try {
+          renameSync(this.file, `${this.file}.damaged-${Date.now()}`);
+        } catch {
+          // nothing to set aside
+        }
+      }
+      return { version: 1, recoveries: [], jobs: {}, verifyRotation: 0 };
+    }
+  }
+
+  update(fn: (data: HistoryData) => void): HistoryData {
+    const data = this.read();
+    fn(data);
+    if (data.recoveries.length > MAX_RECOVERIES) data.recoveries = data.recoveries.slice(-MAX_RECOVERIES);
+    mkdirSync(path.dirname(this.file), { recursive: true });
+    const tmp = `${this.file}.tmp-${process.pid}`;
+    writeFileSync(tmp, JSON.stringify(data, null, 2) + '\n');
+    renameSync(tmp, this.file);
+    return data;
+  }
+
+  addRecovery(r: RecoveryRecord): void {
+    this.update((d) => d.recoveries.push(r));
+  }
+}

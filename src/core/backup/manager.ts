@@ -1,0 +1,578 @@
+/**
+ * Backups of one stack, as the engine runs them: adapters take consistent copies of every
+ * service's data, the repository (./repo) stores them as one snapshot (plus opsdeck.yaml), a
+ * structure check follows every backup; listing, diff, retention, prune, verification, restores
+ * and drills go through here too, as do the schedule and the RPO watch (./schedule). Operations
+ * that write the repository or touch services run one at a time; every run and its result is an
+ * event on the bus (so memory can search them).
+ *
+ * The engine that owns the stack has one BackupManager (Engine.backups); a one-shot CLI command
+ * with no engine running builds an Engine of its own, holding the stack lock meanwhile.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { execa } from 'execa';
+import type { Clock } from '../clock';
+import { effectiveEnv, type LoadedStack } from '../config/load';
+import type { RetentionConfig } from '../config/schema';
+import { parseDuration } from '../duration';
+import type { Engine } from '../engine';
+import { OpsError } from '../errors';
+import type { BackupTrigger, EventBus } from '../events';
+import { didYouMean } from '../config/suggest';
+import {
+  collectCommand,
+  collectFiles,
+  collectPostgres,
+  collectSqlite,
+  hasBackup,
+  sqliteOrigins,
+  SQLITE_SIDECARS,
+  STACK_SERVICE,
+  CONFIG_PATH,
+  type AdapterContext,
+  type BackupItem,
+} from './adapters';
+import { runDrill } from './drill';
+import { shortId } from './format';
+import { BackupHistory } from './history';
+import {
+  initRepository,
+  isRepository,
+  openRepository,
+  type BackupProgress,
+  type BackupRepository,
+  type BackupSource,
+  type KeySource,
+  type PruneReport,
+  type RestoreProgress,
+  type RetentionPolicy,
+  type Snapshot,
+  type SnapshotDiff,
+  type SnapshotInfo,
+  type VerifyReport,
+} from './repo';
+import { checkIncludes, restoreInPlace, restoreToTarget, type RestoreContext } from './restore';
+import { BackupScheduler, newestGood } from './schedule';
+import type {
+  BackupRequest,
+  BackupRunResult,
+  BackupService,
+  BackupStatus,
+  DrillRequest,
+  DrillRunResult,
+  ForgetRequest,
+  ForgetRunResult,
+  Progress,
+  RestoreRequest,
+  RestoreRunResult,
+  RpoServiceStatus,
+  ServiceControl,
+  VerifyRequest,
+} from './types';
+import { OPSDECK_VERSION } from './version';
+
+export interface BackupManagerOptions {
+  /** The stack as the engine sees it now (its active profile). */
+  stack: () => LoadedStack;
+  bus: EventBus;
+  clock: Clock;
+  control: ServiceControl;
+  /** A separate engine for a drill's sandbox stack. */
+  createEngine: (stack: LoadedStack) => Engine;
+  /** The key of an encrypted repository (default: OPSDECK_BACKUP_KEY, when set). */
+  key?: KeySource;
+}
+
+const TAG_RE = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,63}$/;
+
+interface BackupOptions extends Progress<BackupProgress> {
+  trigger?: BackupTrigger;
+  /** Safety snapshots: dumps first, then this (stopping the services), then the files. */
+  between?: () => Promise<void>;
+}
+
+export class BackupManager implements BackupService {
+  readonly history: BackupHistory;
+  private readonly scheduler: BackupScheduler;
+  private tail: Promise<unknown> = Promise.resolve();
+  private running: string | undefined;
+
+  constructor(private readonly opts: BackupManagerOptions) {
+    this.history = BackupHistory.forStack(opts.stack().dir);
+    this.scheduler = new BackupScheduler(this, opts.bus, opts.clock);
+  }
+
+  get stack(): LoadedStack {
+    return this.opts.stack();
+  }
+
+  get repositoryDir(): string {
+    return path.resolve(this.stack.dir, this.stack.config.backup.repository);
+  }
+
+  /** Start the schedule (backup, retention, verify crons) and the RPO watch. */
+  start(): void {
+    this.scheduler.start();
+  }
+
+  stop(): void {
+    this.scheduler.stop();
+  }
+
+  /** The operation running now (for `status`), if any. */
+  get busy(): string | undefined {
+    return this.running;
+  }
+
+  // ------------------------------------------------------------------ repository
+
+  private keySource(): KeySource | undefined {
+    if (this.opts.key) return this.opts.key;
+    const b = this.stack.config.backup;
+    if (b.key_file) return { keyFile: path.resolve(this.stack.dir, b.key_file) };
+    if (b.key_env) return { env: b.key_env };
+    return undefined;
+  }
+
+  /** Open the repository; with `create`, make it first when missing (unencrypted unless configured). */
+  async repo(create = false): Promise<{ repo: BackupRepository; created: boolean }> {
+    const dir = this.repositoryDir;
+    const key = this.keySource();
+    if (await isRepository(dir)) return { repo: await openRepository(dir, key ? { key } : {}), created: false };
+    if (!create) {
+      throw new OpsError('BACKUP_REPO_NOT_FOUND', `there is no backup repository at ${dir} yet`, 'run `opsdeck backup` (it creates one), or `opsdeck backups init`');
+    }
+    const b = this.stack.config.backup;
+    const encryption = b.key_file || b.key_env ? key : undefined;
+    return { repo: await initRepository(dir, encryption ? { encryption } : {}), created: true };
+  }
+
+  /** `opsdeck backups init`: create the repository (fails when one exists). */
+  async init(opts: { encrypt?: boolean } = {}): Promise<{ repository: string; encrypted: boolean; id: string }> {
+    return this.exclusive('init', async () => {
+      const key = this.keySource();
+      const encryption = opts.encrypt ? (key ?? true) : this.stack.config.backup.key_file || this.stack.config.backup.key_env ? key : undefined;
+      const repo = await initRepository(this.repositoryDir, encryption ? { encryption } : {});
+      return { repository: repo.dir, encrypted: repo.encrypted, id: repo.config.id };
+    });
+  }
+
+  /** One mutating operation at a time (the repository has its own lock across processes). */
+  private exclusive<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    const run = this.tail.then(async () => {
+      this.running = what;
+      try {
+        return await fn();
+      } finally {
+        this.running = undefined;
+      }
+    });
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+
+  // ------------------------------------------------------------------ backup
+
+  /** Services a backup takes: those asked for (checked), else the profile's that declare a backup. */
+  selectServices(asked?: string[]): string[] {
+    const stack = this.stack;
+    const names = Object.keys(stack.config.services);
+    if (asked?.length) {
+      for (const s of asked) {
+        if (s === STACK_SERVICE) continue;
+        if (!stack.config.services[s]) throw new OpsError('SERVICE_UNKNOWN', `no service named "${s}" in stack ${stack.config.name}`, didYouMean(s, names) ?? `the services are ${names.join(', ')}`);
+        if (!hasBackup(stack.config.services[s]!.backup)) {
+          throw new OpsError('BAD_REQUEST', `service ${s} declares nothing to back up`, `add a \`backup:\` key to services.${s} in opsdeck.yaml (sqlite, files, postgres or command; see docs/backup.md)`);
+        }
+      }
+      return [...new Set(asked.filter((s) => s !== STACK_SERVICE))];
+    }
+    return stack.services.filter((s) => hasBackup(stack.config.services[s]?.backup));
+  }
+
+  async backup(req: BackupRequest = {}, opts: BackupOptions = {}): Promise<BackupRunResult> {
+    const tags = req.tags ?? [];
+    for (const t of tags) if (!TAG_RE.test(t)) throw new OpsError('BAD_REQUEST', `tag "${t}" is invalid`, 'tags are 1-64 letters, digits, ".", "_", ":", "@" or "-", starting with a letter or digit');
+    const services = this.selectServices(req.services);
+    return this.exclusive('backup', () => this.runBackup(services, tags, !!req.dryRun, opts));
+  }
+
+  private async runBackup(services: string[], tags: string[], dryRun: boolean, opts: BackupOptions): Promise<BackupRunResult> {
+    const stack = this.stack;
+    const trigger = opts.trigger ?? 'manual';
+    const t0 = performance.now();
+    const svc = services.length === 1 ? services[0]! : 'stack';
+    const bus = this.opts.bus;
+    const at = () => this.opts.clock.now();
+    // A dry run changes nothing, the stack folder included: no events, staging in the system's temp folder.
+    if (!dryRun) bus.emit({ type: 'backup', at: at(), service: svc, phase: 'started', trigger, services, tags });
+    const tmpRoot = dryRun ? os.tmpdir() : path.join(stack.dir, '.opsdeck', 'tmp');
+    mkdirSync(tmpRoot, { recursive: true });
+    const staging = await mkdtemp(path.join(tmpRoot, 'opsdeck-backup-'));
+    let scratchRepo: string | undefined;
+    try {
+      let repo: BackupRepository;
+      let created = false;
+      if (dryRun && !(await isRepository(this.repositoryDir))) {
+        // A dry run changes nothing: measure against an empty scratch repository instead.
+        scratchRepo = path.join(staging, 'scratch-repo');
+        repo = await initRepository(scratchRepo);
+      } else ({ repo, created } = await this.repo(!dryRun));
+
+      const { sources, items, skipped } = await this.collect(services, staging, { safety: trigger === 'safety', ...(opts.between ? { between: opts.between } : {}) });
+      const meta = {
+        stack: stack.config.name,
+        profile: stack.profile ?? '',
+        services,
+        configHash: sha256(readFileSync(stack.file)),
+        ...(await gitCommit(stack.dir)),
+        opsdeckVersion: OPSDECK_VERSION,
+        tags: trigger === 'manual' || tags.includes(trigger) ? tags : [...tags, trigger],
+        hostname: os.hostname(),
+        time: at(),
+        extra: {
+          trigger,
+          notes: items.filter((i) => i.note).map((i) => ({ service: i.service, path: i.path, note: i.note! })),
+          sqlite: Object.fromEntries(services.map((s) => [s, items.filter((i) => i.service === s && i.kind === 'sqlite').map((i) => i.path)])),
+          skipped,
+        },
+      };
+      const result = await repo.backup(sources, meta, { parent: 'latest', dryRun, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
+      const sum = result.summary;
+      let check: BackupRunResult['check'];
+      if (!dryRun) {
+        const report = await repo.verify();
+        const errors = report.problems.filter((p) => p.severity === 'error');
+        check = { ok: report.ok, errors: errors.length, warnings: report.problems.length - errors.length, problems: report.problems.map((p) => p.message) };
+      }
+      const out: BackupRunResult = {
+        dryRun,
+        snapshot: result.snapshot.id,
+        time: result.snapshot.time,
+        repository: this.repositoryDir,
+        repositoryCreated: created,
+        services,
+        tags: meta.tags,
+        files: sum.filesNew + sum.filesChanged + sum.filesUnchanged,
+        filesNew: sum.filesNew,
+        filesChanged: sum.filesChanged,
+        filesUnchanged: sum.filesUnchanged,
+        bytesTotal: sum.bytesTotal,
+        bytesRead: sum.bytesRead,
+        bytesAdded: sum.bytesAdded,
+        // The whole run: adapters (copies, dumps) and the repository's part.
+        durationMs: Math.round(performance.now() - t0),
+        notes: meta.extra.notes,
+        skipped,
+        ...(check ? { check } : {}),
+      };
+      if (check && !check.ok) {
+        throw new OpsError('BACKUP_DATA_CORRUPT', `snapshot ${shortId(out.snapshot)} was written, but the structure check after it found ${check.errors} problem${check.errors === 1 ? '' : 's'}: ${check.problems[0]}`, 'run `opsdeck backups verify --read-data` to see what is affected', { result: out });
+      }
+      if (!dryRun) {
+        bus.emit({
+          type: 'backup', at: at(), service: svc, phase: 'completed', trigger, services, tags: out.tags, snapshot: out.snapshot, files: out.files,
+          filesNew: out.filesNew, filesChanged: out.filesChanged, filesUnchanged: out.filesUnchanged, bytesAdded: out.bytesAdded, durationMs: out.durationMs,
+        });
+        this.scheduler.afterBackup();
+      }
+      return out;
+    } catch (e) {
+      if (!dryRun) bus.emit({ type: 'backup', at: at(), service: svc, phase: 'failed', trigger, services, tags, error: (e as Error).message });
+      throw e;
+    } finally {
+      rmSync(staging, { recursive: true, force: true });
+    }
+  }
+
+  /**
+   * Run the adapters: dumps (PostgreSQL, commands) of every service first, then `between`,
+   * then SQLite copies and files. For a safety snapshot (services stopped), a database is taken
+   * as its file plus its journal (consistent, the service being stopped) and missing data is
+   * skipped (there may be nothing left to save).
+   */
+  private async collect(services: string[], staging: string, opts: { safety: boolean; between?: () => Promise<void> }): Promise<{ sources: BackupSource[]; items: BackupItem[]; skipped: BackupRunResult['skipped'] }> {
+    const stack = this.stack;
+    const items: BackupItem[] = [];
+    const skipped: BackupRunResult['skipped'] = [];
+    const ctxOf = (s: string): AdapterContext => {
+      const cfg = stack.config.services[s]!;
+      return { stackDir: stack.dir, service: s, serviceDir: path.resolve(stack.dir, cfg.cwd ?? '.'), staging: path.join(staging, 'services', s), env: effectiveEnv(stack, s) };
+    };
+    // Every declared database of the stack is reserved: no files glob takes one as a plain file.
+    const reserved = Object.keys(stack.config.services).flatMap((s) => {
+      const b = stack.config.services[s]!.backup;
+      return b ? sqliteOrigins(stack.dir, ctxOf(s).serviceDir, b) : [];
+    });
+    for (const s of services) {
+      const b = stack.config.services[s]!.backup!;
+      if (b.postgres) items.push(...(await collectPostgres(ctxOf(s), b.postgres)));
+      if (b.command) items.push(...(await collectCommand(ctxOf(s), b.command)));
+    }
+    await opts.between?.();
+    for (const s of services) {
+      const ctx = ctxOf(s);
+      const b = stack.config.services[s]!.backup!;
+      if (opts.safety) {
+        for (const db of sqliteOrigins(stack.dir, ctx.serviceDir, b)) {
+          for (const rel of [db, ...SQLITE_SIDECARS.filter((x) => x !== '.lock').map((x) => db + x)]) {
+            const abs = path.join(stack.dir, ...rel.split('/'));
+            const st = statSync(abs, { throwIfNoEntry: false });
+            if (st?.isFile()) items.push({ service: s, kind: rel === db ? 'sqlite' : 'file', path: rel, source: abs, live: true, size: st.size, mtimeMs: st.mtimeMs, mode: st.mode & 0o7777, note: 'copied as a file (service stopped)' });
+          }
+        }
+      } else {
+        items.push(...(await collectSqlite(ctx, b.sqlite)));
+      }
+      if (b.files.length) {
+        const r = await collectFiles(ctx, b.files, b.exclude, reserved);
+        items.push(...r.items);
+        skipped.push(...r.skipped.map((k) => ({ service: s, ...k })));
+      }
+    }
+    const sources: BackupSource[] = services.map((s) => {
+      const mine = items.filter((i) => i.service === s);
+      return {
+        service: s,
+        root: stack.dir,
+        paths: mine.filter((i) => i.live).map((i) => i.path),
+        files: mine.filter((i) => !i.live).map((i) => ({ path: i.path, source: i.source })),
+      };
+    });
+    sources.push({ service: STACK_SERVICE, root: stack.dir, paths: [CONFIG_PATH] });
+    return { sources, items, skipped };
+  }
+
+  // ------------------------------------------------------------------ reading
+
+  async list(): Promise<SnapshotInfo[]> {
+    if (!(await isRepository(this.repositoryDir))) return [];
+    return (await this.repo()).repo.snapshots();
+  }
+
+  async show(id: string): Promise<Snapshot> {
+    return (await this.repo()).repo.snapshot(id);
+  }
+
+  async diff(a: string, b: string): Promise<SnapshotDiff> {
+    return (await this.repo()).repo.diff(a, b);
+  }
+
+  // ------------------------------------------------------------------ retention, prune, verify
+
+  /** The retention rules of a request, else of opsdeck.yaml; BAD_REQUEST when there are none. */
+  policyOf(req: ForgetRequest): RetentionPolicy {
+    const fromReq: RetentionPolicy = {
+      ...(req.keepLast !== undefined ? { last: req.keepLast } : {}),
+      ...(req.keepHourly !== undefined ? { hourly: req.keepHourly } : {}),
+      ...(req.keepDaily !== undefined ? { daily: req.keepDaily } : {}),
+      ...(req.keepWeekly !== undefined ? { weekly: req.keepWeekly } : {}),
+      ...(req.keepMonthly !== undefined ? { monthly: req.keepMonthly } : {}),
+      ...(req.keepYearly !== undefined ? { yearly: req.keepYearly } : {}),
+      ...(req.keepWithin !== undefined ? { within: req.keepWithin } : {}),
+      ...(req.keepTags?.length ? { tags: req.keepTags } : {}),
+    };
+    if (Object.keys(fromReq).length) return fromReq;
+    const cfg = this.stack.config.backup.retention;
+    if (cfg) {
+      const p = retentionFromConfig(cfg);
+      if (Object.keys(p).length) return p;
+    }
+    throw new OpsError('BAD_REQUEST', 'no retention rule given, and opsdeck.yaml sets none', 'give at least one --keep-* option (e.g. --keep-daily 7), or set backup.retention in opsdeck.yaml');
+  }
+
+  async forget(req: ForgetRequest, trigger: BackupTrigger = 'manual'): Promise<ForgetRunResult> {
+    const policy = this.policyOf(req);
+    return this.exclusive('forget', async () => {
+      const at = () => this.opts.clock.now();
+      try {
+        const { repo } = await this.repo();
+        const r = await repo.forget(policy, { dryRun: !!req.dryRun, now: this.opts.clock });
+        let prune: PruneReport | undefined;
+        const wantPrune = req.prune ?? (trigger === 'schedule' ? (this.stack.config.backup.retention?.prune ?? true) : false);
+        if (wantPrune && r.remove.length) prune = await repo.prune({ dryRun: !!req.dryRun });
+        if (!req.dryRun) {
+          this.opts.bus.emit({ type: 'retention', at: at(), service: 'stack', ok: true, trigger, kept: r.keep.length, forgotten: r.remove.map((s) => s.id), ...(prune ? { bytesFreed: prune.bytesFreed } : {}) });
+          this.history.update((h) => (h.jobs.retention = { at: at(), ok: true, detail: `kept ${r.keep.length}, forgot ${r.remove.length}` }));
+        }
+        return { ...r, policy: policy as Record<string, unknown>, ...(prune ? { prune } : {}) };
+      } catch (e) {
+        if (!req.dryRun) {
+          this.opts.bus.emit({ type: 'retention', at: at(), service: 'stack', ok: false, trigger, kept: 0, forgotten: [], error: (e as Error).message });
+          this.history.update((h) => (h.jobs.retention = { at: at(), ok: false, detail: (e as Error).message }));
+        }
+        throw e;
+      }
+    });
+  }
+
+  prune(opts: { dryRun?: boolean } = {}): Promise<PruneReport> {
+    return this.exclusive('prune', async () => (await this.repo()).repo.prune({ dryRun: !!opts.dryRun }));
+  }
+
+  async verify(req: VerifyRequest = {}, trigger: BackupTrigger = 'manual'): Promise<VerifyReport> {
+    const readData = req.readData;
+    if (typeof readData === 'string' && !/^(\d+\/\d+|\d+(\.\d+)?%)$/.test(readData)) {
+      throw new OpsError('BAD_REQUEST', `"${readData}" is not a data subset`, 'write N/T (the N-th of T parts, e.g. 1/7) or a percentage (e.g. 5%)');
+    }
+    return this.exclusive('verify', async () => {
+      const at = () => this.opts.clock.now();
+      const { repo } = await this.repo();
+      const t0 = performance.now();
+      try {
+        const report = await repo.verify({ readData: readData === undefined || readData === false ? false : readData === true ? true : { subset: readData } });
+        const errors = report.problems.filter((p) => p.severity === 'error').length;
+        const damaged = [...new Set([...report.affected.map((a) => a.snapshot), ...report.damaged.flatMap((d) => d.snapshots)])];
+        this.history.update((h) => {
+          h.lastVerify = { at: at(), ok: report.ok, readData: report.readData, ...(report.subset ? { subset: report.subset } : {}), damagedSnapshots: damaged };
+          if (trigger === 'schedule') h.jobs.verify = { at: at(), ok: report.ok, detail: `${errors} errors` };
+        });
+        this.opts.bus.emit({
+          type: 'verify', at: at(), service: 'stack', ok: report.ok, trigger, readData: report.readData, ...(report.subset ? { subset: report.subset } : {}),
+          errors, warnings: report.problems.length - errors, damagedSnapshots: damaged, durationMs: report.durationMs,
+        });
+        return report;
+      } catch (e) {
+        this.opts.bus.emit({ type: 'verify', at: at(), service: 'stack', ok: false, trigger, readData: !!readData, errors: 1, warnings: 0, damagedSnapshots: [], durationMs: Math.round(performance.now() - t0), error: (e as Error).message });
+        throw e;
+      }
+    });
+  }
+
+  // ------------------------------------------------------------------ restore, drill
+
+  async restore(id: string, req: RestoreRequest, opts: Progress<RestoreProgress> = {}): Promise<RestoreRunResult> {
+    if (req.target && req.inPlace) throw new OpsError('BAD_REQUEST', '--target and --in-place exclude each other', 'give --target DIR to restore into a folder, or --in-place to restore into the stack');
+    if (!req.target && !req.inPlace) throw new OpsError('BAD_REQUEST', 'say where to restore: --target DIR or --in-place', '--target DIR writes <DIR>/<service>/<path>; --in-place replaces the stack\'s data (safety snapshot first, health gate after)');
+    if (req.include) checkIncludes(req.include);
+    const run = async () => {
+      const { repo } = await this.repo();
+      const snap = await repo.snapshot(id);
+      const ctx: RestoreContext = {
+        stack: this.stack,
+        repo,
+        control: this.opts.control,
+        bus: this.opts.bus,
+        clock: this.opts.clock,
+        history: this.history,
+        safetyBackup: async (services, stop, tags) => {
+          const r = await this.runBackup(services.filter((s) => hasBackup(this.stack.config.services[s]?.backup)), tags, false, { trigger: 'safety', between: stop });
+          return r.snapshot;
+        },
+      };
+      return req.inPlace ? restoreInPlace(ctx, snap, req, opts.onProgress) : restoreToTarget(ctx, snap, req, opts.onProgress);
+    };
+    return req.dryRun ? run() : this.exclusive('restore', run);
+  }
+
+  drill(req: DrillRequest = {}): Promise<DrillRunResult> {
+    return this.exclusive('drill', async () => {
+      const { repo } = await this.repo();
+      const snap = await repo.snapshot(req.snapshot ?? 'latest');
+      return runDrill({ stack: this.stack, repo, bus: this.opts.bus, clock: this.opts.clock, history: this.history, createEngine: this.opts.createEngine }, snap, req);
+    });
+  }
+
+  // ------------------------------------------------------------------ status, RPO
+
+  async rpoStatus(snaps?: SnapshotInfo[]): Promise<RpoServiceStatus[]> {
+    const stack = this.stack;
+    const all = snaps ?? (await this.list().catch(() => [] as SnapshotInfo[]));
+    const history = this.history.read();
+    const damaged = new Set(history.lastVerify?.damagedSnapshots ?? []);
+    const now = this.opts.clock.now();
+    return stack.services.map((s) => {
+      const cfg = stack.config.services[s]!;
+      const newest = newestGood(all, s, damaged);
+      const rec = [...history.recoveries].reverse().find((r) => r.services.includes(s) && r.mode !== 'target');
+      const ageMs = newest ? now - Date.parse(newest.time) : undefined;
+      const obj = rec?.objectives.find((o) => o.service === s);
+      return {
+        service: s,
+        ...(cfg.rpo !== undefined ? { rpoMs: cfg.rpo } : {}),
+        ...(cfg.rto !== undefined ? { rtoMs: cfg.rto } : {}),
+        ...(newest ? { newest: { snapshot: newest.id, time: newest.time, ageMs: ageMs! } } : {}),
+        rpo: cfg.rpo === undefined ? 'none' : ageMs !== undefined && ageMs <= cfg.rpo ? 'ok' : 'breach',
+        ...(rec ? { lastRecovery: { at: rec.at, kind: rec.kind, recoveryMs: rec.recoveryMs, ok: rec.ok, ...(obj?.withinRto !== undefined ? { withinRto: obj.withinRto } : {}) } } : {}),
+      };
+    });
+  }
+
+  async status(): Promise<BackupStatus> {
+    const exists = await isRepository(this.repositoryDir);
+    let snaps: SnapshotInfo[] = [];
+    let encrypted: boolean | undefined;
+    if (exists) {
+      try {
+        const { repo } = await this.repo();
+        encrypted = repo.encrypted;
+        snaps = await repo.snapshots();
+      } catch {
+        // reported through the other fields (no snapshots)
+      }
+    }
+    const h = this.history.read();
+    const b = this.stack.config.backup;
+    const newest = snaps.at(-1);
+    return {
+      repository: this.repositoryDir,
+      exists,
+      ...(encrypted !== undefined ? { encrypted } : {}),
+      snapshots: snaps.length,
+      ...(newest ? { newest: { snapshot: newest.id, time: newest.time } } : {}),
+      ...(b.schedule ? { schedule: { cron: b.schedule, ...(this.scheduler.next('backup') ? { next: this.scheduler.next('backup')! } : {}) } } : {}),
+      ...(b.verify_schedule ? { verifySchedule: { cron: b.verify_schedule, subset: b.verify_subset, ...(this.scheduler.next('verify') ? { next: this.scheduler.next('verify')! } : {}) } } : {}),
+      ...(b.retention ? { retention: retentionFromConfig(b.retention) as Record<string, unknown> } : {}),
+      services: await this.rpoStatus(snaps),
+      ...(h.lastVerify ? { lastVerify: h.lastVerify } : {}),
+      jobs: h.jobs as BackupStatus['jobs'],
+      recoveries: h.recoveries.slice(-20),
+    };
+  }
+
+  dispose(): void {
+    this.stop();
+  }
+}
+
+const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+async function gitCommit(dir: string): Promise<{ gitCommit?: string }> {
+  if (!existsSync(dir)) return {};
+  const r = await execa('git', ['rev-parse', 'HEAD'], { cwd: dir, reject: false, stdin: 'ignore' });
+  return r.exitCode === 0 && /^[0-9a-f]{40}$/.test(r.stdout.trim()) ? { gitCommit: r.stdout.trim() } : {};
+}
+
+/** opsdeck.yaml's retention (keep_within in ms) as the repository's policy (restic's `XdYh` form). */
+export function retentionFromConfig(cfg: RetentionConfig): RetentionPolicy {
+  const within = cfg.keep_within === undefined ? undefined : resticWithin(cfg.keep_within);
+  return {
+    ...(cfg.keep_last !== undefined ? { last: cfg.keep_last } : {}),
+    ...(cfg.keep_hourly !== undefined ? { hourly: cfg.keep_hourly } : {}),
+    ...(cfg.keep_daily !== undefined ? { daily: cfg.keep_daily } : {}),
+    ...(cfg.keep_weekly !== undefined ? { weekly: cfg.keep_weekly } : {}),
+    ...(cfg.keep_monthly !== undefined ? { monthly: cfg.keep_monthly } : {}),
+    ...(cfg.keep_yearly !== undefined ? { yearly: cfg.keep_yearly } : {}),
+    ...(within ? { within } : {}),
+  };
+}
+
+/** Milliseconds as restic's duration (days and hours; shorter than an hour rounds up to 1h). */
+export function resticWithin(ms: number): string {
+  const hours = Math.max(1, Math.ceil(ms / 3_600_000));
+  const d = Math.floor(hours / 24);
+  const h = hours % 24;
+  return `${d ? `${d}d` : ''}${h ? `${h}h` : ''}` || '1h';
+}
+
+/** `--keep-within`: restic's form (`1y5m7d2h`) as is; an opsdeck duration in days or hours (`36h`, `7d`) converted. */
+export function keepWithinArg(text: string): string {
+  if (/^(\d+y)?(\d+m)?(\d+d)?(\d+h)?$/.test(text) && text !== '') return text;
+  const ms = parseDuration(text);
+  if (ms !== undefined && ms > 0) return resticWithin(ms);
+  throw new OpsError('BAD_REQUEST', `--keep-within "${text}" is not a duration`, 'use restic\'s form: 1y5m7d2h (years, months, days, hours), e.g. 7d or 36h');
+}

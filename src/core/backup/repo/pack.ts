@@ -1,0 +1,233 @@
+/**
+ * Pack files: many blobs in one file, so a repository holds thousands of files rather than
+ * millions. Layout:
+ *
+ *   header   16 bytes   "OPDKPACK" ‖ version (1) ‖ 7 zero bytes
+ *   blobs               stored blobs (see blob.ts), back to back
+ *   trailer             the blob table, itself stored as a blob (so encrypted when the repo is):
+ *                       per blob: type (1) ‖ id (32) ‖ offset u32 ‖ length u32 ‖ raw length u32
+ *   footer   16 bytes   trailer length u32 ‖ first 8 bytes of SHA-256(trailer) ‖ "OPDK"
+ *
+ * A pack's name is 32 random bytes in hex, under data/<first two hex digits>/. The trailer makes
+ * every pack self-describing: verify compares it with the index, and an index can be rebuilt
+ * from the packs.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import { join } from 'node:path';
+import { decodeBlob, encodeBlob, type EncodedBlob } from './blob';
+import { fsyncDir, tmpPath, writeAll, writeError } from './fsutil';
+
+export const PACK_MAGIC = Buffer.from('OPDKPACK', 'latin1');
+export const FOOTER_MAGIC = Buffer.from('OPDK', 'latin1');
+export const HEADER_LEN = 16;
+export const FOOTER_LEN = 16;
+const ENTRY_LEN = 1 + 32 + 4 + 4 + 4;
+export const BLOB_DATA = 0;
+
+export interface PackBlob {
+  id: string;
+  offset: number;
+  length: number;
+  rawLength: number;
+}
+
+export interface PackInfo {
+  id: string;
+  size: number;
+  blobs: PackBlob[];
+}
+
+export const packPath = (repoDir: string, id: string) => join(repoDir, 'data', id.slice(0, 2), id);
+
+function header(): Buffer {
+  const h = Buffer.alloc(HEADER_LEN);
+  PACK_MAGIC.copy(h, 0);
+  h[8] = 1;
+  return h;
+}
+
+function trailerPlain(blobs: PackBlob[]): Buffer {
+  const t = Buffer.alloc(blobs.length * ENTRY_LEN);
+  blobs.forEach((b, i) => {
+    const o = i * ENTRY_LEN;
+    t[o] = BLOB_DATA;
+    t.write(b.id, o + 1, 32, 'hex');
+    t.writeUInt32LE(b.offset, o + 33);
+    t.writeUInt32LE(b.length, o + 37);
+    t.writeUInt32LE(b.rawLength, o + 41);
+  });
+  return t;
+}
+
+async function trailerAndFooter(blobs: PackBlob[], key?: Buffer): Promise<Buffer[]> {
+  const enc = await encodeBlob(trailerPlain(blobs), { codec: 'none', level: 0 }, key);
+  const trailer = enc.parts.length === 1 ? enc.parts[0]! : Buffer.concat(enc.parts);
+  const footer = Buffer.alloc(FOOTER_LEN);
+  footer.writeUInt32LE(trailer.length, 0);
+  createHash('sha256').update(trailer).digest().copy(footer, 4, 0, 8);
+  FOOTER_MAGIC.copy(footer, 12);
+  return [trailer, footer];
+}
+
+export class PackFormatError extends Error {}
+
+/** The blob table of a pack file, from its trailer. */
+export async function readPackTrailer(fh: fs.FileHandle, size: number, key?: Buffer): Promise<PackBlob[]> {
+  if (size < HEADER_LEN + FOOTER_LEN) throw new PackFormatError(`too short (${size} bytes)`);
+  const head = Buffer.alloc(HEADER_LEN);
+  await fh.read(head, 0, HEADER_LEN, 0);
+  if (!head.subarray(0, 8).equals(PACK_MAGIC) || head[8] !== 1) throw new PackFormatError('bad header');
+  const footer = Buffer.alloc(FOOTER_LEN);
+  await fh.read(footer, 0, FOOTER_LEN, size - FOOTER_LEN);
+  if (!footer.subarray(12).equals(FOOTER_MAGIC)) throw new PackFormatError('bad footer');
+  const tlen = footer.readUInt32LE(0);
+  if (tlen > size - HEADER_LEN - FOOTER_LEN) throw new PackFormatError('bad trailer length');
+  const trailer = Buffer.alloc(tlen);
+  await fh.read(trailer, 0, tlen, size - FOOTER_LEN - tlen);
+  return parseTrailer(trailer, footer, size, key);
+}
+
+export async function parseTrailer(trailer: Buffer, footer: Buffer, size: number, key?: Buffer): Promise<PackBlob[]> {
+  const sum = createHash('sha256').update(trailer).digest().subarray(0, 8);
+  if (!sum.equals(footer.subarray(4, 12))) throw new PackFormatError('trailer checksum mismatch');
+  let plain: Buffer;
+  try {
+    plain = await decodeBlob(trailer, key);
+  } catch (e) {
+    throw new PackFormatError(`trailer: ${(e as Error).message}`);
+  }
+  if (plain.length % ENTRY_LEN !== 0) throw new PackFormatError('trailer length');
+  const blobs: PackBlob[] = [];
+  const dataEnd = size - FOOTER_LEN - trailer.length;
+  for (let o = 0; o < plain.length; o += ENTRY_LEN) {
+    const b = {
+      id: plain.toString('hex', o + 1, o + 33),
+      offset: plain.readUInt32LE(o + 33),
+      length: plain.readUInt32LE(o + 37),
+      rawLength: plain.readUInt32LE(o + 41),
+    };
+    if (b.offset < HEADER_LEN || b.offset + b.length > dataEnd) throw new PackFormatError(`blob ${b.id.slice(0, 12)} out of bounds`);
+    blobs.push(b);
+  }
+  return blobs;
+}
+
+/** Read a whole pack file and split it: its blob table and each blob's stored bytes. */
+export async function readWholePack(path: string, key?: Buffer): Promise<{ data: Buffer; blobs: PackBlob[] }> {
+  const data = await fs.readFile(path);
+  const size = data.length;
+  if (size < HEADER_LEN + FOOTER_LEN) throw new PackFormatError(`too short (${size} bytes)`);
+  if (!data.subarray(0, 8).equals(PACK_MAGIC) || data[8] !== 1) throw new PackFormatError('bad header');
+  const footer = data.subarray(size - FOOTER_LEN);
+  if (!footer.subarray(12).equals(FOOTER_MAGIC)) throw new PackFormatError('bad footer');
+  const tlen = footer.readUInt32LE(0);
+  if (tlen > size - HEADER_LEN - FOOTER_LEN) throw new PackFormatError('bad trailer length');
+  const trailer = data.subarray(size - FOOTER_LEN - tlen, size - FOOTER_LEN);
+  return { data, blobs: await parseTrailer(trailer, footer, size, key) };
+}
+
+/**
+ * Collects encoded blobs into packs of about `packSize` bytes and writes each one durably
+ * (tmp file, fsync, rename). `finish()` also fsyncs the data/ subfolders it wrote into, after
+ * which every pack it reported is durable and can be referenced from an index.
+ */
+export class PackWriter {
+  private parts: Buffer[] = [];
+  private blobs: PackBlob[] = [];
+  private size = HEADER_LEN;
+  private writing: Promise<void>[] = [];
+  private failed: unknown;
+  readonly written: PackInfo[] = [];
+  bytesWritten = 0;
+
+  constructor(
+    private readonly repoDir: string,
+    private readonly packSize: number,
+    private readonly key: Buffer | undefined,
+    private readonly dryRun = false,
+    private readonly onPack?: (p: PackInfo) => void,
+  ) {}
+
+  /** Add an encoded blob; may start writing a full pack. Resolves once the number of packs being written is bounded. */
+  async add(id: string, blob: EncodedBlob): Promise<void> {
+    if (this.failed) throw this.failed;
+    if (this.parts.length === 0) this.parts.push(header());
+    this.blobs.push({ id, offset: this.size, length: blob.length, rawLength: blob.rawLength });
+    for (const p of blob.parts) this.parts.push(p);
+    this.size += blob.length;
+    if (this.size >= this.packSize) await this.flush();
+  }
+
+  get pendingBytes(): number {
+    return this.blobs.length ? this.size : 0;
+  }
+
+  private async flush(): Promise<void> {
+    if (this.blobs.length === 0) return;
+    const parts = this.parts;
+    const blobs = this.blobs;
+    this.parts = [];
+    this.blobs = [];
+    this.size = HEADER_LEN;
+    const job = this.writePack(parts, blobs).catch((e) => {
+      this.failed ??= e;
+    });
+    this.writing.push(job);
+    // at most two packs in flight
+    while (this.writing.length > 2) await this.writing.shift();
+    if (this.failed) throw this.failed;
+  }
+
+  private async writePack(parts: Buffer[], blobs: PackBlob[]): Promise<void> {
+    const tail = await trailerAndFooter(blobs, this.key);
+    parts.push(...tail);
+    let size = 0;
+    for (const p of parts) size += p.length;
+    const id = randomBytes(32).toString('hex');
+    if (!this.dryRun) {
+      const final = packPath(this.repoDir, id);
+      const tmp = tmpPath(this.repoDir, 'pack');
+      let fh: fs.FileHandle | undefined;
+      try {
+        fh = await fs.open(tmp, 'wx', 0o600);
+        await writeAll(fh, parts);
+        await fh.sync();
+        await fh.close();
+        fh = undefined;
+        await fs.rename(tmp, final);
+      } catch (e) {
+        await fh?.close().catch(() => undefined);
+        await fs.rm(tmp, { force: true }).catch(() => undefined);
+        throw writeError(e, final);
+      }
+    }
+    this.bytesWritten += size;
+    const info = { id, size, blobs };
+    this.written.push(info);
+    this.onPack?.(info);
+  }
+
+  /**
+   * Make every pack written so far durable (wait for writes in flight, fsync their folders) and
+   * return them (those not returned before). With `flushPartial`, the pack being filled is
+   * written first.
+   */
+  async checkpoint(flushPartial: boolean): Promise<PackInfo[]> {
+    if (flushPartial) await this.flush();
+    while (this.writing.length) await this.writing.shift();
+    if (this.failed) throw this.failed;
+    const done = this.written.splice(0);
+    if (!this.dryRun) for (const d of new Set(done.map((p) => join(this.repoDir, 'data', p.id.slice(0, 2))))) await fsyncDir(d);
+    return done;
+  }
+
+  finish(): Promise<PackInfo[]> {
+    return this.checkpoint(true);
+  }
+
+  /** Wait for writes in flight, ignoring their errors (used on abort). */
+  async settle(): Promise<void> {
+    await Promise.allSettled(this.writing);
+  }
+}

@@ -1,0 +1,363 @@
+/**
+ * Restore: check the whole manifest first (paths, service names, symlink targets: nothing is
+ * written when one entry is unsafe), check every chunk needed is indexed, then create folders,
+ * write files (never through a symlink: O_NOFOLLOW, and each parent folder's real path must be
+ * inside the restore folder), re-read each file and compare its SHA-256 with the manifest, and
+ * create symlinks last. Modes and times are applied once the content is verified.
+ */
+import { createHash } from 'node:crypto';
+import { constants as fsc } from 'node:fs';
+import fs from 'node:fs/promises';
+import { basename, dirname, join, relative, resolve, sep, isAbsolute } from 'node:path';
+import { OpsError } from '../../errors';
+import { BlobReader } from './blob-reader';
+import { matchesInclude, globToRegExp } from './glob';
+import type { RestoreOptions, RestoreReport, Snapshot, SnapshotEntry } from './index';
+import { checkServiceEntries, resolveInside } from './paths';
+import type { Repository } from './repository';
+import { packPath } from './pack';
+import { defaultThreads, RepoWorkers, WORKER_MIN_BYTES, type WorkerError } from './worker';
+
+const FILE_CONCURRENCY = 4;
+const CHUNKS_AHEAD = 4;
+const VERIFY_READ = 8 * 1024 * 1024;
+
+function restoreError(message: string, hint = 'the restore is incomplete; fix the cause and restore again'): OpsError {
+  return new OpsError('BACKUP_RESTORE_FAILED', message, hint);
+}
+
+/** Every entry of the manifest checked (all of it, not only what is selected). */
+export function checkManifest(s: Snapshot): void {
+  const byService = new Map<string, SnapshotEntry[]>();
+  for (const e of s.entries) {
+    const l = byService.get(e.service);
+    if (l) l.push(e);
+    else byService.set(e.service, [e]);
+  }
+  for (const [service, entries] of byService) checkServiceEntries(service, entries);
+}
+
+export function selectEntries(s: Snapshot, options: Pick<RestoreOptions, 'services' | 'include'>): SnapshotEntry[] {
+  const services = options.services?.length ? new Set(options.services) : undefined;
+  if (services) {
+    const known = new Set(s.entries.map((e) => e.service));
+    const unknown = [...services].filter((x) => !known.has(x));
+    if (unknown.length) {
+      throw new OpsError('SERVICE_UNKNOWN', `snapshot ${s.id.slice(0, 12)} has no data for ${unknown.join(', ')}`, `it holds: ${[...known].sort().join(', ') || 'nothing'}`);
+    }
+  }
+  const patterns = (options.include ?? []).map((p) => globToRegExp(p.replace(/\/+$/, '')));
+  return s.entries.filter((e) => (!services || services.has(e.service)) && matchesInclude(e, patterns));
+}
+
+export async function runRestore(repo: Repository, snapshotId: string, options: RestoreOptions): Promise<RestoreReport> {
+  const t0 = performance.now();
+  if (!options?.target) throw new OpsError('BAD_REQUEST', 'restore needs a target folder', 'pass --target DIR');
+  const snapshot = await repo.snapshot(snapshotId);
+  checkManifest(snapshot); // throws BACKUP_MANIFEST_UNSAFE before anything is written
+  const selected = selectEntries(snapshot, options);
+  const overwrite = options.overwrite ?? true;
+
+  const targets: Record<string, string> = {};
+  for (const e of selected) {
+    if (targets[e.service]) continue;
+    const custom = options.serviceTargets?.[e.service];
+    targets[e.service] = resolve(custom ?? join(resolve(options.target), e.service));
+  }
+  const index = await repo.loadIndex();
+  // every chunk must be there before we start writing
+  const missing = selected.filter((e) => e.type === 'file' && (e.chunks ?? []).some((c) => !index.has(c)));
+  if (missing.length) {
+    throw new OpsError(
+      'BACKUP_DATA_MISSING',
+      `snapshot ${snapshot.id.slice(0, 12)} cannot be restored: data of ${missing.length} file(s) is missing (${missing
+        .slice(0, 5)
+        .map((e) => `${e.service}/${e.path}`)
+        .join(', ')}${missing.length > 5 ? ', …' : ''})`,
+      'run `opsdeck backups verify` for details; restore another snapshot, or leave these files out with --include',
+      { files: missing.map((e) => ({ service: e.service, path: e.path })) },
+    );
+  }
+
+  const report: RestoreReport = { snapshot: snapshot.id, files: 0, dirs: 0, symlinks: 0, bytes: 0, verified: 0, durationMs: 0, targets };
+  const files = selected.filter((e) => e.type === 'file');
+  const progress = { filesTotal: files.length, filesDone: 0, bytesTotal: files.reduce((n, e) => n + e.size, 0), bytesDone: 0 };
+  const interval = options.progressIntervalMs ?? 200;
+  let lastEmit = 0;
+  const emit = (phase: 'restore' | 'verify' | 'done', force = false, currentPath?: string) => {
+    if (!options.onProgress) return;
+    const now = performance.now();
+    if (!force && now - lastEmit < interval) return;
+    lastEmit = now;
+    options.onProgress({ phase, ...progress, elapsedMs: Math.round(now - t0), ...(currentPath ? { currentPath } : {}) });
+  };
+  const checkAbort = () => {
+    if (options.signal?.aborted) throw new OpsError('BACKUP_ABORTED', 'restore cancelled', 'the target folder holds a partial restore; restore again');
+  };
+
+  // real paths of the service folders, and a check that a folder is inside one
+  const realRoots: Record<string, string> = {};
+  const realTarget = await fs.mkdir(resolve(options.target), { recursive: true }).then(() => fs.realpath(resolve(options.target)));
+  for (const [service, dir] of Object.entries(targets)) {
+    try {
+      await fs.mkdir(dir, { recursive: true });
+      realRoots[service] = await fs.realpath(dir);
+    } catch (e) {
+      throw restoreError(`cannot create the restore folder ${dir}: ${(e as Error).message}`, 'choose a writable target folder');
+    }
+    // <target>/<service> must really be there, not a symlink leading elsewhere (a folder named
+    // in serviceTargets is the caller's choice and is taken as it resolves)
+    if (!options.serviceTargets?.[service] && realRoots[service] !== join(realTarget, service)) {
+      throw new OpsError(
+        'BACKUP_MANIFEST_UNSAFE',
+        `refusing to restore into ${dir}: it resolves to ${realRoots[service]}, outside ${realTarget}`,
+        'the target folder holds a symlink that leads outside it; restore into an empty folder',
+      );
+    }
+  }
+  const checkedDirs = new Map<string, Promise<void>>();
+  const ensureDir = (service: string, dir: string): Promise<void> => {
+    let p = checkedDirs.get(dir);
+    if (!p) {
+      p = (async () => {
+        await fs.mkdir(dir, { recursive: true });
+        const real = await fs.realpath(dir);
+        const root = realRoots[service]!;
+        const rel = relative(root, real);
+        if (rel === '..' || rel.startsWith('..' + sep) || isAbsolute(rel)) {
+          throw new OpsError('BACKUP_MANIFEST_UNSAFE', `refusing to restore into ${dir}: it resolves to ${real}, outside ${root}`, 'the target folder holds a symlink that leads outside it; restore into an empty folder');
+        }
+      })();
+      checkedDirs.set(dir, p);
+    }
+    return p;
+  };
+
+  const reader = new BlobReader(repo.dir, index, repo.key);
+  let pool: RepoWorkers | undefined;
+  try {
+    emit('restore', true);
+    // folders first
+    const dirs = selected.filter((e) => e.type === 'dir').sort((a, b) => a.path.length - b.path.length);
+    for (const d of dirs) {
+      const p = resolveInside(targets[d.service]!, d.path);
+      try {
+        const st = await fs.lstat(p).catch(() => undefined);
+        if (st && !st.isDirectory()) {
+          if (!overwrite) throw restoreError(`${p} exists and is not a folder`, 'restore into an empty folder, or allow overwriting');
+          await fs.rm(p, { force: true });
+        }
+        await ensureDir(d.service, p);
+      } catch (e) {
+        if (e instanceof OpsError) throw e;
+        throw restoreError(`cannot create ${p}: ${(e as Error).message}`);
+      }
+      report.dirs++;
+    }
+
+    // files, a few at a time, each verified after writing (on worker threads when there is enough)
+    // Chunks are not hashed one by one on the way: the whole file is re-read and hashed once
+    // written, which proves more (what is on disk). When that check fails, diagnose() names the
+    // damaged chunk. (Encrypted blobs are authenticated by AES-GCM on the way anyway.)
+    const check = false;
+    const threads = options.threads ?? defaultThreads();
+    if (threads > 0 && files.length > 0 && (options.threads !== undefined || progress.bytesTotal >= WORKER_MIN_BYTES)) {
+      const p = new RepoWorkers({ threads, ...(repo.key ? { key: repo.key } : {}) });
+      pool = p;
+      options.signal?.addEventListener('abort', () => void p.abort(new OpsError('BACKUP_ABORTED', 'restore cancelled', 'the target folder holds a partial restore; restore again')), { once: true });
+    }
+    const flags = fsc.O_WRONLY | fsc.O_CREAT | fsc.O_NOFOLLOW | (overwrite ? fsc.O_TRUNC : fsc.O_EXCL);
+    let next = 0;
+    const loop = async () => {
+      while (next < files.length) {
+        checkAbort();
+        const e = files[next++]!;
+        const dest = resolveInside(targets[e.service]!, e.path);
+        await ensureDir(e.service, dirname(dest));
+        const onBytes = (n: number) => {
+          progress.bytesDone += n;
+          emit('restore', false, `${e.service}/${e.path}`);
+        };
+        if (pool) {
+          const locs = (e.chunks ?? []).map((id) => {
+            const loc = reader.location(id);
+            return { id, pack: packPath(repo.dir, loc.pack), offset: loc.offset, length: loc.length, rawLength: loc.rawLength };
+          });
+          let got: { size: number; sha256: string };
+          try {
+            got = await pool.restoreFile(dest, flags, locs, { sha256: e.sha256 ?? '', size: e.size }, check, onBytes);
+          } catch (err) {
+            throw workerRestoreError(e, dest, err as WorkerError);
+          }
+          if (got.size !== e.size || got.sha256 !== e.sha256) throw await diagnose(reader, e, mismatch(e, got.size, got.sha256));
+        } else {
+          await writeFile(reader, e, dest, flags, check, onBytes);
+          await verifyFile(e, dest).catch(async (err: unknown) => {
+            throw err instanceof OpsError && err.code === 'BACKUP_RESTORE_FAILED' ? await diagnose(reader, e, err) : err;
+          });
+        }
+        report.verified++;
+        await fs.chmod(dest, e.mode & 0o7777);
+        await fs.utimes(dest, new Date(e.mtime), new Date(e.mtime));
+        report.files++;
+        report.bytes += e.size;
+        progress.filesDone++;
+        emit('restore');
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(pool ? threads * 2 : FILE_CONCURRENCY, files.length) }, loop));
+
+    // symlinks last, so nothing is ever written through one
+    for (const l of selected.filter((e) => e.type === 'symlink')) {
+      const p = resolveInside(targets[l.service]!, l.path);
+      await ensureDir(l.service, dirname(p));
+      const st = await fs.lstat(p).catch(() => undefined);
+      if (st) {
+        if (!overwrite || st.isDirectory()) throw restoreError(`${p} exists`, 'restore into an empty folder');
+        await fs.unlink(p);
+      }
+      await fs.symlink(l.linkTarget!, p);
+      await fs.lutimes(p, new Date(l.mtime), new Date(l.mtime)).catch(() => undefined);
+      report.symlinks++;
+    }
+    // folder modes and times, deepest first (writing into them changed their mtime)
+    for (const d of [...dirs].reverse()) {
+      const p = resolveInside(targets[d.service]!, d.path);
+      await fs.chmod(p, d.mode & 0o7777);
+      await fs.utimes(p, new Date(d.mtime), new Date(d.mtime));
+    }
+  } catch (e) {
+    if (e instanceof OpsError) throw e;
+    const err = e as NodeJS.ErrnoException;
+    if (err.code === 'ENOSPC') throw restoreError(`no space left on the restore target: ${err.message}`, 'free space on the target disk and restore again');
+    throw restoreError(`restore failed: ${err.message}`);
+  } finally {
+    await pool?.close();
+    await reader.close();
+  }
+  report.durationMs = Math.round(performance.now() - t0);
+  emit('done', true);
+  return report;
+}
+
+async function writeFile(reader: BlobReader, e: SnapshotEntry, dest: string, flags: number, check: boolean, onBytes: (n: number) => void): Promise<void> {
+  let fh: fs.FileHandle;
+  try {
+    fh = await fs.open(dest, flags, 0o600);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ELOOP') throw new OpsError('BACKUP_MANIFEST_UNSAFE', `refusing to write ${dest}: it is a symlink`, 'restore into an empty folder');
+    if (code === 'EEXIST') throw restoreError(`${dest} exists`, 'restore into an empty folder, or allow overwriting');
+    throw err;
+  }
+  try {
+    const chunks = e.chunks ?? [];
+    const ahead: Promise<Buffer>[] = [];
+    let i = 0;
+    let pos = 0;
+    const fill = () => {
+      while (ahead.length < CHUNKS_AHEAD && i < chunks.length) {
+        const p = reader.read(chunks[i++]!, check);
+        p.catch(() => undefined); // handled when awaited
+        ahead.push(p);
+      }
+    };
+    fill();
+    while (ahead.length) {
+      const data = await ahead.shift()!;
+      fill();
+      let off = 0;
+      while (off < data.length) {
+        const { bytesWritten } = await fh.write(data, off, data.length - off, pos);
+        off += bytesWritten;
+        pos += bytesWritten;
+      }
+      onBytes(data.length);
+    }
+    await Promise.allSettled(ahead);
+  } catch (err) {
+    if (err instanceof OpsError) {
+      throw new OpsError(err.code, `${e.service}/${e.path}: ${err.message}`, err.hint, err.details);
+    }
+    throw err;
+  } finally {
+    await fh.close();
+  }
+}
+
+async function verifyFile(e: SnapshotEntry, dest: string): Promise<void> {
+  const h = createHash('sha256');
+  const fh = await fs.open(dest, fsc.O_RDONLY | fsc.O_NOFOLLOW);
+  let size = 0;
+  try {
+    const buf = Buffer.allocUnsafe(Math.min(VERIFY_READ, Math.max(e.size, 1)));
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+      if (bytesRead === 0) break;
+      h.update(buf.subarray(0, bytesRead));
+      size += bytesRead;
+    }
+  } finally {
+    await fh.close();
+  }
+  const got = h.digest('hex');
+  if (size !== e.size || got !== e.sha256) throw mismatch(e, size, got);
+}
+
+/**
+ * A restored file does not match its manifest: find out why. A chunk whose content does not
+ * match its hash is named (BACKUP_DATA_CORRUPT); otherwise the write itself went wrong and the
+ * mismatch stands.
+ */
+async function diagnose(reader: BlobReader, e: SnapshotEntry, mismatchError: OpsError): Promise<OpsError> {
+  for (const c of e.chunks ?? []) {
+    try {
+      await reader.read(c, true);
+    } catch (err) {
+      if (err instanceof OpsError) return new OpsError(err.code, `${e.service}/${e.path}: ${err.message}`, err.hint, err.details);
+      break;
+    }
+  }
+  return mismatchError;
+}
+
+function mismatch(e: SnapshotEntry, size: number, sha256: string): OpsError {
+  return new OpsError(
+    'BACKUP_RESTORE_FAILED',
+    `${e.service}/${e.path} does not match the snapshot after restoring (size ${size}/${e.size}, sha256 ${sha256.slice(0, 12)}/${(e.sha256 ?? '').slice(0, 12)})`,
+    'run `opsdeck backups verify --read-data`; the restored file is not the backed-up one',
+  );
+}
+
+/** The OpsError for a file a worker could not restore. */
+function workerRestoreError(e: SnapshotEntry, dest: string, err: WorkerError): OpsError {
+  if (err instanceof OpsError) return err;
+  const name = `${e.service}/${e.path}`;
+  const chunk = err.chunk?.slice(0, 12);
+  const pack = err.pack ? basename(err.pack).slice(0, 12) : undefined;
+  if (err.kind === 'corrupt') {
+    return new OpsError('BACKUP_DATA_CORRUPT', `${name}: chunk ${chunk} in pack ${pack} is damaged: ${err.message}`, 'run `opsdeck backups verify --read-data` to see which snapshots and files are affected', { chunk: err.chunk, pack });
+  }
+  if (err.kind === 'missing') {
+    return new OpsError('BACKUP_DATA_MISSING', `${name}: pack ${pack} (chunk ${chunk}) cannot be read: ${err.message}`, 'run `opsdeck backups verify` to see which snapshots and files are affected', { chunk: err.chunk, pack });
+  }
+  if (err.code === 'ELOOP') return new OpsError('BACKUP_MANIFEST_UNSAFE', `refusing to write ${dest}: it is a symlink`, 'restore into an empty folder');
+  if (err.code === 'EEXIST') return restoreError(`${dest} exists`, 'restore into an empty folder, or allow overwriting');
+  if (err.code === 'ENOSPC') return restoreError(`no space left on the restore target writing ${dest}`, 'free space on the target disk and restore again');
+  return restoreError(`${name}: ${err.message}`);
+}
+
+/** One file's content out of a snapshot, each chunk hash-checked. */
+export async function* readSnapshotFile(repo: Repository, snapshotId: string, service: string, path: string): AsyncGenerator<Buffer> {
+  const snapshot = await repo.snapshot(snapshotId);
+  const e = snapshot.entries.find((x) => x.service === service && x.path === path);
+  if (!e || e.type !== 'file') {
+    throw new OpsError('NOT_FOUND', `snapshot ${snapshot.id.slice(0, 12)} has no file ${service}/${path}`, 'list its files with `opsdeck backups show ID`');
+  }
+  const reader = new BlobReader(repo.dir, await repo.loadIndex(), repo.key);
+  try {
+    for (const c of e.chunks ?? []) yield await reader.read(c, true);
+  } finally {
+    await reader.close();
+  }
+}

@@ -1,0 +1,254 @@
+/**
+ * Verify, in the spirit of restic's checker. Structure (always): the index files and every
+ * manifest can be read; every chunk a snapshot references is indexed; every indexed pack exists,
+ * has the size the index says and a trailer that agrees with the index; packs nobody indexes and
+ * leftovers in tmp/ are reported as warnings (a killed run leaves them; prune removes them).
+ * Data (readData): the selected packs are read whole, every blob is decoded (decrypted,
+ * decompressed) and its SHA-256 compared with its id. Each damaged chunk is traced to exactly
+ * the snapshots and files that use it.
+ */
+import { createHash, randomInt } from 'node:crypto';
+import fs from 'node:fs/promises';
+import { join } from 'node:path';
+import { OpsError } from '../../errors';
+import { BlobDecodeError, decodeBlob } from './blob';
+import { listDir, TMP_DIR } from './fsutil';
+import type { DamagedChunk, Snapshot, VerifyOptions, VerifyProblem, VerifyReport } from './index';
+import type { IndexedPack } from './index-store';
+import { packPath, readPackTrailer, readWholePack, type PackBlob } from './pack';
+import type { Repository } from './repository';
+import { defaultThreads, RepoWorkers, WORKER_MIN_BYTES } from './worker';
+
+const HEX64 = /^[0-9a-f]{64}$/;
+
+/** Which packs a `--read-data-subset` selects: `N/T` (by pack id) or `P%` (random). */
+export function selectSubset<T extends { id: string }>(packs: T[], subset: string): T[] {
+  const m = /^(\d+)\/(\d+)$/.exec(subset.trim());
+  if (m) {
+    const n = Number(m[1]);
+    const t = Number(m[2]);
+    if (!(t >= 1 && n >= 1 && n <= t)) throw badSubset(subset);
+    return packs.filter((p) => parseInt(p.id.slice(0, 8), 16) % t === n - 1);
+  }
+  const pm = /^(\d+(?:\.\d+)?)%$/.exec(subset.trim());
+  if (pm) {
+    const pct = Number(pm[1]);
+    if (!(pct > 0 && pct <= 100)) throw badSubset(subset);
+    const want = Math.ceil((packs.length * pct) / 100);
+    const pool = [...packs];
+    for (let i = pool.length - 1; i > 0; i--) {
+      const j = randomInt(i + 1);
+      [pool[i], pool[j]] = [pool[j]!, pool[i]!];
+    }
+    return pool.slice(0, want);
+  }
+  throw badSubset(subset);
+}
+
+function badSubset(s: string): OpsError {
+  return new OpsError('BAD_REQUEST', `invalid read-data subset ${JSON.stringify(s)}`, 'use N/T (e.g. 2/7: the second of seven groups of packs) or P% (e.g. 10%)');
+}
+
+export async function runVerify(repo: Repository, options: VerifyOptions): Promise<VerifyReport> {
+  const t0 = performance.now();
+  const problems: VerifyProblem[] = [];
+  const damaged = new Map<string, DamagedChunk>();
+  const markDamaged = (chunk: string, reason: 'missing' | 'corrupt', pack?: string) => {
+    const d = damaged.get(chunk);
+    if (d) {
+      if (reason === 'corrupt') d.reason = 'corrupt';
+      return;
+    }
+    damaged.set(chunk, { chunk, reason, ...(pack ? { pack } : {}), snapshots: [], files: [] });
+  };
+  const emit = (phase: 'structure' | 'data' | 'done', packsTotal: number, packsDone: number, bytesTotal: number, bytesDone: number) =>
+    options.onProgress?.({ phase, packsTotal, packsDone, bytesTotal, bytesDone, elapsedMs: Math.round(performance.now() - t0) });
+  const subset = typeof options.readData === 'object' ? options.readData.subset : undefined;
+  const readData = !!options.readData;
+
+  // ---- structure
+  const index = await repo.loadIndex();
+  emit('structure', index.packs.size, 0, 0, 0);
+  for (const [name, why] of index.unreadable) problems.push({ kind: 'index-unreadable', severity: 'error', message: `index file ${name.slice(0, 12)} cannot be read: ${why}` });
+  const { snapshots, unreadable } = await repo.loadSnapshots();
+  for (const [id, why] of unreadable) problems.push({ kind: 'snapshot-unreadable', severity: 'error', message: `snapshot ${id.slice(0, 12)} cannot be read: ${why}`, snapshot: id });
+
+  // packs on disk
+  const onDisk = new Map<string, number>();
+  const dataDir = join(repo.dir, 'data');
+  for (const sub of await listDir(dataDir)) {
+    for (const name of await listDir(join(dataDir, sub))) {
+      if (!HEX64.test(name) || name.slice(0, 2) !== sub) continue;
+      const st = await fs.stat(join(dataDir, sub, name)).catch(() => undefined);
+      if (st?.isFile()) onDisk.set(name, st.size);
+    }
+  }
+  const usable: IndexedPack[] = [];
+  for (const p of index.packs.values()) {
+    const size = onDisk.get(p.id);
+    if (size === undefined) {
+      problems.push({ kind: 'pack-missing', severity: 'error', message: `pack ${p.id.slice(0, 12)} is in the index but missing`, pack: p.id });
+      for (const b of p.blobs) markDamaged(b.id, 'missing', p.id);
+      continue;
+    }
+    if (size !== p.size) {
+      problems.push({ kind: 'pack-size', severity: 'error', message: `pack ${p.id.slice(0, 12)} is ${size} bytes, the index says ${p.size}`, pack: p.id });
+    }
+    usable.push(p);
+  }
+  for (const [id] of onDisk) {
+    if (!index.packs.has(id)) {
+      problems.push({ kind: 'pack-unindexed', severity: 'warning', message: `pack ${id.slice(0, 12)} is not referenced by the index (left by an interrupted run; prune removes it)`, pack: id });
+    }
+  }
+  for (const name of await listDir(join(repo.dir, TMP_DIR))) {
+    problems.push({ kind: 'temp-leftover', severity: 'warning', message: `tmp/${name} is left from an interrupted run (prune removes it)` });
+  }
+  // pack trailers against the index
+  let done = 0;
+  for (const p of usable) {
+    try {
+      const fh = await fs.open(packPath(repo.dir, p.id), 'r');
+      try {
+        const size = (await fh.stat()).size;
+        const trailer = await readPackTrailer(fh, size, repo.key);
+        const mismatch = compareTrailer(p.blobs, trailer);
+        if (mismatch) problems.push({ kind: 'pack-header', severity: 'error', message: `pack ${p.id.slice(0, 12)}: ${mismatch}`, pack: p.id });
+      } finally {
+        await fh.close();
+      }
+    } catch (e) {
+      problems.push({ kind: 'pack-header', severity: 'error', message: `pack ${p.id.slice(0, 12)}: trailer unreadable (${(e as Error).message})`, pack: p.id });
+    }
+    emit('structure', usable.length, ++done, 0, 0);
+  }
+  // chunks referenced by snapshots
+  for (const s of snapshots) {
+    for (const e of s.entries) {
+      if (e.type !== 'file') continue;
+      for (const c of e.chunks ?? []) {
+        if (!index.has(c) && !damaged.has(c)) {
+          problems.push({ kind: 'blob-missing', severity: 'error', message: `chunk ${c.slice(0, 12)} used by snapshot ${s.id.slice(0, 12)} is not in the index`, chunk: c, snapshot: s.id });
+          markDamaged(c, 'missing');
+        }
+      }
+    }
+  }
+
+  // ---- data
+  let packsRead = 0;
+  let bytesRead = 0;
+  if (readData) {
+    const chosen = subset ? selectSubset(usable, subset) : usable;
+    const bytesTotal = chosen.reduce((n, p) => n + p.size, 0);
+    emit('data', chosen.length, 0, bytesTotal, 0);
+    const threads = options.threads ?? defaultThreads();
+    const pool = threads > 0 && chosen.length > 0 && (options.threads !== undefined || bytesTotal >= WORKER_MIN_BYTES) ? new RepoWorkers({ threads, ...(repo.key ? { key: repo.key } : {}) }) : undefined;
+    let next = 0;
+    const loop = async () => {
+      while (next < chosen.length) {
+        if (options.signal?.aborted) throw new OpsError('BACKUP_ABORTED', 'verify cancelled', 'run it again');
+        const p = chosen[next++]!;
+        const found = pool ? await checkPackOnWorker(pool, repo, p) : await checkPackData(repo, p);
+        for (const f of found) {
+          problems.push({ kind: 'blob-corrupt', severity: 'error', message: `chunk ${f.id.slice(0, 12)} in pack ${p.id.slice(0, 12)} is damaged: ${f.why}`, chunk: f.id, pack: p.id });
+          markDamaged(f.id, 'corrupt', p.id);
+        }
+        packsRead++;
+        bytesRead += p.size;
+        emit('data', chosen.length, packsRead, bytesTotal, bytesRead);
+      }
+    };
+    try {
+      await Promise.all(Array.from({ length: pool ? threads * 2 : 2 }, loop));
+    } finally {
+      await pool?.close();
+    }
+  }
+
+  // ---- who is affected
+  const affected = traceDamage(snapshots, damaged);
+  const errors = problems.filter((p) => p.severity === 'error').length;
+  emit('done', 0, 0, 0, 0);
+  return {
+    ok: errors === 0,
+    snapshots: snapshots.length + unreadable.size,
+    packs: index.packs.size,
+    blobs: index.blobs.size,
+    readData,
+    ...(subset ? { subset } : {}),
+    packsRead,
+    bytesRead,
+    problems,
+    damaged: [...damaged.values()],
+    affected,
+    durationMs: Math.round(performance.now() - t0),
+  };
+}
+
+function compareTrailer(indexed: PackBlob[], trailer: PackBlob[]): string | undefined {
+  const key = (b: PackBlob) => `${b.id}:${b.offset}:${b.length}:${b.rawLength}`;
+  const t = new Set(trailer.map(key));
+  const missing = indexed.filter((b) => !t.has(key(b)));
+  if (missing.length) return `${missing.length} blob(s) of the index are not in the pack's trailer (first ${missing[0]!.id.slice(0, 12)})`;
+  return undefined;
+}
+
+async function checkPackOnWorker(pool: RepoWorkers, repo: Repository, p: IndexedPack): Promise<{ id: string; why: string }[]> {
+  const path = packPath(repo.dir, p.id);
+  try {
+    return await pool.checkPack(path, p.blobs.map((b) => ({ ...b, pack: path })));
+  } catch (e) {
+    return p.blobs.map((b) => ({ id: b.id, why: `pack unreadable: ${(e as Error).message}` }));
+  }
+}
+
+/** Decode and hash every blob the index places in this pack; the damaged ones with the reason. */
+async function checkPackData(repo: Repository, p: IndexedPack): Promise<{ id: string; why: string }[]> {
+  let data: Buffer;
+  try {
+    data = (await readWholePack(packPath(repo.dir, p.id), repo.key).catch(async (e) => {
+      // a damaged trailer: still check the blobs where the index says they are
+      if ((e as NodeJS.ErrnoException).code) throw e;
+      return { data: await fs.readFile(packPath(repo.dir, p.id)), blobs: [] };
+    })).data;
+  } catch (e) {
+    return p.blobs.map((b) => ({ id: b.id, why: `pack unreadable: ${(e as Error).message}` }));
+  }
+  const results = await Promise.all(
+    p.blobs.map(async (b) => {
+      if (b.offset + b.length > data.length) return { id: b.id, why: 'beyond the end of the pack' };
+      try {
+        const plain = await decodeBlob(data.subarray(b.offset, b.offset + b.length), repo.key, b.rawLength);
+        if (plain.length !== b.rawLength) return { id: b.id, why: `decoded to ${plain.length} bytes, expected ${b.rawLength}` };
+        if (createHash('sha256').update(plain).digest('hex') !== b.id) return { id: b.id, why: 'content does not match its SHA-256' };
+        return undefined;
+      } catch (e) {
+        return { id: b.id, why: e instanceof BlobDecodeError ? e.message : String(e) };
+      }
+    }),
+  );
+  return results.filter((r): r is { id: string; why: string } => !!r);
+}
+
+function traceDamage(snapshots: Snapshot[], damaged: Map<string, DamagedChunk>): VerifyReport['affected'] {
+  if (damaged.size === 0) return [];
+  const affected: VerifyReport['affected'] = [];
+  for (const s of snapshots) {
+    const files: { service: string; path: string }[] = [];
+    for (const e of s.entries) {
+      if (e.type !== 'file') continue;
+      let hit = false;
+      for (const c of e.chunks ?? []) {
+        const d = damaged.get(c);
+        if (!d) continue;
+        hit = true;
+        if (!d.snapshots.includes(s.id)) d.snapshots.push(s.id);
+        if (!d.files.some((f) => f.snapshot === s.id && f.service === e.service && f.path === e.path)) d.files.push({ snapshot: s.id, service: e.service, path: e.path });
+      }
+      if (hit) files.push({ service: e.service, path: e.path });
+    }
+    if (files.length) affected.push({ snapshot: s.id, time: s.time, files });
+  }
+  return affected;
+}

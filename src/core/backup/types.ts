@@ -1,0 +1,208 @@
+/**
+ * The backup orchestration as the engine, the API and the CLI see it: the results of each
+ * operation (JSON-safe, what `--json` prints and the API answers) and the one interface the
+ * routes call (BackupService, implemented by BackupManager).
+ */
+import type {
+  BackupProgress,
+  ForgetResult,
+  PruneReport,
+  RestoreProgress,
+  Snapshot,
+  SnapshotDiff,
+  SnapshotInfo,
+  VerifyReport,
+} from './repo';
+import type { ObjectiveResult, RecoveryRecord } from './history';
+
+export type { BackupProgress, RestoreProgress } from './repo';
+
+export interface BackupRequest {
+  /** Only these services (default: every service of the active profile that declares a backup). */
+  services?: string[];
+  tags?: string[];
+  /** Take the copies and read everything, but write nothing to the repository. */
+  dryRun?: boolean;
+}
+
+export interface BackupRunResult {
+  dryRun: boolean;
+  /** The snapshot written (with dryRun: the id it would have had). */
+  snapshot: string;
+  time: string;
+  repository: string;
+  /** True when this run created the repository. */
+  repositoryCreated: boolean;
+  services: string[];
+  tags: string[];
+  files: number;
+  filesNew: number;
+  filesChanged: number;
+  filesUnchanged: number;
+  bytesTotal: number;
+  bytesRead: number;
+  /** Bytes added to the repository after dedup and compression. */
+  bytesAdded: number;
+  durationMs: number;
+  /** What each adapter checked or ran, per file (`integrity_check ok`, `pg_dump (PostgreSQL) 15.8`). */
+  notes: { service: string; path: string; note: string }[];
+  /** Matched but not taken (symbolic links, declared databases under a files glob). */
+  skipped: { service: string; path: string; reason: string }[];
+  /** The structure check run after the backup (not with dryRun). */
+  check?: { ok: boolean; errors: number; warnings: number; problems: string[] };
+}
+
+export interface ForgetRequest {
+  keepLast?: number;
+  keepHourly?: number;
+  keepDaily?: number;
+  keepWeekly?: number;
+  keepMonthly?: number;
+  keepYearly?: number;
+  /** restic's form: `1y5m7d2h`, or an opsdeck duration (`36h`, `7d`). */
+  keepWithin?: string;
+  keepTags?: string[];
+  /** Remove unreferenced data afterwards. */
+  prune?: boolean;
+  dryRun?: boolean;
+}
+
+export interface ForgetRunResult extends ForgetResult {
+  /** The retention rules applied (from the request, else from opsdeck.yaml). */
+  policy: Record<string, unknown>;
+  prune?: PruneReport;
+}
+
+export interface VerifyRequest {
+  /** Re-read all data (true), or a subset: `N/T` or `P%`. */
+  readData?: boolean | string;
+}
+
+export interface RestoreRequest {
+  services?: string[];
+  /** Globs on the entry path (`data/*.db`) or `service/path`. */
+  include?: string[];
+  /** Restore into this folder (`<target>/<service>/<path>`). */
+  target?: string;
+  /** Restore into the stack itself (stop, safety snapshot, swap, start, health gate). */
+  inPlace?: boolean;
+  dryRun?: boolean;
+  /** How long each service may take to be ready after an in-place restore. Default 60 s. */
+  healthTimeoutMs?: number;
+}
+
+export interface RestoreFile {
+  service: string;
+  path: string;
+  size: number;
+  kind: string;
+}
+
+export interface RestoreRunResult {
+  dryRun: boolean;
+  snapshot: string;
+  snapshotTime: string;
+  mode: 'in-place' | 'target';
+  target: string;
+  services: string[];
+  files: RestoreFile[];
+  bytes: number;
+  /** Files re-hashed after writing (SHA-256 equal to the manifest's). */
+  verified: number;
+  /** SQLite files restored and their integrity check. */
+  sqlite: { service: string; path: string; integrity: string }[];
+  /** In place: the services stopped, then started again, and the snapshot taken first. */
+  stopped: string[];
+  safetySnapshot?: string;
+  /** From the first step to the last check passing. */
+  recoveryMs: number;
+  phases: RecoveryRecord['phases'];
+  objectives: ObjectiveResult[];
+  /** What the dry run would do, in order. */
+  plan: string[];
+}
+
+export interface DrillRequest {
+  /** Default: the newest snapshot. */
+  snapshot?: string;
+  services?: string[];
+  /** Keep the sandbox folder afterwards (it is kept anyway when the drill fails). */
+  keep?: boolean;
+  healthTimeoutMs?: number;
+}
+
+export interface DrillRunResult {
+  ok: boolean;
+  snapshot: string;
+  snapshotTime: string;
+  services: string[];
+  /** Services started in the sandbox for the drill (the drilled ones and what they depend on). */
+  started: string[];
+  sandbox: string;
+  kept: boolean;
+  ports: Record<string, number>;
+  recoveryMs: number;
+  phases: RecoveryRecord['phases'];
+  objectives: ObjectiveResult[];
+  checks: { service: string; ok: boolean; output: string; durationMs: number }[];
+  error?: string;
+}
+
+export interface RpoServiceStatus {
+  service: string;
+  rpoMs?: number;
+  rtoMs?: number;
+  /** Newest good snapshot holding the service, and its age. */
+  newest?: { snapshot: string; time: string; ageMs: number };
+  /** ok: within its RPO; breach: older (or none); none: no RPO declared. */
+  rpo: 'ok' | 'breach' | 'none';
+  /** The last measured recovery of the service (restore or drill). */
+  lastRecovery?: { at: number; kind: string; recoveryMs: number; withinRto?: boolean; ok: boolean };
+}
+
+export interface BackupStatus {
+  repository: string;
+  exists: boolean;
+  encrypted?: boolean;
+  snapshots: number;
+  newest?: { snapshot: string; time: string };
+  schedule?: { cron: string; next?: string };
+  verifySchedule?: { cron: string; next?: string; subset: string };
+  retention?: Record<string, unknown>;
+  services: RpoServiceStatus[];
+  lastVerify?: { at: number; ok: boolean; readData: boolean; subset?: string; damagedSnapshots: string[] };
+  jobs: Record<string, { at: number; ok: boolean; detail: string }>;
+  recoveries: RecoveryRecord[];
+}
+
+export interface Progress<T> {
+  onProgress?: (p: T) => void;
+}
+
+/** What the API routes call; the engine's BackupManager implements it. */
+export interface BackupService {
+  backup(req: BackupRequest, opts?: Progress<BackupProgress>): Promise<BackupRunResult>;
+  list(): Promise<SnapshotInfo[]>;
+  show(id: string): Promise<Snapshot>;
+  diff(a: string, b: string): Promise<SnapshotDiff>;
+  forget(req: ForgetRequest): Promise<ForgetRunResult>;
+  prune(opts?: { dryRun?: boolean }): Promise<PruneReport>;
+  verify(req: VerifyRequest): Promise<VerifyReport>;
+  restore(id: string, req: RestoreRequest, opts?: Progress<RestoreProgress>): Promise<RestoreRunResult>;
+  drill(req: DrillRequest): Promise<DrillRunResult>;
+  status(): Promise<BackupStatus>;
+}
+
+/** How restores and drills stop, start and check services: the engine's supervisor. */
+export interface ServiceControl {
+  /** Services with a process alive or on its way. */
+  active(): string[];
+  stop(services: string[]): Promise<void>;
+  start(services: string[]): void;
+  /** Resolve when ready (or completed); reject when it fails or the time is up. */
+  waitReady(service: string, timeoutMs: number): Promise<void>;
+  /** Ready now (or completed): still running after the checks, not crashed meanwhile. */
+  isReady(service: string): boolean;
+  /** Run the service's full-functionality check (or report readiness when it has none). */
+  check(service: string): Promise<{ ok: boolean; output: string; durationMs: number }>;
+}

@@ -1,0 +1,100 @@
+import assert from 'node:assert/strict';
+import { ApiClient } from '../../src/core/api/client';
+import type { EngineLike } from '../../src/core/api/engine-like';
+import { createApi } from '../../src/core/api/routes';
+import type { BackupProgress, BackupRunResult, BackupService } from '../../src/core/backup/types';
+import { OpsError } from '../../src/core/errors';
+import { EventBus } from '../../src/core/events';
+
+const calls: unknown[][] = [];
+const result = { dryRun: false, snapshot: 'abc', files: 2 } as unknown as BackupRunResult;
+const backups: BackupService = {
+  backup: async (req, opts) => {
+    calls.push(['backup', req]);
+    for (const filesDone of [0, 1, 2]) opts?.onProgress?.({ phase: 'backup', filesTotal: 2, filesDone, bytesTotal: 10, bytesDone: filesDone * 5, bytesRead: 0, bytesAdded: 0, elapsedMs: 1 });
+    if (req.tags?.includes('fail')) throw new OpsError('BACKUP_SOURCE_FAILED', 'pg_dump failed', 'is postgres running?');
+    return result;
+  },
+  list: async () => [],
+  show: async (id) => {
+    throw new OpsError('BACKUP_SNAPSHOT_NOT_FOUND', `no snapshot ${id}`, 'see `opsdeck backups list`');
+  },
+  diff: async (a, b) => (calls.push(['diff', a, b]), { a, b, added: [], removed: [], changed: [], unchanged: 0, bytesAdded: 0, bytesRemoved: 0 }),
+  forget: async (req) => (calls.push(['forget', req]), { dryRun: !!req.dryRun, time: 't', groups: [], keep: [], remove: [], policy: {} }),
+  prune: async (o) => (calls.push(['prune', o]), { dryRun: !!o?.dryRun } as never),
+  verify: async (req) => (calls.push(['verify', req]), { ok: true } as never),
+  restore: async (id, req) => (calls.push(['restore', id, req]), { snapshot: id } as never),
+  drill: async (req) => (calls.push(['drill', req]), { ok: true } as never),
+  status: async () => ({ repository: '/r', exists: false, snapshots: 0, services: [], jobs: {}, recoveries: [] }),
+};
+
+const base: EngineLike = {
+  bus: new EventBus(),
+  status: () => ({}) as never,
+  health: () => ({ level: 'OK', summary: '', services: [] }),
+  checkAll: async () => ({ level: 'OK', summary: '', services: [] }),
+  up: () => ({ dryRun: false, plan: [] }),
+  down: () => ({ dryRun: false, plan: [] }),
+  restart: () => ({ dryRun: false, plan: [] }),
+  profiles: () => ({ active: undefined, profiles: [] }),
+  useProfile: () => ({ dryRun: false, plan: [] }),
+  logs: () => [],
+};
+
+const clientOf = (engine: EngineLike) => {
+  const app = createApi(engine);
+  return { app, api: new ApiClient('/nowhere.sock', { fetch: (input, init) => Promise.resolve(app.fetch(new Request(input, init))) }) };
+};
+
+describe('api: backup routes and client', () => {
+  beforeEach(() => (calls.length = 0));
+
+  it('the client sends each request in the API\'s spelling', async () => {
+    const { api } = clientOf({ ...base, backups });
+    assert.deepEqual(await api.backup({ services: ['db'], tags: ['t'], dryRun: true }), result);
+    await api.diffSnapshots('a1', 'latest');
+    await api.forget({ keepDaily: 7, keepWithin: '2d', prune: true, dryRun: true });
+    await api.prune(true);
+    await api.verify({ readData: '1/7' });
+    await api.restore('abc', { services: ['db'], include: ['data/*'], inPlace: true, healthTimeoutMs: 5000 });
+    await api.drill({ snapshot: 'abc', keep: true });
+    assert.deepEqual(calls, [
+      ['backup', { services: ['db'], tags: ['t'], dryRun: true }],
+      ['diff', 'a1', 'latest'],
+      ['forget', { keepDaily: 7, keepWithin: '2d', prune: true, dryRun: true }],
+      ['prune', { dryRun: true }],
+      ['verify', { readData: '1/7' }],
+      ['restore', 'abc', { services: ['db'], include: ['data/*'], inPlace: true, healthTimeoutMs: 5000, dryRun: false }],
+      ['drill', { snapshot: 'abc', keep: true }],
+    ]);
+    assert.deepEqual((await api.backupStatus()).snapshots, 0);
+  });
+
+  it('a backup streams its progress, then its result (or its error)', async () => {
+    const { api } = clientOf({ ...base, backups });
+    const seen: BackupProgress[] = [];
+    assert.deepEqual(await api.backup({}, (p) => seen.push(p)), result);
+    assert.deepEqual(seen.map((p) => p.filesDone), [0, 1, 2]);
+    const err = await api.backup({ tags: ['fail'] }, () => undefined).catch((e: unknown) => e);
+    assert.ok(err instanceof OpsError);
+    assert.equal(err.code, 'BACKUP_SOURCE_FAILED');
+    assert.equal(err.hint, 'is postgres running?');
+  });
+
+  it('errors keep their code and get the right status; bad bodies are 400s', async () => {
+    const { app, api } = clientOf({ ...base, backups });
+    const res = await app.fetch(new Request('http://x/v1/backups/nope'));
+    assert.equal(res.status, 404);
+    assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'BACKUP_SNAPSHOT_NOT_FOUND');
+    await assert.rejects(api.showSnapshot('nope'), (e: unknown) => e instanceof OpsError && e.code === 'BACKUP_SNAPSHOT_NOT_FOUND');
+    const bad = await app.fetch(new Request('http://x/v1/backups/verify', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ read_data: 'half' }) }));
+    assert.equal(bad.status, 400);
+    const unknown = await app.fetch(new Request('http://x/v1/backups/abc/restore', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ in_place: true, force: true }) }));
+    assert.equal(unknown.status, 400);
+  });
+
+  it('an engine without backups answers 501 NOT_AVAILABLE', async () => {
+    const { api } = clientOf(base);
+    await assert.rejects(api.listSnapshots(), (e: unknown) => e instanceof OpsError && e.code === 'NOT_AVAILABLE');
+  });
+});
