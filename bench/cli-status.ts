@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
 import {
-  CLI, HTTP_SERVICE, NODE, RESULTS, freePorts, intArg, killMarked, machine, r2, requireBuiltCli, requireLinux, run, sleep, stats, waitGone,
+  CLI, HTTP_SERVICE, NODE, RESULTS, cliBuild, freePorts, gitRevision, intArg, killMarked, machine, r2, requireBuiltCli, requireLinux, run, sleep, stats, waitGone,
   type Stats,
 } from './lib/common';
 
@@ -38,6 +38,7 @@ const command = ['npx tsx bench/cli-status.ts', RUNS !== 20 ? `--runs ${RUNS}` :
 
 requireLinux('cli-status');
 requireBuiltCli();
+const BUILD = cliBuild();
 
 // Everything this bench starts (CLI, engine daemon, services) carries this in its environment.
 const MARKER = `OPSDECK_BENCH_RUN=cli-status-${process.pid}-${randomBytes(4).toString('hex')}`;
@@ -163,6 +164,8 @@ async function main(): Promise<void> {
     );
   }
   await cleanup();
+  const rebuilt = cliBuild().sha256 !== BUILD.sha256;
+  if (rebuilt) console.error('warning: dist/cli.js changed during the run (rebuilt by someone): the figures mix two builds');
 
   // ------------------------------------------------------------ report
   const s = Object.fromEntries(KINDS.map((k) => [k, stats(samples[k])])) as Record<Kind, Stats>;
@@ -197,6 +200,8 @@ async function main(): Promise<void> {
     date,
     command,
     node: process.version,
+    revision: gitRevision(),
+    cliBuild: { ...BUILD, changedDuringRun: rebuilt },
     machine: m,
     setup: { runs: RUNS, warmup: WARMUP, services: SERVICES, pauseMs: PAUSE_MS, service: 'bench/fixtures/http-service.cjs', cli: 'dist/cli.js' },
     nodeE0: { ...s.node, samples: samples.node.map(r2) },
@@ -219,6 +224,7 @@ async function main(): Promise<void> {
     `- date: ${date}`,
     `- node: ${process.version}, ${m.platform} ${m.arch}`,
     `- machine: ${m.cores} cores, ${m.cpu}`,
+    `- opsdeck: work tree at ${json.revision}; dist/cli.js built ${BUILD.builtAt} (sha256 ${BUILD.sha256}${rebuilt ? ', REBUILT DURING THE RUN' : ''})`,
     '',
     table,
     '',

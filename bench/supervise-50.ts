@@ -7,7 +7,8 @@
  * less memory than PM2's, and under 1 % of one core at idle.
  *
  *   npx tsx bench/supervise-50.ts [--services 50] [--idle 60] [--settle 10] [--sample 5]
- *                                 [--only opsdeck|pm2] [--pm2 7] [--no-save]
+ *                                 [--only opsdeck|pm2] [--probes both|readiness|liveness|none]
+ *                                 [--pm2 7] [--no-save]
  *
  * The two run one after the other, never at once, with the same service script
  * (bench/fixtures/http-service.cjs), each on its own loopback port. Opsdeck is the built CLI
@@ -27,7 +28,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
 import {
-  CLI, HTTP_SERVICE, NODE, RESULTS, alive, clockTicks, cpuTicks, freePorts, intArg, killMarked, machine, markedProcesses, memoryStatus, r2,
+  CLI, HTTP_SERVICE, NODE, RESULTS, cliBuild, alive, clockTicks, cpuTicks, freePorts, gitRevision, intArg, killMarked, machine, markedProcesses, memoryStatus, r2,
   requireBuiltCli, requireLinux, run, sleep, waitAllHealthy, waitGone,
 } from './lib/common';
 
@@ -43,6 +44,7 @@ const { values: args } = parseArgs({
     settle: { type: 'string', default: '10' },
     sample: { type: 'string', default: '5' },
     only: { type: 'string' },
+    probes: { type: 'string', default: 'both' },
     pm2: { type: 'string', default: '7' },
     'no-save': { type: 'boolean', default: false },
   },
@@ -57,7 +59,12 @@ if (ONLY !== undefined && ONLY !== 'opsdeck' && ONLY !== 'pm2') {
   console.error(`error: --only must be opsdeck or pm2, got "${ONLY}"`);
   process.exit(2);
 }
-const DEFAULTS = N === 50 && IDLE_S === 60 && SETTLE_S === 10 && SAMPLE_S === 5 && ONLY === undefined;
+const PROBES = args.probes;
+if (!['both', 'readiness', 'liveness', 'none'].includes(PROBES)) {
+  console.error(`error: --probes must be both, readiness, liveness or none, got "${PROBES}"`);
+  process.exit(2);
+}
+const DEFAULTS = N === 50 && IDLE_S === 60 && SETTLE_S === 10 && SAMPLE_S === 5 && ONLY === undefined && PROBES === 'both';
 const command = [
   'npx tsx bench/supervise-50.ts',
   N !== 50 ? `--services ${N}` : '',
@@ -65,11 +72,13 @@ const command = [
   SETTLE_S !== 10 ? `--settle ${SETTLE_S}` : '',
   SAMPLE_S !== 5 ? `--sample ${SAMPLE_S}` : '',
   ONLY ? `--only ${ONLY}` : '',
+  PROBES !== 'both' ? `--probes ${PROBES}` : '',
   PM2_VERSION !== '7' ? `--pm2 ${PM2_VERSION}` : '',
 ].filter(Boolean).join(' ');
 
 requireLinux('supervise-50');
 if (ONLY !== 'pm2') requireBuiltCli();
+const BUILD = ONLY === 'pm2' ? undefined : cliBuild();
 
 // Everything this bench starts (CLI, daemons, services) carries this in its environment.
 const MARKER_KEY = 'OPSDECK_BENCH_RUN';
@@ -269,8 +278,8 @@ async function runOpsdeck(ports: number[]): Promise<PhaseResult> {
         env: { PORT: String(port) },
         // Default intervals, timeouts and thresholds (readiness every 1 s, liveness every 5 s).
         health: {
-          readiness: { http: { url: `http://127.0.0.1:${port}/health` } },
-          liveness: { http: { url: `http://127.0.0.1:${port}/health` } },
+          ...(PROBES === 'both' || PROBES === 'readiness' ? { readiness: { http: { url: `http://127.0.0.1:${port}/health` } } } : {}),
+          ...(PROBES === 'both' || PROBES === 'liveness' ? { liveness: { http: { url: `http://127.0.0.1:${port}/health` } } } : {}),
         },
       },
     ]),
@@ -405,7 +414,7 @@ async function runPm2(ports: number[]): Promise<PhaseResult> {
 async function main(): Promise<void> {
   const m = machine();
   console.log(
-    `supervise ${N}: ${ONLY ?? 'opsdeck, then pm2'}; settle ${SETTLE_S} s, idle ${IDLE_S} s, sample every ${SAMPLE_S} s; ` +
+    `supervise ${N}: ${ONLY ?? 'opsdeck, then pm2'}${PROBES !== 'both' ? ` (opsdeck probes: ${PROBES})` : ''}; settle ${SETTLE_S} s, idle ${IDLE_S} s, sample every ${SAMPLE_S} s; ` +
       `node ${process.version}, ${m.cores} cores, CLK_TCK ${clockTicks()}`,
   );
   const ports = await freePorts(N);
@@ -416,6 +425,8 @@ async function main(): Promise<void> {
     results.push(await runPm2(ports));
   }
   await cleanup();
+  const rebuilt = BUILD !== undefined && cliBuild().sha256 !== BUILD.sha256;
+  if (rebuilt) console.error('warning: dist/cli.js changed during the run (rebuilt by someone): the Opsdeck figures may mix two builds');
   const stillRunning = markedProcesses(MARKER);
   for (const p of killMarked(MARKER)) console.error(`warning: pid ${p.pid} still running at the end, killed: ${p.cmd}`);
   leftovers.push(...stillRunning);
@@ -475,9 +486,12 @@ async function main(): Promise<void> {
     date,
     command,
     node: process.version,
+    revision: gitRevision(),
+    cliBuild: BUILD ? { ...BUILD, changedDuringRun: rebuilt } : undefined,
     machine: m,
     setup: {
       services: N,
+      probes: PROBES,
       settleSeconds: SETTLE_S,
       idleSeconds: IDLE_S,
       sampleEverySeconds: SAMPLE_S,
@@ -511,6 +525,7 @@ async function main(): Promise<void> {
     `- date: ${date}`,
     `- node: ${process.version}, ${m.platform} ${m.arch}`,
     `- machine: ${m.cores} cores, ${m.cpu}, ${m.memoryGb} GB`,
+    `- opsdeck: ${ops?.version ?? '–'}, work tree at ${json.revision}, dist/cli.js built ${BUILD?.builtAt ?? '–'} (sha256 ${BUILD?.sha256 ?? '–'}${rebuilt ? ', REBUILT DURING THE RUN' : ''}); pm2: ${pm2?.version ?? '–'}`,
     '',
     table,
     '',

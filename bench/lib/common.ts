@@ -5,7 +5,8 @@
  * started can outlive it, whoever spawned it: the CLI, the engine daemon or PM2's daemon).
  */
 import { spawn, execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import http from 'node:http';
 import { createServer, type Server } from 'node:net';
 import os from 'node:os';
@@ -61,6 +62,25 @@ export function machine() {
     platform: `${os.platform()} ${os.release()}`,
     arch: os.arch(),
     memoryGb: r2(os.totalmem() / 2 ** 30),
+  };
+}
+
+/** The commit the work tree is at, `+dirty` when it has changes (dist/cli.js is built from the tree). */
+export function gitRevision(): string {
+  try {
+    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src'], { cwd: REPO, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return dirty ? `${head}+dirty` : head;
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** Which build of dist/cli.js is measured: its modification time and a short SHA-256. */
+export function cliBuild(): { builtAt: string; sha256: string } {
+  return {
+    builtAt: statSync(CLI).mtime.toISOString(),
+    sha256: createHash('sha256').update(readFileSync(CLI)).digest('hex').slice(0, 12),
   };
 }
 

@@ -382,27 +382,29 @@ export async function runBackup(repo: Repository, sources: BackupSource[], meta:
     // 2. files on disk, on worker threads when there is enough to read
     const threads = options.threads ?? defaultThreads();
     const fileBytes = toRead.reduce((n, r) => n + (r.it.stream ? 0 : r.it.size), 0);
-    const onWorkers = threads > 0 && (options.threads !== undefined || fileBytes >= WORKER_MIN_BYTES) ? toRead.filter((r) => !r.it.stream) : [];
-    if (onWorkers.length) {
-      let workers: RepoWorkers | undefined;
+    const workers =
+      threads > 0 && (options.threads !== undefined || fileBytes >= WORKER_MIN_BYTES) && toRead.some((r) => !r.it.stream)
+        ? RepoWorkers.tryStart({
+            threads,
+            ...(repo.key ? { key: repo.key } : {}),
+            chunker: repo.cutter.params,
+            compression: repo.config.compression,
+            known: index.blobs.keys(),
+            onBlob: async (b) => {
+              if (index.has(b.id) || pending.has(b.id)) return; // another worker had it too
+              pending.add(b.id);
+              summary.chunksNew++;
+              summary.bytesAdded += b.data.length;
+              await packs.add(b.id, { parts: [b.data], length: b.data.length, rawLength: b.rawLength, codec: 'none' });
+              await maybeIndex();
+            },
+          })
+        : undefined;
+    const onWorkers = workers ? toRead.filter((r) => !r.it.stream) : [];
+    if (workers) {
+      const onAbort = () => void workers.abort(new OpsError('BACKUP_ABORTED', 'backup cancelled', 'nothing was recorded; run it again'));
+      options.signal?.addEventListener('abort', onAbort, { once: true });
       try {
-        workers = new RepoWorkers({
-          threads,
-          key: repo.key,
-          chunker: repo.cutter.params,
-          compression: repo.config.compression,
-          known: index.blobs.keys(),
-          onBlob: async (b) => {
-            if (index.has(b.id) || pending.has(b.id)) return; // another worker had it too
-            pending.add(b.id);
-            summary.chunksNew++;
-            summary.bytesAdded += b.data.length;
-            await packs.add(b.id, { parts: [b.data], length: b.data.length, rawLength: b.rawLength, codec: 'none' });
-            await maybeIndex();
-          },
-        });
-        const w = workers;
-        options.signal?.addEventListener('abort', () => void w.abort(new OpsError('BACKUP_ABORTED', 'backup cancelled', 'nothing was recorded; run it again')), { once: true });
         const onRead = (n: number) => {
           summary.bytesRead += n;
           progress.bytesDone += n;
@@ -415,7 +417,7 @@ export async function runBackup(repo: Repository, sources: BackupSource[], meta:
             try {
               checkAbort();
               progress.currentPath = `${it.service}/${it.path}`;
-              fileRead(i, it, prev, await workers!.chunkFile(it.abs!, onRead));
+              fileRead(i, it, prev, await workers.chunkFile(it.abs!, onRead));
             } catch (e) {
               try {
                 readFailed(it, e);
@@ -428,7 +430,8 @@ export async function runBackup(repo: Repository, sources: BackupSource[], meta:
         );
         await workers.drain();
       } finally {
-        await workers?.close();
+        options.signal?.removeEventListener('abort', onAbort);
+        await workers.close();
       }
     }
 

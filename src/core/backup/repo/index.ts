@@ -50,7 +50,7 @@ export interface InitOptions {
    * `OPSDECK_BACKUP_KEY`; a KeySource names it. Default: not encrypted.
    */
   encryption?: boolean | KeySource;
-  /** Default: the measured choice, `{ codec: 'deflate', level: 1 }` (see docs). */
+  /** Default: the measured choice, `{ codec: 'brotli', level: 1 }` (docs/backup-repository.md). */
   compression?: CompressionSetting;
   /** Tests only: smaller chunks. Default ~256 KiB / 1 MiB / 4 MiB. */
   chunker?: Partial<ChunkerParams>;

@@ -135,6 +135,7 @@ export async function runRestore(repo: Repository, snapshotId: string, options: 
 
   const reader = new BlobReader(repo.dir, index, repo.key);
   let pool: RepoWorkers | undefined;
+  let onAbort: (() => void) | undefined;
   try {
     emit('restore', true);
     // folders first
@@ -162,9 +163,12 @@ export async function runRestore(repo: Repository, snapshotId: string, options: 
     const check = false;
     const threads = options.threads ?? defaultThreads();
     if (threads > 0 && files.length > 0 && (options.threads !== undefined || progress.bytesTotal >= WORKER_MIN_BYTES)) {
-      const p = new RepoWorkers({ threads, ...(repo.key ? { key: repo.key } : {}) });
+      const p = RepoWorkers.tryStart({ threads, ...(repo.key ? { key: repo.key } : {}) });
       pool = p;
-      options.signal?.addEventListener('abort', () => void p.abort(new OpsError('BACKUP_ABORTED', 'restore cancelled', 'the target folder holds a partial restore; restore again')), { once: true });
+      if (p) {
+        onAbort = () => void p.abort(new OpsError('BACKUP_ABORTED', 'restore cancelled', 'the target folder holds a partial restore; restore again'));
+        options.signal?.addEventListener('abort', onAbort, { once: true });
+      }
     }
     const flags = fsc.O_WRONLY | fsc.O_CREAT | fsc.O_NOFOLLOW | (overwrite ? fsc.O_TRUNC : fsc.O_EXCL);
     let next = 0;
@@ -232,6 +236,7 @@ export async function runRestore(repo: Repository, snapshotId: string, options: 
     if (err.code === 'ENOSPC') throw restoreError(`no space left on the restore target: ${err.message}`, 'free space on the target disk and restore again');
     throw restoreError(`restore failed: ${err.message}`);
   } finally {
+    if (onAbort) options.signal?.removeEventListener('abort', onAbort);
     await pool?.close();
     await reader.close();
   }

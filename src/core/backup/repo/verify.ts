@@ -143,7 +143,7 @@ export async function runVerify(repo: Repository, options: VerifyOptions): Promi
     const bytesTotal = chosen.reduce((n, p) => n + p.size, 0);
     emit('data', chosen.length, 0, bytesTotal, 0);
     const threads = options.threads ?? defaultThreads();
-    const pool = threads > 0 && chosen.length > 0 && (options.threads !== undefined || bytesTotal >= WORKER_MIN_BYTES) ? new RepoWorkers({ threads, ...(repo.key ? { key: repo.key } : {}) }) : undefined;
+    const pool = threads > 0 && chosen.length > 0 && (options.threads !== undefined || bytesTotal >= WORKER_MIN_BYTES) ? RepoWorkers.tryStart({ threads, ...(repo.key ? { key: repo.key } : {}) }) : undefined;
     let next = 0;
     const loop = async () => {
       while (next < chosen.length) {

@@ -242,6 +242,9 @@ function workerMain(
 
   // ---- restore: write one file from its blobs, then verify it on disk
   const packFds = new Map<string, number>();
+  // read buffers, reused (a blob is decoded and written before the next is read)
+  let rbuf: Buffer | undefined;
+  let vbuf: Buffer | undefined;
   const packFd = (path: string) => {
     let fd = packFds.get(path);
     if (fd === undefined) {
@@ -263,7 +266,8 @@ function workerMain(
       let unreported = 0;
       for (const c of job.chunks) {
         stage = 'read';
-        const stored = Buffer.allocUnsafe(c.length);
+        if (!rbuf || rbuf.length < c.length) rbuf = Buffer.allocUnsafeSlow(Math.max(c.length, 8 << 20));
+        const stored = rbuf.subarray(0, c.length);
         let got = 0;
         let pfd: number;
         try {
@@ -301,14 +305,14 @@ function workerMain(
       // verify what is on disk now
       stage = 'verify';
       const h = crypto.createHash('sha256');
-      const vbuf = Buffer.allocUnsafe(Math.min(8 << 20, Math.max(job.size, 1)));
+      vbuf ??= Buffer.allocUnsafeSlow(8 << 20);
       const vfd = fs.openSync(job.dest, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
       let size = 0;
       try {
         for (;;) {
           const n = fs.readSync(vfd, vbuf, 0, vbuf.length, null);
           if (n === 0) break;
-          h.update(vbuf.subarray(0, n));
+          h.update(n === vbuf.length ? vbuf : vbuf.subarray(0, n));
           size += n;
         }
       } finally {
@@ -410,6 +414,15 @@ export class RepoWorkers {
   private chain: Promise<void> = Promise.resolve();
   private failure: unknown;
   private closing = false;
+
+  /** A pool, or undefined where worker threads cannot start (the caller then works on its own thread). */
+  static tryStart(options: PoolOptions): RepoWorkers | undefined {
+    try {
+      return new RepoWorkers(options);
+    } catch {
+      return undefined;
+    }
+  }
 
   constructor(private readonly options: PoolOptions) {
     const count = Math.max(1, options.threads);
