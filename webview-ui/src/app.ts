@@ -324,7 +324,8 @@ export class App {
   private renderHeader(): void {
     const { status, sample, connection } = this.model;
     setText(byId(this.root, 'stack'), status?.stack ?? 'Opsdeck');
-    const services = sample?.services ?? status?.services ?? [];
+    // States come from the status (pushed on every change); a metrics sample can be up to 5 s old.
+    const services = status?.services ?? sample?.services ?? [];
     const inProfile = new Set(status?.services.filter((s) => s.inProfile).map((s) => s.name) ?? services.map((s) => s.name));
     const up = services.filter((s) => inProfile.has(s.name) && (s.state === 'ready' || s.state === 'degraded')).length;
     const upBadge = byId(this.root, 'up-badge');
