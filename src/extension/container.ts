@@ -20,6 +20,7 @@ import { StatusBar } from './status-bar';
 import { isRunning } from './status-model';
 import { registerMetricsView } from './metrics-view';
 import type { OpsdeckTestApi } from './test-api';
+import { activationTimings } from './timings';
 
 const CONFIG_FILE = 'opsdeck.yaml';
 const EXCLUDE = '**/{node_modules,.git,.opsdeck,dist}/**';
@@ -101,6 +102,7 @@ export class Container implements vscode.Disposable {
       notifications: () => this.notifications.history(),
       mode: () => this.connection.mode,
       ready: () => this.firstConnection,
+      timings: () => ({ ...activationTimings }),
     };
   }
 

@@ -6,11 +6,14 @@
 import type * as vscode from 'vscode';
 import { Container } from './container';
 import type { OpsdeckTestApi } from './test-api';
+import { markActivation } from './timings';
 
 let container: Container | undefined;
 
 export async function activate(context: vscode.ExtensionContext): Promise<OpsdeckTestApi> {
+  markActivation('activateStartMs');
   container = await Container.create(context);
+  markActivation('activateEndMs');
   return container.testApi();
 }
 

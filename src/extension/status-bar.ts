@@ -9,6 +9,7 @@ import type { IpcLevel } from '../core/metrics/ipc-score';
 import type { EngineConnection } from './engine-connection';
 import { settings, onSettingChange } from './settings';
 import { effectiveIpcLevel, statusBarModel, type ItemModel } from './status-model';
+import { activationTimings, markActivation } from './timings';
 
 export interface StatusBarSnapshot {
   id: string;
@@ -78,9 +79,20 @@ export class StatusBar implements vscode.Disposable {
       entry.item.backgroundColor = m.backgroundColor ? new vscode.ThemeColor(m.backgroundColor) : undefined;
       // Without a stack in the workspace there is nothing to show; IPC and profile need an engine.
       const show = this.hasStack() && entry.visible() && (key === 'status' || status !== undefined);
-      if (show) entry.item.show();
-      else entry.item.hide();
+      if (show) {
+        entry.item.show();
+        if (key === 'status') this.markShown(status !== undefined, m.text);
+      } else entry.item.hide();
     }
+  }
+
+  /** Activation timings (bench/extension/): the first show, and the first with an engine's status. */
+  private markShown(real: boolean, text: string): void {
+    if (activationTimings.statusBarShownMs !== undefined) return;
+    markActivation('statusBarFirstShownMs');
+    if (!real) return;
+    markActivation('statusBarShownMs');
+    activationTimings.statusBarText = text;
   }
 
   /** The visible items as the test API reports them. */

@@ -8,6 +8,7 @@ import type { ShownNotification } from './notifications';
 import type { ServiceItemSnapshot } from './services-tree';
 import type { StatusBarSnapshot } from './status-bar';
 import type { ConnectionMode } from './status-model';
+import type { ActivationTimings } from './timings';
 
 export interface OpsdeckTestApi {
   /** A fresh status from the engine (after the first connection attempt), undefined without one. */
@@ -21,4 +22,6 @@ export interface OpsdeckTestApi {
   mode(): ConnectionMode;
   /** Resolves once the first connection attempt has finished (activation waits for it up to 5 s). */
   ready(): Promise<void>;
+  /** When activation happened (`performance.now()` in the extension host), for bench/extension/. */
+  timings(): ActivationTimings;
 }

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -64,6 +65,39 @@ describe('memory store (real SQLite files)', () => {
     assert.equal(all[3]!.snippet, all[3]!.text, 'no text query: the snippet is the plain text');
     assert.equal(all[3]!.rank, 0);
     assert.equal(m.count(), 6);
+  });
+
+  it('records failing probes and the first pass after a failure, not every passing probe', () => {
+    const m = store();
+    const bus = new EventBus();
+    m.attach(bus);
+    let at = T0;
+    const probe = (service: string, role: 'readiness' | 'liveness', ok: boolean) =>
+      bus.emit({ type: 'probe', service, at: at++, probe: role, ok, latencyMs: 1, ...(ok ? {} : { error: 'ECONNREFUSED' }), failures: 0, threshold: 3 });
+    probe('api', 'readiness', true); // healthy from the start: nothing to remember
+    probe('api', 'readiness', true);
+    probe('api', 'liveness', true);
+    probe('api', 'readiness', false); // fails…
+    probe('api', 'readiness', false);
+    probe('api', 'liveness', true); // the other role is tracked on its own
+    probe('db', 'readiness', true); // and so is every service
+    probe('api', 'readiness', true); // …recovers
+    probe('api', 'readiness', true);
+    probe('db', 'liveness', false);
+    probe('db', 'liveness', true);
+    const rows = m.latest({ kind: 'probe', limit: 100 }).reverse();
+    assert.deepEqual(
+      rows.map((h) => [h.service, h.data.probe, h.data.ok]),
+      [
+        ['api', 'readiness', false],
+        ['api', 'readiness', false],
+        ['api', 'readiness', true],
+        ['db', 'liveness', false],
+        ['db', 'liveness', true],
+      ],
+    );
+    m.record({ type: 'probe', service: 'api', at, probe: 'readiness', ok: true, latencyMs: 1, failures: 0, threshold: 3 });
+    assert.equal(m.latest({ kind: 'probe', limit: 100 }).length, 6, 'record() itself keeps whatever it is given');
   });
 
   it('stores kinds the union does not know yet under their own name', () => {
@@ -305,6 +339,56 @@ describe('memory store (real SQLite files)', () => {
     m.record(log('api', T0, 'three'));
     assert.equal(m.search({ text: 'three' }).length, 1, 'a read sees what was just recorded');
     assert.equal(m.pendingRows, 0);
+  });
+
+  it('flushes about once a second by default', async () => {
+    const m = store();
+    m.record(log('api', T0, 'one'));
+    assert.deepEqual(clock.pending(), [1000]);
+    await clock.advance(1000);
+    assert.equal(m.pendingRows, 0);
+  });
+
+  it('writes through a WAL while open, keeps what it flushed when the engine is killed, and closes back to a rollback journal', async function () {
+    this.timeout(30_000);
+    const m = store();
+    m.record(log('api', T0, 'before'));
+    m.flush();
+    assert.equal(existsSync(`${file}-wal`), true, 'a commit goes to the WAL');
+    const db = (m as unknown as { db: { get(sql: string): Record<string, unknown> | null } }).db;
+    assert.equal(db.get('PRAGMA journal_mode')?.journal_mode, 'wal');
+    assert.equal(db.get('PRAGMA auto_vacuum')?.auto_vacuum, 2, 'a new file still gets incremental auto-vacuum');
+    m.close();
+    open.splice(0);
+    assert.equal(existsSync(`${file}-wal`), false, 'close checkpoints and removes the WAL');
+    const plain = new sqlite3.Database(file);
+    try {
+      assert.equal(plain.get('PRAGMA journal_mode')?.journal_mode, 'delete', 'any SQLite can open the closed file');
+    } finally {
+      plain.close();
+    }
+
+    // A process that flushes and is then SIGKILLed, leaving its WAL and its lock behind.
+    const script = join(dir, 'killed.ts');
+    const storeModule = join(import.meta.dirname, '../../src/core/memory/memory-store.ts');
+    writeFileSync(
+      script,
+      [
+        `import { MemoryStore } from ${JSON.stringify(storeModule)};`,
+        `const m = MemoryStore.open(${JSON.stringify(file)});`,
+        `for (let i = 0; i < 300; i++) m.record({ type: 'log', service: 'api', at: ${T0} + i, stream: 'stdout', line: 'flushed ' + i });`,
+        'm.flush();',
+        `m.record({ type: 'log', service: 'api', at: ${T0} + 1000, stream: 'stdout', line: 'buffered only' });`,
+        "process.kill(process.pid, 'SIGKILL');",
+      ].join('\n'),
+    );
+    const child = spawnSync(process.execPath, ['--import', 'tsx', script], { cwd: join(import.meta.dirname, '../..'), encoding: 'utf8' });
+    assert.equal(child.signal, 'SIGKILL', child.stderr);
+    assert.equal(existsSync(`${file}-wal`), true, 'the killed process left its WAL');
+    const after = store({ breakStaleLock: true });
+    assert.equal(after.count(), 301, 'every flushed row survived');
+    assert.equal(after.search({ text: '"flushed 299"' }).length, 1);
+    assert.equal(after.search({ text: 'buffered' }).length, 0, 'rows never flushed are lost');
   });
 
   it('keeps recorded rows when a write fails, warns once, and writes them on a later try', async () => {

@@ -45,6 +45,62 @@ describe('probes against real sockets and processes', () => {
     assert.deepEqual([c.ok, c.error], [false, 'ECONNREFUSED']);
   });
 
+  it('http: keeps the connection between probes, and asks again on a new one when a kept one was closed', async () => {
+    let connections = 0;
+    const counted = createHttp((_req, res) => res.end('ok'));
+    counted.on('connection', () => connections++);
+    const countedPort = await freePort();
+    await new Promise<void>((r) => counted.listen(countedPort, '127.0.0.1', r));
+    try {
+      for (let i = 0; i < 3; i++) assert.equal((await runProbe({ http: { url: `http://127.0.0.1:${countedPort}/`, method: 'GET' } }, ctx)).ok, true);
+      assert.equal(connections, 1, 'one connection for three probes');
+    } finally {
+      counted.closeAllConnections();
+      counted.close();
+    }
+
+    // A server that says nothing of its keep-alive timeout and drops the connection when it is
+    // reused: the probe must not fail for it.
+    let opened = 0;
+    const dropper = createTcp((sock) => {
+      opened++;
+      let requests = 0;
+      sock.on('data', (d) => {
+        if (!d.toString('latin1').includes('\r\n\r\n')) return;
+        if (++requests === 1) sock.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
+        else sock.destroy();
+      });
+    });
+    const dropperPort = await freePort();
+    await new Promise<void>((r) => dropper.listen(dropperPort, '127.0.0.1', r));
+    try {
+      const url = `http://127.0.0.1:${dropperPort}/health`;
+      assert.equal((await runProbe({ http: { url, method: 'GET' } }, ctx)).ok, true);
+      const again = await runProbe({ http: { url, method: 'GET' } }, ctx);
+      assert.deepEqual([again.ok, again.error], [true, undefined]);
+      assert.equal(opened, 2, 'the second probe went out again on a new connection');
+    } finally {
+      dropper.close();
+    }
+  });
+
+  it('http: does not follow redirects (a 3xx passes by default, and is named when another status is expected)', async () => {
+    const redirecting = createHttp((_req, res) => {
+      res.writeHead(302, { location: `http://127.0.0.1:${port}/down` });
+      res.end();
+    });
+    const redirectPort = await freePort();
+    await new Promise<void>((r) => redirecting.listen(redirectPort, '127.0.0.1', r));
+    try {
+      assert.equal((await runProbe({ http: { url: `http://127.0.0.1:${redirectPort}/`, method: 'GET' } }, ctx)).ok, true);
+      const r = await runProbe({ http: { url: `http://127.0.0.1:${redirectPort}/`, method: 'HEAD', status: 200 } }, ctx);
+      assert.deepEqual([r.ok, r.error], [false, 'HTTP 302 (expected 200)']);
+    } finally {
+      redirecting.closeAllConnections();
+      redirecting.close();
+    }
+  });
+
   it('tcp: connects, or reports ECONNREFUSED', async () => {
     const tcpPort = await freePort();
     const srv = createTcp((s) => s.end()).listen(tcpPort, '127.0.0.1');

@@ -1,8 +1,14 @@
 /**
  * One probe attempt: http (expected status), tcp (connect), exec (exit 0) or log (a line
  * matching the pattern was seen). Each resolves to ok / not ok with its latency and never throws.
+ *
+ * http probes go through node:http / node:https with keep-alive agents: a service probed every
+ * few seconds is asked on the connection of the previous probe while the service keeps it open
+ * (fetch costs several times the CPU per request). Redirects are not followed.
  */
 import { execa } from 'execa';
+import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { connect } from 'node:net';
 import type { ProbeConfig } from '../config/schema';
 
@@ -40,18 +46,85 @@ export async function runProbe(probe: Pick<ProbeConfig, 'http' | 'tcp' | 'exec' 
 
 type Done = (ok: boolean, error?: string) => ProbeResult;
 
+/**
+ * Idle connections are kept for as long as the service announces (`Keep-Alive: timeout=N`, less
+ * a second, as Node's agent does) and at most IDLE_SOCKET_MS; a service that says nothing and
+ * closes sooner is handled by asking once more on a new connection (see httpProbe).
+ */
+const IDLE_SOCKET_MS = 30_000;
+const agents = {
+  http: new HttpAgent({ keepAlive: true, timeout: IDLE_SOCKET_MS }),
+  https: new HttpsAgent({ keepAlive: true, timeout: IDLE_SOCKET_MS }),
+};
+
+/** What one request on one connection came to: a status, an error, or no status in time. */
+type Attempt = { status: number } | { error: NodeJS.ErrnoException; reusedSocket: boolean } | { timedOut: true };
+
 async function httpProbe(p: NonNullable<ProbeConfig['http']>, timeoutMs: number, done: Done): Promise<ProbeResult> {
-  try {
-    const res = await fetch(p.url, { method: p.method, signal: AbortSignal.timeout(timeoutMs), redirect: 'manual' });
-    await res.arrayBuffer().catch(() => undefined);
-    const expected = p.status === undefined ? undefined : Array.isArray(p.status) ? p.status : [p.status];
-    const ok = expected ? expected.includes(res.status) : res.status >= 200 && res.status < 400;
-    return ok ? done(true) : done(false, `HTTP ${res.status}${expected ? ` (expected ${expected.join(' or ')})` : ''}`);
-  } catch (e) {
-    const err = e as Error & { cause?: { code?: string } };
-    if (err.name === 'TimeoutError' || err.name === 'AbortError') return done(false, `timed out after ${timeoutMs}ms`);
-    return done(false, err.cause?.code ?? err.message);
+  const deadline = performance.now() + timeoutMs;
+  let r = await httpAttempt(p, timeoutMs);
+  // The service closed an idle kept-alive connection just as it was reused: ask again on a new
+  // one (what Node's documentation advises for request.reusedSocket), within the same timeout.
+  if ('error' in r && r.reusedSocket && RETRYABLE.has(r.error.code ?? '')) {
+    const left = deadline - performance.now();
+    r = left > 0 ? await httpAttempt(p, left) : { timedOut: true };
   }
+  if ('error' in r) return done(false, r.error.code ?? r.error.message);
+  if ('timedOut' in r) return done(false, `timed out after ${timeoutMs}ms`);
+  const { status } = r;
+  const expected = p.status === undefined ? undefined : Array.isArray(p.status) ? p.status : [p.status];
+  const ok = expected ? expected.includes(status) : status >= 200 && status < 400;
+  return ok ? done(true) : done(false, `HTTP ${status}${expected ? ` (expected ${expected.join(' or ')})` : ''}`);
+}
+
+const RETRYABLE = new Set(['ECONNRESET', 'EPIPE']);
+
+/**
+ * One request: resolves once the response has been read to its end (so the connection can serve
+ * the next probe), fails, or the time is up. The timer is cleared whichever comes first; a
+ * request that times out is destroyed, and its connection with it. Time running out (or the
+ * connection breaking) while the body is read still gives the status, which decides.
+ */
+function httpAttempt(p: NonNullable<ProbeConfig['http']>, timeoutMs: number): Promise<Attempt> {
+  return new Promise((resolve) => {
+    const https = p.url.startsWith('https:');
+    let req: ClientRequest | undefined;
+    let res: IncomingMessage | undefined;
+    let settled = false;
+    const finish = (a: Attempt) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve(a);
+    };
+    const timer = setTimeout(() => {
+      finish(res ? { status: res.statusCode ?? 0 } : { timedOut: true });
+      req?.destroy();
+    }, timeoutMs);
+    try {
+      req = (https ? httpsRequest : httpRequest)(p.url, {
+        method: p.method,
+        agent: https ? agents.https : agents.http,
+        // As fetch did: a POST without a body says so, rather than sending an empty chunked one.
+        ...(p.method === 'POST' ? { headers: { 'content-length': '0' } } : {}),
+      });
+    } catch (e) {
+      finish({ error: e as NodeJS.ErrnoException, reusedSocket: false });
+      return;
+    }
+    req.once('response', (r) => {
+      res = r;
+      r.on('error', () => undefined); // reported through 'close' below; a late error must not throw
+      r.once('end', () => finish({ status: r.statusCode ?? 0 }));
+      r.once('close', () => finish({ status: r.statusCode ?? 0 }));
+      r.resume();
+    });
+    req.on('error', (e: NodeJS.ErrnoException) => {
+      if (res) finish({ status: res.statusCode ?? 0 });
+      else finish({ error: e, reusedSocket: req?.reusedSocket ?? false });
+    });
+    req.end();
+  });
 }
 
 function tcpProbe(p: NonNullable<ProbeConfig['tcp']>, timeoutMs: number, done: Done): Promise<ProbeResult> {

@@ -3,11 +3,17 @@
  * log line goes into `<stack>/.opsdeck/memory.db` (SQLite + FTS5, see schema.ts), and "search
  * memory" answers "when did storage last crash, and what did it log before?".
  *
- * Writes are buffered and go in one transaction every `flushMs` (100 ms) or `batchRows` (500) rows,
+ * Writes are buffered and go in one transaction every `flushMs` (1 s) or `batchRows` (500) rows,
  * whichever comes first, and on close, so a service printing thousands of lines a second costs
  * the engine a few transactions a second. Reads flush first, so they see everything recorded.
- * Retention is by size: the newest `maxRows` rows are kept (and, with `maxBytes`, the file is
- * kept near that size). Only the stack's owning engine opens the store.
+ * The file is written in WAL mode with `synchronous = NORMAL`: a commit appends to the WAL with
+ * no fsync (a killed engine keeps every committed row; a power loss can lose the last ones, never
+ * the file). Retention is by size: the newest `maxRows` rows are kept (and, with `maxBytes`, the
+ * file is kept near that size). Only the stack's owning engine opens the store.
+ *
+ * attach() records what a bus carries except passing probes: of each service's readiness and
+ * liveness probe it keeps the failures and the first pass after a failure (the recovery), so an
+ * idle healthy stack writes nothing.
  */
 import { mkdirSync, rmdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -31,7 +37,7 @@ export interface MemoryStoreOptions {
   maxBytes?: number;
   /** Drives the flush timer and "now" for the recency boost. Default: the system clock. */
   clock?: Clock;
-  /** Flush buffered rows at most this long after the first of them was recorded. Default 100 ms. */
+  /** Flush buffered rows at most this long after the first of them was recorded. Default 1000 ms. */
   flushMs?: number;
   /** Flush as soon as this many rows are buffered. Default 500. */
   batchRows?: number;
@@ -99,7 +105,14 @@ export const SNIPPET_ELLIPSIS = '…';
 /** Words of context a snippet shows at most. */
 export const SNIPPET_TOKENS = 24;
 
-export const MEMORY_DEFAULTS = { maxRows: 200_000, flushMs: 100, batchRows: 500, limit: 20, maxLimit: 500, around: 10 } as const;
+export const MEMORY_DEFAULTS = { maxRows: 200_000, flushMs: 1000, batchRows: 500, limit: 20, maxLimit: 500, around: 10 } as const;
+
+/**
+ * SQLite's page cache, KiB (`PRAGMA cache_size = -N`). The cache lives in the WebAssembly heap,
+ * which never shrinks, so this bounds what searches leave behind in the engine's memory; the
+ * indexes a search walks are small, and the OS caches the file anyway.
+ */
+export const MEMORY_CACHE_KIB = 2048;
 
 /**
  * Ranking of a text search: FTS5's bm25 over the event text (a word found only in the service or
@@ -196,8 +209,14 @@ export class MemoryStore {
       // One process owns memory.db (the stack lock), so it keeps the file lock from the first
       // statement until close(): no lock / unlock and no cache revalidation per statement, and
       // any other process that opens the file meanwhile gets "locked" instead of racing it.
-      db.exec('PRAGMA locking_mode = EXCLUSIVE; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -32000; PRAGMA temp_store = MEMORY');
+      db.exec(`PRAGMA locking_mode = EXCLUSIVE; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -${MEMORY_CACHE_KIB}; PRAGMA temp_store = MEMORY`);
       migrate(db);
+      // WAL needs shared memory for its index unless the lock is exclusive, and node-sqlite3-wasm's
+      // file layer has none: so WAL comes after the exclusive mode (its index then lives in the
+      // heap), and after migrate(), which sets auto_vacuum on a new file before anything is
+      // written to it. A commit then appends to the WAL without an fsync (synchronous = NORMAL);
+      // checkpoints copy the pages back every 1000 pages or so, and on close.
+      db.get('PRAGMA journal_mode = WAL');
       return new MemoryStore(path, db, opts);
     } catch (err) {
       try {
@@ -223,9 +242,22 @@ export class MemoryStore {
     }
   }
 
-  /** Record every event the bus carries, until disposed. */
+  /**
+   * Record the events the bus carries, until disposed: every event but a passing probe, unless
+   * the previous result of the same probe (service and role) was a failure. Failures and
+   * recoveries are kept; the thousands of "probe ok" a healthy stack makes an hour are not.
+   */
   attach(bus: EventBus): Disposable {
-    return bus.onAny((e) => this.record(e));
+    const passing = new Map<string, boolean>();
+    return bus.onAny((e) => {
+      if (e.type === 'probe') {
+        const key = `${e.service}\0${e.probe}`;
+        const wasPassing = passing.get(key) ?? true;
+        passing.set(key, e.ok);
+        if (e.ok && wasPassing) return;
+      }
+      this.record(e);
+    });
   }
 
   /** Buffer one event for the next flush. Never throws; ignored after close(). */
@@ -401,7 +433,11 @@ export class MemoryStore {
     if (this.maxBytes !== undefined) this.enforceBytes(this.maxBytes);
   }
 
-  /** Flush, then close the database. Further records are ignored; reads throw MEMORY_CLOSED. */
+  /**
+   * Flush, then close the database. Further records are ignored; reads throw MEMORY_CLOSED.
+   * The file is left in rollback-journal mode (the WAL checkpointed and removed), so any SQLite,
+   * node-sqlite3-wasm without an exclusive lock or an older Opsdeck included, can open it.
+   */
   close(): void {
     if (this.closed) return;
     try {
@@ -409,6 +445,11 @@ export class MemoryStore {
     } finally {
       this.closed = true;
       this.cancelTimer();
+      try {
+        this.db.get('PRAGMA journal_mode = DELETE');
+      } catch {
+        // the WAL stays; the next open() recovers it
+      }
       this.db.close();
     }
   }
