@@ -102,6 +102,8 @@ export class Engine {
       bus: this.bus,
       clock: opts.clock ?? systemClock,
       snapshot: () => this.supervisor.snapshot(),
+      // Only the services' processes, read once when the memory-limit sampler's tick meets this one.
+      processTable: () => this.supervisor.readProcesses(),
       latencyBudgetMs: (service) => this.current.config.services[service]?.ipc.latency_budget,
       thresholds: () => (this.current.profile ? this.current.config.profiles[this.current.profile]!.ipc : DEFAULT_IPC_THRESHOLDS),
       onIpcLevel: (c) =>

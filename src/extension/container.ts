@@ -20,7 +20,7 @@ import { StatusBar } from './status-bar';
 import { isRunning } from './status-model';
 import { registerMetricsView } from './metrics-view';
 import type { OpsdeckTestApi } from './test-api';
-import { activationTimings } from './timings';
+import { activationTimings, markActivation } from './timings';
 
 const CONFIG_FILE = 'opsdeck.yaml';
 const EXCLUDE = '**/{node_modules,.git,.opsdeck,dist}/**';
@@ -86,7 +86,9 @@ export class Container implements vscode.Disposable {
 
   /** Find the stack, build everything, and wait (briefly) for the first connection. */
   static async create(context: vscode.ExtensionContext): Promise<Container> {
-    const container = new Container(context, await findStack());
+    const stackDir = await findStack();
+    markActivation('stackFoundMs');
+    const container = new Container(context, stackDir);
     await Promise.race([container.firstConnection, new Promise((r) => setTimeout(r, ACTIVATION_WAIT_MS))]);
     return container;
   }

@@ -26,6 +26,7 @@ import { readOwner as readOwnerLock, type LockInfo } from '../core/stack-lock';
 import { BackupApi, discoverBackupRoutes, eventTypesOf } from './backup-api';
 import { Emitter, type Disposable } from './emitter';
 import type { ConnectionInfo, ConnectionMode } from './status-model';
+import { markActivation } from './timings';
 
 export type EngineModeSetting = 'auto' | 'embedded' | 'attach';
 
@@ -250,7 +251,9 @@ export class EngineConnection implements Disposable {
   private async embed(dir: string): Promise<void> {
     let host: HostLike;
     try {
+      markActivation('engineStartMs');
       host = await (this.opts.startHost ?? ((d) => EngineHost.start(d, { owner: 'extension', version: this.opts.version })))(dir);
+      markActivation('engineStartedMs');
     } catch (e) {
       if (isOpsError(e) && e.code === 'STACK_LOCKED') {
         // Someone took the stack at the same moment: attach to them (auto) or wait (embedded).

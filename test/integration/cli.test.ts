@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createProgram } from '../../src/cli/program';
+import { DAEMON_NODE_FLAGS } from '../../src/cli/up';
 import { allCommands, CLI_DOC, helpOf, renderCliDoc } from '../../scripts/gen-cli-docs';
 import { isAlive } from '../../src/core/supervisor/process-table';
 import { fixture, freePort, NODE, tempStack, until, type TempStack } from '../helpers/stack';
@@ -166,6 +167,10 @@ describe('opsdeck CLI (the built dist/cli.js, real engine and processes)', funct
       assert.equal(up.code, 0, up.stderr);
       assert.match(up.stdout, /clitest: 2\/2 ready · health OK · IPC \d+ · profile dev · engine pid (\d+)/);
       const lock = JSON.parse(readFileSync(join(t.dir, '.opsdeck/run/engine.lock'), 'utf8')) as { pid: number };
+      if (process.platform === 'linux') {
+        const argv = readFileSync(`/proc/${lock.pid}/cmdline`, 'utf8').split('\0');
+        assert.deepEqual(argv.slice(1, 1 + DAEMON_NODE_FLAGS.length), DAEMON_NODE_FLAGS, 'the daemon runs with the V8 flags that cut its memory');
+      }
       const second = cli(t.dir, 'up');
       assert.equal(second.code, 1);
       assert.match(second.stderr, new RegExp(`already run by pid ${lock.pid} \\(daemon\\)`));

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { CpuMeter } from '../../src/core/metrics/cpu';
 import { openFds, treeOpenFds } from '../../src/core/metrics/open-fds';
 import { percentile, percentiles } from '../../src/core/metrics/percentile';
 import { DEFAULT_HISTORY_CAPACITY, RingBuffer } from '../../src/core/metrics/ring-buffer';
-import { parseCpuTime, processTree, readProcessTable, type ProcInfo } from '../../src/core/supervisor/process-table';
+import { FULL_SCAN_EVERY, ProcessReader, parseCpuTime, processTree, readProcessTable, type ProcInfo } from '../../src/core/supervisor/process-table';
 
 describe('metrics building blocks', () => {
   describe('RingBuffer', () => {
@@ -159,6 +160,64 @@ describe('metrics building blocks', () => {
       assert.equal(await treeOpenFds([process.pid, process.pid], async () => 4), 8);
       assert.equal(await treeOpenFds([1, 2], async () => undefined), undefined);
       assert.equal(await treeOpenFds([]), undefined);
+    });
+  });
+
+  describe('ProcessReader: the supervised trees only', () => {
+    const pidsOf = (table: ProcInfo[], root: number) => processTree(table, root).map((p) => p.pid).sort((a, b) => a - b);
+
+    it('finds the trees the whole table shows, a stray of the group included, reading only them between full reads', async function () {
+      if (process.platform !== 'linux') this.skip();
+      this.timeout(20_000);
+      // A group leader with a child, a child with its own child, and a stray: a member of the
+      // group whose parent exited (re-parented away, so not a descendant of the leader any more).
+      const leader = spawn('/bin/sh', ['-c', '(sleep 60 &); sleep 60 & sh -c "sleep 60; true" & wait'], { detached: true, stdio: 'ignore' });
+      const root = leader.pid!;
+      try {
+        let whole: ProcInfo[] = [];
+        for (const end = Date.now() + 10_000; Date.now() < end; await new Promise((r) => setTimeout(r, 50))) {
+          whole = await readProcessTable();
+          if (processTree(whole, root).length === 5) break;
+        }
+        const want = pidsOf(whole, root);
+        assert.equal(want.length, 5, 'leader, sleep, sh, its sleep, and the stray');
+        const stray = processTree(whole, root).find((p) => p.pid !== root && p.ppid !== root && !want.includes(p.ppid));
+        assert.ok(stray, 'one member of the group has a parent outside it');
+
+        let now = 0;
+        const reader = new ProcessReader(() => now, true);
+        const first = await reader.read([root]);
+        assert.ok(first.some((p) => p.pid === process.pid), 'the first read is a whole table');
+        assert.deepEqual(pidsOf(first, root), want);
+        for (let i = 1; i < FULL_SCAN_EVERY; i++) {
+          now += 1000;
+          const walked = await reader.read([root]);
+          assert.equal(walked.some((p) => p.pid === process.pid), false, 'later reads walk the trees only');
+          assert.deepEqual(pidsOf(walked, root), want, 'with the stray');
+          assert.ok(walked.every((p) => p.rssKb > 0 && p.cpuMs !== undefined));
+        }
+        now += 1000;
+        assert.ok((await reader.read([root])).some((p) => p.pid === process.pid), `read ${FULL_SCAN_EVERY + 1} is a whole table again`);
+      } finally {
+        process.kill(-root, 'SIGKILL');
+      }
+    });
+
+    it('shares a read in progress, and one at most maxAgeMs old of the same roots', async () => {
+      let now = 0;
+      const reader = new ProcessReader(() => now, false);
+      const a = reader.read([process.pid]);
+      assert.equal(reader.read([process.pid]), a, 'in progress: shared');
+      await a;
+      now = 400;
+      assert.equal(reader.read([process.pid], 500), a, 'recent enough');
+      assert.notEqual(reader.read([process.pid]), a, 'maxAgeMs 0: a new read');
+      await reader.read([process.pid]);
+      const b = reader.read([process.pid]);
+      await b;
+      now = 2000;
+      assert.notEqual(reader.read([process.pid], 500), b, 'too old');
+      assert.notEqual(reader.read([process.pid, 1], 5000), reader.read([process.pid], 5000), 'other roots: not shared');
     });
   });
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { FakeClock } from '../../src/core/clock';
 import { EventBus, type ServiceState } from '../../src/core/events';
-import { MetricsCollector, type IpcLevelChange, type MetricsCollectorOptions } from '../../src/core/metrics/collector';
+import { FDS_EVERY, MetricsCollector, type IpcLevelChange, type MetricsCollectorOptions } from '../../src/core/metrics/collector';
 import type { ProcInfo } from '../../src/core/supervisor/process-table';
 import type { ServiceSnapshot } from '../../src/core/supervisor/service-runner';
 
@@ -216,6 +216,33 @@ describe('MetricsCollector', () => {
       assert.equal(broken.current().services[0]!.rssMb, undefined);
       c.stop();
       broken.stop();
+    });
+
+    it(`counts open fds every ${FDS_EVERY}th sample, and at once for a new process; reports the last count in between`, async () => {
+      const counted: number[] = [];
+      let fdsPerPid = 1;
+      const c = collector({ openFds: async (pid) => (counted.push(pid), pid * fdsPerPid) });
+      const fdsOf = (service: string) => c.current().services.find((s) => s.service === service)!.openFds;
+      await c.sampleNow();
+      assert.deepEqual(counted.sort(), [10, 11, 20]);
+      assert.deepEqual([fdsOf('storage'), fdsOf('api')], [21, 20]);
+      fdsPerPid = 2;
+      counted.length = 0;
+      for (let i = 1; i < FDS_EVERY; i++) await c.sampleNow();
+      assert.deepEqual(counted, [], 'not counted in between');
+      assert.deepEqual([fdsOf('storage'), fdsOf('api')], [21, 20], 'the last count');
+      assert.deepEqual(c.history('storage', 'openFds').map((s) => s.value), Array(FDS_EVERY).fill(21), 'no gaps in the history');
+
+      snapshots = [snap('storage', 'ready', { pid: 10, startedAt: t0 }), snap('api', 'ready', { pid: 11, startedAt: t0 })]; // api restarted
+      await c.sampleNow();
+      assert.deepEqual([fdsOf('storage'), fdsOf('api')], [42, 22], `sample ${FDS_EVERY + 1} counts everything again`);
+      fdsPerPid = 3;
+      snapshots = [snap('storage', 'ready', { pid: 10, startedAt: t0 }), snap('api', 'ready', { pid: 20, startedAt: t0 })];
+      counted.length = 0;
+      await c.sampleNow();
+      assert.deepEqual(counted, [20], 'only the new process is counted');
+      assert.deepEqual([fdsOf('storage'), fdsOf('api')], [42, 60]);
+      c.stop();
     });
 
     it('keeps at most historySize points per series', async () => {

@@ -395,8 +395,11 @@ export type ServiceBackupConfig = NonNullable<ServiceConfig['backup']>;
 export type StackBackupConfig = StackConfig['backup'];
 export type RetentionConfig = NonNullable<StackBackupConfig['retention']>;
 
-/** Probe timing defaults, by probe role. */
+/**
+ * Probe timing defaults, by probe role. Readiness is retried every 25 ms while a service starts
+ * (service-runner.ts), so its interval only paces the probes of a service already ready.
+ */
 export const PROBE_DEFAULTS = {
-  readiness: { interval: 1000, timeout: 1000, failure_threshold: 3, start_period: 0 },
-  liveness: { interval: 5000, timeout: 1000, failure_threshold: 3, start_period: 10_000 },
+  readiness: { interval: 5000, timeout: 1000, failure_threshold: 3, start_period: 0 },
+  liveness: { interval: 10_000, timeout: 1000, failure_threshold: 3, start_period: 10_000 },
 } as const;

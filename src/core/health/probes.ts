@@ -10,6 +10,7 @@ import { execa } from 'execa';
 import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { connect } from 'node:net';
+import { urlToHttpOptions } from 'node:url';
 import type { ProbeConfig } from '../config/schema';
 
 export interface ProbeResult {
@@ -87,7 +88,8 @@ const RETRYABLE = new Set(['ECONNRESET', 'EPIPE']);
  */
 function httpAttempt(p: NonNullable<ProbeConfig['http']>, timeoutMs: number): Promise<Attempt> {
   return new Promise((resolve) => {
-    const https = p.url.startsWith('https:');
+    const target = requestTarget(p.url);
+    const https = target.protocol === 'https:';
     let req: ClientRequest | undefined;
     let res: IncomingMessage | undefined;
     let settled = false;
@@ -102,7 +104,8 @@ function httpAttempt(p: NonNullable<ProbeConfig['http']>, timeoutMs: number): Pr
       req?.destroy();
     }, timeoutMs);
     try {
-      req = (https ? httpsRequest : httpRequest)(p.url, {
+      req = (https ? httpsRequest : httpRequest)({
+        ...target,
         method: p.method,
         agent: https ? agents.https : agents.http,
         // As fetch did: a POST without a body says so, rather than sending an empty chunked one.
@@ -125,6 +128,14 @@ function httpAttempt(p: NonNullable<ProbeConfig['http']>, timeoutMs: number): Pr
     });
     req.end();
   });
+}
+
+/** A probe URL as request options, parsed once per URL (a stack has a handful). */
+const targets = new Map<string, ReturnType<typeof urlToHttpOptions>>();
+function requestTarget(url: string): ReturnType<typeof urlToHttpOptions> {
+  let t = targets.get(url);
+  if (!t) targets.set(url, (t = urlToHttpOptions(new URL(url))));
+  return t;
 }
 
 function tcpProbe(p: NonNullable<ProbeConfig['tcp']>, timeoutMs: number, done: Done): Promise<ProbeResult> {

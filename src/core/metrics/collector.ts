@@ -3,7 +3,9 @@
  * history: CPU %, RSS and open file descriptors of each service's process tree, uptime,
  * restarts, probe latency p50/p95 and failure rate over the last 60 s (from `probe` events on
  * the bus), and the stack's IPC score with its ok / warn / critical level. One read of the
- * process table serves all services of a sample. Time comes from the injected clock.
+ * process table serves all services of a sample (the engine reads only the services' processes,
+ * see Supervisor.readProcesses); open fds, the costliest to read, are counted every FDS_EVERY-th
+ * sample. Time comes from the injected clock.
  */
 import type { Clock, TimerHandle } from '../clock';
 import type { Disposable, EventBus, ServiceState } from '../events';
@@ -28,6 +30,11 @@ import { openFds, treeOpenFds } from './open-fds';
 import { DEFAULT_HISTORY_CAPACITY, RingBuffer, type Sample } from './ring-buffer';
 
 export const DEFAULT_SAMPLE_INTERVAL_MS = 5000;
+/**
+ * Open fds are counted on every FDS_EVERY-th sample, and on the first sample of a new process;
+ * the samples in between report the last count of the same process.
+ */
+export const FDS_EVERY = 4;
 /** Probe results kept per service at most, whatever the probe interval (the newest are kept). */
 const MAX_PROBES_PER_SERVICE = 5000;
 
@@ -105,8 +112,13 @@ export interface MetricsCollectorOptions {
   historySize?: number;
   /** Default 60 s. */
   windowMs?: number;
-  /** For tests: where the process table and fd counts come from. */
+  /**
+   * Where the processes come from: a table holding at least every service's process tree.
+   * Default: the machine's whole table (readProcessTable); the engine passes its supervisor's
+   * reader of the services' processes.
+   */
   processTable?: () => Promise<ProcInfo[]>;
+  /** For tests: where fd counts come from. */
   openFds?: (pid: number) => Promise<number | undefined>;
 }
 
@@ -128,6 +140,9 @@ export class MetricsCollector {
   private nextAt = 0;
   private inflight: Promise<void> | undefined;
   private last: StackMetrics | undefined;
+  private samples = 0;
+  /** Each service's last fd count, and of which process. */
+  private readonly fds = new Map<string, { pid: number; count: number | undefined }>();
 
   constructor(private readonly opts: MetricsCollectorOptions) {
     this.intervalMs = opts.intervalMs ?? DEFAULT_SAMPLE_INTERVAL_MS;
@@ -230,16 +245,13 @@ export class MetricsCollector {
     const snapshots = this.opts.snapshot();
     this.learnStates(snapshots);
     this.cpu.observe(table, now);
+    const countFds = this.samples++ % FDS_EVERY === 0;
     const procs = await Promise.all(
       snapshots.map(async (s): Promise<ProcessNumbers | undefined> => {
         if (s.pid === undefined || table.length === 0) return undefined;
         const tree = processTree(table, s.pid);
         if (tree.length === 0) return undefined;
-        return {
-          cpuPercent: this.cpu.percent(tree),
-          rssMb: treeRssMb(tree),
-          openFds: await treeOpenFds(tree.map((p) => p.pid), this.opts.openFds ?? openFds),
-        };
+        return { cpuPercent: this.cpu.percent(tree), rssMb: treeRssMb(tree), openFds: await this.openFds(s.name, s.pid, tree, countFds) };
       }),
     );
     const byName = new Map(snapshots.map((s, i) => [s.name, procs[i]]));
@@ -256,6 +268,15 @@ export class MetricsCollector {
         process.emitWarning(`opsdeck IPC level listener failed: ${(e as Error).message}`);
       }
     }
+  }
+
+  /** A service's open fds: counted now, or the last count of the same process (see FDS_EVERY). */
+  private async openFds(service: string, pid: number, tree: ProcInfo[], count: boolean): Promise<number | undefined> {
+    const last = this.fds.get(service);
+    if (!count && last?.pid === pid) return last.count;
+    const n = await treeOpenFds(tree.map((p) => p.pid), this.opts.openFds ?? openFds);
+    this.fds.set(service, { pid, count: n });
+    return n;
   }
 
   private build(now: number, snapshots: ServiceSnapshot[], procs: Map<string, ProcessNumbers | undefined> | undefined, level: IpcLevel = 'ok'): StackMetrics {

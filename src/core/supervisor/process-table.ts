@@ -1,10 +1,11 @@
 /**
  * A snapshot of the machine's processes (pid, parent, group, RSS), read from /proc on Linux and
- * from `ps` elsewhere. One snapshot serves every service of a sampling tick.
+ * from `ps` elsewhere. One snapshot serves every service of a sampling tick. ProcessReader reads
+ * only the supervised processes and their descendants, for the periodic samples.
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { execFile, execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 
 export interface ProcInfo {
@@ -30,20 +31,140 @@ async function readProc(): Promise<ProcInfo[]> {
     entries.map(async (name) => {
       if (!/^\d+$/.test(name)) return;
       try {
-        const stat = await readFile(`/proc/${name}/stat`, 'utf8');
-        // pid (comm) state ppid pgrp ... ; comm may contain spaces and parentheses.
-        const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-        const rssPages = Number(rest[21]);
-        const info: ProcInfo = { pid: Number(name), ppid: Number(rest[1]), pgid: Number(rest[2]), rssKb: rssPages * pageKb() };
-        // utime and stime (fields 14 and 15 of stat), in clock ticks.
-        const ticks = Number(rest[11]) + Number(rest[12]);
-        if (Number.isFinite(ticks)) info.cpuMs = (ticks * 1000) / clockTicks();
-        out.push(info);
+        out.push(parseStat(Number(name), await readFile(`/proc/${name}/stat`, 'utf8')).info);
       } catch {
         // The process exited while we read: skip it.
       }
     }),
   );
+  return out;
+}
+
+/** One /proc/<pid>/stat line: the process, and its number of threads. */
+function parseStat(pid: number, stat: string): { info: ProcInfo; threads: number } {
+  // pid (comm) state ppid pgrp ... ; comm may contain spaces and parentheses. rest[i] is field i + 3.
+  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const rssPages = Number(rest[21]);
+  const info: ProcInfo = { pid, ppid: Number(rest[1]), pgid: Number(rest[2]), rssKb: rssPages * pageKb() };
+  // utime and stime (fields 14 and 15 of stat), in clock ticks.
+  const ticks = Number(rest[11]) + Number(rest[12]);
+  if (Number.isFinite(ticks)) info.cpuMs = (ticks * 1000) / clockTicks();
+  return { info, threads: Number(rest[17]) || 0 };
+}
+
+/** Every FULL_SCAN_EVERY-th read of a ProcessReader reads the whole table. */
+export const FULL_SCAN_EVERY = 12;
+
+/**
+ * Reads the supervised processes (the roots) and their descendants, for periodic sampling. On
+ * Linux it walks down from each root through /proc/<pid>/task/<tid>/children: a few small reads
+ * per process of the stack, synchronous (procfs is in memory; a read costs microseconds, its
+ * asynchronous round trip many times that), instead of one per process of the machine.
+ *
+ * Every FULL_SCAN_EVERY-th read is a whole table instead, as is every read where the kernel has
+ * no children files (CONFIG_PROC_CHILDREN) and on other platforms. A whole table also shows the
+ * members of a root's process group that are no descendants of it any more (their parent exited
+ * and they were re-parented): those are walked as roots too from then on, so processTree() finds
+ * the same trees in either kind of read.
+ *
+ * A read younger than `maxAgeMs` (on the reader's clock), or still in progress, is shared: the
+ * memory-limit sampler and the metrics collector read once when their ticks meet.
+ */
+export class ProcessReader {
+  private reads = 0;
+  private strays = new Set<number>();
+  private last: SharedRead | undefined;
+
+  constructor(
+    private readonly now: () => number = () => performance.now(),
+    private readonly walk: boolean = childrenFilesAvailable(),
+  ) {}
+
+  /** The roots and their descendants (a whole table every so often, see above). */
+  read(roots: readonly number[], maxAgeMs = 0): Promise<ProcInfo[]> {
+    const key = roots.join(',');
+    const last = this.last;
+    if (last && last.roots === key && (!last.done || this.now() - last.at <= maxAgeMs)) return last.table;
+    const read: SharedRead = { at: this.now(), roots: key, table: this.readNow(roots), done: false };
+    void read.table.finally(() => (read.done = true)).catch(() => undefined);
+    this.last = read;
+    return read.table;
+  }
+
+  private async readNow(roots: readonly number[]): Promise<ProcInfo[]> {
+    if (this.walk && this.reads++ % FULL_SCAN_EVERY !== 0) return walkTrees([...roots, ...this.strays]);
+    const table = await readProcessTable();
+    if (this.walk) this.strays = groupStrays(table, roots);
+    return table;
+  }
+}
+
+/** A read of a ProcessReader: when it started, of which roots, and whether it has finished. */
+interface SharedRead {
+  at: number;
+  roots: string;
+  table: Promise<ProcInfo[]>;
+  done: boolean;
+}
+
+/** Whether this kernel lists a thread's children in /proc/<pid>/task/<tid>/children. */
+function childrenFilesAvailable(): boolean {
+  return process.platform === 'linux' && existsSync(`/proc/${process.pid}/task/${process.pid}/children`);
+}
+
+/** The roots and all their descendants, read from /proc. A process that exits meanwhile is left out. */
+function walkTrees(roots: readonly number[]): ProcInfo[] {
+  const out = new Map<number, ProcInfo>();
+  const todo = [...roots];
+  while (todo.length) {
+    const pid = todo.pop()!;
+    if (out.has(pid)) continue;
+    try {
+      const { info, threads } = parseStat(pid, readFileSync(`/proc/${pid}/stat`, 'utf8'));
+      out.set(pid, info);
+      // Each thread has its own children; a single-threaded process needs no listing of its threads.
+      const tids = threads === 1 ? [String(pid)] : readdirSync(`/proc/${pid}/task`);
+      for (const tid of tids) {
+        let children: string;
+        try {
+          children = readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8');
+        } catch {
+          continue; // the thread ended meanwhile
+        }
+        for (const c of children.split(' ')) if (c.trim()) todo.push(Number(c));
+      }
+    } catch {
+      // The process exited while we read: skip it.
+    }
+  }
+  return [...out.values()];
+}
+
+/** Members of a root's process group that are not the root's descendants (re-parented away). */
+function groupStrays(table: ProcInfo[], roots: readonly number[]): Set<number> {
+  const strays = new Set<number>();
+  for (const root of roots) {
+    const inTree = new Set(processTree(table, root).map((p) => p.pid));
+    const descendants = new Set(descendantsOf(table, root));
+    for (const pid of inTree) if (!descendants.has(pid)) strays.add(pid);
+  }
+  return strays;
+}
+
+/** The root and its descendants by parent links alone. */
+function descendantsOf(table: ProcInfo[], root: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const p of table) (children.get(p.ppid) ?? children.set(p.ppid, []).get(p.ppid)!).push(p.pid);
+  const out: number[] = [];
+  const todo = table.some((p) => p.pid === root) ? [root] : [];
+  const seen = new Set<number>();
+  while (todo.length) {
+    const pid = todo.pop()!;
+    if (seen.has(pid)) continue;
+    seen.add(pid);
+    out.push(pid);
+    todo.push(...(children.get(pid) ?? []));
+  }
   return out;
 }
 let pageKbCache: number | undefined;

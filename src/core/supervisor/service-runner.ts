@@ -46,6 +46,8 @@ type KillCause = 'stop' | 'hang' | 'memory limit';
 
 const FAST_READINESS_PHASE_MS = 5000;
 const FAST_READINESS_RETRY_MS = 25;
+/** A service's probes fall this far at most after the times of its grid (see probeOffset). */
+const PROBE_SPREAD_MS = 25;
 
 export class ServiceRunner {
   private state: ServiceState = 'stopped';
@@ -76,6 +78,11 @@ export class ServiceRunner {
   private readonly timers = new Map<'backoff' | 'reset' | 'readiness' | 'liveness' | 'check', TimerHandle>();
   private readonly log: LogFile;
   private readonly logPattern: RegExp | undefined;
+  /** The environment of the current process, for its probes and checks (made at spawn). */
+  private envCache: Record<string, string> | undefined;
+  /** 0 ≤ spread < 1, from the name: where this service's probes fall in PROBE_SPREAD_MS. */
+  private readonly spread: number;
+  private readonly cwd: string;
 
   constructor(
     readonly name: string,
@@ -88,6 +95,8 @@ export class ServiceRunner {
     this.log = new LogFile(resolve(ctx.logDir, `${name}.log`), ctx.logs, () => ctx.clock.now());
     const readinessLog = config.health.readiness?.log;
     this.logPattern = readinessLog !== undefined ? new RegExp(readinessLog) : undefined;
+    this.spread = nameFraction(name);
+    this.cwd = resolve(ctx.stackDir, config.cwd ?? '.');
   }
 
   // ------------------------------------------------------------------ queries
@@ -180,6 +189,7 @@ export class ServiceRunner {
   /** The environment for the next spawn (a profile switch restarts the service to apply it). */
   setEnv(env: Record<string, string>): void {
     this.env = env;
+    this.envCache = undefined;
   }
 
   /** Which upstream services (dependencies) are down right now. */
@@ -219,11 +229,16 @@ export class ServiceRunner {
 
   // ------------------------------------------------------------------ process life
 
-  private get cwd(): string {
-    return resolve(this.ctx.stackDir, this.config.cwd ?? '.');
+  /**
+   * The engine's environment, the service's, and OPSDECK_SERVICE / OPSDECK_STACK_DIR. Made afresh
+   * for every spawn (so it sees the engine's environment of the moment) and kept for the probes and
+   * checks of that process, which run every few seconds.
+   */
+  private get childEnv(): Record<string, string> {
+    return (this.envCache ??= this.makeChildEnv());
   }
 
-  private get childEnv(): Record<string, string> {
+  private makeChildEnv(): Record<string, string> {
     const base = Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined));
     return { ...base, ...this.env, OPSDECK_SERVICE: this.name, OPSDECK_STACK_DIR: this.ctx.stackDir };
   }
@@ -239,6 +254,7 @@ export class ServiceRunner {
     this.lastProbe = {};
     this.rssMb = undefined;
     this.startedAt = this.ctx.clock.now();
+    this.envCache = undefined;
     const child = new ChildProcess(
       { command: this.config.command, shell: this.config.shell, cwd: this.cwd, env: this.childEnv, openFiles: this.config.limits.open_files },
       (stream, line) => this.onLine(gen, stream, line),
@@ -367,9 +383,34 @@ export class ServiceRunner {
   private startProbes(gen: number): void {
     const { readiness, liveness, check } = this.config.health;
     if (!readiness) this.becomeReady('started (no readiness probe)');
-    else if (readiness.log === undefined) this.scheduleProbe(gen, 'readiness', readiness, 0);
-    if (liveness) this.scheduleProbe(gen, 'liveness', liveness, this.probeTiming('liveness', liveness).startPeriod);
+    else if (readiness.log === undefined) this.scheduleProbe(gen, 'readiness', readiness, this.probeOffset(this.probeTiming('readiness', readiness).interval));
+    if (liveness) {
+      const t = this.probeTiming('liveness', liveness);
+      this.scheduleProbe(gen, 'liveness', liveness, t.startPeriod + this.probeOffset(t.interval));
+    }
     if (check?.interval) this.scheduleCheck(gen, check.interval);
+  }
+
+  /**
+   * A fixed point in the first PROBE_SPREAD_MS (never more than the interval), from the service's
+   * name: the services of a stack started together do not all probe in the same millisecond.
+   */
+  private probeOffset(interval: number): number {
+    return Math.floor(this.spread * Math.min(PROBE_SPREAD_MS, interval));
+  }
+
+  /**
+   * The delay to a running service's next probe: the first time k × interval + probeOffset on
+   * the engine's clock at least half an interval from now. The probes of a service so come every
+   * interval without drifting, and the services with the same interval probe within the same
+   * PROBE_SPREAD_MS: the engine wakes up once for all of them, not once for each (at idle, a
+   * wakeup costs more CPU than the probe it serves).
+   */
+  private gridDelay(interval: number): number {
+    const now = this.ctx.clock.now();
+    const offset = this.probeOffset(interval);
+    const next = Math.ceil((now + interval / 2 - offset) / interval) * interval + offset;
+    return next - now;
   }
 
   /**
@@ -411,12 +452,12 @@ export class ServiceRunner {
         this.readinessFailing = this.readinessFailures >= t.threshold ? (result.error ?? 'failed') : result.ok ? undefined : this.readinessFailing;
         this.recompute();
       }
-      this.scheduleProbe(gen, role, p, this.everReady ? t.interval : this.startupDelay(t.interval));
+      this.scheduleProbe(gen, role, p, this.everReady ? this.gridDelay(t.interval) : this.startupDelay(t.interval));
       return;
     }
     // liveness: failures count only once the service has been ready (before that, readiness rules)
     if (!this.everReady) {
-      this.scheduleProbe(gen, role, p, t.interval);
+      this.scheduleProbe(gen, role, p, this.gridDelay(t.interval));
       return;
     }
     this.livenessError = result.error ?? '';
@@ -425,7 +466,7 @@ export class ServiceRunner {
       return;
     }
     this.recompute();
-    this.scheduleProbe(gen, role, p, t.interval);
+    this.scheduleProbe(gen, role, p, this.gridDelay(t.interval));
   }
   private scheduleCheck(gen: number, interval: number): void {
     this.timers.set(
@@ -486,4 +527,14 @@ export class ServiceRunner {
     this.timers.get(name)?.cancel();
     this.timers.delete(name);
   }
+}
+
+/** A number in [0, 1) from a name (FNV-1a): the same for the same name, spread over names. */
+function nameFraction(name: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < name.length; i++) {
+    h ^= name.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0) / 2 ** 32;
 }

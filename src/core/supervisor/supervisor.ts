@@ -11,7 +11,7 @@ import { EventBus, type Disposable, type ServiceState } from '../events';
 import { startPrerequisites, stopWaves, type GraphInput } from '../graph';
 import { OpsError } from '../errors';
 import type { PlanStep } from '../profiles';
-import { processTree, readProcessTable, treeRssMb } from './process-table';
+import { ProcessReader, processTree, treeRssMb, type ProcInfo } from './process-table';
 import { ServiceRunner, type ServiceSnapshot } from './service-runner';
 
 export interface SupervisorOptions {
@@ -37,6 +37,7 @@ export class Supervisor {
   private samplerTimer: TimerHandle | undefined;
   private readonly subscription: Disposable;
   private disposed = false;
+  private readonly processes = new ProcessReader();
 
   private stackView: LoadedStack;
 
@@ -278,6 +279,16 @@ export class Supervisor {
 
   // ------------------------------------------------------------------ resource sampling
 
+  /**
+   * The processes of the running services and their descendants (see ProcessReader). A read at
+   * most `maxAgeMs` old, or one in progress, is shared: the metrics collector reads through here
+   * too, so its samples and the memory-limit samples read /proc once when their ticks meet.
+   */
+  readProcesses(maxAgeMs = 0): Promise<ProcInfo[]> {
+    const roots = [...this.runners.values()].map((r) => r.pid).filter((p): p is number => p !== undefined);
+    return this.processes.read(roots, maxAgeMs);
+  }
+
   private startSampler(): void {
     if (this.samplerTimer) return;
     const intervals = [...this.runners.values()]
@@ -285,8 +296,9 @@ export class Supervisor {
       .map((r) => r.config.limits.sample_interval);
     if (!intervals.length) return;
     const every = Math.min(...intervals);
+    // A table read by the metrics collector up to half an interval ago is recent enough for RSS.
     const tick = async () => {
-      await this.sampleOnce();
+      await this.sampleOnce(every / 2);
       if (this.samplerTimer) this.samplerTimer = this.clock.setTimeout(() => void tick(), every);
     };
     this.samplerTimer = this.clock.setTimeout(() => void tick(), every);
@@ -297,9 +309,9 @@ export class Supervisor {
     this.samplerTimer = undefined;
   }
 
-  /** One snapshot of the process table, then every running service's tree RSS. */
-  async sampleOnce(): Promise<void> {
-    const table = await readProcessTable().catch(() => []);
+  /** One read of the services' processes (or one at most `maxAgeMs` old), then every running service's tree RSS. */
+  async sampleOnce(maxAgeMs = 0): Promise<void> {
+    const table = await this.readProcesses(maxAgeMs).catch((): ProcInfo[] => []);
     for (const r of this.runners.values()) {
       const pid = r.pid;
       if (pid !== undefined) r.reportRss(treeRssMb(processTree(table, pid)));
