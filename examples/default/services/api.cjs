@@ -14,6 +14,7 @@
 'use strict';
 const http = require('node:http');
 const crypto = require('node:crypto');
+const { readBody: readLimitedBody } = require('./read-body.cjs');
 
 const port = Number(process.env.PORT || 7103);
 const STORAGE = process.env.STORAGE_URL || 'http://127.0.0.1:7101';
@@ -26,23 +27,7 @@ function send(res, status, body) {
   res.end(JSON.stringify(body));
 }
 
-function readBody(req) {
-  return new Promise((resolve, reject) => {
-    const chunks = [];
-    let size = 0;
-    req.on('data', (c) => {
-      size += c.length;
-      if (size > MAX_BODY) {
-        reject(Object.assign(new Error(`body larger than ${MAX_BODY} bytes`), { status: 413 }));
-        req.destroy();
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
+const readBody = (req) => readLimitedBody(req, MAX_BODY);
 
 /** fetch with a timeout; network errors become { ok: false, error }. */
 async function upstream(url, init = {}) {

@@ -16,6 +16,7 @@
 // Env: PORT (default 7102), MAX_BACKLOG (default 1000).
 'use strict';
 const http = require('node:http');
+const { readBody: readLimitedBody } = require('./read-body.cjs');
 
 const port = Number(process.env.PORT || 7102);
 const MAX_BACKLOG = Number(process.env.MAX_BACKLOG || 1000);
@@ -80,23 +81,7 @@ function send(res, status, body) {
   res.end(JSON.stringify(body));
 }
 
-function readBody(req) {
-  return new Promise((resolve, reject) => {
-    const chunks = [];
-    let size = 0;
-    req.on('data', (c) => {
-      size += c.length;
-      if (size > MAX_BODY) {
-        reject(Object.assign(new Error(`message larger than ${MAX_BODY} bytes`), { status: 413 }));
-        req.destroy();
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
+const readBody = (req) => readLimitedBody(req, MAX_BODY);
 
 function stats() {
   const out = {};

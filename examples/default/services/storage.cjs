@@ -15,6 +15,7 @@
 const http = require('node:http');
 const fs = require('node:fs');
 const path = require('node:path');
+const { readBody: readLimitedBody } = require('./read-body.cjs');
 
 let Database;
 try {
@@ -51,23 +52,7 @@ function send(res, status, body, headers = {}) {
   res.end(text);
 }
 
-function readBody(req) {
-  return new Promise((resolve, reject) => {
-    const chunks = [];
-    let size = 0;
-    req.on('data', (c) => {
-      size += c.length;
-      if (size > MAX_BODY) {
-        reject(Object.assign(new Error(`body larger than ${MAX_BODY} bytes`), { status: 413 }));
-        req.destroy();
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
+const readBody = (req) => readLimitedBody(req, MAX_BODY);
 
 async function handle(req, res) {
   const url = new URL(req.url, 'http://localhost');
