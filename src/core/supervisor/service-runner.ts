@@ -46,8 +46,8 @@ type KillCause = 'stop' | 'hang' | 'memory limit';
 
 const FAST_READINESS_PHASE_MS = 5000;
 const FAST_READINESS_RETRY_MS = 25;
-/** A service's probes fall this far at most after the times of its grid (see probeOffset). */
-const PROBE_SPREAD_MS = 25;
+/** How far after the times of their grid the services' probes are spread (see probeOffset). */
+const PROBE_SPREAD_MS = 100;
 
 export class ServiceRunner {
   private state: ServiceState = 'stopped';
@@ -80,7 +80,7 @@ export class ServiceRunner {
   private readonly logPattern: RegExp | undefined;
   /** The environment of the current process, for its probes and checks (made at spawn). */
   private envCache: Record<string, string> | undefined;
-  /** 0 ≤ spread < 1, from the name: where this service's probes fall in PROBE_SPREAD_MS. */
+  /** In [0, 1), from the name: where this service's probes fall in their spreading window. */
   private readonly spread: number;
   private readonly cwd: string;
 
@@ -383,32 +383,37 @@ export class ServiceRunner {
   private startProbes(gen: number): void {
     const { readiness, liveness, check } = this.config.health;
     if (!readiness) this.becomeReady('started (no readiness probe)');
-    else if (readiness.log === undefined) this.scheduleProbe(gen, 'readiness', readiness, this.probeOffset(this.probeTiming('readiness', readiness).interval));
+    // The first readiness probe within the 25 ms of a startup retry, so as not to delay readiness.
+    else if (readiness.log === undefined) this.scheduleProbe(gen, 'readiness', readiness, Math.floor(this.spread * Math.min(FAST_READINESS_RETRY_MS, this.probeTiming('readiness', readiness).interval)));
     if (liveness) {
       const t = this.probeTiming('liveness', liveness);
-      this.scheduleProbe(gen, 'liveness', liveness, t.startPeriod + this.probeOffset(t.interval));
+      this.scheduleProbe(gen, 'liveness', liveness, t.startPeriod + this.probeOffset('liveness', t.interval));
     }
     if (check?.interval) this.scheduleCheck(gen, check.interval);
   }
 
   /**
-   * A fixed point in the first PROBE_SPREAD_MS (never more than the interval), from the service's
-   * name: the services of a stack started together do not all probe in the same millisecond.
+   * Where this service's probes of a role fall after the times of their grid: a fixed point of
+   * the first PROBE_SPREAD_MS (never more than the interval) given by the service's name, liveness
+   * half that window away from readiness. The services of a stack started together so do not all
+   * probe in the same millisecond, nor a service's two probes at once.
    */
-  private probeOffset(interval: number): number {
-    return Math.floor(this.spread * Math.min(PROBE_SPREAD_MS, interval));
+  private probeOffset(role: ProbeRole, interval: number): number {
+    const at = role === 'readiness' ? this.spread : (this.spread + 0.5) % 1;
+    return Math.floor(at * Math.min(PROBE_SPREAD_MS, interval));
   }
 
   /**
    * The delay to a running service's next probe: the first time k × interval + probeOffset on
    * the engine's clock at least half an interval from now. The probes of a service so come every
    * interval without drifting, and the services with the same interval probe within the same
-   * PROBE_SPREAD_MS: the engine wakes up once for all of them, not once for each (at idle, a
-   * wakeup costs more CPU than the probe it serves).
+   * PROBE_SPREAD_MS: the engine wakes up a few times for all of them rather than once for each
+   * at scattered times (at idle a wakeup costs more CPU than the probe it serves), and the
+   * services are not all asked at once (which would make them answer slowly, to the IPC score).
    */
-  private gridDelay(interval: number): number {
+  private gridDelay(role: ProbeRole, interval: number): number {
     const now = this.ctx.clock.now();
-    const offset = this.probeOffset(interval);
+    const offset = this.probeOffset(role, interval);
     const next = Math.ceil((now + interval / 2 - offset) / interval) * interval + offset;
     return next - now;
   }
@@ -452,12 +457,12 @@ export class ServiceRunner {
         this.readinessFailing = this.readinessFailures >= t.threshold ? (result.error ?? 'failed') : result.ok ? undefined : this.readinessFailing;
         this.recompute();
       }
-      this.scheduleProbe(gen, role, p, this.everReady ? this.gridDelay(t.interval) : this.startupDelay(t.interval));
+      this.scheduleProbe(gen, role, p, this.everReady ? this.gridDelay(role, t.interval) : this.startupDelay(t.interval));
       return;
     }
     // liveness: failures count only once the service has been ready (before that, readiness rules)
     if (!this.everReady) {
-      this.scheduleProbe(gen, role, p, this.gridDelay(t.interval));
+      this.scheduleProbe(gen, role, p, this.gridDelay(role, t.interval));
       return;
     }
     this.livenessError = result.error ?? '';
@@ -466,7 +471,7 @@ export class ServiceRunner {
       return;
     }
     this.recompute();
-    this.scheduleProbe(gen, role, p, this.gridDelay(t.interval));
+    this.scheduleProbe(gen, role, p, this.gridDelay(role, t.interval));
   }
   private scheduleCheck(gen: number, interval: number): void {
     this.timers.set(
@@ -529,12 +534,21 @@ export class ServiceRunner {
   }
 }
 
-/** A number in [0, 1) from a name (FNV-1a): the same for the same name, spread over names. */
+/**
+ * A number in [0, 1) from a name: the same for the same name, evenly spread over names, also over
+ * names that differ in one character (`s01`, `s02`, …): FNV-1a, then MurmurHash3's final mix,
+ * without which the top bits of such names' hashes bunch together.
+ */
 function nameFraction(name: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < name.length; i++) {
     h ^= name.charCodeAt(i);
     h = Math.imul(h, 0x01000193);
   }
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
   return (h >>> 0) / 2 ** 32;
 }

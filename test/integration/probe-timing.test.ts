@@ -1,0 +1,87 @@
+import assert from 'node:assert/strict';
+import { FakeClock, sleep } from '../../src/core/clock';
+import { PROBE_DEFAULTS } from '../../src/core/config/schema';
+import { EventBus, type EventOf } from '../../src/core/events';
+import { Supervisor } from '../../src/core/supervisor/supervisor';
+import { httpService, record, tempStack, until, type TempStack } from '../helpers/stack';
+
+/** When probes run, on an injected clock: the times are exact, the services and probes real. */
+describe('probe timing (real services, injected clock)', () => {
+  let t: TempStack;
+  let sup: Supervisor;
+  afterEach(async () => {
+    await sup?.dispose();
+    t?.cleanup();
+  });
+
+  it('probes ready services every interval on a grid: at an offset from the name, liveness apart from readiness, services apart', async function () {
+    this.timeout(60_000);
+    const names = ['s01', 's02', 's03', 's04', 's05'];
+    const services: Record<string, unknown> = {};
+    for (const name of names) {
+      const svc = await httpService();
+      // Default intervals (readiness 5 s, liveness 10 s); liveness from the start.
+      svc.config.health = { readiness: { http: { url: svc.url } }, liveness: { http: { url: svc.url }, start_period: '0s' } };
+      services[name] = svc.config;
+    }
+    t = tempStack({ version: 1, name: 'grid', services });
+    const clock = new FakeClock(Date.UTC(2026, 0, 1) + 1234); // not on a grid time
+    const bus = new EventBus();
+    const events = record(bus);
+    sup = new Supervisor(t.stack, { bus, clock });
+    sup.up();
+    // Every service spawned at once: its first readiness probe within 25 ms (the first startup
+    // retry), its first liveness probe (start_period 0s) within 100 ms.
+    const first = clock.pending();
+    assert.equal(first.length, 2 * names.length);
+    assert.ok(first.every((d) => d < 100), `first probes in ${first.join(', ')} ms`);
+    assert.ok(first.filter((d) => d < 25).length >= names.length, `first readiness probes in ${first.join(', ')} ms`);
+
+    // Startup: readiness is retried every 25 ms of the engine's clock until each service answers.
+    const ready = () => names.every((n) => sup.service(n).state === 'ready');
+    for (const end = Date.now() + 30_000; !ready(); ) {
+      assert.ok(Date.now() < end, `not ready: ${names.map((n) => `${n} ${sup.service(n).state}`).join(', ')}`);
+      await clock.advance(25);
+      await sleep(20); // the probes are real requests
+    }
+
+    // No probe of the startup still on its way (a probe in flight has no timer yet).
+    await until(() => clock.pending().length === 2 * names.length, 10_000, 'the startup probes to end');
+
+    // Then 40 s of the engine's clock, each timer fired at its exact time.
+    const from = events.length;
+    const end = clock.now() + 40_000;
+    const probeCount = () => events.filter((e) => e.type === 'probe').length;
+    while (clock.now() < end) {
+      const pending = clock.pending();
+      const next = pending[0];
+      assert.ok(next !== undefined, 'probes stay scheduled');
+      const due = pending.filter((d) => d === next).length;
+      const before = probeCount();
+      await clock.advance(next);
+      // A probe's event carries the clock's time when it ends: wait (real time) for the probes
+      // just fired before moving the clock again.
+      await until(() => probeCount() >= before + due, 10_000, `${due} probe(s) at +${next} ms`);
+    }
+    const probes = events.slice(from).filter((e): e is EventOf<'probe'> => e.type === 'probe');
+    const offsets = new Map<string, number>();
+    for (const name of names) {
+      for (const [role, interval] of [['readiness', PROBE_DEFAULTS.readiness.interval], ['liveness', PROBE_DEFAULTS.liveness.interval]] as const) {
+        // The first liveness probe comes start_period after the spawn, off the grid: left out.
+        const firstOfRole = events.find((e) => e.type === 'probe' && e.service === name && e.probe === role);
+        const at = probes.filter((p) => p.service === name && p.probe === role && p !== firstOfRole).map((p) => p.at);
+        assert.ok(at.length >= 40_000 / interval - 1, `${name} ${role}: ${at.length} probes`);
+        assert.deepEqual(at.slice(1).map((x, i) => x - at[i]!), Array(at.length - 1).fill(interval), `${name} ${role}: every ${interval} ms`);
+        const offset = at[0]! % interval;
+        assert.ok(offset < 100, `${name} ${role}: ${offset} ms after a grid time`);
+        assert.ok(at.every((x) => x % interval === offset), `${name} ${role}: on its grid`);
+        offsets.set(`${name} ${role}`, offset);
+      }
+      const apart = (offsets.get(`${name} liveness`)! - offsets.get(`${name} readiness`)! + 100) % 100;
+      assert.ok(apart >= 49 && apart <= 51, `${name}: liveness ${apart} ms from readiness`);
+      assert.ok(probes.filter((p) => p.service === name).every((p) => p.ok), `${name}: every probe passed`);
+    }
+    const readinessOffsets = new Set(names.map((n) => offsets.get(`${n} readiness`)));
+    assert.ok(readinessOffsets.size >= names.length - 1, `services apart: offsets ${[...readinessOffsets].join(', ')}`);
+  });
+});
