@@ -66,6 +66,15 @@ const targets = [
     banner: { js: `#!/usr/bin/env node\n${importMetaShim}` },
     plugins: [executable('dist/cli.js')],
   },
+  // The memory worker thread (src/core/memory/journaled-memory.ts starts it from next to the
+  // bundle that runs the engine: the CLI's daemon or the extension): the only code that opens
+  // memory.db in an engine's process.
+  {
+    ...common,
+    entryPoints: { 'memory-worker': 'src/core/memory/memory-worker.ts' },
+    outdir: 'dist',
+    banner: { js: importMetaShim },
+  },
   // The Metrics sidebar webview (browser): dist/webview/main.js + main.css; the stylesheets it
   // links (uPlot's, the codicons with their font) are copied next to it below.
   {

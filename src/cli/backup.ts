@@ -47,8 +47,8 @@ export async function withBackups<T>(dir: string, opts: { lock: boolean }, fn: (
     engine = await Engine.open(dir);
     if (opts.lock) {
       // Holding the stack lock, this command is the stack's owner for now: it records its events.
-      const { MemoryStore } = await import('../core/memory/memory-store');
-      const store = MemoryStore.open(path.join(engine.stack.dir, '.opsdeck', 'memory.db'), { breakStaleLock: true });
+      const { openMemoryInProcess } = await import('../core/memory/ingest');
+      const store = openMemoryInProcess(path.join(engine.stack.dir, '.opsdeck'));
       engine.useMemory(store);
       memory = store;
     }

@@ -71,11 +71,13 @@ async function search(dir: string, query: MemoryQuery): Promise<MemoryHit[]> {
   const owner = ownerOf(dir);
   if (owner) return (await owner.client.searchMemory(query)).hits;
   const file = path.join(dir, '.opsdeck', 'memory.db');
-  if (!existsSync(file)) throw new OpsError('BAD_REQUEST', 'this stack has no memory yet', 'memory is recorded while the engine runs: `opsdeck up`');
-  // Loaded on demand: SQLite (WebAssembly) is only needed here, not by every command.
-  const { MemoryStore } = await import('../core/memory/memory-store');
-  // No engine owns the stack, so a lock left in memory.db by a killed one is stale.
-  const store = MemoryStore.open(file, { breakStaleLock: true });
+  if (!existsSync(file) && !existsSync(path.join(dir, '.opsdeck', 'memory-journal'))) {
+    throw new OpsError('BAD_REQUEST', 'this stack has no memory yet', 'memory is recorded while the engine runs: `opsdeck up`');
+  }
+  // Loaded on demand: SQLite (WebAssembly) is only needed here, not by every command. No engine
+  // owns the stack, so this process takes in the journal the last one left.
+  const { openMemoryInProcess } = await import('../core/memory/ingest');
+  const store = openMemoryInProcess(path.join(dir, '.opsdeck'));
   try {
     return store.search(query);
   } finally {

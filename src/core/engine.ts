@@ -16,8 +16,8 @@ import { HISTORY_METRICS, MetricsCollector, type HistoryMetric, type StackMetric
 import { DEFAULT_IPC_THRESHOLDS, type IpcThresholds } from './metrics/ipc-score';
 import { toPrometheus } from './metrics/prometheus';
 import { Supervisor } from './supervisor/supervisor';
-import type { MemoryHit, MemoryQuery, MemoryStore } from './memory/memory-store';
-import type { Disposable } from './events';
+import type { MemoryHit, MemoryQuery } from './memory/memory-store';
+import type { Disposable, EventOf } from './events';
 import type { ServiceSnapshot } from './supervisor/service-runner';
 import { didYouMean } from './config/suggest';
 import { BackupManager } from './backup/manager';
@@ -51,7 +51,7 @@ export interface MetricsHistoryQuery {
   metrics?: HistoryMetric[];
 }
 
-/** One restart in a metrics history: from memory (with its cause) or, without memory, from the restart counter. */
+/** One restart in a metrics history, from the engine's `restart` events. */
 export interface RestartMark {
   at: number;
   service: string;
@@ -72,6 +72,18 @@ export interface MetricsHistory {
   restarts: RestartMark[];
 }
 
+/**
+ * Where an engine records its events and searches them: the owner's journal and memory.db
+ * (JournaledMemory), or a MemoryStore opened in-process by a one-shot command or a test.
+ */
+export interface EngineMemory {
+  attach(bus: EventBus): Disposable;
+  search(query: MemoryQuery): MemoryHit[] | Promise<MemoryHit[]>;
+}
+
+/** Restarts an engine remembers for its metrics history (the oldest go first). */
+const RESTART_LOG_MAX = 1000;
+
 /** Result of a command that changes state: what it did (or, with dryRun, would do). */
 export interface PlanResult {
   dryRun: boolean;
@@ -86,7 +98,8 @@ export class Engine {
   private metricsRunning = false;
   private current: LoadedStack;
   private readonly stackDownListeners: (() => void)[] = [];
-  private memory: { store: MemoryStore; sub: Disposable } | undefined;
+  private memory: { store: EngineMemory; sub: Disposable } | undefined;
+  private readonly restartLog: RestartMark[] = [];
 
   constructor(
     private readonly loaded: LoadedStack,
@@ -108,6 +121,10 @@ export class Engine {
       thresholds: () => (this.current.profile ? this.current.config.profiles[this.current.profile]!.ipc : DEFAULT_IPC_THRESHOLDS),
       onIpcLevel: (c) =>
         this.bus.emit({ type: 'ipc', at: c.at, service: c.ipc.worst?.service ?? 'stack', from: c.from, to: c.to, score: c.score, summary: c.ipc.summary }),
+    });
+    this.bus.on('restart', (e: EventOf<'restart'>) => {
+      this.restartLog.push({ at: e.at, service: e.service, cause: e.cause, detail: e.detail, attempt: e.attempt });
+      if (this.restartLog.length > RESTART_LOG_MAX) this.restartLog.splice(0, this.restartLog.length - RESTART_LOG_MAX);
     });
   }
 
@@ -177,12 +194,9 @@ export class Engine {
       thresholds: current.ipc.thresholds,
       services,
       ipc: points(this.collector.ipcHistory(since)),
-      restarts: this.memory
-        ? this.memory.store
-            .latest({ kind: 'restart', service: names, ...(since !== undefined ? { since } : {}), limit: 500 })
-            .reverse()
-            .map((h) => ({ at: h.at, service: h.service, ...restartDetail(h.data) }))
-        : names.flatMap((n) => restartsFromCounter(n, this.collector.history(n, 'restarts', since))),
+      restarts: this.restartLog
+        .filter((r) => (since === undefined || r.at >= since) && names.includes(r.service))
+        .sort((a, b) => a.at - b.at),
     };
   }
 
@@ -191,16 +205,16 @@ export class Engine {
     return toPrometheus(this.collector.current(), this.current.config.name);
   }
 
-  /** Record every event of this engine in `store` (the owner's memory.db) and search it. */
-  useMemory(store: MemoryStore): void {
+  /** Record every event of this engine in `store` (the owner's memory) and search it. */
+  useMemory(store: EngineMemory): void {
     this.memory?.sub.dispose();
     this.memory = { store, sub: store.attach(this.bus) };
   }
 
   /** Full-text search of the stack's history (events and log lines). */
-  searchMemory(query: MemoryQuery): { hits: MemoryHit[] } {
+  async searchMemory(query: MemoryQuery): Promise<{ hits: MemoryHit[] }> {
     if (!this.memory) throw new OpsError('NOT_AVAILABLE', 'this engine keeps no memory', 'memory is kept by the engine that owns the stack (`opsdeck up`)');
-    return { hits: this.memory.store.search(query) };
+    return { hits: await this.memory.store.search(query) };
   }
 
   profiles(): { active: string | undefined; profiles: { name: string; services: string[]; description?: string }[] } {
@@ -314,25 +328,4 @@ export class Engine {
       throw new OpsError('SERVICE_UNKNOWN', `no service named "${name}" in stack ${this.current.config.name}`, didYouMean(name, names) ?? `the services are ${names.join(', ')}`);
     }
   }
-}
-
-/** The cause, detail and attempt of a recorded `restart` event, where present. */
-function restartDetail(data: Record<string, unknown>): Omit<RestartMark, 'at' | 'service'> {
-  return {
-    ...(typeof data.cause === 'string' ? { cause: data.cause } : {}),
-    ...(typeof data.detail === 'string' ? { detail: data.detail } : {}),
-    ...(typeof data.attempt === 'number' ? { attempt: data.attempt } : {}),
-  };
-}
-
-/** Restarts seen as rises of a service's restart counter between samples (it drops to 0 on a start on request). */
-function restartsFromCounter(service: string, samples: { at: number; value: number }[]): RestartMark[] {
-  const out: RestartMark[] = [];
-  for (let i = 1; i < samples.length; i++) {
-    const prev = samples[i - 1]!.value;
-    const { at, value } = samples[i]!;
-    const rises = Math.min(value >= prev ? value - prev : value, 100);
-    for (let k = 0; k < rises; k++) out.push({ at, service });
-  }
-  return out;
 }

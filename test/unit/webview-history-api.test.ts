@@ -6,8 +6,6 @@ import { createApi } from '../../src/core/api/routes';
 import { FakeClock } from '../../src/core/clock';
 import { Engine, type MetricsHistory, type MetricsHistoryQuery } from '../../src/core/engine';
 import { EventBus } from '../../src/core/events';
-import { MemoryStore } from '../../src/core/memory/memory-store';
-import { join } from 'node:path';
 import { tempStack, type TempStack } from '../helpers/stack';
 
 const T = Date.UTC(2026, 0, 1);
@@ -123,21 +121,16 @@ describe('webview data: Engine.metricsHistory', () => {
     assert.equal(h.since, T + 1);
   });
 
-  it('takes the restarts, with their cause, from memory when the engine keeps one', () => {
-    const store = MemoryStore.open(join(t.dir, 'memory.db'));
-    try {
-      e.useMemory(store);
-      e.bus.emit({ type: 'restart', at: T + 1000, service: 'a', attempt: 1, delayMs: 500, cause: 'crash', detail: 'exit code 1' });
-      e.bus.emit({ type: 'restart', at: T + 2000, service: 'b', attempt: 1, delayMs: 500, cause: 'hang', detail: 'liveness failed' });
-      e.bus.emit({ type: 'restart', at: T - 60_000, service: 'a', attempt: 1, delayMs: 500, cause: 'exit', detail: 'too old' });
-      assert.deepEqual(e.metricsHistory({ since: T }).restarts, [
-        { at: T + 1000, service: 'a', cause: 'crash', detail: 'exit code 1', attempt: 1 },
-        { at: T + 2000, service: 'b', cause: 'hang', detail: 'liveness failed', attempt: 1 },
-      ]);
-      assert.deepEqual(e.metricsHistory({ since: T, services: ['b'] }).restarts.map((r) => r.service), ['b']);
-    } finally {
-      store.close();
-    }
+  it('gives the restarts with their cause, from the engine\'s restart events, oldest first', () => {
+    e.bus.emit({ type: 'restart', at: T + 2000, service: 'b', attempt: 1, delayMs: 500, cause: 'hang', detail: 'liveness failed' });
+    e.bus.emit({ type: 'restart', at: T + 1000, service: 'a', attempt: 1, delayMs: 500, cause: 'crash', detail: 'exit code 1' });
+    e.bus.emit({ type: 'restart', at: T - 60_000, service: 'a', attempt: 1, delayMs: 500, cause: 'exit', detail: 'too old' });
+    assert.deepEqual(e.metricsHistory({ since: T }).restarts, [
+      { at: T + 1000, service: 'a', cause: 'crash', detail: 'exit code 1', attempt: 1 },
+      { at: T + 2000, service: 'b', cause: 'hang', detail: 'liveness failed', attempt: 1 },
+    ]);
+    assert.deepEqual(e.metricsHistory({ since: T, services: ['b'] }).restarts.map((r) => r.service), ['b']);
+    assert.equal(e.metricsHistory().restarts.length, 3, 'without since: all it remembers');
   });
 
   it('rejects a service the stack does not have', () => {

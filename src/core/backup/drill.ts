@@ -68,7 +68,7 @@ export async function runDrill(ctx: DrillContext, snap: Snapshot, req: DrillRequ
       if (!withData.includes(e.service) || e.type !== 'file' || isDumpPath(e.path)) continue;
       const file = path.join(sandbox, ...e.path.split('/'));
       if (!(await hasSqliteMagic(file))) continue;
-      const check = integrityCheck(file);
+      const check = await integrityCheck(file);
       if (!check.ok) throw new OpsError('BACKUP_DATA_CORRUPT', `restored SQLite database ${e.service}/${e.path} fails its integrity check: ${check.detail}`, 'restore an older snapshot');
     }
     await linkStack(stack, sandbox);

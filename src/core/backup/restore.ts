@@ -165,7 +165,7 @@ async function checkSqlite(entries: SnapshotEntry[], where: (e: SnapshotEntry) =
     if (e.type !== 'file' || isDumpPath(e.path)) continue;
     const file = where(e);
     if (!(await isSqliteFile(file))) continue;
-    out.push({ service: e.service, path: e.path, integrity: integrityCheck(file).detail });
+    out.push({ service: e.service, path: e.path, integrity: (await integrityCheck(file)).detail });
   }
   return out;
 }

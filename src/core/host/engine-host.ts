@@ -6,7 +6,7 @@
 import { serveApi } from '../api/server';
 import { loadConfig, type LoadOptions } from '../config/load';
 import { Engine, type EngineOptions } from '../engine';
-import { MemoryStore } from '../memory/memory-store';
+import { JournaledMemory } from '../memory/journaled-memory';
 import { acquireLock, socketPath, type AcquiredLock, type LockInfo } from '../stack-lock';
 import { join } from 'node:path';
 
@@ -21,7 +21,7 @@ export class EngineHost {
 
   private constructor(
     readonly engine: Engine,
-    private readonly memory: MemoryStore,
+    private readonly memory: JournaledMemory,
     private readonly lock: AcquiredLock,
     private readonly api: { close(): Promise<void>; socketPath: string },
   ) {}
@@ -32,11 +32,11 @@ export class EngineHost {
     const socket = socketPath(stack.dir);
     const lock = acquireLock(stack.dir, { owner: opts.owner, socket, version: opts.version });
     let engine: Engine | undefined;
-    let memory: MemoryStore | undefined;
+    let memory: JournaledMemory | undefined;
     try {
       engine = new Engine(stack, opts);
-      // Only the owner writes memory; holding the stack lock, a leftover SQLite lock is stale.
-      memory = MemoryStore.open(join(stack.dir, '.opsdeck', 'memory.db'), { breakStaleLock: true });
+      // Only the owner records memory: into the journal, indexed into memory.db on a worker thread.
+      memory = JournaledMemory.open(join(stack.dir, '.opsdeck'));
       engine.useMemory(memory);
       // The owner runs the backup schedule and the RPO watch (src/core/backup/schedule.ts).
       engine.backups.start();
@@ -44,7 +44,7 @@ export class EngineHost {
       return new EngineHost(engine, memory, lock, api);
     } catch (e) {
       await engine?.dispose();
-      memory?.close();
+      await memory?.close();
       lock.release();
       throw e;
     }
@@ -68,7 +68,7 @@ export class EngineHost {
     } finally {
       await this.api.close().catch(() => undefined);
       try {
-        this.memory.close();
+        await this.memory.close();
       } finally {
         this.lock.release();
       }

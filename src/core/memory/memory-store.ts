@@ -21,9 +21,8 @@ import sqlite3, { type Database as Db, type JSValue, type SQLiteValue } from 'no
 import { systemClock, type Clock, type TimerHandle } from '../clock';
 import { OpsError, isOpsError } from '../errors';
 import type { Disposable, EngineEvent, EventBus } from '../events';
-import { eventText } from './event-text';
+import { probeFilter, toMemoryRow, type MemoryRow } from './memory-row';
 import { QUERY_HINT, toFtsQuery } from './query';
-import { redactDeep, redactSecrets } from './redact';
 import { NewerSchemaError, TOKENIZER, migrate } from './schema';
 
 // node-sqlite3-wasm is CommonJS; its default import is the one form that works both under tsx
@@ -138,14 +137,6 @@ const DELETE_CHUNK = 5000;
 /** Buffered rows kept while the database cannot be written; older ones are dropped. */
 const MAX_PENDING = 50_000;
 
-interface PendingRow {
-  at: number;
-  service: string;
-  kind: string;
-  text: string;
-  data: string;
-}
-
 type Row = Record<string, SQLiteValue>;
 
 /** What the filters of a query come to. */
@@ -168,7 +159,7 @@ export class MemoryStore {
   private readonly maxBytes: number | undefined;
   private readonly flushMs: number;
   private readonly batchRows: number;
-  private pending: PendingRow[] = [];
+  private pending: MemoryRow[] = [];
   private timer: TimerHandle | undefined;
   private rows: number;
   private atMax: number;
@@ -243,39 +234,59 @@ export class MemoryStore {
   }
 
   /**
-   * Record the events the bus carries, until disposed: every event but a passing probe, unless
-   * the previous result of the same probe (service and role) was a failure. Failures and
-   * recoveries are kept; the thousands of "probe ok" a healthy stack makes an hour are not.
+   * Record the events the bus carries, until disposed: every event but a passing probe after a
+   * passing one (see probeFilter).
    */
   attach(bus: EventBus): Disposable {
-    const passing = new Map<string, boolean>();
+    const keep = probeFilter();
     return bus.onAny((e) => {
-      if (e.type === 'probe') {
-        const key = `${e.service}\0${e.probe}`;
-        const wasPassing = passing.get(key) ?? true;
-        passing.set(key, e.ok);
-        if (e.ok && wasPassing) return;
-      }
-      this.record(e);
+      if (keep(e)) this.record(e);
     });
   }
 
   /** Buffer one event for the next flush. Never throws; ignored after close(). */
   record(e: EngineEvent): void {
     if (this.closed) return;
-    const { type, service, at, ...fields } = redactDeep(e) as EngineEvent & Record<string, unknown>;
-    const stored = { type, service, at, ...fields } as EngineEvent;
-    let text = eventText(stored);
-    if (type !== 'log') text = redactSecrets(text); // a log line is already redacted; other texts join several fields
-    // The log line is the row's text in the common case; it is not stored twice.
-    if (type === 'log' && fields.line === text) delete fields.line;
-    this.pending.push({
-      at: typeof at === 'number' && Number.isFinite(at) ? Math.round(at) : this.clock.now(),
-      service: String(service ?? ''),
-      kind: String(type),
-      text,
-      data: JSON.stringify(fields),
-    });
+    this.add(toMemoryRow(e, this.clock.now()));
+  }
+
+  /**
+   * Write rows taken from the journal (journal.ts) as one transaction, and remember the name of
+   * their `segment` in the same transaction: after a crash, journalSegment() tells whether that
+   * segment is in, so none is written twice or lost (ingest.ts). Rows buffered by record() are
+   * written first.
+   */
+  ingest(rows: readonly MemoryRow[], segment: string): void {
+    this.assertOpen();
+    this.flush();
+    const rowsBefore = this.rows;
+    const atMaxBefore = this.atMax;
+    try {
+      this.transaction(() => {
+        this.insertRows(rows);
+        this.db.run("INSERT INTO meta (key, value) VALUES ('journal_segment', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", [segment]);
+      });
+    } catch (err) {
+      this.rows = rowsBefore;
+      this.atMax = atMaxBefore;
+      throw new OpsError(
+        'MEMORY_WRITE_FAILED',
+        `cannot write to memory database ${this.path}: ${(err as Error).message}`,
+        'Check free disk space and that the file is still there; the journal keeps the events meanwhile.',
+      );
+    }
+    if (this.maxBytes !== undefined) this.enforceBytes(this.maxBytes);
+  }
+
+  /** The name of the last journal segment written by ingest(), if any. */
+  journalSegment(): string | undefined {
+    this.assertOpen();
+    const v = this.db.get("SELECT value FROM meta WHERE key = 'journal_segment'")?.value;
+    return typeof v === 'string' ? v : undefined;
+  }
+
+  private add(row: MemoryRow): void {
+    this.pending.push(row);
     // A full batch is written at once, unless writes are failing: then the retry timer decides.
     if (this.pending.length >= this.batchRows && !this.failing) this.flushQuietly();
     else this.timer ??= this.clock.setTimeout(() => {
@@ -400,18 +411,7 @@ export class MemoryStore {
     const rowsBefore = this.rows;
     try {
       this.transaction(() => {
-        // Prepared per batch: a statement whose step failed cannot be reset for the next try.
-        const insert = this.db.prepare('INSERT INTO events (at, at_max, service, kind, text, data) VALUES (?, ?, ?, ?, ?, ?)');
-        try {
-          for (const r of batch) {
-            this.atMax = Math.max(this.atMax, r.at);
-            insert.run([r.at, this.atMax, r.service, r.kind, r.text, r.data]);
-          }
-        } finally {
-          insert.finalize();
-        }
-        this.rows += batch.length;
-        if (this.rows > this.maxRows) this.deleteOldest(this.rows - this.maxRows);
+        this.insertRows(batch);
       });
       this.failing = false;
     } catch (err) {
@@ -560,6 +560,22 @@ export class MemoryStore {
       this.timer = undefined;
       this.flushQuietly();
     }, Math.max(1000, this.flushMs));
+  }
+
+  /** Insert rows (in a transaction) and apply retention by rows. */
+  private insertRows(rows: readonly MemoryRow[]): void {
+    // Prepared per batch: a statement whose step failed cannot be reset for the next try.
+    const insert = this.db.prepare('INSERT INTO events (at, at_max, service, kind, text, data) VALUES (?, ?, ?, ?, ?, ?)');
+    try {
+      for (const r of rows) {
+        this.atMax = Math.max(this.atMax, r.at);
+        insert.run([r.at, this.atMax, r.service, r.kind, r.text, r.data]);
+      }
+    } finally {
+      insert.finalize();
+    }
+    this.rows += rows.length;
+    if (this.rows > this.maxRows) this.deleteOldest(this.rows - this.maxRows);
   }
 
   private deleteOldest(n: number): void {

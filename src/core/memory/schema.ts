@@ -5,10 +5,11 @@
  * text, service and kind with external content (`content='events'`): the words are indexed once
  * and the text is stored once, in `events`; snippet() and highlight() read it from there. Triggers
  * keep the index in step with every insert and delete, so retention only deletes from `events`.
+ * `meta` (v2) holds a few keys about the file, e.g. how far the journal has been written in.
  */
 import type { Database } from 'node-sqlite3-wasm';
 
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 /**
  * `porter unicode61`: words are case- and accent-insensitive and stemmed, so `crash` also finds
@@ -52,8 +53,13 @@ CREATE TRIGGER events_au AFTER UPDATE ON events BEGIN
 END;
 `;
 
+/** v2: small facts about the file; `journal_segment` names the last journal segment written in (ingest.ts). */
+const V2 = `
+CREATE TABLE meta (key TEXT PRIMARY KEY, value) WITHOUT ROWID;
+`;
+
 /** Migrations by the version they produce; each runs in its own transaction. */
-const MIGRATIONS: Record<number, string> = { 1: V1 };
+const MIGRATIONS: Record<number, string> = { 1: V1, 2: V2 };
 
 /**
  * Bring a database to SCHEMA_VERSION. Returns the version it had (0 for a new file). Throws a

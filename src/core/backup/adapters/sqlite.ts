@@ -14,13 +14,22 @@
  */
 import { closeSync, existsSync, mkdirSync, openSync, readSync, rmSync, statSync, utimesSync } from 'node:fs';
 import path from 'node:path';
-import sqlite3 from 'node-sqlite3-wasm';
+import type { Database } from 'node-sqlite3-wasm';
 import { sleep } from '../../clock';
 import { OpsError } from '../../errors';
 import { normalize } from '../glob';
 import type { AdapterContext, BackupItem } from './types';
 
-const { Database } = sqlite3;
+/**
+ * node-sqlite3-wasm, loaded on first use: it instantiates SQLite's WebAssembly when loaded, which
+ * costs an engine that never backs up a SQLite database megabytes of memory for its whole life.
+ */
+let sqlite: Promise<{ Database: typeof Database }> | undefined;
+function openDatabase(file: string): Promise<Database> {
+  // The CommonJS module's exports are the default export both under tsx and in the bundles.
+  sqlite ??= import('node-sqlite3-wasm').then((m) => (m as unknown as { default: { Database: typeof Database } }).default);
+  return sqlite.then(({ Database }) => new Database(file, { readOnly: true, fileMustExist: true }));
+}
 
 export interface SqliteCopyOptions {
   /** How long to keep trying while the database is locked by a writer. Default 30 s. */
@@ -49,10 +58,10 @@ function readHeader(file: string): { changeCounter: number; wal: boolean } | und
 const isBusy = (e: unknown) => /database is locked|busy/i.test((e as Error).message ?? '');
 
 /** `PRAGMA integrity_check` of a database file: `ok`, or the problems SQLite names. */
-export function integrityCheck(file: string): { ok: boolean; detail: string } {
-  let db: InstanceType<typeof Database> | undefined;
+export async function integrityCheck(file: string): Promise<{ ok: boolean; detail: string }> {
+  let db: Database | undefined;
   try {
-    db = new Database(file, { readOnly: true, fileMustExist: true });
+    db = await openDatabase(file);
     const rows = db.all('PRAGMA integrity_check') as { integrity_check: string }[];
     const detail = rows.map((r) => String(r.integrity_check)).join('; ');
     return { ok: detail === 'ok', detail };
@@ -91,9 +100,9 @@ export async function copySqlite(src: string, dest: string, opts: SqliteCopyOpti
   const deadline = Date.now() + busyTimeoutMs;
   for (let attempt = 1; ; attempt++) {
     const before = readHeader(src);
-    let db: InstanceType<typeof Database> | undefined;
+    let db: Database | undefined;
     try {
-      db = new Database(src, { readOnly: true, fileMustExist: true });
+      db = await openDatabase(src);
       await vacuumInto(db, dest, deadline);
     } catch (e) {
       rmSync(dest, { force: true });
@@ -118,7 +127,7 @@ export async function copySqlite(src: string, dest: string, opts: SqliteCopyOpti
       await sleep(10 * attempt);
       continue;
     }
-    const check = integrityCheck(dest);
+    const check = await integrityCheck(dest);
     if (!check.ok) {
       rmSync(dest, { force: true });
       throw new OpsError('BACKUP_SOURCE_FAILED', `the copy of SQLite database ${src} fails its integrity check: ${check.detail}`, 'run `PRAGMA integrity_check` on the live database: it may be damaged');
@@ -136,7 +145,7 @@ const BURST_MS = 25;
  * would only find the gaps by luck: the attempts come back to back (each costs microseconds)
  * in short bursts, yielding to the event loop between bursts, until one lands in a gap.
  */
-async function vacuumInto(db: InstanceType<typeof Database>, dest: string, deadline: number): Promise<void> {
+async function vacuumInto(db: Database, dest: string, deadline: number): Promise<void> {
   const sql = `VACUUM INTO '${dest.replace(/'/g, "''")}'`;
   for (;;) {
     const burstEnd = Date.now() + BURST_MS;

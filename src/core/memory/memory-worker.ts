@@ -1,0 +1,73 @@
+/**
+ * The memory worker thread (journaled-memory.ts starts it): the one place the owner's process
+ * opens memory.db. Each request first takes the journal in up to the segment the owner sealed for
+ * it, then answers (search, latest, around) from the index; `close` closes the database and ends
+ * the thread, which gives back its SQLite heap and code.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { isOpsError } from '../errors';
+import { ingestJournal } from './ingest';
+import { MemoryStore, type AroundOptions, type MemoryFilter, type MemoryQuery } from './memory-store';
+
+export interface MemoryWorkerData {
+  dbPath: string;
+  journalDir: string;
+  maxRows?: number;
+  maxBytes?: number;
+}
+
+export type MemoryWorkerRequest =
+  | { id: number; op: 'search'; upTo: number; query: MemoryQuery }
+  | { id: number; op: 'latest'; upTo: number; filter: MemoryFilter }
+  | { id: number; op: 'around'; upTo: number; rowId: number; options: AroundOptions }
+  | { id: number; op: 'ingest'; upTo: number }
+  | { id: number; op: 'close' };
+
+export type MemoryWorkerReply =
+  | { id: number; ok: true; result: unknown }
+  | { id: number; ok: false; error: { code?: string; message: string; hint?: string } };
+
+const data = workerData as MemoryWorkerData;
+let store: MemoryStore | undefined;
+
+function open(): MemoryStore {
+  // The owner holds the stack lock: a SQLite lock left in memory.db by a killed owner is stale.
+  return (store ??= MemoryStore.open(data.dbPath, {
+    breakStaleLock: true,
+    ...(data.maxRows !== undefined ? { maxRows: data.maxRows } : {}),
+    ...(data.maxBytes !== undefined ? { maxBytes: data.maxBytes } : {}),
+  }));
+}
+
+function handle(m: MemoryWorkerRequest): unknown {
+  if (m.op === 'close') {
+    store?.close();
+    store = undefined;
+    return null;
+  }
+  const s = open();
+  const ingested = ingestJournal(s, data.journalDir, m.upTo);
+  switch (m.op) {
+    case 'ingest':
+      return ingested;
+    case 'search':
+      return s.search(m.query);
+    case 'latest':
+      return s.latest(m.filter);
+    case 'around':
+      return s.around(m.rowId, m.options);
+  }
+}
+
+parentPort!.on('message', (m: MemoryWorkerRequest) => {
+  let reply: MemoryWorkerReply;
+  try {
+    reply = { id: m.id, ok: true, result: handle(m) };
+  } catch (err) {
+    reply = isOpsError(err)
+      ? { id: m.id, ok: false, error: { code: err.code, message: err.message, ...(err.hint ? { hint: err.hint } : {}) } }
+      : { id: m.id, ok: false, error: { message: err instanceof Error ? err.message : String(err) } };
+  }
+  parentPort!.postMessage(reply);
+  if (m.op === 'close') parentPort!.close();
+});
