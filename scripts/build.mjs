@@ -3,7 +3,8 @@
  * Bundles the extension and the CLI with esbuild into CommonJS files under dist/, and the
  * Metrics sidebar webview (browser code) into dist/webview/.
  *
- *   node scripts/build.mjs               development build (sourcemaps)
+ *   node scripts/build.mjs               development build (sourcemaps; the CLI and the memory
+ *                                        worker are minified in every build)
  *   node scripts/build.mjs --production  minified, no sourcemaps (what the VSIX ships)
  *   node scripts/build.mjs --watch       rebuild on change
  *
@@ -65,6 +66,10 @@ const targets = [
     outdir: 'dist',
     banner: { js: `#!/usr/bin/env node\n${importMetaShim}` },
     plugins: [executable('dist/cli.js')],
+    // Always minified (the sourcemap, in development builds, maps it back): the engine daemon runs
+    // this bundle, and V8 keeps a script's whole source in memory for as long as it runs, twice
+    // its size when a comment holds one character outside Latin-1.
+    minify: true,
   },
   // The memory worker thread (src/core/memory/journaled-memory.ts starts it from next to the
   // bundle that runs the engine: the CLI's daemon or the extension): the only code that opens
@@ -74,6 +79,7 @@ const targets = [
     entryPoints: { 'memory-worker': 'src/core/memory/memory-worker.ts' },
     outdir: 'dist',
     banner: { js: importMetaShim },
+    minify: true,
   },
   // The Metrics sidebar webview (browser): dist/webview/main.js + main.css; the stylesheets it
   // links (uPlot's, the codicons with their font) are copied next to it below.

@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { CpuMeter } from '../../src/core/metrics/cpu';
 import { openFds, treeOpenFds } from '../../src/core/metrics/open-fds';
 import { percentile, percentiles } from '../../src/core/metrics/percentile';
-import { DEFAULT_HISTORY_CAPACITY, RingBuffer } from '../../src/core/metrics/ring-buffer';
+import { ColumnRing, DEFAULT_HISTORY_CAPACITY, RingBuffer } from '../../src/core/metrics/ring-buffer';
 import { FULL_SCAN_EVERY, ProcessReader, parseCpuTime, processTree, readProcessTable, type ProcInfo } from '../../src/core/supervisor/process-table';
 
 describe('metrics building blocks', () => {
@@ -57,6 +57,44 @@ describe('metrics building blocks', () => {
       r.clear();
       assert.deepEqual([r.size, r.latest], [0, undefined]);
       for (const bad of [0, -1, 1.5, NaN]) assert.throws(() => new RingBuffer(bad), RangeError);
+    });
+  });
+
+  describe('ColumnRing', () => {
+    it('keeps several columns under one timestamp each, oldest first, and leaves out missing values', () => {
+      const r = new ColumnRing(3, 4);
+      assert.deepEqual([r.size, r.capacity, r.values(0)], [0, 4, []]);
+      r.push(1000, [1, undefined, 100]);
+      r.push(2000, [2, 20, undefined]);
+      assert.equal(r.size, 2);
+      assert.deepEqual(r.values(0), [{ at: 1000, value: 1 }, { at: 2000, value: 2 }]);
+      assert.deepEqual(r.values(1), [{ at: 2000, value: 20 }]);
+      assert.deepEqual(r.values(2), [{ at: 1000, value: 100 }]);
+    });
+
+    it('gives back the values pushed, to 7 significant digits (stored as 32-bit floats)', () => {
+      const r = new ColumnRing(1, 8);
+      const values = [12.34, 0.1, 0.9234567, 1234.56, 3_600_000, 0, 100];
+      values.forEach((v, i) => r.push(i * 5000, [v]));
+      assert.deepEqual(r.values(0).map((s) => s.value), values);
+      assert.notEqual(Math.fround(0.1), 0.1, 'a 32-bit float alone would not give 0.1 back');
+    });
+
+    it('wraps: a full hour at 5 s keeps the last 720 samples of every column, and sinceMs filters', () => {
+      const r = new ColumnRing(2);
+      for (let i = 0; i <= 720; i++) r.push(i * 5000, [i, -i]);
+      const a = r.values(0);
+      const b = r.values(1);
+      assert.equal(a.length, 720);
+      assert.deepEqual([a[0], a[719], b[0], b[719]], [{ at: 5000, value: 1 }, { at: 3_600_000, value: 720 }, { at: 5000, value: -1 }, { at: 3_600_000, value: -720 }]);
+      assert.deepEqual(r.values(0, 3_595_000).map((s) => s.value), [719, 720]);
+    });
+
+    it('refuses a bad capacity or column count', () => {
+      for (const bad of [0, -1, 1.5, NaN]) {
+        assert.throws(() => new ColumnRing(1, bad), RangeError);
+        assert.throws(() => new ColumnRing(bad), RangeError);
+      }
     });
   });
 

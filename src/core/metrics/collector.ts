@@ -27,7 +27,7 @@ import {
   type ServicePressure,
 } from './ipc-score';
 import { openFds, treeOpenFds } from './open-fds';
-import { DEFAULT_HISTORY_CAPACITY, RingBuffer, type Sample } from './ring-buffer';
+import { ColumnRing, DEFAULT_HISTORY_CAPACITY, RingBuffer, type Sample } from './ring-buffer';
 
 export const DEFAULT_SAMPLE_INTERVAL_MS = 5000;
 /**
@@ -130,7 +130,8 @@ export class MetricsCollector {
   private readonly probes = new Map<string, ProbeSample[]>();
   /** Each service's state as the bus last reported it (probes while starting are not pressure). */
   private readonly states = new Map<string, ServiceState>();
-  private readonly series = new Map<string, Map<HistoryMetric, RingBuffer>>();
+  /** Each service's history: one column per HISTORY_METRICS entry. */
+  private readonly series = new Map<string, ColumnRing>();
   private readonly ipcSeries: RingBuffer;
   private readonly historySize: number;
   private subscriptions: Disposable[] = [];
@@ -185,7 +186,7 @@ export class MetricsCollector {
 
   /** One service's history of one metric, oldest first; `sinceMs` is a clock timestamp. */
   history(service: string, metric: HistoryMetric, sinceMs?: number): Sample[] {
-    return this.series.get(service)?.get(metric)?.values(sinceMs) ?? [];
+    return this.series.get(service)?.values(HISTORY_METRICS.indexOf(metric), sinceMs) ?? [];
   }
 
   /** The stack's IPC score at each sample, oldest first. */
@@ -319,19 +320,13 @@ export class MetricsCollector {
   private record(m: StackMetrics): void {
     this.ipcSeries.push(m.at, m.ipc.score);
     for (const s of m.services) {
-      let series = this.series.get(s.service);
-      if (!series) this.series.set(s.service, (series = new Map()));
+      let ring = this.series.get(s.service);
+      if (!ring) this.series.set(s.service, (ring = new ColumnRing(HISTORY_METRICS.length, this.historySize)));
       const values: Record<HistoryMetric, number | undefined> = {
         cpuPercent: s.cpuPercent, rssMb: s.rssMb, openFds: s.openFds, uptimeSec: s.uptimeSec, restarts: s.restarts,
         probeP50Ms: s.probeP50Ms, probeP95Ms: s.probeP95Ms, probeFailureRate: s.probeFailureRate, pressure: s.ipc.pressure,
       };
-      for (const metric of HISTORY_METRICS) {
-        const v = values[metric];
-        if (v === undefined) continue;
-        let ring = series.get(metric);
-        if (!ring) series.set(metric, (ring = new RingBuffer(this.historySize)));
-        ring.push(m.at, v);
-      }
+      ring.push(m.at, HISTORY_METRICS.map((metric) => values[metric]));
     }
   }
 }
