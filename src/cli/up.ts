@@ -3,7 +3,7 @@
  * --detach), `opsdeck daemon` (the engine with no UI, for launchd / systemd / --detach) and
  * `opsdeck down`.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
@@ -13,6 +13,7 @@ import type { Engine, EngineStatus, PlanResult } from '../core/engine';
 import { OpsError } from '../core/errors';
 import { EngineHost } from '../core/host/engine-host';
 import { upPlan, withProfile } from '../core/profiles';
+import { daemonEnv, daemonNodeFlags, restoreServiceEnv } from './daemon-process';
 import { formatPlan, statusHeadline, statusTable } from './format';
 import { displayDir, ownerOf, printJson, stackDir } from './stack-context';
 import { VERSION } from './version';
@@ -87,6 +88,7 @@ Examples:
 Logs one line per state change on stdout. SIGTERM or SIGINT stops the stack and exits 0.`,
     )
     .action(async (services: string[], opts: { profile?: string; start: boolean }, cmd: Command) => {
+      restoreServiceEnv();
       const host = await startHost(stackDir(cmd), 'daemon', opts.profile);
       host.engine.bus.on('state', (e) => process.stdout.write(`${new Date(e.at).toISOString()} ${e.service} ${e.from} → ${e.to}: ${e.reason}\n`));
       if (opts.start) host.engine.up(services.length ? services : undefined);
@@ -207,7 +209,7 @@ async function detach(dir: string, services: string[], opts: UpOptions): Promise
   const cli = process.argv[1]!;
   const args = [cli, 'daemon', '--stack', dir, ...(opts.profile ? ['--profile', opts.profile] : []), ...services];
   // Ours first: a flag the user gave node explicitly (execArgv) comes later and wins.
-  const child = spawn(process.execPath, [...daemonNodeFlags(), ...process.execArgv, ...args], { detached: true, stdio: ['ignore', out, out] });
+  const child = spawn(process.execPath, [...daemonNodeFlags(), ...process.execArgv, ...args], { detached: true, stdio: ['ignore', out, out], env: daemonEnv() });
   child.unref();
   const deadline = Date.now() + opts.timeout;
   let status: EngineStatus | undefined;
@@ -234,28 +236,6 @@ async function detach(dir: string, services: string[], opts: UpOptions): Promise
     if (!ok) process.stderr.write(settled(status) ? 'error: not every service is ready\n' : `error: the stack did not settle within ${opts.timeout / 1000}s\n`);
   }
   return ok ? 0 : 1;
-}
-
-/**
- * V8 flags for the daemon, which mostly waits. Each cuts its memory and none costs it measurable
- * CPU at idle (measured one by one with 50 services as in bench/supervise-50.ts; RSS at idle):
- * - `--max-semi-space-size=1` (MB): the young generation stays small; by default it grows to
- *   2 × 16 MB, soon filled with the garbage of probes between scavenges (~15-20 MB less).
- * - `--liftoff-only`: SQLite (WebAssembly, memory.db) stays on V8's baseline compiler; tiering
- *   its hot functions up to TurboFan costs ~30 MB of code and compiler memory that is not given
- *   back. Memory searches take ~1.5× as long (milliseconds; bench/memory-search.ts).
- * - `--single-threaded`: no V8 background threads for compiling and GC, whose malloc arenas
- *   stay resident (~6-8 MB less). Worker threads (backups) still run.
- * Left out: `--no-opt` (as much memory saved, but JavaScript never optimized: backup chunking
- * 20× slower), `--lite-mode` (no WebAssembly: the daemon cannot open memory.db),
- * `--optimize-for-size` and `--single-threaded-gc` (no measurable gain).
- */
-export const DAEMON_NODE_FLAGS = ['--max-semi-space-size=1', '--liftoff-only', '--single-threaded'];
-
-/** DAEMON_NODE_FLAGS if this Node takes them (a V8 flag a later Node drops would stop the daemon from starting), else none. */
-function daemonNodeFlags(): string[] {
-  const r = spawnSync(process.execPath, [...DAEMON_NODE_FLAGS, '-e', ''], { stdio: 'ignore', timeout: 10_000 });
-  return r.status === 0 ? DAEMON_NODE_FLAGS : [];
 }
 
 function settled(status: EngineStatus): boolean {

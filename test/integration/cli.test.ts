@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createProgram } from '../../src/cli/program';
-import { DAEMON_NODE_FLAGS } from '../../src/cli/up';
+import { DAEMON_GLIBC_TUNABLES, DAEMON_NODE_FLAGS } from '../../src/cli/daemon-process';
 import { allCommands, CLI_DOC, helpOf, renderCliDoc } from '../../scripts/gen-cli-docs';
 import { isAlive } from '../../src/core/supervisor/process-table';
 import { fixture, freePort, NODE, tempStack, until, type TempStack } from '../helpers/stack';
@@ -170,6 +170,15 @@ describe('opsdeck CLI (the built dist/cli.js, real engine and processes)', funct
       if (process.platform === 'linux') {
         const argv = readFileSync(`/proc/${lock.pid}/cmdline`, 'utf8').split('\0');
         assert.deepEqual(argv.slice(1, 1 + DAEMON_NODE_FLAGS.length), DAEMON_NODE_FLAGS, 'the daemon runs with the V8 flags that cut its memory');
+        const environ = (pid: number) => readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+        if (process.env.GLIBC_TUNABLES === undefined) {
+          assert.ok(environ(lock.pid).includes(`GLIBC_TUNABLES=${DAEMON_GLIBC_TUNABLES}`), 'the daemon starts with the malloc settings');
+          const servicePids = Object.values(pids(t.dir)) as number[];
+          assert.equal(servicePids.length, 2);
+          for (const pid of servicePids) {
+            assert.deepEqual(environ(pid).filter((v) => /^(GLIBC_TUNABLES|OPSDECK_DAEMON_GLIBC_TUNABLES)=/.test(v)), [], 'a service gets the user\'s environment, not the daemon\'s malloc settings');
+          }
+        }
       }
       const second = cli(t.dir, 'up');
       assert.equal(second.code, 1);

@@ -1,0 +1,56 @@
+/**
+ * How `opsdeck up --detach` starts the engine daemon, which mostly waits: the Node flags and the
+ * environment that keep its memory small, and how the daemon hands its services the environment
+ * it was given rather than its own settings. Each setting was measured with 50 services as in
+ * bench/supervise-50.ts (RSS at idle); none costs measurable CPU at idle.
+ */
+import { spawnSync } from 'node:child_process';
+
+/**
+ * V8 flags:
+ * - `--max-semi-space-size=1` (MB): the young generation stays small; by default it grows to
+ *   2 × 16 MB, soon filled with the garbage of probes between scavenges (~15-20 MB less).
+ * - `--liftoff-only`: SQLite (WebAssembly, on the memory worker thread) stays on V8's baseline
+ *   compiler; tiering its hot functions up to TurboFan costs ~30 MB of code and compiler memory
+ *   that is not given back. Memory searches take ~1.5× as long (milliseconds; bench/memory-search.ts).
+ * - `--single-threaded`: no V8 background threads for compiling and GC, whose malloc arenas
+ *   stay resident (~6-8 MB less). Worker threads (backups, memory) still run.
+ * Left out: `--no-opt` (as much memory saved, but JavaScript never optimized: backup chunking
+ * 20× slower), `--lite-mode` (no WebAssembly: memory.db could not be opened),
+ * `--optimize-for-size`, `--single-threaded-gc`, `--bytecode-old-age=1`, `--flush-baseline-code`
+ * and `--heap-growing-percent` (no gain beyond the noise, 1-2 MB).
+ */
+export const DAEMON_NODE_FLAGS = ['--max-semi-space-size=1', '--liftoff-only', '--single-threaded'];
+
+/**
+ * glibc's malloc, asked to serve blocks of 32 KiB and more with their own mappings, which go back
+ * to the system when freed: parsing and compiling the engine's bundle at start-up allocates
+ * ~12 MB in such blocks for a moment, and from the shared heap glibc keeps most of it for good,
+ * scattered among the small blocks that stay (~7 MB less at idle). Ignored by other C libraries.
+ */
+export const DAEMON_GLIBC_TUNABLES = 'glibc.malloc.mmap_threshold=32768';
+
+/** Set in the daemon's environment when `GLIBC_TUNABLES` is ours, not the user's. */
+const OURS = 'OPSDECK_DAEMON_GLIBC_TUNABLES';
+
+/** DAEMON_NODE_FLAGS if this Node takes them (a V8 flag a later Node drops would stop the daemon from starting), else none. */
+export function daemonNodeFlags(): string[] {
+  const r = spawnSync(process.execPath, [...DAEMON_NODE_FLAGS, '-e', ''], { stdio: 'ignore', timeout: 10_000 });
+  return r.status === 0 ? DAEMON_NODE_FLAGS : [];
+}
+
+/** The daemon's environment: this one, with the malloc settings unless the user set GLIBC_TUNABLES. */
+export function daemonEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  if (process.platform !== 'linux' || env.GLIBC_TUNABLES !== undefined) return env;
+  return { ...env, GLIBC_TUNABLES: DAEMON_GLIBC_TUNABLES, [OURS]: '1' };
+}
+
+/**
+ * In the daemon, first thing: take our malloc settings out of the environment again, so that the
+ * services (which get the daemon's environment) run with the user's, not ours.
+ */
+export function restoreServiceEnv(env: NodeJS.ProcessEnv = process.env): void {
+  if (env[OURS] === undefined) return;
+  delete env[OURS];
+  delete env.GLIBC_TUNABLES;
+}
