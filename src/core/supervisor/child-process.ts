@@ -4,8 +4,8 @@
  * group, waits for the grace period, then SIGKILLs every process of the tree that is left.
  */
 import { execa, type ResultPromise } from 'execa';
-import { createInterface } from 'node:readline';
 import { sleep } from '../clock';
+import { splitLines } from './line-splitter';
 import { isAlive, processTree, readProcessTable } from './process-table';
 
 export interface SpawnSpec {
@@ -64,7 +64,7 @@ export class ChildProcess {
     this.pid = this.sub.pid;
     for (const stream of ['stdout', 'stderr'] as const) {
       const s = this.sub[stream];
-      if (s) createInterface({ input: s, crlfDelay: Infinity }).on('line', (l) => onLine(stream, l));
+      if (s) splitLines(s, (l) => onLine(stream, l));
     }
     // The exit event, not the execa promise: that one also waits for stdout/stderr to close,
     // which a grandchild still holding them can delay forever.
