@@ -15,12 +15,17 @@ import { spawnSync } from 'node:child_process';
  *   that is not given back. Memory searches take ~1.5× as long (milliseconds; bench/memory-search.ts).
  * - `--single-threaded`: no V8 background threads for compiling and GC, whose malloc arenas
  *   stay resident (~6-8 MB less). Worker threads (backups, memory) still run.
- * Left out: `--no-opt` (as much memory saved, but JavaScript never optimized: backup chunking
- * 20× slower), `--lite-mode` (no WebAssembly: memory.db could not be opened),
- * `--optimize-for-size`, `--single-threaded-gc`, `--bytecode-old-age=1`, `--flush-baseline-code`
- * and `--heap-growing-percent` (no gain beyond the noise, 1-2 MB).
+ * - `--interrupt-budget=1000000` (the default is 67 584): a function is optimized by TurboFan
+ *   after ~15× as much of its bytecode has run. At idle the daemon runs the same few paths
+ *   (probes, sampling) at a slow pace, and optimizing them grew its RSS by 8-10 MB over its
+ *   first minutes; truly hot code (a backup's chunking loop) still gets optimized within
+ *   microseconds, and runs as fast as with the default (the backup tests take the same time).
+ * Left out: `--no-opt` (as much memory saved at idle, but JavaScript never optimized: backup
+ * chunking 20× slower), `--lite-mode` (no WebAssembly: memory.db could not be opened),
+ * `--optimize-for-size`, `--single-threaded-gc`, `--bytecode-old-age=1`, `--flush-baseline-code`,
+ * `--heap-growing-percent` and `--no-sparkplug` (no gain beyond the noise, 1-2 MB).
  */
-export const DAEMON_NODE_FLAGS = ['--max-semi-space-size=1', '--liftoff-only', '--single-threaded'];
+export const DAEMON_NODE_FLAGS = ['--max-semi-space-size=1', '--liftoff-only', '--single-threaded', '--interrupt-budget=1000000'];
 
 /**
  * glibc's malloc, asked to serve blocks of 32 KiB and more with their own mappings, which go back
