@@ -276,7 +276,7 @@ async function runOpsdeck(ports: number[]): Promise<PhaseResult> {
       {
         command: [NODE, HTTP_SERVICE],
         env: { PORT: String(port) },
-        // Default intervals, timeouts and thresholds (readiness every 1 s, liveness every 5 s).
+        // Default intervals, timeouts and thresholds (readiness every 5 s, liveness every 10 s).
         health: {
           ...(PROBES === 'both' || PROBES === 'readiness' ? { readiness: { http: { url: `http://127.0.0.1:${port}/health` } } } : {}),
           ...(PROBES === 'both' || PROBES === 'liveness' ? { liveness: { http: { url: `http://127.0.0.1:${port}/health` } } } : {}),
@@ -497,7 +497,7 @@ async function main(): Promise<void> {
       sampleEverySeconds: SAMPLE_S,
       clockTicks: clockTicks(),
       service: 'bench/fixtures/http-service.cjs',
-      opsdeck: 'dist/cli.js up --detach; per service an http readiness probe (default: every 1 s) and an http liveness probe (default: every 5 s) on GET /health',
+      opsdeck: 'dist/cli.js up --detach; per service an http readiness probe (default: every 5 s) and an http liveness probe (default: every 10 s) on GET /health',
       pm2: `pm2@${pm2?.version ?? PM2_VERSION} from npm in <tmpdir>/opsdeck-bench-pm2, private PM2_HOME, ecosystem file, fork mode, autorestart (PM2 has no http probes)`,
     },
     targets: { cpuPercent: CPU_TARGET_PERCENT, memory: 'opsdeck daemon max RSS < PM2 daemon max RSS' },
@@ -517,7 +517,7 @@ async function main(): Promise<void> {
     '',
     `The Opsdeck engine daemon (\`up --detach\`) and PM2's daemon (God), one after the other, each supervising the same ${N}`,
     `HTTP services (\`bench/fixtures/http-service.cjs\`, one loopback port each). Opsdeck probes each service over http:`,
-    `readiness every 1 s and liveness every 5 s (the defaults); PM2 has no http probes and only watches the processes.`,
+    `readiness every 5 s and liveness every 10 s (the defaults); PM2 has no http probes and only watches the processes.`,
     `Once every service answers, ${SETTLE_S} s to settle, then ${IDLE_S} s idle with no request to either daemon: CPU is`,
     `utime + stime of the daemon process alone (/proc/<pid>/stat), RSS is VmRSS (/proc/<pid>/status) sampled every ${SAMPLE_S} s.`,
     '',
