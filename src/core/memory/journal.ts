@@ -21,9 +21,10 @@
 import { appendFileSync, mkdirSync, readdirSync, readFileSync, statSync, unlinkSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { systemClock, type Clock, type TimerHandle } from '../clock';
-import { OpsError, isOpsError } from '../errors';
+import { systemClock, type Clock } from '../clock';
+import { OpsError } from '../errors';
 import type { Disposable, EngineEvent, EventBus } from '../events';
+import { FlushTimer } from './flush-timer';
 import { parseMemoryRow, probeFilter, toMemoryRow, type MemoryRow } from './memory-row';
 
 export interface MemoryJournalOptions {
@@ -57,12 +58,11 @@ export interface JournalSegment {
 
 export class MemoryJournal {
   private readonly clock: Clock;
-  private readonly flushMs: number;
   private readonly segmentBytes: number;
   private readonly maxBytes: number;
   private readonly onAppend: ((bytes: number) => void) | undefined;
   private pending: MemoryRow[] = [];
-  private timer: TimerHandle | undefined;
+  private readonly flusher: FlushTimer;
   /** The segment rows go to; its file exists once something was appended to it. */
   private seq: number;
   private segmentFile: string;
@@ -70,7 +70,6 @@ export class MemoryJournal {
   /** Bytes of the journal's segments as this journal knows them (it is the only writer). */
   private bytes: number;
   private closed = false;
-  private failing = false;
   private dropped = 0;
   private warnedDrop = false;
 
@@ -80,7 +79,7 @@ export class MemoryJournal {
     opts: MemoryJournalOptions,
   ) {
     this.clock = opts.clock ?? systemClock;
-    this.flushMs = opts.flushMs ?? JOURNAL_DEFAULTS.flushMs;
+    this.flusher = new FlushTimer(this.clock, opts.flushMs ?? JOURNAL_DEFAULTS.flushMs, () => this.flush(), () => this.closed);
     this.segmentBytes = opts.segmentBytes ?? JOURNAL_DEFAULTS.segmentBytes;
     this.maxBytes = opts.maxBytes ?? JOURNAL_DEFAULTS.maxBytes;
     this.onAppend = opts.onAppend;
@@ -111,10 +110,7 @@ export class MemoryJournal {
   record(e: EngineEvent): void {
     if (this.closed) return;
     this.pending.push(toMemoryRow(e, this.clock.now()));
-    this.timer ??= this.clock.setTimeout(() => {
-      this.timer = undefined;
-      this.flushQuietly();
-    }, this.flushMs);
+    this.flusher.schedule();
   }
 
   /**
@@ -123,27 +119,27 @@ export class MemoryJournal {
    */
   flush(): void {
     if (this.closed) return;
-    this.cancelTimer();
+    this.flusher.cancel();
     if (!this.pending.length) return;
     const text = this.pending.map((r) => JSON.stringify(r) + '\n').join('');
     try {
       appendFileSync(join(this.dir, this.segmentFile), text);
     } catch (err) {
-      this.failing = true;
+      this.flusher.failing = true;
       // A retry goes to a new segment: never after a line the failed write may have cut short.
       this.nextSegment();
       if (this.pending.length > MAX_PENDING) {
         this.dropped += this.pending.length - MAX_PENDING;
         this.pending = this.pending.slice(-MAX_PENDING);
       }
-      this.retryLater();
+      this.flusher.retryLater();
       throw new OpsError(
         'MEMORY_WRITE_FAILED',
         `cannot write to the memory journal ${this.dir}: ${(err as Error).message}`,
         'Check free disk space and that the folder is still there; recorded events wait in memory meanwhile.',
       );
     }
-    this.failing = false;
+    this.flusher.failing = false;
     this.pending = [];
     const n = Buffer.byteLength(text);
     this.currentBytes += n;
@@ -159,7 +155,7 @@ export class MemoryJournal {
    * for ingestJournal(…, upTo).
    */
   seal(): number {
-    this.flushQuietly();
+    this.flusher.flushQuietly();
     if (this.currentBytes > 0) this.nextSegment();
     return this.seq - 1;
   }
@@ -188,10 +184,10 @@ export class MemoryJournal {
   close(): void {
     if (this.closed) return;
     try {
-      this.flushQuietly();
+      this.flusher.flushQuietly();
     } finally {
       this.closed = true;
-      this.cancelTimer();
+      this.flusher.cancel();
     }
   }
 
@@ -217,27 +213,8 @@ export class MemoryJournal {
     this.warnedDrop = true;
   }
 
-  private flushQuietly(): void {
-    const wasFailing = this.failing;
-    try {
-      this.flush();
-    } catch (err) {
-      if (!wasFailing) process.emitWarning(`opsdeck memory: ${isOpsError(err) ? err.message : String(err)}`);
-    }
-  }
 
-  private retryLater(): void {
-    if (this.closed) return;
-    this.timer ??= this.clock.setTimeout(() => {
-      this.timer = undefined;
-      this.flushQuietly();
-    }, Math.max(1000, this.flushMs));
-  }
 
-  private cancelTimer(): void {
-    this.timer?.cancel();
-    this.timer = undefined;
-  }
 }
 
 const SEGMENT = /^(\d{12})-[0-9a-f]{8}\.jsonl$/;

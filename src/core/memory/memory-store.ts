@@ -18,9 +18,10 @@
 import { mkdirSync, rmdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import sqlite3, { type Database as Db, type JSValue, type SQLiteValue } from 'node-sqlite3-wasm';
-import { systemClock, type Clock, type TimerHandle } from '../clock';
-import { OpsError, isOpsError } from '../errors';
+import { systemClock, type Clock } from '../clock';
+import { OpsError } from '../errors';
 import type { Disposable, EngineEvent, EventBus } from '../events';
+import { FlushTimer } from './flush-timer';
 import { probeFilter, toMemoryRow, type MemoryRow } from './memory-row';
 import { QUERY_HINT, toFtsQuery } from './query';
 import { NewerSchemaError, TOKENIZER, migrate } from './schema';
@@ -157,15 +158,13 @@ export class MemoryStore {
   private readonly clock: Clock;
   private readonly maxRows: number;
   private readonly maxBytes: number | undefined;
-  private readonly flushMs: number;
   private readonly batchRows: number;
   private pending: MemoryRow[] = [];
-  private timer: TimerHandle | undefined;
+  private readonly flusher: FlushTimer;
   private rows: number;
   private atMax: number;
   private closed = false;
   private dropped = 0;
-  private failing = false;
 
   private constructor(
     /** The database file. */
@@ -176,7 +175,7 @@ export class MemoryStore {
     this.clock = opts.clock ?? systemClock;
     this.maxRows = Math.max(1, Math.floor(opts.maxRows ?? MEMORY_DEFAULTS.maxRows));
     this.maxBytes = opts.maxBytes;
-    this.flushMs = opts.flushMs ?? MEMORY_DEFAULTS.flushMs;
+    this.flusher = new FlushTimer(this.clock, opts.flushMs ?? MEMORY_DEFAULTS.flushMs, () => this.flush(), () => this.closed);
     this.batchRows = Math.max(1, opts.batchRows ?? MEMORY_DEFAULTS.batchRows);
     this.rows = Number(db.get('SELECT count(*) AS n FROM events')?.n ?? 0);
     this.atMax = Number(db.get('SELECT max(at_max) AS m FROM events')?.m ?? Number.MIN_SAFE_INTEGER);
@@ -288,11 +287,8 @@ export class MemoryStore {
   private add(row: MemoryRow): void {
     this.pending.push(row);
     // A full batch is written at once, unless writes are failing: then the retry timer decides.
-    if (this.pending.length >= this.batchRows && !this.failing) this.flushQuietly();
-    else this.timer ??= this.clock.setTimeout(() => {
-      this.timer = undefined;
-      this.flushQuietly();
-    }, this.flushMs);
+    if (this.pending.length >= this.batchRows && !this.flusher.failing) this.flusher.flushQuietly();
+    else this.flusher.schedule();
   }
 
   /**
@@ -305,7 +301,7 @@ export class MemoryStore {
     const text = q.text?.trim();
     if (!text) return this.latest(q);
     const match = toFtsQuery(text); // throws before any work on a bad query
-    this.flushQuietly();
+    this.flusher.flushQuietly();
     if (match === undefined) return []; // nothing searchable in it, e.g. only punctuation
     const limit = clamp(q.limit, MEMORY_DEFAULTS.limit, MEMORY_DEFAULTS.maxLimit);
     const plan = this.plan(q);
@@ -352,7 +348,7 @@ export class MemoryStore {
   /** The newest events that pass the filters, newest first. */
   latest(filter: MemoryFilter = {}): MemoryHit[] {
     this.assertOpen();
-    this.flushQuietly();
+    this.flusher.flushQuietly();
     const plan = this.plan(filter);
     if (plan.empty) return [];
     const limit = clamp(filter.limit, MEMORY_DEFAULTS.limit, MEMORY_DEFAULTS.maxLimit);
@@ -377,7 +373,7 @@ export class MemoryStore {
    */
   around(id: number, opts: AroundOptions = {}): MemoryHit[] {
     this.assertOpen();
-    this.flushQuietly();
+    this.flusher.flushQuietly();
     const anchor = this.db.get(`SELECT ${COLUMNS} FROM events e WHERE e.id = ?`, [id]) as Row | null;
     if (!anchor) return [];
     const plan = this.plan({ service: opts.service, kind: opts.kind });
@@ -392,7 +388,7 @@ export class MemoryStore {
   /** Rows in memory (buffered rows are flushed first). */
   count(): number {
     this.assertOpen();
-    this.flushQuietly();
+    this.flusher.flushQuietly();
     return this.rows;
   }
 
@@ -403,7 +399,7 @@ export class MemoryStore {
    */
   flush(): void {
     if (this.closed) return;
-    this.cancelTimer();
+    this.flusher.cancel();
     if (!this.pending.length) return;
     const batch = this.pending;
     this.pending = [];
@@ -413,10 +409,10 @@ export class MemoryStore {
       this.transaction(() => {
         this.insertRows(batch);
       });
-      this.failing = false;
+      this.flusher.failing = false;
     } catch (err) {
-      this.failing = true;
-      this.retryLater();
+      this.flusher.failing = true;
+      this.flusher.retryLater();
       this.atMax = atMaxBefore;
       this.rows = rowsBefore; // the transaction was rolled back
       this.pending = batch.concat(this.pending);
@@ -444,7 +440,7 @@ export class MemoryStore {
       this.flush();
     } finally {
       this.closed = true;
-      this.cancelTimer();
+      this.flusher.cancel();
       try {
         this.db.get('PRAGMA journal_mode = DELETE');
       } catch {
@@ -543,24 +539,7 @@ export class MemoryStore {
     }
   }
 
-  /** Flush for a timer, a full buffer or a read: never throws, warns once per failing spell. */
-  private flushQuietly(): void {
-    const wasFailing = this.failing;
-    try {
-      this.flush();
-    } catch (err) {
-      if (!wasFailing) process.emitWarning(`opsdeck memory: ${isOpsError(err) ? err.message : String(err)}`);
-    }
-  }
 
-  /** After a failed write, try again in a while (not at once: the disk is full, say). */
-  private retryLater(): void {
-    if (this.closed) return;
-    this.timer ??= this.clock.setTimeout(() => {
-      this.timer = undefined;
-      this.flushQuietly();
-    }, Math.max(1000, this.flushMs));
-  }
 
   /** Insert rows (in a transaction) and apply retention by rows. */
   private insertRows(rows: readonly MemoryRow[]): void {
@@ -617,10 +596,6 @@ export class MemoryStore {
     }
   }
 
-  private cancelTimer(): void {
-    this.timer?.cancel();
-    this.timer = undefined;
-  }
 
   private assertOpen(): void {
     if (this.closed) throw new OpsError('MEMORY_CLOSED', `memory database ${this.path} is closed`, 'Open it again with MemoryStore.open().');
