@@ -25,7 +25,7 @@ import { systemClock, type Clock } from '../clock';
 import { OpsError } from '../errors';
 import type { Disposable, EngineEvent, EventBus } from '../events';
 import { FlushTimer } from './flush-timer';
-import { parseMemoryRow, probeFilter, toMemoryRow, type MemoryRow } from './memory-row';
+import { parseMemoryRow, recordFrom, toMemoryRow, type MemoryRow } from './memory-row';
 
 export interface MemoryJournalOptions {
   /** Drives the flush timer. Default: the system clock. */
@@ -100,10 +100,7 @@ export class MemoryJournal {
 
   /** Record what the bus carries (see probeFilter) until disposed. */
   attach(bus: EventBus): Disposable {
-    const keep = probeFilter();
-    return bus.onAny((e) => {
-      if (keep(e)) this.record(e);
-    });
+    return recordFrom(bus, (e) => this.record(e));
   }
 
   /** Buffer one event for the next append. Never throws; ignored after close(). */

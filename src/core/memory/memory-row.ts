@@ -3,7 +3,7 @@
  * (secrets redacted) and the event's other fields as JSON. The journal (journal.ts) writes rows in
  * this form and the store (memory-store.ts) indexes them.
  */
-import type { EngineEvent } from '../events';
+import type { Disposable, EngineEvent, EventBus } from '../events';
 import { eventText } from './event-text';
 import { redactDeep, redactSecrets } from './redact';
 
@@ -64,4 +64,12 @@ export function parseMemoryRow(line: string): MemoryRow | undefined {
   const r = v as Record<string, unknown>;
   if (typeof r.at !== 'number' || !Number.isFinite(r.at) || typeof r.service !== 'string' || typeof r.kind !== 'string' || typeof r.text !== 'string' || typeof r.data !== 'string') return undefined;
   return { at: r.at, service: r.service, kind: r.kind, text: r.text, data: r.data };
+}
+
+/** Give `record` every event the bus carries that memory keeps (see probeFilter), until disposed. */
+export function recordFrom(bus: EventBus, record: (e: EngineEvent) => void): Disposable {
+  const keep = probeFilter();
+  return bus.onAny((e) => {
+    if (keep(e)) record(e);
+  });
 }

@@ -22,7 +22,7 @@ import { systemClock, type Clock } from '../clock';
 import { OpsError } from '../errors';
 import type { Disposable, EngineEvent, EventBus } from '../events';
 import { FlushTimer } from './flush-timer';
-import { probeFilter, toMemoryRow, type MemoryRow } from './memory-row';
+import { recordFrom, toMemoryRow, type MemoryRow } from './memory-row';
 import { QUERY_HINT, toFtsQuery } from './query';
 import { NewerSchemaError, TOKENIZER, migrate } from './schema';
 
@@ -237,10 +237,7 @@ export class MemoryStore {
    * passing one (see probeFilter).
    */
   attach(bus: EventBus): Disposable {
-    const keep = probeFilter();
-    return bus.onAny((e) => {
-      if (keep(e)) this.record(e);
-    });
+    return recordFrom(bus, (e) => this.record(e));
   }
 
   /** Buffer one event for the next flush. Never throws; ignored after close(). */
