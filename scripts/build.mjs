@@ -71,6 +71,15 @@ const targets = [
     // its size when a comment holds one character outside Latin-1.
     minify: true,
   },
+  // The engine daemon that `up --detach` starts (src/cli/daemon-main.ts): the engine without the
+  // CLI, minified like it.
+  {
+    ...common,
+    entryPoints: { daemon: 'src/cli/daemon-main.ts' },
+    outdir: 'dist',
+    banner: { js: importMetaShim },
+    minify: true,
+  },
   // The memory worker thread (src/core/memory/journaled-memory.ts starts it from next to the
   // bundle that runs the engine: the CLI's daemon or the extension): the only code that opens
   // memory.db in an engine's process.

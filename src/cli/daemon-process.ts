@@ -5,6 +5,8 @@
  * bench/supervise-50.ts (RSS at idle); none costs measurable CPU at idle.
  */
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 
 /**
  * V8 flags:
@@ -37,6 +39,16 @@ export const DAEMON_GLIBC_TUNABLES = 'glibc.malloc.mmap_threshold=32768';
 
 /** Set in the daemon's environment when `GLIBC_TUNABLES` is ours, not the user's. */
 const OURS = 'OPSDECK_DAEMON_GLIBC_TUNABLES';
+
+/**
+ * What `up --detach` runs (before `--stack DIR …`), given the CLI script it runs from: next to the
+ * bundled CLI, the daemon's own bundle (dist/daemon.js: the engine without the CLI, ~2 MB less
+ * for as long as it runs); from the sources, `<cli> daemon`.
+ */
+export function daemonCommand(cliScript: string): string[] {
+  const bundle = path.join(path.dirname(cliScript), 'daemon.js');
+  return path.basename(cliScript) === 'cli.js' && existsSync(bundle) ? [bundle] : [cliScript, 'daemon'];
+}
 
 /** DAEMON_NODE_FLAGS if this Node takes them (a V8 flag a later Node drops would stop the daemon from starting), else none. */
 export function daemonNodeFlags(): string[] {

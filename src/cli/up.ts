@@ -11,12 +11,11 @@ import { loadConfig } from '../core/config/load';
 import { parseDuration } from '../core/duration';
 import type { Engine, EngineStatus, PlanResult } from '../core/engine';
 import { OpsError } from '../core/errors';
-import { EngineHost } from '../core/host/engine-host';
 import { upPlan, withProfile } from '../core/profiles';
-import { daemonEnv, daemonNodeFlags, restoreServiceEnv } from './daemon-process';
+import { daemonCommand, daemonEnv, daemonNodeFlags, restoreServiceEnv } from './daemon-process';
+import { runDaemon, startHost, stateLines, untilStopped } from './run-host';
 import { formatPlan, statusHeadline, statusTable } from './format';
 import { displayDir, ownerOf, printJson, stackDir } from './stack-context';
-import { VERSION } from './version';
 import { InvalidArgumentError } from 'commander';
 
 interface UpOptions {
@@ -89,10 +88,7 @@ Logs one line per state change on stdout. SIGTERM or SIGINT stops the stack and 
     )
     .action(async (services: string[], opts: { profile?: string; start: boolean }, cmd: Command) => {
       restoreServiceEnv();
-      const host = await startHost(stackDir(cmd), 'daemon', opts.profile);
-      host.engine.bus.on('state', (e) => process.stdout.write(`${new Date(e.at).toISOString()} ${e.service} ${e.from} → ${e.to}: ${e.reason}\n`));
-      if (opts.start) host.engine.up(services.length ? services : undefined);
-      await untilStopped(host);
+      await runDaemon(stackDir(cmd), { ...opts, services });
     });
 
   program
@@ -132,35 +128,6 @@ async function printDryRun(dir: string, services: string[], opts: UpOptions): Pr
   else process.stdout.write(formatPlan(result.plan, true) + '\n');
 }
 
-async function startHost(dir: string, owner: string, profile?: string): Promise<EngineHost> {
-  const host = await EngineHost.start(dir, { owner, version: VERSION, ...(profile ? { profile } : {}) });
-  if (profile) await host.engine.useProfile(profile);
-  const stale = host.tookOverFrom;
-  if (stale) process.stderr.write(`note: took over a stale lock left by pid ${stale.pid} (${stale.owner}), which is no longer running\n`);
-  return host;
-}
-
-/** Resolve when the host was stopped by a signal or by `opsdeck down`. */
-function untilStopped(host: EngineHost, onStop?: () => void): Promise<void> {
-  return new Promise((resolve) => {
-    let stopping = false;
-    const stop = async (why: string) => {
-      if (stopping) return;
-      stopping = true;
-      onStop?.();
-      process.stderr.write(`${why}: stopping the stack…\n`);
-      await host.stop();
-      process.stderr.write('stopped\n');
-      resolve();
-    };
-    process.once('SIGINT', () => void stop('interrupted'));
-    process.once('SIGTERM', () => void stop('terminated'));
-    // The terminal went away (window closed, ssh dropped): stop rather than die and orphan the stack.
-    process.once('SIGHUP', () => void stop('terminal closed'));
-    host.engine.onStackDown(() => void stop('stack stopped with `opsdeck down`'));
-  });
-}
-
 async function foreground(dir: string, services: string[], opts: UpOptions): Promise<void> {
   const host = await startHost(dir, 'up', opts.profile);
   const engine = host.engine;
@@ -193,21 +160,12 @@ function liveTable(engine: Engine): { stop(): void } {
   };
 }
 
-/** Without a terminal: one line per state change. */
-function stateLines(engine: Engine): { stop(): void } {
-  const sub = engine.bus.on('state', (e) =>
-    process.stdout.write(`${new Date(e.at).toISOString()} ${e.service} ${e.from} → ${e.to}: ${e.reason}\n`),
-  );
-  return { stop: () => sub.dispose() };
-}
-
 /** Start `opsdeck daemon` in the background, then wait until the stack settles. */
 async function detach(dir: string, services: string[], opts: UpOptions): Promise<number> {
   const logDir = path.join(dir, '.opsdeck', 'logs');
   mkdirSync(logDir, { recursive: true });
   const out = openSync(path.join(logDir, 'engine.log'), 'a');
-  const cli = process.argv[1]!;
-  const args = [cli, 'daemon', '--stack', dir, ...(opts.profile ? ['--profile', opts.profile] : []), ...services];
+  const args = [...daemonCommand(process.argv[1]!), '--stack', dir, ...(opts.profile ? ['--profile', opts.profile] : []), ...services];
   // Ours first: a flag the user gave node explicitly (execArgv) comes later and wins.
   const child = spawn(process.execPath, [...daemonNodeFlags(), ...process.execArgv, ...args], { detached: true, stdio: ['ignore', out, out], env: daemonEnv() });
   child.unref();

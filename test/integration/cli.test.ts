@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createProgram } from '../../src/cli/program';
 import { DAEMON_GLIBC_TUNABLES, DAEMON_NODE_FLAGS } from '../../src/cli/daemon-process';
@@ -151,6 +152,38 @@ describe('opsdeck CLI (the built dist/cli.js, real engine and processes)', funct
     });
   });
 
+  describe('the daemon bundle (dist/daemon.js, what up --detach starts)', () => {
+    it('refuses bad arguments with the error, a hint and exit 1, and touches nothing', () => {
+      const dir = mkdtempSync(join(tmpdir(), 'opsdeck-daemon-args-'));
+      try {
+        for (const [args, message] of [
+          [[], /error: daemon: --stack DIR is required/],
+          [['--stack', dir, '--bogus'], /error: daemon: Unknown option '--bogus'/],
+        ] as const) {
+          const r = spawnSync(NODE, [join(ROOT, 'dist/daemon.js'), ...args], { cwd: dir, encoding: 'utf8', timeout: 30_000 });
+          assert.equal(r.status, 1, r.stderr);
+          assert.match(r.stderr, message);
+          assert.match(r.stderr, /\nhint: usage: node dist\/daemon.js --stack DIR/);
+        }
+        assert.deepEqual(readdirSync(dir), [], 'nothing written');
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    it('names a folder without opsdeck.yaml, exit 1', () => {
+      const dir = mkdtempSync(join(tmpdir(), 'opsdeck-daemon-args-'));
+      try {
+        const r = spawnSync(NODE, [join(ROOT, 'dist/daemon.js'), '--stack', dir], { encoding: 'utf8', timeout: 30_000 });
+        assert.equal(r.status, 1, r.stderr);
+        assert.match(r.stderr, /opsdeck\.yaml/);
+        assert.ok(!existsSync(join(dir, '.opsdeck', 'run', 'engine.lock')), 'no lock left');
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  });
+
   describe('with an engine (up --detach)', () => {
     let t: TempStack;
     beforeEach(async () => (t = tempStack(await stackConfig())));
@@ -170,6 +203,7 @@ describe('opsdeck CLI (the built dist/cli.js, real engine and processes)', funct
       if (process.platform === 'linux') {
         const argv = readFileSync(`/proc/${lock.pid}/cmdline`, 'utf8').split('\0');
         assert.deepEqual(argv.slice(1, 1 + DAEMON_NODE_FLAGS.length), DAEMON_NODE_FLAGS, 'the daemon runs with the V8 flags that cut its memory');
+        assert.deepEqual(argv.slice(1 + DAEMON_NODE_FLAGS.length, 4 + DAEMON_NODE_FLAGS.length), [join(ROOT, 'dist/daemon.js'), '--stack', t.dir], 'the daemon is its own bundle, without the CLI');
         const environ = (pid: number) => readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
         if (process.env.GLIBC_TUNABLES === undefined) {
           assert.ok(environ(lock.pid).includes(`GLIBC_TUNABLES=${DAEMON_GLIBC_TUNABLES}`), 'the daemon starts with the malloc settings');

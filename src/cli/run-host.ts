@@ -1,0 +1,54 @@
+/**
+ * Running the engine that owns a stack in this process, until a signal or `opsdeck down` stops
+ * it: what `opsdeck up` (foreground), `opsdeck daemon` and the daemon bundle (daemon-main.ts)
+ * share. No commander here: the daemon bundle loads this without the CLI.
+ */
+import type { Engine } from '../core/engine';
+import { EngineHost } from '../core/host/engine-host';
+import { VERSION } from './version';
+
+/** Take the stack in `dir` as `owner` (up, daemon) and report a stale lock taken over. */
+export async function startHost(dir: string, owner: string, profile?: string): Promise<EngineHost> {
+  const host = await EngineHost.start(dir, { owner, version: VERSION, ...(profile ? { profile } : {}) });
+  if (profile) await host.engine.useProfile(profile);
+  const stale = host.tookOverFrom;
+  if (stale) process.stderr.write(`note: took over a stale lock left by pid ${stale.pid} (${stale.owner}), which is no longer running\n`);
+  return host;
+}
+
+/** Resolve when the host was stopped by a signal or by `opsdeck down`. */
+export function untilStopped(host: EngineHost, onStop?: () => void): Promise<void> {
+  return new Promise((resolve) => {
+    let stopping = false;
+    const stop = async (why: string) => {
+      if (stopping) return;
+      stopping = true;
+      onStop?.();
+      process.stderr.write(`${why}: stopping the stack…\n`);
+      await host.stop();
+      process.stderr.write('stopped\n');
+      resolve();
+    };
+    process.once('SIGINT', () => void stop('interrupted'));
+    process.once('SIGTERM', () => void stop('terminated'));
+    // The terminal went away (window closed, ssh dropped): stop rather than die and orphan the stack.
+    process.once('SIGHUP', () => void stop('terminal closed'));
+    host.engine.onStackDown(() => void stop('stack stopped with `opsdeck down`'));
+  });
+}
+
+/** Without a terminal: one line per state change. */
+export function stateLines(engine: Engine): { stop(): void } {
+  const sub = engine.bus.on('state', (e) =>
+    process.stdout.write(`${new Date(e.at).toISOString()} ${e.service} ${e.from} → ${e.to}: ${e.reason}\n`),
+  );
+  return { stop: () => sub.dispose() };
+}
+
+/** `opsdeck daemon`: take the stack, log state changes, start the services (unless told not to), run until stopped. */
+export async function runDaemon(dir: string, opts: { profile?: string; start: boolean; services: string[] }): Promise<void> {
+  const host = await startHost(dir, 'daemon', opts.profile);
+  stateLines(host.engine);
+  if (opts.start) host.engine.up(opts.services.length ? opts.services : undefined);
+  await untilStopped(host);
+}
