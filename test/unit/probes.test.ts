@@ -3,7 +3,11 @@ import { createServer as createHttp, type Server } from 'node:http';
 import { createServer as createTcp } from 'node:net';
 import { runCheck } from '../../src/core/health/check';
 import { runProbe } from '../../src/core/health/probes';
-import { freePort } from '../helpers/stack';
+import { freePort, until } from '../helpers/stack';
+import { isAlive } from '../../src/core/supervisor/process-table';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const ctx = { timeoutMs: 300, cwd: process.cwd(), env: { PATH: process.env.PATH ?? '' } };
 
@@ -117,6 +121,45 @@ describe('probes against real sockets and processes', () => {
     assert.deepEqual([r.ok, r.error], [false, 'exit code 4: disk full']);
     const slow = await runProbe({ exec: ['sleep', '5'] }, ctx);
     assert.deepEqual([slow.ok, slow.error], [false, 'timed out after 300ms']);
+  });
+
+  describe('exec commands leave no process behind (own process group)', () => {
+    let dir: string;
+    beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'opsdeck-probe-group-'))));
+    afterEach(() => rmSync(dir, { recursive: true, force: true }));
+    // A shell that starts a child in the background and writes its pid down, then does `rest`.
+    const withChild = (rest: string) => ['sh', '-c', `sleep 30 & echo $! > ${join(dir, 'child.pid')}; ${rest}`];
+    const child = () => Number(readFileSync(join(dir, 'child.pid'), 'utf8'));
+
+    it('at the timeout, the shell and its children are killed', async () => {
+      const r = await runProbe({ exec: withChild('sleep 30') }, ctx);
+      assert.deepEqual([r.ok, r.error], [false, 'timed out after 300ms']);
+      await until(() => !isAlive(child()), 5000, 'the background child to be killed');
+    });
+
+    it('a child left running by a command that ended is killed too', async () => {
+      const r = await runProbe({ exec: withChild('exit 0') }, ctx);
+      assert.equal(r.ok, true);
+      await until(() => !isAlive(child()), 5000, 'the background child to be killed');
+    });
+
+    it('aborting (the service stops) kills a probe or a check in flight, children included', async () => {
+      for (const run of [
+        (signal: AbortSignal) => runProbe({ exec: withChild('sleep 30') }, { ...ctx, timeoutMs: 20_000, signal }),
+        (signal: AbortSignal) => runCheck(withChild('sleep 30'), { ...ctx, timeoutMs: 20_000, signal }),
+      ]) {
+        rmSync(join(dir, 'child.pid'), { force: true });
+        const abort = new AbortController();
+        const t0 = Date.now();
+        const pending = run(abort.signal);
+        await until(() => existsSync(join(dir, 'child.pid')) && readFileSync(join(dir, 'child.pid'), 'utf8').trim() !== '', 5000, 'the command to start');
+        abort.abort();
+        const r = await pending;
+        assert.equal(r.ok, false);
+        assert.ok(Date.now() - t0 < 10_000, 'ended at the abort, not at the timeout');
+        await until(() => !isAlive(child()), 5000, 'the background child to be killed');
+      }
+    });
   });
 
   it('log: passes once a matching line was seen', async () => {

@@ -6,12 +6,12 @@
  * few seconds is asked on the connection of the previous probe while the service keeps it open
  * (fetch costs several times the CPU per request). Redirects are not followed.
  */
-import { execa } from 'execa';
 import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { connect } from 'node:net';
 import { urlToHttpOptions } from 'node:url';
 import type { ProbeConfig } from '../config/schema';
+import { runCommand } from './run-command';
 
 export interface ProbeResult {
   ok: boolean;
@@ -25,6 +25,8 @@ export interface ProbeContext {
   env: Record<string, string>;
   /** For log probes: whether a matching line has been seen since the process started. */
   logMatched?: () => boolean;
+  /** Aborted when the service stops: an exec probe's command is killed. */
+  signal?: AbortSignal;
 }
 
 export async function runProbe(probe: Pick<ProbeConfig, 'http' | 'tcp' | 'exec' | 'log'>, ctx: ProbeContext): Promise<ProbeResult> {
@@ -152,20 +154,11 @@ function tcpProbe(p: NonNullable<ProbeConfig['tcp']>, timeoutMs: number, done: D
 }
 
 async function execProbe(argv: string[], ctx: ProbeContext, done: Done): Promise<ProbeResult> {
-  const r = await execa(argv[0]!, argv.slice(1), {
-    cwd: ctx.cwd,
-    env: ctx.env,
-    extendEnv: false,
-    timeout: ctx.timeoutMs,
-    killSignal: 'SIGKILL',
-    reject: false,
-    stdin: 'ignore',
-    all: true,
-  });
+  const r = await runCommand(argv, { cwd: ctx.cwd, env: ctx.env, timeoutMs: ctx.timeoutMs, ...(ctx.signal ? { signal: ctx.signal } : {}) });
   if (r.timedOut) return done(false, `timed out after ${ctx.timeoutMs}ms`);
   if (r.exitCode === 0) return done(true);
-  const last = String(r.all ?? '').trim().split('\n').pop();
-  const why = r.exitCode !== undefined ? `exit code ${r.exitCode}` : r.signal ? `killed by ${r.signal}` : firstLine(r.shortMessage ?? 'failed');
+  const last = r.output.trim().split('\n').pop();
+  const why = r.exitCode !== undefined ? `exit code ${r.exitCode}` : r.signal ? `killed by ${r.signal}` : firstLine(r.startError ?? 'failed');
   return done(false, last ? `${why}: ${last}` : why);
 }
 

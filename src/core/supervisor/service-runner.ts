@@ -83,6 +83,8 @@ export class ServiceRunner {
   /** In [0, 1), from the name: where this service's probes fall in their spreading window. */
   private readonly spread: number;
   private readonly cwd: string;
+  /** Aborted (and replaced) when the service stops: kills the probe and check commands in flight. */
+  private commands = new AbortController();
 
   constructor(
     readonly name: string,
@@ -179,6 +181,7 @@ export class ServiceRunner {
     if (this.killCause !== 'stop') {
       this.killCause = 'stop';
       this.killDetail = reason;
+      this.killCommands();
       this.setState('stopping', reason);
       this.stopping = this.child!.stop(this.config.stop_signal, this.config.stop_grace);
     }
@@ -214,7 +217,7 @@ export class ServiceRunner {
     const cfg = this.config.health.check;
     let result: CheckResult;
     if (!cfg) result = { ok: this.serving, durationMs: 0, output: 'no check configured; reporting whether the service is up' };
-    else result = await runCheck(cfg.exec, { cwd: this.cwd, env: this.childEnv, timeoutMs: cfg.timeout });
+    else result = await runCheck(cfg.exec, { cwd: this.cwd, env: this.childEnv, timeoutMs: cfg.timeout, signal: this.commands.signal });
     this.lastCheck = result;
     this.ctx.bus.emit({ type: 'check', service: this.name, at: this.ctx.clock.now(), ...result });
     this.log.write('opsdeck', `check ${result.ok ? 'passed' : 'FAILED'} in ${result.durationMs}ms${result.output ? `: ${result.output.split('\n').pop()}` : ''}`);
@@ -222,9 +225,16 @@ export class ServiceRunner {
   }
 
   dispose(): void {
+    this.killCommands();
     for (const t of this.timers.values()) t.cancel();
     this.timers.clear();
     this.log.close();
+  }
+
+  /** Kill the probe and check commands still running for this service. */
+  private killCommands(): void {
+    this.commands.abort();
+    this.commands = new AbortController();
   }
 
   // ------------------------------------------------------------------ process life
@@ -438,7 +448,7 @@ export class ServiceRunner {
 
   private async probeOnce(gen: number, role: ProbeRole, p: ProbeConfig): Promise<void> {
     const t = this.probeTiming(role, p);
-    const result = await runProbe(p, { timeoutMs: t.timeout, cwd: this.cwd, env: this.childEnv, logMatched: () => this.logMatched });
+    const result = await runProbe(p, { timeoutMs: t.timeout, cwd: this.cwd, env: this.childEnv, logMatched: () => this.logMatched, signal: this.commands.signal });
     if (gen !== this.generation || !this.running || this.killCause) return;
     this.lastProbe[role] = result;
     const inStartup = role === 'readiness' && !this.everReady;
