@@ -71,21 +71,13 @@ const targets = [
     // its size when a comment holds one character outside Latin-1.
     minify: true,
   },
-  // The engine daemon that `up --detach` starts (src/cli/daemon-main.ts): the engine without the
-  // CLI, minified like it.
+  // The engine daemon that `up --detach` starts (src/cli/daemon-main.ts: the engine without the
+  // CLI), and the memory worker thread (src/core/memory/journaled-memory.ts starts it from next to
+  // the bundle that runs the engine: the daemon, the CLI or the extension), the only code that
+  // opens memory.db in an engine's process. Both minified like the CLI.
   {
     ...common,
-    entryPoints: { daemon: 'src/cli/daemon-main.ts' },
-    outdir: 'dist',
-    banner: { js: importMetaShim },
-    minify: true,
-  },
-  // The memory worker thread (src/core/memory/journaled-memory.ts starts it from next to the
-  // bundle that runs the engine: the CLI's daemon or the extension): the only code that opens
-  // memory.db in an engine's process.
-  {
-    ...common,
-    entryPoints: { 'memory-worker': 'src/core/memory/memory-worker.ts' },
+    entryPoints: { daemon: 'src/cli/daemon-main.ts', 'memory-worker': 'src/core/memory/memory-worker.ts' },
     outdir: 'dist',
     banner: { js: importMetaShim },
     minify: true,

@@ -5,16 +5,15 @@
  *
  *   node dist/daemon.js --stack DIR [--profile NAME] [--no-start] [SERVICE...]
  */
-import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { CONFIG_FILE } from '../core/config/load';
 import { OpsError } from '../core/errors';
-import { restoreServiceEnv } from './daemon-process';
 import { reportError } from './exit';
 import { runDaemon } from './run-host';
+import { resolveStackDir } from './stack-context';
+
+const USAGE = 'usage: node dist/daemon.js --stack DIR [--profile NAME] [--no-start] [SERVICE...] (or `opsdeck daemon --help`)';
 
 async function main(): Promise<void> {
-  restoreServiceEnv();
   let parsed;
   try {
     parsed = parseArgs({
@@ -22,13 +21,11 @@ async function main(): Promise<void> {
       options: { stack: { type: 'string', short: 'C' }, profile: { type: 'string', short: 'p' }, 'no-start': { type: 'boolean' } },
     });
   } catch (err) {
-    throw new OpsError('BAD_REQUEST', `daemon: ${(err as Error).message}`, 'usage: node dist/daemon.js --stack DIR [--profile NAME] [--no-start] [SERVICE...] (or `opsdeck daemon --help`)');
+    throw new OpsError('BAD_REQUEST', `daemon: ${(err as Error).message}`, USAGE);
   }
   const { values, positionals } = parsed;
-  if (!values.stack) throw new OpsError('BAD_REQUEST', 'daemon: --stack DIR is required', 'usage: node dist/daemon.js --stack DIR [--profile NAME] [--no-start] [SERVICE...]');
-  const abs = path.resolve(values.stack);
-  const dir = path.basename(abs) === CONFIG_FILE ? path.dirname(abs) : abs;
-  await runDaemon(dir, { ...(values.profile ? { profile: values.profile } : {}), start: !values['no-start'], services: positionals });
+  if (!values.stack) throw new OpsError('BAD_REQUEST', 'daemon: --stack DIR is required', USAGE);
+  await runDaemon(resolveStackDir(values.stack), { ...(values.profile ? { profile: values.profile } : {}), start: !values['no-start'], services: positionals });
 }
 
 main().catch((err: unknown) => {

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { OpsError } from '../core/errors';
+import { journalDir } from '../core/memory/journal';
 import type { MemoryHit, MemoryQuery } from '../core/memory/memory-store';
 import { dim, table } from './format';
 import { ownerOf, printJson, stackDir } from './stack-context';
@@ -70,14 +71,14 @@ Works with or without a running engine (it reads .opsdeck/memory.db).`,
 async function search(dir: string, query: MemoryQuery): Promise<MemoryHit[]> {
   const owner = ownerOf(dir);
   if (owner) return (await owner.client.searchMemory(query)).hits;
-  const file = path.join(dir, '.opsdeck', 'memory.db');
-  if (!existsSync(file) && !existsSync(path.join(dir, '.opsdeck', 'memory-journal'))) {
+  const opsdeckDir = path.join(dir, '.opsdeck');
+  if (!existsSync(path.join(opsdeckDir, 'memory.db')) && !existsSync(journalDir(opsdeckDir))) {
     throw new OpsError('BAD_REQUEST', 'this stack has no memory yet', 'memory is recorded while the engine runs: `opsdeck up`');
   }
   // Loaded on demand: SQLite (WebAssembly) is only needed here, not by every command. No engine
   // owns the stack, so this process takes in the journal the last one left.
   const { openMemoryInProcess } = await import('../core/memory/ingest');
-  const store = openMemoryInProcess(path.join(dir, '.opsdeck'));
+  const store = openMemoryInProcess(opsdeckDir);
   try {
     return store.search(query);
   } finally {

@@ -5,6 +5,7 @@
  */
 import type { Engine } from '../core/engine';
 import { EngineHost } from '../core/host/engine-host';
+import { restoreServiceEnv } from './daemon-process';
 import { VERSION } from './version';
 
 /** Take the stack in `dir` as `owner` (up, daemon) and report a stale lock taken over. */
@@ -45,8 +46,12 @@ export function stateLines(engine: Engine): { stop(): void } {
   return { stop: () => sub.dispose() };
 }
 
-/** `opsdeck daemon`: take the stack, log state changes, start the services (unless told not to), run until stopped. */
+/**
+ * `opsdeck daemon`: give the services the user's environment (restoreServiceEnv), take the stack,
+ * log state changes, start the services (unless told not to), run until stopped.
+ */
 export async function runDaemon(dir: string, opts: { profile?: string; start: boolean; services: string[] }): Promise<void> {
+  restoreServiceEnv();
   const host = await startHost(dir, 'daemon', opts.profile);
   stateLines(host.engine);
   if (opts.start) host.engine.up(opts.services.length ? opts.services : undefined);

@@ -19,7 +19,11 @@ export const globals = (cmd: Command) => cmd.optsWithGlobals<GlobalOptions>();
 
 /** The stack folder: `--stack` (a folder or its opsdeck.yaml), else the nearest one upward. */
 export function stackDir(cmd: Command): string {
-  const given = globals(cmd).stack;
+  return resolveStackDir(globals(cmd).stack);
+}
+
+/** The stack folder for a `--stack` value (a folder or its opsdeck.yaml), or the nearest one upward without. */
+export function resolveStackDir(given: string | undefined): string {
   if (given) {
     const abs = path.resolve(given);
     return path.basename(abs) === CONFIG_FILE ? path.dirname(abs) : abs;

@@ -12,7 +12,7 @@ import { parseDuration } from '../core/duration';
 import type { Engine, EngineStatus, PlanResult } from '../core/engine';
 import { OpsError } from '../core/errors';
 import { upPlan, withProfile } from '../core/profiles';
-import { daemonCommand, daemonEnv, daemonNodeFlags, restoreServiceEnv } from './daemon-process';
+import { daemonCommand, daemonEnv, daemonNodeFlags } from './daemon-process';
 import { runDaemon, startHost, stateLines, untilStopped } from './run-host';
 import { formatPlan, statusHeadline, statusTable } from './format';
 import { displayDir, ownerOf, printJson, stackDir } from './stack-context';
@@ -87,7 +87,6 @@ Examples:
 Logs one line per state change on stdout. SIGTERM or SIGINT stops the stack and exits 0.`,
     )
     .action(async (services: string[], opts: { profile?: string; start: boolean }, cmd: Command) => {
-      restoreServiceEnv();
       await runDaemon(stackDir(cmd), { ...opts, services });
     });
 

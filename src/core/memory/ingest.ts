@@ -6,7 +6,7 @@
  */
 import { unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { journalSegments, readSegment } from './journal';
+import { journalDir, journalSegments, readSegment } from './journal';
 import { MemoryStore, type MemoryStoreOptions } from './memory-store';
 
 export interface IngestResult {
@@ -47,7 +47,7 @@ export function ingestJournal(store: MemoryStore, dir: string, upTo = Number.MAX
 export function openMemoryInProcess(opsdeckDir: string, opts: MemoryStoreOptions = {}): MemoryStore {
   const store = MemoryStore.open(join(opsdeckDir, 'memory.db'), { ...opts, breakStaleLock: true });
   try {
-    ingestJournal(store, join(opsdeckDir, 'memory-journal'));
+    ingestJournal(store, journalDir(opsdeckDir));
   } catch (err) {
     store.close();
     throw err;

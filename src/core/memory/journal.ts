@@ -214,6 +214,11 @@ export class MemoryJournal {
 
 }
 
+/** The journal's folder in a stack's `.opsdeck` folder. */
+export function journalDir(opsdeckDir: string): string {
+  return join(opsdeckDir, 'memory-journal');
+}
+
 const SEGMENT = /^(\d{12})-[0-9a-f]{8}\.jsonl$/;
 
 function segmentName(seq: number): string {

@@ -14,9 +14,9 @@ import { systemClock, type Clock, type TimerHandle } from '../clock';
 import { OpsError } from '../errors';
 import type { Disposable, EventBus } from '../events';
 import type { IngestResult } from './ingest';
-import { MemoryJournal } from './journal';
+import { MemoryJournal, journalDir } from './journal';
 import type { AroundOptions, MemoryFilter, MemoryHit, MemoryQuery } from './memory-store';
-import type { MemoryWorkerData, MemoryWorkerReply, MemoryWorkerRequest } from './memory-worker';
+import type { MemoryWorkerData, MemoryWorkerOp, MemoryWorkerReply, MemoryWorkerRequest } from './memory-worker';
 
 export interface JournaledMemoryOptions {
   clock?: Clock;
@@ -32,8 +32,6 @@ export interface JournaledMemoryOptions {
 }
 
 export const JOURNALED_MEMORY_DEFAULTS = { idleMs: 30_000, ingestBytes: 1024 * 1024 } as const;
-
-type Request = MemoryWorkerRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id' | 'upTo'> : never) : never;
 
 interface Call {
   resolve(v: unknown): void;
@@ -121,7 +119,7 @@ export class JournaledMemory {
 
   // ------------------------------------------------------------------ internals
 
-  private async call(req: Request): Promise<unknown> {
+  private async call(req: MemoryWorkerOp): Promise<unknown> {
     if (this.closed) throw new OpsError('MEMORY_CLOSED', `memory in ${this.dir} is closed`, 'Memory is searched through the engine that owns the stack.');
     await this.ending;
     // close() may have come while the idle worker was ending: no new worker after it.
@@ -135,7 +133,7 @@ export class JournaledMemory {
     try {
       return await new Promise((resolve, reject) => {
         this.calls.set(id, { resolve, reject });
-        w.postMessage({ ...req, id, upTo } as MemoryWorkerRequest);
+        w.postMessage({ ...req, id, upTo } satisfies MemoryWorkerRequest);
       });
     } finally {
       this.journal.refreshSize();
@@ -220,10 +218,6 @@ export class JournaledMemory {
         this.indexing = false;
       });
   }
-}
-
-function journalDir(opsdeckDir: string): string {
-  return join(opsdeckDir, 'memory-journal');
 }
 
 /** The worker's script: next to the bundle (dist/memory-worker.js), or the source under tsx. */

@@ -16,12 +16,14 @@ export interface MemoryWorkerData {
   maxBytes?: number;
 }
 
-export type MemoryWorkerRequest =
-  | { id: number; op: 'search'; upTo: number; query: MemoryQuery }
-  | { id: number; op: 'latest'; upTo: number; filter: MemoryFilter }
-  | { id: number; op: 'around'; upTo: number; rowId: number; options: AroundOptions }
-  | { id: number; op: 'ingest'; upTo: number }
-  | { id: number; op: 'close' };
+/** What the owner asks the worker (it adds an id, and the journal segment to take in up to). */
+export type MemoryWorkerOp =
+  | { op: 'search'; query: MemoryQuery }
+  | { op: 'latest'; filter: MemoryFilter }
+  | { op: 'around'; rowId: number; options: AroundOptions }
+  | { op: 'ingest' };
+
+export type MemoryWorkerRequest = (MemoryWorkerOp & { id: number; upTo: number }) | { id: number; op: 'close' };
 
 export type MemoryWorkerReply =
   | { id: number; ok: true; result: unknown }

@@ -153,19 +153,7 @@ function groupStrays(table: ProcInfo[], roots: readonly number[]): Set<number> {
 
 /** The root and its descendants by parent links alone. */
 function descendantsOf(table: ProcInfo[], root: number): number[] {
-  const children = new Map<number, number[]>();
-  for (const p of table) (children.get(p.ppid) ?? children.set(p.ppid, []).get(p.ppid)!).push(p.pid);
-  const out: number[] = [];
-  const todo = table.some((p) => p.pid === root) ? [root] : [];
-  const seen = new Set<number>();
-  while (todo.length) {
-    const pid = todo.pop()!;
-    if (seen.has(pid)) continue;
-    seen.add(pid);
-    out.push(pid);
-    todo.push(...(children.get(pid) ?? []));
-  }
-  return out;
+  return walkDown(table, table.filter((p) => p.pid === root)).map((p) => p.pid);
 }
 let pageKbCache: number | undefined;
 function pageKb(): number {
@@ -220,10 +208,15 @@ export function parseCpuTime(text: string): number | undefined {
 
 /** The root and all its descendants, plus anything else in the root's process group. */
 export function processTree(table: ProcInfo[], rootPid: number): ProcInfo[] {
+  return walkDown(table, table.filter((p) => p.pid === rootPid || p.pgid === rootPid));
+}
+
+/** `start` and every process below them by parent links, each once. */
+function walkDown(table: ProcInfo[], start: ProcInfo[]): ProcInfo[] {
   const children = new Map<number, ProcInfo[]>();
   for (const p of table) (children.get(p.ppid) ?? children.set(p.ppid, []).get(p.ppid)!).push(p);
   const seen = new Map<number, ProcInfo>();
-  const queue = table.filter((p) => p.pid === rootPid || p.pgid === rootPid);
+  const queue = [...start];
   while (queue.length) {
     const p = queue.shift()!;
     if (seen.has(p.pid)) continue;
