@@ -80,12 +80,27 @@ export async function listSnapshotIds(repoDir: string): Promise<string[]> {
   return (await listDir(join(repoDir, SNAPSHOT_DIR))).filter((n) => HEX64.test(n)).sort();
 }
 
+function looksLikeJson(b: Buffer): boolean {
+  try {
+    JSON.parse(b.toString('utf8'));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Parse a stored manifest. Throws a plain Error saying why it cannot be read. */
 export async function parseSnapshot(stored: Buffer, id: string, key?: Buffer): Promise<Snapshot> {
   let json: Buffer;
   if (key) {
-    if (stored[0] === 0x7b) throw new Error('unencrypted manifest in an encrypted repository');
-    json = await decodeBlob(stored, key);
+    try {
+      json = await decodeBlob(stored, key);
+    } catch (e) {
+      // A sealed manifest starts with a random nonce, so its first byte is `{` once in 256:
+      // only call it unencrypted once authentication failed and it reads as JSON.
+      if (looksLikeJson(stored)) throw new Error('unencrypted manifest in an encrypted repository');
+      throw e;
+    }
   } else {
     json = stored;
   }

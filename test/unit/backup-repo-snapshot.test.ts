@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import type { Snapshot } from '../../src/core/backup/repo';
+import { encodeDocument } from '../../src/core/backup/repo/blob';
+import { parseSnapshot, snapshotId } from '../../src/core/backup/repo/snapshot';
+
+function manifest(): Snapshot {
+  const zero = { filesNew: 0, filesChanged: 0, filesUnchanged: 0, dirs: 0, symlinks: 0, bytesTotal: 0, bytesRead: 0, bytesAdded: 0, chunksNew: 0, chunksTotal: 0, packsWritten: 0, durationMs: 0 };
+  const s = {
+    format: 'opsdeck-snapshot' as const,
+    version: 1 as const,
+    id: '',
+    time: '2026-11-27T00:00:00.000Z',
+    stack: 'demo',
+    profile: 'dev',
+    services: ['app'],
+    sources: [{ service: 'app' }],
+    configHash: 'c0ffee',
+    opsdeckVersion: '0.0.0',
+    tags: [],
+    hostname: 'host',
+    entries: [],
+    summary: zero,
+  };
+  return { ...s, id: snapshotId(s) };
+}
+
+describe('backup snapshot manifests (encrypted)', () => {
+  const key = randomBytes(32);
+  const s = manifest();
+  const json = Buffer.from(JSON.stringify(s) + '\n');
+
+  it('reads a sealed manifest whose random nonce starts with `{` (once in 256 manifests)', async () => {
+    let stored: Buffer | undefined;
+    for (let i = 0; i < 20_000 && !stored; i++) {
+      const b = await encodeDocument(json, key);
+      if (b[0] === 0x7b) stored = b;
+    }
+    assert.ok(stored, 'no sealed manifest starting with `{` in 20 000 tries');
+    const read = await parseSnapshot(stored, s.id, key);
+    assert.equal(read.id, s.id);
+  });
+
+  it('names an unencrypted manifest in an encrypted repository', async () => {
+    await assert.rejects(() => parseSnapshot(json, s.id, key), /unencrypted manifest in an encrypted repository/);
+  });
+
+  it('a damaged sealed manifest fails authentication, not "unencrypted"', async () => {
+    const stored = await encodeDocument(json, key);
+    stored[0] = 0x7b;
+    stored[20] = stored[20]! ^ 1;
+    await assert.rejects(() => parseSnapshot(stored, s.id, key), (e: Error) => /authentication failed/.test(e.message) && !/unencrypted/.test(e.message));
+  });
+});
