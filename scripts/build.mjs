@@ -81,6 +81,7 @@ const targets = [
     outdir: 'dist',
     banner: { js: importMetaShim },
     minify: true,
+    plugins: [daemonShims()],
   },
   // The Metrics sidebar webview (browser): dist/webview/main.js + main.css; the stylesheets it
   // links (uPlot's, the codicons with their font) are copied next to it below.
@@ -98,6 +99,22 @@ const targets = [
     outdir: 'dist/webview',
   },
 ];
+
+/**
+ * What the daemon's bundle leaves out (src/cli/shims/): `node:http2`, which @hono/node-server
+ * imports for `instanceof` checks only, and zod's locales other than English.
+ */
+function daemonShims() {
+  return {
+    name: 'daemon-shims',
+    setup(build) {
+      build.onResolve({ filter: /^(node:)?http2$/ }, () => ({ path: path.join(root, 'src/cli/shims/no-http2.ts') }));
+      build.onResolve({ filter: /\/locales\/index\.js$/ }, (a) =>
+        a.importer.includes(`${path.sep}node_modules${path.sep}zod${path.sep}`) ? { path: path.join(root, 'src/cli/shims/zod-locales.ts') } : undefined,
+      );
+    },
+  };
+}
 
 /** Makes an output file executable after every build. */
 function executable(file) {

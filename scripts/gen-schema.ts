@@ -9,13 +9,13 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { stackSchema } from '../src/core/config/schema';
+import { configSchemas } from '../src/core/config/schema';
 
 export const SCHEMA_FILE = fileURLToPath(new URL('../docs/opsdeck.schema.json', import.meta.url));
 
 /** The JSON Schema text, byte for byte what belongs in docs/opsdeck.schema.json. */
 export function renderSchema(): string {
-  const { $schema, ...rest } = z.toJSONSchema(stackSchema, { io: 'input', override: dropSafeIntegerBounds });
+  const { $schema, ...rest } = z.toJSONSchema(configSchemas().stackSchema, { io: 'input', override: dropSafeIntegerBounds });
   const schema = {
     $schema,
     $id: 'urn:opsdeck:schema:opsdeck.yaml:1',

@@ -5,6 +5,8 @@
  *
  *   node dist/daemon.js --stack DIR [--profile NAME] [--no-start] [SERVICE...]
  */
+// Must stay the first import: it replaces Headers/Request/Response before hono reads them.
+import './daemon-globals';
 import { parseArgs } from 'node:util';
 import { OpsError } from '../core/errors';
 import { reportError } from './exit';

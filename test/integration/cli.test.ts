@@ -7,6 +7,9 @@ import { createProgram } from '../../src/cli/program';
 import { DAEMON_GLIBC_TUNABLES, DAEMON_NODE_FLAGS } from '../../src/cli/daemon-process';
 import { allCommands, CLI_DOC, helpOf, renderCliDoc } from '../../scripts/gen-cli-docs';
 import { isAlive } from '../../src/core/supervisor/process-table';
+import { ApiClient } from '../../src/core/api/client';
+import { unixFetch } from '../../src/core/api/unix-fetch';
+import type { OpsError } from '../../src/core/errors';
 import { fixture, freePort, NODE, tempStack, until, type TempStack } from '../helpers/stack';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -229,6 +232,49 @@ describe('opsdeck CLI (the built dist/cli.js, real engine and processes)', funct
       assert.ok(running.every((p) => !isAlive(p)), 'services stopped');
       assert.ok(!existsSync(join(t.dir, '.opsdeck/run/engine.lock')), 'lock released');
       assert.ok(!existsSync(join(t.dir, '.opsdeck/run/engine.sock')), 'socket removed');
+    });
+
+    it('the daemon serves its whole API without loading Node\'s fetch (undici) or http2: its small web classes answer', async () => {
+      const builtinsFile = join(t.dir, 'builtins.txt');
+      const preload = { ...process.env, NO_COLOR: '1', NODE_OPTIONS: `--require ${fixture('record-builtins.cjs')}`, OPSDECK_TEST_BUILTINS: builtinsFile };
+      const up = spawnSync(NODE, [CLI, 'up', '--detach'], { cwd: t.dir, encoding: 'utf8', timeout: 60_000, env: preload });
+      assert.equal(up.status, 0, up.stderr);
+      const client = new ApiClient(join(t.dir, '.opsdeck/run/engine.sock'), { timeoutMs: 10_000 });
+      assert.equal((await client.status()).services.length, 2);
+      assert.equal((await client.health()).level, 'OK');
+      assert.match(await client.prometheus(), /^# HELP opsdeck_/m);
+      assert.ok((await client.logs('storage', { lines: 5 })).length > 0);
+      // a stream (server-sent events): a restart shows up as events while it happens
+      const ac = new AbortController();
+      const seen: string[] = [];
+      const events = client.events(
+        (e) => {
+          if (e.type !== 'state' || e.service !== 'api') return;
+          seen.push(e.to);
+          if (e.to === 'ready' && seen.includes('stopped')) ac.abort();
+        },
+        { types: ['state'] },
+        ac.signal,
+      );
+      await new Promise((r) => setTimeout(r, 200));
+      await client.restart('api');
+      await Promise.race([events, new Promise((_, reject) => setTimeout(() => reject(new Error(`no restart events, saw ${seen.join(',')}`)), 10_000))]);
+      // bad input: 404 and 400 with the engine's error body, never a 500
+      await assert.rejects(() => client.restart('nope'), (e: OpsError) => e.code === 'NOT_FOUND' || /nope/.test(e.message));
+      const fetchApi = unixFetch(join(t.dir, '.opsdeck/run/engine.sock'));
+      const raw = await fetchApi('http://opsdeck/v1/services/api/logs?lines=minus-one');
+      assert.equal(raw.status, 400);
+      assert.equal(((await raw.json()) as { error: { code: string } }).error.code, 'BAD_REQUEST');
+      const post = await fetchApi('http://opsdeck/v1/profile', { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '{"name":"minimal","dry_run":true}' });
+      assert.equal(post.status, 200);
+      assert.equal(((await post.json()) as { dryRun: boolean }).dryRun, true);
+      const spec = await fetchApi('http://opsdeck/openapi.json');
+      assert.equal(((await spec.json()) as { openapi: string }).openapi.slice(0, 2), '3.');
+      assert.equal(cli(t.dir, 'down').code, 0);
+      await until(() => existsSync(builtinsFile), 10_000, 'the daemon to exit and list its built-in modules');
+      const builtins = readFileSync(builtinsFile, 'utf8').trim().split('\n');
+      assert.ok(builtins.includes('http'), 'the list is the daemon\'s (it serves http)');
+      assert.deepEqual(builtins.filter((m) => /undici|http2/.test(m)), [], 'neither undici nor http2 loaded');
     });
 
     it('takes over a stale lock left by a dead engine and says so', () => {

@@ -6,7 +6,7 @@ import { OpsError } from '../../src/core/errors';
 import { effectiveEnv, formatIssues, loadConfig, parseConfig, type ConfigIssue } from '../../src/core/config/load';
 import { closest, editDistance } from '../../src/core/config/suggest';
 import { SCHEMA_FILE, renderSchema } from '../../scripts/gen-schema';
-import { serviceSchema } from '../../src/core/config/schema';
+import { configSchemas } from '../../src/core/config/schema';
 
 /** The lines of a YAML file, one argument per line, so that line numbers can be read off the test. */
 const yaml = (...lines: string[]) => `${lines.join('\n')}\n`;
@@ -667,6 +667,7 @@ describe('config: JSON Schema', () => {
   it('has defaults that parse to the defaults the loader fills in', () => {
     const props = service().properties!;
     const written = Object.fromEntries(Object.entries(props).flatMap(([key, p]) => (p.default === undefined ? [] : [[key, p.default]])));
+    const { serviceSchema } = configSchemas();
     assert.deepEqual(serviceSchema.parse({ command: ['api'], ...written }), serviceSchema.parse({ command: ['api'] }));
   });
 

@@ -88,6 +88,29 @@ describe('probes against real sockets and processes', () => {
     }
   });
 
+  it('http: with keepConnection false, each probe closes its connection with the answer (nothing kept idle)', async () => {
+    let opened = 0;
+    let closed = 0;
+    const server2 = createHttp((_req, res) => res.end('ok'));
+    server2.on('connection', (sock) => {
+      opened++;
+      sock.on('close', () => closed++);
+    });
+    const p2 = await freePort();
+    await new Promise<void>((r) => server2.listen(p2, '127.0.0.1', r));
+    try {
+      for (let i = 0; i < 3; i++) {
+        const r = await runProbe({ http: { url: `http://127.0.0.1:${p2}/`, method: 'GET' } }, { ...ctx, keepConnection: false });
+        assert.equal(r.ok, true);
+      }
+      assert.equal(opened, 3, 'one connection per probe');
+      await until(() => closed === 3, 2000, 'every connection to be closed');
+    } finally {
+      server2.closeAllConnections();
+      server2.close();
+    }
+  });
+
   it('http: does not follow redirects (a 3xx passes by default, and is named when another status is expected)', async () => {
     const redirecting = createHttp((_req, res) => {
       res.writeHead(302, { location: `http://127.0.0.1:${port}/down` });

@@ -6,7 +6,7 @@
 import path from 'node:path';
 import type { YAMLError } from 'yaml';
 import type { z } from 'zod';
-import { stackSchema } from './schema';
+import { configSchemas } from './schema';
 import type { KeyPath, Position, SourcePositions } from './positions';
 import { closest, didYouMean, isDurationAt, knownKeys } from './suggest';
 
@@ -127,7 +127,7 @@ function fromZodIssue(iss: z.core.$ZodIssue, ctx: IssueContext, prefix: KeyPath)
   switch (iss.code) {
     case 'unrecognized_keys':
       return iss.keys.map((key) => {
-        const known = knownKeys(stackSchema, at);
+        const known = knownKeys(configSchemas().stackSchema, at);
         const hint = didYouMean(key, known) ?? `the keys allowed here are ${known.join(', ')}`;
         return makeIssue(ctx.file, ctx.positions.keyOf([...at, key]), [...at, key], `unknown key "${key}"`, hint);
       });
@@ -208,7 +208,7 @@ function hintFor(iss: z.core.$ZodIssue, at: KeyPath, value: unknown): string {
     const found = CHECK_HINTS.find(([prefix]) => iss.message.startsWith(prefix));
     if (found) return found[1];
   }
-  if (isDurationAt(stackSchema, at)) {
+  if (isDurationAt(configSchemas().stackSchema, at)) {
     if (iss.code === 'too_small') return 'use a duration greater than 0, e.g. 1s';
     return typeof value === 'number' ? `add a unit: ${DURATION_HINT}` : DURATION_HINT;
   }
@@ -248,7 +248,7 @@ function typeHint(expected: string, at: KeyPath): string {
       return 'write a list, e.g. [a, b]';
     case 'object':
     case 'record': {
-      const keys = knownKeys(stackSchema, at);
+      const keys = knownKeys(configSchemas().stackSchema, at);
       return keys.length ? `write a mapping with keys such as ${keys.join(', ')}` : 'write a mapping of names to values';
     }
     default:

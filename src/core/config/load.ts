@@ -10,7 +10,7 @@ import { OpsError } from '../errors';
 import { findCycle, findTierInversions, findUnknownDependencies, formatCycle, missingDependencies, type GraphInput } from '../graph';
 import { displayPath, formatIssues, fromYamlError, fromZodIssues, makeIssue, plainMessages, sortIssues, type ConfigIssue, type IssueContext } from './issues';
 import { FILE_START, SourcePositions } from './positions';
-import { profileSchema, serviceSchema, stackSchema, type StackConfig } from './schema';
+import { configSchemas, type StackConfig } from './schema';
 import { didYouMean } from './suggest';
 
 export type { ConfigIssue } from './issues';
@@ -110,6 +110,7 @@ function validate(doc: Document, ctx: IssueContext, opts: LoadOptions): { issues
     };
   }
 
+  const { stackSchema } = configSchemas();
   const result = stackSchema.safeParse(data, { error: plainMessages });
   const graph = readGraph(data);
   const issues = [
@@ -130,6 +131,7 @@ interface PartialGraph {
 function readGraph(data: Record<string, unknown>): PartialGraph {
   const services = asMap(data.services) ?? {};
   const graph: GraphInput = {};
+  const { serviceSchema } = configSchemas();
   for (const [name, raw] of Object.entries(services)) {
     const service = asMap(raw);
     const tier = serviceSchema.shape.tier.safeParse(service?.tier);
@@ -178,7 +180,7 @@ function profileIssues(data: Record<string, unknown>, { names, graph }: PartialG
 
   for (const [name, raw] of Object.entries(profiles)) {
     const profile = asMap(raw);
-    const listed = profileSchema.shape.services.safeParse(profile?.services);
+    const listed = configSchemas().profileSchema.shape.services.safeParse(profile?.services);
     const at = ['profiles', name, 'services'];
     if (listed.success && listed.data) {
       listed.data.forEach((service, i) => {
@@ -209,7 +211,7 @@ function profileIssues(data: Record<string, unknown>, { names, graph }: PartialG
   }
 
   const active = data.active_profile;
-  if (stackSchema.shape.active_profile.safeParse(active).success && typeof active === 'string' && !profileNames.includes(active)) {
+  if (configSchemas().stackSchema.shape.active_profile.safeParse(active).success && typeof active === 'string' && !profileNames.includes(active)) {
     issues.push(makeIssue(ctx.file, ctx.positions.valueOf(['active_profile']), ['active_profile'], `names unknown profile "${active}"`, unknownProfile(active)));
   }
   if (opts.profile !== undefined && !profileNames.includes(opts.profile)) {

@@ -2,9 +2,12 @@
  * One probe attempt: http (expected status), tcp (connect), exec (exit 0) or log (a line
  * matching the pattern was seen). Each resolves to ok / not ok with its latency and never throws.
  *
- * http probes go through node:http / node:https with keep-alive agents: a service probed every
- * few seconds is asked on the connection of the previous probe while the service keeps it open
- * (fetch costs several times the CPU per request). Redirects are not followed.
+ * http probes go through node:http / node:https (fetch costs several times the CPU per request).
+ * A probe asked again soon (a service's start-up retries, every 25 ms) goes out on keep-alive
+ * agents, on the connection of the previous probe while the service keeps it open; a probe whose
+ * next one is seconds away closes its connection with the answer (`keepConnection: false`):
+ * services close idle connections after ~5 s (Node's default), so a kept one would only sit in
+ * the engine until then, garbage that outlives the young generation. Redirects are not followed.
  */
 import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
@@ -27,6 +30,8 @@ export interface ProbeContext {
   logMatched?: () => boolean;
   /** Aborted when the service stops: an exec probe's command is killed. */
   signal?: AbortSignal;
+  /** http: keep the connection for the next probe (default), or close it with the answer. */
+  keepConnection?: boolean;
 }
 
 export async function runProbe(probe: Pick<ProbeConfig, 'http' | 'tcp' | 'exec' | 'log'>, ctx: ProbeContext): Promise<ProbeResult> {
@@ -37,7 +42,7 @@ export async function runProbe(probe: Pick<ProbeConfig, 'http' | 'tcp' | 'exec' 
     ...(error ? { error } : {}),
   });
   try {
-    if (probe.http) return await httpProbe(probe.http, ctx.timeoutMs, done);
+    if (probe.http) return await httpProbe(probe.http, ctx.timeoutMs, ctx.keepConnection ?? true, done);
     if (probe.tcp) return await tcpProbe(probe.tcp, ctx.timeoutMs, done);
     if (probe.exec) return await execProbe(probe.exec, ctx, done);
     if (probe.log !== undefined) return ctx.logMatched?.() ? done(true) : done(false, `no log line matched /${probe.log}/ yet`);
@@ -63,14 +68,14 @@ const agents = {
 /** What one request on one connection came to: a status, an error, or no status in time. */
 type Attempt = { status: number } | { error: NodeJS.ErrnoException; reusedSocket: boolean } | { timedOut: true };
 
-async function httpProbe(p: NonNullable<ProbeConfig['http']>, timeoutMs: number, done: Done): Promise<ProbeResult> {
+async function httpProbe(p: NonNullable<ProbeConfig['http']>, timeoutMs: number, keep: boolean, done: Done): Promise<ProbeResult> {
   const deadline = performance.now() + timeoutMs;
-  let r = await httpAttempt(p, timeoutMs);
+  let r = await httpAttempt(p, timeoutMs, keep);
   // The service closed an idle kept-alive connection just as it was reused: ask again on a new
   // one (what Node's documentation advises for request.reusedSocket), within the same timeout.
   if ('error' in r && r.reusedSocket && RETRYABLE.has(r.error.code ?? '')) {
     const left = deadline - performance.now();
-    r = left > 0 ? await httpAttempt(p, left) : { timedOut: true };
+    r = left > 0 ? await httpAttempt(p, left, keep) : { timedOut: true };
   }
   if ('error' in r) return done(false, r.error.code ?? r.error.message);
   if ('timedOut' in r) return done(false, `timed out after ${timeoutMs}ms`);
@@ -88,7 +93,7 @@ const RETRYABLE = new Set(['ECONNRESET', 'EPIPE']);
  * request that times out is destroyed, and its connection with it. Time running out (or the
  * connection breaking) while the body is read still gives the status, which decides.
  */
-function httpAttempt(p: NonNullable<ProbeConfig['http']>, timeoutMs: number): Promise<Attempt> {
+function httpAttempt(p: NonNullable<ProbeConfig['http']>, timeoutMs: number, keep: boolean): Promise<Attempt> {
   return new Promise((resolve) => {
     const target = requestTarget(p.url);
     const https = target.protocol === 'https:';
@@ -109,7 +114,8 @@ function httpAttempt(p: NonNullable<ProbeConfig['http']>, timeoutMs: number): Pr
       req = (https ? httpsRequest : httpRequest)({
         ...target,
         method: p.method,
-        agent: https ? agents.https : agents.http,
+        // Without an agent, Node sends `Connection: close` and the connection ends with the answer.
+        agent: keep ? (https ? agents.https : agents.http) : false,
         // As fetch did: a POST without a body says so, rather than sending an empty chunked one.
         ...(p.method === 'POST' ? { headers: { 'content-length': '0' } } : {}),
       });

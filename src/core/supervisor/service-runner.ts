@@ -46,6 +46,8 @@ type KillCause = 'stop' | 'hang' | 'memory limit';
 
 const FAST_READINESS_PHASE_MS = 5000;
 const FAST_READINESS_RETRY_MS = 25;
+/** An http probe keeps its connection for the next one when that comes sooner than this. */
+const KEEP_CONNECTION_BELOW_MS = 2000;
 /** How far after the times of their grid the services' probes are spread (see probeOffset). */
 const PROBE_SPREAD_MS = 100;
 
@@ -448,7 +450,16 @@ export class ServiceRunner {
 
   private async probeOnce(gen: number, role: ProbeRole, p: ProbeConfig): Promise<void> {
     const t = this.probeTiming(role, p);
-    const result = await runProbe(p, { timeoutMs: t.timeout, cwd: this.cwd, env: this.childEnv, logMatched: () => this.logMatched, signal: this.commands.signal });
+    // The connection is worth keeping only for a probe that comes again soon: the start-up retries.
+    const nextIn = role === 'readiness' && !this.everReady ? this.startupDelay(t.interval) : t.interval;
+    const result = await runProbe(p, {
+      timeoutMs: t.timeout,
+      cwd: this.cwd,
+      env: this.childEnv,
+      logMatched: () => this.logMatched,
+      signal: this.commands.signal,
+      keepConnection: nextIn < KEEP_CONNECTION_BELOW_MS,
+    });
     if (gen !== this.generation || !this.running || this.killCause) return;
     this.lastProbe[role] = result;
     const inStartup = role === 'readiness' && !this.everReady;
