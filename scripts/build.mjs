@@ -101,14 +101,21 @@ const targets = [
 ];
 
 /**
- * What the daemon's bundle leaves out (src/cli/shims/): `node:http2`, which @hono/node-server
- * imports for `instanceof` checks only, and zod's locales other than English.
+ * What the daemon's bundle leaves out or defers (src/cli/shims/): `node:http2`, which
+ * @hono/node-server imports for `instanceof` checks only; zod's locales other than English; and
+ * node:crypto and node:https, loaded on first use.
  */
 function daemonShims() {
   return {
     name: 'daemon-shims',
     setup(build) {
       build.onResolve({ filter: /^(node:)?http2$/ }, () => ({ path: path.join(root, 'src/cli/shims/no-http2.ts') }));
+      // The engine's own imports of node:crypto and node:https load the real module on first use.
+      build.onResolve({ filter: /^node:(crypto|https)$/ }, (a) =>
+        a.importer.startsWith(path.join(root, 'src') + path.sep) && !a.importer.includes(`${path.sep}shims${path.sep}`)
+          ? { path: path.join(root, `src/cli/shims/lazy-${a.path.slice('node:'.length)}.ts`) }
+          : undefined,
+      );
       build.onResolve({ filter: /\/locales\/index\.js$/ }, (a) =>
         a.importer.includes(`${path.sep}node_modules${path.sep}zod${path.sep}`) ? { path: path.join(root, 'src/cli/shims/zod-locales.ts') } : undefined,
       );

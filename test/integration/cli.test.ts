@@ -234,7 +234,7 @@ describe('opsdeck CLI (the built dist/cli.js, real engine and processes)', funct
       assert.ok(!existsSync(join(t.dir, '.opsdeck/run/engine.sock')), 'socket removed');
     });
 
-    it('the daemon serves its whole API without loading Node\'s fetch (undici) or http2: its small web classes answer', async () => {
+    it('the daemon serves its whole API without loading Node\'s fetch (undici), http2, crypto or https: its small web classes answer', async () => {
       const builtinsFile = join(t.dir, 'builtins.txt');
       const preload = { ...process.env, NO_COLOR: '1', NODE_OPTIONS: `--require ${fixture('record-builtins.cjs')}`, OPSDECK_TEST_BUILTINS: builtinsFile };
       const up = spawnSync(NODE, [CLI, 'up', '--detach'], { cwd: t.dir, encoding: 'utf8', timeout: 60_000, env: preload });
@@ -275,6 +275,8 @@ describe('opsdeck CLI (the built dist/cli.js, real engine and processes)', funct
       const builtins = readFileSync(builtinsFile, 'utf8').trim().split('\n');
       assert.ok(builtins.includes('http'), 'the list is the daemon\'s (it serves http)');
       assert.deepEqual(builtins.filter((m) => /undici|http2/.test(m)), [], 'neither undici nor http2 loaded');
+      // nothing here hashes, encrypts or probes over https: node:crypto and node:https wait for their first use
+      assert.deepEqual(builtins.filter((m) => /^(crypto|https|tls)$/.test(m)), [], 'crypto, https and tls not loaded by an idle daemon');
     });
 
     it('takes over a stale lock left by a dead engine and says so', () => {

@@ -60,10 +60,10 @@ type Done = (ok: boolean, error?: string) => ProbeResult;
  * closes sooner is handled by asking once more on a new connection (see httpProbe).
  */
 const IDLE_SOCKET_MS = 30_000;
-const agents = {
-  http: new HttpAgent({ keepAlive: true, timeout: IDLE_SOCKET_MS }),
-  https: new HttpsAgent({ keepAlive: true, timeout: IDLE_SOCKET_MS }),
-};
+const httpAgent = new HttpAgent({ keepAlive: true, timeout: IDLE_SOCKET_MS });
+/** Made on the first https probe (the daemon loads node:https only then: src/cli/shims/lazy-https.ts). */
+let httpsAgent: HttpsAgent | undefined;
+const keepAliveAgent = (https: boolean) => (https ? (httpsAgent ??= new HttpsAgent({ keepAlive: true, timeout: IDLE_SOCKET_MS })) : httpAgent);
 
 /** What one request on one connection came to: a status, an error, or no status in time. */
 type Attempt = { status: number } | { error: NodeJS.ErrnoException; reusedSocket: boolean } | { timedOut: true };
@@ -115,7 +115,7 @@ function httpAttempt(p: NonNullable<ProbeConfig['http']>, timeoutMs: number, kee
         ...target,
         method: p.method,
         // Without an agent, Node sends `Connection: close` and the connection ends with the answer.
-        agent: keep ? (https ? agents.https : agents.http) : false,
+        agent: keep ? keepAliveAgent(https) : false,
         // As fetch did: a POST without a body says so, rather than sending an empty chunked one.
         ...(p.method === 'POST' ? { headers: { 'content-length': '0' } } : {}),
       });

@@ -19,7 +19,6 @@
  * skipped when read (readSegment).
  */
 import { appendFileSync, mkdirSync, readdirSync, readFileSync, statSync, unlinkSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { systemClock, type Clock } from '../clock';
 import { OpsError } from '../errors';
@@ -221,8 +220,16 @@ export function journalDir(opsdeckDir: string): string {
 
 const SEGMENT = /^(\d{12})-[0-9a-f]{8}\.jsonl$/;
 
+/**
+ * The random part only keeps two segments of one sequence number apart (an engine that died
+ * before its first rename, and the next); Math.random is enough for that, and keeps node:crypto
+ * out of an idle daemon (src/cli/shims/lazy-crypto.ts).
+ */
 function segmentName(seq: number): string {
-  return `${String(seq).padStart(12, '0')}-${randomBytes(4).toString('hex')}.jsonl`;
+  const salt = Math.floor(Math.random() * 0x1_0000_0000)
+    .toString(16)
+    .padStart(8, '0');
+  return `${String(seq).padStart(12, '0')}-${salt}.jsonl`;
 }
 
 /** The journal's segments in `dir`, oldest first (none when the folder does not exist). */
