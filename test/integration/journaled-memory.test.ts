@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { FakeClock } from '../../src/core/clock';
 import { EventBus, type EngineEvent } from '../../src/core/events';
 import { openMemoryInProcess } from '../../src/core/memory/ingest';
-import { journalSegments } from '../../src/core/memory/journal';
+import { journalDir, journalSegments } from '../../src/core/memory/journal';
 import { JournaledMemory, type JournaledMemoryOptions } from '../../src/core/memory/journaled-memory';
 import { processesInside } from '../helpers/servers';
 import { fixture, NODE, tempStack, until, type TempStack } from '../helpers/stack';
@@ -21,7 +21,7 @@ describe('journaled memory (real worker thread, real files)', function () {
   let root: string;
   /** `<stack>/.opsdeck` */
   let opsdeck: string;
-  let journalDir: string;
+  let journalFolder: string;
   let dbFile: string;
   const memories: JournaledMemory[] = [];
   const cleanups: (() => void | Promise<void>)[] = [];
@@ -35,7 +35,7 @@ describe('journaled memory (real worker thread, real files)', function () {
   beforeEach(() => {
     root = mkdtempSync(join(tmpdir(), 'opsdeck-journaled-'));
     opsdeck = join(root, '.opsdeck');
-    journalDir = join(opsdeck, 'memory-journal');
+    journalFolder = journalDir(opsdeck);
     dbFile = join(opsdeck, 'memory.db');
   });
   afterEach(async () => {
@@ -60,7 +60,7 @@ describe('journaled memory (real worker thread, real files)', function () {
     assert.equal((await m.search({ text: 'checkpoint' }))[0]?.text, 'checkpoint complete');
     assert.equal(m.workerRunning, true);
     assert.equal(existsSync(`${dbFile}.lock`), true, 'the worker holds memory.db');
-    assert.deepEqual(journalSegments(journalDir), [], 'the journal was taken in and deleted');
+    assert.deepEqual(journalSegments(journalFolder), [], 'the journal was taken in and deleted');
     assert.equal(m.journal.size, 0);
 
     await until(() => !m.workerRunning, 5000, 'the worker to end after idleMs');
@@ -117,10 +117,10 @@ describe('journaled memory (real worker thread, real files)', function () {
     assert.equal(existsSync(dbFile), false);
 
     for (let i = 0; i < 100; i++) bus.emit(log('api', `background row ${String(i).padStart(3, '0')} with a few more words to weigh`));
-    await until(() => existsSync(dbFile) && journalSegments(journalDir).length === 0 && m.journal.size === 0, 10_000, 'the journal to be indexed');
+    await until(() => existsSync(dbFile) && journalSegments(journalFolder).length === 0 && m.journal.size === 0, 10_000, 'the journal to be indexed');
     await m.close();
     assert.equal(m.workerRunning, false);
-    assert.deepEqual(journalSegments(journalDir), [], 'close() had nothing more to append');
+    assert.deepEqual(journalSegments(journalFolder), [], 'close() had nothing more to append');
 
     const store = openMemoryInProcess(opsdeck);
     try {
@@ -150,11 +150,11 @@ describe('journaled memory (real worker thread, real files)', function () {
     bus.emit(log('storage', 'indexed before close'));
     assert.equal((await first.search({ text: 'indexed' })).length, 1);
     bus.emit(log('storage', 'buffered at close'));
-    assert.deepEqual(journalSegments(journalDir), [], 'still only in the buffer');
+    assert.deepEqual(journalSegments(journalFolder), [], 'still only in the buffer');
     await first.close();
     assert.equal(first.workerRunning, false);
     assert.equal(existsSync(`${dbFile}.lock`), false, 'the worker closed memory.db');
-    assert.equal(journalSegments(journalDir).length, 1, 'close() appended the buffer');
+    assert.equal(journalSegments(journalFolder).length, 1, 'close() appended the buffer');
 
     const next = open();
     const hits = await next.search({ text: 'close' });

@@ -6,7 +6,7 @@ import { FakeClock } from '../../src/core/clock';
 import { OpsError } from '../../src/core/errors';
 import { EventBus, type EngineEvent } from '../../src/core/events';
 import { ingestJournal, openMemoryInProcess } from '../../src/core/memory/ingest';
-import { journalSegments, MemoryJournal, readSegment, type MemoryJournalOptions } from '../../src/core/memory/journal';
+import { journalDir, journalSegments, MemoryJournal, readSegment, type MemoryJournalOptions } from '../../src/core/memory/journal';
 import { toMemoryRow, type MemoryRow } from '../../src/core/memory/memory-row';
 import { MemoryStore } from '../../src/core/memory/memory-store';
 
@@ -56,7 +56,7 @@ describe('memory journal and its ingestion (real files, real SQLite)', () => {
   beforeEach(() => {
     root = mkdtempSync(join(tmpdir(), 'opsdeck-journal-'));
     opsdeck = join(root, '.opsdeck');
-    dir = join(opsdeck, 'memory-journal');
+    dir = journalDir(opsdeck);
     dbFile = join(opsdeck, 'memory.db');
     clock = new FakeClock(T0 + 60_000);
   });

@@ -68,9 +68,10 @@ export class LightHeaders {
   }
 
   get(name: string): string | null {
-    const list = this.#map.get(headerName(name));
+    const key = headerName(name);
+    const list = this.#map.get(key);
     if (!list) return null;
-    return list.join(headerName(name) === 'cookie' ? '; ' : ', ');
+    return list.join(key === 'cookie' ? '; ' : ', ');
   }
 
   getSetCookie(): string[] {

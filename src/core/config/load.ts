@@ -178,9 +178,10 @@ function profileIssues(data: Record<string, unknown>, { names, graph }: PartialG
     didYouMean(name, profileNames) ?? (profileNames.length ? `the profiles in this file are ${profileNames.join(', ')}` : 'define it under `profiles:`');
   const issues: ConfigIssue[] = [];
 
+  const { profileSchema, stackSchema } = configSchemas();
   for (const [name, raw] of Object.entries(profiles)) {
     const profile = asMap(raw);
-    const listed = configSchemas().profileSchema.shape.services.safeParse(profile?.services);
+    const listed = profileSchema.shape.services.safeParse(profile?.services);
     const at = ['profiles', name, 'services'];
     if (listed.success && listed.data) {
       listed.data.forEach((service, i) => {
@@ -211,7 +212,7 @@ function profileIssues(data: Record<string, unknown>, { names, graph }: PartialG
   }
 
   const active = data.active_profile;
-  if (configSchemas().stackSchema.shape.active_profile.safeParse(active).success && typeof active === 'string' && !profileNames.includes(active)) {
+  if (stackSchema.shape.active_profile.safeParse(active).success && typeof active === 'string' && !profileNames.includes(active)) {
     issues.push(makeIssue(ctx.file, ctx.positions.valueOf(['active_profile']), ['active_profile'], `names unknown profile "${active}"`, unknownProfile(active)));
   }
   if (opts.profile !== undefined && !profileNames.includes(opts.profile)) {

@@ -450,8 +450,9 @@ export class ServiceRunner {
 
   private async probeOnce(gen: number, role: ProbeRole, p: ProbeConfig): Promise<void> {
     const t = this.probeTiming(role, p);
+    const inStartup = role === 'readiness' && !this.everReady;
     // The connection is worth keeping only for a probe that comes again soon: the start-up retries.
-    const nextIn = role === 'readiness' && !this.everReady ? this.startupDelay(t.interval) : t.interval;
+    const nextIn = inStartup ? this.startupDelay(t.interval) : t.interval;
     const result = await runProbe(p, {
       timeoutMs: t.timeout,
       cwd: this.cwd,
@@ -462,7 +463,6 @@ export class ServiceRunner {
     });
     if (gen !== this.generation || !this.running || this.killCause) return;
     this.lastProbe[role] = result;
-    const inStartup = role === 'readiness' && !this.everReady;
     let failures = 0;
     if (role === 'liveness' && this.everReady) failures = this.livenessFailures = result.ok ? 0 : this.livenessFailures + 1;
     this.ctx.bus.emit({
