@@ -1,17 +1,23 @@
 /**
- * Writes docs/opsdeck.schema.json, the JSON Schema of opsdeck.yaml, from the zod schema (what a
- * user writes, so durations are strings). `--check` only compares: exit 1 when the file is stale.
+ * Writes the JSON Schema of opsdeck.yaml, from the zod schema (what a user writes, so durations are
+ * strings), into its two places: docs/opsdeck.schema.json (for editors and readers) and
+ * media/opsdeck.schema.json (shipped in the extension, which validates opsdeck.yaml with it:
+ * package.json `yamlValidation`). `--check` only compares: exit 1 when either is stale.
  *
- *   npm run schema            regenerate
- *   npm run schema -- --check verify (CI)
+ *   npm run schema            regenerate both
+ *   npm run schema -- --check verify (a step of npm test)
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { configSchemas } from '../src/core/config/schema';
 
 export const SCHEMA_FILE = fileURLToPath(new URL('../docs/opsdeck.schema.json', import.meta.url));
+
+/** Every copy of the schema, each byte for byte renderSchema(). */
+export const SCHEMA_FILES = [SCHEMA_FILE, fileURLToPath(new URL('../media/opsdeck.schema.json', import.meta.url))];
 
 /** The JSON Schema text, byte for byte what belongs in docs/opsdeck.schema.json. */
 export function renderSchema(): string {
@@ -36,18 +42,34 @@ function dropSafeIntegerBounds({ jsonSchema }: { jsonSchema: z.core.JSONSchema.B
   if (jsonSchema.minimum === Number.MIN_SAFE_INTEGER) delete jsonSchema.minimum;
 }
 
+/** The files of `files` that are not renderSchema(), and why. */
+export function staleSchemaFiles(files: string[] = SCHEMA_FILES, expected = renderSchema()): { file: string; state: 'missing' | 'out of date' }[] {
+  const out: { file: string; state: 'missing' | 'out of date' }[] = [];
+  for (const file of files) {
+    let actual: string | undefined;
+    try {
+      actual = readFileSync(file, 'utf8');
+    } catch {
+      actual = undefined;
+    }
+    if (actual !== expected) out.push({ file, state: actual === undefined ? 'missing' : 'out of date' });
+  }
+  return out;
+}
+
 async function main(check: boolean): Promise<number> {
   const expected = renderSchema();
-  const relative = path.relative(process.cwd(), SCHEMA_FILE);
+  const relative = (f: string) => path.relative(process.cwd(), f);
   if (!check) {
-    await writeFile(SCHEMA_FILE, expected);
-    console.log(`wrote ${relative}`);
+    for (const file of SCHEMA_FILES) {
+      await writeFile(file, expected);
+      console.log(`wrote ${relative(file)}`);
+    }
     return 0;
   }
-  const actual = await readFile(SCHEMA_FILE, 'utf8').catch(() => undefined);
-  if (actual === expected) return 0;
-  console.error(`${relative} is ${actual === undefined ? 'missing' : 'out of date'}: run \`npm run schema\` and commit the result`);
-  return 1;
+  const stale = staleSchemaFiles(SCHEMA_FILES, expected);
+  for (const { file, state } of stale) console.error(`${relative(file)} is ${state}: run \`npm run schema\` and commit the result`);
+  return stale.length ? 1 : 0;
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -2,12 +2,17 @@
 /**
  * `npm test`: every check and every test suite, then one summary.
  *
- *   node scripts/run-tests.mjs              everything
+ *   node scripts/run-tests.mjs              everything, the system set-up first
  *   node scripts/run-tests.mjs unit lint    only the named steps and suites
+ *   node scripts/run-tests.mjs --no-setup   everything but the system set-up (also:
+ *                                           OPSDECK_SKIP_SYSTEM_SETUP=1)
  *
- * Steps (typecheck, lint, build, schema) count as one passed or one failed each; mocha suites
- * count their tests. Everything runs even after a failure, so one run shows all problems. The
- * last line printed is always `N passed, N failed`; the exit code is 1 if anything failed.
+ * The first step, `setup`, is scripts/setup-system.mjs: it installs the system packages and
+ * code-server the suites need when they are missing (apt-get as root, or `sudo -n`), or says
+ * the exact command to run (docs/testing.md). Steps (setup, typecheck, lint, build, schema)
+ * count as one passed or one failed each; mocha suites count their tests. Everything runs even
+ * after a failure, so one run shows all problems. The last line printed is always
+ * `N passed, N failed`; the exit code is 1 if anything failed.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
@@ -31,8 +36,24 @@ const SUITES = [
   { name: 'e2e', dir: 'test/e2e', mocha: ['test/e2e/**/*.test.ts'], timeoutMin: 15 },
 ];
 
+const argv = process.argv.slice(2);
+/** Why the system set-up is skipped, if it is (docs/testing.md). */
+const skipSetup = argv.includes('--no-setup')
+  ? '--no-setup'
+  : process.env.OPSDECK_SKIP_SYSTEM_SETUP && process.env.OPSDECK_SKIP_SYSTEM_SETUP !== '0'
+    ? `OPSDECK_SKIP_SYSTEM_SETUP=${process.env.OPSDECK_SKIP_SYSTEM_SETUP}`
+    : undefined;
+
 /** Checks that run before the suites; `when` returns a reason to skip, or nothing. */
 const STEPS = [
+  // The system packages and code-server the suites need (scripts/setup-system.mjs).
+  {
+    name: 'setup',
+    cmd: [process.execPath, 'scripts/setup-system.mjs'],
+    when: () => skipSetup && `${skipSetup} (the suites that need the system packages fail without them)`,
+    hint: 'the `setup` step failed: its output above says what to install and how (scripts/setup-system.mjs); ' +
+      'OPSDECK_SKIP_SYSTEM_SETUP=1 npm test (or --no-setup) skips it',
+  },
   { name: 'typecheck', cmd: ['npm', 'run', '--silent', 'typecheck'] },
   { name: 'lint', cmd: ['npm', 'run', '--silent', 'lint'] },
   { name: 'build', cmd: ['npm', 'run', '--silent', 'build'] },
@@ -196,11 +217,11 @@ function table(rows) {
   for (const row of cells) console.log(line(row));
 }
 
-const only = new Set(process.argv.slice(2));
+const only = new Set(argv.filter((a) => a !== '--no-setup'));
 const known = new Set([...STEPS, ...SUITES].map((s) => s.name));
 for (const name of only) {
   if (!known.has(name)) {
-    console.error(`error: unknown step or suite "${name}"\nhint: choose from ${[...known].join(', ')}`);
+    console.error(`error: unknown step or suite "${name}"\nhint: choose from ${[...known].join(', ')} (and --no-setup)`);
     console.log('0 passed, 1 failed');
     process.exit(2);
   }
@@ -221,5 +242,6 @@ const passed = rows.reduce((n, r) => n + r.passed, 0);
 const failed = rows.reduce((n, r) => n + r.failed, 0);
 header(`summary (${seconds(Date.now() - t0)})`);
 table(rows);
+for (const step of STEPS) if (step.hint && rows.some((r) => r.name === step.name && r.result === 'FAILED')) console.log(`\n${step.hint}`);
 console.log(`\n${passed} passed, ${failed} failed`);
 process.exitCode = failed > 0 ? 1 : 0;

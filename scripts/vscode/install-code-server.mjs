@@ -10,8 +10,9 @@
  *
  * Idempotent: a finished install leaves a marker file, and an installed code-server is only
  * checked (`code-server --version`), not reinstalled. Takes about a minute and 300 MB the first
- * time. Needs the Debian packages of .ci/run's APT_PACKAGES (native modules: libkrb5-dev
- * libxkbfile-dev libsecret-1-dev libx11-dev pkg-config, plus make g++ python3; ripgrep).
+ * time. Needs the Debian packages of APT_PACKAGES in scripts/setup-system.mjs (native modules:
+ * libkrb5-dev libxkbfile-dev libsecret-1-dev libx11-dev pkg-config make g++ python3; ripgrep).
+ * A failed or interrupted install is removed; the error says why `code-server --version` failed.
  *
  * Why the environment below (see docs/testing.md):
  * - code-server's postinstall runs as root only with npm_config_unsafe_perm=true, and node-pty's

@@ -15,6 +15,15 @@ export interface CodeServerInstall {
 }
 export function codeServerDir(): string;
 export function ensureCodeServer(opts?: { force?: boolean; log?: (message: string) => void }): Promise<CodeServerInstall>;
+/** `code-server --version` of `entry`: its version line, or the reason it failed (exit code or signal, timeout, stderr). */
+export function codeServerVersion(entry: string, opts?: { timeoutMs?: number }): Promise<{ version?: string; error?: string }>;
+export function finishCodeServerInstall(
+  dir: string,
+  opts?: { log?: (message: string) => void; timeoutMs?: number; retryDelayMs?: number },
+): Promise<CodeServerInstall>;
+export function removeUnfinishedInstall(dir: string, log?: (message: string) => void): boolean;
+/** `npm_config_nodedir` for the headers of the Node at `execPath`, when it has them and none is set. */
+export function nodeHeadersEnv(env?: Record<string, string | undefined>, execPath?: string): { npm_config_nodedir?: string };
 
 export function freePort(): Promise<number>;
 export function writeUserSettings(userDataDir: string, extra?: Record<string, unknown>): Record<string, unknown>;

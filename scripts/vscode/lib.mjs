@@ -53,13 +53,107 @@ function isAlive(pid) {
   }
 }
 
-/** `code-server --version` of the install in `dir`, or undefined when it does not run. */
-function installedVersion(entry) {
-  if (!existsSync(entry)) return undefined;
-  const r = spawnSync(process.execPath, [entry, '--version'], { encoding: 'utf8', timeout: 60_000 });
-  if (r.status !== 0) return undefined;
-  const first = (r.stdout || '').trim().split('\n')[0] ?? '';
-  return first.startsWith(CODE_SERVER_VERSION) ? first : undefined;
+/**
+ * How long `code-server --version` may take. It answers in well under a second on an idle
+ * machine, but its first start on a loaded one (other test suites, an install that just ended)
+ * has been seen to take far longer: a short limit would call a good install broken.
+ */
+const VERSION_TIMEOUT_MS = 180_000;
+
+/** How `code-server --version` ended, for a message: `exit 3`, `killed by SIGKILL`, ... */
+function describeEnd({ code, signal, timedOut, timeoutMs, spawnError }) {
+  if (spawnError) return `could not start node: ${spawnError}`;
+  if (timedOut) return `did not answer within ${Math.round(timeoutMs / 1000)}s (stopped with SIGKILL)`;
+  return signal ? `killed by ${signal}` : `exit ${code}`;
+}
+
+/** The last lines of a command's output, indented, for an error message ('' when empty). */
+function outputTail(name, text, lines = 15) {
+  const t = text.trim();
+  if (!t) return '';
+  return `\n  ${name}:\n` + t.split('\n').slice(-lines).map((l) => `    ${l}`).join('\n');
+}
+
+/**
+ * Runs `code-server --version` (this Node, `entry`): `{ version }` (its version line, which must
+ * name CODE_SERVER_VERSION) or `{ error }`, the real reason (exit code or signal, timeout,
+ * stderr). The version line need not be the first: on its first run code-server writes
+ * ~/.config/code-server/config.yaml and prints a line saying so before it.
+ */
+export function codeServerVersion(entry, { timeoutMs = VERSION_TIMEOUT_MS } = {}) {
+  if (!existsSync(entry)) return Promise.resolve({ error: `${entry} does not exist` });
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [entry, '--version'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let timedOut = false;
+    let spawnError;
+    child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, timeoutMs);
+    child.on('error', (e) => (spawnError = e.message));
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      const line = stdout.split('\n').find((l) => l.startsWith(`${CODE_SERVER_VERSION} `) || l.trim() === CODE_SERVER_VERSION);
+      if (code === 0 && !timedOut && line) return resolve({ version: line.trim() });
+      const why =
+        code === 0 && !timedOut && !signal
+          ? `exit 0 but no line starting with ${CODE_SERVER_VERSION}`
+          : describeEnd({ code, signal, timedOut, timeoutMs, spawnError });
+      resolve({ error: `${why}${outputTail('stderr', stderr)}${outputTail('stdout', stdout)}` });
+    });
+  });
+}
+
+/**
+ * codeServerVersion, tried once more after `retryDelayMs` when it fails (a first start on a
+ * loaded machine); `{ version }` or `{ error }` saying what both attempts got.
+ */
+async function checkCodeServer(entry, { log, timeoutMs, retryDelayMs = 5000 }) {
+  const first = await codeServerVersion(entry, { timeoutMs });
+  if (first.version) return first;
+  log(`\`code-server --version\` failed (${first.error.split('\n')[0]}); trying once more in ${Math.round(retryDelayMs / 1000)}s`);
+  await sleep(retryDelayMs);
+  const second = await codeServerVersion(entry, { timeoutMs });
+  if (second.version) return second;
+  const same = first.error === second.error;
+  return { error: same ? `${second.error}\n  (the same both times it was tried)` : `${second.error}\n  first attempt: ${first.error}` };
+}
+
+/** out/node/entry.js of the install in `dir`. */
+const entryOf = (dir) => path.join(dir, 'node_modules', 'code-server', 'out', 'node', 'entry.js');
+
+/**
+ * After `npm install`: checks that code-server runs (with a retry) and marks the install finished
+ * (MARKER, holding the version). When it does not run, removes the install, so that the next run
+ * starts afresh instead of finding a broken one, and throws with the reason.
+ */
+export async function finishCodeServerInstall(dir, { log = (m) => console.error(m), timeoutMs, retryDelayMs } = {}) {
+  const entry = entryOf(dir);
+  const r = await checkCodeServer(entry, { log, timeoutMs, retryDelayMs });
+  if (!r.version) {
+    rmSync(dir, { recursive: true, force: true });
+    throw new Error(
+      `code-server was installed into ${dir} but \`code-server --version\` does not run: ${r.error}\n` +
+        'The install was removed; the next run installs it again.',
+    );
+  }
+  writeFileSync(path.join(dir, MARKER), r.version + '\n');
+  return { dir, entry, version: r.version };
+}
+
+/**
+ * Removes the install in `dir` when it has no MARKER (an install that was interrupted or failed
+ * half-way), so nothing is built on it. Returns whether it did. Call it holding the install lock.
+ */
+export function removeUnfinishedInstall(dir, log = (m) => console.error(m)) {
+  if (!existsSync(dir) || existsSync(path.join(dir, MARKER))) return false;
+  log(`removing a half-finished code-server install in ${dir} (no ${MARKER}: an earlier install stopped or failed)`);
+  rmSync(dir, { recursive: true, force: true });
+  return true;
 }
 
 /**
@@ -86,6 +180,16 @@ function seedRipgrepCache(log) {
   } finally {
     rmSync(stage, { recursive: true, force: true });
   }
+}
+
+/**
+ * `npm_config_nodedir` for this Node's headers when it has them (and the user set no nodedir),
+ * else nothing (node-gyp then downloads them).
+ */
+export function nodeHeadersEnv(env = process.env, execPath = process.execPath) {
+  if (env.npm_config_nodedir || env.NPM_CONFIG_NODEDIR) return {};
+  const prefix = path.resolve(path.dirname(execPath), '..');
+  return existsSync(path.join(prefix, 'include', 'node', 'node_version.h')) ? { npm_config_nodedir: prefix } : {};
 }
 
 /** A lock folder next to the install, so two runs do not install at the same time. */
@@ -133,25 +237,38 @@ async function withInstallLock(dir, log, fn) {
 
 /**
  * code-server@4.100.3 in codeServerDir(), installed when missing (or with `force`); returns where
- * it is. Verifies that it runs (`--version`).
+ * it is. Verifies that it runs (`--version`, retried once); an install that does not run, or one
+ * that never finished, is removed and installed again.
  */
 export async function ensureCodeServer({ force = false, log = (m) => console.error(m) } = {}) {
   const dir = codeServerDir();
-  const entry = path.join(dir, 'node_modules', 'code-server', 'out', 'node', 'entry.js');
-  const ready = () => {
+  const entry = entryOf(dir);
+  const ready = async () => {
     if (!existsSync(path.join(dir, MARKER))) return undefined;
-    const version = installedVersion(entry);
-    return version ? { dir, entry, version } : undefined;
+    const r = await checkCodeServer(entry, { log });
+    if (r.version) return { dir, entry, version: r.version };
+    log(`the code-server install in ${dir} does not run (${r.error}): installing it again`);
+    return undefined;
   };
+  const markerTime = () => {
+    try {
+      return statSync(path.join(dir, MARKER)).mtimeMs;
+    } catch {
+      return undefined;
+    }
+  };
+  const seen = markerTime();
   if (!force) {
-    const found = ready();
+    const found = await ready();
     if (found) return found;
   }
   return withInstallLock(dir, log, async () => {
-    if (!force) {
-      const found = ready(); // installed by the run we waited for
+    // Finished by a run we waited for (a new marker)? The one checked above is not checked twice.
+    if (!force && markerTime() !== undefined && markerTime() !== seen) {
+      const found = await ready();
       if (found) return found;
     }
+    removeUnfinishedInstall(dir, log);
     const t0 = Date.now();
     log(`installing code-server@${CODE_SERVER_VERSION} into ${dir} (about a minute and 300 MB, once)`);
     rmSync(dir, { recursive: true, force: true });
@@ -172,6 +289,11 @@ export async function ensureCodeServer({ force = false, log = (m) => console.err
       npm_config_audit: 'false',
       npm_config_update_notifier: 'false',
       npm_config_progress: 'false',
+      // node-gyp builds the native modules against Node's headers, which it downloads from
+      // nodejs.org unless `nodedir` names a Node install that has them: this Node's own
+      // (<prefix>/include/node, shipped by Debian's and NodeSource's nodejs packages and the
+      // official tarballs), so that the install needs only the npm registry.
+      ...nodeHeadersEnv(),
     };
     const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
     const code = await new Promise((resolve) => {
@@ -187,16 +309,16 @@ export async function ensureCodeServer({ force = false, log = (m) => console.err
       child.on('close', (c) => resolve(c ?? 1));
     });
     if (code !== 0) {
+      rmSync(dir, { recursive: true, force: true });
       throw new Error(
-        `npm install code-server@${CODE_SERVER_VERSION} failed (exit ${code}); its native modules need the Debian packages ` +
-          'libkrb5-dev libxkbfile-dev libsecret-1-dev libx11-dev pkg-config (and make g++ python3): see APT_PACKAGES in .ci/run',
+        `npm install code-server@${CODE_SERVER_VERSION} failed (exit ${code}; the half-finished install was removed); its native ` +
+          'modules need the Debian packages libkrb5-dev libxkbfile-dev libsecret-1-dev libx11-dev pkg-config make g++ python3: ' +
+          'run `node scripts/setup-system.mjs` (APT_PACKAGES there)',
       );
     }
-    const version = installedVersion(entry);
-    if (!version) throw new Error(`code-server was installed into ${dir} but \`code-server --version\` does not run`);
-    writeFileSync(path.join(dir, MARKER), version + '\n');
-    log(`installed code-server ${version} in ${((Date.now() - t0) / 1000).toFixed(0)}s`);
-    return { dir, entry, version };
+    const found = await finishCodeServerInstall(dir, { log });
+    log(`installed code-server ${found.version} in ${((Date.now() - t0) / 1000).toFixed(0)}s`);
+    return found;
   });
 }
 
@@ -355,7 +477,7 @@ export const CHROMIUM_ARGS = [
 export async function launchChromium() {
   const executablePath = process.env.OPSDECK_CHROMIUM || '/usr/bin/chromium';
   if (!existsSync(executablePath)) {
-    throw new Error(`no chromium at ${executablePath}: install Debian's \`chromium\` (APT_PACKAGES in .ci/run) or set OPSDECK_CHROMIUM`);
+    throw new Error(`no chromium at ${executablePath}: install Debian's \`chromium\` (node scripts/setup-system.mjs does) or set OPSDECK_CHROMIUM`);
   }
   const { chromium } = await import('playwright-core');
   return chromium.launch({ executablePath, headless: true, args: CHROMIUM_ARGS, timeout: 60_000 });

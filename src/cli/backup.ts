@@ -10,7 +10,7 @@ import { SingleBar } from 'cli-progress';
 import { InvalidArgumentError, type Command } from 'commander';
 import type { BackupManager } from '../core/backup/manager';
 import { keepWithinArg } from '../core/backup/manager';
-import { formatBytes, shortId } from '../core/backup/format';
+import { count, formatBytes, shortId } from '../core/backup/format';
 import type { Snapshot, SnapshotDiff, SnapshotInfo, VerifyReport } from '../core/backup/repo';
 import type { BackupProgress, BackupRunResult, BackupService, BackupStatus, DrillRunResult, ForgetRunResult, RestoreProgress } from '../core/backup/types';
 import type { ApiClient } from '../core/api/client';
@@ -166,7 +166,7 @@ export function formatBackupResult(r: BackupRunResult): string {
   lines.push(`  files      ${r.files} (${r.filesNew} new, ${r.filesChanged} changed, ${r.filesUnchanged} unchanged)`);
   lines.push(`  data       ${formatBytes(r.bytesRead)} read of ${formatBytes(r.bytesTotal)}; ${formatBytes(r.bytesAdded)} ${r.dryRun ? 'would be' : ''} added after dedup and compression`.replace('  added', ' added'));
   lines.push(`  duration   ${formatDuration(r.durationMs)}`);
-  if (r.check) lines.push(`  check      ${r.check.ok ? green('structure ok') : red(`${r.check.errors} problems`)}${r.check.warnings ? ` (${r.check.warnings} warnings)` : ''}`);
+  if (r.check) lines.push(`  check      ${r.check.ok ? green('structure ok') : red(count(r.check.errors, 'problem'))}${r.check.warnings ? ` (${count(r.check.warnings, 'warning')})` : ''}`);
   for (const n of r.notes) lines.push(dim(`  note       ${n.service} ${n.path}: ${n.note}`));
   for (const s of r.skipped) lines.push(yellow(`  skipped    ${s.service} ${s.path}: ${s.reason}`));
   return lines.join('\n');
@@ -201,7 +201,7 @@ function formatSnapshot(s: Snapshot): string {
   ];
   const files = s.entries.filter((e) => e.type !== 'dir');
   const rows = files.map((e) => [e.service, e.path, e.type === 'symlink' ? `→ ${e.linkTarget}` : formatBytes(e.size), e.sha256 ? e.sha256.slice(0, 12) : '-']);
-  return `${head.join('\n')}\n\n${table(['SERVICE', 'PATH', 'SIZE', 'SHA-256'], rows)}\n${dim(`${files.length} files, ${formatBytes(files.reduce((n, e) => n + e.size, 0))}`)}`;
+  return `${head.join('\n')}\n\n${table(['SERVICE', 'PATH', 'SIZE', 'SHA-256'], rows)}\n${dim(`${count(files.length, 'file')}, ${formatBytes(files.reduce((n, e) => n + e.size, 0))}`)}`;
 }
 
 function formatDiff(d: SnapshotDiff): string {
@@ -225,13 +225,13 @@ function formatForget(r: ForgetRunResult): string {
     ),
   );
   lines.push(dim(`${r.keep.length} kept, ${r.remove.length} ${r.dryRun ? 'to remove' : 'removed'}`));
-  if (r.prune) lines.push(`pruned: ${formatBytes(r.prune.bytesFreed)} freed (${r.prune.packsDeleted} packs deleted, ${r.prune.packsRepacked} repacked)`);
+  if (r.prune) lines.push(`pruned: ${formatBytes(r.prune.bytesFreed)} freed (${count(r.prune.packsDeleted, 'pack')} deleted, ${r.prune.packsRepacked} repacked)`);
   return lines.join('\n');
 }
 
 function formatVerify(r: VerifyReport): string {
   const lines = [
-    `${r.ok ? green('ok') : red('DAMAGED')}: ${r.snapshots} snapshots, ${r.packs} packs, ${r.blobs} blobs checked${r.readData ? `; data re-read: ${r.packsRead} packs, ${formatBytes(r.bytesRead)}${r.subset ? ` (subset ${r.subset})` : ''}` : ' (structure only; --read-data re-hashes the data)'} in ${formatDuration(r.durationMs)}`,
+    `${r.ok ? green('ok') : red('DAMAGED')}: ${count(r.snapshots, 'snapshot')}, ${count(r.packs, 'pack')}, ${count(r.blobs, 'blob')} checked${r.readData ? `; data re-read: ${count(r.packsRead, 'pack')}, ${formatBytes(r.bytesRead)}${r.subset ? ` (subset ${r.subset})` : ''}` : ' (structure only; --read-data re-hashes the data)'} in ${formatDuration(r.durationMs)}`,
   ];
   for (const p of r.problems) lines.push(`${p.severity === 'error' ? red('error') : yellow('warning')}: ${p.message}`);
   for (const a of r.affected) {
@@ -255,7 +255,7 @@ function formatDrill(r: DrillRunResult): string {
 
 function formatStatus(s: BackupStatus): string {
   const lines = [
-    `${bold('repository')} ${displayDir(s.repository)}${s.exists ? `: ${s.snapshots} snapshots${s.encrypted ? ', encrypted' : ''}${s.newest ? `, newest ${shortId(s.newest.snapshot)} at ${when(s.newest.time)}` : ''}` : ' (not created yet)'}`,
+    `${bold('repository')} ${displayDir(s.repository)}${s.exists ? `: ${count(s.snapshots, 'snapshot')}${s.encrypted ? ', encrypted' : ''}${s.newest ? `, newest ${shortId(s.newest.snapshot)} at ${when(s.newest.time)}` : ''}` : ' (not created yet)'}`,
     `  schedule   ${s.schedule ? `${s.schedule.cron}${s.schedule.next ? `, next ${when(s.schedule.next)}` : ''}` : 'none (backup.schedule in opsdeck.yaml)'}`,
     `  verify     ${s.verifySchedule ? `${s.verifySchedule.cron}, subset ${s.verifySchedule.subset}${s.verifySchedule.next ? `, next ${when(s.verifySchedule.next)}` : ''}` : 'not scheduled'}${s.lastVerify ? `; last ${new Date(s.lastVerify.at).toISOString()} ${s.lastVerify.ok ? 'ok' : red('DAMAGED')}` : ''}`,
     `  retention  ${s.retention ? JSON.stringify(s.retention) : 'none'}`,
@@ -472,7 +472,7 @@ Exit codes: 0 done, 1 error (no rule given or configured).`,
       await runJsonAware(cmd, opts.json, async () => {
         const r = await withBackups(stackDir(cmd), { lock: !opts.dryRun }, ({ service }) => service.prune({ dryRun: !!opts.dryRun }));
         if (opts.json) printJson(r);
-        else process.stdout.write(`${r.dryRun ? `${bold('dry run')}: would free` : 'freed'} ${formatBytes(r.bytesFreed)}: ${r.packsDeleted} packs deleted, ${r.packsRepacked} repacked (${r.packsBefore} → ${r.packsAfter} packs, ${formatBytes(r.bytesBefore)} → ${formatBytes(r.bytesAfter)}) in ${formatDuration(r.durationMs)}\n`);
+        else process.stdout.write(`${r.dryRun ? `${bold('dry run')}: would free` : 'freed'} ${formatBytes(r.bytesFreed)}: ${count(r.packsDeleted, 'pack')} deleted, ${r.packsRepacked} repacked (${r.packsBefore} → ${count(r.packsAfter, 'pack')}, ${formatBytes(r.bytesBefore)} → ${formatBytes(r.bytesAfter)}) in ${formatDuration(r.durationMs)}\n`);
       });
     });
 

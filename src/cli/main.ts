@@ -1,7 +1,8 @@
 /** Entry point of the `opsdeck` CLI (bundled into dist/cli.js). */
 import { createProgram } from './program';
-import { reportError } from './exit';
+import { endQuietlyWhenOutputCloses, reportError } from './exit';
 
+endQuietlyWhenOutputCloses();
 createProgram()
   .parseAsync(process.argv)
   .catch((err: unknown) => {

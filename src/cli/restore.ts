@@ -5,12 +5,12 @@
  */
 import path from 'node:path';
 import type { Command } from 'commander';
-import { formatBytes, shortId } from '../core/backup/format';
+import { count, formatBytes, shortId } from '../core/backup/format';
 import type { RestoreRunResult } from '../core/backup/types';
 import { formatDuration } from '../core/duration';
 import { OpsError } from '../core/errors';
 import { durationArg, progressReporter, runJsonAware, withBackups } from './backup';
-import { bold, dim, green, red } from './format';
+import { bold, dim, green, red, yellow } from './format';
 import { displayDir, printJson, stackDir } from './stack-context';
 
 interface RestoreOptions {
@@ -20,6 +20,7 @@ interface RestoreOptions {
   inPlace?: boolean;
   dryRun?: boolean;
   healthTimeout: number;
+  keepSpecialBits?: boolean;
   json?: boolean;
   progress: boolean;
 }
@@ -35,8 +36,9 @@ export function formatRestore(r: RestoreRunResult): string {
     ].join('\n');
   }
   const lines = [
-    `${green('restored')} snapshot ${bold(shortId(r.snapshot))} (${r.snapshotTime}) ${r.mode === 'in-place' ? 'in place' : `into ${displayDir(r.target)}`}: ${r.files.length} files, ${formatBytes(r.bytes)}, ${r.verified} verified by SHA-256`,
+    `${green('restored')} snapshot ${bold(shortId(r.snapshot))} (${r.snapshotTime}) ${r.mode === 'in-place' ? 'in place' : `into ${displayDir(r.target)}`}: ${count(r.files.length, 'file')}, ${formatBytes(r.bytes)}, ${r.verified} verified by SHA-256`,
   ];
+  for (const w of r.warnings ?? []) lines.push(yellow(`  warning    ${w}`));
   for (const s of r.sqlite) lines.push(`  sqlite     ${s.service}/${s.path}: integrity_check ${s.integrity}`);
   if (r.safetySnapshot) lines.push(`  safety     snapshot ${shortId(r.safetySnapshot)} holds the data from before (\`opsdeck restore ${shortId(r.safetySnapshot)} --in-place\` undoes this)`);
   if (r.mode === 'in-place') {
@@ -56,6 +58,7 @@ export function registerRestore(program: Command): void {
     .option('--target <dir>', 'restore into this new or empty folder, as <dir>/<service>/<path>')
     .option('--in-place', 'restore into the stack: stop, safety snapshot, verify, swap, start, health gate, rollback on failure')
     .option('--health-timeout <duration>', 'in place: how long each service may take to be ready', durationArg, 60_000)
+    .option('--keep-special-bits', 'keep setuid/setgid bits from the snapshot (default: stripped, like tar without -p)')
     .option('--dry-run', 'print the plan and change nothing')
     .option('--json', 'print the result as JSON')
     .option('--no-progress', 'no progress bar or progress lines')
@@ -69,6 +72,8 @@ Examples:
   $ opsdeck restore latest --service storage --in-place --json
 
 In place, opsdeck.yaml is only restored when named (--include opsdeck.yaml).
+Files and folders come back without setuid/setgid bits unless --keep-special-bits is given
+(the sticky bit is kept).
 Exit codes: 0 restored (and, in place, healthy), 1 error (in place: rolled back, as the message
 says; nothing restored).`,
     )
@@ -87,6 +92,7 @@ says; nothing restored).`,
                 ...(opts.target ? { target: path.resolve(opts.target) } : {}),
                 ...(opts.inPlace ? { inPlace: true } : {}),
                 healthTimeoutMs: opts.healthTimeout,
+                ...(opts.keepSpecialBits ? { keepSpecialBits: true } : {}),
                 dryRun: !!opts.dryRun,
               },
               { onProgress: (p) => progress.update(p) },

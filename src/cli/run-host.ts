@@ -8,12 +8,14 @@ import { EngineHost } from '../core/host/engine-host';
 import { restoreServiceEnv } from './daemon-process';
 import { VERSION } from './version';
 
-/** Take the stack in `dir` as `owner` (up, daemon) and report a stale lock taken over. */
+/** Take the stack in `dir` as `owner` (up, daemon); report a stale lock taken over and the services its dead owner left running. */
 export async function startHost(dir: string, owner: string, profile?: string): Promise<EngineHost> {
   const host = await EngineHost.start(dir, { owner, version: VERSION, ...(profile ? { profile } : {}) });
   if (profile) await host.engine.useProfile(profile);
   const stale = host.tookOverFrom;
   if (stale) process.stderr.write(`note: took over a stale lock left by pid ${stale.pid} (${stale.owner}), which is no longer running\n`);
+  const leftovers = host.leftoverNote;
+  if (leftovers) process.stderr.write(`note: ${leftovers}\n`);
   return host;
 }
 
@@ -54,6 +56,12 @@ export async function runDaemon(dir: string, opts: { profile?: string; start: bo
   restoreServiceEnv();
   const host = await startHost(dir, 'daemon', opts.profile);
   stateLines(host.engine);
-  if (opts.start) host.engine.up(opts.services.length ? opts.services : undefined);
+  try {
+    if (opts.start) host.engine.up(opts.services.length ? opts.services : undefined);
+  } catch (e) {
+    // An unknown service name: release the stack rather than hold it with nothing started.
+    await host.stop();
+    throw e;
+  }
   await untilStopped(host);
 }

@@ -4,7 +4,7 @@ import { formatPlan } from './format';
 import { printJson, requireOwner, stackDir } from './stack-context';
 
 const ACTIONS = {
-  start: 'start a service (it waits for its dependencies)',
+  start: 'start a service and what it waits for (its dependencies, in order)',
   stop: 'stop a service (its dependents become degraded)',
   restart: 'stop then start a service, forgetting its past crashes',
 } as const;

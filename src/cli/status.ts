@@ -1,8 +1,9 @@
-/** `opsdeck status` and `opsdeck health`: what runs, and whether it works. */
+/** `opsdeck status` and `opsdeck health [SERVICE…]`: what runs, and whether it works. */
 import type { Command } from 'commander';
 import { loadConfig } from '../core/config/load';
 import { withRememberedProfile } from '../core/profiles';
-import { exitCodeOf, type StackHealth } from '../core/health/summary';
+import { isOpsError } from '../core/errors';
+import { assertKnownServices, exitCodeOf, type StackHealth } from '../core/health/summary';
 import { bold, statusHeadline, statusTable, table } from './format';
 import { ownerOf, printJson, stackDir } from './stack-context';
 
@@ -41,24 +42,38 @@ Exit codes: 0 shown (whether or not the stack runs), 1 error.`,
 
   program
     .command('health')
-    .description('OK / WARNING / CRITICAL / UNKNOWN for the stack and each service, as an exit code')
-    .option('--check', "also run every service's full-functionality check first")
+    .description('OK / WARNING / CRITICAL / UNKNOWN for the stack and each service (or only the services named), as an exit code')
+    .argument('[services...]', 'only these services: their health alone decides the level and the exit code')
+    .option('--check', "also run the full-functionality check of every running service (or of those named) first")
     .option('--json', 'print the health as JSON')
     .addHelpText(
       'after',
       `
 Examples:
   $ opsdeck health                   # from the engine's probes
+  $ opsdeck health storage           # only storage: its health is the exit code
   $ opsdeck health --check --json    # run the full-functionality checks too
 
-Exit codes (as monitoring plugins): 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (e.g. no engine running).`,
+Exit codes (as monitoring plugins): 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (e.g. no engine running);
+a service name not in the stack is an error (with a did-you-mean hint) and exits 2.`,
     )
-    .action(async (opts: { check?: boolean; json?: boolean }, cmd: Command) => {
+    .action(async (services: string[], opts: { check?: boolean; json?: boolean }, cmd: Command) => {
       const dir = stackDir(cmd);
       const owner = ownerOf(dir);
-      const health: StackHealth = owner
-        ? await owner.client.health(!!opts.check)
-        : { level: 'UNKNOWN', summary: 'no engine is running for this stack', services: [] };
+      let health: StackHealth;
+      try {
+        if (owner) health = await owner.client.health(!!opts.check, services);
+        else {
+          if (services.length) assertKnownServices(services, Object.keys((await loadConfig(dir)).config.services));
+          health = { level: 'UNKNOWN', summary: 'no engine is running for this stack', services: [] };
+        }
+      } catch (err) {
+        // Asked about a service that is not there: an error, and CRITICAL for a monitor.
+        if (!(isOpsError(err) && err.code === 'SERVICE_UNKNOWN')) throw err;
+        process.stderr.write(err.format() + '\n');
+        process.exitCode = exitCodeOf('CRITICAL');
+        return;
+      }
       if (opts.json) printJson(health);
       else {
         process.stdout.write(`${health.level}: ${health.summary}\n`);

@@ -4,19 +4,25 @@
  * `opsdeck down`.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, openSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { loadConfig } from '../core/config/load';
+import { withDependencies } from '../core/backup/restore';
+import { loadConfig, type LoadedStack } from '../core/config/load';
+import { didYouMean } from '../core/config/suggest';
 import { parseDuration } from '../core/duration';
-import type { Engine, EngineStatus, PlanResult } from '../core/engine';
+import type { Engine, EngineStatus, PlanResult, ServiceStatus } from '../core/engine';
 import { OpsError } from '../core/errors';
-import { upPlan, withProfile } from '../core/profiles';
+import { upPlan, withProfile, type PlanStep } from '../core/profiles';
+import { acquireLock } from '../core/stack-lock';
+import { findLeftovers, leftoverSummary, leftoverWaves, stopLeftovers, stopPolicy } from '../core/supervisor/leftovers';
+import { readRecords } from '../core/supervisor/service-records';
 import { daemonCommand, daemonEnv, daemonNodeFlags } from './daemon-process';
 import { runDaemon, startHost, stateLines, untilStopped } from './run-host';
 import { formatPlan, statusHeadline, statusTable } from './format';
 import { displayDir, ownerOf, printJson, stackDir } from './stack-context';
 import { InvalidArgumentError } from 'commander';
+import { VERSION } from './version';
 
 interface UpOptions {
   detach?: boolean;
@@ -24,11 +30,20 @@ interface UpOptions {
   dryRun?: boolean;
   json?: boolean;
   timeout: number;
+  settle: number;
 }
+
+/** How long the stack must stay unchanged, by default, for `up --detach` to call it settled. */
+const SETTLE_MS = 2000;
 
 const parseTimeout = (v: string) => {
   const ms = parseDuration(v);
   if (ms === undefined || ms <= 0) throw new InvalidArgumentError(`"${v}" is not a duration such as 60s or 2m`);
+  return ms;
+};
+const parseSettle = (v: string) => {
+  const ms = parseDuration(v);
+  if (ms === undefined || ms < 0) throw new InvalidArgumentError(`"${v}" is not a duration such as 2s or 500ms`);
   return ms;
 };
 
@@ -36,10 +51,11 @@ export function registerUp(program: Command): void {
   program
     .command('up')
     .description('start the stack in dependency order and supervise it (foreground, or --detach)')
-    .argument('[services...]', 'only these services (default: every service of the profile)')
+    .argument('[services...]', 'only these services and what they wait for (default: every service of the profile)')
     .option('-d, --detach', 'run the engine in the background and return once the stack is ready or failed')
     .option('-p, --profile <name>', 'use this profile (and remember it)')
     .option('--timeout <duration>', 'with --detach: how long to wait for the stack to settle', parseTimeout, 120_000)
+    .option('--settle <duration>', 'with --detach: how long the stack must stay unchanged to count as settled', parseSettle, SETTLE_MS)
     .option('--dry-run', 'print the start order and change nothing')
     .option('--json', 'with --detach or --dry-run: print the result as JSON')
     .addHelpText(
@@ -50,6 +66,13 @@ Examples:
   $ opsdeck up --detach               # background; exit 0 once everything is ready, 1 if not
   $ opsdeck up --dry-run              # the start order, in waves
   $ opsdeck up --profile minimal api  # only api (and what it waits for) of profile minimal
+
+Services named on the command line start with what they wait for (depends_on, transitively,
+one-shot tasks included), in dependency order.
+With --detach, the stack has settled when every service is ready, completed or failed (or
+degraded by a failed upstream) and nothing has changed for --settle (2s by default): no state
+change, restart or new process. A service that is ready at once and crashes a second later is so
+reported as failing, not as ready.
 
 Exit codes: 0 ready (or stopped cleanly), 1 error / not ready within --timeout / stack already run by another engine.`,
     )
@@ -63,6 +86,7 @@ Exit codes: 0 ready (or stopped cleanly), 1 error / not ready within --timeout /
           'see it with `opsdeck status`; stop it with `opsdeck down`',
         );
       }
+      if (services.length) await checkServiceNames(dir, services);
       if (opts.dryRun) return printDryRun(dir, services, opts);
       if (opts.detach) {
         process.exitCode = await detach(dir, services, opts);
@@ -101,15 +125,20 @@ Logs one line per state change on stdout. SIGTERM or SIGINT stops the stack and 
       `
 Examples:
   $ opsdeck down                     # stop everything; a daemon or foreground engine then exits
-  $ opsdeck down api --dry-run       # what stopping api would do`,
+  $ opsdeck down api --dry-run       # what stopping api would do
+
+Without a running engine, down stops what an engine that died (kill -9) left running.`,
     )
     .action(async (services: string[], opts: { dryRun?: boolean; json?: boolean }, cmd: Command) => {
       const dir = stackDir(cmd);
       const owner = ownerOf(dir);
       let result: PlanResult;
       if (!owner) {
-        result = { dryRun: !!opts.dryRun, plan: [] };
-        if (!opts.json) process.stdout.write(`no engine is running for ${displayDir(dir)}: nothing to stop\n`);
+        // No engine: what a dead one left running (kill -9) is still ours to stop.
+        const left = await downLeftovers(dir, services, !!opts.dryRun);
+        result = left.result;
+        if (left.note) process.stderr.write(`note: ${left.note}\n`);
+        if (!opts.json) process.stdout.write(result.plan.length ? formatPlan(result.plan, result.dryRun) + '\n' : `no engine is running for ${displayDir(dir)}: nothing to stop\n`);
       } else {
         result = await owner.client.down({ ...(services.length ? { services } : {}), dryRun: !!opts.dryRun });
       }
@@ -118,10 +147,31 @@ Examples:
     });
 }
 
+/**
+ * `down` without an engine: stop (or, dry, list) the services a dead engine left running, found
+ * through their records, holding the stack lock meanwhile so that no engine starts in between.
+ */
+async function downLeftovers(dir: string, services: string[], dryRun: boolean): Promise<{ result: PlanResult; note?: string }> {
+  if (!readRecords(dir).records.length) return { result: { dryRun, plan: [] } };
+  const stack = await loadConfig(dir);
+  const only = (s: string) => !services.length || services.includes(s);
+  const policy = stopPolicy(stack.config.services);
+  const lock = acquireLock(dir, { owner: 'down', version: VERSION });
+  try {
+    const found = (await findLeftovers(dir)).map((f) => f.record.service).filter(only);
+    const plan: PlanStep[] = leftoverWaves(policy, found).flatMap((wave, i) => wave.map((service) => ({ action: 'stop' as const, service, wave: i, reason: 'left running by an engine that died' })));
+    if (dryRun || !plan.length) return { result: { dryRun, plan } };
+    const stopped = await stopLeftovers(dir, policy, only);
+    return { result: { dryRun, plan }, ...(stopped.length ? { note: leftoverSummary(stopped) } : {}) };
+  } finally {
+    lock.release();
+  }
+}
+
 async function printDryRun(dir: string, services: string[], opts: UpOptions): Promise<void> {
   let stack = await loadConfig(dir);
   if (opts.profile) stack = withProfile(stack, opts.profile);
-  const names = services.length ? services : stack.services;
+  const names = services.length ? withDependencies(stack, services) : stack.services;
   const result: PlanResult = { dryRun: true, plan: upPlan(stack, names, []) };
   if (opts.json) printJson(result);
   else process.stdout.write(formatPlan(result.plan, true) + '\n');
@@ -159,17 +209,40 @@ function liveTable(engine: Engine): { stop(): void } {
   };
 }
 
-/** Start `opsdeck daemon` in the background, then wait until the stack settles. */
+/** Refuse unknown service names before anything starts (with the closest name as a hint). */
+async function checkServiceNames(dir: string, services: string[]): Promise<void> {
+  const stack = await loadConfig(dir);
+  const names = Object.keys(stack.config.services);
+  for (const s of services) {
+    if (!Object.hasOwn(stack.config.services, s)) {
+      throw new OpsError('SERVICE_UNKNOWN', `no service named "${s}" in stack ${stack.config.name}`, didYouMean(s, names) ?? `the services are ${names.join(', ')}`);
+    }
+  }
+}
+
+/**
+ * Start `opsdeck daemon` in the background, then wait until the stack settles: every service it
+ * starts is ready, completed or failed, and nothing has changed for `opts.settle` (see settled()).
+ */
 async function detach(dir: string, services: string[], opts: UpOptions): Promise<number> {
   const logDir = path.join(dir, '.opsdeck', 'logs');
-  mkdirSync(logDir, { recursive: true });
-  const out = openSync(path.join(logDir, 'engine.log'), 'a');
+  mkdirSync(logDir, { recursive: true, mode: 0o700 }); // owner-only, as the service logs in it (src/core/private-files.ts)
+  const logFile = path.join(logDir, 'engine.log');
+  const logStart = sizeOf(logFile);
+  const out = openSync(logFile, 'a', 0o600);
+  let stack: LoadedStack = await loadConfig(dir);
+  if (opts.profile) stack = withProfile(stack, opts.profile);
+  // The services this run starts: those named and what they wait for, or the profile's.
+  const wanted = new Set(services.length ? withDependencies(stack, services) : stack.services);
   const args = [...daemonCommand(process.argv[1]!), '--stack', dir, ...(opts.profile ? ['--profile', opts.profile] : []), ...services];
   // Ours first: a flag the user gave node explicitly (execArgv) comes later and wins.
   const child = spawn(process.execPath, [...daemonNodeFlags(), ...process.execArgv, ...args], { detached: true, stdio: ['ignore', out, out], env: daemonEnv() });
   child.unref();
   const deadline = Date.now() + opts.timeout;
   let status: EngineStatus | undefined;
+  let done = false;
+  let seen = '';
+  let unchangedSince = Date.now();
   while (Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 200));
     const owner = ownerOf(dir);
@@ -178,26 +251,67 @@ async function detach(dir: string, services: string[], opts: UpOptions): Promise
       continue;
     }
     status = await owner.client.status().catch(() => undefined);
-    if (status && settled(status)) break;
+    if (!status) continue;
+    const mine = status.services.filter((s) => wanted.has(s.name));
+    const now = picture(mine);
+    if (now !== seen) {
+      seen = now;
+      unchangedSince = Date.now();
+    }
+    if (settled(mine) && Date.now() - unchangedSince >= opts.settle) {
+      done = true;
+      break;
+    }
   }
+  // What the daemon said while it took the stack (a stale lock, services a dead engine left running).
+  for (const note of notesSince(logFile, logStart)) process.stderr.write(`${note}\n`);
   if (!status) {
-    const msg = `the engine did not come up (see ${displayDir(path.join(logDir, 'engine.log'))})`;
+    const msg = `the engine did not come up (see ${displayDir(logFile)})`;
     if (opts.json) printJson({ ok: false, error: { code: 'ENGINE_UNREACHABLE', message: msg } });
     else process.stderr.write(`error: ${msg}\n`);
     return 1;
   }
-  const ok = status.services.filter((s) => s.inProfile).every((s) => s.state === 'ready' || s.completed);
+  const notReady = status.services.filter((s) => wanted.has(s.name) && !(s.state === 'ready' || s.completed));
+  const ok = done && notReady.length === 0;
   if (opts.json) printJson({ ok, status });
   else {
     process.stdout.write(`${statusHeadline(status)}\n${statusTable(status)}\n`);
-    if (!ok) process.stderr.write(settled(status) ? 'error: not every service is ready\n' : `error: the stack did not settle within ${opts.timeout / 1000}s\n`);
+    const which = notReady.map((s) => `${s.name} (${s.state}: ${s.reason})`).join(', ');
+    if (!done) process.stderr.write(`error: the stack did not settle within ${opts.timeout / 1000}s${which ? `; not ready: ${which}` : ''}\n`);
+    else if (!ok) process.stderr.write(`error: not ready: ${which}\n`);
   }
   return ok ? 0 : 1;
 }
 
-function settled(status: EngineStatus): boolean {
-  return status.services
-    .filter((s) => s.inProfile)
-    .every((s) => s.completed || s.state === 'ready' || s.state === 'failed' || (s.state === 'degraded' && s.reason.startsWith('upstream')));
+/** Every service has come to rest: ready, completed, failed, or degraded by an upstream. */
+function settled(services: ServiceStatus[]): boolean {
+  return services.every((s) => s.completed || s.state === 'ready' || s.state === 'failed' || (s.state === 'degraded' && s.reason.startsWith('upstream')));
 }
 
+/** What must not change during the settle window: each service's state, process and restarts. */
+function picture(services: ServiceStatus[]): string {
+  return services.map((s) => `${s.name}:${s.state}:${s.pid ?? '-'}:${s.restarts}:${s.completed}`).join(' ');
+}
+
+function sizeOf(file: string): number {
+  try {
+    return statSync(file).size;
+  } catch {
+    return 0;
+  }
+}
+
+/** The `note: …` lines written to `file` after byte `from`. */
+function notesSince(file: string, from: number): string[] {
+  let fd: number | undefined;
+  try {
+    fd = openSync(file, 'r');
+    const buf = Buffer.alloc(Math.max(0, Math.min(sizeOf(file) - from, 1 << 20)));
+    const n = readSync(fd, buf, 0, buf.length, from);
+    return buf.subarray(0, n).toString('utf8').split('\n').filter((l) => l.startsWith('note: '));
+  } catch {
+    return [];
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}

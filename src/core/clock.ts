@@ -1,7 +1,9 @@
 /**
  * Time as the engine sees it. Policy timers (backoff, retry reset and window, probe intervals,
  * resource sampling, scheduled checks) go through a Clock so tests can drive them exactly with
- * FakeClock. Process mechanics (stop grace, kill polling) use real time.
+ * FakeClock. Process mechanics (stop grace, kill polling) use real time. Node's timers take at
+ * most 2^31 - 1 ms (longer ones fire at once): setLongTimeout chains longer delays, timerDelay
+ * clamps the ones that cannot be chained.
  */
 export interface TimerHandle {
   cancel(): void;
@@ -12,13 +14,31 @@ export interface Clock {
   setTimeout(fn: () => void, ms: number): TimerHandle;
 }
 
+/** The longest delay Node's timers take: past it (~24.8 days) they fire after 1 ms instead. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** A delay for a timer that cannot be chained (a socket's, a child process's timeout): 0 to MAX_TIMER_MS. */
+export const timerDelay = (ms: number) => Math.min(Math.max(0, ms), MAX_TIMER_MS);
+
+/**
+ * setTimeout for any delay: one longer than the timers take is a chain of timers of at most
+ * `chunkMs` each, so it fires at the end, never early. Unref'd, like every policy timer:
+ * a pending timer does not keep the process alive.
+ */
+export function setLongTimeout(fn: () => void, ms: number, chunkMs = MAX_TIMER_MS): TimerHandle {
+  let t: ReturnType<typeof setTimeout>;
+  // Counted down chunk by chunk, not against the wall clock, which may be set back or forth.
+  const arm = (left: number) => {
+    t = left > chunkMs ? setTimeout(() => arm(left - chunkMs), chunkMs) : setTimeout(fn, left);
+    t.unref?.();
+  };
+  arm(Math.max(0, ms));
+  return { cancel: () => clearTimeout(t) };
+}
+
 export const systemClock: Clock = {
   now: () => Date.now(),
-  setTimeout(fn, ms) {
-    const t = setTimeout(fn, Math.max(0, ms));
-    t.unref?.();
-    return { cancel: () => clearTimeout(t) };
-  },
+  setTimeout: (fn, ms) => setLongTimeout(fn, ms),
 };
 
 interface FakeTimer {
@@ -77,4 +97,4 @@ export class FakeClock implements Clock {
 const settle = () => new Promise<void>((r) => setImmediate(r));
 
 /** Real-time sleep, for process mechanics. */
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, timerDelay(ms)));

@@ -22,6 +22,7 @@ import type { ServiceSnapshot } from './supervisor/service-runner';
 import { didYouMean } from './config/suggest';
 import { BackupManager } from './backup/manager';
 import { waitReady } from './backup/drill';
+import { withDependencies } from './backup/restore';
 
 export interface EngineOptions extends LoadOptions {
   clock?: Clock;
@@ -167,9 +168,10 @@ export class Engine {
     return stackHealth(this.supervisor.snapshot(), (name) => this.supervisor.isActive(name));
   }
 
-  /** Run the full-functionality check of every running service, then report health. */
-  async checkAll(): Promise<StackHealth> {
-    await Promise.all(this.supervisor.activeServices.map((s) => this.supervisor.check(s)));
+  /** Run the full-functionality check of every running service (or of those in `services`), then report health. */
+  async checkAll(services?: readonly string[]): Promise<StackHealth> {
+    const run = this.supervisor.activeServices.filter((s) => !services || services.includes(s));
+    await Promise.all(run.map((s) => this.supervisor.check(s)));
     return this.health();
   }
 
@@ -235,11 +237,13 @@ export class Engine {
 
   // ------------------------------------------------------------------ commands (dryRun: plan only)
 
+  /** Start services (default: the profile's) and what they wait for (depends_on, transitively), in dependency order. */
   up(services: string[] = this.current.services, opts: { dryRun?: boolean } = {}): PlanResult {
     services.forEach((s) => this.assertService(s));
-    const plan = upPlan(this.current, services, this.supervisor.activeServices);
+    const names = withDependencies(this.current, services);
+    const plan = upPlan(this.current, names, this.supervisor.activeServices);
     if (!opts.dryRun) {
-      this.supervisor.up(services);
+      this.supervisor.up(names);
       if (!this.metricsRunning) {
         this.metricsRunning = true;
         this.collector.start();
@@ -323,7 +327,7 @@ export class Engine {
   // ================================================================== end of backups
 
   private assertService(name: string): void {
-    if (!(name in this.current.config.services)) {
+    if (!Object.hasOwn(this.current.config.services, name)) {
       const names = Object.keys(this.current.config.services);
       throw new OpsError('SERVICE_UNKNOWN', `no service named "${name}" in stack ${this.current.config.name}`, didYouMean(name, names) ?? `the services are ${names.join(', ')}`);
     }

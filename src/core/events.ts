@@ -1,7 +1,10 @@
 /**
  * The engine's one event bus. Everything that happens to a service is an event; the API,
- * memory, metrics and the extension only consume them.
+ * memory, metrics and the extension only consume them. Events are delivered with their secrets
+ * redacted (src/core/redact.ts), so no consumer can pass one on.
  */
+import { redactDeep } from './redact';
+
 export const SERVICE_STATES = ['stopped', 'starting', 'ready', 'degraded', 'backoff', 'stopping', 'failed'] as const;
 export type ServiceState = (typeof SERVICE_STATES)[number];
 export type ProbeRole = 'readiness' | 'liveness';
@@ -24,6 +27,8 @@ export type EngineEvent =
   | (Base & { type: 'restart'; attempt: number; delayMs: number; cause: RestartCause; detail: string })
   | (Base & { type: 'retry-reset'; after: number })
   | (Base & { type: 'gave-up'; restarts: number; windowMs: number })
+  /** At start-up: a process of the service left running by an engine that died was stopped (src/core/supervisor/leftovers.ts). */
+  | (Base & { type: 'leftover'; pid: number; enginePid: number; processes: number[]; outcome: 'stopped' | 'killed' })
   | (Base & { type: 'limit'; limit: 'memory'; valueMb: number; maxMb: number })
   | (Base & { type: 'check'; ok: boolean; durationMs: number; output: string })
   | (Base & { type: 'log'; stream: 'stdout' | 'stderr'; line: string })
@@ -98,7 +103,7 @@ export class EventBus {
    * after the current one to every listener, so all listeners see events in the same order.
    */
   emit(e: EngineEvent): void {
-    this.queue.push(e);
+    this.queue.push(redactDeep(e));
     if (this.dispatching) return;
     this.dispatching = true;
     try {

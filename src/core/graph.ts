@@ -24,11 +24,14 @@ export interface TierInversion {
 
 const tierRank = (t: Tier) => TIERS.indexOf(t);
 
+/** The node of `name`, if it is one of the graph's own keys (never `constructor`, `__proto__`, …). */
+const nodeOf = (services: GraphInput, name: string): GraphNode | undefined => (Object.hasOwn(services, name) ? services[name] : undefined);
+
 export function findUnknownDependencies(services: GraphInput): UnknownDependency[] {
   const out: UnknownDependency[] = [];
   for (const [service, node] of Object.entries(services)) {
     for (const dependency of Object.keys(node.depends_on)) {
-      if (!(dependency in services)) out.push({ service, dependency });
+      if (!nodeOf(services, dependency)) out.push({ service, dependency });
     }
   }
   return out;
@@ -39,7 +42,7 @@ export function findTierInversions(services: GraphInput): TierInversion[] {
   const out: TierInversion[] = [];
   for (const [service, node] of Object.entries(services)) {
     for (const dependency of Object.keys(node.depends_on)) {
-      const dep = services[dependency];
+      const dep = nodeOf(services, dependency);
       if (dep && tierRank(dep.tier) > tierRank(node.tier)) {
         out.push({ service, tier: node.tier, dependency, dependencyTier: dep.tier });
       }
@@ -55,27 +58,30 @@ export function findTierInversions(services: GraphInput): TierInversion[] {
 export function findCycle(services: GraphInput): string[] | null {
   const WHITE = 0, GREY = 1, BLACK = 2;
   const color = new Map<string, number>();
-  const stack: string[] = [];
-  const visit = (n: string): string[] | null => {
+  // Depth-first with an explicit stack: a chain of 30 000 dependencies is no deeper than one.
+  const stack: { n: string; deps: string[]; i: number }[] = [];
+  const enter = (n: string) => {
     color.set(n, GREY);
-    stack.push(n);
-    for (const d of Object.keys(services[n]?.depends_on ?? {}).sort()) {
-      if (!(d in services)) continue;
-      const c = color.get(d) ?? WHITE;
-      if (c === GREY) return [...stack.slice(stack.indexOf(d)), d];
-      if (c === WHITE) {
-        const found = visit(d);
-        if (found) return found;
-      }
-    }
-    stack.pop();
-    color.set(n, BLACK);
-    return null;
+    stack.push({ n, deps: Object.keys(nodeOf(services, n)?.depends_on ?? {}).sort(), i: 0 });
   };
-  for (const n of Object.keys(services).sort()) {
-    if ((color.get(n) ?? WHITE) === WHITE) {
-      const found = visit(n);
-      if (found) return found;
+  for (const root of Object.keys(services).sort()) {
+    if ((color.get(root) ?? WHITE) !== WHITE) continue;
+    enter(root);
+    while (stack.length) {
+      const top = stack.at(-1)!;
+      if (top.i === top.deps.length) {
+        stack.pop();
+        color.set(top.n, BLACK);
+        continue;
+      }
+      const d = top.deps[top.i++]!;
+      if (!nodeOf(services, d)) continue;
+      const c = color.get(d) ?? WHITE;
+      if (c === GREY) {
+        const path = stack.map((f) => f.n);
+        return [...path.slice(path.indexOf(d)), d];
+      }
+      if (c === WHITE) enter(d);
     }
   }
   return null;
@@ -108,7 +114,7 @@ export function missingDependencies(services: GraphInput, selected: string[]): M
   while (frontier.length) {
     const next: typeof frontier = [];
     for (const { service, chain, at } of frontier) {
-      for (const dependency of Object.keys(services[at]?.depends_on ?? {})) {
+      for (const dependency of Object.keys(nodeOf(services, at)?.depends_on ?? {})) {
         if (chosen.has(dependency) || found.has(dependency)) continue;
         found.add(dependency);
         out.push({ service, dependency, via: chain });
@@ -126,12 +132,14 @@ export function missingDependencies(services: GraphInput, selected: string[]): M
  * failed or completed) without depending on it.
  */
 export function startPrerequisites(services: GraphInput, selected: string[], service: string) {
-  const node = services[service];
+  const node = nodeOf(services, service);
   if (!node) return { depends: {}, after: [] as string[] };
-  const depends = Object.fromEntries(Object.entries(node.depends_on).filter(([d]) => selected.includes(d)));
-  const after = selected.filter(
-    (s) => s !== service && !(s in depends) && tierRank(services[s]!.tier) < tierRank(node.tier),
-  );
+  const chosen = new Set(selected);
+  const depends = Object.fromEntries(Object.entries(node.depends_on).filter(([d]) => chosen.has(d)));
+  const after = selected.filter((s) => {
+    const other = nodeOf(services, s);
+    return s !== service && !Object.hasOwn(depends, s) && other !== undefined && tierRank(other.tier) < tierRank(node.tier);
+  });
   return { depends, after };
 }
 
@@ -140,22 +148,57 @@ export function startPrerequisites(services: GraphInput, selected: string[], ser
  * and the services of one wave start concurrently. Assumes a validated, acyclic graph.
  */
 export function startWaves(services: GraphInput, selected: string[] = Object.keys(services)): string[][] {
+  const chosen = new Set(selected);
+  // The level of a service is one more than each dependency's and than every selected service
+  // of a lower tier (startPrerequisites). The second part goes through one barrier per tier, so
+  // the work is linear: barrier t is one more than every selected service of tier t - 1, and at
+  // least barrier t - 1.
+  const byTier = TIERS.map((): string[] => []);
+  for (const s of chosen) {
+    const node = nodeOf(services, s);
+    if (node) byTier[tierRank(node.tier)]!.push(s);
+  }
+  const barrier = (t: number) => `\0tier ${t}`; // never a service name
+  const prerequisites = (n: string): [string, number][] => {
+    if (n.startsWith('\0')) {
+      const t = Number(n.slice('\0tier '.length));
+      return t === 0 ? [] : [...byTier[t - 1]!.map((s): [string, number] => [s, 1]), [barrier(t - 1), 0]];
+    }
+    const node = nodeOf(services, n);
+    if (!node) return [];
+    const deps = Object.keys(node.depends_on).filter((d) => chosen.has(d)).map((d): [string, number] => [d, 1]);
+    return [...deps, [barrier(tierRank(node.tier)), 0]];
+  };
   const level = new Map<string, number>();
-  const levelOf = (s: string, seen: Set<string>): number => {
-    const known = level.get(s);
-    if (known !== undefined) return known;
-    if (seen.has(s)) throw new Error(`dependency cycle through ${s}`);
-    seen.add(s);
-    const { depends, after } = startPrerequisites(services, selected, s);
-    let l = 0;
-    for (const d of [...Object.keys(depends), ...after]) l = Math.max(l, levelOf(d, seen) + 1);
-    seen.delete(s);
-    level.set(s, l);
-    return l;
+  const visiting = new Set<string>();
+  // Depth-first with an explicit stack, so that a long chain of dependencies cannot overflow it.
+  const levelOf = (start: string): number => {
+    const stack = [{ n: start, pre: prerequisites(start), i: 0, l: 0 }];
+    visiting.add(start);
+    while (stack.length) {
+      const top = stack.at(-1)!;
+      if (top.i === top.pre.length) {
+        stack.pop();
+        visiting.delete(top.n);
+        level.set(top.n, top.l);
+        continue;
+      }
+      const [p, step] = top.pre[top.i]!;
+      const known = level.get(p);
+      if (known !== undefined) {
+        top.l = Math.max(top.l, known + step);
+        top.i++;
+        continue;
+      }
+      if (visiting.has(p)) throw new Error(`dependency cycle through ${p.startsWith('\0') ? top.n : p}`);
+      visiting.add(p);
+      stack.push({ n: p, pre: prerequisites(p), i: 0, l: 0 });
+    }
+    return level.get(start)!;
   };
   const waves: string[][] = [];
   for (const s of selected) {
-    const l = levelOf(s, new Set());
+    const l = level.get(s) ?? levelOf(s);
     (waves[l] ??= []).push(s);
   }
   return waves.filter(Boolean).map((w) => w.sort());
@@ -173,7 +216,7 @@ export function dependentsOf(services: GraphInput, service: string, selected: st
   while (queue.length) {
     const cur = queue.shift()!;
     for (const s of selected) {
-      if (!out.has(s) && s !== service && cur in (services[s]?.depends_on ?? {})) {
+      if (!out.has(s) && s !== service && Object.hasOwn(nodeOf(services, s)?.depends_on ?? {}, cur)) {
         out.add(s);
         queue.push(s);
       }

@@ -2,7 +2,7 @@
  * Profiles: which services run and with which environment. Selecting one gives a new view of
  * the stack; reconciling against what runs is planned here (what stops, restarts, starts).
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LoadedStack } from './config/load';
 import { effectiveEnv } from './config/load';
@@ -13,7 +13,7 @@ import { didYouMean } from './config/suggest';
 /** The stack seen through profile `name`. */
 export function withProfile(stack: LoadedStack, name: string): LoadedStack {
   const names = Object.keys(stack.config.profiles);
-  const profile = stack.config.profiles[name];
+  const profile = Object.hasOwn(stack.config.profiles, name) ? stack.config.profiles[name] : undefined;
   if (!profile) {
     throw new OpsError(
       'PROFILE_UNKNOWN',
@@ -73,14 +73,44 @@ export function downPlan(stack: LoadedStack, names: string[]): PlanStep[] {
 
 const stateFile = (stack: LoadedStack) => join(stack.dir, '.opsdeck', 'state.json');
 
-/** The profile chosen last (`opsdeck profile use`), if it still exists in the file. */
+/**
+ * The profile chosen last (`opsdeck profile use`), if it still exists in the file. A state file
+ * that cannot be understood (not JSON, or not `{ "active_profile": "name" }`) is not silently
+ * ignored: it is renamed `state.json.corrupt-<UTC time>` (kept for a look, out of the way of the
+ * next write) with a warning that names it and the problem, and the default profile is used.
+ */
 export function readRememberedProfile(stack: LoadedStack): string | undefined {
+  const file = stateFile(stack);
+  let text: string;
   try {
-    const name = (JSON.parse(readFileSync(stateFile(stack), 'utf8')) as { active_profile?: string }).active_profile;
-    return name && name in stack.config.profiles ? name : undefined;
+    text = readFileSync(file, 'utf8');
   } catch {
-    return undefined;
+    return undefined; // no profile remembered yet (or unreadable: nothing to keep aside)
   }
+  let state: unknown;
+  try {
+    state = JSON.parse(text);
+  } catch (err) {
+    return setAside(file, `is not valid JSON (${(err as Error).message})`);
+  }
+  const name = (state as { active_profile?: unknown } | null)?.active_profile;
+  if (typeof state !== 'object' || state === null || Array.isArray(state) || (name !== undefined && typeof name !== 'string')) {
+    return setAside(file, 'is not an object with active_profile (a profile name)');
+  }
+  return typeof name === 'string' && Object.hasOwn(stack.config.profiles, name) ? name : undefined;
+}
+
+function setAside(file: string, problem: string): undefined {
+  const aside = `${file}.corrupt-${new Date().toISOString().replace(/[-:]|\.\d+/g, '')}`;
+  let kept: string;
+  try {
+    renameSync(file, aside);
+    kept = `moved aside to ${aside}`;
+  } catch (err) {
+    kept = `could not be moved aside (${(err as Error).message})`;
+  }
+  process.emitWarning(`opsdeck: ${file} ${problem}: ${kept}; the stack's default profile is used`);
+  return undefined;
 }
 
 /** Remember `stack.profile` for the next engine start (it wins over the file's active_profile). */

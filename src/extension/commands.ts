@@ -165,8 +165,10 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
       return result;
     },
 
-    'opsdeck.runHealthCheck': async () => {
-      const health: StackHealth = await progress('running health checks…', () => client().health(true));
+    'opsdeck.runHealthCheck': async (arg) => {
+      // From a service's context menu (or with a name): only that service's check and health.
+      const name = serviceName(arg);
+      const health: StackHealth = await progress(`running ${name ? `${name}'s health check` : 'health checks'}…`, () => client().health(true, name ? [name] : undefined));
       ctx.showHealth(health);
       await connection.refresh();
       return health;

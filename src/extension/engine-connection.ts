@@ -34,6 +34,8 @@ export type EngineModeSetting = 'auto' | 'embedded' | 'attach';
 export interface HostLike {
   readonly socketPath: string;
   readonly tookOverFrom?: LockInfo | undefined;
+  /** Services a dead engine left running, which the host stopped before starting anything. */
+  readonly leftoverNote?: string | undefined;
   stop(): Promise<void>;
 }
 
@@ -274,6 +276,7 @@ export class EngineConnection implements Disposable {
     }
     this.host = host;
     if (host.tookOverFrom) this.opts.log.warn(`took over the stack from a dead ${host.tookOverFrom.owner} engine (pid ${host.tookOverFrom.pid})`);
+    if (host.leftoverNote) this.opts.log.warn(host.leftoverNote);
     this.opts.log.info(`engine embedded in the extension host (pid ${process.pid}), API on ${host.socketPath}`);
     await this.use('embedded', host.socketPath, undefined);
   }

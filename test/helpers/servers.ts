@@ -113,7 +113,7 @@ export function requireServerPackages(): void {
   if (missing.length) {
     throw new Error(
       `the real-servers stack needs Debian's server packages; missing: ${missing.join(', ')}. ` +
-        'CI installs them from APT_PACKAGES in .ci/run; on this machine run `.ci/run` as root, or ' +
+        '`npm test` installs them first (scripts/setup-system.mjs: APT_PACKAGES); run `node scripts/setup-system.mjs`, or ' +
         '`apt-get install -y postgresql redis-server nginx` (then keep the daemons Debian starts off their default ports: see examples/real-servers/README.md)',
     );
   }

@@ -147,7 +147,7 @@ describe('backup: restores, whole and partial, into a folder and in place with a
     const before = (await engine.backups.list()).length;
     const r = await engine.backups.restore(first, { services: ['notes'], inPlace: true, dryRun: true });
     assert.equal(r.dryRun, true);
-    assert.match(r.plan.join('\n'), /^stop notes\ntake a safety snapshot of notes\nrestore 1 files/);
+    assert.match(r.plan.join('\n'), /^stop notes\ntake a safety snapshot of notes\nrestore 1 file \(/);
     assert.equal((await engine.backups.list()).length, before, 'no safety snapshot');
     assert.equal(engine.supervisor.service('notes').state, 'ready', 'notes still runs');
   });
@@ -220,7 +220,7 @@ describe('backup: restores, whole and partial, into a folder and in place with a
     assert.ok(err instanceof OpsError);
     assert.equal(err.code, 'BACKUP_RESTORE_FAILED');
     assert.match(err.message, /failed while the health gate: .*app did not become ready/);
-    assert.match(err.message, /rolled back to safety snapshot \w{8}; app is healthy again/);
+    assert.match(err.message, /rolled back to safety snapshot \w{8} \(removed now that the data is back\); app is healthy again/);
     assert.equal((err.details as { rolledBack: boolean }).rolledBack, true);
 
     assert.deepEqual(readState(), { healthy: true, value: 'good' }, 'the data from before the restore is back');

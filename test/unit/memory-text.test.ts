@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { EngineEvent } from '../../src/core/events';
 import { eventText, MAX_TEXT_CHARS, oneLine } from '../../src/core/memory/event-text';
 import { QUERY_HINT, toFtsQuery } from '../../src/core/memory/query';
-import { redactDeep, redactSecrets } from '../../src/core/memory/redact';
+import { redactDeep, redactSecrets } from '../../src/core/redact';
 
 const base = { service: 'storage', at: Date.UTC(2026, 0, 1) };
 

@@ -97,9 +97,10 @@ export class ApiClient {
     return this.json((init) => this.rpc.v1.status.$get(undefined, { init }));
   }
 
-  /** Health now; with `check`, after running every running service's full-functionality check. */
-  health(check = false): Promise<StackHealth> {
-    return this.json((init) => this.rpc.v1.health.$get({ query: defined({ check: bool(check) }) }, { init }));
+  /** Health now (of only `services` when given); with `check`, after running the running services' full-functionality checks. */
+  health(check = false, services?: readonly string[]): Promise<StackHealth> {
+    const service = services?.length ? services.join(',') : undefined;
+    return this.json((init) => this.rpc.v1.health.$get({ query: defined({ check: bool(check), service }) }, { init }));
   }
 
   up(opts: StackCommandOptions = {}): Promise<PlanResult> {
@@ -249,6 +250,7 @@ export class ApiClient {
   restore(id: string, req: RestoreRequest): Promise<RestoreRunResult> {
     const json = defined({
       services: req.services, include: req.include, target: req.target, in_place: req.inPlace, dry_run: req.dryRun || undefined, health_timeout_ms: req.healthTimeoutMs,
+      keep_special_bits: req.keepSpecialBits || undefined,
     });
     return this.json((init) => this.rpc.v1.backups[':id'].restore.$post({ param: { id }, json }, { init }));
   }

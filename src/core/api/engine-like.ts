@@ -21,8 +21,8 @@ export interface ProfilesInfo {
 export interface EngineLike {
   status(): EngineStatus;
   health(): StackHealth;
-  /** Run every running service's full-functionality check, then report health. */
-  checkAll(): Promise<StackHealth>;
+  /** Run every running service's full-functionality check (or only those of `services`), then report health. */
+  checkAll(services?: readonly string[]): Promise<StackHealth>;
   /** Start services (default: the active profile's) in dependency order; `start` of one service is `up([name])`. */
   up(services?: string[], opts?: { dryRun?: boolean }): MaybePromise<PlanResult>;
   /** Stop services (default: all running), dependents first; `stop` of one service is `down([name])`. */

@@ -5,8 +5,12 @@
  * 400, never a 500.
  */
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { HTTPException } from 'hono/http-exception';
 import { isOpsError, OpsError } from '../errors';
+import { assertKnownServices, healthOf } from '../health/summary';
+import { redactDeep } from '../redact';
 import type { EngineLike } from './engine-like';
 import { errorBody, NOT_FOUND, notAvailable, statusOf, validationBody, type ErrorStatus } from './http-errors';
 import {
@@ -43,6 +47,7 @@ import {
   metricsSchema,
   planResultSchema,
   profilesSchema,
+  queryNames,
   serviceParamsSchema,
   stackCommandSchema,
   stackHealthSchema,
@@ -56,7 +61,15 @@ export interface ApiOptions {
   heartbeatMs?: number;
   /** Aborting it ends every open event stream cleanly (the server shutting down). */
   signal?: AbortSignal;
+  /**
+   * The engine log (`.opsdeck/logs/engine.log`): every 500 is appended to it with its stack.
+   * Without it, they go to stderr (which is the engine log of a daemon).
+   */
+  errorLog?: string;
 }
+
+/** The largest request body the API reads: requests are small JSON objects. */
+export const MAX_BODY_BYTES = 1024 * 1024;
 
 export const API_TITLE = 'Opsdeck control API';
 export const API_VERSION = '1';
@@ -99,7 +112,12 @@ const routes = {
     operationId: 'getHealth',
     tags: ['status'],
     summary: 'OK / WARNING / CRITICAL / UNKNOWN for the stack and each service',
-    request: { query: z.object({ check: z.stringbool().optional().openapi({ type: 'boolean', description: 'Run every running service\'s full-functionality check first' }) }) },
+    request: {
+      query: z.object({
+        check: z.stringbool().optional().openapi({ type: 'boolean', description: 'Run every running service\'s full-functionality check first (with `service`, only theirs)' }),
+        service: queryNames('Only these services: their health alone makes the level and summary; an unknown name is a 404 SERVICE_UNKNOWN', 'storage'),
+      }),
+    },
     responses: { 200: json(stackHealthSchema, 'The health'), ...E400, ...E500 },
   }),
   up: createRoute({
@@ -120,7 +138,7 @@ const routes = {
     request: { body: { required: false, content: { 'application/json': { schema: stackCommandSchema } } } },
     responses: { 200: json(planResultSchema, 'What was done (or, with dry_run, would be)'), ...E400, ...E404, ...E500 },
   }),
-  start: serviceCommand('start', 'Start one service (it waits for its dependencies)'),
+  start: serviceCommand('start', 'Start one service and what it waits for (its dependencies, in order)'),
   stop: serviceCommand('stop', 'Stop one service'),
   restart: serviceCommand('restart', 'Restart one service'),
   profiles: createRoute({
@@ -329,19 +347,38 @@ export function createApi(engine: EngineLike, opts: ApiOptions = {}) {
   );
   app.onError((err, c) => {
     const [status, e] = asApiError(err);
+    if (status === 500) logInternalError(opts.errorLog, `${c.req.method} ${c.req.path}`, err);
     return c.json(errorBody(e), status);
+  });
+  // Checked before anything reads the body: its content-length, or its bytes as they arrive.
+  app.use('*', async (c, next) => {
+    const body = await limitedBody(c.req.raw);
+    if (body === 'too large') {
+      return c.json(
+        errorBody(new OpsError('BAD_REQUEST', `the request body is larger than 1 MiB (${MAX_BODY_BYTES} bytes), the most this API reads`, 'send a smaller request: names are at most 63 characters, lists at most 10000 items')),
+        413,
+      );
+    }
+    if (body) c.req.raw = new Request(c.req.raw.url, { method: c.req.raw.method, headers: [...c.req.raw.headers], body });
+    return next();
   });
 
   return app
-    .openapi(routes.status, (c) => c.json(engine.status(), 200))
-    .openapi(routes.health, async (c) => c.json(c.req.valid('query').check ? await engine.checkAll() : engine.health(), 200))
+    .openapi(routes.status, (c) => c.json(redactDeep(engine.status()), 200))
+    .openapi(routes.health, async (c) => {
+      const { check, service } = c.req.valid('query');
+      const names = service?.length ? service : undefined;
+      if (names) assertKnownServices(names, engine.health().services.map((s) => s.service));
+      const health = redactDeep(check ? await engine.checkAll(names) : engine.health());
+      return c.json(names ? healthOf(health, names) : health, 200);
+    })
     .openapi(routes.up, async (c) => {
       const body = c.req.valid('json');
-      return c.json(await engine.up(body.services, { dryRun: body.dry_run ?? false }), 200);
+      return c.json(await engine.up(unique(body.services), { dryRun: body.dry_run ?? false }), 200);
     })
     .openapi(routes.down, async (c) => {
       const body = c.req.valid('json');
-      return c.json(await engine.down(body.services, { dryRun: body.dry_run ?? false }), 200);
+      return c.json(await engine.down(unique(body.services), { dryRun: body.dry_run ?? false }), 200);
     })
     .openapi(routes.start, async (c) => c.json(await engine.up([c.req.valid('param').name], { dryRun: c.req.valid('query').dry_run ?? false }), 200))
     .openapi(routes.stop, async (c) => c.json(await engine.down([c.req.valid('param').name], { dryRun: c.req.valid('query').dry_run ?? false }), 200))
@@ -398,7 +435,7 @@ export function createApi(engine: EngineLike, opts: ApiOptions = {}) {
       const body = c.req.valid('json');
       const svc = backups(engine);
       const req = { ...(body.services ? { services: body.services } : {}), ...(body.tags ? { tags: body.tags } : {}), dryRun: body.dry_run ?? false };
-      if (body.progress) return streamed(stream, (onProgress) => svc.backup(req, { onProgress }));
+      if (body.progress) return streamed(stream, (onProgress) => svc.backup(req, { onProgress }), (err) => logInternalError(opts.errorLog, 'POST /v1/backups (progress)', err));
       return c.json(await svc.backup(req), 200);
     })
     .openapi(routes.showSnapshot, async (c) => c.json(await backups(engine).show(c.req.valid('param').id), 200))
@@ -445,6 +482,7 @@ export function createApi(engine: EngineLike, opts: ApiOptions = {}) {
         ...(b.target ? { target: b.target } : {}),
         ...(b.in_place !== undefined ? { inPlace: b.in_place } : {}),
         ...(b.health_timeout_ms !== undefined ? { healthTimeoutMs: b.health_timeout_ms } : {}),
+        ...(b.keep_special_bits ? { keepSpecialBits: true } : {}),
         dryRun: b.dry_run ?? false,
       });
       return c.json(result as unknown as Record<string, unknown>, 200);
@@ -475,14 +513,48 @@ export function openApiDocument(app: ApiApp) {
   return app.getOpenAPI31Document(OPENAPI_OBJECT);
 }
 
+/**
+ * A request body over MAX_BODY_BYTES: 'too large', known from its content-length or counted as
+ * it arrives (then read no further). A body without a length that fits is returned as bytes to
+ * stand for the one read; undefined when there is nothing to check or replace.
+ */
+async function limitedBody(req: Request): Promise<'too large' | Uint8Array | undefined> {
+  if (!req.body) return undefined;
+  const length = req.headers.get('content-length');
+  if (length !== null && !req.headers.has('transfer-encoding')) return Number(length) > MAX_BODY_BYTES ? 'too large' : undefined;
+  const reader = req.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.length;
+    if (size > MAX_BODY_BYTES) {
+      await reader.cancel().catch(() => undefined);
+      return 'too large';
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, at);
+    at += chunk.length;
+  }
+  return bytes;
+}
+
+/** Each name once (a request may repeat one thousands of times), or undefined. */
+const unique = (names: string[] | undefined) => (names ? [...new Set(names)] : undefined);
+
 /** The engine's backups, or 501 NOT_AVAILABLE. */
 function backups(engine: EngineLike): BackupService {
   if (!engine.backups) throw notAvailable('backups');
   return engine.backups;
 }
 
-/** Run `op` with its progress sent as `progress` events, then `result` (or `error`) and the end. */
-function streamed<P, R>(opts: SseOptions, op: (onProgress: (p: P) => void) => Promise<R>): Response {
+/** Run `op` with its progress sent as `progress` events, then `result` (or `error`, an internal one logged) and the end. */
+function streamed<P, R>(opts: SseOptions, op: (onProgress: (p: P) => void) => Promise<R>, log: (err: unknown) => void): Response {
   return sseResponse((out) => {
     op((p) => out.send('progress', p)).then(
       (r) => {
@@ -490,7 +562,8 @@ function streamed<P, R>(opts: SseOptions, op: (onProgress: (p: P) => void) => Pr
         out.close();
       },
       (err: unknown) => {
-        const [, e] = asApiError(err);
+        const [status, e] = asApiError(err);
+        if (status === 500) log(err);
         out.send('error', errorBody(e));
         out.close();
       },
@@ -510,5 +583,18 @@ function asApiError(err: unknown): [ErrorStatus, OpsError] {
       return [400, new OpsError('BAD_REQUEST', message, 'send a JSON object as the body, e.g. {"dry_run": true}')];
     }
   }
-  return [500, new OpsError('INTERNAL', `the engine failed: ${err instanceof Error ? err.message : String(err)}`, 'this is a bug in Opsdeck; the engine log has the details')];
+  return [500, new OpsError('INTERNAL', `the engine failed: ${err instanceof Error ? err.message : String(err)}`, 'this is a bug in Opsdeck; the engine log (.opsdeck/logs/engine.log) has the details')];
+}
+
+/** Write an internal error, with its stack, where the 500's hint says: the engine log (or stderr). */
+function logInternalError(file: string | undefined, request: string, err: unknown): void {
+  const detail = err instanceof Error ? (err.stack ?? `${err.name}: ${err.message}`) : String(err);
+  const entry = `${new Date().toISOString()} opsdeck: ${request} answered 500: ${detail}\n`;
+  try {
+    if (!file) throw new Error('no engine log file');
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+    appendFileSync(file, entry, { mode: 0o600 });
+  } catch {
+    process.stderr.write(entry);
+  }
 }

@@ -45,6 +45,27 @@ export function parseTime(text: string, now = Date.now()): number | undefined {
   return Number.isNaN(at) ? undefined : at;
 }
 
+// ------------------------------------------------------------------ limits
+
+/**
+ * What one request may hold, so that none can make the engine work without bound (the body is
+ * capped at MAX_BODY_BYTES in routes.ts). Names: no service or profile name is longer than 63.
+ */
+export const API_LIMITS = { nameLength: 63, listItems: 10_000, textLength: 4096, queryNames: 100, memoryText: 1000, healthTimeoutMs: 86_400_000 } as const;
+
+/** A service or profile name as a request gives it. */
+export const apiName = () =>
+  z
+    .string()
+    .min(1, { error: 'must not be empty' })
+    .max(API_LIMITS.nameLength, { error: `must be at most ${API_LIMITS.nameLength} characters (no service or profile name is longer)` });
+
+/** A list in a request body. */
+const apiList = <T extends z.ZodType>(item: T) => z.array(item).max(API_LIMITS.listItems, { error: `must have at most ${API_LIMITS.listItems} items` });
+
+/** A string in a request (a path, a glob, a tag). */
+const apiText = () => z.string().min(1, { error: 'must not be empty' }).max(API_LIMITS.textLength, { error: `must be at most ${API_LIMITS.textLength} characters` });
+
 // ------------------------------------------------------------------ errors
 
 export const issueSchema = z
@@ -135,14 +156,14 @@ export const planResultSchema = z
 
 export const stackCommandSchema = z
   .object({
-    services: z.array(z.string().min(1)).optional().openapi({ description: 'Default: up, the services of the active profile; down, every running service' }),
+    services: apiList(apiName()).optional().openapi({ description: 'Default: up, the services of the active profile; down, every running service' }),
     dry_run: z.boolean().optional().openapi({ description: 'Only plan: change nothing' }),
   })
   .strict()
   .openapi('StackCommand');
 
 export const serviceParamsSchema = z.object({
-  name: z.string().min(1).openapi({ param: { name: 'name', in: 'path' }, example: 'storage' }),
+  name: apiName().openapi({ param: { name: 'name', in: 'path' }, example: 'storage' }),
 });
 
 export const dryRunQuerySchema = z.object({ dry_run: queryBool('Only plan: change nothing') });
@@ -155,7 +176,7 @@ export const profilesSchema = z
   .openapi('Profiles');
 
 export const useProfileSchema = z
-  .object({ name: z.string().min(1), dry_run: z.boolean().optional().openapi({ description: 'Only plan: change nothing' }) })
+  .object({ name: apiName(), dry_run: z.boolean().optional().openapi({ description: 'Only plan: change nothing' }) })
   .strict()
   .openapi('UseProfile');
 
@@ -216,6 +237,14 @@ export const eventSchemas = {
   }),
   'retry-reset': z.object({ type: z.literal('retry-reset'), ...base, after: z.number() }),
   'gave-up': z.object({ type: z.literal('gave-up'), ...base, restarts: z.number().int(), windowMs: z.number() }),
+  leftover: z.object({
+    type: z.literal('leftover'),
+    ...base,
+    pid: z.number().int(),
+    enginePid: z.number().int(),
+    processes: z.array(z.number().int()),
+    outcome: z.enum(['stopped', 'killed']),
+  }),
   limit: z.object({ type: z.literal('limit'), ...base, limit: z.literal('memory'), valueMb: z.number(), maxMb: z.number() }),
   check: z.object({ type: z.literal('check'), ...base, ok: z.boolean(), durationMs: z.number(), output: z.string() }),
   log: z.object({ type: z.literal('log'), ...base, stream: z.enum(['stdout', 'stderr']), line: z.string() }),
@@ -317,20 +346,21 @@ export const eventsQuerySchema = z.object({
 
 // ------------------------------------------------------------------ memory, metrics
 
-/** A name filter: repeat the parameter (`?service=a&service=b`) or separate with commas. */
-const queryNames = (description: string, example: string) =>
+/** A name filter: repeat the parameter (`?service=a&service=b`) or separate with commas; each name once, at most `max`. */
+export const queryNames = (description: string, example: string, max: number = API_LIMITS.listItems) =>
   z
     .union([z.string(), z.array(z.string())])
-    .transform((v) => (Array.isArray(v) ? v : [v]).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean))
+    .transform((v) => [...new Set((Array.isArray(v) ? v : [v]).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean))])
+    .pipe(z.array(apiName()).max(max, { error: `must name at most ${max}` }))
     .optional()
     .openapi({ type: 'string', description: `${description}; repeat the parameter or separate names with commas`, example });
 
 export const MEMORY_MAX_LIMIT = 500;
 
 export const memoryQuerySchema = z.object({
-  text: z.string().optional().openapi({ description: 'What to look for: words, `prefix*`, `"a phrase"`, `a OR b`, `service:name` (see docs/memory.md). Absent: the newest entries passing the filters', example: 'crash*' }),
-  service: queryNames('Only these services', 'storage'),
-  kind: queryNames('Only these kinds: `log` or an event type (`state`, `restart`, `exit`, `probe`, …)', 'restart'),
+  text: z.string().max(API_LIMITS.memoryText, { error: `must be at most ${API_LIMITS.memoryText} characters` }).optional().openapi({ description: 'What to look for: words, `prefix*`, `"a phrase"`, `a OR b`, `service:name` (see docs/memory.md). Absent: the newest entries passing the filters', example: 'crash*' }),
+  service: queryNames('Only these services', 'storage', API_LIMITS.queryNames),
+  kind: queryNames('Only these kinds: `log` or an event type (`state`, `restart`, `exit`, `probe`, …)', 'restart', API_LIMITS.queryNames),
   since: queryTime('Only entries at or after this time'),
   until: queryTime('Only entries at or before this time'),
   limit: z.coerce.number().int().min(1).max(MEMORY_MAX_LIMIT).optional().openapi({ type: 'integer', minimum: 1, maximum: MEMORY_MAX_LIMIT, description: `Hits returned (default 20, at most ${MEMORY_MAX_LIMIT})`, example: 20 }),
@@ -410,7 +440,7 @@ void typesFit;
 
 // ------------------------------------------------------------------ backups (src/core/backup, docs/backup.md)
 
-const snapshotId = z.string().openapi({ description: 'A snapshot id, or any unique prefix of one (8 characters are shown), or `latest`', example: 'latest' });
+const snapshotId = z.string().max(128, { error: 'must be at most 128 characters (a snapshot id is 64)' }).openapi({ description: 'A snapshot id, or any unique prefix of one (8 characters are shown), or `latest`', example: 'latest' });
 const looseObject = (name: string, description: string) => z.record(z.string(), z.unknown()).openapi(name, { description });
 
 export const snapshotParamsSchema = z.object({ id: snapshotId.openapi({ param: { name: 'id', in: 'path' } }) });
@@ -421,8 +451,8 @@ export const diffParamsSchema = z.object({
 
 export const backupRequestSchema = z
   .object({
-    services: z.array(z.string().min(1)).optional().openapi({ description: 'Only these services (default: every service of the active profile that declares a backup)' }),
-    tags: z.array(z.string().min(1)).optional(),
+    services: apiList(apiName()).optional().openapi({ description: 'Only these services (default: every service of the active profile that declares a backup)' }),
+    tags: apiList(apiText()).optional(),
     dry_run: z.boolean().optional().openapi({ description: 'Take the copies and read everything, write nothing' }),
     progress: z.boolean().optional().openapi({ description: 'Answer with a server-sent event stream: `progress` events (BackupProgress), then one `result` (BackupResult) or `error` (Error)' }),
   })
@@ -503,8 +533,8 @@ export const forgetRequestSchema = z
     keep_weekly: z.number().int().min(-1).optional(),
     keep_monthly: z.number().int().min(-1).optional(),
     keep_yearly: z.number().int().min(-1).optional(),
-    keep_within: z.string().optional().openapi({ description: 'restic\'s form: 1y5m7d2h' }),
-    keep_tags: z.array(z.string()).optional(),
+    keep_within: z.string().max(100).optional().openapi({ description: 'restic\'s form: 1y5m7d2h' }),
+    keep_tags: apiList(z.string().max(API_LIMITS.textLength)).optional(),
     prune: z.boolean().optional().openapi({ description: 'Remove unreferenced data afterwards' }),
     dry_run: z.boolean().optional(),
   })
@@ -519,24 +549,34 @@ export const verifyRequestSchema = z
   .openapi('VerifyRequest');
 export const verifyReportSchema = looseObject('VerifyReport', '`{ok, snapshots, packs, blobs, readData, subset?, packsRead, bytesRead, problems[], damaged[], affected[{snapshot, time, files[]}], durationMs}`');
 
+/** How long a restore or drill waits for health: up to a day (longer would overflow a timer past ~24.8 days anyway). */
+const healthTimeout = () =>
+  z
+    .number()
+    .int()
+    .positive()
+    .max(API_LIMITS.healthTimeoutMs, { error: `must be at most ${API_LIMITS.healthTimeoutMs} (a day)` })
+    .optional();
+
 export const restoreRequestSchema = z
   .object({
-    services: z.array(z.string().min(1)).optional(),
-    include: z.array(z.string().min(1)).optional().openapi({ description: 'Globs on `path` or `service/path`' }),
-    target: z.string().min(1).optional().openapi({ description: 'Restore into this new or empty folder, as `<target>/<service>/<path>`; an absolute path (relative paths are relative to the engine\'s working folder)' }),
+    services: apiList(apiName()).optional(),
+    include: apiList(apiText()).optional().openapi({ description: 'Globs on `path` or `service/path`' }),
+    target: apiText().optional().openapi({ description: 'Restore into this new or empty folder, as `<target>/<service>/<path>`; an absolute path (relative paths are relative to the engine\'s working folder)' }),
     in_place: z.boolean().optional().openapi({ description: 'Restore into the stack: stop, safety snapshot, stage and verify, swap, start, health gate; rollback on failure' }),
     dry_run: z.boolean().optional(),
-    health_timeout_ms: z.number().int().positive().optional(),
+    health_timeout_ms: healthTimeout(),
+    keep_special_bits: z.boolean().optional().openapi({ description: 'Keep setuid/setgid bits from the snapshot (default: stripped, like tar without -p; the sticky bit is always kept)' }),
   })
   .strict()
   .openapi('RestoreRequest');
-export const restoreResultSchema = looseObject('RestoreResult', '`{dryRun, snapshot, mode, target, services, files[], bytes, verified, sqlite[], stopped[], safetySnapshot?, recoveryMs, phases, objectives[{service, rtoMs?, recoveryMs, withinRto?}], plan[]}`');
+export const restoreResultSchema = looseObject('RestoreResult', '`{dryRun, snapshot, mode, target, services, files[], bytes, verified, sqlite[], stopped[], safetySnapshot?, warnings[]?, recoveryMs, phases, objectives[{service, rtoMs?, recoveryMs, withinRto?}], plan[]}`');
 export const drillRequestSchema = z
   .object({
-    snapshot: z.string().min(1).optional().openapi({ description: 'Default: the newest snapshot' }),
-    services: z.array(z.string().min(1)).optional(),
+    snapshot: z.string().min(1).max(128).optional().openapi({ description: 'Default: the newest snapshot' }),
+    services: apiList(apiName()).optional(),
     keep: z.boolean().optional().openapi({ description: 'Keep the sandbox folder' }),
-    health_timeout_ms: z.number().int().positive().optional(),
+    health_timeout_ms: healthTimeout(),
   })
   .strict()
   .openapi('DrillRequest');

@@ -1,4 +1,4 @@
-/** Sizes and rates as people read them: 1536 → "1.5 KiB", and short snapshot ids. */
+/** Sizes, counts and rates as people read them: 1536 → "1.5 KiB", "1 file" / "2 files", and short snapshot ids. */
 const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
 
 export function formatBytes(n: number): string {
@@ -14,3 +14,6 @@ export function formatBytes(n: number): string {
 
 /** The first 8 characters of a snapshot id, as listings show it (any unique prefix is accepted back). */
 export const shortId = (id: string) => id.slice(0, 8);
+
+/** A count with its noun: `count(1, 'file')` → "1 file", `count(2, 'file')` → "2 files". */
+export const count = (n: number, noun: string, plural = `${noun}s`) => `${n} ${n === 1 ? noun : plural}`;

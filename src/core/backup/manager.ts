@@ -37,7 +37,7 @@ import {
   type BackupItem,
 } from './adapters';
 import { runDrill } from './drill';
-import { shortId } from './format';
+import { count, shortId } from './format';
 import { BackupHistory } from './history';
 import {
   initRepository,
@@ -53,6 +53,7 @@ import {
   type Snapshot,
   type SnapshotDiff,
   type SnapshotInfo,
+  type VerifyProblem,
   type VerifyReport,
 } from './repo';
 import { checkIncludes, restoreInPlace, restoreToTarget, type RestoreContext } from './restore';
@@ -246,8 +247,12 @@ export class BackupManager implements BackupService {
       let check: BackupRunResult['check'];
       if (!dryRun) {
         const report = await repo.verify();
-        const errors = report.problems.filter((p) => p.severity === 'error');
-        check = { ok: report.ok, errors: errors.length, warnings: report.problems.length - errors.length, problems: report.problems.map((p) => p.message) };
+        // Another snapshot's unreadable manifest does not make this one bad: a warning naming it
+        // (verify reports it as an error), so a damaged old snapshot blocks no backup or restore.
+        const other = (p: VerifyProblem) => p.kind === 'snapshot-unreadable' && p.snapshot !== result.snapshot.id;
+        const problems = report.problems.map((p) => (other(p) ? { ...p, severity: 'warning' as const, message: `${p.message} (another snapshot, not this backup's; if it is beyond repair, delete snapshots/${p.snapshot} in the repository)` } : p));
+        const errors = problems.filter((p) => p.severity === 'error');
+        check = { ok: errors.length === 0, errors: errors.length, warnings: problems.length - errors.length, problems: problems.map((p) => p.message) };
       }
       const out: BackupRunResult = {
         dryRun,
@@ -429,7 +434,7 @@ export class BackupManager implements BackupService {
         const damaged = [...new Set([...report.affected.map((a) => a.snapshot), ...report.damaged.flatMap((d) => d.snapshots)])];
         this.history.update((h) => {
           h.lastVerify = { at: at(), ok: report.ok, readData: report.readData, ...(report.subset ? { subset: report.subset } : {}), damagedSnapshots: damaged };
-          if (trigger === 'schedule') h.jobs.verify = { at: at(), ok: report.ok, detail: `${errors} errors` };
+          if (trigger === 'schedule') h.jobs.verify = { at: at(), ok: report.ok, detail: count(errors, 'error') };
         });
         this.opts.bus.emit({
           type: 'verify', at: at(), service: 'stack', ok: report.ok, trigger, readData: report.readData, ...(report.subset ? { subset: report.subset } : {}),
@@ -460,8 +465,18 @@ export class BackupManager implements BackupService {
         clock: this.opts.clock,
         history: this.history,
         safetyBackup: async (services, stop, tags) => {
-          const r = await this.runBackup(services.filter((s) => hasBackup(this.stack.config.services[s]?.backup)), tags, false, { trigger: 'safety', between: stop });
-          return r.snapshot;
+          try {
+            const r = await this.runBackup(services.filter((s) => hasBackup(this.stack.config.services[s]?.backup)), tags, false, { trigger: 'safety', between: stop });
+            return { snapshot: r.snapshot, warnings: r.check?.problems ?? [] };
+          } catch (e) {
+            // Written, then refused by the check: no restore will use it, so it does not stay.
+            const written = ((e as OpsError).details as { result?: BackupRunResult } | undefined)?.result?.snapshot;
+            if (written) await repo.removeSnapshots([written]).catch(() => undefined);
+            throw e;
+          }
+        },
+        removeSafety: async (snapshot) => {
+          await repo.removeSnapshots([snapshot]);
         },
       };
       return req.inPlace ? restoreInPlace(ctx, snap, req, opts.onProgress) : restoreToTarget(ctx, snap, req, opts.onProgress);

@@ -10,8 +10,10 @@
  *
  * Any failure after step 1 rolls back: the services are stopped, the safety snapshot is put
  * back the same way (staged, verified, swapped; its dumps loaded), the services started and
- * checked again, and the error says so. The time from step 1 to the last check passing is the
- * measured recovery time, recorded with the services' RTOs.
+ * checked again, and the error says so; the safety snapshot, whose data is live again, is then
+ * forgotten (kept, and named, only when the rollback fails). The time from step 1 to the last
+ * check passing is the measured recovery time, recorded with the services' RTOs. Setuid/setgid
+ * bits are stripped unless the request keeps them (the rollback keeps them: it is the live data).
  */
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { mkdtemp, open } from 'node:fs/promises';
@@ -23,7 +25,7 @@ import { OpsError, isOpsError } from '../errors';
 import type { EventBus } from '../events';
 import { startWaves } from '../graph';
 import { collectFiles, integrityCheck, restoreCommand, restorePostgres, sqliteOrigins, STACK_SERVICE, isDumpPath, CONFIG_PATH } from './adapters';
-import { formatBytes, shortId } from './format';
+import { count, formatBytes, shortId } from './format';
 import { compileGlob } from './glob';
 import type { BackupHistory, ObjectiveResult } from './history';
 import { matchesInclude, type BackupRepository, type RestoreProgress, type Snapshot, type SnapshotEntry } from './repo';
@@ -39,9 +41,11 @@ export interface RestoreContext {
   history: BackupHistory;
   /**
    * Take a safety snapshot of `services`: their dumps first (the services running), then
-   * `stop()`, then their files. Returns the snapshot id.
+   * `stop()`, then their files. Returns the snapshot id and the warnings of the check after it.
    */
-  safetyBackup(services: string[], stop: () => Promise<void>, tags: string[]): Promise<string>;
+  safetyBackup(services: string[], stop: () => Promise<void>, tags: string[]): Promise<{ snapshot: string; warnings: string[] }>;
+  /** Forget a safety snapshot that is no longer needed (a failed restore rolled back to it). */
+  removeSafety(snapshot: string): Promise<void>;
 }
 
 const SQLITE_MAGIC = 'SQLite format 3\0';
@@ -89,6 +93,14 @@ export function selectEntries(snap: Snapshot, req: Pick<RestoreRequest, 'service
   return entries;
 }
 
+/** A plan line when some entries carry setuid/setgid bits: what happens to them. */
+function specialBitsPlan(entries: SnapshotEntry[], keep: boolean | undefined): string[] {
+  const setId = entries.filter((e) => e.type !== 'symlink' && e.mode & 0o6000);
+  if (!setId.length) return [];
+  const names = `${setId.slice(0, 3).map((e) => `${e.service}/${e.path}`).join(', ')}${setId.length > 3 ? ', …' : ''}`;
+  return [keep ? `keep the setuid/setgid bits of ${names} (--keep-special-bits)` : `strip the setuid/setgid bits of ${names} (--keep-special-bits keeps them)`];
+}
+
 const fileList = (entries: SnapshotEntry[]): RestoreFile[] =>
   entries
     .filter((e) => e.type !== 'dir')
@@ -132,14 +144,14 @@ export async function restoreToTarget(ctx: RestoreContext, snap: Snapshot, req: 
   const services = [...new Set(entries.map((e) => e.service))];
   const files = fileList(entries);
   const bytes = files.reduce((n, f) => n + f.size, 0);
-  const plan = [`restore ${files.length} files (${formatBytes(bytes)}) of snapshot ${shortId(snap.id)} into ${target}/<service>/<path>`, 'verify each file\'s SHA-256 against the snapshot, and every SQLite database with PRAGMA integrity_check'];
+  const plan = [`restore ${count(files.length, 'file')} (${formatBytes(bytes)}) of snapshot ${shortId(snap.id)} into ${target}/<service>/<path>`, 'verify each file\'s SHA-256 against the snapshot, and every SQLite database with PRAGMA integrity_check', ...specialBitsPlan(entries, req.keepSpecialBits)];
   const base = { snapshot: snap.id, snapshotTime: snap.time, mode: 'target' as const, target, services, files, bytes, stopped: [], plan };
   if (req.dryRun) return { ...base, dryRun: true, verified: 0, sqlite: [], recoveryMs: 0, phases: { restoreMs: 0, startMs: 0, checkMs: 0 }, objectives: [] };
 
   const t0 = performance.now();
   ctx.bus.emit({ type: 'restore', at: ctx.clock.now(), service: eventService(services), phase: 'started', snapshot: snap.id, mode: 'target', services });
   try {
-    const report = await ctx.repo.restore(snap.id, { target, services, include: req.include ?? [], overwrite: false, ...(onProgress ? { onProgress } : {}) });
+    const report = await ctx.repo.restore(snap.id, { target, services, include: req.include ?? [], overwrite: false, keepSpecialBits: !!req.keepSpecialBits, ...(onProgress ? { onProgress } : {}) });
     const sqlite = await checkSqlite(entries, (e) => path.join(report.targets[e.service] ?? path.join(target, e.service), ...e.path.split('/')));
     const bad = sqlite.filter((s) => s.integrity !== 'ok');
     if (bad.length) throw new OpsError('BACKUP_DATA_CORRUPT', `restored SQLite database ${bad[0]!.service}/${bad[0]!.path} fails its integrity check: ${bad[0]!.integrity}`, 'run `opsdeck backups verify --read-data`; restore an older snapshot');
@@ -182,8 +194,8 @@ interface Staged {
 }
 
 /** Restore `entries` of `snap` into `dir` (per service) and verify them. */
-async function stage(ctx: RestoreContext, snap: Snapshot, entries: SnapshotEntry[], services: string[], include: string[], dir: string, onProgress?: (p: RestoreProgress) => void): Promise<Staged> {
-  const report = await ctx.repo.restore(snap.id, { target: dir, services, include, overwrite: false, ...(onProgress ? { onProgress } : {}) });
+async function stage(ctx: RestoreContext, snap: Snapshot, entries: SnapshotEntry[], services: string[], include: string[], dir: string, keepSpecialBits: boolean, onProgress?: (p: RestoreProgress) => void): Promise<Staged> {
+  const report = await ctx.repo.restore(snap.id, { target: dir, services, include, overwrite: false, keepSpecialBits, ...(onProgress ? { onProgress } : {}) });
   const fileCount = entries.filter((e) => e.type === 'file').length;
   if (report.verified < fileCount) {
     throw new OpsError('BACKUP_DATA_CORRUPT', `only ${report.verified} of ${fileCount} restored files of snapshot ${shortId(snap.id)} were verified`, 'run `opsdeck backups verify --read-data`');
@@ -287,7 +299,8 @@ export async function restoreInPlace(ctx: RestoreContext, snap: Snapshot, req: R
   const plan = [
     stopped.length ? `stop ${stopped.join(', ')}` : `${services.join(', ')} ${services.length === 1 ? 'is' : 'are'} not running: nothing to stop`,
     `take a safety snapshot of ${services.join(', ')}`,
-    `restore ${files.length} files (${formatBytes(bytes)}) of snapshot ${shortId(snap.id)} into a staging folder; verify their SHA-256 and every SQLite database's integrity`,
+    `restore ${count(files.length, 'file')} (${formatBytes(bytes)}) of snapshot ${shortId(snap.id)} into a staging folder; verify their SHA-256 and every SQLite database's integrity`,
+    ...specialBitsPlan(entries, req.keepSpecialBits),
     `swap them into place: ${files.filter((f) => !isDumpPath(f.path)).map((f) => f.path).join(', ') || '(no files)'}`,
     `start ${withDependencies(stack, services).join(', ')} and wait until ready (at most ${formatDuration(timeoutMs)} each)`,
     ...(dumps.length ? [`load ${dumps.map((d) => `${d.service}/${d.path}`).join(', ')}`] : []),
@@ -307,15 +320,18 @@ export async function restoreInPlace(ctx: RestoreContext, snap: Snapshot, req: R
   const at = () => ctx.clock.now();
   ctx.bus.emit({ type: 'restore', at: at(), service: svc, phase: 'started', snapshot: snap.id, mode: 'in-place', services });
   let safety: string | undefined;
+  const warnings: string[] = [];
   let phase = 'stopping the services';
   let restoreMs = 0;
   try {
     // 1-2. stop, safety snapshot (dumps before the stop, files after it)
     phase = 'taking the safety snapshot';
-    safety = await ctx.safetyBackup(services, () => ctx.control.stop(services), ['safety', `before-restore-${shortId(snap.id)}`]);
+    const taken = await ctx.safetyBackup(services, () => ctx.control.stop(services), ['safety', `before-restore-${shortId(snap.id)}`]);
+    safety = taken.snapshot;
+    warnings.push(...taken.warnings);
     // 3. stage and verify
     phase = 'restoring into the staging folder';
-    const staged = await stage(ctx, snap, entries, services.concat(entries.some((e) => e.service === STACK_SERVICE) ? [STACK_SERVICE] : []), include, path.join(dir, 'new'), onProgress);
+    const staged = await stage(ctx, snap, entries, services.concat(entries.some((e) => e.service === STACK_SERVICE) ? [STACK_SERVICE] : []), include, path.join(dir, 'new'), !!req.keepSpecialBits, onProgress);
     // 4. swap
     phase = 'swapping the files into place';
     await swapIn(ctx, staged, swap, include.length === 0);
@@ -332,17 +348,30 @@ export async function restoreInPlace(ctx: RestoreContext, snap: Snapshot, req: R
     ctx.history.addRecovery({ at: at(), kind: 'restore', mode: 'in-place', snapshot: snap.id, services, ok: true, recoveryMs, phases, bytes, files: files.length, objectives: obj, safetySnapshot: safety });
     const rto = tightestRto(obj);
     ctx.bus.emit({ type: 'restore', at: at(), service: svc, phase: 'completed', snapshot: snap.id, mode: 'in-place', services, recoveryMs, safetySnapshot: safety, ...rto });
-    return { ...base, dryRun: false, verified: staged.verified, sqlite: staged.sqlite, safetySnapshot: safety, recoveryMs, phases, objectives: obj };
+    return { ...base, dryRun: false, verified: staged.verified, sqlite: staged.sqlite, safetySnapshot: safety, recoveryMs, phases, objectives: obj, ...(warnings.length ? { warnings } : {}) };
   } catch (err) {
     const why = `${phase}: ${(err as Error).message}`;
     const recoveryMs = Math.round(performance.now() - t0);
     let outcome: string;
     let rolledBack = false;
+    let safetyRemoved = false;
     try {
       await rollback(ctx, services, safety, swap, dir, timeoutMs, active);
       rolledBack = true;
+      // The live data is the safety snapshot's again: it is not needed any more, and keeping one
+      // per failed attempt would pile up. When forgetting it fails, it stays and is named.
+      let kept = '';
+      if (safety) {
+        kept = await ctx.removeSafety(safety).then(
+          () => {
+            safetyRemoved = true;
+            return ' (removed now that the data is back)';
+          },
+          (e3: unknown) => ` (kept: forgetting it failed: ${(e3 as Error).message})`,
+        );
+      }
       outcome = safety
-        ? `rolled back to safety snapshot ${shortId(safety)}; ${services.join(', ')} ${services.length === 1 ? 'is' : 'are'} healthy again`
+        ? `rolled back to safety snapshot ${shortId(safety)}${kept}; ${services.join(', ')} ${services.length === 1 ? 'is' : 'are'} healthy again`
         : `the live data was not touched; ${services.join(', ')} started again`;
     } catch (e2) {
       outcome = `the rollback failed too (${(e2 as Error).message})${safety ? `; safety snapshot ${shortId(safety)} holds the data from before the restore: \`opsdeck restore ${shortId(safety)} --in-place\`` : ''}`;
@@ -357,7 +386,7 @@ export async function restoreInPlace(ctx: RestoreContext, snap: Snapshot, req: R
       'BACKUP_RESTORE_FAILED',
       message,
       rolledBack ? `nothing changed; find out why with \`opsdeck logs ${services[0]}\` and \`opsdeck backups show ${shortId(snap.id)}\`` : 'recover by hand as said above; `opsdeck status` shows the services',
-      { rolledBack, safetySnapshot: safety, cause: isOpsError(err) ? err.code : undefined },
+      { rolledBack, safetySnapshot: safetyRemoved ? undefined : safety, cause: isOpsError(err) ? err.code : undefined },
     );
   }
 }
@@ -377,7 +406,7 @@ async function rollback(ctx: RestoreContext, services: string[], safety: string 
     swap.undo();
     const snap = await ctx.repo.snapshot(safety);
     const entries = snap.entries.filter((e) => services.includes(e.service));
-    staged = await stage(ctx, snap, entries, services, [], path.join(dir, 'rollback'));
+    staged = await stage(ctx, snap, entries, services, [], path.join(dir, 'rollback'), true);
     const again = new Swap(ctx.stack.dir, path.join(dir, 'rollback-previous'));
     await swapIn(ctx, staged, again, true);
   } else if (swap.steps.length) {
@@ -386,7 +415,7 @@ async function rollback(ctx: RestoreContext, services: string[], safety: string 
     // Nothing was swapped; dumps may have been loaded: put the safety dumps back.
     const snap = await ctx.repo.snapshot(safety);
     const entries = snap.entries.filter((e) => services.includes(e.service) && isDumpPath(e.path));
-    if (entries.length) staged = await stage(ctx, snap, entries, services, [], path.join(dir, 'rollback'));
+    if (entries.length) staged = await stage(ctx, snap, entries, services, [], path.join(dir, 'rollback'), true);
   }
   await gate(ctx, services, staged, timeoutMs);
   const notRunningBefore = withDependencies(ctx.stack, services).filter((s) => !active.includes(s));

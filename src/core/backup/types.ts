@@ -89,6 +89,8 @@ export interface RestoreRequest {
   dryRun?: boolean;
   /** How long each service may take to be ready after an in-place restore. Default 60 s. */
   healthTimeoutMs?: number;
+  /** Keep setuid/setgid bits from the snapshot (default: stripped, like tar without -p). */
+  keepSpecialBits?: boolean;
 }
 
 export interface RestoreFile {
@@ -114,6 +116,8 @@ export interface RestoreRunResult {
   /** In place: the services stopped, then started again, and the snapshot taken first. */
   stopped: string[];
   safetySnapshot?: string;
+  /** What went wrong beside the restore without stopping it (an unreadable unrelated snapshot). */
+  warnings?: string[];
   /** From the first step to the last check passing. */
   recoveryMs: number;
   phases: RecoveryRecord['phases'];

@@ -210,6 +210,8 @@ function hintFor(iss: z.core.$ZodIssue, at: KeyPath, value: unknown): string {
   }
   if (isDurationAt(configSchemas().stackSchema, at)) {
     if (iss.code === 'too_small') return 'use a duration greater than 0, e.g. 1s';
+    const range = / is out of range \((.+)–(.+)\)$/.exec(iss.message);
+    if (range) return `use a duration between ${range[1]} and ${range[2]}`;
     return typeof value === 'number' ? `add a unit: ${DURATION_HINT}` : DURATION_HINT;
   }
   if (iss.code === 'invalid_value') return enumHint(String(at.at(-1)), iss.values, value);

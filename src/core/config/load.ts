@@ -5,7 +5,7 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { LineCounter, parseDocument, type Document } from 'yaml';
+import { isScalar, LineCounter, parseDocument, visit, YAMLParseError, type Document } from 'yaml';
 import { OpsError } from '../errors';
 import { findCycle, findTierInversions, findUnknownDependencies, formatCycle, missingDependencies, type GraphInput } from '../graph';
 import { displayPath, formatIssues, fromYamlError, fromZodIssues, makeIssue, plainMessages, sortIssues, type ConfigIssue, type IssueContext } from './issues';
@@ -56,7 +56,10 @@ export async function loadConfig(file: string, opts: LoadOptions = {}): Promise<
 export function parseConfig(text: string, file: string, opts: LoadOptions = {}): LoadedStack {
   const absolute = path.resolve(file);
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
+  // yaml's own duplicate-key check compares every key of a mapping with every other (quadratic:
+  // 10 s for 30 000 services); duplicateKeys() finds the same ones in one pass.
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false });
+  doc.errors.push(...duplicateKeys(doc));
   const ctx: IssueContext = { file: absolute, positions: new SourcePositions(doc, lines), data: undefined };
 
   const { issues, config } = validate(doc, ctx, opts);
@@ -72,19 +75,19 @@ export function parseConfig(text: string, file: string, opts: LoadOptions = {}):
   }
 
   const profile = opts.profile ?? config.active_profile ?? Object.keys(config.profiles)[0];
-  const selected = profile === undefined ? undefined : config.profiles[profile]?.services;
+  const selected = profile === undefined ? undefined : ownEntry(config.profiles, profile)?.services;
   return { file: absolute, dir: path.dirname(absolute), config, profile, services: selected ?? Object.keys(config.services) };
 }
 
 /** The environment of a service: its own `env`, then the profile's, then the profile's override for it. */
 export function effectiveEnv(stack: LoadedStack, service: string): Record<string, string> {
-  const own = stack.config.services[service];
+  const own = ownEntry(stack.config.services, service);
   if (!own) {
     const names = Object.keys(stack.config.services);
     throw new OpsError('SERVICE_UNKNOWN', `unknown service "${service}"`, didYouMean(service, names) ?? `the services are ${names.join(', ')}`);
   }
-  const profile = stack.profile === undefined ? undefined : stack.config.profiles[stack.profile];
-  return { ...own.env, ...profile?.env, ...profile?.overrides[service]?.env };
+  const profile = stack.profile === undefined ? undefined : ownEntry(stack.config.profiles, stack.profile);
+  return { ...own.env, ...profile?.env, ...(profile && ownEntry(profile.overrides, service))?.env };
 }
 
 // ---------------------------------------------------------------- validation
@@ -119,7 +122,19 @@ function validate(doc: Document, ctx: IssueContext, opts: LoadOptions): { issues
     ...graphIssues(graph, ctx),
     ...profileIssues(data, graph, ctx, opts),
   ];
-  return { issues, config: result.success ? result.data : undefined };
+  return { issues, config: result.success ? withoutPrototypes(result.data) : undefined };
+}
+
+/**
+ * The services and profiles of the config as objects without a prototype, so that a lookup by
+ * any name, `config.services[name]` or `name in config.services`, finds only what the file
+ * declares, never `constructor`, `toString` or `__proto__` (ownEntry() does the same for any record).
+ */
+function withoutPrototypes(config: StackConfig): StackConfig {
+  const bare = <T>(record: Record<string, T>): Record<string, T> => Object.assign(Object.create(null) as Record<string, T>, record);
+  config.services = bare(config.services);
+  config.profiles = bare(config.profiles);
+  return config;
 }
 
 /** The services whose tier and dependencies parse, as a graph, and the names of all services. */
@@ -130,7 +145,7 @@ interface PartialGraph {
 
 function readGraph(data: Record<string, unknown>): PartialGraph {
   const services = asMap(data.services) ?? {};
-  const graph: GraphInput = {};
+  const graph: GraphInput = Object.create(null) as GraphInput; // a key `__proto__` stays a key
   const { serviceSchema } = configSchemas();
   for (const [name, raw] of Object.entries(services)) {
     const service = asMap(raw);
@@ -148,8 +163,9 @@ function graphIssues({ names, graph }: PartialGraph, ctx: IssueContext): ConfigI
     issues.push(makeIssue(ctx.file, ctx.positions.entryOf(container, dependency), [...container, dependency], message, hint));
   };
 
+  const declared = new Set(names);
   for (const { service, dependency } of findUnknownDependencies(graph)) {
-    if (names.includes(dependency)) continue; // declared, but invalid: reported by the schema
+    if (declared.has(dependency)) continue; // declared, but invalid: reported by the schema
     edge(service, dependency, `${service} depends on unknown service "${dependency}"`, didYouMean(dependency, names) ?? `the services in this file are ${names.join(', ')}`);
   }
 
@@ -173,6 +189,7 @@ function graphIssues({ names, graph }: PartialGraph, ctx: IssueContext): ConfigI
 function profileIssues(data: Record<string, unknown>, { names, graph }: PartialGraph, ctx: IssueContext, opts: LoadOptions): ConfigIssue[] {
   const profiles = asMap(data.profiles) ?? {};
   const profileNames = Object.keys(profiles);
+  const declared = new Set(names);
   const unknownService = (name: string) => didYouMean(name, names) ?? `the services in this file are ${names.join(', ')}`;
   const unknownProfile = (name: string) =>
     didYouMean(name, profileNames) ?? (profileNames.length ? `the profiles in this file are ${profileNames.join(', ')}` : 'define it under `profiles:`');
@@ -185,13 +202,13 @@ function profileIssues(data: Record<string, unknown>, { names, graph }: PartialG
     const at = ['profiles', name, 'services'];
     if (listed.success && listed.data) {
       listed.data.forEach((service, i) => {
-        if (!names.includes(service)) {
+        if (!declared.has(service)) {
           issues.push(makeIssue(ctx.file, ctx.positions.valueOf([...at, i]), [...at, i], `profile ${name} lists unknown service "${service}"`, unknownService(service)));
         }
       });
-      const runnable = listed.data.filter((s) => s in graph);
+      const runnable = listed.data.filter((s) => Object.hasOwn(graph, s));
       for (const { service, dependency, via } of missingDependencies(graph, runnable)) {
-        if (!names.includes(dependency)) continue; // an unknown dependency, reported with the service
+        if (!declared.has(dependency)) continue; // an unknown dependency, reported with the service
         const how = via.length ? ` through ${via.join(' → ')}` : '';
         const chain = via.length ? ` (${[service, ...via, dependency].join(' → ')})` : '';
         issues.push(
@@ -207,7 +224,7 @@ function profileIssues(data: Record<string, unknown>, { names, graph }: PartialG
     }
     for (const service of Object.keys(asMap(profile?.overrides) ?? {})) {
       const key = ['profiles', name, 'overrides', service];
-      if (!names.includes(service)) issues.push(makeIssue(ctx.file, ctx.positions.keyOf(key), key, `override for unknown service "${service}"`, unknownService(service)));
+      if (!declared.has(service)) issues.push(makeIssue(ctx.file, ctx.positions.keyOf(key), key, `override for unknown service "${service}"`, unknownService(service)));
     }
   }
 
@@ -219,6 +236,30 @@ function profileIssues(data: Record<string, unknown>, { names, graph }: PartialG
     issues.push(makeIssue(ctx.file, ctx.positions.keyOf(['profiles']), ['profiles'], `has no profile "${opts.profile}" (the profile asked for)`, unknownProfile(opts.profile)));
   }
   return issues;
+}
+
+/** A DUPLICATE_KEY error, as yaml reports it, at each key that repeats an earlier one of its mapping. */
+function duplicateKeys(doc: Document): YAMLParseError[] {
+  const errors: YAMLParseError[] = [];
+  visit(doc, {
+    Map(_, map) {
+      const seen = new Set<unknown>();
+      for (const { key } of map.items) {
+        if (!isScalar(key)) continue;
+        if (!seen.has(key.value)) seen.add(key.value);
+        else if (key.range) errors.push(new YAMLParseError([key.range[0], key.range[0] + 1], 'DUPLICATE_KEY', 'Map keys must be unique'));
+      }
+    },
+  });
+  return errors;
+}
+
+/**
+ * `record[name]` when `name` is one of its own keys: never what every object inherits
+ * (`constructor`, `toString`, `__proto__`), whatever name a request or a file gives.
+ */
+export function ownEntry<T>(record: Readonly<Record<string, T>>, name: string): T | undefined {
+  return Object.hasOwn(record, name) ? record[name] : undefined;
 }
 
 function asMap(value: unknown): Record<string, unknown> | undefined {

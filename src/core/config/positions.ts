@@ -2,7 +2,7 @@
  * Where things are in the text of opsdeck.yaml: key paths (as zod reports them) mapped back to
  * 1-based line:column, using the positions the `yaml` parser keeps on every node.
  */
-import { isAlias, isMap, isScalar, isSeq, type Document, type LineCounter, type Node } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, type Document, type LineCounter, type Node, type Pair, type YAMLMap } from 'yaml';
 
 export type KeyPath = readonly PropertyKey[];
 
@@ -20,6 +20,9 @@ interface Step {
 }
 
 export class SourcePositions {
+  /** Each mapping's pairs by key, built on first use: finding a key is then one lookup, not a scan. */
+  private readonly keyIndex = new WeakMap<YAMLMap, Map<string, Pair>>();
+
   constructor(
     private readonly doc: Document,
     private readonly lines: LineCounter,
@@ -75,7 +78,7 @@ export class SourcePositions {
     while (node) {
       let next: Node | undefined;
       if (isMap(node)) {
-        const pair = node.items.filter((p) => startOf(p.key as Node | null) <= offset).at(-1);
+        const pair = lastStartingBy(node.items, offset);
         if (!pair) break;
         path.push(keyName(pair.key as Node));
         const value = this.resolve(pair.value as Node | null);
@@ -98,7 +101,7 @@ export class SourcePositions {
     for (const segment of path) {
       let step: Step | undefined;
       if (isMap(node)) {
-        const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(segment));
+        const pair = this.pairOf(node, String(segment));
         if (pair) step = { key: pair.key as Node, value: this.resolve(pair.value as Node | null) };
       } else if (isSeq(node)) {
         const item = node.items[Number(segment)] as Node | undefined;
@@ -109,6 +112,19 @@ export class SourcePositions {
       node = step.value;
     }
     return steps;
+  }
+
+  /** The pair of `map` whose scalar key reads `key` (the first one, as yaml reads a duplicate key). */
+  private pairOf(map: YAMLMap, key: string): Pair | undefined {
+    let index = this.keyIndex.get(map);
+    if (!index) {
+      index = new Map();
+      for (const p of map.items) {
+        if (isScalar(p.key) && !index.has(String(p.key.value))) index.set(String(p.key.value), p as Pair);
+      }
+      this.keyIndex.set(map, index);
+    }
+    return index.get(key);
   }
 
   private resolve(node: Node | null | undefined): Node | undefined {
@@ -127,6 +143,24 @@ export class SourcePositions {
 }
 
 const startOf = (node: Node | null) => node?.range?.[0] ?? Infinity;
+
+/**
+ * The last pair whose key starts at or before `offset`. Pairs are in file order, so this is a
+ * binary search (a pair without a key is placed by its value, and never the answer).
+ */
+function lastStartingBy(items: YAMLMap['items'], offset: number): YAMLMap['items'][number] | undefined {
+  const placed = (i: number) => startOf((items[i]!.key ?? items[i]!.value) as Node | null);
+  let lo = 0;
+  let hi = items.length; // the answer is at or before lo - 1 once lo === hi
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (placed(mid) <= offset) lo = mid + 1;
+    else hi = mid;
+  }
+  let i = lo - 1;
+  while (i >= 0 && startOf(items[i]!.key as Node | null) > offset) i--;
+  return i >= 0 ? items[i] : undefined;
+}
 const covers = (node: Node, offset: number) => !!node.range && node.range[0] <= offset && offset < Math.max(node.range[1], node.range[0] + 1);
 const keyName = (key: Node) => (isScalar(key) ? String(key.value) : String(key));
 const isEmptyScalar = (node: Node) => isScalar(node) && node.value === null && !!node.range && node.range[0] === node.range[1];

@@ -24,21 +24,37 @@ const name = () =>
     error: 'must be 1-63 lower-case letters, digits, "-" or "_", starting with a letter or digit',
   });
 
-const durationString = () =>
-  z
+/**
+ * A duration string turned into milliseconds, at most `max` (written like a value, e.g. `'1h'`):
+ * every duration key has a sensible range, and none reaches the ~24.8 days (2^31 ms) past which
+ * Node's timers fire at once. `range` is how the message shows the range, e.g. `0s–1h`.
+ */
+const durationString = (max: string, range: string) => {
+  const maxMs = parseDuration(max)!;
+  return z
     .string({ error: 'must be a duration string such as "500ms", "2s" or "10m"' })
     .regex(new RegExp(DURATION_PATTERN), { error: 'must be a duration such as "500ms", "2s", "10m", "1h30m" or "1d"' })
-    .transform((s) => parseDuration(s) as number);
+    .transform((s, ctx) => {
+      const ms = parseDuration(s) as number;
+      if (ms > maxMs) {
+        ctx.issues.push({ code: 'custom', message: `${s.trim()} is out of range (${range})`, input: s });
+        return z.NEVER;
+      }
+      return ms;
+    });
+};
 
-/** A duration string such as `500ms`, `2s`, `10m`, `1d`, turned into milliseconds; `0s` is allowed. */
-export const duration = () =>
-  durationString().meta({ description: 'A duration: a number followed by ms, s, m, h or d (e.g. "500ms", "2s", "1h30m", "1d").' });
+/** A duration string such as `500ms`, `2s`, `10m`, `1d`, from `0s` to `max`, turned into milliseconds. */
+export const duration = (max: string) =>
+  durationString(max, `0s–${max}`).meta({
+    description: `A duration from 0s to ${max}: a number followed by ms, s, m, h or d (e.g. "500ms", "2s", "1h30m", "1d").`,
+  });
 
-/** A duration that must be greater than 0 (intervals and timeouts). */
-export const positiveDuration = () =>
-  durationString()
+/** A duration greater than 0 and at most `max` (intervals and timeouts). */
+export const positiveDuration = (max: string) =>
+  durationString(max, `1ms–${max}`)
     .pipe(z.number().positive({ error: 'must be greater than 0' }))
-    .meta({ description: 'A duration greater than 0: a number followed by ms, s, m, h or d (e.g. "500ms", "2s", "1h30m", "1d").' });
+    .meta({ description: `A duration greater than 0, at most ${max}: a number followed by ms, s, m, h or d (e.g. "500ms", "2s", "1h30m", "1d").` });
 
 const argv = () =>
   z
@@ -122,10 +138,10 @@ function buildConfigSchemas() {
 
   /** Probe timing; the defaults depend on the probe's role (PROBE_DEFAULTS) and are the engine's. */
   const probeTiming = {
-    interval: positiveDuration().optional(),
-    timeout: positiveDuration().optional(),
+    interval: positiveDuration('1d').optional(),
+    timeout: positiveDuration('1h').optional(),
     failure_threshold: positiveInt().optional(),
-    start_period: duration().optional(),
+    start_period: duration('1d').optional(),
   };
 
   const PROBE_KINDS = ['http', 'tcp', 'exec', 'log'] as const;
@@ -154,9 +170,9 @@ function buildConfigSchemas() {
 
   const check = z.strictObject({
     exec: execProbe,
-    timeout: positiveDuration().prefault('30s'),
+    timeout: positiveDuration('1h').prefault('30s'),
     /** Run the check periodically; absent means on demand only. */
-    interval: positiveDuration().optional(),
+    interval: positiveDuration('1d').optional(),
   });
 
   const health = z.strictObject({
@@ -168,31 +184,31 @@ function buildConfigSchemas() {
   // ---------------------------------------------------------------- restart, limits
 
   const backoff = z.strictObject({
-    initial: duration().prefault('500ms'),
+    initial: duration('1h').prefault('500ms'),
     factor: z.number({ error: 'must be a number' }).min(1, { error: 'must be at least 1' }).default(2),
-    max: duration().prefault('30s'),
+    max: duration('1d').prefault('30s'),
     jitter: z.number({ error: 'must be a number' }).min(0, { error: 'must be between 0 and 1' }).max(1, { error: 'must be between 0 and 1' }).default(0.1),
-    reset_after: duration().prefault('60s'),
+    reset_after: duration('1d').prefault('60s'),
   });
 
   const restart = z.strictObject({
     policy: z.enum(['never', 'on-failure', 'always'], { error: 'must be one of never, on-failure, always' }).default('on-failure'),
     backoff: backoff.prefault(writtenDefaults(backoff)),
     max_retries: z.number({ error: 'must be a number' }).int({ error: 'must be a whole number' }).min(0, { error: 'must be 0 or more' }).default(5),
-    window: duration().prefault('10m'),
+    window: duration('7d').prefault('10m'),
   });
 
   const limits = z.strictObject({
     memory_mb: positiveInt().optional(),
     open_files: positiveInt().optional(),
     /** How often RSS is sampled. */
-    sample_interval: positiveDuration().prefault('2s'),
+    sample_interval: positiveDuration('1h').prefault('2s'),
   });
 
   /** How this service's channel is judged in the IPC score (docs/ipc-score.md). */
   const serviceIpc = z.strictObject({
     /** p95 probe latency at which the service's pressure reaches 1 (IPC 100). */
-    latency_budget: positiveDuration().prefault('250ms'),
+    latency_budget: positiveDuration('10m').prefault('250ms'),
   });
 
   const dependsOn = z
@@ -246,7 +262,7 @@ function buildConfigSchemas() {
     dbname: z.string().min(1).optional(),
     /** Folder of pg_dump and psql (default: found like the stack's own scripts find them). */
     bin: z.string().min(1).optional(),
-    timeout: positiveDuration().prefault('10m'),
+    timeout: positiveDuration('1d').prefault('10m'),
   });
 
   /** A command whose stdout is the backup (and, optionally, one that takes it back on stdin). */
@@ -254,7 +270,7 @@ function buildConfigSchemas() {
     exec: argv(),
     file: fileName(),
     restore: argv().optional(),
-    timeout: positiveDuration().prefault('10m'),
+    timeout: positiveDuration('1d').prefault('10m'),
   });
 
   const serviceBackup = z.strictObject({
@@ -275,7 +291,7 @@ function buildConfigSchemas() {
     keep_weekly: keepCount(),
     keep_monthly: keepCount(),
     keep_yearly: keepCount(),
-    keep_within: duration().optional(),
+    keep_within: duration('36500d').optional(),
     /** Remove unreferenced data after a scheduled forget. */
     prune: z.boolean({ error: 'must be true or false' }).default(true),
   });
@@ -297,7 +313,7 @@ function buildConfigSchemas() {
     verify_schedule: cronExpression().optional(),
     verify_subset: verifySubset().default('5%'),
     /** How often every service's newest good backup is compared with its `rpo`. */
-    rpo_check_interval: positiveDuration().prefault('1m'),
+    rpo_check_interval: positiveDuration('1d').prefault('1m'),
   });
 
   // ---------------------------------------------------------------- service, profile, stack
@@ -315,15 +331,15 @@ function buildConfigSchemas() {
       restart: restart.prefault(writtenDefaults(restart)),
       stop_signal: z.enum(['SIGTERM', 'SIGINT', 'SIGQUIT', 'SIGHUP', 'SIGUSR1', 'SIGUSR2']).default('SIGTERM'),
       /** `0s` sends SIGKILL right after the stop signal. */
-      stop_grace: duration().prefault('10s'),
+      stop_grace: duration('1h').prefault('10s'),
       limits: limits.prefault(writtenDefaults(limits)),
       ipc: serviceIpc.prefault(writtenDefaults(serviceIpc)),
       /** What of this service's data a backup takes (docs/backup.md). */
       backup: serviceBackup.optional(),
       /** Recovery point objective: the newest good backup must never be older than this. */
-      rpo: positiveDuration().optional(),
+      rpo: positiveDuration('365d').optional(),
       /** Recovery time objective: a restore of this service must complete within this. */
-      rto: positiveDuration().optional(),
+      rto: positiveDuration('7d').optional(),
     })
     .check(
       objectCheck((s, ctx) => {

@@ -6,32 +6,66 @@ import { z } from 'zod';
 import { DURATION_PATTERN } from '../duration';
 import type { KeyPath } from './positions';
 
-/** Edit distance counting insertions, deletions, substitutions and swaps of neighbours. */
-export function editDistance(a: string, b: string): number {
-  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
-  for (let j = 1; j <= b.length; j++) d[0]![j] = j;
+/**
+ * Words longer than this get no suggestion: names and keys are at most 63 characters, and the
+ * work of a comparison grows with the length, so a huge word (from a request, say) costs nothing.
+ */
+export const MAX_SUGGEST_LENGTH = 100;
+
+/**
+ * Edit distance counting insertions, deletions, substitutions and swaps of neighbours. With
+ * `max`, only distances up to it are exact: anything farther is `max + 1`, found in time
+ * proportional to the length times `max` (a band around the diagonal), with three rows of memory.
+ */
+export function editDistance(a: string, b: string, max = Infinity): number {
+  if (a.length > b.length) [a, b] = [b, a];
+  const over = max + 1;
+  if (b.length - a.length > max) return over;
+  const band = Math.min(b.length, max);
+  const width = b.length + 1;
+  let prev2 = new Array<number>(width).fill(over);
+  let prev = Array.from({ length: width }, (_, j) => (j <= band ? j : over));
+  let row = new Array<number>(width).fill(over);
   for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
+    const from = Math.max(1, i - band);
+    const to = Math.min(b.length, i + band);
+    // Cells left of the band keep values from an earlier row: the one the band reads is reset.
+    row[from - 1] = from === 1 && i <= band ? i : over;
+    let rowBest = from === 1 ? row[0]! : over;
+    for (let j = from; j <= to; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let best = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) best = Math.min(best, d[i - 2]![j - 2]! + 1);
-      d[i]![j] = best;
+      let best = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) best = Math.min(best, prev2[j - 2]! + 1);
+      row[j] = Math.min(best, over);
+      rowBest = Math.min(rowBest, row[j]!);
     }
+    if (rowBest > max) return over;
+    [prev2, prev, row] = [prev, row, prev2];
   }
-  return d[a.length]![b.length]!;
+  return Math.min(prev[b.length]!, over);
 }
 
-/** The candidate closest to `word`, if it is close enough to be a likely typo. */
+/** How far a word may be from a candidate to count as a likely typo of it. */
+const allowedDistance = (a: string, b: string) => Math.max(1, Math.floor(Math.max(a.length, b.length) / 3));
+
+/**
+ * The candidate closest to `word`, if it is close enough to be a likely typo (ties: the first).
+ * Bounded work: a word or candidate over MAX_SUGGEST_LENGTH is skipped, and each comparison
+ * stops as soon as the candidate is too far.
+ */
 export function closest(word: string, candidates: Iterable<string>): string | undefined {
+  if (word.length > MAX_SUGGEST_LENGTH) return undefined;
   const needle = word.toLowerCase();
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const candidate of candidates) {
-    const distance = editDistance(needle, candidate.toLowerCase());
-    if (distance < bestDistance) [best, bestDistance] = [candidate, distance];
+    if (candidate.length > MAX_SUGGEST_LENGTH) continue;
+    const limit = Math.min(allowedDistance(word, candidate), bestDistance - 1);
+    if (limit < 0) break; // an exact match (distance 0) cannot be beaten
+    const distance = editDistance(needle, candidate.toLowerCase(), limit);
+    if (distance <= limit) [best, bestDistance] = [candidate, distance];
   }
-  const allowed = Math.max(1, Math.floor(Math.max(word.length, best?.length ?? 0) / 3));
-  return best !== undefined && bestDistance <= allowed ? best : undefined;
+  return best;
 }
 
 /** The `did you mean` hint for `word`, or undefined when nothing is close. */

@@ -13,6 +13,7 @@ import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type In
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { connect } from 'node:net';
 import { urlToHttpOptions } from 'node:url';
+import { timerDelay } from '../clock';
 import type { ProbeConfig } from '../config/schema';
 import { runCommand } from './run-command';
 
@@ -109,7 +110,7 @@ function httpAttempt(p: NonNullable<ProbeConfig['http']>, timeoutMs: number, kee
     const timer = setTimeout(() => {
       finish(res ? { status: res.statusCode ?? 0 } : { timedOut: true });
       req?.destroy();
-    }, timeoutMs);
+    }, timerDelay(timeoutMs));
     try {
       req = (https ? httpsRequest : httpRequest)({
         ...target,
@@ -153,7 +154,7 @@ function tcpProbe(p: NonNullable<ProbeConfig['tcp']>, timeoutMs: number, done: D
       sock.destroy();
       resolve(r);
     };
-    sock.setTimeout(timeoutMs, () => finish(done(false, `timed out after ${timeoutMs}ms`)));
+    sock.setTimeout(timerDelay(timeoutMs), () => finish(done(false, `timed out after ${timeoutMs}ms`)));
     sock.once('connect', () => finish(done(true)));
     sock.once('error', (e: NodeJS.ErrnoException) => finish(done(false, e.code ?? e.message)));
   });

@@ -6,6 +6,7 @@
  * alone would leave running.
  */
 import { execa } from 'execa';
+import { timerDelay } from '../clock';
 
 export interface CommandResult {
   exitCode: number | undefined;
@@ -39,7 +40,7 @@ export async function runCommand(argv: string[], opts: { cwd: string; env: Recor
   const timer = setTimeout(() => {
     timedOut = true;
     killGroup();
-  }, opts.timeoutMs);
+  }, timerDelay(opts.timeoutMs));
   // Once the command itself has ended, what it left in its group goes: also a child that still
   // holds its output open, which would keep the result waiting until the timeout.
   sub.once('exit', () => {

@@ -2,6 +2,8 @@
  * The health of each service and of the stack in the four levels monitoring tools use
  * (OK, WARNING, CRITICAL, UNKNOWN; the CLI maps them to exit codes 0, 1, 2, 3).
  */
+import { didYouMean } from '../config/suggest';
+import { OpsError } from '../errors';
 import type { ServiceSnapshot } from '../supervisor/service-runner';
 
 export const HEALTH_LEVELS = ['OK', 'WARNING', 'CRITICAL', 'UNKNOWN'] as const;
@@ -51,7 +53,26 @@ export function serviceHealth(s: ServiceSnapshot, wanted: boolean): ServiceHealt
 }
 
 export function stackHealth(services: ServiceSnapshot[], isWanted: (name: string) => boolean): StackHealth {
-  const list = services.map((s) => serviceHealth(s, isWanted(s.name)));
+  return summarize(services.map((s) => serviceHealth(s, isWanted(s.name))));
+}
+
+/**
+ * The health of only the services `names` (`opsdeck health storage`): the level and summary from
+ * them alone. Throws OpsError SERVICE_UNKNOWN (with a did-you-mean hint) for a name not in `health`.
+ */
+export function healthOf(health: StackHealth, names: readonly string[]): StackHealth {
+  assertKnownServices(names, health.services.map((s) => s.service));
+  return summarize(health.services.filter((s) => names.includes(s.service)));
+}
+
+/** Throws OpsError SERVICE_UNKNOWN for the first of `names` not in `known`, with a did-you-mean hint. */
+export function assertKnownServices(names: readonly string[], known: readonly string[]): void {
+  const unknown = names.find((n) => !known.includes(n));
+  if (unknown === undefined) return;
+  throw new OpsError('SERVICE_UNKNOWN', `no service named "${unknown}" in this stack`, didYouMean(unknown, known) ?? `the services are ${known.join(', ')}`);
+}
+
+function summarize(list: ServiceHealth[]): StackHealth {
   if (list.length === 0) return { level: 'UNKNOWN', summary: 'no services', services: list };
   const worst = list.reduce((a, b) => (SEVERITY[b.level] > SEVERITY[a.level] ? b : a));
   const ok = list.filter((h) => h.level === 'OK').length;

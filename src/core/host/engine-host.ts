@@ -1,6 +1,7 @@
 /**
- * The owner of a stack: takes the stack lock, builds the Engine, serves the control API on the
- * stack's socket, and releases everything on stop. `opsdeck up`, `opsdeck daemon` and the
+ * The owner of a stack: takes the stack lock, builds the Engine, stops what a dead previous owner
+ * left running (src/core/supervisor/leftovers.ts), serves the control API on the stack's socket,
+ * and releases everything on stop. `opsdeck up`, `opsdeck daemon` and the
  * extension (embedded mode) each run one EngineHost; every other client talks to it.
  */
 import { serveApi } from '../api/server';
@@ -8,6 +9,7 @@ import { loadConfig, type LoadOptions } from '../config/load';
 import { Engine, type EngineOptions } from '../engine';
 import { JournaledMemory } from '../memory/journaled-memory';
 import { acquireLock, socketPath, type AcquiredLock, type LockInfo } from '../stack-lock';
+import { leftoverSummary, stopLeftovers, stopPolicy, type Leftover } from '../supervisor/leftovers';
 import { join } from 'node:path';
 
 export interface HostOptions extends EngineOptions, LoadOptions {
@@ -24,6 +26,8 @@ export class EngineHost {
     private readonly memory: JournaledMemory,
     private readonly lock: AcquiredLock,
     private readonly api: { close(): Promise<void>; socketPath: string },
+    /** Services a dead engine left running, stopped before this one started anything. */
+    readonly leftovers: Leftover[] = [],
   ) {}
 
   /** Take the stack at `path` (folder or opsdeck.yaml); fails with STACK_LOCKED if it has an owner. */
@@ -38,16 +42,26 @@ export class EngineHost {
       // Only the owner records memory: into the journal, indexed into memory.db on a worker thread.
       memory = JournaledMemory.open(join(stack.dir, '.opsdeck'));
       engine.useMemory(memory);
+      // Before anything starts: stop what an engine that died (kill -9, a closed window) left running.
+      const leftovers = await stopLeftovers(stack.dir, stopPolicy(stack.config.services));
+      for (const l of leftovers) {
+        engine.bus.emit({ type: 'leftover', service: l.service, at: engine.supervisor.clock.now(), pid: l.pid, enginePid: l.enginePid, processes: l.processes, outcome: l.outcome });
+      }
       // The owner runs the backup schedule and the RPO watch (src/core/backup/schedule.ts).
       engine.backups.start();
-      const api = await serveApi(engine, socket);
-      return new EngineHost(engine, memory, lock, api);
+      const api = await serveApi(engine, socket, { errorLog: join(stack.dir, '.opsdeck', 'logs', 'engine.log') });
+      return new EngineHost(engine, memory, lock, api, leftovers);
     } catch (e) {
       await engine?.dispose();
       await memory?.close();
       lock.release();
       throw e;
     }
+  }
+
+  /** One line about the services a dead engine left running and this one stopped, or undefined. */
+  get leftoverNote(): string | undefined {
+    return this.leftovers.length ? leftoverSummary(this.leftovers) : undefined;
   }
 
   get socketPath(): string {

@@ -42,6 +42,11 @@ function render(e: EngineEvent): string {
       return `retry counter reset after ${formatDuration(e.after)} running`;
     case 'gave-up':
       return `gave up after ${e.restarts} restart${e.restarts === 1 ? '' : 's'} within ${formatDuration(e.windowMs)}`;
+    case 'leftover': {
+      const how = e.outcome === 'killed' ? 'killed with SIGKILL after the grace period' : 'stopped';
+      const more = e.processes.length > 1 ? ` (${e.processes.length} processes)` : '';
+      return `${how} pid ${e.pid}${more}, left running by the previous engine (pid ${e.enginePid}, no longer running)`;
+    }
     case 'limit':
       return `${e.limit} limit exceeded: ${e.valueMb} MB > ${e.maxMb} MB`;
     case 'check':

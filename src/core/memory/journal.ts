@@ -17,12 +17,14 @@
  * after it was taken in from a new one, whatever the numbers.
  * A killed engine loses at most the rows of its last second; a line cut short by the kill is
  * skipped when read (readSegment).
+ * Owner-only: the folder is 0700 and each segment 0600 (older segments are narrowed on open).
  */
-import { appendFileSync, mkdirSync, readdirSync, readFileSync, statSync, unlinkSync } from 'node:fs';
+import { appendFileSync, readdirSync, readFileSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { systemClock, type Clock } from '../clock';
 import { OpsError } from '../errors';
 import type { Disposable, EngineEvent, EventBus } from '../events';
+import { PRIVATE_FILE_MODE, privateDir, privateFile } from '../private-files';
 import { FlushTimer } from './flush-timer';
 import { parseMemoryRow, recordFrom, toMemoryRow, type MemoryRow } from './memory-row';
 
@@ -90,11 +92,13 @@ export class MemoryJournal {
   /** Open the journal in `dir` (created if needed). Only the stack's owner opens it. */
   static open(dir: string, opts: MemoryJournalOptions = {}): MemoryJournal {
     try {
-      mkdirSync(dir, { recursive: true });
+      privateDir(dir);
     } catch (err) {
       throw new OpsError('MEMORY_OPEN_FAILED', `cannot create the memory journal ${dir}: ${(err as Error).message}`, 'Check that the stack folder is writable.');
     }
-    return new MemoryJournal(dir, journalSegments(dir), opts);
+    const existing = journalSegments(dir);
+    for (const s of existing) privateFile(s.path);
+    return new MemoryJournal(dir, existing, opts);
   }
 
   /** Record what the bus carries (see probeFilter) until disposed. */
@@ -119,7 +123,7 @@ export class MemoryJournal {
     if (!this.pending.length) return;
     const text = this.pending.map((r) => JSON.stringify(r) + '\n').join('');
     try {
-      appendFileSync(join(this.dir, this.segmentFile), text);
+      appendFileSync(join(this.dir, this.segmentFile), text, { mode: PRIVATE_FILE_MODE });
     } catch (err) {
       this.flusher.failing = true;
       // A retry goes to a new segment: never after a line the failed write may have cut short.

@@ -5,7 +5,7 @@
  */
 import type { Disposable, EngineEvent, EventBus } from '../events';
 import { eventText } from './event-text';
-import { redactDeep, redactSecrets } from './redact';
+import { redactDeep, redactSecrets } from '../redact';
 
 export interface MemoryRow {
   /** Epoch ms of the event. */

@@ -14,13 +14,18 @@
  * attach() records what a bus carries except passing probes: of each service's readiness and
  * liveness probe it keeps the failures and the first pass after a failure (the recovery), so an
  * idle healthy stack writes nothing.
+ *
+ * memory.db is owner-only (0600, narrowed when an older version left it readable): it holds what
+ * the services printed.
  */
-import { mkdirSync, rmdirSync } from 'node:fs';
+import { closeSync, mkdirSync, rmdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import sqlite3, { type Database as Db, type JSValue, type SQLiteValue } from 'node-sqlite3-wasm';
 import { systemClock, type Clock } from '../clock';
 import { OpsError } from '../errors';
 import type { Disposable, EngineEvent, EventBus } from '../events';
+import { openPrivate, PRIVATE_DIR_MODE } from '../private-files';
+import { redactDeep, redactSecrets } from '../redact';
 import { FlushTimer } from './flush-timer';
 import { recordFrom, toMemoryRow, type MemoryRow } from './memory-row';
 import { QUERY_HINT, toFtsQuery } from './query';
@@ -193,8 +198,10 @@ export class MemoryStore {
   static open(path: string, opts: MemoryStoreOptions = {}): MemoryStore {
     let db: Db | undefined;
     try {
-      mkdirSync(dirname(path), { recursive: true });
+      mkdirSync(dirname(path), { recursive: true, mode: PRIVATE_DIR_MODE });
       if (opts.breakStaleLock) removeStaleLock(path);
+      // Created (or narrowed) 0600 before SQLite opens it; its -wal / -journal files follow it.
+      closeSync(openPrivate(path, 'a'));
       db = new Database(path);
       // One process owns memory.db (the stack lock), so it keeps the file lock from the first
       // statement until close(): no lock / unlock and no cache revalidation per statement, and
@@ -602,8 +609,9 @@ export class MemoryStore {
 const COLUMNS = 'e.id, e.at, e.service, e.kind, e.text, e.data';
 const SEARCHABLE = /[\p{L}\p{N}]/u;
 
+/** A row as a hit; redacted again, for rows an older Opsdeck stored with fewer patterns. */
 function hit(r: Row, snippet?: string, rank = 0): MemoryHit {
-  const text = String(r.text);
+  const text = redactSecrets(String(r.text));
   const kind = String(r.kind);
   const fields = JSON.parse(String(r.data)) as Record<string, unknown>;
   if (kind === 'log' && fields.line === undefined) fields.line = text;
@@ -613,9 +621,9 @@ function hit(r: Row, snippet?: string, rank = 0): MemoryHit {
     service: String(r.service),
     kind,
     text,
-    snippet: snippet ?? text,
+    snippet: snippet === undefined ? text : redactSecrets(snippet),
     rank,
-    data: { type: kind, service: String(r.service), at: Number(r.at), ...fields },
+    data: redactDeep({ type: kind, service: String(r.service), at: Number(r.at), ...fields }),
   };
 }
 

@@ -6,9 +6,16 @@
  * `word*` / `"a phr"*` for a prefix, `AND` / `OR` / `NOT` in capitals, parentheses (unbalanced ones
  * are closed or dropped), and `text:` / `service:` / `kind:` in front of a word, phrase or group
  * to search one field only. Terms next to each other must all match. An operator with nothing to
- * act on (`crash OR`, `NOT storage`) is the one mistake left, and it is an OpsError with a hint.
+ * act on (`crash OR`, `NOT storage`) is the one mistake left, and it is an OpsError with a hint;
+ * so is a query over QUERY_LIMITS (characters, terms, nesting).
  */
 import { OpsError } from '../errors';
+
+/**
+ * The most a query may hold: every term is a lookup in the index and every group a level of
+ * FTS5's parser, so a pasted page of text would make one search slow (or overflow the parser).
+ */
+export const QUERY_LIMITS = { length: 1000, terms: 32, depth: 8 } as const;
 
 /** The indexed fields a query may name with `field:`. */
 export const SEARCH_FIELDS = ['text', 'service', 'kind'] as const;
@@ -31,6 +38,9 @@ type Item =
  * operator has no term on one side.
  */
 export function toFtsQuery(text: string): string | undefined {
+  if (text.length > QUERY_LIMITS.length) {
+    throw new OpsError('MEMORY_QUERY_INVALID', `cannot search for a text of ${text.length} characters: a query holds at most ${QUERY_LIMITS.length}`, QUERY_HINT);
+  }
   const items = normalize(scan(text));
   check(items, text);
   const out: string[] = [];
@@ -141,9 +151,17 @@ function normalize(items: Item[]): Item[] {
 
 /** Every operator needs a term (or group) on both sides. */
 function check(items: Item[], input: string): void {
+  const shown = input.trim().length > 80 ? `${input.trim().slice(0, 80)}…` : input.trim();
   const fail = (why: string) => {
-    throw new OpsError('MEMORY_QUERY_INVALID', `cannot search for ${JSON.stringify(input.trim())}: ${why}`, QUERY_HINT);
+    throw new OpsError('MEMORY_QUERY_INVALID', `cannot search for ${JSON.stringify(shown)}: ${why}`, QUERY_HINT);
   };
+  const terms = items.filter((it) => it.t === 'term').length;
+  if (terms > QUERY_LIMITS.terms) fail(`it has ${terms} terms, more than ${QUERY_LIMITS.terms} (search for the few words that matter)`);
+  let depth = 0;
+  for (const it of items) {
+    depth += it.t === 'open' ? 1 : it.t === 'close' ? -1 : 0;
+    if (depth > QUERY_LIMITS.depth) fail(`it nests parentheses deeper than ${QUERY_LIMITS.depth}`);
+  }
   items.forEach((it, k) => {
     if (it.t !== 'op') return;
     const before = items[k - 1];

@@ -1,10 +1,13 @@
 /**
  * A service's captured output: one line per write, timestamped and tagged with the stream,
- * appended synchronously (nothing buffered is lost if the engine dies), rotated by size
- * (`name.log` → `name.log.1` → … → `name.log.<keep>`).
+ * secrets redacted (src/core/redact.ts), appended synchronously (nothing buffered is lost if the
+ * engine dies), rotated by size (`name.log` → `name.log.1` → … → `name.log.<keep>`). Owner-only:
+ * files 0600 in a 0700 folder (src/core/private-files.ts), rotated ones too.
  */
-import { closeSync, existsSync, fstatSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { openPrivate, privateDir } from '../private-files';
+import { redactSecrets } from '../redact';
 
 export interface LogFileOptions {
   maxBytes: number;
@@ -22,7 +25,8 @@ export class LogFile {
   ) {}
 
   write(stream: 'stdout' | 'stderr' | 'opsdeck', line: string): void {
-    const text = `${new Date(this.now()).toISOString()} ${stream.padEnd(6)} ${line}\n`;
+    // One line per write, whatever it holds (an argv or a check's output can span lines).
+    const text = `${new Date(this.now()).toISOString()} ${stream.padEnd(6)} ${redactSecrets(line).replace(/\r?\n/g, ' ⏎ ')}\n`;
     const bytes = Buffer.byteLength(text);
     if (this.fd === undefined) this.open();
     if (this.size > 0 && this.size + bytes > this.opts.maxBytes) this.rotate();
@@ -36,8 +40,8 @@ export class LogFile {
   }
 
   private open(): void {
-    mkdirSync(dirname(this.path), { recursive: true });
-    this.fd = openSync(this.path, 'a');
+    privateDir(dirname(this.path));
+    this.fd = openPrivate(this.path, 'a');
     this.size = fstatSync(this.fd).size;
   }
 

@@ -11,9 +11,11 @@ import { formatDuration } from '../duration';
 import type { EventBus, ProbeRole, RestartCause, ServiceState } from '../events';
 import { runCheck, type CheckResult } from '../health/check';
 import { runProbe, type ProbeResult } from '../health/probes';
+import { redactDeep } from '../redact';
 import { backoffDelay, RestartWindow } from './backoff';
 import { ChildProcess, type ExitInfo } from './child-process';
 import { LogFile, type LogFileOptions } from './log-file';
+import type { ServiceRecords } from './service-records';
 
 export interface RunnerContext {
   bus: EventBus;
@@ -22,6 +24,8 @@ export interface RunnerContext {
   stackDir: string;
   logDir: string;
   logs: LogFileOptions;
+  /** Where each spawned process is recorded until it is gone (for a later engine, should this one die). */
+  records?: ServiceRecords;
 }
 
 export interface ServiceSnapshot {
@@ -283,8 +287,9 @@ export class ServiceRunner {
     });
     const argv = typeof this.config.command === 'string' ? [this.config.command] : this.config.command;
     if (child.pid !== undefined) {
+      this.ctx.records?.add(this.name, child.pid);
       this.ctx.bus.emit({ type: 'spawn', service: this.name, at: this.ctx.clock.now(), pid: child.pid, command: argv });
-      this.log.write('opsdeck', `started pid ${child.pid}: ${argv.join(' ')}`);
+      this.log.write('opsdeck', `started pid ${child.pid}: ${redactDeep(argv).join(' ')}`);
     }
     this.setState('starting', reason);
     this.startProbes(gen);
@@ -305,6 +310,9 @@ export class ServiceRunner {
     const cause = this.killCause;
     this.killCause = undefined;
     if (!cause) this.child?.killLeftovers();
+    // The record goes once the whole group is gone: at once after the SIGKILL above, else when the stop has finished.
+    const pid = this.child?.pid;
+    if (pid !== undefined) void (cause ? this.stopping : Promise.resolve()).finally(() => this.ctx.records?.remove(this.name, pid));
     this.lastExit = info;
     this.rssMb = undefined;
     const now = this.ctx.clock.now();

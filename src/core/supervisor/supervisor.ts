@@ -4,7 +4,7 @@
  * crash-looping), samples memory against limits, and stops in reverse dependency order.
  */
 import { resolve } from 'node:path';
-import { systemClock, type Clock, type TimerHandle } from '../clock';
+import { systemClock, timerDelay, type Clock, type TimerHandle } from '../clock';
 import { effectiveEnv, type LoadedStack } from '../config/load';
 import type { DependencyCondition } from '../config/schema';
 import { EventBus, type Disposable, type ServiceState } from '../events';
@@ -13,6 +13,7 @@ import { OpsError } from '../errors';
 import type { PlanStep } from '../profiles';
 import { ProcessReader, processTree, treeRssMb, type ProcInfo } from './process-table';
 import { ServiceRunner, type ServiceSnapshot } from './service-runner';
+import { ServiceRecords } from './service-records';
 
 export interface SupervisorOptions {
   bus?: EventBus;
@@ -51,13 +52,14 @@ export class Supervisor {
     const logDir = opts.logDir ?? resolve(stack.dir, '.opsdeck', 'logs');
     const logs = { maxBytes: stack.config.logs.max_size_mb * 1024 * 1024, keep: stack.config.logs.keep };
     this.graph = stack.config.services;
+    const records = new ServiceRecords(stack.dir);
     // A runner for every service of the file: profiles choose which of them run.
     for (const name of Object.keys(stack.config.services)) {
       const cfg = stack.config.services[name]!;
       this.runners.set(
         name,
         new ServiceRunner(name, cfg, effectiveEnv(stack, name), {
-          bus: this.bus, clock: this.clock, random: opts.random ?? Math.random, stackDir: stack.dir, logDir, logs,
+          bus: this.bus, clock: this.clock, random: opts.random ?? Math.random, stackDir: stack.dir, logDir, logs, records,
         }),
       );
     }
@@ -157,7 +159,7 @@ export class Supervisor {
         sub.dispose();
         const s = runner.snapshot();
         reject(new Error(`${name} did not reach ${want.join('|')} within ${timeoutMs}ms (it is ${s.state}: ${s.reason})`));
-      }, timeoutMs);
+      }, timerDelay(timeoutMs));
       const sub = this.bus.on('state', (e) => {
         if (e.service === name && want.includes(e.to)) {
           clearTimeout(timer);

@@ -4,7 +4,10 @@
  * durable, and before it deletes anything). An index file is a JSON document stored as a blob
  * (brotli, sealed when the repository is encrypted), named by the SHA-256 of its stored bytes.
  *
- *   { "version": 1, "packs": [ { "id": "…", "size": 16800000, "blobs": [[id, offset, length, rawLength], …] } ] }
+ *   { "version": 1, "packs": [ { "id": "…", "size": 16800000, "sha256": "…", "blobs": [[id, offset, length, rawLength], …] } ] }
+ *
+ * `sha256` (of the whole pack file) is absent for packs written before it was recorded; readers
+ * that do not know it ignore it.
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
@@ -24,13 +27,15 @@ export interface IndexedPack {
   id: string;
   size: number;
   blobs: PackBlob[];
+  /** SHA-256 of the whole pack file, when the index records it. */
+  sha256?: string;
   /** Index files listing this pack. */
   indexFiles: string[];
 }
 
 interface IndexDocument {
   version: 1;
-  packs: { id: string; size: number; blobs: [string, number, number, number][] }[];
+  packs: { id: string; size: number; sha256?: string; blobs: [string, number, number, number][] }[];
 }
 
 const HEX64 = /^[0-9a-f]{64}$/;
@@ -54,9 +59,10 @@ export class MasterIndex {
     const known = this.packs.get(p.id);
     if (known) {
       if (!known.indexFiles.includes(indexFile)) known.indexFiles.push(indexFile);
+      known.sha256 ??= p.sha256;
       return;
     }
-    this.packs.set(p.id, { id: p.id, size: p.size, blobs: p.blobs, indexFiles: [indexFile] });
+    this.packs.set(p.id, { id: p.id, size: p.size, blobs: p.blobs, ...(p.sha256 ? { sha256: p.sha256 } : {}), indexFiles: [indexFile] });
     for (const b of p.blobs) {
       if (!this.blobs.has(b.id)) this.blobs.set(b.id, { pack: p.id, offset: b.offset, length: b.length, rawLength: b.rawLength });
     }
@@ -87,7 +93,7 @@ export class MasterIndex {
       idx.files.push(d.name);
       for (const p of d.doc.packs) {
         idx.addPack(
-          { id: p.id, size: p.size, blobs: p.blobs.map(([id, offset, length, rawLength]) => ({ id, offset, length, rawLength })) },
+          { id: p.id, size: p.size, ...(typeof p.sha256 === 'string' && HEX64.test(p.sha256) ? { sha256: p.sha256 } : {}), blobs: p.blobs.map(([id, offset, length, rawLength]) => ({ id, offset, length, rawLength })) },
           d.name,
         );
       }
@@ -100,7 +106,7 @@ export class MasterIndex {
 export async function writeIndexFile(repoDir: string, packs: PackInfo[], key?: Buffer): Promise<string> {
   const doc: IndexDocument = {
     version: 1,
-    packs: packs.map((p) => ({ id: p.id, size: p.size, blobs: p.blobs.map((b) => [b.id, b.offset, b.length, b.rawLength]) })),
+    packs: packs.map((p) => ({ id: p.id, size: p.size, ...(p.sha256 ? { sha256: p.sha256 } : {}), blobs: p.blobs.map((b) => [b.id, b.offset, b.length, b.rawLength]) })),
   };
   const stored = await encodeDocument(Buffer.from(JSON.stringify(doc)), key);
   const name = createHash('sha256').update(stored).digest('hex');

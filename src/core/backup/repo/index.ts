@@ -297,6 +297,7 @@ export type VerifyProblemKind =
   | 'pack-unreadable'
   | 'pack-size'
   | 'pack-header'
+  | 'pack-content'
   | 'blob-missing'
   | 'blob-corrupt'
   | 'pack-unindexed'
@@ -446,6 +447,11 @@ export interface RestoreOptions {
   signal?: AbortSignal;
   /** Worker threads that write and verify files (default: cores, at most 4); 0 = calling thread only. */
   threads?: number;
+  /**
+   * Apply setuid and setgid bits from the manifest. Default false: they are stripped (as tar does
+   * without -p), so a restore never creates a set-id program; the sticky bit is always kept.
+   */
+  keepSpecialBits?: boolean;
 }
 
 export interface RestoreProgress {

@@ -10,7 +10,11 @@
  *
  * A pack's name is 32 random bytes in hex, under data/<first two hex digits>/. The trailer makes
  * every pack self-describing: verify compares it with the index, and an index can be rebuilt
- * from the packs.
+ * from the packs. The index also records the SHA-256 of the whole pack file (packs written
+ * before that have none): `verify --read-data` re-hashes the file, so every byte is checked,
+ * including those no blob check can see (the padding, the slack bits at the end of a deflate
+ * stream). For every pack, with a hash or not, it also requires the padding to be zero and the
+ * blobs to fill the space between header and trailer exactly (no gap, no overlap).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
@@ -36,6 +40,8 @@ export interface PackInfo {
   id: string;
   size: number;
   blobs: PackBlob[];
+  /** SHA-256 of the whole pack file (hex); absent for packs written before it was recorded. */
+  sha256?: string;
 }
 
 export const packPath = (repoDir: string, id: string) => join(repoDir, 'data', id.slice(0, 2), id);
@@ -74,6 +80,11 @@ export class PackFormatError extends Error {}
 
 /** The blob table of a pack file, from its trailer. */
 export async function readPackTrailer(fh: fs.FileHandle, size: number, key?: Buffer): Promise<PackBlob[]> {
+  return (await readPackFrame(fh, size, key)).blobs;
+}
+
+/** A pack's header, its blob table, and where the trailer starts (the end of the blobs). */
+export async function readPackFrame(fh: fs.FileHandle, size: number, key?: Buffer): Promise<{ head: Buffer; blobs: PackBlob[]; dataEnd: number }> {
   if (size < HEADER_LEN + FOOTER_LEN) throw new PackFormatError(`too short (${size} bytes)`);
   const head = Buffer.alloc(HEADER_LEN);
   await fh.read(head, 0, HEADER_LEN, 0);
@@ -85,7 +96,26 @@ export async function readPackTrailer(fh: fs.FileHandle, size: number, key?: Buf
   if (tlen > size - HEADER_LEN - FOOTER_LEN) throw new PackFormatError('bad trailer length');
   const trailer = Buffer.alloc(tlen);
   await fh.read(trailer, 0, tlen, size - FOOTER_LEN - tlen);
-  return parseTrailer(trailer, footer, size, key);
+  return { head, blobs: await parseTrailer(trailer, footer, size, key), dataEnd: size - FOOTER_LEN - tlen };
+}
+
+/**
+ * What is wrong with a pack's framing beyond what reading it checks: the header's padding must
+ * be zero, and the blobs must fill [header, trailer) exactly, back to back as they are written.
+ */
+export function packFrameProblems(head: Buffer, blobs: readonly PackBlob[], dataEnd: number): string[] {
+  const out: string[] = [];
+  const pad = head.subarray(9, HEADER_LEN);
+  const bad = [...pad.keys()].filter((i) => pad[i] !== 0).map((i) => i + 9);
+  if (bad.length) out.push(`header padding is not zero (byte${bad.length === 1 ? '' : 's'} ${bad.join(', ')})`);
+  let at = HEADER_LEN;
+  for (const b of [...blobs].sort((x, y) => x.offset - y.offset)) {
+    if (b.offset > at) out.push(`${b.offset - at} byte${b.offset - at === 1 ? '' : 's'} at offset ${at} belong to no blob`);
+    else if (b.offset < at) out.push(`blob ${b.id.slice(0, 12)} at offset ${b.offset} overlaps the blob before it`);
+    at = Math.max(at, b.offset + b.length);
+  }
+  if (at < dataEnd) out.push(`${dataEnd - at} byte${dataEnd - at === 1 ? '' : 's'} at offset ${at} (before the trailer) belong to no blob`);
+  return out;
 }
 
 export async function parseTrailer(trailer: Buffer, footer: Buffer, size: number, key?: Buffer): Promise<PackBlob[]> {
@@ -185,6 +215,9 @@ export class PackWriter {
     let size = 0;
     for (const p of parts) size += p.length;
     const id = randomBytes(32).toString('hex');
+    const hash = createHash('sha256');
+    for (const p of parts) hash.update(p);
+    const sha256 = hash.digest('hex');
     if (!this.dryRun) {
       const final = packPath(this.repoDir, id);
       const tmp = tmpPath(this.repoDir, 'pack');
@@ -203,7 +236,7 @@ export class PackWriter {
       }
     }
     this.bytesWritten += size;
-    const info = { id, size, blobs };
+    const info = { id, size, blobs, sha256 };
     this.written.push(info);
     this.onPack?.(info);
   }

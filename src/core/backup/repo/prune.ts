@@ -46,7 +46,7 @@ export async function runPrune(repo: Repository, options: PruneOptions): Promise
       throw new OpsError(
         'BACKUP_REPO_INVALID',
         `prune stopped: snapshot ${id.slice(0, 12)} cannot be read (${why}), and pruning would delete its data`,
-        'check the key and run `opsdeck backups verify`; remove the snapshot with `opsdeck backups forget ID` if it is beyond repair',
+        `check the key and run \`opsdeck backups verify\`; if the snapshot is beyond repair, delete snapshots/${id} in the repository`,
       );
     }
     const used = new Set<string>();
@@ -68,7 +68,7 @@ export async function runPrune(repo: Repository, options: PruneOptions): Promise
     for (const [id, size] of onDisk) {
       const ip = index.packs.get(id);
       if (ip) {
-        candidates.set(id, { id, size, blobs: ip.blobs });
+        candidates.set(id, { id, size, blobs: ip.blobs, ...(ip.sha256 ? { sha256: ip.sha256 } : {}) });
         continue;
       }
       try {

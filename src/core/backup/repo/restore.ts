@@ -3,7 +3,8 @@
  * written when one entry is unsafe), check every chunk needed is indexed, then create folders,
  * write files (never through a symlink: O_NOFOLLOW, and each parent folder's real path must be
  * inside the restore folder), re-read each file and compare its SHA-256 with the manifest, and
- * create symlinks last. Modes and times are applied once the content is verified.
+ * create symlinks last. Modes and times are applied once the content is verified; setuid and
+ * setgid bits only when asked for (keepSpecialBits), as tar applies them only with -p.
  */
 import { createHash } from 'node:crypto';
 import { constants as fsc } from 'node:fs';
@@ -21,6 +22,11 @@ import { defaultThreads, RepoWorkers, WORKER_MIN_BYTES, type WorkerError } from 
 const FILE_CONCURRENCY = 4;
 const CHUNKS_AHEAD = 4;
 const VERIFY_READ = 8 * 1024 * 1024;
+/** setuid and setgid: never restored unless asked for. The sticky bit (0o1000) only restricts, and is kept. */
+export const SET_ID_BITS = 0o6000;
+
+/** The mode a restore gives an entry: its permission bits and sticky bit, set-id bits only when kept. */
+export const restoredMode = (mode: number, keepSpecialBits = false) => mode & (keepSpecialBits ? 0o7777 : 0o7777 & ~SET_ID_BITS);
 
 function restoreError(message: string, hint = 'the restore is incomplete; fix the cause and restore again'): OpsError {
   return new OpsError('BACKUP_RESTORE_FAILED', message, hint);
@@ -70,7 +76,7 @@ export async function runRestore(repo: Repository, snapshotId: string, options: 
   if (missing.length) {
     throw new OpsError(
       'BACKUP_DATA_MISSING',
-      `snapshot ${snapshot.id.slice(0, 12)} cannot be restored: data of ${missing.length} file(s) is missing (${missing
+      `snapshot ${snapshot.id.slice(0, 12)} cannot be restored: data of ${missing.length === 1 ? '1 file is' : `${missing.length} files are`} missing (${missing
         .slice(0, 5)
         .map((e) => `${e.service}/${e.path}`)
         .join(', ')}${missing.length > 5 ? ', …' : ''})`,
@@ -201,7 +207,7 @@ export async function runRestore(repo: Repository, snapshotId: string, options: 
           });
         }
         report.verified++;
-        await fs.chmod(dest, e.mode & 0o7777);
+        await fs.chmod(dest, restoredMode(e.mode, options.keepSpecialBits));
         await fs.utimes(dest, new Date(e.mtime), new Date(e.mtime));
         report.files++;
         report.bytes += e.size;
@@ -227,7 +233,7 @@ export async function runRestore(repo: Repository, snapshotId: string, options: 
     // folder modes and times, deepest first (writing into them changed their mtime)
     for (const d of [...dirs].reverse()) {
       const p = resolveInside(targets[d.service]!, d.path);
-      await fs.chmod(p, d.mode & 0o7777);
+      await fs.chmod(p, restoredMode(d.mode, options.keepSpecialBits));
       await fs.utimes(p, new Date(d.mtime), new Date(d.mtime));
     }
   } catch (e) {

@@ -4,8 +4,11 @@
  * has the size the index says and a trailer that agrees with the index; packs nobody indexes and
  * leftovers in tmp/ are reported as warnings (a killed run leaves them; prune removes them).
  * Data (readData): the selected packs are read whole, every blob is decoded (decrypted,
- * decompressed) and its SHA-256 compared with its id. Each damaged chunk is traced to exactly
- * the snapshots and files that use it.
+ * decompressed) and its SHA-256 compared with its id; the whole file's SHA-256 is compared with
+ * the one the index records (so every byte of the pack is checked), and the header's padding
+ * must be zero and the blobs must fill the pack between header and trailer exactly (which also
+ * covers packs of older repositories, whose index records no hash). Each damaged chunk is
+ * traced to exactly the snapshots and files that use it.
  */
 import { createHash, randomInt } from 'node:crypto';
 import fs from 'node:fs/promises';
@@ -15,9 +18,9 @@ import { BlobDecodeError, decodeBlob } from './blob';
 import { listDir, TMP_DIR } from './fsutil';
 import type { DamagedChunk, Snapshot, VerifyOptions, VerifyProblem, VerifyReport } from './index';
 import type { IndexedPack } from './index-store';
-import { packPath, readPackTrailer, readWholePack, type PackBlob } from './pack';
+import { HEADER_LEN, packFrameProblems, packPath, readPackFrame, readPackTrailer, readWholePack, type PackBlob } from './pack';
 import type { Repository } from './repository';
-import { defaultThreads, RepoWorkers, WORKER_MIN_BYTES } from './worker';
+import { defaultThreads, RepoWorkers, WORKER_MIN_BYTES, type PackCheck } from './worker';
 
 const HEX64 = /^[0-9a-f]{64}$/;
 
@@ -149,10 +152,18 @@ export async function runVerify(repo: Repository, options: VerifyOptions): Promi
       while (next < chosen.length) {
         if (options.signal?.aborted) throw new OpsError('BACKUP_ABORTED', 'verify cancelled', 'run it again');
         const p = chosen[next++]!;
-        const found = pool ? await checkPackOnWorker(pool, repo, p) : await checkPackData(repo, p);
-        for (const f of found) {
+        const frame = await checkPackFrame(repo, p);
+        for (const why of frame.problems) problems.push({ kind: 'pack-header', severity: 'error', message: `pack ${p.id.slice(0, 12)}: ${why}`, pack: p.id });
+        const found = pool ? await checkPackOnWorker(pool, repo, p, frame.blobs) : await checkPackData(repo, p, frame.blobs);
+        for (const f of found.bad) {
           problems.push({ kind: 'blob-corrupt', severity: 'error', message: `chunk ${f.id.slice(0, 12)} in pack ${p.id.slice(0, 12)} is damaged: ${f.why}`, chunk: f.id, pack: p.id });
-          markDamaged(f.id, 'corrupt', p.id);
+          if (p.blobs.some((b) => b.id === f.id)) markDamaged(f.id, 'corrupt', p.id);
+        }
+        if (p.sha256 && found.sha256 && found.sha256 !== p.sha256) {
+          problems.push({
+            kind: 'pack-content', severity: 'error', pack: p.id,
+            message: `pack ${p.id.slice(0, 12)}: its content does not match the SHA-256 the index records (${found.sha256.slice(0, 12)}, expected ${p.sha256.slice(0, 12)}): some byte of it is damaged${found.bad.length ? '' : ', though every blob in it still decodes'}`,
+          });
         }
         packsRead++;
         bytesRead += p.size;
@@ -190,21 +201,49 @@ function compareTrailer(indexed: PackBlob[], trailer: PackBlob[]): string | unde
   const key = (b: PackBlob) => `${b.id}:${b.offset}:${b.length}:${b.rawLength}`;
   const t = new Set(trailer.map(key));
   const missing = indexed.filter((b) => !t.has(key(b)));
-  if (missing.length) return `${missing.length} blob(s) of the index are not in the pack's trailer (first ${missing[0]!.id.slice(0, 12)})`;
+  if (missing.length) return `${missing.length === 1 ? '1 blob of the index is' : `${missing.length} blobs of the index are`} not in the pack's trailer (first ${missing[0]!.id.slice(0, 12)})`;
   return undefined;
 }
 
-async function checkPackOnWorker(pool: RepoWorkers, repo: Repository, p: IndexedPack): Promise<{ id: string; why: string }[]> {
-  const path = packPath(repo.dir, p.id);
+/**
+ * The framing of a pack (header padding, blobs back to back) and the blobs its trailer lists
+ * beyond the index's (they are decoded too, so no byte is left unchecked). An unreadable trailer
+ * is the structure check's to report; here the padding is still checked.
+ */
+async function checkPackFrame(repo: Repository, p: IndexedPack): Promise<{ problems: string[]; blobs: PackBlob[] }> {
+  let fh: fs.FileHandle | undefined;
   try {
-    return await pool.checkPack(path, p.blobs.map((b) => ({ ...b, pack: path })));
-  } catch (e) {
-    return p.blobs.map((b) => ({ id: b.id, why: `pack unreadable: ${(e as Error).message}` }));
+    fh = await fs.open(packPath(repo.dir, p.id), 'r');
+    const size = (await fh.stat()).size;
+    let frame: { head: Buffer; blobs: PackBlob[]; dataEnd: number };
+    try {
+      frame = await readPackFrame(fh, size, repo.key);
+    } catch {
+      const head = Buffer.alloc(HEADER_LEN);
+      const { bytesRead } = await fh.read(head, 0, HEADER_LEN, 0);
+      return { problems: bytesRead === HEADER_LEN ? packFrameProblems(head, [], HEADER_LEN) : [], blobs: p.blobs };
+    }
+    const indexed = new Set(p.blobs.map((b) => `${b.id}:${b.offset}`));
+    const extra = frame.blobs.filter((b) => !indexed.has(`${b.id}:${b.offset}`));
+    return { problems: packFrameProblems(frame.head, frame.blobs, frame.dataEnd), blobs: [...p.blobs, ...extra] };
+  } catch {
+    return { problems: [], blobs: p.blobs }; // cannot be opened: the data check says so
+  } finally {
+    await fh?.close();
   }
 }
 
-/** Decode and hash every blob the index places in this pack; the damaged ones with the reason. */
-async function checkPackData(repo: Repository, p: IndexedPack): Promise<{ id: string; why: string }[]> {
+async function checkPackOnWorker(pool: RepoWorkers, repo: Repository, p: IndexedPack, blobs: PackBlob[]): Promise<PackCheck | { bad: PackCheck['bad']; sha256?: undefined }> {
+  const path = packPath(repo.dir, p.id);
+  try {
+    return await pool.checkPack(path, blobs.map((b) => ({ ...b, pack: path })));
+  } catch (e) {
+    return { bad: blobs.map((b) => ({ id: b.id, why: `pack unreadable: ${(e as Error).message}` })) };
+  }
+}
+
+/** Hash the pack, decode and hash every blob in it; the damaged ones with the reason. */
+async function checkPackData(repo: Repository, p: IndexedPack, blobs: PackBlob[]): Promise<PackCheck | { bad: PackCheck['bad']; sha256?: undefined }> {
   let data: Buffer;
   try {
     data = (await readWholePack(packPath(repo.dir, p.id), repo.key).catch(async (e) => {
@@ -213,10 +252,10 @@ async function checkPackData(repo: Repository, p: IndexedPack): Promise<{ id: st
       return { data: await fs.readFile(packPath(repo.dir, p.id)), blobs: [] };
     })).data;
   } catch (e) {
-    return p.blobs.map((b) => ({ id: b.id, why: `pack unreadable: ${(e as Error).message}` }));
+    return { bad: blobs.map((b) => ({ id: b.id, why: `pack unreadable: ${(e as Error).message}` })) };
   }
   const results = await Promise.all(
-    p.blobs.map(async (b) => {
+    blobs.map(async (b) => {
       if (b.offset + b.length > data.length) return { id: b.id, why: 'beyond the end of the pack' };
       try {
         const plain = await decodeBlob(data.subarray(b.offset, b.offset + b.length), repo.key, b.rawLength);
@@ -228,7 +267,7 @@ async function checkPackData(repo: Repository, p: IndexedPack): Promise<{ id: st
       }
     }),
   );
-  return results.filter((r): r is { id: string; why: string } => !!r);
+  return { bad: results.filter((r): r is { id: string; why: string } => !!r), sha256: createHash('sha256').update(data).digest('hex') };
 }
 
 function traceDamage(snapshots: Snapshot[], damaged: Map<string, DamagedChunk>): VerifyReport['affected'] {

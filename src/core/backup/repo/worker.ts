@@ -6,7 +6,7 @@
  *                      encrypt the chunks the repository does not have yet, post them back;
  *   restore  (restore) read a file's blobs from their packs, decrypt, decompress, check, write
  *                      the file, then re-read it and compare its SHA-256 with the manifest;
- *   check    (verify)  read a whole pack, decode every blob and compare its SHA-256 with its id.
+ *   check    (verify)  read a whole pack, hash it, decode every blob and compare its SHA-256 with its id.
  *
  * The main thread keeps the index, the packs being written, the order of entries and every
  * decision; workers only transform bytes. Workers start from source text (`eval`) built from
@@ -326,10 +326,11 @@ function workerMain(
     }
   };
 
-  // ---- verify: decode and hash every blob of a pack
+  // ---- verify: hash the whole pack, decode and hash every blob of it
   const checkPack = (job: { id: number; path: string; blobs: ChunkLoc[] }) => {
     try {
       const data = fs.readFileSync(job.path);
+      const sha256 = crypto.createHash('sha256').update(data).digest('hex');
       const bad: { id: string; why: string }[] = [];
       for (const b of job.blobs) {
         if (b.offset + b.length > data.length) {
@@ -344,7 +345,7 @@ function workerMain(
           bad.push({ id: b.id, why: (e as Error).message });
         }
       }
-      port.postMessage({ t: 'done', job: job.id, bytes: data.length, result: bad });
+      port.postMessage({ t: 'done', job: job.id, bytes: data.length, result: { bad, sha256 } });
     } catch (e) {
       port.postMessage({ t: 'error', job: job.id, error: errorOf(e) });
     }
@@ -362,6 +363,12 @@ function workerSource(): string {
   // `__name` is what esbuild's keepNames (tsx uses it) inserts into function bodies
   source ??= `"use strict";var __name=(f)=>f;(${workerMain.toString()})((${gearTable.toString()}),(${cutFunction.toString()}),(${encodeSync.toString()}),(${decodeSync.toString()}),${MAX_IN_FLIGHT});`;
   return source;
+}
+
+/** What verify learns from reading one pack whole: its damaged blobs, and the file's SHA-256. */
+export interface PackCheck {
+  bad: { id: string; why: string }[];
+  sha256: string;
 }
 
 export interface FileChunked {
@@ -531,8 +538,8 @@ export class RepoWorkers {
     return this.run({ t: 'restore', dest, flags, chunks, sha256: expected.sha256, size: expected.size, check }, onBytes);
   }
 
-  /** Verify: the damaged blobs of one pack. */
-  checkPack(path: string, blobs: ChunkLoc[]): Promise<{ id: string; why: string }[]> {
+  /** Verify: the damaged blobs of one pack, and the SHA-256 of the whole file. */
+  checkPack(path: string, blobs: ChunkLoc[]): Promise<PackCheck> {
     return this.run({ t: 'check', path, blobs }, () => undefined);
   }
 
