@@ -9,7 +9,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { EngineLike } from '../src/core/api/engine-like';
+import type { ServedEngine } from '../src/core/api/served-engine';
 import { createApi, openApiDocument } from '../src/core/api/routes';
 
 export const OPENAPI_FILE = fileURLToPath(new URL('../docs/openapi.json', import.meta.url));
@@ -18,7 +18,7 @@ export const OPENAPI_FILE = fileURLToPath(new URL('../docs/openapi.json', import
 const unused = () => {
   throw new Error('the OpenAPI generator never calls the engine');
 };
-const stubEngine: EngineLike = {
+const stubEngine: ServedEngine = {
   status: unused,
   health: unused,
   checkAll: unused,

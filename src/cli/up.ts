@@ -8,8 +8,7 @@ import { closeSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { withDependencies } from '../core/backup/restore';
-import { loadConfig, type LoadedStack } from '../core/config/load';
-import { didYouMean } from '../core/config/suggest';
+import { assertServiceName, loadConfig, type LoadedStack } from '../core/config/load';
 import { parseDuration } from '../core/duration';
 import type { Engine, EngineStatus, PlanResult, ServiceStatus } from '../core/engine';
 import { OpsError } from '../core/errors';
@@ -86,10 +85,14 @@ Exit codes: 0 ready (or stopped cleanly), 1 error / not ready within --timeout /
           'see it with `opsdeck status`; stop it with `opsdeck down`',
         );
       }
-      if (services.length) await checkServiceNames(dir, services);
-      if (opts.dryRun) return printDryRun(dir, services, opts);
+      if (!services.length && !opts.dryRun && !opts.detach) return foreground(dir, services, opts);
+      // Read once: unknown names are refused before anything starts (with the closest name as a hint).
+      const loaded = await loadConfig(dir);
+      for (const s of services) assertServiceName(loaded, s);
+      const stack = opts.profile ? withProfile(loaded, opts.profile) : loaded;
+      if (opts.dryRun) return printDryRun(stack, services, opts);
       if (opts.detach) {
-        process.exitCode = await detach(dir, services, opts);
+        process.exitCode = await detach(dir, stack, services, opts);
         return;
       }
       await foreground(dir, services, opts);
@@ -168,9 +171,7 @@ async function downLeftovers(dir: string, services: string[], dryRun: boolean): 
   }
 }
 
-async function printDryRun(dir: string, services: string[], opts: UpOptions): Promise<void> {
-  let stack = await loadConfig(dir);
-  if (opts.profile) stack = withProfile(stack, opts.profile);
+function printDryRun(stack: LoadedStack, services: string[], opts: UpOptions): void {
   const names = services.length ? withDependencies(stack, services) : stack.services;
   const result: PlanResult = { dryRun: true, plan: upPlan(stack, names, []) };
   if (opts.json) printJson(result);
@@ -209,29 +210,16 @@ function liveTable(engine: Engine): { stop(): void } {
   };
 }
 
-/** Refuse unknown service names before anything starts (with the closest name as a hint). */
-async function checkServiceNames(dir: string, services: string[]): Promise<void> {
-  const stack = await loadConfig(dir);
-  const names = Object.keys(stack.config.services);
-  for (const s of services) {
-    if (!Object.hasOwn(stack.config.services, s)) {
-      throw new OpsError('SERVICE_UNKNOWN', `no service named "${s}" in stack ${stack.config.name}`, didYouMean(s, names) ?? `the services are ${names.join(', ')}`);
-    }
-  }
-}
-
 /**
  * Start `opsdeck daemon` in the background, then wait until the stack settles: every service it
  * starts is ready, completed or failed, and nothing has changed for `opts.settle` (see settled()).
  */
-async function detach(dir: string, services: string[], opts: UpOptions): Promise<number> {
+async function detach(dir: string, stack: LoadedStack, services: string[], opts: UpOptions): Promise<number> {
   const logDir = path.join(dir, '.opsdeck', 'logs');
   mkdirSync(logDir, { recursive: true, mode: 0o700 }); // owner-only, as the service logs in it (src/core/private-files.ts)
   const logFile = path.join(logDir, 'engine.log');
   const logStart = sizeOf(logFile);
   const out = openSync(logFile, 'a', 0o600);
-  let stack: LoadedStack = await loadConfig(dir);
-  if (opts.profile) stack = withProfile(stack, opts.profile);
   // The services this run starts: those named and what they wait for, or the profile's.
   const wanted = new Set(services.length ? withDependencies(stack, services) : stack.services);
   const args = [...daemonCommand(process.argv[1]!), '--stack', dir, ...(opts.profile ? ['--profile', opts.profile] : []), ...services];

@@ -6,72 +6,33 @@
  */
 import { join } from 'node:path';
 import { systemClock, type Clock } from './clock';
-import { loadConfig, type LoadedStack, type LoadOptions } from './config/load';
+import { assertServiceName, loadConfig, type LoadedStack, type LoadOptions } from './config/load';
 import { OpsError } from './errors';
 import { EventBus } from './events';
-import { stackHealth, type HealthLevel, type StackHealth } from './health/summary';
+import { stackHealth, type StackHealth } from './health/summary';
 import { tailLog, type LogLine } from './logs/read-log';
 import { downPlan, reconcilePlan, rememberProfile, withRememberedProfile, upPlan, withProfile, type PlanStep } from './profiles';
-import { HISTORY_METRICS, MetricsCollector, type HistoryMetric, type StackMetrics } from './metrics/collector';
-import { DEFAULT_IPC_THRESHOLDS, type IpcThresholds } from './metrics/ipc-score';
+import { HISTORY_METRICS, MetricsCollector, type StackMetrics } from './metrics/collector';
+import { DEFAULT_IPC_THRESHOLDS } from './metrics/ipc-score';
 import { toPrometheus } from './metrics/prometheus';
 import { Supervisor } from './supervisor/supervisor';
 import type { MemoryHit, MemoryQuery } from './memory/memory-store';
 import type { Disposable, EventOf } from './events';
-import type { ServiceSnapshot } from './supervisor/service-runner';
-import { didYouMean } from './config/suggest';
 import { BackupManager } from './backup/manager';
 import { waitReady } from './backup/drill';
 import { withDependencies } from './backup/restore';
+import type { EngineLike } from './contract/engine';
 
 export interface EngineOptions extends LoadOptions {
   clock?: Clock;
   random?: () => number;
 }
 
-export interface ServiceStatus extends ServiceSnapshot {
-  tier: string;
-  inProfile: boolean;
-  health: HealthLevel;
-}
+export type { EngineStatus, PlanResult, ServiceStatus } from './contract/status';
+import type { EngineStatus, PlanResult } from './contract/status';
 
-export interface EngineStatus {
-  stack: string;
-  dir: string;
-  profile: string | undefined;
-  services: ServiceStatus[];
-  health: StackHealth;
-  ipc: { score: number; level: 'ok' | 'warn' | 'critical'; summary: string };
-  engine: { pid: number; startedAt: number };
-}
-
-/** Which history `Engine.metricsHistory` returns: since a time (clock ms), of some services and metrics (default: all). */
-export interface MetricsHistoryQuery {
-  since?: number;
-  services?: string[];
-  metrics?: HistoryMetric[];
-}
-
-/** One restart in a metrics history, from the engine's `restart` events. */
-export interface RestartMark {
-  at: number;
-  service: string;
-  cause?: string;
-  detail?: string;
-  attempt?: number;
-}
-
-/** The sampled history behind the charts: `[at, value]` points, oldest first. */
-export interface MetricsHistory {
-  /** When it was read (clock ms). */
-  at: number;
-  since?: number;
-  intervalMs: number;
-  thresholds: IpcThresholds;
-  services: Record<string, Partial<Record<HistoryMetric, [number, number][]>>>;
-  ipc: [number, number][];
-  restarts: RestartMark[];
-}
+export type { MetricsHistory, MetricsHistoryQuery, RestartMark } from './contract/metrics';
+import type { MetricsHistory, MetricsHistoryQuery, RestartMark } from './contract/metrics';
 
 /**
  * Where an engine records its events and searches them: the owner's journal and memory.db
@@ -85,13 +46,7 @@ export interface EngineMemory {
 /** Restarts an engine remembers for its metrics history (the oldest go first). */
 const RESTART_LOG_MAX = 1000;
 
-/** Result of a command that changes state: what it did (or, with dryRun, would do). */
-export interface PlanResult {
-  dryRun: boolean;
-  plan: PlanStep[];
-}
-
-export class Engine {
+export class Engine implements EngineLike {
   readonly bus = new EventBus();
   readonly supervisor: Supervisor;
   readonly startedAt = Date.now();
@@ -327,9 +282,6 @@ export class Engine {
   // ================================================================== end of backups
 
   private assertService(name: string): void {
-    if (!Object.hasOwn(this.current.config.services, name)) {
-      const names = Object.keys(this.current.config.services);
-      throw new OpsError('SERVICE_UNKNOWN', `no service named "${name}" in stack ${this.current.config.name}`, didYouMean(name, names) ?? `the services are ${names.join(', ')}`);
-    }
+    assertServiceName(this.current, name);
   }
 }

@@ -24,13 +24,8 @@ export function withProfile(stack: LoadedStack, name: string): LoadedStack {
   return { ...stack, profile: name, services: profile.services ?? Object.keys(stack.config.services) };
 }
 
-export interface PlanStep {
-  action: 'stop' | 'restart' | 'start';
-  service: string;
-  /** Steps of the same action and wave run concurrently; waves run in order. */
-  wave: number;
-  reason: string;
-}
+export type { PlanStep } from './contract/status';
+import type { PlanStep } from './contract/status';
 
 /**
  * What switching from `running` (the services up now, under `from`) to profile `to` does:

@@ -17,7 +17,7 @@
  */
 import { ApiClient } from '../core/api/client';
 import { unixFetch, type FetchLike } from '../core/api/unix-fetch';
-import type { ProfilesInfo } from '../core/api/engine-like';
+import type { ProfilesInfo } from '../core/contract/status';
 import type { EngineStatus } from '../core/engine';
 import { OpsError, isOpsError } from '../core/errors';
 import type { EngineEvent, EventType, ServiceState } from '../core/events';

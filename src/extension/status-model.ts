@@ -7,7 +7,7 @@ import type { EngineStatus, ServiceStatus } from '../core/engine';
 import { formatDuration } from '../core/duration';
 import type { ServiceState } from '../core/events';
 import { levelFor, type IpcLevel, type IpcThresholds } from '../core/metrics/ipc-score';
-import type { ProfilesInfo } from '../core/api/engine-like';
+import type { ProfilesInfo } from '../core/contract/status';
 
 export type ConnectionMode = 'embedded' | 'attach' | 'none';
 export type Background = 'statusBarItem.warningBackground' | 'statusBarItem.errorBackground';

@@ -4,7 +4,7 @@ import { existsSync, lstatSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiClient } from '../../src/core/api/client';
-import type { EngineLike } from '../../src/core/api/engine-like';
+import type { ServedEngine } from '../../src/core/api/served-engine';
 import { serveApi, type ApiServer } from '../../src/core/api/server';
 import { engineStatusSchema, errorBodySchema, logLineSchema, planResultSchema, profilesSchema, stackHealthSchema } from '../../src/core/api/schemas';
 import { unixFetch } from '../../src/core/api/unix-fetch';
@@ -342,8 +342,8 @@ describe('control API over a unix socket (real engine, real processes)', functio
   });
 
   it('memory and metrics answer 501 NOT_AVAILABLE from an engine without them', async () => {
-    // The real engine seen through only the required members of EngineLike.
-    const bare: EngineLike = {
+    // The real engine seen through only the required members of ServedEngine.
+    const bare: ServedEngine = {
       bus: engine.bus,
       status: () => engine.status(),
       health: () => engine.health(),

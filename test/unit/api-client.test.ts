@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { ApiClient } from '../../src/core/api/client';
-import type { EngineLike } from '../../src/core/api/engine-like';
+import type { ServedEngine } from '../../src/core/api/served-engine';
 import { createApi } from '../../src/core/api/routes';
 import { OpsError } from '../../src/core/errors';
 import { EventBus, type EngineEvent } from '../../src/core/events';
 
 const bus = new EventBus();
 const calls: unknown[][] = [];
-const engine: EngineLike = {
+const engine: ServedEngine = {
   bus,
   status: () => ({ stack: 's', dir: '/s', profile: 'dev', services: [], health: { level: 'OK', summary: '0/0 OK', services: [] }, ipc: { score: 0, level: 'ok', summary: 'IPC 0: no probe results' }, engine: { pid: 1, startedAt: 0 } }),
   health: () => ({ level: 'OK', summary: 'now', services: [] }),

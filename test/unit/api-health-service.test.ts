@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { EngineLike } from '../../src/core/api/engine-like';
+import type { ServedEngine } from '../../src/core/api/served-engine';
 import { createApi } from '../../src/core/api/routes';
 import { EventBus } from '../../src/core/events';
 import type { StackHealth } from '../../src/core/health/summary';
@@ -13,7 +13,7 @@ const all: StackHealth = {
   ],
 };
 
-function engine(checked: unknown[]): EngineLike {
+function engine(checked: unknown[]): ServedEngine {
   return {
     bus: new EventBus(),
     status: () => { throw new Error('not used'); },

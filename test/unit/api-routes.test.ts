@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { EngineLike } from '../../src/core/api/engine-like';
+import type { ServedEngine } from '../../src/core/api/served-engine';
 import { NOT_AVAILABLE, statusOf } from '../../src/core/api/http-errors';
 import { createApi, PROMETHEUS_CONTENT_TYPE } from '../../src/core/api/routes';
 import { errorBodySchema, parseTime, type MemoryQuery } from '../../src/core/api/schemas';
@@ -9,7 +9,7 @@ import { EventBus } from '../../src/core/events';
 
 const plan = { dryRun: true, plan: [] };
 
-function stub(overrides: Partial<EngineLike> = {}): EngineLike & { calls: unknown[][] } {
+function stub(overrides: Partial<ServedEngine> = {}): ServedEngine & { calls: unknown[][] } {
   const calls: unknown[][] = [];
   const bus = new EventBus();
   return {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { ApiClient } from '../../src/core/api/client';
-import type { EngineLike } from '../../src/core/api/engine-like';
+import type { ServedEngine } from '../../src/core/api/served-engine';
 import { createApi } from '../../src/core/api/routes';
 import type { BackupProgress, BackupRunResult, BackupService } from '../../src/core/backup/types';
 import { OpsError } from '../../src/core/errors';
@@ -28,7 +28,7 @@ const backups: BackupService = {
   status: async () => ({ repository: '/r', exists: false, snapshots: 0, services: [], jobs: {}, recoveries: [] }),
 };
 
-const base: EngineLike = {
+const base: ServedEngine = {
   bus: new EventBus(),
   status: () => ({}) as never,
   health: () => ({ level: 'OK', summary: '', services: [] }),
@@ -41,7 +41,7 @@ const base: EngineLike = {
   logs: () => [],
 };
 
-const clientOf = (engine: EngineLike) => {
+const clientOf = (engine: ServedEngine) => {
   const app = createApi(engine);
   return { app, api: new ApiClient('/nowhere.sock', { fetch: (input, init) => Promise.resolve(app.fetch(new Request(input, init))) }) };
 };

@@ -1,7 +1,7 @@
 /** The control API's metrics history (GET /v1/metrics/history), which feeds the Metrics view's charts. */
 import assert from 'node:assert/strict';
 import { ApiClient } from '../../src/core/api/client';
-import type { EngineLike } from '../../src/core/api/engine-like';
+import type { ServedEngine } from '../../src/core/api/served-engine';
 import { createApi } from '../../src/core/api/routes';
 import { FakeClock } from '../../src/core/clock';
 import { Engine, type MetricsHistory, type MetricsHistoryQuery } from '../../src/core/engine';
@@ -19,7 +19,7 @@ const answer: MetricsHistory = {
   restarts: [{ at: T - 1000, service: 'storage', cause: 'crash', attempt: 1 }],
 };
 
-function engine(history?: (q: MetricsHistoryQuery) => MetricsHistory): EngineLike & { queries: MetricsHistoryQuery[] } {
+function engine(history?: (q: MetricsHistoryQuery) => MetricsHistory): ServedEngine & { queries: MetricsHistoryQuery[] } {
   const unused = () => {
     throw new Error('not used');
   };
@@ -40,7 +40,7 @@ function engine(history?: (q: MetricsHistoryQuery) => MetricsHistory): EngineLik
   };
 }
 
-const clientOf = (e: EngineLike) => {
+const clientOf = (e: ServedEngine) => {
   const app = createApi(e);
   return new ApiClient('/nowhere.sock', { fetch: (input, init) => Promise.resolve(app.fetch(new Request(input, init))) });
 };

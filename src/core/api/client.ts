@@ -11,7 +11,7 @@ import type { EngineEvent, EventType } from '../events';
 import type { StackHealth } from '../health/summary';
 import type { LogLine } from '../logs/read-log';
 import type { HistoryMetric } from '../metrics/collector';
-import type { ProfilesInfo } from './engine-like';
+import type { ProfilesInfo } from '../contract/status';
 import { fromErrorBody } from './http-errors';
 import type { ApiApp } from './routes';
 import type { MemoryHits } from './schemas';

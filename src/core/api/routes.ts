@@ -11,7 +11,7 @@ import { HTTPException } from 'hono/http-exception';
 import { isOpsError, OpsError } from '../errors';
 import { assertKnownServices, healthOf } from '../health/summary';
 import { redactDeep } from '../redact';
-import type { EngineLike } from './engine-like';
+import type { ServedEngine } from './served-engine';
 import { errorBody, NOT_FOUND, notAvailable, statusOf, validationBody, type ErrorStatus } from './http-errors';
 import {
   backupRequestSchema,
@@ -332,7 +332,7 @@ const routes = {
 // ------------------------------------------------------------------ the app
 
 /** The API app for an engine. `fetch` it, serve it (server.ts) or type a client with it. */
-export function createApi(engine: EngineLike, opts: ApiOptions = {}) {
+export function createApi(engine: ServedEngine, opts: ApiOptions = {}) {
   const stream = { heartbeatMs: opts.heartbeatMs ?? 15_000, ...(opts.signal ? { signal: opts.signal } : {}) };
   const app = new OpenAPIHono({
     defaultHook: (result, c) => {
@@ -364,12 +364,12 @@ export function createApi(engine: EngineLike, opts: ApiOptions = {}) {
   });
 
   return app
-    .openapi(routes.status, (c) => c.json(redactDeep(engine.status()), 200))
+    .openapi(routes.status, async (c) => c.json(redactDeep(await engine.status()), 200))
     .openapi(routes.health, async (c) => {
       const { check, service } = c.req.valid('query');
       const names = service?.length ? service : undefined;
-      if (names) assertKnownServices(names, engine.health().services.map((s) => s.service));
-      const health = redactDeep(check ? await engine.checkAll(names) : engine.health());
+      if (names) assertKnownServices(names, (await engine.health()).services.map((s) => s.service));
+      const health = redactDeep(check ? await engine.checkAll(names) : await engine.health());
       return c.json(names ? healthOf(health, names) : health, 200);
     })
     .openapi(routes.up, async (c) => {
@@ -383,17 +383,18 @@ export function createApi(engine: EngineLike, opts: ApiOptions = {}) {
     .openapi(routes.start, async (c) => c.json(await engine.up([c.req.valid('param').name], { dryRun: c.req.valid('query').dry_run ?? false }), 200))
     .openapi(routes.stop, async (c) => c.json(await engine.down([c.req.valid('param').name], { dryRun: c.req.valid('query').dry_run ?? false }), 200))
     .openapi(routes.restart, async (c) => c.json(await engine.restart(c.req.valid('param').name, { dryRun: c.req.valid('query').dry_run ?? false }), 200))
-    .openapi(routes.profiles, (c) => c.json(engine.profiles(), 200))
+    .openapi(routes.profiles, async (c) => c.json(await engine.profiles(), 200))
     .openapi(routes.useProfile, async (c) => {
       const body = c.req.valid('json');
       return c.json(await engine.useProfile(body.name, { dryRun: body.dry_run ?? false }), 200);
     })
-    .openapi(routes.logs, (c) => {
+    .openapi(routes.logs, async (c) => {
       const { name } = c.req.valid('param');
       const { lines, since, follow } = c.req.valid('query');
-      // Read the tail and subscribe in the same tick: no line is lost or sent twice in between.
-      // (lines=0 still asks the engine, which knows whether the service exists.)
-      const read = engine.logs(name, { ...(lines !== undefined ? { lines: Math.max(lines, 1) } : {}), ...(since !== undefined ? { since } : {}) });
+      // Read the tail and subscribe with only microtasks in between (no I/O callback, so no log
+      // line, can run there): no line is lost or sent twice. (lines=0 still asks the engine,
+      // which knows whether the service exists.)
+      const read = await engine.logs(name, { ...(lines !== undefined ? { lines: Math.max(lines, 1) } : {}), ...(since !== undefined ? { since } : {}) });
       const tail = lines === 0 ? [] : read;
       if (!follow) return c.json({ service: name, lines: tail }, 200);
       return sseResponse((out) => {
@@ -548,7 +549,7 @@ async function limitedBody(req: Request): Promise<'too large' | Uint8Array | und
 const unique = (names: string[] | undefined) => (names ? [...new Set(names)] : undefined);
 
 /** The engine's backups, or 501 NOT_AVAILABLE. */
-function backups(engine: EngineLike): BackupService {
+function backups(engine: ServedEngine): BackupService {
   if (!engine.backups) throw notAvailable('backups');
   return engine.backups;
 }

@@ -9,7 +9,7 @@ import { connect } from 'node:net';
 import { dirname } from 'node:path';
 import { createAdaptorServer } from '@hono/node-server';
 import { OpsError } from '../errors';
-import type { EngineLike } from './engine-like';
+import type { ServedEngine } from './served-engine';
 import { createApi, type ApiOptions } from './routes';
 
 export interface ApiServer {
@@ -21,7 +21,7 @@ export interface ApiServer {
 /** How long close() lets answers in progress finish before it cuts their connections. */
 const CLOSE_GRACE_MS = 2000;
 
-export async function serveApi(engine: EngineLike, socketPath: string, opts: Omit<ApiOptions, 'signal'> = {}): Promise<ApiServer> {
+export async function serveApi(engine: ServedEngine, socketPath: string, opts: Omit<ApiOptions, 'signal'> = {}): Promise<ApiServer> {
   mkdirSync(dirname(socketPath), { recursive: true, mode: 0o700 });
   await removeStaleSocket(socketPath);
   const shutdown = new AbortController();

@@ -79,6 +79,14 @@ export function parseConfig(text: string, file: string, opts: LoadOptions = {}):
   return { file: absolute, dir: path.dirname(absolute), config, profile, services: selected ?? Object.keys(config.services) };
 }
 
+/** Refuse a service name the stack does not have (SERVICE_UNKNOWN, with the closest name as a hint). */
+export function assertServiceName(stack: LoadedStack, name: string): void {
+  if (!Object.hasOwn(stack.config.services, name)) {
+    const names = Object.keys(stack.config.services);
+    throw new OpsError('SERVICE_UNKNOWN', `no service named "${name}" in stack ${stack.config.name}`, didYouMean(name, names) ?? `the services are ${names.join(', ')}`);
+  }
+}
+
 /** The environment of a service: its own `env`, then the profile's, then the profile's override for it. */
 export function effectiveEnv(stack: LoadedStack, service: string): Record<string, string> {
   const own = ownEntry(stack.config.services, service);

@@ -4,11 +4,8 @@
  */
 import { runCommand } from './run-command';
 
-export interface CheckResult {
-  ok: boolean;
-  durationMs: number;
-  output: string;
-}
+export type { CheckResult } from '../contract/status';
+import type { CheckResult } from '../contract/status';
 
 const MAX_OUTPUT = 4000;
 

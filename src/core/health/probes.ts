@@ -17,11 +17,8 @@ import { timerDelay } from '../clock';
 import type { ProbeConfig } from '../config/schema';
 import { runCommand } from './run-command';
 
-export interface ProbeResult {
-  ok: boolean;
-  latencyMs: number;
-  error?: string;
-}
+export type { ProbeResult } from '../contract/status';
+import type { ProbeResult } from '../contract/status';
 
 export interface ProbeContext {
   timeoutMs: number;

@@ -6,23 +6,9 @@ import { didYouMean } from '../config/suggest';
 import { OpsError } from '../errors';
 import type { ServiceSnapshot } from '../supervisor/service-runner';
 
-export const HEALTH_LEVELS = ['OK', 'WARNING', 'CRITICAL', 'UNKNOWN'] as const;
-export type HealthLevel = (typeof HEALTH_LEVELS)[number];
-
-export interface ServiceHealth {
-  service: string;
-  level: HealthLevel;
-  reason: string;
-}
-
-export interface StackHealth {
-  level: HealthLevel;
-  summary: string;
-  services: ServiceHealth[];
-}
-
-/** Exit code of a health level: OK 0, WARNING 1, CRITICAL 2, UNKNOWN 3. */
-export const exitCodeOf = (level: HealthLevel) => HEALTH_LEVELS.indexOf(level);
+export { HEALTH_LEVELS, exitCodeOf } from '../contract/health';
+export type { HealthLevel, ServiceHealth, StackHealth } from '../contract/health';
+import type { HealthLevel, ServiceHealth, StackHealth } from '../contract/health';
 
 /** Severity order for the stack's level: OK < WARNING < UNKNOWN < CRITICAL. */
 const SEVERITY: Record<HealthLevel, number> = { OK: 0, WARNING: 1, UNKNOWN: 2, CRITICAL: 3 };

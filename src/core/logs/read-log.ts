@@ -5,11 +5,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-export interface LogLine {
-  at: number;
-  stream: 'stdout' | 'stderr' | 'opsdeck';
-  line: string;
-}
+export type { LogLine } from '../contract/logs';
+import type { LogLine } from '../contract/logs';
 
 const LINE = /^(\d{4}-\d\d-\d\dT[\d:.]+Z) (stdout|stderr|opsdeck) ?(.*)$/;
 

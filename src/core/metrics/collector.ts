@@ -24,7 +24,6 @@ import {
   type IpcThresholds,
   type IpcTransition,
   type ProbeSample,
-  type ServicePressure,
 } from './ipc-score';
 import { openFds, treeOpenFds } from './open-fds';
 import { ColumnRing, DEFAULT_HISTORY_CAPACITY, RingBuffer, type Sample } from './ring-buffer';
@@ -38,52 +37,9 @@ export const FDS_EVERY = 4;
 /** Probe results kept per service at most, whatever the probe interval (the newest are kept). */
 const MAX_PROBES_PER_SERVICE = 5000;
 
-export interface ServiceMetrics {
-  service: string;
-  state: ServiceState;
-  /** Running and past readiness (ready or degraded). */
-  up: boolean;
-  pid: number | undefined;
-  /** CPU of the process tree since the previous sample, 100 = one core; undefined on the first sample. */
-  cpuPercent: number | undefined;
-  /** Resident memory of the process tree, MB (MiB). */
-  rssMb: number | undefined;
-  /** Open file descriptors of the process tree (Linux only). */
-  openFds: number | undefined;
-  /** Seconds since the current process was started; undefined when not running. */
-  uptimeSec: number | undefined;
-  /** Restarts made by the engine since the service was last started on request. */
-  restarts: number;
-  /** Probe results in the IPC window (60 s) and how many failed. */
-  probeCount: number;
-  probeFailures: number;
-  probeFailureRate: number | undefined;
-  /** Latency of the successful probes in the window, nearest-rank percentiles, ms. */
-  probeP50Ms: number | undefined;
-  probeP95Ms: number | undefined;
-  /** This service's part of the IPC score (pressure, dominant term, explanation). */
-  ipc: ServicePressure;
-}
-
-export interface StackIpc extends IpcScore {
-  level: IpcLevel;
-  thresholds: IpcThresholds;
-}
-
-export interface StackMetrics {
-  /** When the sample was taken (clock ms). */
-  at: number;
-  intervalMs: number;
-  windowMs: number;
-  services: ServiceMetrics[];
-  ipc: StackIpc;
-}
-
-/** The per-service numbers kept as history. */
-export const HISTORY_METRICS = [
-  'cpuPercent', 'rssMb', 'openFds', 'uptimeSec', 'restarts', 'probeP50Ms', 'probeP95Ms', 'probeFailureRate', 'pressure',
-] as const;
-export type HistoryMetric = (typeof HISTORY_METRICS)[number];
+export { HISTORY_METRICS } from '../contract/metrics';
+export type { HistoryMetric, ServiceMetrics, StackIpc, StackMetrics } from '../contract/metrics';
+import { HISTORY_METRICS, type HistoryMetric, type ServiceMetrics, type StackMetrics } from '../contract/metrics';
 
 export interface IpcLevelChange extends IpcTransition {
   at: number;

@@ -14,6 +14,7 @@
  *     stack score = round(100 × min(1, max pressure over services))   (0 with no samples)
  */
 import { percentiles } from './percentile';
+import { DEFAULT_IPC_HYSTERESIS, DEFAULT_IPC_THRESHOLDS, IPC_LEVELS, levelFor, type BacklogReading, type IpcLevel, type IpcScore, type IpcThresholds, type PressureTerm, type ServicePressure } from '../contract/metrics';
 
 /** The window the score looks at. */
 export const IPC_WINDOW_MS = 60_000;
@@ -21,9 +22,7 @@ export const IPC_WINDOW_MS = 60_000;
 export const DEFAULT_LATENCY_BUDGET_MS = 250;
 /** The failure rate that counts as full pressure: 10 % of probes failing. */
 export const FAILURE_RATE_BUDGET = 0.1;
-export const DEFAULT_IPC_THRESHOLDS: IpcThresholds = Object.freeze({ warn: 70, critical: 90 });
-/** A level is left only when the score falls this many points below the level's threshold. */
-export const DEFAULT_IPC_HYSTERESIS = 10;
+export { DEFAULT_IPC_HYSTERESIS, DEFAULT_IPC_THRESHOLDS } from '../contract/metrics';
 
 /** One probe result, as the `probe` event reports it. */
 export interface ProbeSample {
@@ -32,14 +31,7 @@ export interface ProbeSample {
   latencyMs: number;
 }
 
-export interface BacklogReading {
-  /** Items waiting (queue depth, pending requests…), in whatever unit the service declares. */
-  value: number;
-  /** The depth that counts as full pressure; must be > 0 (otherwise the backlog is ignored). */
-  budget: number;
-  /** Shown in explanations, e.g. "messages". */
-  unit?: string;
-}
+export type { BacklogReading } from '../contract/metrics';
 
 export interface ServicePressureInput {
   service: string;
@@ -54,38 +46,7 @@ export interface ServicePressureInput {
   backlog?: BacklogReading;
 }
 
-export type PressureTerm = 'latency' | 'failures' | 'backlog';
-
-export interface ServicePressure {
-  service: string;
-  /** max of the terms, uncapped (2 = twice the budget); undefined when the service has no samples. */
-  pressure: number | undefined;
-  /** The term that gave `pressure` (on a tie: failures, then latency, then backlog). */
-  dominant: PressureTerm | undefined;
-  /** Each term that could be computed, as a fraction of its budget. */
-  terms: Partial<Record<PressureTerm, number>>;
-  /** Probes in the window, and how many failed. */
-  probes: number;
-  failures: number;
-  /** failures / probes; undefined with no probes. */
-  failureRate: number | undefined;
-  /** Latency percentiles (nearest rank) of the *successful* probes in the window. */
-  p50LatencyMs: number | undefined;
-  p95LatencyMs: number | undefined;
-  latencyBudgetMs: number;
-  backlog: BacklogReading | undefined;
-  /** Why, in words, from the dominant term: "storage p95 480 ms > budget 250 ms". */
-  detail: string;
-}
-
-export interface IpcScore {
-  /** 0 to 100. */
-  score: number;
-  /** The service with the highest pressure (the first one on a tie); undefined with no samples. */
-  worst: ServicePressure | undefined;
-  /** "IPC 100: storage p95 480 ms > budget 250 ms", or "IPC 0: no probe results in the last 60 s". */
-  summary: string;
-}
+export type { IpcScore, PressureTerm, ServicePressure } from '../contract/metrics';
 
 /**
  * One service's pressure over the window. Failed probes count toward the failure rate only:
@@ -170,13 +131,8 @@ const ms = (v: number) => `${v >= 10 ? Math.round(v) : Math.round(v * 10) / 10} 
 
 // ---------------------------------------------------------------------------- levels
 
-export type IpcLevel = 'ok' | 'warn' | 'critical';
-export const IPC_LEVELS: readonly IpcLevel[] = ['ok', 'warn', 'critical'];
-
-export interface IpcThresholds {
-  warn: number;
-  critical: number;
-}
+export { IPC_LEVELS } from '../contract/metrics';
+export type { IpcLevel, IpcThresholds } from '../contract/metrics';
 
 export interface IpcTransition {
   from: IpcLevel;
@@ -230,13 +186,4 @@ export class IpcLevelTracker {
   }
 }
 
-/** The highest level whose threshold the score reaches, or that it holds and has not fallen out of. */
-export function levelFor(score: number, current: IpcLevel, t: IpcThresholds, hysteresis = DEFAULT_IPC_HYSTERESIS): IpcLevel {
-  const held = IPC_LEVELS.indexOf(current);
-  for (const level of ['critical', 'warn'] as const) {
-    const threshold = t[level];
-    if (score >= threshold) return level;
-    if (IPC_LEVELS.indexOf(level) <= held && score > Math.max(0, threshold - hysteresis)) return level;
-  }
-  return 'ok';
-}
+export { levelFor } from '../contract/metrics';

@@ -17,12 +17,8 @@ export interface SpawnSpec {
   openFiles?: number;
 }
 
-export interface ExitInfo {
-  code: number | null;
-  signal: string | null;
-  /** Set when the process could not be started at all (e.g. ENOENT). */
-  error?: string;
-}
+export type { ExitInfo } from '../contract/status';
+import type { ExitInfo } from '../contract/status';
 
 export type LineSink = (stream: 'stdout' | 'stderr', line: string) => void;
 

@@ -28,23 +28,8 @@ export interface RunnerContext {
   records?: ServiceRecords;
 }
 
-export interface ServiceSnapshot {
-  name: string;
-  state: ServiceState;
-  reason: string;
-  since: number;
-  pid: number | undefined;
-  /** Restarts made by the engine since the service was last started on request. */
-  restarts: number;
-  /** The backoff attempt counter (reset after `reset_after` of healthy running). */
-  attempt: number;
-  startedAt: number | undefined;
-  completed: boolean;
-  lastExit: ExitInfo | undefined;
-  lastProbe: Partial<Record<ProbeRole, ProbeResult>>;
-  lastCheck: CheckResult | undefined;
-  rssMb: number | undefined;
-}
+export type { ServiceSnapshot } from '../contract/status';
+import type { ServiceSnapshot } from '../contract/status';
 
 type KillCause = 'stop' | 'hang' | 'memory limit';
 

@@ -1,0 +1,14 @@
+/**
+ * What the control API serves: the contract's EngineLike (src/core/contract/engine.ts), of which
+ * the features below may be missing — an engine built for a test, or scripts/gen-openapi.ts's
+ * stub. A route whose member is missing answers 501 NOT_AVAILABLE. The API's metrics schema is
+ * loose (any JSON object), so a served engine's metrics may be any object.
+ */
+import type { EngineLike, MaybePromise } from '../contract/engine';
+
+type Feature = 'searchMemory' | 'metrics' | 'metricsHistory' | 'prometheus' | 'backups';
+
+export type ServedEngine = Omit<EngineLike, Feature> &
+  Partial<Pick<EngineLike, Exclude<Feature, 'metrics'>>> & {
+    metrics?(): MaybePromise<object>;
+  };
