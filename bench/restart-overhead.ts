@@ -15,13 +15,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
 import { parseConfig } from '../src/core/config/load';
 import { EventBus, type EngineEvent } from '../src/core/events';
+import { freePort } from '../src/core/net/free-port';
 import { Supervisor } from '../src/core/supervisor/supervisor';
 
 const TARGET_MS = 50;
@@ -113,17 +113,6 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
 // ---------------------------------------------------------------- helpers
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const srv = createServer();
-    srv.once('error', fail);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => ok(port));
-    });
-  });
-}
 
 /** One GET on a fresh connection: the status, or undefined when the connection failed. */
 function getStatus(port: number): Promise<number | undefined> {

@@ -71,13 +71,13 @@ const targets = [
     // its size when a comment holds one character outside Latin-1.
     minify: true,
   },
-  // The engine daemon that `up --detach` starts (src/cli/daemon-main.ts: the engine without the
+  // The engine daemon that `up --detach` starts (src/daemon/daemon-main.ts: the engine without the
   // CLI), and the memory worker thread (src/core/memory/journaled-memory.ts starts it from next to
   // the bundle that runs the engine: the daemon, the CLI or the extension), the only code that
   // opens memory.db in an engine's process. Both minified like the CLI.
   {
     ...common,
-    entryPoints: { daemon: 'src/cli/daemon-main.ts', 'memory-worker': 'src/core/memory/memory-worker.ts' },
+    entryPoints: { daemon: 'src/daemon/daemon-main.ts', 'memory-worker': 'src/core/memory/memory-worker.ts' },
     outdir: 'dist',
     banner: { js: importMetaShim },
     minify: true,
@@ -101,7 +101,7 @@ const targets = [
 ];
 
 /**
- * What the daemon's bundle leaves out or defers (src/cli/shims/): `node:http2`, which
+ * What the daemon's bundle leaves out or defers (src/daemon/shims/): `node:http2`, which
  * @hono/node-server imports for `instanceof` checks only; zod's locales other than English; and
  * node:crypto and node:https, loaded on first use.
  */
@@ -109,15 +109,15 @@ function daemonShims() {
   return {
     name: 'daemon-shims',
     setup(build) {
-      build.onResolve({ filter: /^(node:)?http2$/ }, () => ({ path: path.join(root, 'src/cli/shims/no-http2.ts') }));
+      build.onResolve({ filter: /^(node:)?http2$/ }, () => ({ path: path.join(root, 'src/daemon/shims/no-http2.ts') }));
       // The engine's own imports of node:crypto and node:https load the real module on first use.
       build.onResolve({ filter: /^node:(crypto|https)$/ }, (a) =>
         a.importer.startsWith(path.join(root, 'src') + path.sep) && !a.importer.includes(`${path.sep}shims${path.sep}`)
-          ? { path: path.join(root, `src/cli/shims/lazy-${a.path.slice('node:'.length)}.ts`) }
+          ? { path: path.join(root, `src/daemon/shims/lazy-${a.path.slice('node:'.length)}.ts`) }
           : undefined,
       );
       build.onResolve({ filter: /\/locales\/index\.js$/ }, (a) =>
-        a.importer.includes(`${path.sep}node_modules${path.sep}zod${path.sep}`) ? { path: path.join(root, 'src/cli/shims/zod-locales.ts') } : undefined,
+        a.importer.includes(`${path.sep}node_modules${path.sep}zod${path.sep}`) ? { path: path.join(root, 'src/daemon/shims/zod-locales.ts') } : undefined,
       );
     },
   };

@@ -56,6 +56,7 @@ import {
   type CodeServerInstall,
   type RunningCodeServer,
 } from '../../scripts/vscode/lib.mjs';
+import { parseProcStat } from '../../src/core/os/process-info';
 import { until, Workbench } from '../../test/e2e/workbench';
 import {
   NODE, REPO, RESULTS, clockTicks, cpuTicks, gitRevision, intArg, killMarked, machine, memoryStatus, r2, requireLinux, run, sleep, stats, waitGone,
@@ -345,8 +346,7 @@ function descendants(root: number): number[] {
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
     try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const ppid = Number(parseProcStat(readFileSync(`/proc/${name}/stat`, 'utf8')).field(4));
       children.set(ppid, [...(children.get(ppid) ?? []), Number(name)]);
     } catch {
       // gone

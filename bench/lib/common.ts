@@ -8,9 +8,11 @@ import { spawn, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import http from 'node:http';
-import { createServer, type Server } from 'node:net';
 import os from 'node:os';
 import { resolve } from 'node:path';
+import { parseProcStat, readProcStat } from '../../src/core/os/process-info';
+
+export { freePorts } from '../../src/core/net/free-port';
 
 export const REPO = resolve(import.meta.dirname, '../..');
 export const CLI = resolve(REPO, 'dist/cli.js');
@@ -100,27 +102,6 @@ export function requireBuiltCli(): void {
 
 // ---------------------------------------------------------------- ports and http
 
-/** `n` distinct loopback ports that are free now (all held open until every one is found). */
-export async function freePorts(n: number): Promise<number[]> {
-  const servers: Server[] = [];
-  try {
-    const ports: number[] = [];
-    for (let i = 0; i < n; i++) {
-      const srv = createServer();
-      servers.push(srv);
-      ports.push(
-        await new Promise<number>((ok, fail) => {
-          srv.once('error', fail);
-          srv.listen(0, '127.0.0.1', () => ok((srv.address() as { port: number }).port));
-        }),
-      );
-    }
-    return ports;
-  } finally {
-    await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
-  }
-}
-
 /** One GET of /health on a fresh connection: the status, or undefined when it failed. */
 export function healthStatus(port: number, timeoutMs = 1000): Promise<number | undefined> {
   return new Promise((ok) => {
@@ -198,10 +179,8 @@ export function clockTicks(): number {
 
 /** utime + stime of one process (itself, not its children), in clock ticks. */
 export function cpuTicks(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // rest[0] is field 3 (state): utime and stime are fields 14 and 15.
-  return Number(rest[11]) + Number(rest[12]);
+  const stat = parseProcStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  return Number(stat.field(14)) + Number(stat.field(15));
 }
 
 /** Memory figures of one process from /proc/<pid>/status, in kB (VmRSS, RssAnon, RssFile, VmHWM) and its thread count. */
@@ -213,12 +192,8 @@ export function memoryStatus(pid: number): { rssKb: number; anonKb: number; file
 
 /** Running (a zombie has exited: it only waits to be reaped, and holds nothing). */
 export function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
+  const state = readProcStat(pid)?.field(3);
+  return state !== undefined && state !== 'Z';
 }
 
 export async function waitGone(pids: number[], timeoutMs: number): Promise<number[]> {

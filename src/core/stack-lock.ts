@@ -6,7 +6,7 @@
 import { mkdirSync, openSync, readFileSync, rmSync, writeSync, closeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { OpsError } from './errors';
-import { isAlive } from './supervisor/process-table';
+import { isAlive } from './os/process-info';
 
 export interface LockInfo {
   pid: number;

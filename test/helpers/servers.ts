@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { delimiter, join, relative, resolve, sep } from 'node:path';
 import { parseConfig, type LoadedStack } from '../../src/core/config/load';
 import type { Engine } from '../../src/core/engine';
-import { isAlive, processTree, readProcessTable } from '../../src/core/supervisor/process-table';
+import { isAlive } from '../../src/core/os/process-info';
+import { processTree, readProcessTable } from '../../src/core/supervisor/process-table';
 import { freePort } from './stack';
 
 export const REPO = resolve(import.meta.dirname, '../..');

@@ -1,11 +1,13 @@
 /** Test helpers: a throw-away stack folder, free ports, fixture paths, waiting on events. */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { parseConfig, type LoadedStack } from '../../src/core/config/load';
 import type { EngineEvent, EventBus, EventOf, EventType } from '../../src/core/events';
+import { freePort } from '../../src/core/net/free-port';
+
+export { freePort };
 
 export const FIXTURES = resolve(import.meta.dirname, '../fixtures/services');
 export const NODE = process.execPath;
@@ -24,17 +26,6 @@ export function tempStack(config: object | string, opts: { profile?: string } = 
   const file = join(dir, 'opsdeck.yaml');
   writeFileSync(file, text);
   return { dir, stack: parseConfig(text, file, opts), cleanup: () => rmSync(dir, { recursive: true, force: true }) };
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const srv = createServer();
-    srv.once('error', fail);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => ok(port));
-    });
-  });
 }
 
 /** Every event of the bus, in order, for exact-sequence assertions. */

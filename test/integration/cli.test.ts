@@ -4,9 +4,9 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createProgram } from '../../src/cli/program';
-import { DAEMON_GLIBC_TUNABLES, DAEMON_NODE_FLAGS } from '../../src/cli/daemon-process';
+import { DAEMON_GLIBC_TUNABLES, DAEMON_NODE_FLAGS } from '../../src/daemon/daemon-process';
 import { allCommands, CLI_DOC, helpOf, renderCliDoc } from '../../scripts/gen-cli-docs';
-import { isAlive } from '../../src/core/supervisor/process-table';
+import { isAlive } from '../../src/core/os/process-info';
 import { ApiClient } from '../../src/core/api/client';
 import { unixFetch } from '../../src/core/api/unix-fetch';
 import type { OpsError } from '../../src/core/errors';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { isAlive } from '../../src/core/supervisor/process-table';
+import { isAlive } from '../../src/core/os/process-info';
 import { fixture, freePort, NODE, tempStack, until, type TempStack } from '../helpers/stack';
 
 /**

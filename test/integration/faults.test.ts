@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EventBus } from '../../src/core/events';
-import { isAlive } from '../../src/core/supervisor/process-table';
+import { isAlive } from '../../src/core/os/process-info';
 import { Supervisor } from '../../src/core/supervisor/supervisor';
 import { fixture, httpService, nextEvent, NODE, record, tempStack, until, type TempStack } from '../helpers/stack';
 

@@ -4,8 +4,8 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EngineHost } from '../../src/core/host/engine-host';
 import { stopLeftovers, type StopPolicy } from '../../src/core/supervisor/leftovers';
-import { isAlive } from '../../src/core/supervisor/process-table';
-import { processStartTime, recordsDir, writeRecord, type ServiceRecord } from '../../src/core/supervisor/service-records';
+import { isAlive, processStartTime } from '../../src/core/os/process-info';
+import { recordsDir, writeRecord, type ServiceRecord } from '../../src/core/supervisor/service-records';
 import { NODE, tempStack, until, type TempStack } from '../helpers/stack';
 
 /** Finding and stopping what a dead engine left running, from its records (real processes). */

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { DAEMON_GLIBC_TUNABLES, daemonEnv, restoreServiceEnv } from '../../src/cli/daemon-process';
+import { DAEMON_GLIBC_TUNABLES, daemonEnv, restoreServiceEnv } from '../../src/daemon/daemon-process';
 
 describe('the daemon process environment', () => {
   it('adds the malloc settings on Linux (only), and the daemon takes them out again for its services', () => {

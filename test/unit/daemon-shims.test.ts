@@ -3,9 +3,9 @@ import * as realCrypto from 'node:crypto';
 import * as realHttp2 from 'node:http2';
 import * as realHttps from 'node:https';
 import { promisify } from 'node:util';
-import * as lazyCrypto from '../../src/cli/shims/lazy-crypto';
-import * as lazyHttps from '../../src/cli/shims/lazy-https';
-import * as noHttp2 from '../../src/cli/shims/no-http2';
+import * as lazyCrypto from '../../src/daemon/shims/lazy-crypto';
+import * as lazyHttps from '../../src/daemon/shims/lazy-https';
+import * as noHttp2 from '../../src/daemon/shims/no-http2';
 
 /** The stand-ins scripts/build.mjs puts in the daemon's bundle answer like the modules they defer. */
 describe('daemon bundle shims (lazy node:crypto and node:https, no node:http2)', () => {

@@ -4,7 +4,7 @@ import { createServer as createTcp } from 'node:net';
 import { runCheck } from '../../src/core/health/check';
 import { runProbe } from '../../src/core/health/probes';
 import { freePort, until } from '../helpers/stack';
-import { isAlive } from '../../src/core/supervisor/process-table';
+import { isAlive } from '../../src/core/os/process-info';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
-import { LightHeaders, LightRequest, LightResponse } from '../../src/core/api/web-classes';
+import { LightHeaders, LightRequest, LightResponse } from '../../src/daemon/web-classes';
 
 /**
- * The daemon's small Headers / Request / Response (src/core/api/web-classes.ts) against Node's
+ * The daemon's small Headers / Request / Response (src/daemon/web-classes.ts) against Node's
  * own (undici), case by case: what a case returns must be the same with both.
  */
 type Classes = { Headers: typeof Headers; Request: typeof Request; Response: typeof Response };

@@ -17,25 +17,14 @@
  * next to the live stack without a clash.
  */
 import { existsSync, lstatSync, mkdirSync, readdirSync, symlinkSync } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { execa } from 'execa';
 import type { LoadedStack } from '../config/load';
 import type { ServiceConfig, StackConfig } from '../config/schema';
+import { freePort } from '../net/free-port';
 import { compileGlobs } from './glob';
 
 const RUNTIME_DIRS = new Set(['data', 'var', 'tmp', 'run', 'log', 'logs']);
-
-export function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const srv = createServer();
-    srv.once('error', fail);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => ok(port));
-    });
-  });
-}
 
 /** Files git tracks in `dir` (relative POSIX paths), or undefined when `dir` is not in a work tree. */
 async function gitTracked(dir: string): Promise<string[] | undefined> {

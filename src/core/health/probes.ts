@@ -59,7 +59,7 @@ type Done = (ok: boolean, error?: string) => ProbeResult;
  */
 const IDLE_SOCKET_MS = 30_000;
 const httpAgent = new HttpAgent({ keepAlive: true, timeout: IDLE_SOCKET_MS });
-/** Made on the first https probe (the daemon loads node:https only then: src/cli/shims/lazy-https.ts). */
+/** Made on the first https probe (the daemon loads node:https only then: src/daemon/shims/lazy-https.ts). */
 let httpsAgent: HttpsAgent | undefined;
 const keepAliveAgent = (https: boolean) => (https ? (httpsAgent ??= new HttpsAgent({ keepAlive: true, timeout: IDLE_SOCKET_MS })) : httpAgent);
 

@@ -227,7 +227,7 @@ const SEGMENT = /^(\d{12})-[0-9a-f]{8}\.jsonl$/;
 /**
  * The random part only keeps two segments of one sequence number apart (an engine that died
  * before its first rename, and the next); Math.random is enough for that, and keeps node:crypto
- * out of an idle daemon (src/cli/shims/lazy-crypto.ts).
+ * out of an idle daemon (src/daemon/shims/lazy-crypto.ts).
  */
 function segmentName(seq: number): string {
   const salt = Math.floor(Math.random() * 0x1_0000_0000)

@@ -6,7 +6,8 @@
 import { execa, type ResultPromise } from 'execa';
 import { sleep } from '../clock';
 import { splitLines } from './line-splitter';
-import { isAlive, processTree, readProcessTable } from './process-table';
+import { isAlive } from '../os/process-info';
+import { processTree, readProcessTable } from './process-table';
 
 export interface SpawnSpec {
   command: string[] | string;

@@ -9,8 +9,9 @@ import { sleep } from '../clock';
 import type { ServiceConfig } from '../config/schema';
 import { OpsError } from '../errors';
 import { stopWaves } from '../graph';
-import { isAlive, processTree, readProcessTable, type ProcInfo } from './process-table';
-import { deleteFiles, deleteRecord, processStartTime, readRecords, type ServiceRecord } from './service-records';
+import { isAlive, processStartTime } from '../os/process-info';
+import { processTree, readProcessTable, type ProcInfo } from './process-table';
+import { deleteFiles, deleteRecord, readRecords, type ServiceRecord } from './service-records';
 
 /** A service of a dead engine that was found running and stopped. */
 export interface Leftover {

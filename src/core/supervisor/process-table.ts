@@ -7,6 +7,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
+import { parseProcStat, readProcStat, type ProcStat } from '../os/process-info';
 
 export interface ProcInfo {
   pid: number;
@@ -31,7 +32,7 @@ async function readProc(): Promise<ProcInfo[]> {
     entries.map(async (name) => {
       if (!/^\d+$/.test(name)) return;
       try {
-        out.push(parseStat(Number(name), await readFile(`/proc/${name}/stat`, 'utf8')).info);
+        out.push(procInfo(Number(name), parseProcStat(await readFile(`/proc/${name}/stat`, 'utf8'))));
       } catch {
         // The process exited while we read: skip it.
       }
@@ -40,16 +41,14 @@ async function readProc(): Promise<ProcInfo[]> {
   return out;
 }
 
-/** One /proc/<pid>/stat line: the process, and its number of threads. */
-function parseStat(pid: number, stat: string): { info: ProcInfo; threads: number } {
-  // pid (comm) state ppid pgrp ... ; comm may contain spaces and parentheses. rest[i] is field i + 3.
-  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const rssPages = Number(rest[21]);
-  const info: ProcInfo = { pid, ppid: Number(rest[1]), pgid: Number(rest[2]), rssKb: rssPages * pageKb() };
-  // utime and stime (fields 14 and 15 of stat), in clock ticks.
-  const ticks = Number(rest[11]) + Number(rest[12]);
+/** The process of one /proc/<pid>/stat line: ppid (field 4), pgrp (5), rss (24, in pages), utime + stime (14, 15). */
+function procInfo(pid: number, stat: ProcStat): ProcInfo {
+  const rssPages = Number(stat.field(24));
+  const info: ProcInfo = { pid, ppid: Number(stat.field(4)), pgid: Number(stat.field(5)), rssKb: rssPages * pageKb() };
+  // utime and stime, in clock ticks.
+  const ticks = Number(stat.field(14)) + Number(stat.field(15));
   if (Number.isFinite(ticks)) info.cpuMs = (ticks * 1000) / clockTicks();
-  return { info, threads: Number(rest[17]) || 0 };
+  return info;
 }
 
 /** Every FULL_SCAN_EVERY-th read of a ProcessReader reads the whole table. */
@@ -120,10 +119,11 @@ function walkTrees(roots: readonly number[]): ProcInfo[] {
     const pid = todo.pop()!;
     if (out.has(pid)) continue;
     try {
-      const { info, threads } = parseStat(pid, readFileSync(`/proc/${pid}/stat`, 'utf8'));
-      out.set(pid, info);
-      // Each thread has its own children; a single-threaded process needs no listing of its threads.
-      const tids = threads === 1 ? [String(pid)] : readdirSync(`/proc/${pid}/task`);
+      const stat = readProcStat(pid);
+      if (!stat) continue; // it exited meanwhile
+      out.set(pid, procInfo(pid, stat));
+      // Each thread has its own children; a single-threaded process needs no listing of its threads (num_threads: field 20).
+      const tids = Number(stat.field(20)) === 1 ? [String(pid)] : readdirSync(`/proc/${pid}/task`);
       for (const tid of tids) {
         let children: string;
         try {
@@ -227,23 +227,3 @@ function walkDown(table: ProcInfo[], start: ProcInfo[]): ProcInfo[] {
 }
 
 export const treeRssMb = (tree: ProcInfo[]) => tree.reduce((s, p) => s + p.rssKb, 0) / 1024;
-
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return !isZombie(pid);
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** A zombie has exited and only waits to be reaped by its parent: it holds nothing. */
-function isZombie(pid: number): boolean {
-  if (process.platform !== 'linux') return false;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
-  } catch {
-    return false;
-  }
-}

@@ -5,16 +5,16 @@
  * removed once it and its group are gone. A later engine reads them to find the services of an
  * engine that died without stopping them (see leftovers.ts).
  */
-import { execFile, execFileSync } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { processStartTime, processStartTimeAsync } from '../os/process-info';
 
 export interface ServiceRecord {
   service: string;
   pid: number;
   /** The process group: the service's own (it is spawned as a session and group leader). */
   pgid: number;
-  /** The process's start time (see processStartTime): equal only for the same process. */
+  /** The process's start time (see processStartTime in os/process-info.ts): equal only for the same process. */
   startTime: string;
   /** When it was spawned (ms since the epoch). */
   startedAt: number;
@@ -23,39 +23,6 @@ export interface ServiceRecord {
 }
 
 export const recordsDir = (stackDir: string) => join(stackDir, '.opsdeck', 'run', 'services');
-
-/**
- * When a process started, as a string that differs for a later process with the same pid, or
- * undefined when it does not exist (or the platform cannot say). Linux: field 22 of
- * /proc/PID/stat (clock ticks since boot); elsewhere `ps -o lstart=` (to the second).
- */
-export function processStartTime(pid: number): string | undefined {
-  if (process.platform === 'linux') return procStartTime(pid);
-  try {
-    const out = execFileSync('ps', PS_ARGS(pid), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 }).trim();
-    return out || undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** The same without blocking: on Linux at once, elsewhere when `ps` has answered. */
-function processStartTimeAsync(pid: number, done: (startTime: string | undefined) => void): void {
-  if (process.platform === 'linux') return done(procStartTime(pid));
-  execFile('ps', PS_ARGS(pid), { encoding: 'utf8', timeout: 5000 }, (err, out) => done(err ? undefined : out.trim() || undefined));
-}
-
-const PS_ARGS = (pid: number) => ['-o', 'lstart=', '-p', String(pid)];
-
-function procStartTime(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // After "pid (comm) ": field 3 (state) is rest[0], so starttime (field 22) is rest[19].
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
-  } catch {
-    return undefined;
-  }
-}
 
 let ownStartTime: string | undefined;
 /** This process's start time (read once). */

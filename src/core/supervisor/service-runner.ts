@@ -6,7 +6,7 @@
  */
 import { resolve } from 'node:path';
 import type { Clock, TimerHandle } from '../clock';
-import { PROBE_DEFAULTS, type ProbeConfig, type ServiceConfig } from '../config/schema';
+import type { ProbeConfig, ServiceConfig } from '../config/schema';
 import { formatDuration } from '../duration';
 import type { EventBus, ProbeRole, RestartCause, ServiceState } from '../events';
 import { runCheck, type CheckResult } from '../health/check';
@@ -15,6 +15,7 @@ import { redactDeep } from '../redact';
 import { backoffDelay, RestartWindow } from './backoff';
 import { ChildProcess, type ExitInfo } from './child-process';
 import { LogFile, type LogFileOptions } from './log-file';
+import { ProbeSchedule, probeTiming } from './probe-schedule';
 import type { ServiceRecords } from './service-records';
 
 export interface RunnerContext {
@@ -32,13 +33,6 @@ export type { ServiceSnapshot } from '../contract/status';
 import type { ServiceSnapshot } from '../contract/status';
 
 type KillCause = 'stop' | 'hang' | 'memory limit';
-
-const FAST_READINESS_PHASE_MS = 5000;
-const FAST_READINESS_RETRY_MS = 25;
-/** An http probe keeps its connection for the next one when that comes sooner than this. */
-const KEEP_CONNECTION_BELOW_MS = 2000;
-/** How far after the times of their grid the services' probes are spread (see probeOffset). */
-const PROBE_SPREAD_MS = 100;
 
 export class ServiceRunner {
   private state: ServiceState = 'stopped';
@@ -71,8 +65,8 @@ export class ServiceRunner {
   private readonly logPattern: RegExp | undefined;
   /** The environment of the current process, for its probes and checks (made at spawn). */
   private envCache: Record<string, string> | undefined;
-  /** In [0, 1), from the name: where this service's probes fall in their spreading window. */
-  private readonly spread: number;
+  /** When this service's probes run. */
+  private readonly probeSchedule: ProbeSchedule;
   private readonly cwd: string;
   /** Aborted (and replaced) when the service stops: kills the probe and check commands in flight. */
   private commands = new AbortController();
@@ -88,7 +82,7 @@ export class ServiceRunner {
     this.log = new LogFile(resolve(ctx.logDir, `${name}.log`), ctx.logs, () => ctx.clock.now());
     const readinessLog = config.health.readiness?.log;
     this.logPattern = readinessLog !== undefined ? new RegExp(readinessLog) : undefined;
-    this.spread = nameFraction(name);
+    this.probeSchedule = new ProbeSchedule(name, ctx.clock);
     this.cwd = resolve(ctx.stackDir, config.cwd ?? '.');
   }
 
@@ -375,63 +369,12 @@ export class ServiceRunner {
 
   // ------------------------------------------------------------------ health
 
-  private probeTiming(role: ProbeRole, p: ProbeConfig) {
-    const d = PROBE_DEFAULTS[role];
-    return {
-      interval: p.interval ?? d.interval,
-      timeout: p.timeout ?? d.timeout,
-      threshold: p.failure_threshold ?? d.failure_threshold,
-      startPeriod: p.start_period ?? d.start_period,
-    };
-  }
-
   private startProbes(gen: number): void {
     const { readiness, liveness, check } = this.config.health;
     if (!readiness) this.becomeReady('started (no readiness probe)');
-    // The first readiness probe within the 25 ms of a startup retry, so as not to delay readiness.
-    else if (readiness.log === undefined) this.scheduleProbe(gen, 'readiness', readiness, Math.floor(this.spread * Math.min(FAST_READINESS_RETRY_MS, this.probeTiming('readiness', readiness).interval)));
-    if (liveness) {
-      const t = this.probeTiming('liveness', liveness);
-      this.scheduleProbe(gen, 'liveness', liveness, t.startPeriod + this.probeOffset('liveness', t.interval));
-    }
+    else if (readiness.log === undefined) this.scheduleProbe(gen, 'readiness', readiness, this.probeSchedule.first('readiness', probeTiming('readiness', readiness)));
+    if (liveness) this.scheduleProbe(gen, 'liveness', liveness, this.probeSchedule.first('liveness', probeTiming('liveness', liveness)));
     if (check?.interval) this.scheduleCheck(gen, check.interval);
-  }
-
-  /**
-   * Where this service's probes of a role fall after the times of their grid: a fixed point of
-   * the first PROBE_SPREAD_MS (never more than the interval) given by the service's name, liveness
-   * half that window away from readiness. The services of a stack started together so do not all
-   * probe in the same millisecond, nor a service's two probes at once.
-   */
-  private probeOffset(role: ProbeRole, interval: number): number {
-    const at = role === 'readiness' ? this.spread : (this.spread + 0.5) % 1;
-    return Math.floor(at * Math.min(PROBE_SPREAD_MS, interval));
-  }
-
-  /**
-   * The delay to a running service's next probe: the first time k × interval + probeOffset on
-   * the engine's clock at least half an interval from now. The probes of a service so come every
-   * interval without drifting, and the services with the same interval probe within the same
-   * PROBE_SPREAD_MS: the engine wakes up a few times for all of them rather than once for each
-   * at scattered times (at idle a wakeup costs more CPU than the probe it serves), and the
-   * services are not all asked at once (which would make them answer slowly, to the IPC score).
-   */
-  private gridDelay(role: ProbeRole, interval: number): number {
-    const now = this.ctx.clock.now();
-    const offset = this.probeOffset(role, interval);
-    const next = Math.ceil((now + interval / 2 - offset) / interval) * interval + offset;
-    return next - now;
-  }
-
-  /**
-   * Until the first success, readiness is retried every 25 ms (or the interval, if shorter)
-   * for the first 5 s after the spawn, so a restarted service is seen ready within ~25 ms of
-   * really being ready; after that at the configured interval. A refused connection costs
-   * well under a millisecond, so the fast phase stays cheap (see bench/restart-overhead.ts).
-   */
-  private startupDelay(interval: number): number {
-    const sinceSpawn = this.ctx.clock.now() - (this.startedAt ?? 0);
-    return sinceSpawn < FAST_READINESS_PHASE_MS ? Math.min(interval, FAST_READINESS_RETRY_MS) : interval;
   }
 
   private scheduleProbe(gen: number, role: ProbeRole, p: ProbeConfig, delay: number): void {
@@ -442,17 +385,15 @@ export class ServiceRunner {
   }
 
   private async probeOnce(gen: number, role: ProbeRole, p: ProbeConfig): Promise<void> {
-    const t = this.probeTiming(role, p);
+    const t = probeTiming(role, p);
     const inStartup = role === 'readiness' && !this.everReady;
-    // The connection is worth keeping only for a probe that comes again soon: the start-up retries.
-    const nextIn = inStartup ? this.startupDelay(t.interval) : t.interval;
     const result = await runProbe(p, {
       timeoutMs: t.timeout,
       cwd: this.cwd,
       env: this.childEnv,
       logMatched: () => this.logMatched,
       signal: this.commands.signal,
-      keepConnection: nextIn < KEEP_CONNECTION_BELOW_MS,
+      keepConnection: this.probeSchedule.keepConnection(t.interval, inStartup ? this.spawnedAt : undefined),
     });
     if (gen !== this.generation || !this.running || this.killCause) return;
     this.lastProbe[role] = result;
@@ -471,12 +412,12 @@ export class ServiceRunner {
         this.readinessFailing = this.readinessFailures >= t.threshold ? (result.error ?? 'failed') : result.ok ? undefined : this.readinessFailing;
         this.recompute();
       }
-      this.scheduleProbe(gen, role, p, this.everReady ? this.gridDelay(role, t.interval) : this.startupDelay(t.interval));
+      this.scheduleProbe(gen, role, p, this.probeSchedule.next(role, t.interval, this.everReady ? undefined : this.spawnedAt));
       return;
     }
     // liveness: failures count only once the service has been ready (before that, readiness rules)
     if (!this.everReady) {
-      this.scheduleProbe(gen, role, p, this.gridDelay(role, t.interval));
+      this.scheduleProbe(gen, role, p, this.probeSchedule.next(role, t.interval));
       return;
     }
     this.livenessError = result.error ?? '';
@@ -485,8 +426,14 @@ export class ServiceRunner {
       return;
     }
     this.recompute();
-    this.scheduleProbe(gen, role, p, this.gridDelay(role, t.interval));
+    this.scheduleProbe(gen, role, p, this.probeSchedule.next(role, t.interval));
   }
+
+  /** When the current process was spawned (startedAt, which is set at every spawn). */
+  private get spawnedAt(): number {
+    return this.startedAt ?? 0;
+  }
+
   private scheduleCheck(gen: number, interval: number): void {
     this.timers.set(
       'check',
@@ -507,7 +454,7 @@ export class ServiceRunner {
   private recompute(readyReason?: string): void {
     if (!this.running || this.killCause) return;
     if (!this.everReady) return;
-    const threshold = this.config.health.liveness ? this.probeTiming('liveness', this.config.health.liveness).threshold : 0;
+    const threshold = this.config.health.liveness ? probeTiming('liveness', this.config.health.liveness).threshold : 0;
     if (this.upstreamDown.length) this.setState('degraded', `upstream: ${this.upstreamDown.join(', ')}`);
     else if (this.livenessFailures > 0) this.setState('degraded', `liveness failing ${this.livenessFailures}/${threshold}: ${this.livenessError}`);
     else if (this.readinessFailing) this.setState('degraded', `readiness failing: ${this.readinessFailing}`);
@@ -548,21 +495,3 @@ export class ServiceRunner {
   }
 }
 
-/**
- * A number in [0, 1) from a name: the same for the same name, evenly spread over names, also over
- * names that differ in one character (`s01`, `s02`, …): FNV-1a, then MurmurHash3's final mix,
- * without which the top bits of such names' hashes bunch together.
- */
-function nameFraction(name: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < name.length; i++) {
-    h ^= name.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return (h >>> 0) / 2 ** 32;
-}

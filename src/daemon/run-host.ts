@@ -1,12 +1,13 @@
 /**
  * Running the engine that owns a stack in this process, until a signal or `opsdeck down` stops
- * it: what `opsdeck up` (foreground), `opsdeck daemon` and the daemon bundle (daemon-main.ts)
- * share. No commander here: the daemon bundle loads this without the CLI.
+ * it: the daemon's body (daemon-main.ts, and `opsdeck daemon`), which `opsdeck up` in the
+ * foreground runs too, with a terminal in front. No commander here: the daemon bundle loads this
+ * without the CLI.
  */
 import type { Engine } from '../core/engine';
 import { EngineHost } from '../core/host/engine-host';
 import { restoreServiceEnv } from './daemon-process';
-import { VERSION } from './version';
+import { VERSION } from '../cli/version';
 
 /** Take the stack in `dir` as `owner` (up, daemon); report a stale lock taken over and the services its dead owner left running. */
 export async function startHost(dir: string, owner: string, profile?: string): Promise<EngineHost> {

@@ -2,7 +2,7 @@
  * Small implementations of the Fetch standard's `Headers`, `Request` and `Response`, enough for
  * hono and @hono/node-server to serve the control API with. Node's own (undici) cost a process
  * that only serves the API 3-5 MB of memory for as long as it runs (its code, and the http2 and
- * other modules it loads): src/cli/daemon-globals.ts installs these instead in the engine daemon.
+ * other modules it loads): daemon-globals.ts installs these instead in the engine daemon.
  *
  * What is left out on purpose: `FormData` bodies and `formData()` (a TypeError says so), and the
  * network-only parts of a Request (cache, mode, credentials, ...) beyond their default values.

@@ -8,10 +8,10 @@
 // Must stay the first import: it replaces Headers/Request/Response before hono reads them.
 import './daemon-globals';
 import { parseArgs } from 'node:util';
+import { reportError } from '../cli/exit';
+import { resolveStackDir } from '../cli/stack-context';
 import { OpsError } from '../core/errors';
-import { reportError } from './exit';
 import { runDaemon } from './run-host';
-import { resolveStackDir } from './stack-context';
 
 const USAGE = 'usage: node dist/daemon.js --stack DIR [--profile NAME] [--no-start] [SERVICE...] (or `opsdeck daemon --help`)';
 
