@@ -1,12 +1,11 @@
 /** The `opsdeck` commander program: global options and one register call per command group. */
 import { Command } from 'commander';
 import { VERSION } from './version';
-import { registerBackup } from './backup';
+import { registerBackup, registerRestore } from './backup/register';
 import { registerInit } from './init';
 import { registerLogs } from './logs';
 import { registerMemory } from './memory';
 import { registerProfile } from './profile';
-import { registerRestore } from './restore';
 import { registerServiceCommands } from './service';
 import { registerStatus } from './status';
 import { registerUp } from './up';
