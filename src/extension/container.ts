@@ -18,7 +18,7 @@ import { ServicesTree } from './services-tree';
 import { onSettingChange, settings } from './settings';
 import { StatusBar } from './status-bar';
 import { isRunning } from './status-model';
-import { registerMetricsView } from './metrics-view';
+import { registerMetricsView } from './metrics-view/register';
 import type { OpsdeckTestApi } from './test-api';
 import { activationTimings, markActivation } from './timings';
 

@@ -1,16 +1,16 @@
 /**
- * Registers the Metrics webview view (`opsdeck.metrics`, built in src/extension/sidebar/) over
+ * Registers the Metrics webview view (`opsdeck.metrics`, built in this folder) over
  * the engine connection: a MetricsSource that always uses the connection's current client,
  * shares the connection's event stream (no second stream), and runs the view's requests
  * through the extension's own commands.
  */
 import * as vscode from 'vscode';
-import { metricsSourceFromClient } from './sidebar/api-metrics-source';
-import { commandRunner } from './sidebar/contract-commands';
-import type { MetricsSource } from './sidebar/metrics-source';
-import { MetricsViewProvider } from './sidebar/metrics-view-provider';
-import type { BackupsInfo } from '../shared/protocol';
-import type { EngineConnection } from './engine-connection';
+import { metricsSourceFromClient } from './api-metrics-source';
+import { commandRunner } from './contract-commands';
+import type { MetricsSource } from './metrics-source';
+import { MetricsViewProvider } from './metrics-view-provider';
+import type { BackupsInfo } from '../../shared/protocol';
+import type { EngineConnection } from '../engine-connection';
 
 export function metricsSource(connection: EngineConnection): MetricsSource {
   const run = commandRunner((id, ...args) => vscode.commands.executeCommand(id, ...args));

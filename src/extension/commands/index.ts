@@ -8,15 +8,15 @@
  * (programmatically) the error is also rethrown to the caller.
  */
 import * as vscode from 'vscode';
-import type { EngineStatus, PlanResult } from '../core/engine';
-import type { StackHealth } from '../core/health/summary';
-import { isOpsError } from '../core/errors';
-import type { ProgressReport, Snapshot } from './backup-api';
-import type { EngineConnection } from './engine-connection';
-import type { MemorySearch } from './memory-search';
-import type { ServiceLogs } from './service-logs';
-import { ServiceItem } from './services-tree';
-import { isRunning } from './status-model';
+import type { EngineStatus, PlanResult } from '../../core/engine';
+import type { StackHealth } from '../../core/health/summary';
+import { isOpsError } from '../../core/errors';
+import type { ProgressReport, Snapshot } from '../backup-api';
+import type { EngineConnection } from '../engine-connection';
+import type { MemorySearch } from '../memory-search';
+import type { ServiceLogs } from '../service-logs';
+import { ServiceItem } from '../services-tree';
+import { isRunning } from '../status-model';
 
 export interface CommandContext {
   connection: EngineConnection;
