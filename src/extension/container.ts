@@ -154,7 +154,7 @@ export class Container implements vscode.Disposable {
     set('opsdeck.connected', this.connection.mode !== 'none');
     set('opsdeck.mode', this.connection.mode);
     // Backup commands appear only when this engine's OpenAPI lists the backup routes.
-    set('opsdeck.backupsAvailable', this.connection.backups?.available ?? false);
+    set('opsdeck.backupsAvailable', this.connection.backupsAvailable);
     this.updateRunning(this.connection.status);
   }
 
