@@ -18,7 +18,7 @@ import { ServicesTree } from './services-tree';
 import { onSettingChange, settings } from './settings';
 import { StatusBar } from './status-bar';
 import { isRunning } from './status-model';
-import { registerMetricsView } from './metrics-view';
+import { registerMetricsView } from './metrics-view/register';
 import type { OpsdeckTestApi } from './test-api';
 import { activationTimings, markActivation } from './timings';
 
@@ -154,7 +154,7 @@ export class Container implements vscode.Disposable {
     set('opsdeck.connected', this.connection.mode !== 'none');
     set('opsdeck.mode', this.connection.mode);
     // Backup commands appear only when this engine's OpenAPI lists the backup routes.
-    set('opsdeck.backupsAvailable', this.connection.backups?.available ?? false);
+    set('opsdeck.backupsAvailable', this.connection.backupsAvailable);
     this.updateRunning(this.connection.status);
   }
 

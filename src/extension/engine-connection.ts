@@ -23,8 +23,8 @@ import { OpsError, isOpsError } from '../core/errors';
 import type { EngineEvent, EventType, ServiceState } from '../core/events';
 import { EngineHost } from '../core/host/engine-host';
 import { readOwner as readOwnerLock, type LockInfo } from '../core/stack-lock';
-import { BackupApi, discoverBackupRoutes, eventTypesOf } from './backup-api';
 import { Emitter, type Disposable } from './emitter';
+import { eventTypesOf, servesBackups } from './engine-openapi';
 import type { ConnectionInfo, ConnectionMode } from './status-model';
 import { markActivation } from './timings';
 
@@ -83,7 +83,7 @@ export class EngineConnection implements Disposable {
   private _client: ApiClient | undefined;
   private _status: EngineStatus | undefined;
   private _profiles: ProfilesInfo | undefined;
-  private _backups: BackupApi | undefined;
+  private _backupsAvailable = false;
   private _problem: string | undefined;
   private owner: LockInfo | undefined;
   private host: HostLike | undefined;
@@ -132,8 +132,9 @@ export class EngineConnection implements Disposable {
   get profiles(): ProfilesInfo | undefined {
     return this._profiles;
   }
-  get backups(): BackupApi | undefined {
-    return this._backups;
+  /** The engine serves the backup routes (its OpenAPI document lists them). */
+  get backupsAvailable(): boolean {
+    return this._backupsAvailable;
   }
   get stackDir(): string | undefined {
     return this.stackDirNow;
@@ -156,6 +157,14 @@ export class EngineConnection implements Disposable {
   requireClient(): ApiClient {
     if (this._client) return this._client;
     throw new OpsError('STACK_NOT_RUNNING', this._problem ?? 'no engine is connected for this stack', 'see Opsdeck: Show Engine Output, or set opsdeck.engine.mode to auto');
+  }
+
+  /**
+   * A client for one long operation (a backup, a restore, a verification): no request timeout,
+   * and its requests are aborted with `signal` (a cancelled progress notification).
+   */
+  operationClient(signal?: AbortSignal): ApiClient {
+    return this.clientFor(this.requireClient().socketPath, { signal });
   }
 
   /** Connect according to the setting; resolves once connected or known not to be possible now. */
@@ -295,8 +304,15 @@ export class EngineConnection implements Disposable {
   }
 
   private makeClient(socket: string): ApiClient {
-    const fetch = this.opts.fetchFor?.(socket);
-    return new ApiClient(socket, { timeoutMs: this.opts.timeoutMs ?? 120_000, ...(fetch ? { fetch } : {}) });
+    return this.clientFor(socket, { timeoutMs: this.opts.timeoutMs ?? 120_000 });
+  }
+
+  /** A client on `socket` (through `fetchFor` in tests), with a request timeout or an abort signal when given. */
+  private clientFor(socket: string, opts: { timeoutMs?: number; signal?: AbortSignal | undefined }): ApiClient {
+    const base = this.opts.fetchFor?.(socket) ?? unixFetch(socket);
+    const { signal } = opts;
+    const fetch: FetchLike = signal ? (input, init) => base(input, { ...init, signal }) : base;
+    return new ApiClient(socket, { fetch, ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}) });
   }
 
   private async use(mode: ConnectionMode, socket: string, client: ApiClient | undefined): Promise<void> {
@@ -306,7 +322,7 @@ export class EngineConnection implements Disposable {
     this._problem = undefined;
     this.retryDelay = RETRY_INITIAL_MS;
     const doc = await this.openApi(socket);
-    this._backups = new BackupApi(this.opts.fetchFor?.(socket) ?? unixFetch(socket), discoverBackupRoutes(doc));
+    this._backupsAvailable = servesBackups(doc, this._client);
     this.modeEmitter.fire(mode);
     this.openStream(eventTypesOf(doc));
     await Promise.all([this.refresh(), this.loadProfiles()]);
@@ -446,7 +462,7 @@ export class EngineConnection implements Disposable {
     const client = this._client;
     this.host = undefined;
     this._client = undefined;
-    this._backups = undefined;
+    this._backupsAvailable = false;
     this.owner = undefined;
     const wasMode = this._mode;
     this._mode = 'none';
@@ -456,7 +472,7 @@ export class EngineConnection implements Disposable {
       this.opts.log.info('stopping the embedded engine and its stack');
       try {
         // No request timeout here: stopping waits for each service's grace period.
-        if (client) await new ApiClient(host.socketPath, this.opts.fetchFor ? { fetch: this.opts.fetchFor(host.socketPath) } : {}).down();
+        if (client) await this.clientFor(host.socketPath, {}).down();
       } catch (e) {
         this.opts.log.warn(`stopping the stack: ${(e as Error).message}`);
       }

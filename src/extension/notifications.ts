@@ -9,7 +9,7 @@ import type { EngineEvent } from '../core/events';
 import type { StackHealth } from '../core/health/summary';
 import type { IpcLevel } from '../core/metrics/ipc-score';
 import type { EngineConnection } from './engine-connection';
-import { engineErrorNotice, healthNotice, noticeFor, NotifyPolicy, type EventLike, type Notice, type NoticeAction, type NotificationKind, type Severity } from './notify-policy';
+import { engineErrorNotice, healthNotice, noticeFor, NotifyPolicy, type Notice, type NoticeAction, type NotificationKind, type Severity } from './notify-policy';
 import { settings } from './settings';
 
 export interface ShownNotification {
@@ -46,18 +46,18 @@ export class Notifications implements vscode.Disposable {
     );
   }
 
-  /** An engine event (also types this build does not know: backups, RPO). */
-  onEvent(e: EngineEvent | EventLike): void {
+  /** An engine event. */
+  onEvent(e: EngineEvent): void {
     // With IPC thresholds overridden in settings, the status bar's level changes decide instead.
     if (e.type === 'ipc' && settings.ipcOverride()) return;
-    const n = noticeFor(e as EventLike);
+    const n = noticeFor(e);
     if (n) this.notify(n);
   }
 
   /** The IPC level the extension shows changed (settings override the profile's thresholds). */
   onIpcLevel(change: { from: IpcLevel; to: IpcLevel; score: number; summary: string }): void {
     if (!settings.ipcOverride()) return;
-    const n = noticeFor({ type: 'ipc', from: change.from, to: change.to, score: change.score, summary: change.summary });
+    const n = noticeFor({ type: 'ipc', at: Date.now(), service: 'stack', from: change.from, to: change.to, score: change.score, summary: change.summary });
     if (n) this.notify(n);
   }
 

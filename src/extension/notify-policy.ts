@@ -2,14 +2,16 @@
  * What the extension tells the user about, and when: the pure decision logic behind
  * notifications.ts, with no VS Code in it so it can be unit tested (test/unit/notify-policy.test.ts).
  *
- * - `noticeFor(event)` turns an engine event into a notice (kind, severity, message, actions),
- *   or nothing when the event is not worth interrupting anyone for. Event types the engine does
- *   not have yet (backups, RPO) are recognised by their type string and fields, tolerantly.
+ * - `noticeFor(event)` turns an engine event (the typed `EngineEvent` of src/core/events.ts) into
+ *   a notice (kind, severity, message, actions), or nothing when the event is not worth
+ *   interrupting anyone for.
  * - `NotifyPolicy.decide(notice)` says whether to show it: the level setting (`all` | `errors` |
  *   `none`), the kinds silenced with "Don't show again", and a cooldown so the same notice (same
  *   kind and subject) is not repeated within `cooldownMs`. Time comes from an injected clock.
  */
+import { count } from '../core/backup/format';
 import { formatDuration } from '../core/duration';
+import type { EngineEvent, EventOf } from '../core/events';
 
 export const NOTIFICATION_KINDS = [
   'ipc-high',
@@ -39,20 +41,12 @@ export interface Notice {
   actions: NoticeAction[];
 }
 
-/** An engine event, or one of a type this build does not know yet. */
-export interface EventLike {
-  type: string;
-  service?: string;
-  at?: number;
-  [field: string]: unknown;
-}
-
 /** Restart attempts in a row (without a healthy spell resetting the counter) that count as a crash loop. */
 export const CRASH_LOOP_ATTEMPTS = 3;
 export const DEFAULT_COOLDOWN_MS = 5 * 60_000;
 
-const str = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() ? v.trim() : undefined);
-const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+const str = (v: string | undefined): string | undefined => (typeof v === 'string' && v.trim() ? v.trim() : undefined);
+const num = (v: number | undefined): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 const lastLine = (text: string) => text.trim().split('\n').pop()?.trim() ?? '';
 const clip = (text: string, max = 200) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
 
@@ -61,7 +55,7 @@ function notice(kind: NotificationKind, severity: Severity, message: string, ser
 }
 
 /** The notice an engine event deserves, if any. */
-export function noticeFor(e: EventLike, opts: { crashLoopAttempts?: number } = {}): Notice | undefined {
+export function noticeFor(e: EngineEvent, opts: { crashLoopAttempts?: number } = {}): Notice | undefined {
   const service = str(e.service);
   const subject = service && service !== 'stack' ? service : undefined;
   switch (e.type) {
@@ -74,7 +68,7 @@ export function noticeFor(e: EventLike, opts: { crashLoopAttempts?: number } = {
     case 'gave-up': {
       const restarts = num(e.restarts);
       const windowMs = num(e.windowMs);
-      const why = restarts === undefined ? 'gave up restarting it' : `gave up after ${restarts} restart${restarts === 1 ? '' : 's'}${windowMs ? ` within ${formatDuration(windowMs)}` : ''}`;
+      const why = restarts === undefined ? 'gave up restarting it' : `gave up after ${count(restarts, 'restart')}${windowMs ? ` within ${formatDuration(windowMs)}` : ''}`;
       return notice('service-failed', 'error', `${service ?? 'A service'} failed: ${why}`, subject, ['show-logs', 'restart']);
     }
     case 'state': {
@@ -100,51 +94,65 @@ export function noticeFor(e: EventLike, opts: { crashLoopAttempts?: number } = {
       const output = typeof e.output === 'string' ? clip(lastLine(e.output)) : '';
       return notice('health-failing', 'warning', `${service ?? 'A service'}: full-functionality check failed${output ? `: ${output}` : ''}`, subject, ['show-logs', 'restart']);
     }
+    case 'backup':
+    case 'restore':
+    case 'drill':
+      return jobNotice(e, subject);
+    case 'verify':
+      return verifyNotice(e, subject);
+    case 'rpo':
+      return rpoNotice(e, subject);
+    default:
+      return undefined;
   }
-  return backupNotice(e, subject) ?? rpoNotice(e, subject);
+}
+
+const JOB_NAME = { backup: 'Backup', restore: 'Restore', drill: 'Recovery drill', verify: 'Backup verification' } as const;
+
+function backupFailed(what: string, why: string | undefined, subject: string | undefined, rolledBack = false): Notice {
+  return notice('backup-failed', 'error', `${what} failed${rolledBack ? ' and was rolled back' : ''}${why ? `: ${why}` : ''}`, subject, ['show-engine-output']);
 }
 
 /**
- * Backup, restore and verify events (src/core/backup): `backup` / `restore` / `drill` with a
- * `phase` (started, completed, failed, rolled-back), `verify` with `ok`. Other spellings
- * (`backup-completed`, `backup.failed`, `ok: false`…) are recognised too.
+ * A backup, restore or recovery drill (src/core/backup): nothing when it starts, an error when it
+ * failed (or was rolled back); a completed backup or restore is information (a warning when the
+ * restore took longer than the RTO), a completed drill is nothing.
  */
-function backupNotice(e: EventLike, subject: string | undefined): Notice | undefined {
-  const type = e.type.toLowerCase();
-  const what = type.startsWith('restore') ? 'Restore' : type.startsWith('drill') ? 'Recovery drill' : type.startsWith('verify') ? 'Backup verification' : type.startsWith('backup') ? 'Backup' : undefined;
-  if (!what) return undefined;
-  const phase = str(e.phase) ?? str(e.status) ?? (/(start|progress)/.test(type) ? 'started' : /(fail|error)/.test(type) ? 'failed' : /(complete|done|finish|success)/.test(type) ? 'completed' : undefined);
-  if (phase === 'started' || phase === 'progress') return undefined;
-  const errors = num(e.errors);
-  const failed = phase === 'failed' || phase === 'rolled-back' || e.ok === false || (errors !== undefined && errors > 0) || str(e.error) !== undefined;
-  const completed = !failed && (phase === 'completed' || e.ok === true);
-  const snapshot = str(e.snapshot) ?? str(e.snapshotId);
-  const took = num(e.recoveryMs) ?? num(e.durationMs);
-  if (failed) {
-    const why = str(e.error) ?? str(e.detail) ?? str(e.message) ?? (errors ? `${errors} error${errors === 1 ? '' : 's'}` : undefined);
-    const rolled = phase === 'rolled-back' ? ' and was rolled back' : '';
-    return notice('backup-failed', 'error', `${what} failed${rolled}${why ? `: ${why}` : ''}`, subject, ['show-engine-output']);
+function jobNotice(e: EventOf<'backup' | 'restore' | 'drill'>, subject: string | undefined): Notice | undefined {
+  if (e.phase === 'started') return undefined;
+  const what = JOB_NAME[e.type];
+  if (e.phase === 'failed' || e.phase === 'rolled-back' || str(e.error) !== undefined) {
+    return backupFailed(what, str(e.error), subject, e.phase === 'rolled-back');
   }
-  if (!completed || what === 'Backup verification' || what === 'Recovery drill') return undefined;
-  const rto = num(e.rtoMs);
-  const within = e.withinRto === false && rto !== undefined ? ` (over the RTO of ${formatDuration(rto)})` : '';
+  if (e.type === 'drill') return undefined;
+  const snapshot = str(e.snapshot);
+  const took = num(e.type === 'restore' ? e.recoveryMs : e.durationMs);
+  const late = e.type === 'restore' && e.withinRto === false;
+  const rto = e.type === 'restore' ? num(e.rtoMs) : undefined;
+  const within = late && rto !== undefined ? ` (over the RTO of ${formatDuration(rto)})` : '';
   const text = `${what} completed${snapshot ? ` (snapshot ${snapshot.slice(0, 12)})` : ''}${took === undefined ? '' : ` in ${formatDuration(took)}`}${within}`;
-  return notice('backup-completed', e.withinRto === false ? 'warning' : 'info', text, subject, []);
+  return notice('backup-completed', late ? 'warning' : 'info', text, subject, []);
 }
 
-function rpoNotice(e: EventLike, subject: string | undefined): Notice | undefined {
-  const type = e.type.toLowerCase();
-  if (!type.includes('rpo')) return undefined;
-  if (e.ok === true || /(ok|met|recovered)$/.test(type)) return undefined;
-  const age = num(e.ageMs) ?? num(e.age_ms);
-  const rpo = num(e.rpoMs) ?? num(e.rpo_ms);
+/** A verification of the backup repository: an error when it found damage (or could not run), else nothing. */
+function verifyNotice(e: EventOf<'verify'>, subject: string | undefined): Notice | undefined {
+  const errors = num(e.errors);
+  if (e.ok !== false && !(errors !== undefined && errors > 0) && str(e.error) === undefined) return undefined;
+  return backupFailed(JOB_NAME.verify, str(e.error) ?? (errors ? count(errors, 'error') : undefined), subject);
+}
+
+/** A service past its recovery point objective (`ok: false`) is a warning with Backup Now; back within it is nothing. */
+function rpoNotice(e: EventOf<'rpo'>, subject: string | undefined): Notice | undefined {
+  if (e.ok === true) return undefined;
+  const age = num(e.ageMs);
+  const rpo = num(e.rpoMs);
   const detail =
     age !== undefined && rpo !== undefined
       ? `: newest good backup is ${formatDuration(age)} old, objective ${formatDuration(rpo)}`
-      : rpo !== undefined && age === undefined
+      : rpo !== undefined
         ? `: no good backup yet (objective ${formatDuration(rpo)})`
-        : str(e.detail) ?? str(e.message)
-          ? `: ${str(e.detail) ?? str(e.message)}`
+        : str(e.detail)
+          ? `: ${str(e.detail)}`
           : '';
   return notice('rpo-breached', 'warning', `${subject ?? 'The stack'} is past its recovery point objective${detail}`, subject, ['backup-now']);
 }

@@ -3,8 +3,8 @@ import { FakeClock } from '../../src/core/clock';
 import type { EngineStatus, MetricsHistory } from '../../src/core/engine';
 import type { EngineEvent } from '../../src/core/events';
 import type { StackMetrics } from '../../src/core/metrics/collector';
-import { MetricsFeed } from '../../src/extension/sidebar/metrics-feed';
-import type { MetricsSource } from '../../src/extension/sidebar/metrics-source';
+import { MetricsFeed } from '../../src/extension/metrics-view/metrics-feed';
+import type { MetricsSource } from '../../src/extension/metrics-view/metrics-source';
 import { OpsError } from '../../src/core/errors';
 import { PROTOCOL_VERSION, parseHostMessage, type BackupsInfo, type HostMessage, type SidebarCommand } from '../../src/shared/protocol';
 

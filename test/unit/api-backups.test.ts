@@ -5,6 +5,7 @@ import { createApi } from '../../src/core/api/routes';
 import type { BackupProgress, BackupRunResult, BackupService } from '../../src/core/backup/types';
 import { OpsError } from '../../src/core/errors';
 import { EventBus } from '../../src/core/events';
+import { eventTypesOf, servesBackups } from '../../src/extension/engine-openapi';
 
 const calls: unknown[][] = [];
 const result = { dryRun: false, snapshot: 'abc', files: 2 } as unknown as BackupRunResult;
@@ -96,5 +97,24 @@ describe('api: backup routes and client', () => {
   it('an engine without backups answers 501 NOT_AVAILABLE', async () => {
     const { api } = clientOf(base);
     await assert.rejects(api.listSnapshots(), (e: unknown) => e instanceof OpsError && e.code === 'NOT_AVAILABLE');
+  });
+});
+
+describe('extension: what it reads from the engine\'s OpenAPI document', () => {
+  const { app, api } = clientOf(base);
+  let doc: { paths: Record<string, Record<string, unknown>> };
+  before(async () => (doc = (await (await app.fetch(new Request('http://x/openapi.json'))).json()) as typeof doc));
+
+  it('backups are served when the document lists the route the client posts a backup to', () => {
+    assert.equal(servesBackups(doc, api), true);
+    const { post: _backup, ...rest } = doc.paths['/v1/backups']!;
+    assert.equal(servesBackups({ ...doc, paths: { ...doc.paths, '/v1/backups': rest } }, api), false, 'an engine without the backup route');
+    assert.equal(servesBackups(undefined, api), false, 'no document');
+  });
+
+  it('the event types come from the EngineEvent schema', () => {
+    const types = eventTypesOf(doc);
+    for (const t of ['state', 'restart', 'backup', 'rpo', 'probe', 'log']) assert.ok(types?.includes(t), t);
+    assert.equal(eventTypesOf({}), undefined);
   });
 });

@@ -167,8 +167,8 @@ export class MetricsFeed {
     if (!this.live(gen)) return;
     if (e.type === 'restart') this.post({ type: 'restart', restart: restartFromEvent(e) }, gen);
     if (STATUS_EVENTS.has(e.type)) this.scheduleStatus(gen);
-    // Backup events (when the engine has them) change the backups panel.
-    if ((e.type as string).startsWith('backup')) void this.refreshBackups(gen, false);
+    // A backup changes the backups panel.
+    if (e.type === 'backup') void this.refreshBackups(gen, false);
   }
 
   private scheduleStatus(gen: number): void {

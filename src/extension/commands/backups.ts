@@ -1,0 +1,123 @@
+/**
+ * The backup commands (shown while the engine serves backups: `opsdeck.backupsAvailable`):
+ * Backup Now, Restore from Backup and Verify Backups, through the engine's ApiClient. Each shows a
+ * cancellable progress notification (a backup reports its phase, files and bytes as it goes);
+ * cancelling stops waiting for the engine's answer.
+ */
+import * as vscode from 'vscode';
+import type { ApiClient } from '../../core/api/client';
+import { count, formatBytes, shortId } from '../../core/backup/format';
+import type { BackupProgress } from '../../core/backup/types';
+import type { EngineConnection } from '../engine-connection';
+import type { CommandContext, CommandHandlers } from './context';
+import { showFailure } from './failure';
+import { withProgress, type ProgressSink } from './progress';
+import { servicesOf } from './service-args';
+
+export function backupCommands({ connection, output }: CommandContext): CommandHandlers {
+  return {
+    'opsdeck.backupNow': async () => {
+      requireBackups(connection);
+      const result = await withProgress('backing up…', (p, token) => withAbort(connection, token, (api) => api.backup({}, reporter(p))), true);
+      if (result === undefined) return undefined;
+      const files = `, ${count(result.files, 'file')} (${result.filesNew} new, ${result.filesChanged} changed)`;
+      void vscode.window.showInformationMessage(`Opsdeck: backup done: snapshot ${shortId(result.snapshot)}${files}, ${formatBytes(result.bytesAdded)} added.`);
+      return result;
+    },
+
+    'opsdeck.restoreBackup': async (snapshotArg, scopeArg) => {
+      requireBackups(connection);
+      const programmatic = typeof snapshotArg === 'string';
+      let snapshot = programmatic ? snapshotArg : undefined;
+      if (!snapshot) {
+        const list = await connection.requireClient().listSnapshots();
+        if (list.length === 0) {
+          void vscode.window.showInformationMessage('Opsdeck: there are no backups to restore yet.');
+          return undefined;
+        }
+        const picked = await vscode.window.showQuickPick(
+          list.map((s) => ({ label: s.id.slice(0, 12), description: s.time, detail: [s.services.join(', '), s.tags.join(', ')].filter(Boolean).join(' · '), id: s.id })),
+          { title: 'Opsdeck: Restore from Backup', placeHolder: 'Snapshot to restore' },
+        );
+        snapshot = picked?.id;
+      }
+      if (!snapshot) return undefined;
+      let scope: string[];
+      if (Array.isArray(scopeArg)) scope = scopeArg.map(String);
+      else if (typeof scopeArg === 'string') scope = scopeArg === 'all' ? [] : [scopeArg];
+      else {
+        const picked = await vscode.window.showQuickPick(
+          [{ label: '$(layers) Whole stack', value: [] as string[] }, ...servicesOf(connection).map((s) => ({ label: s.name, description: s.tier, value: [s.name] }))],
+          { title: 'Opsdeck: Restore from Backup', placeHolder: 'What to restore' },
+        );
+        if (!picked) return undefined;
+        scope = picked.value;
+      }
+      if (!programmatic) {
+        const what = scope.length ? scope.join(', ') : 'the whole stack';
+        const ok = await vscode.window.showWarningMessage(
+          `Restore ${what} from snapshot ${snapshot.slice(0, 12)} in place?`,
+          { modal: true, detail: 'The affected services are stopped, a safety snapshot is taken first, the data is restored and verified, and the services are started again. A failure rolls back to the safety snapshot.' },
+          'Restore',
+        );
+        if (ok !== 'Restore') return undefined;
+      }
+      const id = snapshot;
+      const only: string[] = scope;
+      const result = await withProgress(
+        `restoring ${id.slice(0, 12)}…`,
+        (_p, token) => withAbort(connection, token, (api) => api.restore(id, { inPlace: true, ...(only.length ? { services: only } : {}) })),
+        true,
+      );
+      await connection.refresh();
+      if (result !== undefined) void vscode.window.showInformationMessage(`Opsdeck: restored ${only.length ? only.join(', ') : 'the stack'} from ${id.slice(0, 12)}.`);
+      return result;
+    },
+
+    'opsdeck.verifyBackups': async () => {
+      requireBackups(connection);
+      const result = await withProgress('verifying backups…', (_p, token) => withAbort(connection, token, (api) => api.verify({})), true);
+      if (result === undefined) return undefined;
+      const { problems } = result;
+      const ok = result.ok && problems.length === 0;
+      const counts = [count(result.snapshots, 'snapshot'), count(result.packs, 'pack'), count(result.blobs, 'blob')].join(', ');
+      const text = ok ? `no problems in ${counts}` : `${problems.length ? count(problems.length, 'problem') : 'some problems'}${problems[0] ? `: ${problems[0].message}` : ''}`;
+      if (ok) void vscode.window.showInformationMessage(`Opsdeck: backups verified: ${text}.`);
+      else void showFailure(output, new Error(`backup verification: ${text}`), undefined);
+      return result;
+    },
+  };
+}
+
+/** Backup commands fail clearly on an engine that does not serve backups (they are hidden then). */
+function requireBackups(connection: EngineConnection): void {
+  if (connection.backupsAvailable) return;
+  throw Object.assign(new Error('backups are not available from this engine yet'), { hint: 'they come with a newer Opsdeck engine' });
+}
+
+/** A backup's progress as the notification's message (phase, files) and bar (bytes done). */
+function reporter(p: ProgressSink): (r: BackupProgress) => void {
+  let last = 0;
+  return (r) => {
+    const fraction = r.bytesTotal > 0 ? Math.round(Math.min(1, r.bytesDone / r.bytesTotal) * 100) : undefined;
+    const increment = fraction === undefined ? undefined : Math.max(0, fraction - last);
+    if (fraction !== undefined) last = fraction;
+    p.report({ message: `${r.phase} · ${r.filesDone}/${r.filesTotal} files`, ...(increment ? { increment } : {}) });
+  };
+}
+
+const CANCELLED = Symbol('cancelled');
+
+/** Run `work` on a client whose requests the progress's cancellation aborts; undefined when cancelled. */
+async function withAbort<T>(connection: EngineConnection, token: vscode.CancellationToken, work: (api: ApiClient) => Promise<T>): Promise<T | undefined> {
+  const ac = new AbortController();
+  const sub = token.onCancellationRequested(() => ac.abort(CANCELLED));
+  try {
+    return await work(connection.operationClient(ac.signal));
+  } catch (e) {
+    if (ac.signal.aborted) return undefined;
+    throw e;
+  } finally {
+    sub.dispose();
+  }
+}
