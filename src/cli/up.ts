@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { withDependencies } from '../core/backup/restore';
+import { withDependencies } from '../core/graph';
 import { loadConfig, type LoadedStack } from '../core/config/load';
 import { didYouMean } from '../core/config/suggest';
 import { parseDuration } from '../core/duration';
@@ -171,7 +171,7 @@ async function downLeftovers(dir: string, services: string[], dryRun: boolean): 
 async function printDryRun(dir: string, services: string[], opts: UpOptions): Promise<void> {
   let stack = await loadConfig(dir);
   if (opts.profile) stack = withProfile(stack, opts.profile);
-  const names = services.length ? withDependencies(stack, services) : stack.services;
+  const names = services.length ? withDependencies(stack.config.services, services) : stack.services;
   const result: PlanResult = { dryRun: true, plan: upPlan(stack, names, []) };
   if (opts.json) printJson(result);
   else process.stdout.write(formatPlan(result.plan, true) + '\n');
@@ -233,7 +233,7 @@ async function detach(dir: string, services: string[], opts: UpOptions): Promise
   let stack: LoadedStack = await loadConfig(dir);
   if (opts.profile) stack = withProfile(stack, opts.profile);
   // The services this run starts: those named and what they wait for, or the profile's.
-  const wanted = new Set(services.length ? withDependencies(stack, services) : stack.services);
+  const wanted = new Set(services.length ? withDependencies(stack.config.services, services) : stack.services);
   const args = [...daemonCommand(process.argv[1]!), '--stack', dir, ...(opts.profile ? ['--profile', opts.profile] : []), ...services];
   // Ours first: a flag the user gave node explicitly (execArgv) comes later and wins.
   const child = spawn(process.execPath, [...daemonNodeFlags(), ...process.execArgv, ...args], { detached: true, stdio: ['ignore', out, out], env: daemonEnv() });
