@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { withDependencies } from '../core/backup/restore';
+import { withDependencies } from '../core/graph';
 import { assertServiceName, loadConfig, type LoadedStack } from '../core/config/load';
 import { parseDuration } from '../core/duration';
 import type { Engine, EngineStatus, PlanResult, ServiceStatus } from '../core/engine';
@@ -172,7 +172,7 @@ async function downLeftovers(dir: string, services: string[], dryRun: boolean): 
 }
 
 function printDryRun(stack: LoadedStack, services: string[], opts: UpOptions): void {
-  const names = services.length ? withDependencies(stack, services) : stack.services;
+  const names = services.length ? withDependencies(stack.config.services, services) : stack.services;
   const result: PlanResult = { dryRun: true, plan: upPlan(stack, names, []) };
   if (opts.json) printJson(result);
   else process.stdout.write(formatPlan(result.plan, true) + '\n');
@@ -221,7 +221,7 @@ async function detach(dir: string, stack: LoadedStack, services: string[], opts:
   const logStart = sizeOf(logFile);
   const out = openSync(logFile, 'a', 0o600);
   // The services this run starts: those named and what they wait for, or the profile's.
-  const wanted = new Set(services.length ? withDependencies(stack, services) : stack.services);
+  const wanted = new Set(services.length ? withDependencies(stack.config.services, services) : stack.services);
   const args = [...daemonCommand(process.argv[1]!), '--stack', dir, ...(opts.profile ? ['--profile', opts.profile] : []), ...services];
   // Ours first: a flag the user gave node explicitly (execArgv) comes later and wins.
   const child = spawn(process.execPath, [...daemonNodeFlags(), ...process.execArgv, ...args], { detached: true, stdio: ['ignore', out, out], env: daemonEnv() });

@@ -19,8 +19,8 @@ import { Supervisor } from './supervisor/supervisor';
 import type { MemoryHit, MemoryQuery } from './memory/memory-store';
 import type { Disposable, EventOf } from './events';
 import { BackupManager } from './backup/manager';
-import { waitReady } from './backup/drill';
-import { withDependencies } from './backup/restore';
+import { withDependencies } from './graph';
+import { serviceControl } from './service-control';
 import type { EngineLike } from './contract/engine';
 
 export interface EngineOptions extends LoadOptions {
@@ -195,7 +195,7 @@ export class Engine implements EngineLike {
   /** Start services (default: the profile's) and what they wait for (depends_on, transitively), in dependency order. */
   up(services: string[] = this.current.services, opts: { dryRun?: boolean } = {}): PlanResult {
     services.forEach((s) => this.assertService(s));
-    const names = withDependencies(this.current, services);
+    const names = withDependencies(this.current.config.services, services);
     const plan = upPlan(this.current, names, this.supervisor.activeServices);
     if (!opts.dryRun) {
       this.supervisor.up(names);
@@ -256,26 +256,20 @@ export class Engine implements EngineLike {
 
   /**
    * Backups of this stack: run, list, diff, retention, prune, verify, restore, drill. The owner
-   * calls `backups.start()` for the schedule and the RPO watch. Restores and drills stop, start
-   * and check services through this engine's supervisor.
+   * calls `backups.start()` for the schedule and the RPO watch. This engine is the manager's
+   * BackupHost (backup/host.ts): restores stop, start and check services through its supervisor;
+   * a drill runs a separate Engine on the sandbox copy.
    */
   get backups(): BackupManager {
     return (this.backupManager ??= new BackupManager({
       stack: () => this.current,
       bus: this.bus,
       clock: this.supervisor.clock,
-      control: {
-        active: () => this.supervisor.activeServices,
-        stop: (services) => this.supervisor.down(services, 'stopped for a restore'),
-        start: (services) => void this.up(services),
-        waitReady: (service, timeoutMs) => waitReady(this, service, timeoutMs),
-        check: (service) => this.supervisor.check(service),
-        isReady: (service) => {
-          const s = this.supervisor.service(service);
-          return s.state === 'ready' || s.completed;
-        },
+      control: serviceControl(this.supervisor, (services) => void this.up(services)),
+      sandbox: (stack) => {
+        const engine = new Engine(stack, { profile: undefined });
+        return { ...serviceControl(engine.supervisor, (services) => void engine.up(services)), dispose: () => engine.dispose() };
       },
-      createEngine: (stack) => new Engine(stack, { profile: undefined }),
     }));
   }
 

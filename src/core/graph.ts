@@ -1,7 +1,8 @@
 /**
- * The dependency graph of a stack: validation (unknown dependencies, cycles, tier inversions)
- * and the start / stop order. Edges come from `depends_on` and from tiers: every service starts
- * after the services of lower tiers (storage, then messaging, then server, then worker).
+ * The dependency graph of a stack: validation (unknown dependencies, cycles, tier inversions),
+ * the start / stop order, and what a choice of services needs running with it. Edges come from
+ * `depends_on` and from tiers: every service starts after the services of lower tiers (storage,
+ * then messaging, then server, then worker).
  */
 import { TIERS, type DependencyCondition, type Tier } from './config/schema';
 
@@ -202,6 +203,22 @@ export function startWaves(services: GraphInput, selected: string[] = Object.key
     (waves[l] ??= []).push(s);
   }
   return waves.filter(Boolean).map((w) => w.sort());
+}
+
+/**
+ * The services `names` need running: themselves and their dependencies, transitively, in start
+ * order. Names that are not services of the graph are left out.
+ */
+export function withDependencies(services: GraphInput, names: string[]): string[] {
+  const out = new Set<string>();
+  const visit = (n: string) => {
+    const node = nodeOf(services, n);
+    if (out.has(n) || !node) return;
+    out.add(n);
+    for (const d of Object.keys(node.depends_on)) visit(d);
+  };
+  names.forEach(visit);
+  return startWaves(services, [...out]).flat();
 }
 
 /** Stop order: the start waves reversed (dependents stop before what they depend on). */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { parseConfig, type ConfigIssue } from '../../src/core/config/load';
 import { OpsError } from '../../src/core/errors';
-import { keepWithinArg, resticWithin, retentionFromConfig } from '../../src/core/backup/manager';
+import { keepWithinArg, resticWithin, retentionFromConfig } from '../../src/core/backup/retention';
 
 const yaml = (...lines: string[]) => `${lines.join('\n')}\n`;
 const issues = (text: string): ConfigIssue[] => {

@@ -1,55 +1,41 @@
 /**
- * Backups of one stack, as the engine runs them: adapters take consistent copies of every
- * service's data, the repository (./repo) stores them as one snapshot (plus opsdeck.yaml), a
- * structure check follows every backup; listing, diff, retention, prune, verification, restores
- * and drills go through here too, as do the schedule and the RPO watch (./schedule). Operations
- * that write the repository or touch services run one at a time; every run and its result is an
- * event on the bus (so memory can search them).
+ * Backups of one stack, as the engine runs them: the adapters take consistent copies of every
+ * service's data (./collect), the repository (./repo) stores them as one snapshot with its
+ * metadata (./manifest), a structure check follows every backup; listing, diff, retention
+ * (./retention), prune, verification, restores (./restore) and drills (./drill) go through here
+ * too, as do the schedule and the RPO watch (./schedule, ./objectives). Operations that write the
+ * repository or touch services run one at a time; every run and its result is an event on the bus
+ * (so memory can search them).
  *
- * The engine that owns the stack has one BackupManager (Engine.backups); a one-shot CLI command
- * with no engine running builds an Engine of its own, holding the stack lock meanwhile.
+ * The engine that owns the stack has one BackupManager (Engine.backups) and is its BackupHost
+ * (./host); a one-shot CLI command with no engine running builds an Engine of its own, holding
+ * the stack lock meanwhile.
  */
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { execa } from 'execa';
-import type { Clock } from '../clock';
-import { effectiveEnv, type LoadedStack } from '../config/load';
-import type { RetentionConfig } from '../config/schema';
-import { parseDuration } from '../duration';
-import type { Engine } from '../engine';
+import type { LoadedStack } from '../config/load';
 import { OpsError } from '../errors';
-import type { BackupTrigger, EventBus } from '../events';
+import type { BackupTrigger } from '../events';
 import { didYouMean } from '../config/suggest';
-import {
-  collectCommand,
-  collectFiles,
-  collectPostgres,
-  collectSqlite,
-  hasBackup,
-  sqliteOrigins,
-  SQLITE_SIDECARS,
-  STACK_SERVICE,
-  CONFIG_PATH,
-  type AdapterContext,
-  type BackupItem,
-} from './adapters';
+import { hasBackup, STACK_SERVICE } from './adapters';
+import { collectSources } from './collect';
 import { runDrill } from './drill';
 import { count, shortId } from './format';
 import { BackupHistory } from './history';
+import type { BackupHost } from './host';
+import { backupMeta } from './manifest';
+import { rpoStatus } from './objectives';
 import {
   initRepository,
   isRepository,
   openRepository,
   type BackupProgress,
   type BackupRepository,
-  type BackupSource,
   type KeySource,
   type PruneReport,
   type RestoreProgress,
-  type RetentionPolicy,
   type Snapshot,
   type SnapshotDiff,
   type SnapshotInfo,
@@ -57,7 +43,8 @@ import {
   type VerifyReport,
 } from './repo';
 import { checkIncludes, restoreInPlace, restoreToTarget, type RestoreContext } from './restore';
-import { BackupScheduler, newestGood } from './schedule';
+import { retentionFromConfig, retentionPolicy } from './retention';
+import { BackupScheduler } from './schedule';
 import type {
   BackupRequest,
   BackupRunResult,
@@ -71,19 +58,13 @@ import type {
   RestoreRequest,
   RestoreRunResult,
   RpoServiceStatus,
-  ServiceControl,
   VerifyRequest,
 } from './types';
-import { OPSDECK_VERSION } from './version';
 
-export interface BackupManagerOptions {
-  /** The stack as the engine sees it now (its active profile). */
-  stack: () => LoadedStack;
-  bus: EventBus;
-  clock: Clock;
-  control: ServiceControl;
-  /** A separate engine for a drill's sandbox stack. */
-  createEngine: (stack: LoadedStack) => Engine;
+// Temporary, until src/cli/backup.ts imports keepWithinArg from './retention' (issue 10 merge): then delete this line.
+export { keepWithinArg } from './retention';
+
+export interface BackupManagerOptions extends BackupHost {
   /** The key of an encrypted repository (default: OPSDECK_BACKUP_KEY, when set). */
   key?: KeySource;
 }
@@ -224,24 +205,8 @@ export class BackupManager implements BackupService {
         repo = await initRepository(scratchRepo);
       } else ({ repo, created } = await this.repo(!dryRun));
 
-      const { sources, items, skipped } = await this.collect(services, staging, { safety: trigger === 'safety', ...(opts.between ? { between: opts.between } : {}) });
-      const meta = {
-        stack: stack.config.name,
-        profile: stack.profile ?? '',
-        services,
-        configHash: sha256(readFileSync(stack.file)),
-        ...(await gitCommit(stack.dir)),
-        opsdeckVersion: OPSDECK_VERSION,
-        tags: trigger === 'manual' || tags.includes(trigger) ? tags : [...tags, trigger],
-        hostname: os.hostname(),
-        time: at(),
-        extra: {
-          trigger,
-          notes: items.filter((i) => i.note).map((i) => ({ service: i.service, path: i.path, note: i.note! })),
-          sqlite: Object.fromEntries(services.map((s) => [s, items.filter((i) => i.service === s && i.kind === 'sqlite').map((i) => i.path)])),
-          skipped,
-        },
-      };
+      const { sources, items, skipped } = await collectSources(stack, services, staging, { safety: trigger === 'safety', ...(opts.between ? { between: opts.between } : {}) });
+      const meta = await backupMeta(stack, { services, tags, trigger, items, skipped, now: at });
       const result = await repo.backup(sources, meta, { parent: 'latest', dryRun, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
       const sum = result.summary;
       let check: BackupRunResult['check'];
@@ -294,64 +259,6 @@ export class BackupManager implements BackupService {
     }
   }
 
-  /**
-   * Run the adapters: dumps (PostgreSQL, commands) of every service first, then `between`,
-   * then SQLite copies and files. For a safety snapshot (services stopped), a database is taken
-   * as its file plus its journal (consistent, the service being stopped) and missing data is
-   * skipped (there may be nothing left to save).
-   */
-  private async collect(services: string[], staging: string, opts: { safety: boolean; between?: () => Promise<void> }): Promise<{ sources: BackupSource[]; items: BackupItem[]; skipped: BackupRunResult['skipped'] }> {
-    const stack = this.stack;
-    const items: BackupItem[] = [];
-    const skipped: BackupRunResult['skipped'] = [];
-    const ctxOf = (s: string): AdapterContext => {
-      const cfg = stack.config.services[s]!;
-      return { stackDir: stack.dir, service: s, serviceDir: path.resolve(stack.dir, cfg.cwd ?? '.'), staging: path.join(staging, 'services', s), env: effectiveEnv(stack, s) };
-    };
-    // Every declared database of the stack is reserved: no files glob takes one as a plain file.
-    const reserved = Object.keys(stack.config.services).flatMap((s) => {
-      const b = stack.config.services[s]!.backup;
-      return b ? sqliteOrigins(stack.dir, ctxOf(s).serviceDir, b) : [];
-    });
-    for (const s of services) {
-      const b = stack.config.services[s]!.backup!;
-      if (b.postgres) items.push(...(await collectPostgres(ctxOf(s), b.postgres)));
-      if (b.command) items.push(...(await collectCommand(ctxOf(s), b.command)));
-    }
-    await opts.between?.();
-    for (const s of services) {
-      const ctx = ctxOf(s);
-      const b = stack.config.services[s]!.backup!;
-      if (opts.safety) {
-        for (const db of sqliteOrigins(stack.dir, ctx.serviceDir, b)) {
-          for (const rel of [db, ...SQLITE_SIDECARS.filter((x) => x !== '.lock').map((x) => db + x)]) {
-            const abs = path.join(stack.dir, ...rel.split('/'));
-            const st = statSync(abs, { throwIfNoEntry: false });
-            if (st?.isFile()) items.push({ service: s, kind: rel === db ? 'sqlite' : 'file', path: rel, source: abs, live: true, size: st.size, mtimeMs: st.mtimeMs, mode: st.mode & 0o7777, note: 'copied as a file (service stopped)' });
-          }
-        }
-      } else {
-        items.push(...(await collectSqlite(ctx, b.sqlite)));
-      }
-      if (b.files.length) {
-        const r = await collectFiles(ctx, b.files, b.exclude, reserved);
-        items.push(...r.items);
-        skipped.push(...r.skipped.map((k) => ({ service: s, ...k })));
-      }
-    }
-    const sources: BackupSource[] = services.map((s) => {
-      const mine = items.filter((i) => i.service === s);
-      return {
-        service: s,
-        root: stack.dir,
-        paths: mine.filter((i) => i.live).map((i) => i.path),
-        files: mine.filter((i) => !i.live).map((i) => ({ path: i.path, source: i.source })),
-      };
-    });
-    sources.push({ service: STACK_SERVICE, root: stack.dir, paths: [CONFIG_PATH] });
-    return { sources, items, skipped };
-  }
-
   // ------------------------------------------------------------------ reading
 
   async list(): Promise<SnapshotInfo[]> {
@@ -369,29 +276,8 @@ export class BackupManager implements BackupService {
 
   // ------------------------------------------------------------------ retention, prune, verify
 
-  /** The retention rules of a request, else of opsdeck.yaml; BAD_REQUEST when there are none. */
-  policyOf(req: ForgetRequest): RetentionPolicy {
-    const fromReq: RetentionPolicy = {
-      ...(req.keepLast !== undefined ? { last: req.keepLast } : {}),
-      ...(req.keepHourly !== undefined ? { hourly: req.keepHourly } : {}),
-      ...(req.keepDaily !== undefined ? { daily: req.keepDaily } : {}),
-      ...(req.keepWeekly !== undefined ? { weekly: req.keepWeekly } : {}),
-      ...(req.keepMonthly !== undefined ? { monthly: req.keepMonthly } : {}),
-      ...(req.keepYearly !== undefined ? { yearly: req.keepYearly } : {}),
-      ...(req.keepWithin !== undefined ? { within: req.keepWithin } : {}),
-      ...(req.keepTags?.length ? { tags: req.keepTags } : {}),
-    };
-    if (Object.keys(fromReq).length) return fromReq;
-    const cfg = this.stack.config.backup.retention;
-    if (cfg) {
-      const p = retentionFromConfig(cfg);
-      if (Object.keys(p).length) return p;
-    }
-    throw new OpsError('BAD_REQUEST', 'no retention rule given, and opsdeck.yaml sets none', 'give at least one --keep-* option (e.g. --keep-daily 7), or set backup.retention in opsdeck.yaml');
-  }
-
   async forget(req: ForgetRequest, trigger: BackupTrigger = 'manual'): Promise<ForgetRunResult> {
-    const policy = this.policyOf(req);
+    const policy = retentionPolicy(req, this.stack.config.backup.retention);
     return this.exclusive('forget', async () => {
       const at = () => this.opts.clock.now();
       try {
@@ -488,33 +374,17 @@ export class BackupManager implements BackupService {
     return this.exclusive('drill', async () => {
       const { repo } = await this.repo();
       const snap = await repo.snapshot(req.snapshot ?? 'latest');
-      return runDrill({ stack: this.stack, repo, bus: this.opts.bus, clock: this.opts.clock, history: this.history, createEngine: this.opts.createEngine }, snap, req);
+      return runDrill({ stack: this.stack, repo, bus: this.opts.bus, clock: this.opts.clock, history: this.history, sandbox: (stack) => this.opts.sandbox(stack) }, snap, req);
     });
   }
 
   // ------------------------------------------------------------------ status, RPO
 
+  /** Every service of the profile against its RPO: its newest good snapshot (of `snaps`, else the repository's) and last recovery. */
   async rpoStatus(snaps?: SnapshotInfo[]): Promise<RpoServiceStatus[]> {
     const stack = this.stack;
     const all = snaps ?? (await this.list().catch(() => [] as SnapshotInfo[]));
-    const history = this.history.read();
-    const damaged = new Set(history.lastVerify?.damagedSnapshots ?? []);
-    const now = this.opts.clock.now();
-    return stack.services.map((s) => {
-      const cfg = stack.config.services[s]!;
-      const newest = newestGood(all, s, damaged);
-      const rec = [...history.recoveries].reverse().find((r) => r.services.includes(s) && r.mode !== 'target');
-      const ageMs = newest ? now - Date.parse(newest.time) : undefined;
-      const obj = rec?.objectives.find((o) => o.service === s);
-      return {
-        service: s,
-        ...(cfg.rpo !== undefined ? { rpoMs: cfg.rpo } : {}),
-        ...(cfg.rto !== undefined ? { rtoMs: cfg.rto } : {}),
-        ...(newest ? { newest: { snapshot: newest.id, time: newest.time, ageMs: ageMs! } } : {}),
-        rpo: cfg.rpo === undefined ? 'none' : ageMs !== undefined && ageMs <= cfg.rpo ? 'ok' : 'breach',
-        ...(rec ? { lastRecovery: { at: rec.at, kind: rec.kind, recoveryMs: rec.recoveryMs, ok: rec.ok, ...(obj?.withinRto !== undefined ? { withinRto: obj.withinRto } : {}) } } : {}),
-      };
-    });
+    return rpoStatus(stack, all, this.history.read(), this.opts.clock.now());
   }
 
   async status(): Promise<BackupStatus> {
@@ -552,42 +422,4 @@ export class BackupManager implements BackupService {
   dispose(): void {
     this.stop();
   }
-}
-
-const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
-
-async function gitCommit(dir: string): Promise<{ gitCommit?: string }> {
-  if (!existsSync(dir)) return {};
-  const r = await execa('git', ['rev-parse', 'HEAD'], { cwd: dir, reject: false, stdin: 'ignore' });
-  return r.exitCode === 0 && /^[0-9a-f]{40}$/.test(r.stdout.trim()) ? { gitCommit: r.stdout.trim() } : {};
-}
-
-/** opsdeck.yaml's retention (keep_within in ms) as the repository's policy (restic's `XdYh` form). */
-export function retentionFromConfig(cfg: RetentionConfig): RetentionPolicy {
-  const within = cfg.keep_within === undefined ? undefined : resticWithin(cfg.keep_within);
-  return {
-    ...(cfg.keep_last !== undefined ? { last: cfg.keep_last } : {}),
-    ...(cfg.keep_hourly !== undefined ? { hourly: cfg.keep_hourly } : {}),
-    ...(cfg.keep_daily !== undefined ? { daily: cfg.keep_daily } : {}),
-    ...(cfg.keep_weekly !== undefined ? { weekly: cfg.keep_weekly } : {}),
-    ...(cfg.keep_monthly !== undefined ? { monthly: cfg.keep_monthly } : {}),
-    ...(cfg.keep_yearly !== undefined ? { yearly: cfg.keep_yearly } : {}),
-    ...(within ? { within } : {}),
-  };
-}
-
-/** Milliseconds as restic's duration (days and hours; shorter than an hour rounds up to 1h). */
-export function resticWithin(ms: number): string {
-  const hours = Math.max(1, Math.ceil(ms / 3_600_000));
-  const d = Math.floor(hours / 24);
-  const h = hours % 24;
-  return `${d ? `${d}d` : ''}${h ? `${h}h` : ''}` || '1h';
-}
-
-/** `--keep-within`: restic's form (`1y5m7d2h`) as is; an opsdeck duration in days or hours (`36h`, `7d`) converted. */
-export function keepWithinArg(text: string): string {
-  if (/^(\d+y)?(\d+m)?(\d+d)?(\d+h)?$/.test(text) && text !== '') return text;
-  const ms = parseDuration(text);
-  if (ms !== undefined && ms > 0) return resticWithin(ms);
-  throw new OpsError('BAD_REQUEST', `--keep-within "${text}" is not a duration`, 'use restic\'s form: 1y5m7d2h (years, months, days, hours), e.g. 7d or 36h');
 }

@@ -16,21 +16,23 @@
  * bits are stripped unless the request keeps them (the rollback keeps them: it is the live data).
  */
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { mkdtemp, open } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import path from 'node:path';
 import type { Clock } from '../clock';
 import { effectiveEnv, type LoadedStack } from '../config/load';
 import { formatDuration } from '../duration';
 import { OpsError, isOpsError } from '../errors';
 import type { EventBus } from '../events';
-import { startWaves } from '../graph';
-import { collectFiles, integrityCheck, restoreCommand, restorePostgres, sqliteOrigins, STACK_SERVICE, isDumpPath, CONFIG_PATH } from './adapters';
+import { withDependencies } from '../graph';
+import { collectFiles, integrityCheck, isSqliteFile, restoreCommand, restorePostgres, sqliteOrigins, STACK_SERVICE, isDumpPath, CONFIG_PATH } from './adapters';
 import { count, formatBytes, shortId } from './format';
 import { compileGlob } from './glob';
-import type { BackupHistory, ObjectiveResult } from './history';
+import type { BackupHistory } from './history';
+import type { ServiceControl } from './host';
+import { recoveryObjectives, tightestRto } from './objectives';
 import { matchesInclude, type BackupRepository, type RestoreProgress, type Snapshot, type SnapshotEntry } from './repo';
 import { Swap } from './swap';
-import type { RestoreFile, RestoreRequest, RestoreRunResult, ServiceControl } from './types';
+import type { RestoreFile, RestoreRequest, RestoreRunResult } from './types';
 
 export interface RestoreContext {
   stack: LoadedStack;
@@ -46,23 +48,6 @@ export interface RestoreContext {
   safetyBackup(services: string[], stop: () => Promise<void>, tags: string[]): Promise<{ snapshot: string; warnings: string[] }>;
   /** Forget a safety snapshot that is no longer needed (a failed restore rolled back to it). */
   removeSafety(snapshot: string): Promise<void>;
-}
-
-const SQLITE_MAGIC = 'SQLite format 3\0';
-
-async function isSqliteFile(file: string): Promise<boolean> {
-  try {
-    const fh = await open(file, 'r');
-    try {
-      const buf = Buffer.alloc(16);
-      const { bytesRead } = await fh.read(buf, 0, 16, 0);
-      return bytesRead === 16 && buf.toString('latin1') === SQLITE_MAGIC;
-    } finally {
-      await fh.close();
-    }
-  } catch {
-    return false;
-  }
 }
 
 /** Check --include globs the way the CLI promises: clear errors for what cannot match. */
@@ -105,25 +90,6 @@ const fileList = (entries: SnapshotEntry[]): RestoreFile[] =>
   entries
     .filter((e) => e.type !== 'dir')
     .map((e) => ({ service: e.service, path: e.path, size: e.size, kind: isDumpPath(e.path) ? e.path.split('/')[1]! : e.type === 'symlink' ? 'symlink' : 'file' }));
-
-/** The services `names` need running (their dependencies, transitively), in start order. */
-export function withDependencies(stack: LoadedStack, names: string[]): string[] {
-  const out = new Set<string>();
-  const visit = (n: string) => {
-    if (out.has(n) || !stack.config.services[n]) return;
-    out.add(n);
-    for (const d of Object.keys(stack.config.services[n]!.depends_on)) visit(d);
-  };
-  names.forEach(visit);
-  return startWaves(stack.config.services, [...out]).flat();
-}
-
-function objectives(stack: LoadedStack, services: string[], recoveryMs: number): ObjectiveResult[] {
-  return services.map((s) => {
-    const rtoMs = stack.config.services[s]?.rto;
-    return rtoMs === undefined ? { service: s, recoveryMs } : { service: s, rtoMs, recoveryMs, withinRto: recoveryMs <= rtoMs };
-  });
-}
 
 const eventService = (services: string[]) => (services.length === 1 ? services[0]! : 'stack');
 
@@ -264,7 +230,7 @@ async function loadDumps(ctx: RestoreContext, staged: Staged): Promise<string[]>
 /** Start `services` (and what they need), wait until ready, load dumps, run the checks. */
 async function gate(ctx: RestoreContext, services: string[], staged: Staged | undefined, timeoutMs: number): Promise<{ startMs: number; checkMs: number }> {
   const t0 = performance.now();
-  const toStart = withDependencies(ctx.stack, services);
+  const toStart = withDependencies(ctx.stack.config.services, services);
   ctx.control.start(toStart);
   for (const s of toStart) await ctx.control.waitReady(s, timeoutMs);
   const startMs = performance.now() - t0;
@@ -302,7 +268,7 @@ export async function restoreInPlace(ctx: RestoreContext, snap: Snapshot, req: R
     `restore ${count(files.length, 'file')} (${formatBytes(bytes)}) of snapshot ${shortId(snap.id)} into a staging folder; verify their SHA-256 and every SQLite database's integrity`,
     ...specialBitsPlan(entries, req.keepSpecialBits),
     `swap them into place: ${files.filter((f) => !isDumpPath(f.path)).map((f) => f.path).join(', ') || '(no files)'}`,
-    `start ${withDependencies(stack, services).join(', ')} and wait until ready (at most ${formatDuration(timeoutMs)} each)`,
+    `start ${withDependencies(stack.config.services, services).join(', ')} and wait until ready (at most ${formatDuration(timeoutMs)} each)`,
     ...(dumps.length ? [`load ${dumps.map((d) => `${d.service}/${d.path}`).join(', ')}`] : []),
     `run the full-functionality check of ${services.join(', ')}`,
     ...(stopped.length === services.length ? [] : [`stop again what was not running before: ${services.filter((s) => !stopped.includes(s)).join(', ')}`]),
@@ -340,10 +306,10 @@ export async function restoreInPlace(ctx: RestoreContext, snap: Snapshot, req: R
     phase = 'the health gate';
     const { startMs, checkMs } = await gate(ctx, services, staged, timeoutMs);
     const recoveryMs = Math.round(performance.now() - t0);
-    const notRunningBefore = withDependencies(stack, services).filter((s) => !active.includes(s));
+    const notRunningBefore = withDependencies(stack.config.services, services).filter((s) => !active.includes(s));
     if (notRunningBefore.length) await ctx.control.stop(notRunningBefore);
     rmSync(dir, { recursive: true, force: true });
-    const obj = objectives(stack, services, recoveryMs);
+    const obj = recoveryObjectives(stack, services, recoveryMs);
     const phases = { restoreMs, startMs, checkMs };
     ctx.history.addRecovery({ at: at(), kind: 'restore', mode: 'in-place', snapshot: snap.id, services, ok: true, recoveryMs, phases, bytes, files: files.length, objectives: obj, safetySnapshot: safety });
     const rto = tightestRto(obj);
@@ -391,13 +357,6 @@ export async function restoreInPlace(ctx: RestoreContext, snap: Snapshot, req: R
   }
 }
 
-function tightestRto(obj: ObjectiveResult[]): { rtoMs?: number; withinRto?: boolean } {
-  const withRto = obj.filter((o) => o.rtoMs !== undefined);
-  if (!withRto.length) return {};
-  const tightest = withRto.reduce((a, b) => (b.rtoMs! < a.rtoMs! ? b : a));
-  return { rtoMs: tightest.rtoMs!, withinRto: withRto.every((o) => o.withinRto) };
-}
-
 async function rollback(ctx: RestoreContext, services: string[], safety: string | undefined, swap: Swap, dir: string, timeoutMs: number, active: string[]): Promise<void> {
   await ctx.control.stop(services);
   let staged: Staged | undefined;
@@ -418,7 +377,7 @@ async function rollback(ctx: RestoreContext, services: string[], safety: string 
     if (entries.length) staged = await stage(ctx, snap, entries, services, [], path.join(dir, 'rollback'), true);
   }
   await gate(ctx, services, staged, timeoutMs);
-  const notRunningBefore = withDependencies(ctx.stack, services).filter((s) => !active.includes(s));
+  const notRunningBefore = withDependencies(ctx.stack.config.services, services).filter((s) => !active.includes(s));
   if (notRunningBefore.length) await ctx.control.stop(notRunningBefore);
   rmSync(dir, { recursive: true, force: true });
 }

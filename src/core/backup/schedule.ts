@@ -8,20 +8,22 @@
  */
 import { Cron } from 'croner';
 import type { Clock, TimerHandle } from '../clock';
+import type { LoadedStack } from '../config/load';
 import { formatDuration } from '../duration';
-import type { EventBus } from '../events';
+import type { BackupTrigger, EventBus } from '../events';
 import { shortId } from './format';
-import type { SnapshotInfo } from './repo';
-import type { BackupManager } from './manager';
+import type { BackupHistory } from './history';
+import type { BackupRequest, ForgetRequest, RpoServiceStatus, VerifyRequest } from './types';
 
-/** The newest snapshot holding `service` that the last verification did not find damaged. */
-export function newestGood(snaps: SnapshotInfo[], service: string, damaged: Set<string>): SnapshotInfo | undefined {
-  let best: SnapshotInfo | undefined;
-  for (const s of snaps) {
-    if (!s.services.includes(service) || damaged.has(s.id)) continue;
-    if (!best || Date.parse(s.time) > Date.parse(best.time)) best = s;
-  }
-  return best;
+/** What the scheduled jobs run (the BackupManager): backups, retention, verification, the RPO status. */
+export interface ScheduledWork {
+  /** The stack as it is now: its `backup` settings and its services' RPOs. */
+  readonly stack: LoadedStack;
+  readonly history: BackupHistory;
+  backup(req: BackupRequest, opts: { trigger: BackupTrigger }): Promise<{ snapshot: string }>;
+  forget(req: ForgetRequest, trigger: BackupTrigger): Promise<unknown>;
+  verify(req: VerifyRequest, trigger: BackupTrigger): Promise<unknown>;
+  rpoStatus(): Promise<RpoServiceStatus[]>;
 }
 
 type Job = 'backup' | 'verify';
@@ -33,7 +35,7 @@ export class BackupScheduler {
   private started = false;
 
   constructor(
-    private readonly manager: BackupManager,
+    private readonly manager: ScheduledWork,
     private readonly bus: EventBus,
     private readonly clock: Clock,
   ) {}

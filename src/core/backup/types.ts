@@ -196,17 +196,3 @@ export interface BackupService {
   drill(req: DrillRequest): Promise<DrillRunResult>;
   status(): Promise<BackupStatus>;
 }
-
-/** How restores and drills stop, start and check services: the engine's supervisor. */
-export interface ServiceControl {
-  /** Services with a process alive or on its way. */
-  active(): string[];
-  stop(services: string[]): Promise<void>;
-  start(services: string[]): void;
-  /** Resolve when ready (or completed); reject when it fails or the time is up. */
-  waitReady(service: string, timeoutMs: number): Promise<void>;
-  /** Ready now (or completed): still running after the checks, not crashed meanwhile. */
-  isReady(service: string): boolean;
-  /** Run the service's full-functionality check (or report readiness when it has none). */
-  check(service: string): Promise<{ ok: boolean; output: string; durationMs: number }>;
-}

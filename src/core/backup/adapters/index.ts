@@ -13,7 +13,7 @@ import type { AdapterContext, BackupItem } from './types';
 
 export * from './types';
 export { collectFiles, SQLITE_SIDECARS } from './files';
-export { collectSqlite, copySqlite, integrityCheck } from './sqlite';
+export { collectSqlite, copySqlite, integrityCheck, isSqliteFile } from './sqlite';
 export { collectPostgres, restorePostgres, pgConnection, findPgTool } from './postgres';
 export { collectCommand, restoreCommand } from './command';
 

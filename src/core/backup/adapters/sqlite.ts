@@ -13,6 +13,7 @@
  * `sqlite3 db.sqlite .dump`).
  */
 import { closeSync, existsSync, mkdirSync, openSync, readSync, rmSync, statSync, utimesSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import path from 'node:path';
 import type { Database } from 'node-sqlite3-wasm';
 import { sleep } from '../../clock';
@@ -38,6 +39,24 @@ export interface SqliteCopyOptions {
   maxAttempts?: number;
 }
 
+const SQLITE_MAGIC = 'SQLite format 3\0';
+
+/** Whether `file` starts as a SQLite database does (a restored file checked without knowing what it is). */
+export async function isSqliteFile(file: string): Promise<boolean> {
+  try {
+    const fh = await open(file, 'r');
+    try {
+      const buf = Buffer.alloc(16);
+      const { bytesRead } = await fh.read(buf, 0, 16, 0);
+      return bytesRead === 16 && buf.toString('latin1') === SQLITE_MAGIC;
+    } finally {
+      await fh.close();
+    }
+  } catch {
+    return false;
+  }
+}
+
 /** The bytes of the header SQLite changes on every commit (rollback-journal mode), and the journal mode. */
 function readHeader(file: string): { changeCounter: number; wal: boolean } | undefined {
   let fd: number | undefined;
@@ -46,7 +65,7 @@ function readHeader(file: string): { changeCounter: number; wal: boolean } | und
     const buf = Buffer.alloc(100);
     const n = readSync(fd, buf, 0, 100, 0);
     if (n < 100) return undefined;
-    if (buf.toString('latin1', 0, 16) !== 'SQLite format 3\0') return undefined;
+    if (buf.toString('latin1', 0, 16) !== SQLITE_MAGIC) return undefined;
     return { changeCounter: buf.readUInt32BE(24), wal: buf[18] === 2 || buf[19] === 2 };
   } catch {
     return undefined;

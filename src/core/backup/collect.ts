@@ -1,0 +1,89 @@
+/**
+ * What a backup takes of each service, adapter by adapter, as the repository's sources: dumps
+ * (PostgreSQL, commands) of every service first, then `between`, then SQLite copies and files.
+ * Every declared database of the stack is reserved, so no files glob takes one as a plain file.
+ * For a safety snapshot (services stopped), a database is taken as its file plus its journal
+ * (consistent, the service being stopped) and missing data is skipped (there may be nothing left
+ * to save). opsdeck.yaml always goes along, as the stack's own source.
+ */
+import { statSync } from 'node:fs';
+import path from 'node:path';
+import { effectiveEnv, type LoadedStack } from '../config/load';
+import {
+  collectCommand,
+  collectFiles,
+  collectPostgres,
+  collectSqlite,
+  sqliteOrigins,
+  SQLITE_SIDECARS,
+  STACK_SERVICE,
+  CONFIG_PATH,
+  type AdapterContext,
+  type BackupItem,
+} from './adapters';
+import type { BackupSource } from './repo';
+import type { BackupRunResult } from './types';
+
+export interface CollectOptions {
+  /** A safety snapshot: the services are stopped (`between` stops them). */
+  safety: boolean;
+  /** Run after the dumps, before the files. */
+  between?: () => Promise<void>;
+}
+
+export interface Collected {
+  sources: BackupSource[];
+  items: BackupItem[];
+  skipped: BackupRunResult['skipped'];
+}
+
+/** Run the adapters of `services`, staging copies and dumps below `staging`. */
+export async function collectSources(stack: LoadedStack, services: string[], staging: string, opts: CollectOptions): Promise<Collected> {
+  const items: BackupItem[] = [];
+  const skipped: BackupRunResult['skipped'] = [];
+  const ctxOf = (s: string): AdapterContext => {
+    const cfg = stack.config.services[s]!;
+    return { stackDir: stack.dir, service: s, serviceDir: path.resolve(stack.dir, cfg.cwd ?? '.'), staging: path.join(staging, 'services', s), env: effectiveEnv(stack, s) };
+  };
+  const reserved = Object.keys(stack.config.services).flatMap((s) => {
+    const b = stack.config.services[s]!.backup;
+    return b ? sqliteOrigins(stack.dir, ctxOf(s).serviceDir, b) : [];
+  });
+  for (const s of services) {
+    const b = stack.config.services[s]!.backup!;
+    if (b.postgres) items.push(...(await collectPostgres(ctxOf(s), b.postgres)));
+    if (b.command) items.push(...(await collectCommand(ctxOf(s), b.command)));
+  }
+  await opts.between?.();
+  for (const s of services) {
+    const ctx = ctxOf(s);
+    const b = stack.config.services[s]!.backup!;
+    if (opts.safety) {
+      for (const db of sqliteOrigins(stack.dir, ctx.serviceDir, b)) {
+        for (const rel of [db, ...SQLITE_SIDECARS.filter((x) => x !== '.lock').map((x) => db + x)]) {
+          const abs = path.join(stack.dir, ...rel.split('/'));
+          const st = statSync(abs, { throwIfNoEntry: false });
+          if (st?.isFile()) items.push({ service: s, kind: rel === db ? 'sqlite' : 'file', path: rel, source: abs, live: true, size: st.size, mtimeMs: st.mtimeMs, mode: st.mode & 0o7777, note: 'copied as a file (service stopped)' });
+        }
+      }
+    } else {
+      items.push(...(await collectSqlite(ctx, b.sqlite)));
+    }
+    if (b.files.length) {
+      const r = await collectFiles(ctx, b.files, b.exclude, reserved);
+      items.push(...r.items);
+      skipped.push(...r.skipped.map((k) => ({ service: s, ...k })));
+    }
+  }
+  const sources: BackupSource[] = services.map((s) => {
+    const mine = items.filter((i) => i.service === s);
+    return {
+      service: s,
+      root: stack.dir,
+      paths: mine.filter((i) => i.live).map((i) => i.path),
+      files: mine.filter((i) => !i.live).map((i) => ({ path: i.path, source: i.source })),
+    };
+  });
+  sources.push({ service: STACK_SERVICE, root: stack.dir, paths: [CONFIG_PATH] });
+  return { sources, items, skipped };
+}
