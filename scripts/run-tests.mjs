@@ -9,7 +9,7 @@
  *
  * The first step, `setup`, is scripts/setup-system.mjs: it installs the system packages and
  * code-server the suites need when they are missing (apt-get as root, or `sudo -n`), or says
- * the exact command to run (docs/testing.md). Steps (setup, typecheck, lint, build, schema)
+ * the exact command to run (docs/testing.md). Steps (setup, typecheck, lint, cycles, build, schema)
  * count as one passed or one failed each; mocha suites count their tests. Everything runs even
  * after a failure, so one run shows all problems. The last line printed is always
  * `N passed, N failed`; the exit code is 1 if anything failed.
@@ -56,6 +56,8 @@ const STEPS = [
   },
   { name: 'typecheck', cmd: ['npm', 'run', '--silent', 'typecheck'] },
   { name: 'lint', cmd: ['npm', 'run', '--silent', 'lint'] },
+  // No import circle under src/, type-only imports included (docs/architecture.md).
+  { name: 'cycles', cmd: [process.execPath, binOf('tsx'), 'scripts/check-import-cycles.ts'] },
   { name: 'build', cmd: ['npm', 'run', '--silent', 'build'] },
   {
     name: 'schema',

@@ -2,8 +2,8 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { CONFIG_FILE, parseConfig } from '../core/config/load';
-import { OpsError } from '../core/errors';
+import { OpsError } from '../core/contract';
+import { CONFIG_FILE, parseConfig } from '../core/host';
 import { displayDir, printJson } from './stack-context';
 
 export function registerInit(program: Command): void {

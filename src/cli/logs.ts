@@ -1,9 +1,8 @@
 /** `opsdeck logs SERVICE`: the captured output of a service, optionally followed. */
 import path from 'node:path';
 import type { Command } from 'commander';
-import { loadConfig } from '../core/config/load';
-import { OpsError } from '../core/errors';
-import { tailLog, type LogLine } from '../core/logs/read-log';
+import { type LogLine, OpsError } from '../core/contract';
+import { loadConfig, tailLog } from '../core/host';
 import { dim, red } from './format';
 import { ownerOf, stackDir } from './stack-context';
 import { parsePositiveInt, parseTimeOption } from './time-option';

@@ -1,10 +1,7 @@
 /** `opsdeck memory search QUERY`: the stack's searchable history (events and log lines). */
-import { existsSync } from 'node:fs';
-import path from 'node:path';
 import type { Command } from 'commander';
-import { OpsError } from '../core/errors';
-import { journalDir } from '../core/memory/journal';
-import type { MemoryHit, MemoryQuery } from '../core/memory/memory-store';
+import type { MemoryHit, MemoryQuery } from '../core/contract';
+import { searchMemoryWithoutEngine } from '../core/host';
 import { dim, table } from './format';
 import { ownerOf, printJson, stackDir } from './stack-context';
 import { parsePositiveInt, parseTimeOption } from './time-option';
@@ -71,17 +68,6 @@ Works with or without a running engine (it reads .opsdeck/memory.db).`,
 async function search(dir: string, query: MemoryQuery): Promise<MemoryHit[]> {
   const owner = ownerOf(dir);
   if (owner) return (await owner.client.searchMemory(query)).hits;
-  const opsdeckDir = path.join(dir, '.opsdeck');
-  if (!existsSync(path.join(opsdeckDir, 'memory.db')) && !existsSync(journalDir(opsdeckDir))) {
-    throw new OpsError('BAD_REQUEST', 'this stack has no memory yet', 'memory is recorded while the engine runs: `opsdeck up`');
-  }
-  // Loaded on demand: SQLite (WebAssembly) is only needed here, not by every command. No engine
-  // owns the stack, so this process takes in the journal the last one left.
-  const { openMemoryInProcess } = await import('../core/memory/ingest');
-  const store = openMemoryInProcess(opsdeckDir);
-  try {
-    return store.search(query);
-  } finally {
-    store.close();
-  }
+  // No engine owns the stack: this process takes in the journal the last one left.
+  return searchMemoryWithoutEngine(dir, query);
 }

@@ -1,7 +1,6 @@
 /** `opsdeck profile list|use NAME`: which services run, with which environment. */
 import type { Command } from 'commander';
-import { loadConfig } from '../core/config/load';
-import { rememberProfile, withProfile, withRememberedProfile } from '../core/profiles';
+import { loadConfig, rememberProfile, withProfile, withRememberedProfile } from '../core/host';
 import { formatPlan, table } from './format';
 import { ownerOf, printJson, stackDir } from './stack-context';
 

@@ -5,10 +5,8 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { ApiClient } from '../core/api/client';
-import { CONFIG_FILE } from '../core/config/load';
-import { OpsError } from '../core/errors';
-import { readOwner, type LockInfo } from '../core/stack-lock';
+import { OpsError } from '../core/contract';
+import { CONFIG_FILE, runningOwner } from '../core/host';
 
 export interface GlobalOptions {
   stack?: string;
@@ -39,16 +37,11 @@ export function resolveStackDir(given: string | undefined): string {
   );
 }
 
-export interface Owner {
-  info: LockInfo;
-  client: ApiClient;
-}
+export type Owner = NonNullable<ReturnType<typeof runningOwner>>;
 
-/** The running engine of the stack, if any. */
+/** The running engine of the stack, if any (src/core/host: its lock, an ApiClient, the RemoteEngine). */
 export function ownerOf(dir: string): Owner | undefined {
-  const info = readOwner(dir);
-  if (!info?.socket) return undefined;
-  return { info, client: new ApiClient(info.socket) };
+  return runningOwner(dir);
 }
 
 /** The running engine, or an error saying how to start one. */

@@ -1,9 +1,7 @@
 /** `opsdeck status` and `opsdeck health [SERVICE…]`: what runs, and whether it works. */
 import type { Command } from 'commander';
-import { loadConfig } from '../core/config/load';
-import { withRememberedProfile } from '../core/profiles';
-import { isOpsError } from '../core/errors';
-import { assertKnownServices, exitCodeOf, type StackHealth } from '../core/health/summary';
+import { exitCodeOf, isOpsError, type StackHealth } from '../core/contract';
+import { assertKnownServices, loadConfig, withRememberedProfile } from '../core/host';
 import { bold, statusHeadline, statusTable, table } from './format';
 import { ownerOf, printJson, stackDir } from './stack-context';
 

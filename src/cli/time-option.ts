@@ -1,6 +1,6 @@
 /** `--since` / `--until` values: a duration ago (`10m`, `2h`) or an ISO date-time. */
 import { InvalidArgumentError } from 'commander';
-import { parseDuration } from '../core/duration';
+import { parseDuration } from '../core/contract';
 
 export function parseTimeOption(value: string, now = Date.now()): number {
   const ago = parseDuration(value);

@@ -7,20 +7,13 @@ import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { withDependencies } from '../core/graph';
-import { assertServiceName, loadConfig, type LoadedStack } from '../core/config/load';
-import { parseDuration } from '../core/duration';
-import type { Engine, EngineStatus, PlanResult, ServiceStatus } from '../core/engine';
-import { OpsError } from '../core/errors';
-import { upPlan, withProfile, type PlanStep } from '../core/profiles';
-import { acquireLock } from '../core/stack-lock';
-import { findLeftovers, leftoverSummary, leftoverWaves, stopLeftovers, stopPolicy } from '../core/supervisor/leftovers';
-import { readRecords } from '../core/supervisor/service-records';
 import { daemonCommand, daemonEnv, daemonNodeFlags } from '../daemon/daemon-process';
 import { runDaemon, startHost, stateLines, untilStopped } from '../daemon/run-host';
 import { formatPlan, statusHeadline, statusTable } from './format';
 import { displayDir, ownerOf, printJson, stackDir } from './stack-context';
 import { InvalidArgumentError } from 'commander';
+import { type EngineLike, type EngineStatus, OpsError, parseDuration, type PlanResult, type ServiceStatus } from '../core/contract';
+import { assertServiceName, downWithoutEngine, loadConfig, type LoadedStack, upPlan, withDependencies, withProfile } from '../core/host';
 import { VERSION } from './version';
 
 interface UpOptions {
@@ -138,7 +131,7 @@ Without a running engine, down stops what an engine that died (kill -9) left run
       let result: PlanResult;
       if (!owner) {
         // No engine: what a dead one left running (kill -9) is still ours to stop.
-        const left = await downLeftovers(dir, services, !!opts.dryRun);
+        const left = await downWithoutEngine(dir, services, !!opts.dryRun, VERSION);
         result = left.result;
         if (left.note) process.stderr.write(`note: ${left.note}\n`);
         if (!opts.json) process.stdout.write(result.plan.length ? formatPlan(result.plan, result.dryRun) + '\n' : `no engine is running for ${displayDir(dir)}: nothing to stop\n`);
@@ -148,27 +141,6 @@ Without a running engine, down stops what an engine that died (kill -9) left run
       if (opts.json) printJson(result);
       else if (owner) process.stdout.write(formatPlan(result.plan, result.dryRun) + '\n');
     });
-}
-
-/**
- * `down` without an engine: stop (or, dry, list) the services a dead engine left running, found
- * through their records, holding the stack lock meanwhile so that no engine starts in between.
- */
-async function downLeftovers(dir: string, services: string[], dryRun: boolean): Promise<{ result: PlanResult; note?: string }> {
-  if (!readRecords(dir).records.length) return { result: { dryRun, plan: [] } };
-  const stack = await loadConfig(dir);
-  const only = (s: string) => !services.length || services.includes(s);
-  const policy = stopPolicy(stack.config.services);
-  const lock = acquireLock(dir, { owner: 'down', version: VERSION });
-  try {
-    const found = (await findLeftovers(dir)).map((f) => f.record.service).filter(only);
-    const plan: PlanStep[] = leftoverWaves(policy, found).flatMap((wave, i) => wave.map((service) => ({ action: 'stop' as const, service, wave: i, reason: 'left running by an engine that died' })));
-    if (dryRun || !plan.length) return { result: { dryRun, plan } };
-    const stopped = await stopLeftovers(dir, policy, only);
-    return { result: { dryRun, plan }, ...(stopped.length ? { note: leftoverSummary(stopped) } : {}) };
-  } finally {
-    lock.release();
-  }
 }
 
 function printDryRun(stack: LoadedStack, services: string[], opts: UpOptions): void {
@@ -187,20 +159,20 @@ async function foreground(dir: string, services: string[], opts: UpOptions): Pro
 }
 
 /** A status table redrawn in place: on every event (debounced) and every second for uptimes. */
-function liveTable(engine: Engine): { stop(): void } {
+function liveTable(engine: EngineLike): { stop(): void } {
   let drawn = 0;
   let pending: NodeJS.Timeout | undefined;
-  const draw = () => {
+  const draw = async () => {
     pending = undefined;
-    const status = engine.status();
+    const status = await engine.status();
     const text = `${statusHeadline(status)}\n${statusTable(status)}\n(Ctrl-C stops the stack)\n`;
     if (drawn) process.stdout.write(`\x1b[${drawn}F\x1b[0J`);
     process.stdout.write(text);
     drawn = text.split('\n').length - 1;
   };
-  const sub = engine.bus.on('state', () => (pending ??= setTimeout(draw, 50)));
-  const tick = setInterval(draw, 1000);
-  draw();
+  const sub = engine.bus.on('state', () => (pending ??= setTimeout(() => void draw(), 50)));
+  const tick = setInterval(() => void draw(), 1000);
+  void draw();
   return {
     stop: () => {
       sub.dispose();

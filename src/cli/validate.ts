@@ -1,8 +1,7 @@
 /** `opsdeck validate [path]`: load opsdeck.yaml, report whether it is valid. Changes nothing. */
 import path from 'node:path';
 import type { Command } from 'commander';
-import { displayPath } from '../core/config/issues';
-import { loadConfig } from '../core/config/load';
+import { displayPath, loadConfig } from '../core/host';
 import { EXIT_OK, errorJson, exitCodeOf, reportError } from './exit';
 
 interface ValidateOptions {

@@ -8,9 +8,9 @@
 // Must stay the first import: it replaces Headers/Request/Response before hono reads them.
 import './daemon-globals';
 import { parseArgs } from 'node:util';
+import { OpsError } from '../core/contract';
 import { reportError } from '../cli/exit';
 import { resolveStackDir } from '../cli/stack-context';
-import { OpsError } from '../core/errors';
 import { runDaemon } from './run-host';
 
 const USAGE = 'usage: node dist/daemon.js --stack DIR [--profile NAME] [--no-start] [SERVICE...] (or `opsdeck daemon --help`)';

@@ -4,14 +4,17 @@
  * foreground runs too, with a terminal in front. No commander here: the daemon bundle loads this
  * without the CLI.
  */
-import type { Engine } from '../core/engine';
-import { EngineHost } from '../core/host/engine-host';
+import type { EngineLike } from '../core/contract';
+import { openStack, type EngineHost } from '../core/host';
 import { restoreServiceEnv } from './daemon-process';
 import { VERSION } from '../cli/version';
 
 /** Take the stack in `dir` as `owner` (up, daemon); report a stale lock taken over and the services its dead owner left running. */
 export async function startHost(dir: string, owner: string, profile?: string): Promise<EngineHost> {
-  const host = await EngineHost.start(dir, { owner, version: VERSION, ...(profile ? { profile } : {}) });
+  // Become the owner (src/core/host/open-stack.ts): the lock, a stale owner taken over, its leftovers stopped, the API served.
+  const opened = await openStack(dir, { mode: 'embed', owner, version: VERSION, ...(profile ? { profile } : {}) });
+  if (opened.role !== 'owner') throw new Error(`openStack in embed mode answered ${opened.role}`);
+  const host = opened.host;
   if (profile) await host.engine.useProfile(profile);
   const stale = host.tookOverFrom;
   if (stale) process.stderr.write(`note: took over a stale lock left by pid ${stale.pid} (${stale.owner}), which is no longer running\n`);
@@ -42,7 +45,7 @@ export function untilStopped(host: EngineHost, onStop?: () => void): Promise<voi
 }
 
 /** Without a terminal: one line per state change. */
-export function stateLines(engine: Engine): { stop(): void } {
+export function stateLines(engine: EngineLike): { stop(): void } {
   const sub = engine.bus.on('state', (e) =>
     process.stdout.write(`${new Date(e.at).toISOString()} ${e.service} ${e.from} → ${e.to}: ${e.reason}\n`),
   );

@@ -8,7 +8,7 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
-import type { EngineStatus } from '../core/engine';
+import type { EngineStatus } from '../core/contract';
 import { registerCommands } from './commands';
 import { EngineConnection } from './engine-connection';
 import { MemorySearch } from './memory-search';

@@ -15,14 +15,9 @@
  * backoff (0.5 s doubling to 30 s), never polls on a schedule otherwise. Timers come from an
  * injectable clock. No VS Code in here.
  */
-import { ApiClient } from '../core/api/client';
-import { unixFetch, type FetchLike } from '../core/api/unix-fetch';
-import type { ProfilesInfo } from '../core/contract/status';
-import type { EngineStatus } from '../core/engine';
-import { OpsError, isOpsError } from '../core/errors';
-import type { EngineEvent, EventType, ServiceState } from '../core/events';
-import { EngineHost } from '../core/host/engine-host';
-import { readOwner as readOwnerLock, type LockInfo } from '../core/stack-lock';
+import { type EngineEvent, type EngineStatus, type EventType, isOpsError, OpsError, type ProfilesInfo, type ServiceState } from '../core/contract';
+import { ApiClient, type FetchLike, unixFetch } from '../core/client';
+import { type LockInfo, openStack, readOwner as readOwnerLock } from '../core/host';
 import { Emitter, type Disposable } from './emitter';
 import { eventTypesOf, servesBackups } from './engine-openapi';
 import type { ConnectionInfo, ConnectionMode } from './status-model';
@@ -57,7 +52,7 @@ export interface ConnectionOptions {
   version: string;
   log: Logger;
   timers?: Timers;
-  /** Take the stack (default: EngineHost.start with owner `extension`). */
+  /** Take the stack (default: openStack in `embed` mode, owner `extension`). */
   startHost?: (stackDir: string) => Promise<HostLike>;
   readOwner?: (stackDir: string) => LockInfo | undefined;
   /** Transport for a socket (tests). */
@@ -263,7 +258,7 @@ export class EngineConnection implements Disposable {
     let host: HostLike;
     try {
       markActivation('engineStartMs');
-      host = await (this.opts.startHost ?? ((d) => EngineHost.start(d, { owner: 'extension', version: this.opts.version })))(dir);
+      host = await (this.opts.startHost ?? ((d) => embed(d, this.opts.version)))(dir);
       markActivation('engineStartedMs');
     } catch (e) {
       if (isOpsError(e) && e.code === 'STACK_LOCKED') {
@@ -488,4 +483,11 @@ export class EngineConnection implements Disposable {
 function describe(e: unknown): string {
   if (isOpsError(e)) return e.hint ? `${e.message} (${e.hint})` : e.message;
   return e instanceof Error ? e.message : String(e);
+}
+
+/** Become the stack's owner in the extension host (src/core/host/open-stack.ts, `embed`). */
+async function embed(dir: string, version: string): Promise<HostLike> {
+  const opened = await openStack(dir, { mode: 'embed', owner: 'extension', version });
+  if (opened.role !== 'owner') throw new OpsError('INTERNAL', `openStack in embed mode answered ${opened.role}`, 'this is a bug in Opsdeck');
+  return opened.host;
 }

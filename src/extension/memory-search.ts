@@ -5,7 +5,7 @@
  * and selected). Also `search(text)` for the command's programmatic form.
  */
 import * as vscode from 'vscode';
-import type { MemoryHit } from '../core/api/schemas';
+import type { MemoryHit } from '../core/contract';
 import type { EngineConnection } from './engine-connection';
 
 export const MEMORY_SCHEME = 'opsdeck-memory';

@@ -5,9 +5,7 @@
  * (notify-policy.ts: level setting, silenced kinds, cooldown); this file only shows.
  */
 import * as vscode from 'vscode';
-import type { EngineEvent } from '../core/events';
-import type { StackHealth } from '../core/health/summary';
-import type { IpcLevel } from '../core/metrics/ipc-score';
+import type { EngineEvent, IpcLevel, StackHealth } from '../core/contract';
 import type { EngineConnection } from './engine-connection';
 import { engineErrorNotice, healthNotice, noticeFor, NotifyPolicy, type Notice, type NoticeAction, type NotificationKind, type Severity } from './notify-policy';
 import { settings } from './settings';

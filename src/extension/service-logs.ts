@@ -5,7 +5,7 @@
  * changes (reconnect, embedded after attach), open follows resume from the last line seen.
  */
 import * as vscode from 'vscode';
-import type { LogLine } from '../core/logs/read-log';
+import type { LogLine } from '../core/contract';
 import type { EngineConnection } from './engine-connection';
 
 const TAIL_LINES = 200;

@@ -7,7 +7,7 @@
  * request to the engine).
  */
 import * as vscode from 'vscode';
-import type { ServiceStatus } from '../core/engine';
+import type { ServiceStatus } from '../core/contract';
 import type { EngineConnection } from './engine-connection';
 import { isRunning, serviceDescription, serviceTooltip, STATE_ICON } from './status-model';
 

@@ -1,6 +1,6 @@
 /** The extension's settings (package.json `contributes.configuration`), read in one place. */
 import * as vscode from 'vscode';
-import type { IpcThresholds } from '../core/metrics/ipc-score';
+import type { IpcThresholds } from '../core/contract';
 import type { EngineModeSetting } from './engine-connection';
 import { NOTIFICATION_KINDS, type NotificationKind, type NotificationLevel } from './notify-policy';
 

@@ -4,8 +4,7 @@
  * engine events trigger it), never on a timer. Each can be hidden by a setting.
  */
 import * as vscode from 'vscode';
-import type { EngineStatus } from '../core/engine';
-import type { IpcLevel } from '../core/metrics/ipc-score';
+import type { EngineStatus, IpcLevel } from '../core/contract';
 import type { EngineConnection } from './engine-connection';
 import { settings, onSettingChange } from './settings';
 import { effectiveIpcLevel, statusBarModel, type ItemModel } from './status-model';

@@ -3,7 +3,7 @@
  * (`vscode.extensions.getExtension('opsdeck.opsdeck').activate()`). Read-only views of what the
  * extension shows; every action goes through the commands.
  */
-import type { EngineStatus } from '../core/engine';
+import type { EngineStatus } from '../core/contract';
 import type { ShownNotification } from './notifications';
 import type { ServiceItemSnapshot } from './services-tree';
 import type { StatusBarSnapshot } from './status-bar';

@@ -28,7 +28,7 @@ import {
   type RunningCodeServer,
   type Workspace,
 } from '../../scripts/vscode/lib.mjs';
-import { ApiClient } from '../../src/core/api/client';
+import { ApiClient } from '../../src/core/client/api-client';
 import { THEMES, until, Workbench, type ThemeName } from './workbench';
 
 const EXTENSION_ID = 'opsdeck.opsdeck';

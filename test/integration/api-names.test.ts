@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { serveApi, type ApiServer } from '../../src/core/api/server';
 import { errorBodySchema } from '../../src/core/api/schemas';
-import { unixFetch } from '../../src/core/api/unix-fetch';
+import { unixFetch } from '../../src/core/client/unix-fetch';
 import { Engine } from '../../src/core/engine';
 import { EngineHost } from '../../src/core/host/engine-host';
 import { MemoryStore } from '../../src/core/memory/memory-store';

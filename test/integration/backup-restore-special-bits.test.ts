@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { chmodSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ApiClient } from '../../src/core/api/client';
+import { ApiClient } from '../../src/core/client/api-client';
 import { createApi } from '../../src/core/api/routes';
 import { initRepository, type BackupRepository, type Snapshot } from '../../src/core/backup/repo';
 import { Engine } from '../../src/core/engine';

@@ -7,8 +7,8 @@ import { createProgram } from '../../src/cli/program';
 import { DAEMON_GLIBC_TUNABLES, DAEMON_NODE_FLAGS } from '../../src/daemon/daemon-process';
 import { allCommands, CLI_DOC, helpOf, renderCliDoc } from '../../scripts/gen-cli-docs';
 import { isAlive } from '../../src/core/os/process-info';
-import { ApiClient } from '../../src/core/api/client';
-import { unixFetch } from '../../src/core/api/unix-fetch';
+import { ApiClient } from '../../src/core/client/api-client';
+import { unixFetch } from '../../src/core/client/unix-fetch';
 import type { OpsError } from '../../src/core/errors';
 import { fixture, freePort, NODE, tempStack, until, type TempStack } from '../helpers/stack';
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { chmodSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { ApiClient } from '../../src/core/api/client';
+import { ApiClient } from '../../src/core/client/api-client';
 import type { EngineEvent } from '../../src/core/events';
 import { NODE, tempStack, until, type TempStack } from '../helpers/stack';
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { ApiClient } from '../../src/core/api/client';
+import { ApiClient } from '../../src/core/client/api-client';
 import type { ServedEngine } from '../../src/core/api/served-engine';
 import { createApi } from '../../src/core/api/routes';
-import type { BackupProgress, BackupRunResult, BackupService } from '../../src/core/backup/types';
+import type { BackupProgress, BackupRunResult, BackupService } from '../../src/core/contract/backups';
 import { OpsError } from '../../src/core/errors';
 import { EventBus } from '../../src/core/events';
 import { eventTypesOf, servesBackups } from '../../src/extension/engine-openapi';

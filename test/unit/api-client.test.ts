@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { ApiClient } from '../../src/core/api/client';
+import { ApiClient } from '../../src/core/client/api-client';
 import type { ServedEngine } from '../../src/core/api/served-engine';
 import { createApi } from '../../src/core/api/routes';
 import { OpsError } from '../../src/core/errors';

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { parseConfig, type ConfigIssue } from '../../src/core/config/load';
 import { OpsError } from '../../src/core/errors';
-import { keepWithinArg, resticWithin, retentionFromConfig } from '../../src/core/backup/retention';
+import { keepWithinArg, resticWithin } from '../../src/core/duration';
+import { retentionFromConfig } from '../../src/core/backup/retention';
 
 const yaml = (...lines: string[]) => `${lines.join('\n')}\n`;
 const issues = (text: string): ConfigIssue[] => {

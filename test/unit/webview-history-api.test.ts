@@ -1,6 +1,6 @@
 /** The control API's metrics history (GET /v1/metrics/history), which feeds the Metrics view's charts. */
 import assert from 'node:assert/strict';
-import { ApiClient } from '../../src/core/api/client';
+import { ApiClient } from '../../src/core/client/api-client';
 import type { ServedEngine } from '../../src/core/api/served-engine';
 import { createApi } from '../../src/core/api/routes';
 import { FakeClock } from '../../src/core/clock';

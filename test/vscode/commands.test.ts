@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import type { ApiClient } from '../../src/core/api/client';
+import type { ApiClient } from '../../src/core/client/api-client';
 import type { EngineStatus } from '../../src/core/engine';
 import type { StackHealth } from '../../src/core/health/summary';
 import {

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
-import { ApiClient } from '../../src/core/api/client';
+import { ApiClient } from '../../src/core/client/api-client';
 import type { EngineStatus } from '../../src/core/engine';
 
 export const EXTENSION_ID = 'opsdeck.opsdeck';

@@ -3,8 +3,7 @@
  * options, help), which backups it reaches and whether it takes the stack lock, the work, and how
  * its result prints (JSON, human, exit code). `run-command.ts` runs a row; `register.ts` declares it.
  */
-import type { BackupManager } from '../../core/backup/manager';
-import type { BackupProgress, BackupService, RestoreProgress } from '../../core/backup/types';
+import type { BackupProgress, BackupService, RestoreProgress } from '../../core/contract';
 
 /** One commander option: `.option(flags, description[, parse[, default]])`. */
 export interface OptionSpec {
@@ -40,9 +39,9 @@ export interface OnBackups<A, O, R> {
   call(service: BackupService, input: CommandInput<A, O>): Promise<R>;
 }
 
-/** The work on a one-shot engine's backups, whether or not another engine owns the stack (`backups init`). */
-export interface OnOneShotEngine<A, O, R> {
-  oneShot(manager: BackupManager, input: CommandInput<A, O>): Promise<R>;
+/** Work on the stack folder itself, whether or not an engine owns the stack (`backups init`). */
+export interface OnStackDir<A, O, R> {
+  onDir(dir: string, input: CommandInput<A, O>): Promise<R>;
 }
 
 export interface CommandSpec<A extends unknown[], O extends CommonOptions, R> {
@@ -57,7 +56,7 @@ export interface CommandSpec<A extends unknown[], O extends CommonOptions, R> {
   check?(opts: O): void;
   /** A progress bar (or lines) on stderr, when `shown` says so. */
   progress?: { kind: 'backup' | 'restore'; shown(opts: O): boolean };
-  run: OnBackups<A, O, R> | OnOneShotEngine<A, O, R>;
+  run: OnBackups<A, O, R> | OnStackDir<A, O, R>;
   /** What `--json` prints (default: the result itself). */
   json?(result: R): unknown;
   /** What is printed otherwise (a newline follows). */

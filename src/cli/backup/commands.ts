@@ -6,11 +6,8 @@
  * lock for its duration (owner `backup`) where its row says, runs the same code in-process, and
  * records its events in the stack's memory like the engine would. See docs/backup.md.
  */
-import type { BackupManager } from '../../core/backup/manager';
-import { keepWithinArg } from '../../core/backup/manager';
-import type { Snapshot, SnapshotDiff, SnapshotInfo, PruneReport, VerifyReport } from '../../core/backup/repo';
-import type { BackupRunResult, BackupStatus, DrillRunResult, ForgetRequest, ForgetRunResult } from '../../core/backup/types';
-import { OpsError } from '../../core/errors';
+import { type BackupInitResult, type BackupRunResult, type BackupStatus, type DrillRunResult, type ForgetRequest, type ForgetRunResult, keepWithinArg, OpsError, type PruneReport, type Snapshot, type SnapshotDiff, type SnapshotInfo, type VerifyReport } from '../../core/contract';
+import { initBackups } from '../../core/host';
 import type { CommandGroup, OptionSpec } from './command-spec';
 import { formatForget, formatInit, formatPrune, formatStatus, formatVerify } from './format-repository';
 import { formatBackupResult, formatDrill } from './format-runs';
@@ -62,8 +59,6 @@ Exit codes: 0 saved (structure check ok), 1 error (nothing saved, or the check f
   human: formatBackupResult,
 });
 
-type InitResult = Awaited<ReturnType<BackupManager['init']>>;
-
 /** The forget request's fields as options, but `--keep-tag` (repeatable) for its keepTags. */
 type ForgetOptions = Omit<ForgetRequest, 'keepTags'> & { keepTag?: string[]; json?: boolean };
 
@@ -80,7 +75,7 @@ interface DrillOptions {
   json?: boolean;
 }
 
-const init = defineCommand<[], { encrypt?: boolean; json?: boolean }, InitResult>({
+const init = defineCommand<[], { encrypt?: boolean; json?: boolean }, BackupInitResult>({
   name: 'init',
   description: 'create the backup repository (the first `opsdeck backup` also does)',
   options: [
@@ -93,7 +88,7 @@ Examples:
   $ OPSDECK_BACKUP_KEY=… opsdeck backups init --encrypt
 
 Exit codes: 0 created, 1 error (a repository is there already).`,
-  run: { oneShot: (manager, { opts }) => manager.init({ encrypt: !!opts.encrypt }) },
+  run: { onDir: (dir, { opts }) => initBackups(dir, { encrypt: !!opts.encrypt }) },
   human: formatInit,
 });
 

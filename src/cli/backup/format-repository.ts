@@ -1,8 +1,5 @@
 /** The human output of `backups init|forget|prune|verify|status`: the repository as a whole. */
-import { count, formatBytes, shortId } from '../../core/backup/format';
-import type { PruneReport, VerifyReport } from '../../core/backup/repo';
-import type { BackupStatus, ForgetRunResult } from '../../core/backup/types';
-import { formatDuration } from '../../core/duration';
+import { type BackupStatus, count, type ForgetRunResult, formatBytes, formatDuration, type PruneReport, shortId, type VerifyReport } from '../../core/contract';
 import { bold, dim, green, red, table, yellow } from '../format';
 import { displayDir } from '../stack-context';
 import { when } from './format-snapshots';

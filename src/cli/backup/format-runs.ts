@@ -1,7 +1,5 @@
 /** The human output of `backup`, `restore` and `backups drill`: what a run saved, brought back or proved. */
-import { count, formatBytes, shortId } from '../../core/backup/format';
-import type { BackupRunResult, DrillRunResult, RestoreRunResult } from '../../core/backup/types';
-import { formatDuration } from '../../core/duration';
+import { type BackupRunResult, count, type DrillRunResult, formatBytes, formatDuration, type RestoreRunResult, shortId } from '../../core/contract';
 import { bold, dim, green, red, yellow } from '../format';
 import { displayDir } from '../stack-context';
 import { when } from './format-snapshots';

@@ -1,6 +1,5 @@
 /** The human output of `backups list`, `backups show` and `backups diff`: snapshots and what is in them. */
-import { count, formatBytes, shortId } from '../../core/backup/format';
-import type { Snapshot, SnapshotDiff, SnapshotInfo } from '../../core/backup/repo';
+import { count, formatBytes, shortId, type Snapshot, type SnapshotDiff, type SnapshotInfo } from '../../core/contract';
 import { bold, dim, green, red, table, yellow } from '../format';
 
 /** A snapshot time as `2024-05-01 12:00:00Z`. */

@@ -1,6 +1,6 @@
 /** The value parsers of the backup commands' options: lists, retention counts, verify subsets, durations. */
 import { InvalidArgumentError } from 'commander';
-import { parseDuration } from '../../core/duration';
+import { parseDuration } from '../../core/contract';
 
 /** A repeatable option whose values may also be comma-separated: `-s a,b -s c` → [a, b, c]. */
 export const collect = (v: string, prev: string[] = []) => [...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)];

@@ -1,8 +1,6 @@
 /** The progress of a backup or a restore on stderr: a bar on a terminal (files, bytes, throughput, ETA), plain lines otherwise. */
 import { SingleBar } from 'cli-progress';
-import { formatBytes } from '../../core/backup/format';
-import type { BackupProgress, RestoreProgress } from '../../core/backup/types';
-import { formatDuration } from '../../core/duration';
+import { type BackupProgress, formatBytes, formatDuration, type RestoreProgress } from '../../core/contract';
 
 export interface ProgressReporter {
   update(p: BackupProgress | RestoreProgress): void;

@@ -5,8 +5,7 @@
  * See docs/backup.md.
  */
 import path from 'node:path';
-import type { RestoreRunResult } from '../../core/backup/types';
-import { OpsError } from '../../core/errors';
+import { OpsError, type RestoreRunResult } from '../../core/contract';
 import { formatRestore } from './format-runs';
 import { collect, collectOne, durationArg } from './option-parsers';
 import { defineCommand } from './run-command';

@@ -7,7 +7,7 @@
 import type { Command } from 'commander';
 import { errorJson, exitCodeOf, reportError } from '../exit';
 import { globals, printJson, stackDir } from '../stack-context';
-import { withBackups, withOneShotBackups } from './access';
+import { withBackups } from './access';
 import type { BackupCommand, CommandInput, CommandSpec, CommonOptions, LockWhen } from './command-spec';
 import { progressReporter } from './progress';
 
@@ -34,7 +34,7 @@ async function runCommand<A extends unknown[], O extends CommonOptions, R>(spec:
     try {
       const input: CommandInput<A, O> = { args, opts, onProgress: (p) => progress.update(p) };
       const { run } = spec;
-      const result = 'oneShot' in run ? await withOneShotBackups(dir, (manager) => run.oneShot(manager, input)) : await withBackups(dir, { lock: locks(run.lock, opts) }, ({ service }) => run.call(service, input));
+      const result = 'onDir' in run ? await run.onDir(dir, input) : await withBackups(dir, { lock: locks(run.lock, opts) }, ({ service }) => run.call(service, input));
       progress.stop();
       if (opts.json) printJson(spec.json ? spec.json(result) : result);
       else process.stdout.write(spec.human(result) + '\n');

@@ -54,7 +54,7 @@ import {
   useProfileSchema,
 } from './schemas';
 import { sseResponse, type SseOptions } from './sse';
-import type { BackupService } from '../backup/types';
+import type { BackupService } from '../contract/backups';
 
 export interface ApiOptions {
   /** SSE heartbeat period (default 15 s). */

@@ -22,7 +22,7 @@ import {
   type BackupItem,
 } from './adapters';
 import type { BackupSource } from './repo';
-import type { BackupRunResult } from './types';
+import type { BackupRunResult } from '../contract/backups';
 
 export interface CollectOptions {
   /** A safety snapshot: the services are stopped (`between` stops them). */

@@ -22,7 +22,7 @@ import type { SandboxEngine } from './host';
 import { recoveryObjectives, tightestRto } from './objectives';
 import type { BackupRepository, Snapshot } from './repo';
 import { linkStack, mapPorts, sandboxStack } from './sandbox';
-import type { DrillRequest, DrillRunResult } from './types';
+import type { DrillRequest, DrillRunResult } from '../contract/backups';
 
 export interface DrillContext {
   stack: LoadedStack;

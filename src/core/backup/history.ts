@@ -9,34 +9,8 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
-export interface ObjectiveResult {
-  service: string;
-  /** The service's RTO in ms, when it declares one. */
-  rtoMs?: number;
-  /** Measured recovery time of this service, ms. */
-  recoveryMs: number;
-  /** Within its RTO (undefined when it has none). */
-  withinRto?: boolean;
-}
-
-export interface RecoveryRecord {
-  at: number;
-  kind: 'restore' | 'drill';
-  mode: 'in-place' | 'target' | 'sandbox';
-  snapshot: string;
-  services: string[];
-  ok: boolean;
-  /** From the first step (stopping services, or restoring for a drill) to the last check passing, ms. */
-  recoveryMs: number;
-  /** The phases of that time, ms: restore (read + write + verify), start (until ready), check. */
-  phases: { restoreMs: number; startMs: number; checkMs: number; [k: string]: number };
-  bytes: number;
-  files: number;
-  objectives: ObjectiveResult[];
-  error?: string;
-  rolledBack?: boolean;
-  safetySnapshot?: string;
-}
+export type { ObjectiveResult, RecoveryRecord } from '../contract/backups';
+import type { RecoveryRecord } from '../contract/backups';
 
 export interface JobRecord {
   at: number;

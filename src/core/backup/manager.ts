@@ -59,10 +59,8 @@ import type {
   RestoreRunResult,
   RpoServiceStatus,
   VerifyRequest,
-} from './types';
-
-// Temporary, until src/cli/backup.ts imports keepWithinArg from './retention' (issue 10 merge): then delete this line.
-export { keepWithinArg } from './retention';
+  BackupInitResult,
+} from '../contract/backups';
 
 export interface BackupManagerOptions extends BackupHost {
   /** The key of an encrypted repository (default: OPSDECK_BACKUP_KEY, when set). */
@@ -134,7 +132,7 @@ export class BackupManager implements BackupService {
   }
 
   /** `opsdeck backups init`: create the repository (fails when one exists). */
-  async init(opts: { encrypt?: boolean } = {}): Promise<{ repository: string; encrypted: boolean; id: string }> {
+  async init(opts: { encrypt?: boolean } = {}): Promise<BackupInitResult> {
     return this.exclusive('init', async () => {
       const key = this.keySource();
       const encryption = opts.encrypt ? (key ?? true) : this.stack.config.backup.key_file || this.stack.config.backup.key_env ? key : undefined;

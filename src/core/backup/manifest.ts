@@ -12,7 +12,7 @@ import type { LoadedStack } from '../config/load';
 import type { BackupTrigger } from '../events';
 import type { BackupItem } from './adapters';
 import type { SnapshotMeta } from './repo';
-import type { BackupRunResult } from './types';
+import type { BackupRunResult } from '../contract/backups';
 import { OPSDECK_VERSION } from './version';
 
 export interface BackupMeta extends SnapshotMeta {

@@ -6,7 +6,7 @@
 import type { LoadedStack } from '../config/load';
 import type { HistoryData, ObjectiveResult } from './history';
 import type { SnapshotInfo } from './repo';
-import type { RpoServiceStatus } from './types';
+import type { RpoServiceStatus } from '../contract/backups';
 
 /** The newest snapshot holding `service` that the last verification did not find damaged. */
 export function newestGood(snaps: SnapshotInfo[], service: string, damaged: Set<string>): SnapshotInfo | undefined {

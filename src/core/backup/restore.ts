@@ -32,7 +32,7 @@ import type { ServiceControl } from './host';
 import { recoveryObjectives, tightestRto } from './objectives';
 import { matchesInclude, type BackupRepository, type RestoreProgress, type Snapshot, type SnapshotEntry } from './repo';
 import { Swap } from './swap';
-import type { RestoreFile, RestoreRequest, RestoreRunResult } from './types';
+import type { RestoreFile, RestoreRequest, RestoreRunResult } from '../contract/backups';
 
 export interface RestoreContext {
   stack: LoadedStack;

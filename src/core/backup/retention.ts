@@ -3,10 +3,10 @@
  * opsdeck.yaml's `backup.retention`, as the repository's policy (restic's rules and forms).
  */
 import type { RetentionConfig } from '../config/schema';
-import { parseDuration } from '../duration';
+import { resticWithin } from '../duration';
 import { OpsError } from '../errors';
 import type { RetentionPolicy } from './repo';
-import type { ForgetRequest } from './types';
+import type { ForgetRequest } from '../contract/backups';
 
 /** The rules that keep a number of snapshots (the last N, one per hour, day, …), in the order a policy lists them. */
 const COUNT_RULES = ['last', 'hourly', 'daily', 'weekly', 'monthly', 'yearly'] as const;
@@ -49,18 +49,4 @@ export function retentionFromConfig(cfg: RetentionConfig): RetentionPolicy {
   };
 }
 
-/** Milliseconds as restic's duration (days and hours; shorter than an hour rounds up to 1h). */
-export function resticWithin(ms: number): string {
-  const hours = Math.max(1, Math.ceil(ms / 3_600_000));
-  const d = Math.floor(hours / 24);
-  const h = hours % 24;
-  return `${d ? `${d}d` : ''}${h ? `${h}h` : ''}` || '1h';
-}
 
-/** `--keep-within`: restic's form (`1y5m7d2h`) as is; an opsdeck duration in days or hours (`36h`, `7d`) converted. */
-export function keepWithinArg(text: string): string {
-  if (/^(\d+y)?(\d+m)?(\d+d)?(\d+h)?$/.test(text) && text !== '') return text;
-  const ms = parseDuration(text);
-  if (ms !== undefined && ms > 0) return resticWithin(ms);
-  throw new OpsError('BAD_REQUEST', `--keep-within "${text}" is not a duration`, 'use restic\'s form: 1y5m7d2h (years, months, days, hours), e.g. 7d or 36h');
-}

@@ -13,7 +13,7 @@ import { formatDuration } from '../duration';
 import type { BackupTrigger, EventBus } from '../events';
 import { shortId } from './format';
 import type { BackupHistory } from './history';
-import type { BackupRequest, ForgetRequest, RpoServiceStatus, VerifyRequest } from './types';
+import type { BackupRequest, ForgetRequest, RpoServiceStatus, VerifyRequest } from '../contract/backups';
 
 /** What the scheduled jobs run (the BackupManager): backups, retention, verification, the RPO status. */
 export interface ScheduledWork {

@@ -5,12 +5,12 @@
  * open one server-sent event stream each (GET /v1/events, only the types asked for) and close it
  * on dispose.
  */
-import type { BackupService } from '../backup/types';
+import type { BackupService } from '../contract/backups';
 import type { EngineLike, EventSource } from '../contract/engine';
 import type { Disposable, EngineEvent, EventOf, EventType } from '../contract/events';
 import type { MemoryQuery } from '../contract/schemas/memory';
 import type { MetricsHistoryQuery, StackMetrics } from '../contract/metrics';
-import type { ApiClient } from '../api/client';
+import type { ApiClient } from './api-client';
 
 export class RemoteEngine implements EngineLike {
   readonly bus: EventSource;

@@ -6,7 +6,7 @@
  * hands out one or the other. Every member is required; answers may be promises, so surfaces
  * always `await`.
  */
-import type { BackupService } from '../backup/types';
+import type { BackupService } from './backups';
 import type { Disposable, EngineEvent, EventOf, EventType } from './events';
 import type { StackHealth } from './health';
 import type { LogLine } from './logs';

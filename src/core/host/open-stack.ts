@@ -12,7 +12,7 @@
  * The CLI's commands, the daemon, `opsdeck up` and the extension all come through here.
  */
 import { join } from 'node:path';
-import { ApiClient } from '../api/client';
+import { ApiClient } from '../client/api-client';
 import { RemoteEngine } from '../client/remote-engine';
 import type { EngineLike } from '../contract/engine';
 import { Engine } from '../engine';
@@ -33,21 +33,17 @@ export interface OpenStackOptions extends Omit<HostOptions, 'owner' | 'version'>
   timeoutMs?: number;
 }
 
-export interface OpenedStack {
+interface Opened {
   readonly engine: EngineLike;
-  /** attached: another process owns the stack; owner: this process serves it (EngineHost); brief: held for one command. */
-  readonly role: 'attached' | 'owner' | 'brief';
-  /** The owner attached to (its lock). */
-  readonly ownerInfo?: LockInfo;
-  /** The API client, when attached. */
-  readonly client?: ApiClient;
-  /** The host, when this process became the owner. */
-  readonly host?: EngineHost;
-  /** The in-process engine, when this process holds the stack (owner or brief). */
-  readonly local?: Engine;
   /** Let go: stop an owned stack, release the lock; nothing for an attached one. */
   close(): Promise<void>;
 }
+
+/** What openStack returns, by `role`: attached to another process's engine, the owner, or held for one command. */
+export type OpenedStack =
+  | (Opened & { readonly role: 'attached'; readonly ownerInfo: LockInfo; readonly client: ApiClient })
+  | (Opened & { readonly role: 'owner'; readonly host: EngineHost; readonly local: Engine })
+  | (Opened & { readonly role: 'brief'; readonly local: Engine });
 
 /** The engine that owns the stack in `dir`, if one runs, as a client and a RemoteEngine. */
 export function runningOwner(dir: string, opts: { timeoutMs?: number } = {}): { info: LockInfo; client: ApiClient; engine: RemoteEngine } | undefined {

@@ -5,9 +5,8 @@
  * cancelling stops waiting for the engine's answer.
  */
 import * as vscode from 'vscode';
-import type { ApiClient } from '../../core/api/client';
-import { count, formatBytes, shortId } from '../../core/backup/format';
-import type { BackupProgress } from '../../core/backup/types';
+import { type BackupProgress, count, formatBytes, shortId } from '../../core/contract';
+import type { ApiClient } from '../../core/client';
 import type { EngineConnection } from '../engine-connection';
 import type { CommandContext, CommandHandlers } from './context';
 import { showFailure } from './failure';

@@ -3,7 +3,7 @@
  * shape of a group: command ids with their handlers, registered by index.ts.
  */
 import type * as vscode from 'vscode';
-import type { StackHealth } from '../../core/health/summary';
+import type { StackHealth } from '../../core/contract';
 import type { EngineConnection } from '../engine-connection';
 import type { MemorySearch } from '../memory-search';
 import type { ServiceLogs } from '../service-logs';

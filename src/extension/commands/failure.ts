@@ -3,7 +3,7 @@
  * action (Show Logs for a service, else Show Engine Output). A cancelled command is no failure.
  */
 import * as vscode from 'vscode';
-import { isOpsError } from '../../core/errors';
+import { isOpsError } from '../../core/contract';
 
 export async function showFailure(output: vscode.LogOutputChannel, e: unknown, service: string | undefined): Promise<void> {
   const message = e instanceof Error ? e.message : String(e);

@@ -3,7 +3,7 @@
  * with a name) or, when there is none, picked from the stack's services.
  */
 import * as vscode from 'vscode';
-import type { EngineStatus } from '../../core/engine';
+import type { EngineStatus } from '../../core/contract';
 import type { EngineConnection } from '../engine-connection';
 import { ServiceItem } from '../services-tree';
 

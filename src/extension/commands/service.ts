@@ -4,7 +4,7 @@
  * which (the services the action fits listed first).
  */
 import * as vscode from 'vscode';
-import type { PlanResult } from '../../core/engine';
+import type { PlanResult } from '../../core/contract';
 import { isRunning } from '../status-model';
 import type { CommandContext, CommandHandlers } from './context';
 import { withProgress } from './progress';

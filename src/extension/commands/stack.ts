@@ -4,8 +4,7 @@
  * from its context menu) and Create Stack.
  */
 import * as vscode from 'vscode';
-import type { EngineStatus, PlanResult } from '../../core/engine';
-import type { StackHealth } from '../../core/health/summary';
+import type { EngineStatus, PlanResult, StackHealth } from '../../core/contract';
 import type { EngineConnection } from '../engine-connection';
 import type { CommandContext, CommandHandlers } from './context';
 import { showFailure } from './failure';

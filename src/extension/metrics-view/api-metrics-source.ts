@@ -5,9 +5,8 @@
  * has backups). Without `onEvent`, each subscription opens its own event stream for as long as
  * it lasts (the view subscribes only while visible), reconnecting after a break.
  */
-import type { ApiClient } from '../../core/api/client';
-import type { EngineEvent } from '../../core/events';
-import type { StackMetrics } from '../../core/metrics/collector';
+import type { EngineEvent, StackMetrics } from '../../core/contract';
+import type { ApiClient } from '../../core/client';
 import type { CHART_METRICS } from '../../shared/protocol';
 import type { MetricsSource, SourceDisposable } from './metrics-source';
 

@@ -8,8 +8,7 @@
  *   an event that changes state         → status again (debounced), a restart → its mark at once
  *   hidden                              → unsubscribe, cancel timers, ignore late answers
  */
-import { systemClock, type Clock, type TimerHandle } from '../../core/clock';
-import type { EngineEvent } from '../../core/events';
+import { type Clock, type EngineEvent, systemClock, type TimerHandle } from '../../core/contract';
 import {
   DEFAULT_HISTORY_RANGE,
   hostMessageSchema,

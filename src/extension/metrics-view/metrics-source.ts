@@ -4,10 +4,7 @@
  * api-metrics-source.ts does most of that) and hands it to `MetricsViewProvider`. The view calls
  * it only while it is visible.
  */
-import type { ProfilesInfo } from '../../core/contract/status';
-import type { EngineStatus, MetricsHistory } from '../../core/engine';
-import type { EngineEvent } from '../../core/events';
-import type { StackMetrics } from '../../core/metrics/collector';
+import type { EngineEvent, EngineStatus, MetricsHistory, ProfilesInfo, StackMetrics } from '../../core/contract';
 import type { BackupsInfo, SidebarCommand } from '../../shared/protocol';
 
 /** Structurally a `vscode.Disposable` (and the engine's Disposable). */

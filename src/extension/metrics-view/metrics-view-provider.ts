@@ -12,7 +12,7 @@
  * `vscode.window.registerWebviewViewProvider(MetricsViewProvider.viewType, new MetricsViewProvider(context.extensionUri, source))`.
  */
 import * as vscode from 'vscode';
-import type { Clock } from '../../core/clock';
+import type { Clock } from '../../core/contract';
 import { createNonce, webviewHtml } from './html';
 import { MetricsFeed } from './metrics-feed';
 import type { MetricsSource } from './metrics-source';

@@ -3,11 +3,7 @@
  * the protocol's messages for the Metrics webview: only what the view shows, every number
  * finite, optional members left out rather than undefined. Pure functions, no vscode.
  */
-import type { ProfilesInfo } from '../../core/contract/status';
-import type { EngineStatus, MetricsHistory, RestartMark as EngineRestartMark } from '../../core/engine';
-import type { EventOf, ServiceState } from '../../core/events';
-import type { HealthLevel } from '../../core/health/summary';
-import type { StackMetrics } from '../../core/metrics/collector';
+import type { EngineStatus, EventOf, HealthLevel, MetricsHistory, ProfilesInfo, RestartMark as EngineRestartMark, ServiceState, StackMetrics } from '../../core/contract';
 import {
   CHART_METRICS,
   type BackupsInfo,

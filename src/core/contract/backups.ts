@@ -1,7 +1,9 @@
 /**
- * The backup orchestration as the engine, the API and the CLI see it: the results of each
- * operation (JSON-safe, what `--json` prints and the API answers) and the one interface the
- * routes call (BackupService, implemented by BackupManager).
+ * Backups as the engine, the API and the surfaces see them: the requests and results of each
+ * operation (JSON-safe, what `--json` prints and the API answers), the repository's own shapes
+ * (snapshots, diffs, reports: src/core/backup/repo/model.ts, re-exported here), and the one
+ * interface the routes call (BackupService, implemented by BackupManager and by RemoteEngine's
+ * backups). Part of the contract.
  */
 import type {
   BackupProgress,
@@ -12,10 +14,45 @@ import type {
   SnapshotDiff,
   SnapshotInfo,
   VerifyReport,
-} from './repo';
-import type { ObjectiveResult, RecoveryRecord } from './history';
+} from '../backup/repo';
 
-export type { BackupProgress, RestoreProgress } from './repo';
+export type { BackupProgress, ForgetResult, PruneReport, RestoreProgress, Snapshot, SnapshotDiff, SnapshotEntry, SnapshotInfo, VerifyReport } from '../backup/repo';
+
+export interface ObjectiveResult {
+  service: string;
+  /** The service's RTO in ms, when it declares one. */
+  rtoMs?: number;
+  /** Measured recovery time of this service, ms. */
+  recoveryMs: number;
+  /** Within its RTO (undefined when it has none). */
+  withinRto?: boolean;
+}
+
+export interface RecoveryRecord {
+  at: number;
+  kind: 'restore' | 'drill';
+  mode: 'in-place' | 'target' | 'sandbox';
+  snapshot: string;
+  services: string[];
+  ok: boolean;
+  /** From the first step (stopping services, or restoring for a drill) to the last check passing, ms. */
+  recoveryMs: number;
+  /** The phases of that time, ms: restore (read + write + verify), start (until ready), check. */
+  phases: { restoreMs: number; startMs: number; checkMs: number; [k: string]: number };
+  bytes: number;
+  files: number;
+  objectives: ObjectiveResult[];
+  error?: string;
+  rolledBack?: boolean;
+  safetySnapshot?: string;
+}
+
+/** What `opsdeck backups init` created. */
+export interface BackupInitResult {
+  repository: string;
+  encrypted: boolean;
+  id: string;
+}
 
 export interface BackupRequest {
   /** Only these services (default: every service of the active profile that declares a backup). */

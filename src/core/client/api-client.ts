@@ -12,9 +12,9 @@ import type { StackHealth } from '../health/summary';
 import type { LogLine } from '../logs/read-log';
 import type { HistoryMetric } from '../metrics/collector';
 import type { ProfilesInfo } from '../contract/status';
-import { fromErrorBody } from './http-errors';
-import type { ApiApp } from './routes';
-import type { MemoryHits } from './schemas';
+import { fromErrorBody } from '../api/http-errors';
+import type { ApiApp } from '../api/routes';
+import type { MemoryHits } from '../api/schemas';
 import type {
   BackupProgress,
   BackupRequest,
@@ -27,9 +27,9 @@ import type {
   RestoreRequest,
   RestoreRunResult,
   VerifyRequest,
-} from '../backup/types';
+} from '../contract/backups';
 import type { PruneReport, Snapshot, SnapshotDiff, SnapshotInfo, VerifyReport } from '../backup/repo';
-import { readSse } from './sse';
+import { readSse } from '../api/sse';
 import { unixFetch, type FetchLike } from './unix-fetch';
 
 /** A time as the API takes it: epoch ms, a Date, an ISO 8601 time, or a duration ago (`10m`). */

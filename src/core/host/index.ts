@@ -1,0 +1,22 @@
+/**
+ * The host's door: how a surface gets hold of a stack. `openStack` attaches to the running owner
+ * or becomes one (or holds the stack for one command) and returns the contract's EngineLike;
+ * EngineHost is the owner itself (the daemon and `opsdeck up` run one). The rest works on a stack
+ * without an engine: reading and checking its opsdeck.yaml, its profiles, its logs and memory,
+ * stopping what a dead engine left running. Surfaces import from here, src/core/contract or
+ * src/core/client only (docs/architecture.md).
+ */
+export { openStack, runningOwner, type OpenMode, type OpenStackOptions, type OpenedStack } from './open-stack';
+export { EngineHost, type HostOptions } from './engine-host';
+export { downWithoutEngine } from './down-without-engine';
+export { searchMemoryWithoutEngine } from './memory-without-engine';
+export { initBackups } from './init-backups';
+export { readOwner, type LockInfo } from '../stack-lock';
+
+// The stack file, read without an engine.
+export { CONFIG_FILE, assertServiceName, formatIssues, loadConfig, parseConfig, type ConfigIssue, type LoadedStack, type LoadOptions } from '../config/load';
+export { displayPath } from '../config/issues';
+export { rememberProfile, upPlan, withProfile, withRememberedProfile } from '../profiles';
+export { withDependencies } from '../graph';
+export { assertKnownServices } from '../health/summary';
+export { tailLog } from '../logs/read-log';
