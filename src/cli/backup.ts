@@ -10,7 +10,7 @@ import { SingleBar } from 'cli-progress';
 import { InvalidArgumentError, type Command } from 'commander';
 import type { BackupManager } from '../core/backup/manager';
 import { keepWithinArg } from '../core/backup/manager';
-import { count, formatBytes, shortId } from '../core/backup/format';
+import { count, formatBytes, shortId } from '../core/format';
 import type { Snapshot, SnapshotDiff, SnapshotInfo, VerifyReport } from '../core/backup/repo';
 import type { BackupProgress, BackupRunResult, BackupService, BackupStatus, DrillRunResult, ForgetRunResult, RestoreProgress } from '../core/backup/types';
 import type { ApiClient } from '../core/api/client';
@@ -21,7 +21,7 @@ import { acquireLock } from '../core/stack-lock';
 import { errorJson, exitCodeOf, reportError } from './exit';
 import { bold, dim, green, red, table, yellow } from './format';
 import { displayDir, globals, ownerOf, printJson, stackDir } from './stack-context';
-import { VERSION } from './version';
+import { OPSDECK_VERSION as VERSION } from '../core/version';
 
 // ------------------------------------------------------------------ running against the stack
 

@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import type { Command } from 'commander';
-import { count, formatBytes, shortId } from '../core/backup/format';
+import { count, formatBytes, shortId } from '../core/format';
 import type { RestoreRunResult } from '../core/backup/types';
 import { formatDuration } from '../core/duration';
 import { OpsError } from '../core/errors';

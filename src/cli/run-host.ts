@@ -6,7 +6,7 @@
 import type { Engine } from '../core/engine';
 import { EngineHost } from '../core/host/engine-host';
 import { restoreServiceEnv } from './daemon-process';
-import { VERSION } from './version';
+import { OPSDECK_VERSION as VERSION } from '../core/version';
 
 /** Take the stack in `dir` as `owner` (up, daemon); report a stale lock taken over and the services its dead owner left running. */
 export async function startHost(dir: string, owner: string, profile?: string): Promise<EngineHost> {

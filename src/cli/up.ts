@@ -22,7 +22,7 @@ import { runDaemon, startHost, stateLines, untilStopped } from './run-host';
 import { formatPlan, statusHeadline, statusTable } from './format';
 import { displayDir, ownerOf, printJson, stackDir } from './stack-context';
 import { InvalidArgumentError } from 'commander';
-import { VERSION } from './version';
+import { OPSDECK_VERSION as VERSION } from '../core/version';
 
 interface UpOptions {
   detach?: boolean;

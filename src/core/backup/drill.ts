@@ -16,7 +16,7 @@ import type { Engine } from '../engine';
 import { OpsError } from '../errors';
 import type { EventBus } from '../events';
 import { integrityCheck, isDumpPath, restorePostgres, restoreCommand, STACK_SERVICE } from './adapters';
-import { shortId } from './format';
+import { shortId } from '../format';
 import type { BackupHistory, ObjectiveResult } from './history';
 import type { BackupRepository, Snapshot } from './repo';
 import { withDependencies } from './restore';

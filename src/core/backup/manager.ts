@@ -37,7 +37,7 @@ import {
   type BackupItem,
 } from './adapters';
 import { runDrill } from './drill';
-import { count, shortId } from './format';
+import { count, shortId } from '../format';
 import { BackupHistory } from './history';
 import {
   initRepository,
@@ -74,7 +74,7 @@ import type {
   ServiceControl,
   VerifyRequest,
 } from './types';
-import { OPSDECK_VERSION } from './version';
+import { OPSDECK_VERSION } from '../version';
 
 export interface BackupManagerOptions {
   /** The stack as the engine sees it now (its active profile). */

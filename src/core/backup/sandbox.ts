@@ -22,7 +22,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import type { LoadedStack } from '../config/load';
 import type { ServiceConfig, StackConfig } from '../config/schema';
-import { compileGlobs } from './glob';
+import { compileGlobs } from '../glob';
 
 const RUNTIME_DIRS = new Set(['data', 'var', 'tmp', 'run', 'log', 'logs']);
 

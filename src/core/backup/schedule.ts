@@ -10,7 +10,7 @@ import { Cron } from 'croner';
 import type { Clock, TimerHandle } from '../clock';
 import { formatDuration } from '../duration';
 import type { EventBus } from '../events';
-import { shortId } from './format';
+import { shortId } from '../format';
 import type { SnapshotInfo } from './repo';
 import type { BackupManager } from './manager';
 

@@ -14,7 +14,7 @@ import { OpsError } from '../../errors';
 import { encodeBlob } from './blob';
 import { chunkStream } from './chunker';
 import { writeError } from './fsutil';
-import type { BackupOptions, BackupPhase, BackupResult, BackupSource, BackupSummary, EntryType, Snapshot, SnapshotEntry, SnapshotMeta } from './index';
+import type { BackupOptions, BackupPhase, BackupResult, BackupSource, BackupSummary, EntryType, Snapshot, SnapshotEntry, SnapshotMeta } from './model';
 import { writeIndexFile } from './index-store';
 import { defaultThreads, RepoWorkers, WORKER_MIN_BYTES, type FileChunked } from './worker';
 import { PackWriter } from './pack';

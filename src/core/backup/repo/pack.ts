@@ -20,7 +20,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import { join } from 'node:path';
 import { decodeBlob, encodeBlob, type EncodedBlob } from './blob';
-import { fsyncDir, tmpPath, writeAll, writeError } from './fsutil';
+import { fsyncDir, writeFileDurable } from './fsutil';
 
 export const PACK_MAGIC = Buffer.from('OPDKPACK', 'latin1');
 export const FOOTER_MAGIC = Buffer.from('OPDK', 'latin1');
@@ -218,23 +218,8 @@ export class PackWriter {
     const hash = createHash('sha256');
     for (const p of parts) hash.update(p);
     const sha256 = hash.digest('hex');
-    if (!this.dryRun) {
-      const final = packPath(this.repoDir, id);
-      const tmp = tmpPath(this.repoDir, 'pack');
-      let fh: fs.FileHandle | undefined;
-      try {
-        fh = await fs.open(tmp, 'wx', 0o600);
-        await writeAll(fh, parts);
-        await fh.sync();
-        await fh.close();
-        fh = undefined;
-        await fs.rename(tmp, final);
-      } catch (e) {
-        await fh?.close().catch(() => undefined);
-        await fs.rm(tmp, { force: true }).catch(() => undefined);
-        throw writeError(e, final);
-      }
-    }
+    // the pack's folder is synced by checkpoint(), once for all packs written since the last one
+    if (!this.dryRun) await writeFileDurable(this.repoDir, packPath(this.repoDir, id), parts, { syncDir: false, tmpName: 'pack' });
     this.bytesWritten += size;
     const info = { id, size, blobs, sha256 };
     this.written.push(info);

@@ -21,7 +21,7 @@ import { OpsError } from '../../errors';
 import { decodeBlob } from './blob';
 import { BlobReader } from './blob-reader';
 import { fsyncDir, listDir, removeFile, TMP_DIR } from './fsutil';
-import type { PruneOptions, PruneReport } from './index';
+import type { PruneOptions, PruneReport } from './model';
 import { MasterIndex, writeIndexFile } from './index-store';
 import { packPath, PackWriter, readPackTrailer, type PackBlob, type PackInfo } from './pack';
 import type { Repository } from './repository';

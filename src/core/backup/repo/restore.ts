@@ -12,10 +12,10 @@ import fs from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve, sep, isAbsolute } from 'node:path';
 import { OpsError } from '../../errors';
 import { BlobReader } from './blob-reader';
-import { matchesInclude, globToRegExp } from './glob';
-import type { RestoreOptions, RestoreReport, Snapshot, SnapshotEntry } from './index';
+import type { RestoreOptions, RestoreReport, Snapshot, SnapshotEntry } from './model';
 import { checkServiceEntries, resolveInside } from './paths';
 import type { Repository } from './repository';
+import { selectEntries } from './select';
 import { packPath } from './pack';
 import { defaultThreads, RepoWorkers, WORKER_MIN_BYTES, type WorkerError } from './worker';
 
@@ -41,19 +41,6 @@ export function checkManifest(s: Snapshot): void {
     else byService.set(e.service, [e]);
   }
   for (const [service, entries] of byService) checkServiceEntries(service, entries);
-}
-
-export function selectEntries(s: Snapshot, options: Pick<RestoreOptions, 'services' | 'include'>): SnapshotEntry[] {
-  const services = options.services?.length ? new Set(options.services) : undefined;
-  if (services) {
-    const known = new Set(s.entries.map((e) => e.service));
-    const unknown = [...services].filter((x) => !known.has(x));
-    if (unknown.length) {
-      throw new OpsError('SERVICE_UNKNOWN', `snapshot ${s.id.slice(0, 12)} has no data for ${unknown.join(', ')}`, `it holds: ${[...known].sort().join(', ') || 'nothing'}`);
-    }
-  }
-  const patterns = (options.include ?? []).map((p) => globToRegExp(p.replace(/\/+$/, '')));
-  return s.entries.filter((e) => (!services || services.has(e.service)) && matchesInclude(e, patterns));
 }
 
 export async function runRestore(repo: Repository, snapshotId: string, options: RestoreOptions): Promise<RestoreReport> {

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { OpsError } from '../../errors';
 import { BlobDecodeError, decodeBlob } from './blob';
 import { listDir, TMP_DIR } from './fsutil';
-import type { DamagedChunk, Snapshot, VerifyOptions, VerifyProblem, VerifyReport } from './index';
+import type { DamagedChunk, Snapshot, VerifyOptions, VerifyProblem, VerifyReport } from './model';
 import type { IndexedPack } from './index-store';
 import { HEADER_LEN, packFrameProblems, packPath, readPackFrame, readPackTrailer, readWholePack, type PackBlob } from './pack';
 import type { Repository } from './repository';
