@@ -20,7 +20,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import { join } from 'node:path';
 import { decodeBlob, encodeBlob, type EncodedBlob } from './blob';
-import { fsyncDir, writeFileDurable } from './fsutil';
+import { fsyncDir, listDir, writeFileDurable } from './fsutil';
+
+const HEX64 = /^[0-9a-f]{64}$/;
 
 export const PACK_MAGIC = Buffer.from('OPDKPACK', 'latin1');
 export const FOOTER_MAGIC = Buffer.from('OPDK', 'latin1');
@@ -248,4 +250,18 @@ export class PackWriter {
   async settle(): Promise<void> {
     await Promise.allSettled(this.writing);
   }
+}
+
+/** The pack files in the repository's data/ folder (well-named, regular files), with their sizes. */
+export async function packsOnDisk(repoDir: string): Promise<Map<string, number>> {
+  const onDisk = new Map<string, number>();
+  const dataDir = join(repoDir, 'data');
+  for (const sub of await listDir(dataDir)) {
+    for (const name of await listDir(join(dataDir, sub))) {
+      if (!HEX64.test(name) || name.slice(0, 2) !== sub) continue;
+      const st = await fs.stat(join(dataDir, sub, name)).catch(() => undefined);
+      if (st?.isFile()) onDisk.set(name, st.size);
+    }
+  }
+  return onDisk;
 }
