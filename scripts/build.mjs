@@ -72,12 +72,17 @@ const targets = [
     minify: true,
   },
   // The engine daemon that `up --detach` starts (src/daemon/daemon-main.ts: the engine without the
-  // CLI), and the memory worker thread (src/core/memory/journaled-memory.ts starts it from next to
-  // the bundle that runs the engine: the daemon, the CLI or the extension), the only code that
-  // opens memory.db in an engine's process. Both minified like the CLI.
+  // CLI), and two worker threads started from next to the bundle that runs the engine (the daemon,
+  // the CLI or the extension): the memory worker (src/core/memory/journaled-memory.ts starts it),
+  // the only code that opens memory.db in an engine's process, and the backup repository's worker
+  // (src/core/backup/repo/worker.ts starts a pool of them). All minified like the CLI.
   {
     ...common,
-    entryPoints: { daemon: 'src/daemon/daemon-main.ts', 'memory-worker': 'src/core/memory/memory-worker.ts' },
+    entryPoints: {
+      daemon: 'src/daemon/daemon-main.ts',
+      'memory-worker': 'src/core/memory/memory-worker.ts',
+      'repo-worker': 'src/core/backup/repo/worker-thread.ts',
+    },
     outdir: 'dist',
     banner: { js: importMetaShim },
     minify: true,

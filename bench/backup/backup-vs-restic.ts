@@ -212,16 +212,21 @@ async function main(): Promise<void> {
   cleanup();
   mkdirSync(join(WORK, 'restore'), { recursive: true });
 
-  // the Opsdeck side, bundled like the CLI
-  const step = join(WORK, 'bin/opsdeck-step.cjs');
+  // the Opsdeck side, bundled like the CLI, with the repository's worker thread next to it
+  // (found from import.meta.url, as in scripts/build.mjs)
+  const step = join(WORK, 'bin/opsdeck-step.js');
+  mkdirSync(join(WORK, 'bin'), { recursive: true });
+  writeFileSync(join(WORK, 'bin/package.json'), JSON.stringify({ type: 'commonjs' }) + '\n');
   await esbuild.build({
     absWorkingDir: REPO,
-    entryPoints: ['bench/backup/opsdeck-step.ts'],
+    entryPoints: { 'opsdeck-step': 'bench/backup/opsdeck-step.ts', 'repo-worker': 'src/core/backup/repo/worker-thread.ts' },
     bundle: true,
     platform: 'node',
     format: 'cjs',
     target: 'node20',
-    outfile: step,
+    outdir: join(WORK, 'bin'),
+    define: { 'import.meta.url': '__opsdeck_import_meta_url' },
+    banner: { js: 'var __opsdeck_import_meta_url = require("node:url").pathToFileURL(__filename).href;' },
     logLevel: 'warning',
   });
 

@@ -10,8 +10,7 @@
 import { parseArgs } from 'node:util';
 import zlib from 'node:zlib';
 import { dbPage, logText, Rng } from '../../test/fixtures/backup/dataset';
-import { encodeSync } from '../../src/core/backup/repo/worker';
-import crypto from 'node:crypto';
+import { encodeBlobSync } from '../../src/core/backup/repo/blob';
 
 const { values } = parseArgs({ options: { mb: { type: 'string', default: '32' } } });
 const MB = Math.max(4, Number(values.mb));
@@ -31,7 +30,7 @@ const candidates: [string, (b: Buffer) => Buffer][] = [
     (b) => zlib.brotliCompressSync(b, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: q, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: b.length, [zlib.constants.BROTLI_PARAM_LGWIN]: 22 } }),
   ]),
   // what the repository does: brotli 1 after a 32 KiB sample says the chunk is worth it
-  ['repo default', (b) => encodeSync(b, 2, 1, null, zlib, crypto).data],
+  ['repo default', (b) => encodeBlobSync(b, { codec: 'brotli', level: 1 }).data],
 ];
 
 console.log(`1 MiB chunks, ${MB} MiB of each kind, one thread: MB/s and stored/original`);

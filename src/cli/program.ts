@@ -1,6 +1,6 @@
 /** The `opsdeck` commander program: global options and one register call per command group. */
 import { Command } from 'commander';
-import { VERSION } from './version';
+import { OPSDECK_VERSION as VERSION } from '../core/contract';
 import { registerBackup, registerRestore } from './backup/register';
 import { registerInit } from './init';
 import { registerLogs } from './logs';

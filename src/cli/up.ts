@@ -12,9 +12,8 @@ import { runDaemon, startHost, stateLines, untilStopped } from '../daemon/run-ho
 import { formatPlan, statusHeadline, statusTable } from './format';
 import { displayDir, ownerOf, printJson, stackDir } from './stack-context';
 import { InvalidArgumentError } from 'commander';
-import { type EngineLike, type EngineStatus, OpsError, parseDuration, type PlanResult, type ServiceStatus } from '../core/contract';
+import { type EngineLike, type EngineStatus, OPSDECK_VERSION as VERSION, OpsError, parseDuration, type PlanResult, type ServiceStatus } from '../core/contract';
 import { assertServiceName, downWithoutEngine, loadConfig, type LoadedStack, upPlan, withDependencies, withProfile } from '../core/host';
-import { VERSION } from './version';
 
 interface UpOptions {
   detach?: boolean;

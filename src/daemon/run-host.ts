@@ -4,10 +4,9 @@
  * foreground runs too, with a terminal in front. No commander here: the daemon bundle loads this
  * without the CLI.
  */
-import type { EngineLike } from '../core/contract';
-import { openStack, type EngineHost } from '../core/host';
+import { type EngineLike, OPSDECK_VERSION as VERSION } from '../core/contract';
+import { type EngineHost, openStack } from '../core/host';
 import { restoreServiceEnv } from './daemon-process';
-import { VERSION } from '../cli/version';
 
 /** Take the stack in `dir` as `owner` (up, daemon); report a stale lock taken over and the services its dead owner left running. */
 export async function startHost(dir: string, owner: string, profile?: string): Promise<EngineHost> {

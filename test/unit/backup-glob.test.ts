@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { compileGlob, compileGlobs } from '../../src/core/backup/glob';
+import { compileGlob, compileGlobs } from '../../src/core/glob';
 import { checkIncludes } from '../../src/core/backup/restore';
 import { OpsError } from '../../src/core/errors';
 

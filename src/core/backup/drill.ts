@@ -16,7 +16,7 @@ import { OpsError } from '../errors';
 import type { EventBus } from '../events';
 import { withDependencies } from '../graph';
 import { integrityCheck, isDumpPath, isSqliteFile, restorePostgres, restoreCommand, STACK_SERVICE } from './adapters';
-import { shortId } from './format';
+import { shortId } from '../format';
 import type { BackupHistory } from './history';
 import type { SandboxEngine } from './host';
 import { recoveryObjectives, tightestRto } from './objectives';

@@ -22,7 +22,7 @@ import { didYouMean } from '../config/suggest';
 import { hasBackup, STACK_SERVICE } from './adapters';
 import { collectSources } from './collect';
 import { runDrill } from './drill';
-import { count, shortId } from './format';
+import { count, shortId } from '../format';
 import { BackupHistory } from './history';
 import type { BackupHost } from './host';
 import { backupMeta } from './manifest';

@@ -13,7 +13,7 @@ import type { BackupTrigger } from '../events';
 import type { BackupItem } from './adapters';
 import type { SnapshotMeta } from './repo';
 import type { BackupRunResult } from '../contract/backups';
-import { OPSDECK_VERSION } from './version';
+import { OPSDECK_VERSION } from '../version';
 
 export interface BackupMeta extends SnapshotMeta {
   services: string[];

@@ -25,12 +25,12 @@ import { OpsError, isOpsError } from '../errors';
 import type { EventBus } from '../events';
 import { withDependencies } from '../graph';
 import { collectFiles, integrityCheck, isSqliteFile, restoreCommand, restorePostgres, sqliteOrigins, STACK_SERVICE, isDumpPath, CONFIG_PATH } from './adapters';
-import { count, formatBytes, shortId } from './format';
-import { compileGlob } from './glob';
+import { count, formatBytes, shortId } from '../format';
+import { compileGlob } from '../glob';
 import type { BackupHistory } from './history';
 import type { ServiceControl } from './host';
 import { recoveryObjectives, tightestRto } from './objectives';
-import { matchesInclude, type BackupRepository, type RestoreProgress, type Snapshot, type SnapshotEntry } from './repo';
+import { selectEntries, type BackupRepository, type RestoreProgress, type Snapshot, type SnapshotEntry } from './repo';
 import { Swap } from './swap';
 import type { RestoreFile, RestoreRequest, RestoreRunResult } from '../contract/backups';
 
@@ -58,19 +58,19 @@ export function checkIncludes(include: readonly string[]): void {
   }
 }
 
-/** The entries of `snap` a restore takes: by service, then by include glob. */
-export function selectEntries(snap: Snapshot, req: Pick<RestoreRequest, 'services' | 'include'>, inPlace: boolean): SnapshotEntry[] {
+/**
+ * The entries of `snap` a restore takes (the repository's selection: by service, then by include
+ * glob), refusing services the snapshot does not name; in place, opsdeck.yaml only when asked for.
+ */
+export function selectForRestore(snap: Snapshot, req: Pick<RestoreRequest, 'services' | 'include'>, inPlace: boolean): SnapshotEntry[] {
   const include = req.include ?? [];
-  let entries = snap.entries;
-  if (req.services?.length) {
-    const unknown = req.services.filter((s) => !snap.services.includes(s) && !snap.entries.some((e) => e.service === s));
+  let entries = selectEntries(snap, req, (noEntries) => {
+    const unknown = noEntries.filter((s) => !snap.services.includes(s));
     if (unknown.length) {
       const have = snap.services.filter((s) => s !== STACK_SERVICE);
       throw new OpsError('BAD_REQUEST', `snapshot ${shortId(snap.id)} has no data of ${unknown.join(', ')}`, `it holds ${have.length ? have.join(', ') : 'no service data'}; see \`opsdeck backups show ${shortId(snap.id)}\``);
     }
-    entries = entries.filter((e) => req.services!.includes(e.service));
-  }
-  if (include.length) entries = entries.filter((e) => matchesInclude(e, include));
+  });
   // In place, opsdeck.yaml is only put back when asked for by name.
   if (inPlace && !include.some((g) => g === CONFIG_PATH || g === `${STACK_SERVICE}/${CONFIG_PATH}`) && !req.services?.includes(STACK_SERVICE)) {
     entries = entries.filter((e) => e.service !== STACK_SERVICE);
@@ -97,7 +97,7 @@ const eventService = (services: string[]) => (services.length === 1 ? services[0
 
 export async function restoreToTarget(ctx: RestoreContext, snap: Snapshot, req: RestoreRequest, onProgress?: (p: RestoreProgress) => void): Promise<RestoreRunResult> {
   const target = path.resolve(req.target!);
-  const entries = selectEntries(snap, req, false);
+  const entries = selectForRestore(snap, req, false);
   if (entries.length === 0) throw nothingMatches(snap, req);
   const rel = path.relative(ctx.stack.dir, target);
   if (rel === '') throw new OpsError('BAD_REQUEST', '--target is the stack folder itself', 'to restore into the running stack use --in-place (it stops the services, takes a safety snapshot and checks health); else pick an empty folder');
@@ -249,7 +249,7 @@ async function gate(ctx: RestoreContext, services: string[], staged: Staged | un
 export async function restoreInPlace(ctx: RestoreContext, snap: Snapshot, req: RestoreRequest, onProgress?: (p: RestoreProgress) => void): Promise<RestoreRunResult> {
   const stack = ctx.stack;
   const include = req.include ?? [];
-  const entries = selectEntries(snap, req, true);
+  const entries = selectForRestore(snap, req, true);
   if (entries.length === 0) throw nothingMatches(snap, req);
   const services = [...new Set(entries.map((e) => e.service))].filter((s) => s !== STACK_SERVICE);
   const missing = services.filter((s) => !stack.config.services[s]);

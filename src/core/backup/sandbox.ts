@@ -22,7 +22,7 @@ import { execa } from 'execa';
 import type { LoadedStack } from '../config/load';
 import type { ServiceConfig, StackConfig } from '../config/schema';
 import { freePort } from '../net/free-port';
-import { compileGlobs } from './glob';
+import { compileGlobs } from '../glob';
 
 const RUNTIME_DIRS = new Set(['data', 'var', 'tmp', 'run', 'log', 'logs']);
 

@@ -11,7 +11,7 @@ import type { Clock, TimerHandle } from '../clock';
 import type { LoadedStack } from '../config/load';
 import { formatDuration } from '../duration';
 import type { BackupTrigger, EventBus } from '../events';
-import { shortId } from './format';
+import { shortId } from '../format';
 import type { BackupHistory } from './history';
 import type { BackupRequest, ForgetRequest, RpoServiceStatus, VerifyRequest } from '../contract/backups';
 

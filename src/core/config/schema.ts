@@ -10,7 +10,7 @@
  */
 import { Cron } from 'croner';
 import { z } from 'zod';
-import { compileGlob } from '../backup/glob';
+import { compileGlob } from '../glob';
 import { DURATION_PATTERN, parseDuration } from '../duration';
 
 export const TIERS = ['storage', 'messaging', 'server', 'worker'] as const;

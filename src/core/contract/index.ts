@@ -19,5 +19,6 @@ export type { MemoryHits } from './schemas/memory';
 // durations and sizes are written, the clock that times everything.
 export { OpsError, isOpsError, type OpsErrorCode } from '../errors';
 export { DURATION_PATTERN, formatDuration, keepWithinArg, parseDuration } from '../duration';
-export { count, formatBytes, shortId } from '../backup/format';
+export { count, formatBytes, shortId } from '../format';
+export { OPSDECK_VERSION } from '../version';
 export { FakeClock, systemClock, type Clock, type TimerHandle } from '../clock';

@@ -3,7 +3,7 @@
  * "state ready → degraded: upstream: storage", "restart 2 in 1s (crash: exit code 1)", or a log
  * line as the service wrote it (without terminal colour codes).
  */
-import { formatBytes } from '../backup/format';
+import { formatBytes } from '../format';
 import { formatDuration } from '../duration';
 import type { EngineEvent } from '../events';
 

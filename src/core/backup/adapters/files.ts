@@ -8,7 +8,7 @@
 import { lstat, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { OpsError } from '../../errors';
-import { compileGlobs, normalize } from '../glob';
+import { compileGlobs, normalize } from '../../glob';
 import type { AdapterContext, BackupItem } from './types';
 
 export interface FilesResult {

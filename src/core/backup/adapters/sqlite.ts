@@ -18,7 +18,7 @@ import path from 'node:path';
 import type { Database } from 'node-sqlite3-wasm';
 import { sleep } from '../../clock';
 import { OpsError } from '../../errors';
-import { normalize } from '../glob';
+import { normalize } from '../../glob';
 import type { AdapterContext, BackupItem } from './types';
 
 /**

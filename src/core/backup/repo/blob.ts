@@ -5,12 +5,14 @@
  *   encrypted:    seal(codec ‖ payload)  =  nonce (12) ‖ AES-256-GCM(codec ‖ payload) ‖ tag (16)
  *
  * codec 0 = stored as is, 1 = raw deflate, 2 = brotli. A blob that does not shrink is stored
- * with codec 0. Compression runs on libuv's thread pool (zlib's async API), so several blobs
- * compress in parallel while the main thread chunks and hashes.
+ * with codec 0. The one codec of the repository, in two forms: async (encodeBlob, decodeBlob:
+ * zlib on libuv's thread pool, so several blobs compress in parallel while the main thread chunks
+ * and hashes) and sync (encodeBlobSync, decodeBlobSync: the worker threads of worker-thread.ts,
+ * where each thread is already one core's worth of work).
  */
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
-import type { Codec, CompressionSetting } from './index';
+import type { Codec, CompressionSetting } from './model';
 import { seal, unseal } from './crypto';
 
 export const CODEC_BYTE: Record<Codec, number> = { none: 0, deflate: 1, brotli: 2 };
@@ -44,51 +46,63 @@ function outChunk(n: number): number {
   return Math.max(64 * 1024, Math.min(n + 4096, 8 * 1024 * 1024));
 }
 
-/** Worth compressing? A 32 KiB sample from the middle is tried first (as the workers do). */
-function worthCompressing(plain: Buffer, setting: CompressionSetting): boolean {
+/** zlib options to compress `n` bytes with a setting (deflate level, or brotli quality). */
+function compressOptions(setting: CompressionSetting, n: number): zlib.ZlibOptions & zlib.BrotliOptions {
+  if (setting.codec === 'deflate') return { level: setting.level, chunkSize: outChunk(n) };
+  return {
+    chunkSize: outChunk(n),
+    params: {
+      [zlib.constants.BROTLI_PARAM_QUALITY]: setting.level,
+      [zlib.constants.BROTLI_PARAM_SIZE_HINT]: n,
+      [zlib.constants.BROTLI_PARAM_LGWIN]: 22,
+    },
+  };
+}
+
+const compressSync = (plain: Uint8Array, setting: CompressionSetting): Buffer =>
+  setting.codec === 'brotli' ? zlib.brotliCompressSync(plain, compressOptions(setting, plain.length)) : zlib.deflateRawSync(plain, compressOptions(setting, plain.length));
+
+/**
+ * Worth trying to compress? Not with codec none nor under 64 bytes; above 256 KiB, only when a
+ * 32 KiB sample from the middle shrinks.
+ */
+function worthCompressing(plain: Uint8Array, setting: CompressionSetting): boolean {
+  if (setting.codec === 'none' || plain.length < 64) return false;
   if (plain.length <= 256 * 1024) return true;
   const off = (plain.length >> 1) - 16384;
   const sample = plain.subarray(off, off + 32768);
-  const z =
-    setting.codec === 'brotli'
-      ? zlib.brotliCompressSync(sample, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: setting.level, [zlib.constants.BROTLI_PARAM_LGWIN]: 22 } })
-      : zlib.deflateRawSync(sample, { level: setting.level });
-  return z.length < sample.length * 0.97;
+  return compressSync(sample, setting).length < sample.length * 0.97;
 }
 
-async function compress(plain: Buffer, setting: CompressionSetting): Promise<Buffer | undefined> {
-  if (setting.codec === 'none' || !worthCompressing(plain, setting)) return undefined;
-  if (setting.codec === 'deflate') return deflateRaw(plain, { level: setting.level, chunkSize: outChunk(plain.length) });
-  return brotliCompress(plain, {
-    chunkSize: outChunk(plain.length),
-    params: {
-      [zlib.constants.BROTLI_PARAM_QUALITY]: setting.level,
-      [zlib.constants.BROTLI_PARAM_SIZE_HINT]: plain.length,
-      [zlib.constants.BROTLI_PARAM_LGWIN]: 22,
-    },
-  });
+/** The stored pieces of a blob: codec byte ‖ payload (compressed, or the plaintext when that did not shrink), sealed with a key. */
+function frame(plain: Uint8Array, compressed: Buffer | undefined, setting: CompressionSetting, key: Buffer | undefined): { parts: Buffer[]; codec: Codec } {
+  const shrunk = compressed !== undefined && compressed.length < plain.length - 16;
+  const codec: Codec = shrunk ? setting.codec : 'none';
+  const payload = shrunk ? compressed : Buffer.from(plain.buffer, plain.byteOffset, plain.length);
+  const head = Buffer.of(CODEC_BYTE[codec]);
+  return { parts: key ? [seal(key, [head, payload])] : [head, payload], codec };
 }
 
 export async function encodeBlob(plain: Buffer, setting: CompressionSetting, key?: Buffer): Promise<EncodedBlob> {
-  let codec: Codec = 'none';
-  let payload = plain;
-  if (plain.length >= 64) {
-    const c = await compress(plain, setting);
-    if (c && c.length < plain.length - 16) {
-      codec = setting.codec;
-      payload = c;
-    }
+  let compressed: Buffer | undefined;
+  if (worthCompressing(plain, setting)) {
+    const options = compressOptions(setting, plain.length);
+    compressed = setting.codec === 'deflate' ? await deflateRaw(plain, options) : await brotliCompress(plain, options);
   }
-  const head = Buffer.of(CODEC_BYTE[codec]);
-  if (key) {
-    const sealed = seal(key, [head, payload]);
-    return { parts: [sealed], length: sealed.length, rawLength: plain.length, codec };
-  }
-  return { parts: [head, payload], length: 1 + payload.length, rawLength: plain.length, codec };
+  const { parts, codec } = frame(plain, compressed, setting, key);
+  let length = 0;
+  for (const p of parts) length += p.length;
+  return { parts, length, rawLength: plain.length, codec };
 }
 
-/** The plaintext of a stored blob. Throws BlobDecodeError when it cannot be decoded. */
-export async function decodeBlob(stored: Uint8Array, key?: Buffer, rawLength?: number): Promise<Buffer> {
+/** encodeBlob on the calling thread, as one buffer. */
+export function encodeBlobSync(plain: Uint8Array, setting: CompressionSetting, key?: Buffer): { data: Buffer; codec: Codec } {
+  const { parts, codec } = frame(plain, worthCompressing(plain, setting) ? compressSync(plain, setting) : undefined, setting, key);
+  return { data: parts.length === 1 ? parts[0]! : Buffer.concat(parts), codec };
+}
+
+/** A stored blob opened (authenticated when a key is given) and split into its codec and payload. */
+function openBlob(stored: Uint8Array, key: Buffer | undefined): { codec: Codec; payload: Buffer } {
   let inner: Uint8Array;
   if (key) {
     const opened = unseal(key, stored);
@@ -99,23 +113,42 @@ export async function decodeBlob(stored: Uint8Array, key?: Buffer, rawLength?: n
   }
   if (inner.length < 1) throw new BlobDecodeError('empty blob');
   const codec = BYTE_CODEC[inner[0]!];
-  const payload = Buffer.from(inner.buffer, inner.byteOffset + 1, inner.length - 1);
+  if (!codec) throw new BlobDecodeError(`unknown codec byte ${inner[0]}`);
+  return { codec, payload: Buffer.from(inner.buffer, inner.byteOffset + 1, inner.length - 1) };
+}
+
+const decompressError = (codec: Codec, e: unknown) => new BlobDecodeError(`cannot decompress (${codec}): ${(e as Error).message}`);
+
+/** Open a stored blob and decompress its payload with the sync or async zlib functions given. */
+function decodeWith<T>(
+  stored: Uint8Array,
+  key: Buffer | undefined,
+  rawLength: number | undefined,
+  inflate: (payload: Buffer, options: zlib.ZlibOptions) => T,
+  unbrotli: (payload: Buffer, options: zlib.BrotliOptions) => T,
+): { codec: Codec; out: T | Buffer } {
+  const { codec, payload } = openBlob(stored, key);
   const limit = rawLength !== undefined ? { maxOutputLength: Math.max(rawLength, 1), chunkSize: outChunk(rawLength) } : { chunkSize: outChunk(payload.length * 4) };
   try {
-    switch (codec) {
-      case 'none':
-        return payload;
-      case 'deflate':
-        return await inflateRaw(payload, limit);
-      case 'brotli':
-        return await brotliDecompress(payload, limit);
-      default:
-        throw new BlobDecodeError(`unknown codec byte ${inner[0]}`);
-    }
+    return { codec, out: codec === 'none' ? payload : codec === 'deflate' ? inflate(payload, limit) : unbrotli(payload, limit) };
   } catch (e) {
-    if (e instanceof BlobDecodeError) throw e;
-    throw new BlobDecodeError(`cannot decompress (${codec}): ${(e as Error).message}`);
+    throw decompressError(codec, e);
   }
+}
+
+/** The plaintext of a stored blob. Throws BlobDecodeError when it cannot be decoded. */
+export async function decodeBlob(stored: Uint8Array, key?: Buffer, rawLength?: number): Promise<Buffer> {
+  const { codec, out } = decodeWith(stored, key, rawLength, inflateRaw, brotliDecompress);
+  try {
+    return await out;
+  } catch (e) {
+    throw decompressError(codec, e);
+  }
+}
+
+/** decodeBlob on the calling thread. */
+export function decodeBlobSync(stored: Uint8Array, key?: Buffer, rawLength?: number): Buffer {
+  return decodeWith(stored, key, rawLength, zlib.inflateRawSync, zlib.brotliDecompressSync).out;
 }
 
 /** Encode a small document (index file, manifest, pack trailer) as one buffer. */

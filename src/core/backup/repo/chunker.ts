@@ -9,7 +9,7 @@
  * Boundaries depend only on the bytes around them, so an insertion moves at most the chunks it
  * touches; every chunk after the next natural boundary is unchanged (and deduplicated).
  */
-import type { ChunkerParams } from './index';
+import type { ChunkerParams } from './model';
 
 export const DEFAULT_CHUNKER: ChunkerParams = {
   minSize: 256 * 1024,
@@ -20,7 +20,7 @@ export const DEFAULT_CHUNKER: ChunkerParams = {
 
 const WINDOW = 32;
 
-/** A deterministic gear table: 256 pseudo-random 32-bit values from a seeded PRNG (splitmix32). Self-contained (worker threads run its source). */
+/** A deterministic gear table: 256 pseudo-random 32-bit values from a seeded PRNG (splitmix32). */
 export function gearTable(seed: number): Int32Array {
   const table = new Int32Array(256);
   let s = seed >>> 0;
@@ -45,8 +45,8 @@ export interface Cutter {
 }
 
 /**
- * The cut function itself, self-contained (it refers to nothing outside its parameters) because
- * the backup's worker threads run this very source text (see worker.ts).
+ * The cut function itself: the gear hash over a buffer, with the masks of the given sizes (the
+ * main thread and the backup's worker threads, worker-thread.ts, cut with it).
  */
 export function cutFunction(G: Int32Array, minSize: number, avgSize: number, maxSize: number) {
   const WINDOW_ = 32;

@@ -9,7 +9,7 @@
 import { createCipheriv, createDecipheriv, createHmac, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { OpsError } from '../../errors';
-import { BACKUP_KEY_ENV, type KeySource, type RepoConfig } from './index';
+import { BACKUP_KEY_ENV, type KeySource, type RepoConfig } from './model';
 
 export const NONCE_LEN = 12;
 export const TAG_LEN = 16;

@@ -33,14 +33,15 @@ export function tmpPath(repoDir: string, what: string): string {
 /**
  * Write `parts` to `finalPath` atomically and durably: tmp file, fsync, rename, fsync the
  * directory (unless `syncDir` is false: the caller syncs the directories it touched itself).
+ * `tmpName` starts the temporary file's name (what it becomes: `pack`; default `w`).
  */
 export async function writeFileDurable(
   repoDir: string,
   finalPath: string,
   parts: readonly Uint8Array[],
-  options: { syncDir?: boolean; exclusive?: boolean } = {},
+  options: { syncDir?: boolean; exclusive?: boolean; tmpName?: string } = {},
 ): Promise<void> {
-  const tmp = tmpPath(repoDir, 'w');
+  const tmp = tmpPath(repoDir, options.tmpName ?? 'w');
   let fh: fs.FileHandle | undefined;
   try {
     fh = await fs.open(tmp, 'wx', 0o600);

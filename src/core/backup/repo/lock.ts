@@ -7,7 +7,7 @@ import { closeSync, openSync, readFileSync, rmSync, writeSync, fsyncSync } from 
 import os from 'node:os';
 import { join } from 'node:path';
 import { OpsError } from '../../errors';
-import type { RepoLockInfo } from './index';
+import type { RepoLockInfo } from './model';
 
 export const lockFile = (repoDir: string) => join(repoDir, 'lock');
 

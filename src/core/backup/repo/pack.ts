@@ -20,7 +20,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import { join } from 'node:path';
 import { decodeBlob, encodeBlob, type EncodedBlob } from './blob';
-import { fsyncDir, tmpPath, writeAll, writeError } from './fsutil';
+import { fsyncDir, listDir, writeFileDurable } from './fsutil';
+
+const HEX64 = /^[0-9a-f]{64}$/;
 
 export const PACK_MAGIC = Buffer.from('OPDKPACK', 'latin1');
 export const FOOTER_MAGIC = Buffer.from('OPDK', 'latin1');
@@ -218,23 +220,8 @@ export class PackWriter {
     const hash = createHash('sha256');
     for (const p of parts) hash.update(p);
     const sha256 = hash.digest('hex');
-    if (!this.dryRun) {
-      const final = packPath(this.repoDir, id);
-      const tmp = tmpPath(this.repoDir, 'pack');
-      let fh: fs.FileHandle | undefined;
-      try {
-        fh = await fs.open(tmp, 'wx', 0o600);
-        await writeAll(fh, parts);
-        await fh.sync();
-        await fh.close();
-        fh = undefined;
-        await fs.rename(tmp, final);
-      } catch (e) {
-        await fh?.close().catch(() => undefined);
-        await fs.rm(tmp, { force: true }).catch(() => undefined);
-        throw writeError(e, final);
-      }
-    }
+    // the pack's folder is synced by checkpoint(), once for all packs written since the last one
+    if (!this.dryRun) await writeFileDurable(this.repoDir, packPath(this.repoDir, id), parts, { syncDir: false, tmpName: 'pack' });
     this.bytesWritten += size;
     const info = { id, size, blobs, sha256 };
     this.written.push(info);
@@ -263,4 +250,18 @@ export class PackWriter {
   async settle(): Promise<void> {
     await Promise.allSettled(this.writing);
   }
+}
+
+/** The pack files in the repository's data/ folder (well-named, regular files), with their sizes. */
+export async function packsOnDisk(repoDir: string): Promise<Map<string, number>> {
+  const onDisk = new Map<string, number>();
+  const dataDir = join(repoDir, 'data');
+  for (const sub of await listDir(dataDir)) {
+    for (const name of await listDir(join(dataDir, sub))) {
+      if (!HEX64.test(name) || name.slice(0, 2) !== sub) continue;
+      const st = await fs.stat(join(dataDir, sub, name)).catch(() => undefined);
+      if (st?.isFile()) onDisk.set(name, st.size);
+    }
+  }
+  return onDisk;
 }

@@ -7,7 +7,7 @@
  */
 import { isAbsolute, join, relative, sep } from 'node:path';
 import { OpsError } from '../../errors';
-import type { SnapshotEntry } from './index';
+import type { SnapshotEntry } from './model';
 
 function unsafe(what: string, why: string): OpsError {
   return new OpsError(

@@ -21,110 +21,40 @@ import { OpsError } from '../../errors';
 import { decodeBlob } from './blob';
 import { BlobReader } from './blob-reader';
 import { fsyncDir, listDir, removeFile, TMP_DIR } from './fsutil';
-import type { PruneOptions, PruneReport } from './index';
+import type { PruneOptions, PruneReport } from './model';
 import { MasterIndex, writeIndexFile } from './index-store';
-import { packPath, PackWriter, readPackTrailer, type PackBlob, type PackInfo } from './pack';
+import { packPath, packsOnDisk, PackWriter, readPackTrailer, type PackBlob, type PackInfo } from './pack';
 import type { Repository } from './repository';
 
 const HEX64 = /^[0-9a-f]{64}$/;
 
+type Progress = (phase: 'plan' | 'repack' | 'index' | 'delete' | 'done', packsDone: number, packsTotal: number, bytesDone: number) => void;
+
+/** What prune will do with each pack. */
+interface PrunePlan {
+  keep: PackInfo[];
+  repack: { pack: PackInfo; blobs: PackBlob[] }[];
+  remove: string[];
+  blobsRemoved: number;
+}
+
 export async function runPrune(repo: Repository, options: PruneOptions): Promise<PruneReport> {
   const t0 = performance.now();
   const dryRun = !!options.dryRun;
-  const maxUnused = options.maxUnusedFraction ?? 0;
-  const progress = (phase: 'plan' | 'repack' | 'index' | 'delete' | 'done', packsDone: number, packsTotal: number, bytesDone: number) =>
-    options.onProgress?.({ phase, packsDone, packsTotal, bytesDone });
+  const progress: Progress = (phase, packsDone, packsTotal, bytesDone) => options.onProgress?.({ phase, packsDone, packsTotal, bytesDone });
   const checkAbort = () => {
     if (options.signal?.aborted) throw new OpsError('BACKUP_ABORTED', 'prune cancelled', 'nothing referenced was deleted; run it again');
   };
   const held = dryRun ? undefined : repo.lock('prune');
   try {
+    // 1. plan: what is used, where it is, which packs to keep, repack and delete
     progress('plan', 0, 0, 0);
-    const { snapshots, unreadable } = await repo.loadSnapshots();
-    if (unreadable.size) {
-      const [id, why] = [...unreadable][0]!;
-      throw new OpsError(
-        'BACKUP_REPO_INVALID',
-        `prune stopped: snapshot ${id.slice(0, 12)} cannot be read (${why}), and pruning would delete its data`,
-        `check the key and run \`opsdeck backups verify\`; if the snapshot is beyond repair, delete snapshots/${id} in the repository`,
-      );
-    }
-    const used = new Set<string>();
-    for (const s of snapshots) for (const e of s.entries) for (const c of e.chunks ?? []) used.add(c);
-
+    const used = await usedChunks(repo);
     const index = await repo.loadIndex();
-    // packs on disk
-    const onDisk = new Map<string, number>();
-    for (const sub of await listDir(join(repo.dir, 'data'))) {
-      for (const name of await listDir(join(repo.dir, 'data', sub))) {
-        if (!HEX64.test(name) || name.slice(0, 2) !== sub) continue;
-        const st = await fs.stat(join(repo.dir, 'data', sub, name)).catch(() => undefined);
-        if (st?.isFile()) onDisk.set(name, st.size);
-      }
-    }
-    // every readable pack with its blob table: indexed ones from the index, others from their trailer
-    const candidates = new Map<string, PackInfo>();
-    const junk: string[] = []; // unindexed packs whose trailer cannot be read
-    for (const [id, size] of onDisk) {
-      const ip = index.packs.get(id);
-      if (ip) {
-        candidates.set(id, { id, size, blobs: ip.blobs, ...(ip.sha256 ? { sha256: ip.sha256 } : {}) });
-        continue;
-      }
-      try {
-        const fh = await fs.open(packPath(repo.dir, id), 'r');
-        try {
-          candidates.set(id, { id, size, blobs: await readPackTrailer(fh, size, repo.key) });
-        } finally {
-          await fh.close();
-        }
-      } catch {
-        junk.push(id);
-      }
-    }
-    // one location per used chunk: the indexed one when its pack is there, else any
-    const chosen = new Map<string, { pack: string; offset: number }>();
-    for (const c of used) {
-      const loc = index.get(c);
-      if (loc && candidates.has(loc.pack)) chosen.set(c, { pack: loc.pack, offset: loc.offset });
-    }
-    for (const p of candidates.values()) {
-      for (const b of p.blobs) if (used.has(b.id) && !chosen.has(b.id)) chosen.set(b.id, { pack: p.id, offset: b.offset });
-    }
-    const missing = [...used].filter((c) => !chosen.has(c));
-    if (missing.length) {
-      throw new OpsError(
-        'BACKUP_DATA_MISSING',
-        `prune stopped: ${missing.length} chunk(s) used by snapshots are missing (first ${missing[0]!.slice(0, 12)}); nothing was deleted`,
-        'run `opsdeck backups verify` to see the affected snapshots, and forget them before pruning',
-      );
-    }
-
-    const keep: PackInfo[] = [];
-    const repack: { pack: PackInfo; blobs: PackBlob[] }[] = [];
-    const remove: string[] = [...junk];
-    let blobsRemoved = 0;
-    for (const p of candidates.values()) {
-      const live = p.blobs.filter((b) => {
-        const ch = chosen.get(b.id);
-        return ch !== undefined && ch.pack === p.id && ch.offset === b.offset;
-      });
-      const liveBytes = live.reduce((n, b) => n + b.length, 0);
-      const allBytes = p.blobs.reduce((n, b) => n + b.length, 0);
-      const indexed = index.packs.has(p.id);
-      if (live.length === 0) {
-        remove.push(p.id);
-        blobsRemoved += p.blobs.length;
-      } else if (live.length === p.blobs.length && indexed) {
-        keep.push(p);
-      } else if (allBytes > 0 && (allBytes - liveBytes) / allBytes <= maxUnused && indexed) {
-        keep.push(p);
-      } else {
-        // partly used, or an unindexed pack holding used blobs: copy what is used
-        repack.push({ pack: p, blobs: live });
-        blobsRemoved += p.blobs.length - live.length;
-      }
-    }
+    const onDisk = await packsOnDisk(repo.dir);
+    const { candidates, junk } = await readablePacks(repo, index, onDisk);
+    const plan = planPacks(candidates, chooseCopies(used, index, candidates), index, junk, options.maxUnusedFraction ?? 0);
+    const { keep, repack, remove } = plan;
     const bytesBefore = [...onDisk.values()].reduce((n, s) => n + s, 0);
     const report: PruneReport = {
       dryRun,
@@ -133,7 +63,7 @@ export async function runPrune(repo: Repository, options: PruneOptions): Promise
       packsDeleted: remove.length,
       packsRepacked: repack.length,
       packsWritten: 0,
-      blobsRemoved,
+      blobsRemoved: plan.blobsRemoved,
       blobsRepacked: repack.reduce((n, r) => n + r.blobs.length, 0),
       bytesBefore,
       bytesAfter: 0,
@@ -155,29 +85,7 @@ export async function runPrune(repo: Repository, options: PruneOptions): Promise
     }
 
     // 2. repack (hash-checked copies of the used blobs)
-    const scan = new MasterIndex();
-    for (const p of candidates.values()) scan.addPack(p, '');
-    const reader = new BlobReader(repo.dir, scan, repo.key);
-    const writer = new PackWriter(repo.dir, repo.config.packSize, repo.key);
-    let done = 0;
-    let bytesDone = 0;
-    try {
-      for (const r of repack) {
-        checkAbort();
-        for (const b of r.blobs) {
-          const loc = { pack: r.pack.id, offset: b.offset, length: b.length, rawLength: b.rawLength };
-          const stored = await reader.readStored(b.id, loc);
-          // check it before it becomes the only copy
-          await checkStored(repo, b.id, stored, b.rawLength, r.pack.id);
-          await writer.add(b.id, { parts: [stored], length: stored.length, rawLength: b.rawLength, codec: 'none' });
-          bytesDone += stored.length;
-        }
-        progress('repack', ++done, repack.length, bytesDone);
-      }
-    } finally {
-      await reader.close();
-    }
-    const written = await writer.finish();
+    const written = await repackBlobs(repo, candidates, repack, checkAbort, progress);
     report.packsWritten = written.length;
 
     // 3. the new index, complete, durable
@@ -185,18 +93,7 @@ export async function runPrune(repo: Repository, options: PruneOptions): Promise
     const newIndex = await writeIndexFile(repo.dir, [...keep, ...written], repo.key);
 
     // 4. old index files, then 5. packs
-    progress('delete', 0, remove.length + repack.length, 0);
-    for (const name of oldIndexFiles) if (name !== newIndex) await removeFile(join(repo.dir, 'index', name));
-    await fsyncDir(join(repo.dir, 'index'));
-    const dirs = new Set<string>();
-    let deleted = 0;
-    for (const id of [...remove, ...repack.map((r) => r.pack.id)]) {
-      await removeFile(packPath(repo.dir, id));
-      dirs.add(join(repo.dir, 'data', id.slice(0, 2)));
-      progress('delete', ++deleted, remove.length + repack.length, 0);
-    }
-    for (const d of dirs) await fsyncDir(d);
-    await cleanTmp(repo.dir);
+    await deleteReplaced(repo, oldIndexFiles.filter((name) => name !== newIndex), [...remove, ...repack.map((r) => r.pack.id)], progress);
 
     report.packsAfter = keep.length + written.length;
     report.bytesAfter = keep.reduce((n, p) => n + p.size, 0) + written.reduce((n, p) => n + p.size, 0);
@@ -207,6 +104,137 @@ export async function runPrune(repo: Repository, options: PruneOptions): Promise
   } finally {
     held?.release();
   }
+}
+
+/** The chunks the snapshots use; an unreadable snapshot stops prune (its data would be deleted). */
+async function usedChunks(repo: Repository): Promise<Set<string>> {
+  const { snapshots, unreadable } = await repo.loadSnapshots();
+  if (unreadable.size) {
+    const [id, why] = [...unreadable][0]!;
+    throw new OpsError(
+      'BACKUP_REPO_INVALID',
+      `prune stopped: snapshot ${id.slice(0, 12)} cannot be read (${why}), and pruning would delete its data`,
+      `check the key and run \`opsdeck backups verify\`; if the snapshot is beyond repair, delete snapshots/${id} in the repository`,
+    );
+  }
+  const used = new Set<string>();
+  for (const s of snapshots) for (const e of s.entries) for (const c of e.chunks ?? []) used.add(c);
+  return used;
+}
+
+/** Every readable pack with its blob table (indexed ones from the index, others from their trailer), and the unreadable unindexed ones. */
+async function readablePacks(repo: Repository, index: MasterIndex, onDisk: Map<string, number>): Promise<{ candidates: Map<string, PackInfo>; junk: string[] }> {
+  const candidates = new Map<string, PackInfo>();
+  const junk: string[] = []; // unindexed packs whose trailer cannot be read
+  for (const [id, size] of onDisk) {
+    const ip = index.packs.get(id);
+    if (ip) {
+      candidates.set(id, { id, size, blobs: ip.blobs, ...(ip.sha256 ? { sha256: ip.sha256 } : {}) });
+      continue;
+    }
+    try {
+      const fh = await fs.open(packPath(repo.dir, id), 'r');
+      try {
+        candidates.set(id, { id, size, blobs: await readPackTrailer(fh, size, repo.key) });
+      } finally {
+        await fh.close();
+      }
+    } catch {
+      junk.push(id);
+    }
+  }
+  return { candidates, junk };
+}
+
+/** One copy per used chunk: the indexed one when its pack is there, else any. A used chunk with no copy stops prune. */
+function chooseCopies(used: Set<string>, index: MasterIndex, candidates: Map<string, PackInfo>): Map<string, { pack: string; offset: number }> {
+  const chosen = new Map<string, { pack: string; offset: number }>();
+  for (const c of used) {
+    const loc = index.get(c);
+    if (loc && candidates.has(loc.pack)) chosen.set(c, { pack: loc.pack, offset: loc.offset });
+  }
+  for (const p of candidates.values()) {
+    for (const b of p.blobs) if (used.has(b.id) && !chosen.has(b.id)) chosen.set(b.id, { pack: p.id, offset: b.offset });
+  }
+  const missing = [...used].filter((c) => !chosen.has(c));
+  if (missing.length) {
+    throw new OpsError(
+      'BACKUP_DATA_MISSING',
+      `prune stopped: ${missing.length} chunk(s) used by snapshots are missing (first ${missing[0]!.slice(0, 12)}); nothing was deleted`,
+      'run `opsdeck backups verify` to see the affected snapshots, and forget them before pruning',
+    );
+  }
+  return chosen;
+}
+
+/** Keep packs fully used (or little enough unused), delete unused ones, repack the rest. */
+function planPacks(candidates: Map<string, PackInfo>, chosen: Map<string, { pack: string; offset: number }>, index: MasterIndex, junk: string[], maxUnused: number): PrunePlan {
+  const plan: PrunePlan = { keep: [], repack: [], remove: [...junk], blobsRemoved: 0 };
+  for (const p of candidates.values()) {
+    const live = p.blobs.filter((b) => {
+      const ch = chosen.get(b.id);
+      return ch !== undefined && ch.pack === p.id && ch.offset === b.offset;
+    });
+    const liveBytes = live.reduce((n, b) => n + b.length, 0);
+    const allBytes = p.blobs.reduce((n, b) => n + b.length, 0);
+    const indexed = index.packs.has(p.id);
+    if (live.length === 0) {
+      plan.remove.push(p.id);
+      plan.blobsRemoved += p.blobs.length;
+    } else if (live.length === p.blobs.length && indexed) {
+      plan.keep.push(p);
+    } else if (allBytes > 0 && (allBytes - liveBytes) / allBytes <= maxUnused && indexed) {
+      plan.keep.push(p);
+    } else {
+      // partly used, or an unindexed pack holding used blobs: copy what is used
+      plan.repack.push({ pack: p, blobs: live });
+      plan.blobsRemoved += p.blobs.length - live.length;
+    }
+  }
+  return plan;
+}
+
+/** Copy the used blobs of the packs to repack into new packs, each checked before it becomes the only copy. */
+async function repackBlobs(repo: Repository, candidates: Map<string, PackInfo>, repack: PrunePlan['repack'], checkAbort: () => void, progress: Progress): Promise<PackInfo[]> {
+  const scan = new MasterIndex();
+  for (const p of candidates.values()) scan.addPack(p, '');
+  const reader = new BlobReader(repo.dir, scan, repo.key);
+  const writer = new PackWriter(repo.dir, repo.config.packSize, repo.key);
+  let done = 0;
+  let bytesDone = 0;
+  try {
+    for (const r of repack) {
+      checkAbort();
+      for (const b of r.blobs) {
+        const loc = { pack: r.pack.id, offset: b.offset, length: b.length, rawLength: b.rawLength };
+        const stored = await reader.readStored(b.id, loc);
+        // check it before it becomes the only copy
+        await checkStored(repo, b.id, stored, b.rawLength, r.pack.id);
+        await writer.add(b.id, { parts: [stored], length: stored.length, rawLength: b.rawLength, codec: 'none' });
+        bytesDone += stored.length;
+      }
+      progress('repack', ++done, repack.length, bytesDone);
+    }
+  } finally {
+    await reader.close();
+  }
+  return writer.finish();
+}
+
+/** Delete the index files the new one replaces, then the packs (each folder synced), then tmp/ leftovers. */
+async function deleteReplaced(repo: Repository, oldIndexFiles: string[], packs: string[], progress: Progress): Promise<void> {
+  progress('delete', 0, packs.length, 0);
+  for (const name of oldIndexFiles) await removeFile(join(repo.dir, 'index', name));
+  await fsyncDir(join(repo.dir, 'index'));
+  const dirs = new Set<string>();
+  let deleted = 0;
+  for (const id of packs) {
+    await removeFile(packPath(repo.dir, id));
+    dirs.add(join(repo.dir, 'data', id.slice(0, 2)));
+    progress('delete', ++deleted, packs.length, 0);
+  }
+  for (const d of dirs) await fsyncDir(d);
+  await cleanTmp(repo.dir);
 }
 
 async function checkStored(repo: Repository, id: string, stored: Buffer, rawLength: number, pack: string): Promise<void> {

@@ -43,7 +43,7 @@ import type {
   SnapshotMeta,
   VerifyOptions,
   VerifyReport,
-} from './index';
+} from './model';
 import { MasterIndex } from './index-store';
 import { acquireRepoLock, lockAlive, readLockInfo, type HeldLock } from './lock';
 import { applyRetention, isEmptyPolicy } from './retention';

@@ -12,10 +12,11 @@ import fs from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve, sep, isAbsolute } from 'node:path';
 import { OpsError } from '../../errors';
 import { BlobReader } from './blob-reader';
-import { matchesInclude, globToRegExp } from './glob';
-import type { RestoreOptions, RestoreReport, Snapshot, SnapshotEntry } from './index';
+import type { MasterIndex } from './index-store';
+import type { RestoreOptions, RestoreReport, Snapshot, SnapshotEntry } from './model';
 import { checkServiceEntries, resolveInside } from './paths';
 import type { Repository } from './repository';
+import { selectEntries } from './select';
 import { packPath } from './pack';
 import { defaultThreads, RepoWorkers, WORKER_MIN_BYTES, type WorkerError } from './worker';
 
@@ -43,17 +44,13 @@ export function checkManifest(s: Snapshot): void {
   for (const [service, entries] of byService) checkServiceEntries(service, entries);
 }
 
-export function selectEntries(s: Snapshot, options: Pick<RestoreOptions, 'services' | 'include'>): SnapshotEntry[] {
-  const services = options.services?.length ? new Set(options.services) : undefined;
-  if (services) {
-    const known = new Set(s.entries.map((e) => e.service));
-    const unknown = [...services].filter((x) => !known.has(x));
-    if (unknown.length) {
-      throw new OpsError('SERVICE_UNKNOWN', `snapshot ${s.id.slice(0, 12)} has no data for ${unknown.join(', ')}`, `it holds: ${[...known].sort().join(', ') || 'nothing'}`);
-    }
-  }
-  const patterns = (options.include ?? []).map((p) => globToRegExp(p.replace(/\/+$/, '')));
-  return s.entries.filter((e) => (!services || services.has(e.service)) && matchesInclude(e, patterns));
+type Emit = (phase: 'restore' | 'verify' | 'done', force?: boolean, currentPath?: string) => void;
+
+/** The folders a restore writes into: one per service, checked to stay where they should. */
+interface Targets {
+  dirs: Record<string, string>;
+  /** Create a folder of a service's tree; refuses one that resolves outside the service's folder. */
+  ensureDir(service: string, dir: string): Promise<void>;
 }
 
 export async function runRestore(repo: Repository, snapshotId: string, options: RestoreOptions): Promise<RestoreReport> {
@@ -64,14 +61,58 @@ export async function runRestore(repo: Repository, snapshotId: string, options: 
   const selected = selectEntries(snapshot, options);
   const overwrite = options.overwrite ?? true;
 
-  const targets: Record<string, string> = {};
+  const dirsOf: Record<string, string> = {};
   for (const e of selected) {
-    if (targets[e.service]) continue;
+    if (dirsOf[e.service]) continue;
     const custom = options.serviceTargets?.[e.service];
-    targets[e.service] = resolve(custom ?? join(resolve(options.target), e.service));
+    dirsOf[e.service] = resolve(custom ?? join(resolve(options.target), e.service));
   }
   const index = await repo.loadIndex();
-  // every chunk must be there before we start writing
+  checkDataPresent(snapshot, selected, index); // every chunk must be there before we start writing
+
+  const report: RestoreReport = { snapshot: snapshot.id, files: 0, dirs: 0, symlinks: 0, bytes: 0, verified: 0, durationMs: 0, targets: dirsOf };
+  const files = selected.filter((e) => e.type === 'file');
+  const progress = { filesTotal: files.length, filesDone: 0, bytesTotal: files.reduce((n, e) => n + e.size, 0), bytesDone: 0 };
+  const interval = options.progressIntervalMs ?? 200;
+  let lastEmit = 0;
+  const emit: Emit = (phase, force = false, currentPath) => {
+    if (!options.onProgress) return;
+    const now = performance.now();
+    if (!force && now - lastEmit < interval) return;
+    lastEmit = now;
+    options.onProgress({ phase, ...progress, elapsedMs: Math.round(now - t0), ...(currentPath ? { currentPath } : {}) });
+  };
+
+  const targets = await prepareTargets(options, dirsOf);
+  const reader = new BlobReader(repo.dir, index, repo.key);
+  try {
+    emit('restore', true);
+    // folders first
+    const dirs = selected.filter((e) => e.type === 'dir').sort((a, b) => a.path.length - b.path.length);
+    report.dirs += await restoreDirs(dirs, targets, overwrite);
+    await restoreFiles(repo, reader, files, targets, options, report, progress, emit);
+    report.symlinks += await restoreSymlinks(selected.filter((e) => e.type === 'symlink'), targets, overwrite);
+    // folder modes and times, deepest first (writing into them changed their mtime)
+    for (const d of [...dirs].reverse()) {
+      const p = resolveInside(targets.dirs[d.service]!, d.path);
+      await fs.chmod(p, restoredMode(d.mode, options.keepSpecialBits));
+      await fs.utimes(p, new Date(d.mtime), new Date(d.mtime));
+    }
+  } catch (e) {
+    if (e instanceof OpsError) throw e;
+    const err = e as NodeJS.ErrnoException;
+    if (err.code === 'ENOSPC') throw restoreError(`no space left on the restore target: ${err.message}`, 'free space on the target disk and restore again');
+    throw restoreError(`restore failed: ${err.message}`);
+  } finally {
+    await reader.close();
+  }
+  report.durationMs = Math.round(performance.now() - t0);
+  emit('done', true);
+  return report;
+}
+
+/** BACKUP_DATA_MISSING, before anything is written, when a selected file's chunk is not indexed. */
+function checkDataPresent(snapshot: Snapshot, selected: SnapshotEntry[], index: MasterIndex): void {
   const missing = selected.filter((e) => e.type === 'file' && (e.chunks ?? []).some((c) => !index.has(c)));
   if (missing.length) {
     throw new OpsError(
@@ -84,27 +125,13 @@ export async function runRestore(repo: Repository, snapshotId: string, options: 
       { files: missing.map((e) => ({ service: e.service, path: e.path })) },
     );
   }
+}
 
-  const report: RestoreReport = { snapshot: snapshot.id, files: 0, dirs: 0, symlinks: 0, bytes: 0, verified: 0, durationMs: 0, targets };
-  const files = selected.filter((e) => e.type === 'file');
-  const progress = { filesTotal: files.length, filesDone: 0, bytesTotal: files.reduce((n, e) => n + e.size, 0), bytesDone: 0 };
-  const interval = options.progressIntervalMs ?? 200;
-  let lastEmit = 0;
-  const emit = (phase: 'restore' | 'verify' | 'done', force = false, currentPath?: string) => {
-    if (!options.onProgress) return;
-    const now = performance.now();
-    if (!force && now - lastEmit < interval) return;
-    lastEmit = now;
-    options.onProgress({ phase, ...progress, elapsedMs: Math.round(now - t0), ...(currentPath ? { currentPath } : {}) });
-  };
-  const checkAbort = () => {
-    if (options.signal?.aborted) throw new OpsError('BACKUP_ABORTED', 'restore cancelled', 'the target folder holds a partial restore; restore again');
-  };
-
-  // real paths of the service folders, and a check that a folder is inside one
+/** Create the service folders (real paths: `<target>/<service>` must really be there) and the check for folders inside them. */
+async function prepareTargets(options: RestoreOptions, dirs: Record<string, string>): Promise<Targets> {
   const realRoots: Record<string, string> = {};
   const realTarget = await fs.mkdir(resolve(options.target), { recursive: true }).then(() => fs.realpath(resolve(options.target)));
-  for (const [service, dir] of Object.entries(targets)) {
+  for (const [service, dir] of Object.entries(dirs)) {
     try {
       await fs.mkdir(dir, { recursive: true });
       realRoots[service] = await fs.realpath(dir);
@@ -138,37 +165,55 @@ export async function runRestore(repo: Repository, snapshotId: string, options: 
     }
     return p;
   };
+  return { dirs, ensureDir };
+}
 
-  const reader = new BlobReader(repo.dir, index, repo.key);
+/** Create the folders (shallowest first); returns how many. */
+async function restoreDirs(dirs: SnapshotEntry[], targets: Targets, overwrite: boolean): Promise<number> {
+  for (const d of dirs) {
+    const p = resolveInside(targets.dirs[d.service]!, d.path);
+    try {
+      const st = await fs.lstat(p).catch(() => undefined);
+      if (st && !st.isDirectory()) {
+        if (!overwrite) throw restoreError(`${p} exists and is not a folder`, 'restore into an empty folder, or allow overwriting');
+        await fs.rm(p, { force: true });
+      }
+      await targets.ensureDir(d.service, p);
+    } catch (e) {
+      if (e instanceof OpsError) throw e;
+      throw restoreError(`cannot create ${p}: ${(e as Error).message}`);
+    }
+  }
+  return dirs.length;
+}
+
+/**
+ * Write the files, a few at a time, each verified after writing (on worker threads when there is
+ * enough). Chunks are not hashed one by one on the way: the whole file is re-read and hashed once
+ * written, which proves more (what is on disk). When that check fails, diagnose() names the
+ * damaged chunk. (Encrypted blobs are authenticated by AES-GCM on the way anyway.)
+ */
+async function restoreFiles(
+  repo: Repository,
+  reader: BlobReader,
+  files: SnapshotEntry[],
+  targets: Targets,
+  options: RestoreOptions,
+  report: RestoreReport,
+  progress: { filesDone: number; bytesDone: number },
+  emit: Emit,
+): Promise<void> {
+  const check = false;
+  const overwrite = options.overwrite ?? true;
+  const checkAbort = () => {
+    if (options.signal?.aborted) throw new OpsError('BACKUP_ABORTED', 'restore cancelled', 'the target folder holds a partial restore; restore again');
+  };
   let pool: RepoWorkers | undefined;
   let onAbort: (() => void) | undefined;
+  const threads = options.threads ?? defaultThreads();
+  const bytesTotal = files.reduce((n, e) => n + e.size, 0);
   try {
-    emit('restore', true);
-    // folders first
-    const dirs = selected.filter((e) => e.type === 'dir').sort((a, b) => a.path.length - b.path.length);
-    for (const d of dirs) {
-      const p = resolveInside(targets[d.service]!, d.path);
-      try {
-        const st = await fs.lstat(p).catch(() => undefined);
-        if (st && !st.isDirectory()) {
-          if (!overwrite) throw restoreError(`${p} exists and is not a folder`, 'restore into an empty folder, or allow overwriting');
-          await fs.rm(p, { force: true });
-        }
-        await ensureDir(d.service, p);
-      } catch (e) {
-        if (e instanceof OpsError) throw e;
-        throw restoreError(`cannot create ${p}: ${(e as Error).message}`);
-      }
-      report.dirs++;
-    }
-
-    // files, a few at a time, each verified after writing (on worker threads when there is enough)
-    // Chunks are not hashed one by one on the way: the whole file is re-read and hashed once
-    // written, which proves more (what is on disk). When that check fails, diagnose() names the
-    // damaged chunk. (Encrypted blobs are authenticated by AES-GCM on the way anyway.)
-    const check = false;
-    const threads = options.threads ?? defaultThreads();
-    if (threads > 0 && files.length > 0 && (options.threads !== undefined || progress.bytesTotal >= WORKER_MIN_BYTES)) {
+    if (threads > 0 && files.length > 0 && (options.threads !== undefined || bytesTotal >= WORKER_MIN_BYTES)) {
       const p = RepoWorkers.tryStart({ threads, ...(repo.key ? { key: repo.key } : {}) });
       pool = p;
       if (p) {
@@ -182,8 +227,8 @@ export async function runRestore(repo: Repository, snapshotId: string, options: 
       while (next < files.length) {
         checkAbort();
         const e = files[next++]!;
-        const dest = resolveInside(targets[e.service]!, e.path);
-        await ensureDir(e.service, dirname(dest));
+        const dest = resolveInside(targets.dirs[e.service]!, e.path);
+        await targets.ensureDir(e.service, dirname(dest));
         const onBytes = (n: number) => {
           progress.bytesDone += n;
           emit('restore', false, `${e.service}/${e.path}`);
@@ -216,39 +261,26 @@ export async function runRestore(repo: Repository, snapshotId: string, options: 
       }
     };
     await Promise.all(Array.from({ length: Math.min(pool ? threads * 2 : FILE_CONCURRENCY, files.length) }, loop));
-
-    // symlinks last, so nothing is ever written through one
-    for (const l of selected.filter((e) => e.type === 'symlink')) {
-      const p = resolveInside(targets[l.service]!, l.path);
-      await ensureDir(l.service, dirname(p));
-      const st = await fs.lstat(p).catch(() => undefined);
-      if (st) {
-        if (!overwrite || st.isDirectory()) throw restoreError(`${p} exists`, 'restore into an empty folder');
-        await fs.unlink(p);
-      }
-      await fs.symlink(l.linkTarget!, p);
-      await fs.lutimes(p, new Date(l.mtime), new Date(l.mtime)).catch(() => undefined);
-      report.symlinks++;
-    }
-    // folder modes and times, deepest first (writing into them changed their mtime)
-    for (const d of [...dirs].reverse()) {
-      const p = resolveInside(targets[d.service]!, d.path);
-      await fs.chmod(p, restoredMode(d.mode, options.keepSpecialBits));
-      await fs.utimes(p, new Date(d.mtime), new Date(d.mtime));
-    }
-  } catch (e) {
-    if (e instanceof OpsError) throw e;
-    const err = e as NodeJS.ErrnoException;
-    if (err.code === 'ENOSPC') throw restoreError(`no space left on the restore target: ${err.message}`, 'free space on the target disk and restore again');
-    throw restoreError(`restore failed: ${err.message}`);
   } finally {
     if (onAbort) options.signal?.removeEventListener('abort', onAbort);
     await pool?.close();
-    await reader.close();
   }
-  report.durationMs = Math.round(performance.now() - t0);
-  emit('done', true);
-  return report;
+}
+
+/** Create the symlinks, last, so nothing is ever written through one; returns how many. */
+async function restoreSymlinks(links: SnapshotEntry[], targets: Targets, overwrite: boolean): Promise<number> {
+  for (const l of links) {
+    const p = resolveInside(targets.dirs[l.service]!, l.path);
+    await targets.ensureDir(l.service, dirname(p));
+    const st = await fs.lstat(p).catch(() => undefined);
+    if (st) {
+      if (!overwrite || st.isDirectory()) throw restoreError(`${p} exists`, 'restore into an empty folder');
+      await fs.unlink(p);
+    }
+    await fs.symlink(l.linkTarget!, p);
+    await fs.lutimes(p, new Date(l.mtime), new Date(l.mtime)).catch(() => undefined);
+  }
+  return links.length;
 }
 
 async function writeFile(reader: BlobReader, e: SnapshotEntry, dest: string, flags: number, check: boolean, onBytes: (n: number) => void): Promise<void> {

@@ -12,7 +12,7 @@
  * A snapshot is kept when any rule keeps it; each kept snapshot lists the rules.
  */
 import { OpsError } from '../../errors';
-import type { RetentionOptions, RetentionPolicy, RetentionResult } from './index';
+import type { RetentionOptions, RetentionPolicy, RetentionResult } from './model';
 
 export interface WithinDuration {
   years: number;

@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { OpsError } from '../../errors';
 import { decodeBlob, encodeDocument } from './blob';
 import { listDir, writeFileDurable } from './fsutil';
-import type { Snapshot, SnapshotInfo } from './index';
+import type { Snapshot, SnapshotInfo } from './model';
 
 const hex64 = z.string().regex(/^[0-9a-f]{64}$/);
 

@@ -16,13 +16,11 @@ import { join } from 'node:path';
 import { OpsError } from '../../errors';
 import { BlobDecodeError, decodeBlob } from './blob';
 import { listDir, TMP_DIR } from './fsutil';
-import type { DamagedChunk, Snapshot, VerifyOptions, VerifyProblem, VerifyReport } from './index';
-import type { IndexedPack } from './index-store';
-import { HEADER_LEN, packFrameProblems, packPath, readPackFrame, readPackTrailer, readWholePack, type PackBlob } from './pack';
+import type { DamagedChunk, Snapshot, VerifyOptions, VerifyProblem, VerifyReport } from './model';
+import type { IndexedPack, MasterIndex } from './index-store';
+import { HEADER_LEN, packFrameProblems, packPath, packsOnDisk, readPackFrame, readPackTrailer, readWholePack, type PackBlob } from './pack';
 import type { Repository } from './repository';
 import { defaultThreads, RepoWorkers, WORKER_MIN_BYTES, type PackCheck } from './worker';
-
-const HEX64 = /^[0-9a-f]{64}$/;
 
 /** Which packs a `--read-data-subset` selects: `N/T` (by pack id) or `P%` (random). */
 export function selectSubset<T extends { id: string }>(packs: T[], subset: string): T[] {
@@ -52,19 +50,27 @@ function badSubset(s: string): OpsError {
   return new OpsError('BAD_REQUEST', `invalid read-data subset ${JSON.stringify(s)}`, 'use N/T (e.g. 2/7: the second of seven groups of packs) or P% (e.g. 10%)');
 }
 
-export async function runVerify(repo: Repository, options: VerifyOptions): Promise<VerifyReport> {
-  const t0 = performance.now();
-  const problems: VerifyProblem[] = [];
-  const damaged = new Map<string, DamagedChunk>();
-  const markDamaged = (chunk: string, reason: 'missing' | 'corrupt', pack?: string) => {
-    const d = damaged.get(chunk);
+/** What verify found so far: the problems, and the damaged chunks (traced to snapshots at the end). */
+class Findings {
+  readonly problems: VerifyProblem[] = [];
+  readonly damaged = new Map<string, DamagedChunk>();
+
+  markDamaged(chunk: string, reason: 'missing' | 'corrupt', pack?: string): void {
+    const d = this.damaged.get(chunk);
     if (d) {
       if (reason === 'corrupt') d.reason = 'corrupt';
       return;
     }
-    damaged.set(chunk, { chunk, reason, ...(pack ? { pack } : {}), snapshots: [], files: [] });
-  };
-  const emit = (phase: 'structure' | 'data' | 'done', packsTotal: number, packsDone: number, bytesTotal: number, bytesDone: number) =>
+    this.damaged.set(chunk, { chunk, reason, ...(pack ? { pack } : {}), snapshots: [], files: [] });
+  }
+}
+
+type Emit = (phase: 'structure' | 'data' | 'done', packsTotal: number, packsDone: number, bytesTotal: number, bytesDone: number) => void;
+
+export async function runVerify(repo: Repository, options: VerifyOptions): Promise<VerifyReport> {
+  const t0 = performance.now();
+  const found = new Findings();
+  const emit: Emit = (phase, packsTotal, packsDone, bytesTotal, bytesDone) =>
     options.onProgress?.({ phase, packsTotal, packsDone, bytesTotal, bytesDone, elapsedMs: Math.round(performance.now() - t0) });
   const subset = typeof options.readData === 'object' ? options.readData.subset : undefined;
   const readData = !!options.readData;
@@ -72,26 +78,48 @@ export async function runVerify(repo: Repository, options: VerifyOptions): Promi
   // ---- structure
   const index = await repo.loadIndex();
   emit('structure', index.packs.size, 0, 0, 0);
-  for (const [name, why] of index.unreadable) problems.push({ kind: 'index-unreadable', severity: 'error', message: `index file ${name.slice(0, 12)} cannot be read: ${why}` });
+  for (const [name, why] of index.unreadable) found.problems.push({ kind: 'index-unreadable', severity: 'error', message: `index file ${name.slice(0, 12)} cannot be read: ${why}` });
   const { snapshots, unreadable } = await repo.loadSnapshots();
-  for (const [id, why] of unreadable) problems.push({ kind: 'snapshot-unreadable', severity: 'error', message: `snapshot ${id.slice(0, 12)} cannot be read: ${why}`, snapshot: id });
+  for (const [id, why] of unreadable) found.problems.push({ kind: 'snapshot-unreadable', severity: 'error', message: `snapshot ${id.slice(0, 12)} cannot be read: ${why}`, snapshot: id });
+  const usable = await checkPackFiles(repo, index, found);
+  await checkTrailers(repo, usable, found, emit);
+  checkReferences(snapshots, index, found);
 
-  // packs on disk
-  const onDisk = new Map<string, number>();
-  const dataDir = join(repo.dir, 'data');
-  for (const sub of await listDir(dataDir)) {
-    for (const name of await listDir(join(dataDir, sub))) {
-      if (!HEX64.test(name) || name.slice(0, 2) !== sub) continue;
-      const st = await fs.stat(join(dataDir, sub, name)).catch(() => undefined);
-      if (st?.isFile()) onDisk.set(name, st.size);
-    }
-  }
+  // ---- data
+  const read = readData ? await checkData(repo, subset ? selectSubset(usable, subset) : usable, options, found, emit) : { packsRead: 0, bytesRead: 0 };
+
+  // ---- who is affected
+  const affected = traceDamage(snapshots, found.damaged);
+  const errors = found.problems.filter((p) => p.severity === 'error').length;
+  emit('done', 0, 0, 0, 0);
+  return {
+    ok: errors === 0,
+    snapshots: snapshots.length + unreadable.size,
+    packs: index.packs.size,
+    blobs: index.blobs.size,
+    readData,
+    ...(subset ? { subset } : {}),
+    ...read,
+    problems: found.problems,
+    damaged: [...found.damaged.values()],
+    affected,
+    durationMs: Math.round(performance.now() - t0),
+  };
+}
+
+/**
+ * The pack files against the index: missing packs (their chunks damaged), wrong sizes, packs no
+ * index names and leftovers in tmp/ (warnings). Returns the indexed packs that are there.
+ */
+async function checkPackFiles(repo: Repository, index: MasterIndex, found: Findings): Promise<IndexedPack[]> {
+  const { problems } = found;
+  const onDisk = await packsOnDisk(repo.dir);
   const usable: IndexedPack[] = [];
   for (const p of index.packs.values()) {
     const size = onDisk.get(p.id);
     if (size === undefined) {
       problems.push({ kind: 'pack-missing', severity: 'error', message: `pack ${p.id.slice(0, 12)} is in the index but missing`, pack: p.id });
-      for (const b of p.blobs) markDamaged(b.id, 'missing', p.id);
+      for (const b of p.blobs) found.markDamaged(b.id, 'missing', p.id);
       continue;
     }
     if (size !== p.size) {
@@ -107,7 +135,11 @@ export async function runVerify(repo: Repository, options: VerifyOptions): Promi
   for (const name of await listDir(join(repo.dir, TMP_DIR))) {
     problems.push({ kind: 'temp-leftover', severity: 'warning', message: `tmp/${name} is left from an interrupted run (prune removes it)` });
   }
-  // pack trailers against the index
+  return usable;
+}
+
+/** Each pack's trailer against the index. */
+async function checkTrailers(repo: Repository, usable: IndexedPack[], found: Findings, emit: Emit): Promise<void> {
   let done = 0;
   for (const p of usable) {
     try {
@@ -116,85 +148,70 @@ export async function runVerify(repo: Repository, options: VerifyOptions): Promi
         const size = (await fh.stat()).size;
         const trailer = await readPackTrailer(fh, size, repo.key);
         const mismatch = compareTrailer(p.blobs, trailer);
-        if (mismatch) problems.push({ kind: 'pack-header', severity: 'error', message: `pack ${p.id.slice(0, 12)}: ${mismatch}`, pack: p.id });
+        if (mismatch) found.problems.push({ kind: 'pack-header', severity: 'error', message: `pack ${p.id.slice(0, 12)}: ${mismatch}`, pack: p.id });
       } finally {
         await fh.close();
       }
     } catch (e) {
-      problems.push({ kind: 'pack-header', severity: 'error', message: `pack ${p.id.slice(0, 12)}: trailer unreadable (${(e as Error).message})`, pack: p.id });
+      found.problems.push({ kind: 'pack-header', severity: 'error', message: `pack ${p.id.slice(0, 12)}: trailer unreadable (${(e as Error).message})`, pack: p.id });
     }
     emit('structure', usable.length, ++done, 0, 0);
   }
-  // chunks referenced by snapshots
+}
+
+/** Every chunk a snapshot references must be indexed. */
+function checkReferences(snapshots: Snapshot[], index: MasterIndex, found: Findings): void {
   for (const s of snapshots) {
     for (const e of s.entries) {
       if (e.type !== 'file') continue;
       for (const c of e.chunks ?? []) {
-        if (!index.has(c) && !damaged.has(c)) {
-          problems.push({ kind: 'blob-missing', severity: 'error', message: `chunk ${c.slice(0, 12)} used by snapshot ${s.id.slice(0, 12)} is not in the index`, chunk: c, snapshot: s.id });
-          markDamaged(c, 'missing');
+        if (!index.has(c) && !found.damaged.has(c)) {
+          found.problems.push({ kind: 'blob-missing', severity: 'error', message: `chunk ${c.slice(0, 12)} used by snapshot ${s.id.slice(0, 12)} is not in the index`, chunk: c, snapshot: s.id });
+          found.markDamaged(c, 'missing');
         }
       }
     }
   }
+}
 
-  // ---- data
+/** Read the chosen packs whole (on worker threads when there is enough): framing, every blob, the file's hash. */
+async function checkData(repo: Repository, chosen: IndexedPack[], options: VerifyOptions, found: Findings, emit: Emit): Promise<{ packsRead: number; bytesRead: number }> {
+  const { problems } = found;
   let packsRead = 0;
   let bytesRead = 0;
-  if (readData) {
-    const chosen = subset ? selectSubset(usable, subset) : usable;
-    const bytesTotal = chosen.reduce((n, p) => n + p.size, 0);
-    emit('data', chosen.length, 0, bytesTotal, 0);
-    const threads = options.threads ?? defaultThreads();
-    const pool = threads > 0 && chosen.length > 0 && (options.threads !== undefined || bytesTotal >= WORKER_MIN_BYTES) ? RepoWorkers.tryStart({ threads, ...(repo.key ? { key: repo.key } : {}) }) : undefined;
-    let next = 0;
-    const loop = async () => {
-      while (next < chosen.length) {
-        if (options.signal?.aborted) throw new OpsError('BACKUP_ABORTED', 'verify cancelled', 'run it again');
-        const p = chosen[next++]!;
-        const frame = await checkPackFrame(repo, p);
-        for (const why of frame.problems) problems.push({ kind: 'pack-header', severity: 'error', message: `pack ${p.id.slice(0, 12)}: ${why}`, pack: p.id });
-        const found = pool ? await checkPackOnWorker(pool, repo, p, frame.blobs) : await checkPackData(repo, p, frame.blobs);
-        for (const f of found.bad) {
-          problems.push({ kind: 'blob-corrupt', severity: 'error', message: `chunk ${f.id.slice(0, 12)} in pack ${p.id.slice(0, 12)} is damaged: ${f.why}`, chunk: f.id, pack: p.id });
-          if (p.blobs.some((b) => b.id === f.id)) markDamaged(f.id, 'corrupt', p.id);
-        }
-        if (p.sha256 && found.sha256 && found.sha256 !== p.sha256) {
-          problems.push({
-            kind: 'pack-content', severity: 'error', pack: p.id,
-            message: `pack ${p.id.slice(0, 12)}: its content does not match the SHA-256 the index records (${found.sha256.slice(0, 12)}, expected ${p.sha256.slice(0, 12)}): some byte of it is damaged${found.bad.length ? '' : ', though every blob in it still decodes'}`,
-          });
-        }
-        packsRead++;
-        bytesRead += p.size;
-        emit('data', chosen.length, packsRead, bytesTotal, bytesRead);
+  const bytesTotal = chosen.reduce((n, p) => n + p.size, 0);
+  emit('data', chosen.length, 0, bytesTotal, 0);
+  const threads = options.threads ?? defaultThreads();
+  const pool = threads > 0 && chosen.length > 0 && (options.threads !== undefined || bytesTotal >= WORKER_MIN_BYTES) ? RepoWorkers.tryStart({ threads, ...(repo.key ? { key: repo.key } : {}) }) : undefined;
+  let next = 0;
+  const loop = async () => {
+    while (next < chosen.length) {
+      if (options.signal?.aborted) throw new OpsError('BACKUP_ABORTED', 'verify cancelled', 'run it again');
+      const p = chosen[next++]!;
+      const frame = await checkPackFrame(repo, p);
+      for (const why of frame.problems) problems.push({ kind: 'pack-header', severity: 'error', message: `pack ${p.id.slice(0, 12)}: ${why}`, pack: p.id });
+      const checked = pool ? await checkPackOnWorker(pool, repo, p, frame.blobs) : await checkPackData(repo, p, frame.blobs);
+      for (const f of checked.bad) {
+        problems.push({ kind: 'blob-corrupt', severity: 'error', message: `chunk ${f.id.slice(0, 12)} in pack ${p.id.slice(0, 12)} is damaged: ${f.why}`, chunk: f.id, pack: p.id });
+        if (p.blobs.some((b) => b.id === f.id)) found.markDamaged(f.id, 'corrupt', p.id);
       }
-    };
-    try {
-      await Promise.all(Array.from({ length: pool ? threads * 2 : 2 }, loop));
-    } finally {
-      await pool?.close();
+      if (p.sha256 && checked.sha256 && checked.sha256 !== p.sha256) {
+        problems.push({
+          kind: 'pack-content', severity: 'error', pack: p.id,
+          message: `pack ${p.id.slice(0, 12)}: its content does not match the SHA-256 the index records (${checked.sha256.slice(0, 12)}, expected ${p.sha256.slice(0, 12)}): some byte of it is damaged${checked.bad.length ? '' : ', though every blob in it still decodes'}`,
+        });
+      }
+      packsRead++;
+      bytesRead += p.size;
+      emit('data', chosen.length, packsRead, bytesTotal, bytesRead);
     }
-  }
-
-  // ---- who is affected
-  const affected = traceDamage(snapshots, damaged);
-  const errors = problems.filter((p) => p.severity === 'error').length;
-  emit('done', 0, 0, 0, 0);
-  return {
-    ok: errors === 0,
-    snapshots: snapshots.length + unreadable.size,
-    packs: index.packs.size,
-    blobs: index.blobs.size,
-    readData,
-    ...(subset ? { subset } : {}),
-    packsRead,
-    bytesRead,
-    problems,
-    damaged: [...damaged.values()],
-    affected,
-    durationMs: Math.round(performance.now() - t0),
   };
+  try {
+    await Promise.all(Array.from({ length: pool ? threads * 2 : 2 }, loop));
+  } finally {
+    await pool?.close();
+  }
+  return { packsRead, bytesRead };
 }
 
 function compareTrailer(indexed: PackBlob[], trailer: PackBlob[]): string | undefined {

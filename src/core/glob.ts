@@ -1,6 +1,7 @@
 /**
- * The globs of `backup.files` / `backup.exclude` and of `restore --include`: a small, strict
- * dialect compiled to regular expressions, matched against POSIX paths relative to a base folder.
+ * The one glob dialect of Opsdeck: `backup.files` / `backup.exclude` (config and backup adapters)
+ * and `restore --include` (the repository's entry selection). A small, strict dialect compiled to
+ * regular expressions, matched against POSIX paths relative to a base folder.
  *
  *   *        any characters except `/`
  *   **       any number of whole path segments (`a/**` is everything under a, `**\/x` any x)
@@ -13,7 +14,7 @@
  * relative; absolute paths and `..` segments that climb out of the base are refused (BAD_REQUEST
  * with the reason), as are unclosed `[` and `{`.
  */
-import { OpsError } from '../errors';
+import { OpsError } from './errors';
 
 export interface Glob {
   /** The pattern as written. */
@@ -22,6 +23,8 @@ export interface Glob {
   base: string;
   /** True when the pattern has no wildcard at all (a file or folder named literally). */
   literal: boolean;
+  /** The compiled expression: the path itself, or anything under it. */
+  regex: RegExp;
   /** Does a relative POSIX path match (itself, or as a file under a matched folder)? */
   matches(path: string): boolean;
 }
@@ -69,12 +72,18 @@ export function compileGlob(pattern: string, what = 'glob'): Glob {
     source,
     base,
     literal,
+    regex: full,
     matches: (path: string) => {
       const q = normalize(path);
       if (dirOnly && q === normalized) return true;
       return full.test(q);
     },
   };
+}
+
+/** The regular expression of one pattern (compileGlob's, which throws BAD_REQUEST for an invalid one). */
+export function globToRegExp(pattern: string): RegExp {
+  return compileGlob(pattern).regex;
 }
 
 /** A relative POSIX path without `./` and trailing slashes. */

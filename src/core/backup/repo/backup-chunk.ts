@@ -1,0 +1,145 @@
+/**
+ * Backup stage chunk: the files that must be read (new or changed since the parent snapshot) are
+ * read, cut into content-defined chunks and hashed; each chunk the repository does not have goes
+ * to the pack stage (backup-pack.ts). Files on disk go to worker threads when there is enough to
+ * read (worker.ts); streams (dumps) and small backups are chunked on the calling thread.
+ */
+import { createHash } from 'node:crypto';
+import fs from 'node:fs/promises';
+import { OpsError } from '../../errors';
+import type { BackupPacks } from './backup-pack';
+import type { BackupRun } from './backup-run';
+import type { Item } from './backup-scan';
+import { chunkStream } from './chunker';
+import type { SnapshotEntry } from './model';
+import type { Repository } from './repository';
+import { defaultThreads, RepoWorkers, WORKER_MIN_BYTES } from './worker';
+
+const READ_SIZE = 8 * 1024 * 1024;
+
+/** A file to read: item `i` of the scan, and its entry in the parent snapshot if it had one. */
+export interface ToRead {
+  i: number;
+  it: Item;
+  prev?: SnapshotEntry;
+}
+
+/**
+ * File content in pieces, with one read ahead so the disk works while we chunk. Two buffers
+ * alternate: a piece stays valid until the next one is requested (the chunker copies it at once).
+ */
+async function* readFilePieces(path: string): AsyncGenerator<Buffer> {
+  const fh = await fs.open(path, 'r');
+  const bufs = [Buffer.allocUnsafe(READ_SIZE), Buffer.allocUnsafe(READ_SIZE)];
+  let turn = 0;
+  const read = async (buf: Buffer) => {
+    let n = 0;
+    while (n < buf.length) {
+      const r = await fh.read(buf, n, buf.length - n, null);
+      if (r.bytesRead === 0) break;
+      n += r.bytesRead;
+    }
+    return buf.subarray(0, n);
+  };
+  let next: Promise<Buffer> | undefined = read(bufs[0]!);
+  try {
+    for (;;) {
+      const piece = await next;
+      next = undefined;
+      if (piece.length === 0) break;
+      turn ^= 1;
+      if (piece.length === READ_SIZE) next = read(bufs[turn]!);
+      yield piece;
+      if (!next) break;
+    }
+  } finally {
+    await next?.catch(() => undefined);
+    await fh.close();
+  }
+}
+/**
+ * Chunk the files on disk on worker threads, when there is enough to read (or threads were asked
+ * for). Returns what is left for the calling thread: everything when no pool was started, else the streams.
+ */
+export async function chunkOnWorkers(repo: Repository, run: BackupRun, sink: BackupPacks, toRead: ToRead[], known: Iterable<string>): Promise<ToRead[]> {
+  const { options, summary, progress } = run;
+  const threads = options.threads ?? defaultThreads();
+  const fileBytes = toRead.reduce((n, r) => n + (r.it.stream ? 0 : r.it.size), 0);
+  const workers =
+    threads > 0 && (options.threads !== undefined || fileBytes >= WORKER_MIN_BYTES) && toRead.some((r) => !r.it.stream)
+      ? RepoWorkers.tryStart({
+          threads,
+          ...(repo.key ? { key: repo.key } : {}),
+          chunker: repo.cutter.params,
+          compression: repo.config.compression,
+          known,
+          onBlob: (b) => sink.addEncoded(b),
+        })
+      : undefined;
+  if (!workers) return toRead;
+  const onWorkers = toRead.filter((r) => !r.it.stream);
+  const onAbort = () => void workers.abort(new OpsError('BACKUP_ABORTED', 'backup cancelled', 'nothing was recorded; run it again'));
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    const onRead = (n: number) => {
+      summary.bytesRead += n;
+      progress.bytesDone += n;
+      run.emit();
+    };
+    let aborted = false;
+    await Promise.all(
+      onWorkers.map(async ({ i, it, prev }) => {
+        if (aborted) return;
+        try {
+          run.checkAbort();
+          progress.currentPath = `${it.service}/${it.path}`;
+          run.fileRead(i, it, prev, await workers.chunkFile(it.abs!, onRead));
+        } catch (e) {
+          try {
+            run.readFailed(it, e);
+          } catch (fatal) {
+            aborted = true;
+            throw fatal;
+          }
+        }
+      }),
+    );
+    await workers.drain();
+  } finally {
+    options.signal?.removeEventListener('abort', onAbort);
+    await workers.close();
+  }
+  return onWorkers.length ? toRead.filter((r) => r.it.stream) : toRead;
+}
+
+/** Chunk files and streams on the calling thread, one after the other. */
+export async function chunkHere(repo: Repository, run: BackupRun, sink: BackupPacks, files: ToRead[]): Promise<void> {
+  const { summary, progress } = run;
+  for (const { i, it, prev } of files) {
+    run.checkAbort();
+    progress.currentPath = `${it.service}/${it.path}`;
+    const fileHash = createHash('sha256');
+    const chunks: string[] = [];
+    let size = 0;
+    try {
+      const source = it.stream ? it.stream() : readFilePieces(it.abs!);
+      for await (const chunk of chunkStream(source, repo.cutter)) {
+        sink.throwIfFailed();
+        run.checkAbort();
+        const id = createHash('sha256').update(chunk).digest('hex');
+        fileHash.update(chunk);
+        chunks.push(id);
+        size += chunk.length;
+        summary.bytesRead += chunk.length;
+        progress.bytesDone += chunk.length;
+        if (!sink.has(id)) await sink.store(id, chunk);
+        run.emit();
+      }
+    } catch (e) {
+      run.readFailed(it, e);
+      continue;
+    }
+    run.fileRead(i, it, prev, { size, sha256: fileHash.digest('hex'), chunks });
+    await sink.maybeIndex();
+  }
+}

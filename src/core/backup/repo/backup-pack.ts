@@ -1,0 +1,106 @@
+/**
+ * Backup stages pack and index: the chunks the repository does not have yet are encoded
+ * (compressed on the thread pool, encrypted; or already encoded by a worker thread) and appended
+ * to packs; every INDEX_EVERY_PACKS packs, and once at the end, the packs written so far are made
+ * durable and an index file names them (packs before index, so an index never names a pack that
+ * is not on disk).
+ */
+import type { BackupRun } from './backup-run';
+import { encodeBlob } from './blob';
+import type { MasterIndex } from './index-store';
+import { writeIndexFile } from './index-store';
+import { PackWriter } from './pack';
+import type { Repository } from './repository';
+import type { WorkerBlob } from './worker';
+
+const MAX_ENCODING = 8;
+const INDEX_EVERY_PACKS = 64;
+
+export class BackupPacks {
+  readonly packs: PackWriter;
+  /** Chunks on their way into a pack. */
+  private readonly pending = new Set<string>();
+  private readonly encoding = new Set<Promise<void>>();
+  private encodeError: unknown;
+  private indexing: Promise<void> | undefined;
+
+  constructor(
+    private readonly repo: Repository,
+    private readonly index: MasterIndex,
+    private readonly run: BackupRun,
+    private readonly dryRun: boolean,
+  ) {
+    this.packs = new PackWriter(repo.dir, repo.config.packSize, repo.key, dryRun, () => void run.summary.packsWritten++);
+  }
+
+  /** Is the chunk in the repository already, or on its way there? */
+  has(id: string): boolean {
+    return this.index.has(id) || this.pending.has(id);
+  }
+
+  /** A failure of an encoding in the background, if any. */
+  throwIfFailed(): void {
+    if (this.encodeError) throw this.encodeError;
+  }
+
+  /** A new chunk read on this thread (a view: copied here): encoded in the background, at most MAX_ENCODING at a time. */
+  async store(id: string, chunk: Buffer): Promise<void> {
+    this.pending.add(id);
+    this.run.summary.chunksNew++;
+    while (this.encoding.size >= MAX_ENCODING) await Promise.race(this.encoding);
+    const plain = Buffer.from(chunk); // the chunker reuses its buffer
+    const job = (async () => {
+      const blob = await encodeBlob(plain, this.repo.config.compression, this.repo.key);
+      this.run.summary.bytesAdded += blob.length;
+      await this.packs.add(id, blob);
+    })().catch((e) => {
+      this.encodeError ??= e;
+    });
+    this.encoding.add(job);
+    void job.finally(() => this.encoding.delete(job));
+  }
+
+  /** A blob a worker thread encoded (dropped when another worker had the same chunk). */
+  async addEncoded(b: WorkerBlob): Promise<void> {
+    if (this.has(b.id)) return;
+    this.pending.add(b.id);
+    this.run.summary.chunksNew++;
+    this.run.summary.bytesAdded += b.data.length;
+    await this.packs.add(b.id, { parts: [b.data], length: b.data.length, rawLength: b.rawLength, codec: 'none' });
+    await this.maybeIndex();
+  }
+
+  /** Write an index file once enough packs are waiting for one. */
+  async maybeIndex(): Promise<void> {
+    if (this.packs.written.length >= INDEX_EVERY_PACKS && !this.indexing) await this.indexDurable(false);
+  }
+
+  /** Make the packs written so far durable and index them (with `flushPartial`, the pack being filled too). */
+  async indexDurable(flushPartial: boolean): Promise<void> {
+    while (this.indexing) await this.indexing;
+    this.indexing = (async () => {
+      const done = await this.packs.checkpoint(flushPartial);
+      if (done.length && !this.dryRun) {
+        const name = await writeIndexFile(this.repo.dir, done, this.repo.key);
+        for (const p of done) this.index.addPack(p, name);
+      }
+    })();
+    try {
+      await this.indexing;
+    } finally {
+      this.indexing = undefined;
+    }
+  }
+
+  /** Wait for every encoding in flight; throws the first failure. */
+  async drain(): Promise<void> {
+    while (this.encoding.size) await Promise.race(this.encoding);
+    this.throwIfFailed();
+  }
+
+  /** After a failure: wait for what is in flight, ignoring its errors. */
+  async settle(): Promise<void> {
+    await Promise.allSettled([...this.encoding]);
+    await this.packs.settle();
+  }
+}
