@@ -13,8 +13,9 @@ import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs
 import os from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { EngineEvent, ServiceState } from '../src/core/events';
-import { MemoryStore, type MemoryQuery } from '../src/core/memory/memory-store';
+import { MemoryStore } from '../src/core/memory/memory-store';
+import type { EngineEvent, ServiceState } from '../src/core/contract/events';
+import type { MemoryQuery } from '../src/core/contract/memory';
 
 const TARGET_P95_MS = 20;
 const RESULTS = resolve(import.meta.dirname, 'results');

@@ -20,9 +20,10 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
 import { parseConfig } from '../src/core/config/load';
-import { EventBus, type EngineEvent } from '../src/core/events';
+import { EventBus } from '../src/core/events';
 import { freePort } from '../src/core/net/free-port';
 import { Supervisor } from '../src/core/supervisor/supervisor';
+import type { EngineEvent } from '../src/core/contract/events';
 
 const TARGET_MS = 50;
 const SERVICE = 'web';

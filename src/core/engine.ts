@@ -9,15 +9,12 @@ import { systemClock, type Clock } from './clock';
 import { assertServiceName, loadConfig, type LoadedStack, type LoadOptions } from './config/load';
 import { OpsError } from './errors';
 import { EventBus } from './events';
-import { stackHealth, type StackHealth } from './health/summary';
-import { tailLog, type LogLine } from './logs/read-log';
-import { downPlan, reconcilePlan, rememberProfile, withRememberedProfile, upPlan, withProfile, type PlanStep } from './profiles';
-import { HISTORY_METRICS, MetricsCollector, type StackMetrics } from './metrics/collector';
-import { DEFAULT_IPC_THRESHOLDS } from './metrics/ipc-score';
+import { stackHealth } from './health/summary';
+import { tailLog } from './logs/read-log';
+import { downPlan, reconcilePlan, rememberProfile, withRememberedProfile, upPlan, withProfile } from './profiles';
+import { MetricsCollector } from './metrics/collector';
 import { toPrometheus } from './metrics/prometheus';
 import { Supervisor } from './supervisor/supervisor';
-import type { MemoryHit, MemoryQuery } from './memory/memory-store';
-import type { Disposable, EventOf } from './events';
 import { BackupManager } from './backup/manager';
 import { withDependencies } from './graph';
 import { serviceControl } from './service-control';
@@ -28,11 +25,13 @@ export interface EngineOptions extends LoadOptions {
   random?: () => number;
 }
 
-export type { EngineStatus, PlanResult, ServiceStatus } from './contract/status';
-import type { EngineStatus, PlanResult } from './contract/status';
 
-export type { MetricsHistory, MetricsHistoryQuery, RestartMark } from './contract/metrics';
-import type { MetricsHistory, MetricsHistoryQuery, RestartMark } from './contract/metrics';
+import type { StackHealth } from './contract/health';
+import type { LogLine } from './contract/logs';
+import type { EngineStatus, PlanResult, PlanStep } from './contract/status';
+import { DEFAULT_IPC_THRESHOLDS, HISTORY_METRICS, type MetricsHistory, type MetricsHistoryQuery, type RestartMark, type StackMetrics } from './contract/metrics';
+import type { MemoryHit, MemoryQuery } from './contract/memory';
+import type { Disposable, EventOf } from './contract/events';
 
 /**
  * Where an engine records its events and searches them: the owner's journal and memory.db

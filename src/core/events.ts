@@ -5,8 +5,6 @@
  */
 import { redactDeep } from './redact';
 
-export { SERVICE_STATES } from './contract/events';
-export type { BackupPhase, BackupTrigger, Disposable, EngineEvent, EventOf, EventType, IpcLevelName, ProbeRole, RestartCause, ServiceState } from './contract/events';
 import type { Disposable, EngineEvent, EventOf, EventType } from './contract/events';
 
 export class EventBus {

@@ -24,7 +24,6 @@ export function withProfile(stack: LoadedStack, name: string): LoadedStack {
   return { ...stack, profile: name, services: profile.services ?? Object.keys(stack.config.services) };
 }
 
-export type { PlanStep } from './contract/status';
 import type { PlanStep } from './contract/status';
 
 /**

@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { parseConfig, type LoadedStack } from '../../src/core/config/load';
-import type { EngineEvent, EventBus, EventOf, EventType } from '../../src/core/events';
+import type { EventBus } from '../../src/core/events';
 import { freePort } from '../../src/core/net/free-port';
+import type { EngineEvent, EventOf, EventType } from '../../src/core/contract/events';
 
 export { freePort };
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { serveApi, type ApiServer } from '../../src/core/api/server';
-import { errorBodySchema } from '../../src/core/api/schemas';
+import { errorBodySchema } from '../../src/core/contract/schemas/common';
 import { Engine } from '../../src/core/engine';
 import { MemoryStore } from '../../src/core/memory/memory-store';
 import { socketPath } from '../../src/core/stack-lock';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { serveApi, type ApiServer } from '../../src/core/api/server';
-import { errorBodySchema } from '../../src/core/api/schemas';
+import { errorBodySchema } from '../../src/core/contract/schemas/common';
 import { unixFetch } from '../../src/core/client/unix-fetch';
 import { Engine } from '../../src/core/engine';
 import { EngineHost } from '../../src/core/host/engine-host';

@@ -6,17 +6,19 @@ import { join } from 'node:path';
 import { ApiClient } from '../../src/core/client/api-client';
 import type { ServedEngine } from '../../src/core/api/served-engine';
 import { serveApi, type ApiServer } from '../../src/core/api/server';
-import { engineStatusSchema, errorBodySchema, logLineSchema, planResultSchema, profilesSchema, stackHealthSchema } from '../../src/core/api/schemas';
+import { errorBodySchema } from '../../src/core/contract/schemas/common';
+import { logLineSchema } from '../../src/core/contract/schemas/logs';
+import { engineStatusSchema, planResultSchema, profilesSchema, stackHealthSchema } from '../../src/core/contract/schemas/status';
 import { unixFetch } from '../../src/core/client/unix-fetch';
 import { Engine } from '../../src/core/engine';
 import { OpsError } from '../../src/core/errors';
-import type { EngineEvent } from '../../src/core/events';
-import type { LogLine } from '../../src/core/logs/read-log';
 import { socketPath } from '../../src/core/stack-lock';
 import { MemoryStore } from '../../src/core/memory/memory-store';
 import { OPENAPI_FILE, renderOpenApi } from '../../scripts/gen-openapi';
 import { readFile } from 'node:fs/promises';
 import { fixture, freePort, NODE, tempStack, until, type TempStack } from '../helpers/stack';
+import type { EngineEvent } from '../../src/core/contract/events';
+import type { LogLine } from '../../src/core/contract/logs';
 
 async function httpService(extra: object = {}) {
   const port = await freePort();

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Engine } from '../../src/core/engine';
-import type { EngineEvent, EventOf } from '../../src/core/events';
 import { copyExample, processesInside, serviceProcesses, survivors, type ExampleCopy } from '../helpers/servers';
 import { record } from '../helpers/stack';
+import type { EngineEvent, EventOf } from '../../src/core/contract/events';
 
 /**
  * examples/default as a user runs it (from a copy in a temp folder, ports remapped): notes are

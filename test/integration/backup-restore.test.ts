@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import sqlite3 from 'node-sqlite3-wasm';
 import { Engine } from '../../src/core/engine';
 import { OpsError } from '../../src/core/errors';
-import type { EngineEvent, EventOf } from '../../src/core/events';
 import { freePort, NODE, record, tempStack, type TempStack } from '../helpers/stack';
+import type { EngineEvent, EventOf } from '../../src/core/contract/events';
 
 const { Database } = sqlite3;
 const REPO = join(import.meta.dirname, '../..');

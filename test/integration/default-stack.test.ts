@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Engine } from '../../src/core/engine';
-import type { EngineEvent } from '../../src/core/events';
 import { copyExample, processesInside, serviceProcesses, survivors, type ExampleCopy } from '../helpers/servers';
 import { nextEvent, record } from '../helpers/stack';
+import type { EngineEvent } from '../../src/core/contract/events';
 
 /** Index of the first event matching `pred` (fails the test when there is none). */
 function indexOf(events: EngineEvent[], what: string, pred: (e: EngineEvent) => boolean): number {

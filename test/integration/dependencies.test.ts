@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
-import { EventBus, type EngineEvent } from '../../src/core/events';
+import { EventBus } from '../../src/core/events';
 import { Supervisor } from '../../src/core/supervisor/supervisor';
 import { fixture, freePort, httpService, nextEvent, NODE, record, tempStack, transitions, type TempStack } from '../helpers/stack';
+import type { EngineEvent } from '../../src/core/contract/events';
 
 /** An HTTP service of `tier` that takes 100 ms to listen. */
 async function tiered(tier: string, extra: Record<string, unknown> = {}) {

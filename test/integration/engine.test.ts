@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Engine } from '../../src/core/engine';
-import { exitCodeOf } from '../../src/core/health/summary';
 import { fixture, freePort, nextEvent, NODE, tempStack, until, type TempStack } from '../helpers/stack';
+import { exitCodeOf } from '../../src/core/contract/health';
 
 async function kvService(tier: string, env: Record<string, string | number> = {}, extra: object = {}) {
   const port = await freePort();

@@ -4,12 +4,13 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { FakeClock } from '../../src/core/clock';
-import { EventBus, type EngineEvent } from '../../src/core/events';
+import { EventBus } from '../../src/core/events';
 import { openMemoryInProcess } from '../../src/core/memory/ingest';
 import { journalDir, journalSegments } from '../../src/core/memory/journal';
 import { JournaledMemory, type JournaledMemoryOptions } from '../../src/core/memory/journaled-memory';
 import { processesInside } from '../helpers/servers';
 import { fixture, NODE, tempStack, until, type TempStack } from '../helpers/stack';
+import type { EngineEvent } from '../../src/core/contract/events';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const IDLE_MS = 300;

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { FakeClock, sleep } from '../../src/core/clock';
 import { PROBE_DEFAULTS } from '../../src/core/config/schema';
-import { EventBus, type EventOf } from '../../src/core/events';
+import { EventBus } from '../../src/core/events';
 import { Supervisor } from '../../src/core/supervisor/supervisor';
 import { httpService, record, tempStack, until, type TempStack } from '../helpers/stack';
+import type { EventOf } from '../../src/core/contract/events';
 
 /** When probes run, on an injected clock: the times are exact, the services and probes real. */
 describe('probe timing (real services, injected clock)', () => {

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Engine } from '../../src/core/engine';
-import type { EngineEvent, EventOf } from '../../src/core/events';
 import { copyExample, processesInside, requireServerPackages, serviceProcesses, survivors, type ExampleCopy } from '../helpers/servers';
 import { nextEvent, record } from '../helpers/stack';
+import type { EngineEvent, EventOf } from '../../src/core/contract/events';
 
 const at = (events: EngineEvent[], what: string, pred: (e: EngineEvent) => boolean): number => {
   const i = events.findIndex(pred);

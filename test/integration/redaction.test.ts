@@ -3,8 +3,8 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ApiClient } from '../../src/core/client/api-client';
-import type { EngineEvent } from '../../src/core/events';
 import { NODE, tempStack, until, type TempStack } from '../helpers/stack';
+import type { EngineEvent } from '../../src/core/contract/events';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const CLI = join(ROOT, 'dist/cli.js');

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { FakeClock } from '../../src/core/clock';
-import { EventBus, type EngineEvent } from '../../src/core/events';
+import { EventBus } from '../../src/core/events';
 import { Supervisor } from '../../src/core/supervisor/supervisor';
 import { fixture, freePort, nextEvent, NODE, record, tempStack, type TempStack } from '../helpers/stack';
+import type { EngineEvent } from '../../src/core/contract/events';
 
 /** The restart policy on an injected clock: the delays are exact, the processes real. */
 describe('restart with backoff (real processes, injected clock)', () => {

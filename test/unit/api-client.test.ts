@@ -3,7 +3,8 @@ import { ApiClient } from '../../src/core/client/api-client';
 import type { ServedEngine } from '../../src/core/api/served-engine';
 import { createApi } from '../../src/core/api/routes';
 import { OpsError } from '../../src/core/errors';
-import { EventBus, type EngineEvent } from '../../src/core/events';
+import { EventBus } from '../../src/core/events';
+import type { EngineEvent } from '../../src/core/contract/events';
 
 const bus = new EventBus();
 const calls: unknown[][] = [];

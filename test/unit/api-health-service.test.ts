@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { ServedEngine } from '../../src/core/api/served-engine';
 import { createApi } from '../../src/core/api/routes';
 import { EventBus } from '../../src/core/events';
-import type { StackHealth } from '../../src/core/health/summary';
+import type { StackHealth } from '../../src/core/contract/health';
 
 const all: StackHealth = {
   level: 'CRITICAL',

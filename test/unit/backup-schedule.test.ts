@@ -3,9 +3,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FakeClock } from '../../src/core/clock';
 import { Engine } from '../../src/core/engine';
-import type { EngineEvent, EventOf } from '../../src/core/events';
 import { eventText } from '../../src/core/memory/event-text';
 import { record, tempStack, type TempStack } from '../helpers/stack';
+import type { EngineEvent, EventOf } from '../../src/core/contract/events';
 
 const HOUR = 3_600_000;
 

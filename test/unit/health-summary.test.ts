@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
-import type { ServiceState } from '../../src/core/events';
-import { exitCodeOf, serviceHealth, stackHealth } from '../../src/core/health/summary';
-import type { ServiceSnapshot } from '../../src/core/supervisor/service-runner';
+import { serviceHealth, stackHealth } from '../../src/core/health/summary';
+import type { ServiceState } from '../../src/core/contract/events';
+import { exitCodeOf } from '../../src/core/contract/health';
+import type { ServiceSnapshot } from '../../src/core/contract/status';
 
 const snap = (name: string, state: ServiceState, extra: Partial<ServiceSnapshot> = {}): ServiceSnapshot => ({
   name, state, reason: `${state} reason`, since: 0, pid: state === 'stopped' ? undefined : 42, restarts: 0, attempt: 0,

@@ -1,14 +1,6 @@
 import assert from 'node:assert/strict';
-import {
-  DEFAULT_LATENCY_BUDGET_MS,
-  IpcLevelTracker,
-  ipcScore,
-  servicePressure,
-  type BacklogReading,
-  type IpcLevel,
-  type ProbeSample,
-  type PressureTerm,
-} from '../../src/core/metrics/ipc-score';
+import { DEFAULT_LATENCY_BUDGET_MS, IpcLevelTracker, ipcScore, servicePressure, type ProbeSample } from '../../src/core/metrics/ipc-score';
+import type { BacklogReading, IpcLevel, PressureTerm } from '../../src/core/contract/metrics';
 
 const NOW = Date.UTC(2026, 0, 1, 12);
 

@@ -4,11 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FakeClock } from '../../src/core/clock';
 import { OpsError } from '../../src/core/errors';
-import { EventBus, type EngineEvent } from '../../src/core/events';
+import { EventBus } from '../../src/core/events';
 import { ingestJournal, openMemoryInProcess } from '../../src/core/memory/ingest';
 import { journalDir, journalSegments, MemoryJournal, readSegment, type MemoryJournalOptions } from '../../src/core/memory/journal';
 import { toMemoryRow, type MemoryRow } from '../../src/core/memory/memory-row';
 import { MemoryStore } from '../../src/core/memory/memory-store';
+import type { EngineEvent } from '../../src/core/contract/events';
 
 const T0 = Date.UTC(2026, 0, 1, 12);
 

@@ -5,9 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sqlite3 from 'node-sqlite3-wasm';
 import { FakeClock } from '../../src/core/clock';
-import { EventBus, type EngineEvent } from '../../src/core/events';
+import { EventBus } from '../../src/core/events';
 import { MemoryStore, SNIPPET_CLOSE, SNIPPET_OPEN, type MemoryStoreOptions } from '../../src/core/memory/memory-store';
 import { SCHEMA_VERSION } from '../../src/core/memory/schema';
+import type { EngineEvent } from '../../src/core/contract/events';
 
 const T0 = Date.UTC(2026, 0, 1, 12);
 const MIN = 60_000;

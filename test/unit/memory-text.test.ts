@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import type { EngineEvent } from '../../src/core/events';
 import { eventText, MAX_TEXT_CHARS, oneLine } from '../../src/core/memory/event-text';
 import { QUERY_HINT, toFtsQuery } from '../../src/core/memory/query';
 import { redactDeep, redactSecrets } from '../../src/core/redact';
+import type { EngineEvent } from '../../src/core/contract/events';
 
 const base = { service: 'storage', at: Date.UTC(2026, 0, 1) };
 

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { FakeClock } from '../../src/core/clock';
-import { EventBus, type ServiceState } from '../../src/core/events';
+import { EventBus } from '../../src/core/events';
 import { FDS_EVERY, MetricsCollector, type IpcLevelChange, type MetricsCollectorOptions } from '../../src/core/metrics/collector';
 import type { ProcInfo } from '../../src/core/supervisor/process-table';
-import type { ServiceSnapshot } from '../../src/core/supervisor/service-runner';
+import type { ServiceState } from '../../src/core/contract/events';
+import type { ServiceSnapshot } from '../../src/core/contract/status';
 
 const snap = (name: string, state: ServiceState, extra: Partial<ServiceSnapshot> = {}): ServiceSnapshot => ({
   name, state, reason: state, since: 0, pid: undefined, restarts: 0, attempt: 0, startedAt: undefined,

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import type { ServiceMetrics, StackMetrics } from '../../src/core/metrics/collector';
 import { ipcScore, servicePressure } from '../../src/core/metrics/ipc-score';
 import { escapeHelp, escapeLabelValue, formatValue, PROMETHEUS_CONTENT_TYPE, toPrometheus } from '../../src/core/metrics/prometheus';
+import type { ServiceMetrics, StackMetrics } from '../../src/core/contract/metrics';
 
 const NOW = Date.UTC(2026, 0, 1);
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import type { EngineEvent } from '../../src/core/events';
 import { engineErrorNotice, healthNotice, noticeFor as noticeForEvent, NotifyPolicy, type NotificationLevel } from '../../src/extension/notify-policy';
+import type { EngineEvent } from '../../src/core/contract/events';
 
 /** The events below carry only the fields a notice reads. */
 const noticeFor = (e: object, opts?: Parameters<typeof noticeForEvent>[1]) => noticeForEvent(e as EngineEvent, opts);

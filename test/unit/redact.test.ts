@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
-import { EventBus, type EngineEvent } from '../../src/core/events';
+import { EventBus } from '../../src/core/events';
 import { REDACTED, redactDeep, redactSecrets, SECRET_PATTERNS } from '../../src/core/redact';
+import type { EngineEvent } from '../../src/core/contract/events';
 
 describe('redaction: one table of patterns, one function (src/core/redact.ts)', () => {
   it('every pattern of the table hides the example it documents, and only the secret of it', () => {

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { FakeClock } from '../../src/core/clock';
-import type { EngineStatus, MetricsHistory } from '../../src/core/engine';
-import type { EngineEvent } from '../../src/core/events';
-import type { StackMetrics } from '../../src/core/metrics/collector';
 import { MetricsFeed } from '../../src/extension/metrics-view/metrics-feed';
 import type { MetricsSource } from '../../src/extension/metrics-view/metrics-source';
 import { OpsError } from '../../src/core/errors';
 import { PROTOCOL_VERSION, parseHostMessage, type BackupsInfo, type HostMessage, type SidebarCommand } from '../../src/shared/protocol';
+import type { EngineStatus } from '../../src/core/contract/status';
+import type { MetricsHistory, StackMetrics } from '../../src/core/contract/metrics';
+import type { EngineEvent } from '../../src/core/contract/events';
 
 const status = (at: number): EngineStatus => ({
   stack: 's',

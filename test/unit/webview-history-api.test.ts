@@ -4,9 +4,10 @@ import { ApiClient } from '../../src/core/client/api-client';
 import type { ServedEngine } from '../../src/core/api/served-engine';
 import { createApi } from '../../src/core/api/routes';
 import { FakeClock } from '../../src/core/clock';
-import { Engine, type MetricsHistory, type MetricsHistoryQuery } from '../../src/core/engine';
+import { Engine } from '../../src/core/engine';
 import { EventBus } from '../../src/core/events';
 import { tempStack, type TempStack } from '../helpers/stack';
+import type { MetricsHistory, MetricsHistoryQuery } from '../../src/core/contract/metrics';
 
 const T = Date.UTC(2026, 0, 1);
 const answer: MetricsHistory = {

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import type { EngineStatus, MetricsHistory } from '../../src/core/engine';
-import type { EngineEvent } from '../../src/core/events';
-import type { StackMetrics } from '../../src/core/metrics/collector';
 import { metricsSourceFromClient } from '../../src/extension/metrics-view/api-metrics-source';
 import { commandRunner, contractCommand } from '../../src/extension/metrics-view/contract-commands';
 import { contentSecurityPolicy, createNonce, webviewHtml } from '../../src/extension/metrics-view/html';
 import { backupsFromStatus, backupsInfoFromStatus, cleanPoints, finite, historyPayload, metricsSample, rangeStart, restartFromEvent, statusSnapshot } from '../../src/extension/metrics-view/shape';
 import { parseHostMessage, SIDEBAR_COMMANDS, type SidebarCommand } from '../../src/shared/protocol';
+import type { EngineStatus } from '../../src/core/contract/status';
+import type { MetricsHistory, StackMetrics } from '../../src/core/contract/metrics';
+import type { EngineEvent } from '../../src/core/contract/events';
 
 const T = Date.UTC(2026, 0, 1, 12);
 

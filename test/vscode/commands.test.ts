@@ -6,8 +6,6 @@
 import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { ApiClient } from '../../src/core/client/api-client';
-import type { EngineStatus } from '../../src/core/engine';
-import type { StackHealth } from '../../src/core/health/summary';
 import {
   COMMANDS,
   colorId,
@@ -20,6 +18,8 @@ import {
   waitForStatusText,
   type OpsdeckTestApi,
 } from './helpers';
+import type { EngineStatus } from '../../src/core/contract/status';
+import type { StackHealth } from '../../src/core/contract/health';
 
 const ALL_READY = { storage: 'ready', messaging: 'ready', api: 'ready' };
 const alive = (pid: number) => {

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import { ApiClient } from '../../src/core/client/api-client';
-import type { EngineStatus } from '../../src/core/engine';
+import type { EngineStatus } from '../../src/core/contract/status';
 
 export const EXTENSION_ID = 'opsdeck.opsdeck';
 

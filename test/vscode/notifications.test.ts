@@ -6,8 +6,8 @@
 import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { ApiClient } from '../../src/core/client/api-client';
-import type { StackHealth } from '../../src/core/health/summary';
 import { COMMANDS, colorId, engineClient, sleep, statusItem, testApi, waitFor, waitForStates, type NotificationEntry, type OpsdeckTestApi } from './helpers';
+import type { StackHealth } from '../../src/core/contract/health';
 
 const ALL_READY = { storage: 'ready', messaging: 'ready', api: 'ready' };
 const run = <T = unknown>(command: string, ...args: unknown[]) => vscode.commands.executeCommand<T>(command, ...args);

@@ -4,7 +4,7 @@
  */
 import type { ZodError } from 'zod';
 import { OpsError, type OpsErrorCode } from '../errors';
-import type { ErrorBody } from './schemas';
+import type { ErrorBody } from '../contract/schemas/common';
 
 /**
  * Codes the API adds to the engine's. `NOT_AVAILABLE`: the engine has no such feature (501).

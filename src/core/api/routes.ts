@@ -13,46 +13,13 @@ import { assertKnownServices, healthOf } from '../health/summary';
 import { redactDeep } from '../redact';
 import type { ServedEngine } from './served-engine';
 import { errorBody, NOT_FOUND, notAvailable, statusOf, validationBody, type ErrorStatus } from './http-errors';
-import {
-  backupRequestSchema,
-  backupResultSchema,
-  backupStatusSchema,
-  diffParamsSchema,
-  drillRequestSchema,
-  drillResultSchema,
-  dryRunBodySchema,
-  forgetRequestSchema,
-  forgetResultSchema,
-  pruneResultSchema,
-  restoreRequestSchema,
-  restoreResultSchema,
-  snapshotDiffSchema,
-  snapshotListSchema,
-  snapshotParamsSchema,
-  snapshotSchema,
-  verifyReportSchema,
-  verifyRequestSchema,
-  dryRunQuerySchema,
-  engineEventSchema,
-  engineStatusSchema,
-  errorBodySchema,
-  eventsQuerySchema,
-  logLineSchema,
-  logsQuerySchema,
-  logsSchema,
-  memoryHitsSchema,
-  memoryQuerySchema,
-  metricsHistoryQuerySchema,
-  metricsHistorySchema,
-  metricsSchema,
-  planResultSchema,
-  profilesSchema,
-  queryNames,
-  serviceParamsSchema,
-  stackCommandSchema,
-  stackHealthSchema,
-  useProfileSchema,
-} from './schemas';
+import { backupRequestSchema, backupResultSchema, backupStatusSchema, diffParamsSchema, drillRequestSchema, drillResultSchema, dryRunBodySchema, forgetRequestSchema, forgetResultSchema, pruneResultSchema, restoreRequestSchema, restoreResultSchema, snapshotDiffSchema, snapshotListSchema, snapshotParamsSchema, snapshotSchema, verifyReportSchema, verifyRequestSchema } from '../contract/schemas/backups';
+import { errorBodySchema, queryNames } from '../contract/schemas/common';
+import { engineEventSchema, eventsQuerySchema } from '../contract/schemas/events';
+import { logLineSchema, logsQuerySchema, logsSchema } from '../contract/schemas/logs';
+import { memoryHitsSchema, memoryQuerySchema } from '../contract/schemas/memory';
+import { metricsHistoryQuerySchema, metricsHistorySchema, metricsSchema } from '../contract/schemas/metrics';
+import { dryRunQuerySchema, engineStatusSchema, planResultSchema, profilesSchema, serviceParamsSchema, stackCommandSchema, stackHealthSchema, useProfileSchema } from '../contract/schemas/status';
 import { sseResponse, type SseOptions } from './sse';
 import type { BackupService } from '../contract/backups';
 

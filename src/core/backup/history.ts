@@ -9,7 +9,6 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
-export type { ObjectiveResult, RecoveryRecord } from '../contract/backups';
 import type { RecoveryRecord } from '../contract/backups';
 
 export interface JobRecord {

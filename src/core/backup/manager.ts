@@ -17,7 +17,6 @@ import os from 'node:os';
 import path from 'node:path';
 import type { LoadedStack } from '../config/load';
 import { OpsError } from '../errors';
-import type { BackupTrigger } from '../events';
 import { didYouMean } from '../config/suggest';
 import { hasBackup, STACK_SERVICE } from './adapters';
 import { collectSources } from './collect';
@@ -61,6 +60,7 @@ import type {
   VerifyRequest,
   BackupInitResult,
 } from '../contract/backups';
+import type { BackupTrigger } from '../contract/events';
 
 export interface BackupManagerOptions extends BackupHost {
   /** The key of an encrypted repository (default: OPSDECK_BACKUP_KEY, when set). */

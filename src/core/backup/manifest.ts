@@ -9,11 +9,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import { execa } from 'execa';
 import type { LoadedStack } from '../config/load';
-import type { BackupTrigger } from '../events';
 import type { BackupItem } from './adapters';
 import type { SnapshotMeta } from './repo';
 import type { BackupRunResult } from '../contract/backups';
 import { OPSDECK_VERSION } from '../version';
+import type { BackupTrigger } from '../contract/events';
 
 export interface BackupMeta extends SnapshotMeta {
   services: string[];

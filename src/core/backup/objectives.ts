@@ -4,9 +4,9 @@
  * last measured recovery), and how a measured recovery compares with each service's RTO.
  */
 import type { LoadedStack } from '../config/load';
-import type { HistoryData, ObjectiveResult } from './history';
+import type { HistoryData } from './history';
 import type { SnapshotInfo } from './repo';
-import type { RpoServiceStatus } from '../contract/backups';
+import type { ObjectiveResult, RpoServiceStatus } from '../contract/backups';
 
 /** The newest snapshot holding `service` that the last verification did not find damaged. */
 export function newestGood(snaps: SnapshotInfo[], service: string, damaged: Set<string>): SnapshotInfo | undefined {

@@ -10,10 +10,11 @@ import { Cron } from 'croner';
 import type { Clock, TimerHandle } from '../clock';
 import type { LoadedStack } from '../config/load';
 import { formatDuration } from '../duration';
-import type { BackupTrigger, EventBus } from '../events';
+import type { EventBus } from '../events';
 import { shortId } from '../format';
 import type { BackupHistory } from './history';
 import type { BackupRequest, ForgetRequest, RpoServiceStatus, VerifyRequest } from '../contract/backups';
+import type { BackupTrigger } from '../contract/events';
 
 /** What the scheduled jobs run (the BackupManager): backups, retention, verification, the RPO status. */
 export interface ScheduledWork {

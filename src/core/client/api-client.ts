@@ -5,16 +5,10 @@
  * body; ENGINE_UNREACHABLE when nothing listens on the socket).
  */
 import { hc } from 'hono/client';
-import type { EngineStatus, MetricsHistory, PlanResult } from '../engine';
 import { OpsError } from '../errors';
-import type { EngineEvent, EventType } from '../events';
-import type { StackHealth } from '../health/summary';
-import type { LogLine } from '../logs/read-log';
-import type { HistoryMetric } from '../metrics/collector';
-import type { ProfilesInfo } from '../contract/status';
 import { fromErrorBody } from '../api/http-errors';
 import type { ApiApp } from '../api/routes';
-import type { MemoryHits } from '../api/schemas';
+import type { MemoryHits } from '../contract/schemas/memory';
 import type {
   BackupProgress,
   BackupRequest,
@@ -31,6 +25,11 @@ import type {
 import type { PruneReport, Snapshot, SnapshotDiff, SnapshotInfo, VerifyReport } from '../backup/repo';
 import { readSse } from '../api/sse';
 import { unixFetch, type FetchLike } from './unix-fetch';
+import type { EngineStatus, PlanResult, ProfilesInfo } from '../contract/status';
+import type { HistoryMetric, MetricsHistory } from '../contract/metrics';
+import type { EngineEvent, EventType } from '../contract/events';
+import type { StackHealth } from '../contract/health';
+import type { LogLine } from '../contract/logs';
 
 /** A time as the API takes it: epoch ms, a Date, an ISO 8601 time, or a duration ago (`10m`). */
 export type TimeArg = number | Date | string;

@@ -4,7 +4,6 @@
  */
 import { runCommand } from './run-command';
 
-export type { CheckResult } from '../contract/status';
 import type { CheckResult } from '../contract/status';
 
 const MAX_OUTPUT = 4000;

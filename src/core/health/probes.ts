@@ -17,7 +17,6 @@ import { timerDelay } from '../clock';
 import type { ProbeConfig } from '../config/schema';
 import { runCommand } from './run-command';
 
-export type { ProbeResult } from '../contract/status';
 import type { ProbeResult } from '../contract/status';
 
 export interface ProbeContext {

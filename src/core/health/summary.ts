@@ -4,11 +4,9 @@
  */
 import { didYouMean } from '../config/suggest';
 import { OpsError } from '../errors';
-import type { ServiceSnapshot } from '../supervisor/service-runner';
 
-export { HEALTH_LEVELS, exitCodeOf } from '../contract/health';
-export type { HealthLevel, ServiceHealth, StackHealth } from '../contract/health';
 import type { HealthLevel, ServiceHealth, StackHealth } from '../contract/health';
+import type { ServiceSnapshot } from '../contract/status';
 
 /** Severity order for the stack's level: OK < WARNING < UNKNOWN < CRITICAL. */
 const SEVERITY: Record<HealthLevel, number> = { OK: 0, WARNING: 1, UNKNOWN: 2, CRITICAL: 3 };

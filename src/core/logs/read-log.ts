@@ -5,7 +5,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-export type { LogLine } from '../contract/logs';
 import type { LogLine } from '../contract/logs';
 
 const LINE = /^(\d{4}-\d\d-\d\dT[\d:.]+Z) (stdout|stderr|opsdeck) ?(.*)$/;

@@ -5,7 +5,7 @@
  */
 import { formatBytes } from '../format';
 import { formatDuration } from '../duration';
-import type { EngineEvent } from '../events';
+import type { EngineEvent } from '../contract/events';
 
 /** Longest text kept for one event; a longer text is cut and says how much was dropped. */
 export const MAX_TEXT_CHARS = 4000;

@@ -23,10 +23,11 @@ import { appendFileSync, readdirSync, readFileSync, statSync, unlinkSync } from 
 import { join } from 'node:path';
 import { systemClock, type Clock } from '../clock';
 import { OpsError } from '../errors';
-import type { Disposable, EngineEvent, EventBus } from '../events';
+import type { EventBus } from '../events';
 import { PRIVATE_FILE_MODE, privateDir, privateFile } from '../private-files';
 import { FlushTimer } from './flush-timer';
 import { parseMemoryRow, recordFrom, toMemoryRow, type MemoryRow } from './memory-row';
+import type { Disposable, EngineEvent } from '../contract/events';
 
 export interface MemoryJournalOptions {
   /** Drives the flush timer. Default: the system clock. */

@@ -12,11 +12,13 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { systemClock, type Clock, type TimerHandle } from '../clock';
 import { OpsError } from '../errors';
-import type { Disposable, EventBus } from '../events';
+import type { EventBus } from '../events';
 import type { IngestResult } from './ingest';
 import { MemoryJournal, journalDir } from './journal';
-import type { AroundOptions, MemoryFilter, MemoryHit, MemoryQuery } from './memory-store';
+import type { AroundOptions } from './memory-store';
 import type { MemoryWorkerData, MemoryWorkerOp, MemoryWorkerReply, MemoryWorkerRequest } from './memory-worker';
+import type { Disposable } from '../contract/events';
+import type { MemoryFilter, MemoryHit, MemoryQuery } from '../contract/memory';
 
 export interface JournaledMemoryOptions {
   clock?: Clock;

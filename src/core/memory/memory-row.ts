@@ -3,9 +3,10 @@
  * (secrets redacted) and the event's other fields as JSON. The journal (journal.ts) writes rows in
  * this form and the store (memory-store.ts) indexes them.
  */
-import type { Disposable, EngineEvent, EventBus } from '../events';
+import type { EventBus } from '../events';
 import { eventText } from './event-text';
 import { redactDeep, redactSecrets } from '../redact';
+import type { Disposable, EngineEvent } from '../contract/events';
 
 export interface MemoryRow {
   /** Epoch ms of the event. */

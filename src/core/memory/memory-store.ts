@@ -23,7 +23,7 @@ import { dirname } from 'node:path';
 import sqlite3, { type Database as Db, type JSValue, type SQLiteValue } from 'node-sqlite3-wasm';
 import { systemClock, type Clock } from '../clock';
 import { OpsError } from '../errors';
-import type { Disposable, EngineEvent, EventBus } from '../events';
+import type { EventBus } from '../events';
 import { openPrivate, PRIVATE_DIR_MODE } from '../private-files';
 import { redactDeep, redactSecrets } from '../redact';
 import { FlushTimer } from './flush-timer';
@@ -55,8 +55,8 @@ export interface MemoryStoreOptions {
   breakStaleLock?: boolean;
 }
 
-export type { MemoryFilter, MemoryHit, MemoryQuery, OneOrMany } from '../contract/memory';
 import type { MemoryFilter, MemoryHit, MemoryQuery, OneOrMany } from '../contract/memory';
+import type { Disposable, EngineEvent } from '../contract/events';
 
 export interface AroundOptions {
   /** Rows before the hit. Default 10, at most 500. */

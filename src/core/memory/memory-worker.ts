@@ -7,7 +7,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { isOpsError } from '../errors';
 import { ingestJournal } from './ingest';
-import { MemoryStore, type AroundOptions, type MemoryFilter, type MemoryQuery } from './memory-store';
+import { MemoryStore, type AroundOptions } from './memory-store';
+import type { MemoryFilter, MemoryQuery } from '../contract/memory';
 
 export interface MemoryWorkerData {
   dbPath: string;

@@ -8,23 +8,10 @@
  * sample. Time comes from the injected clock.
  */
 import type { Clock, TimerHandle } from '../clock';
-import type { Disposable, EventBus, ServiceState } from '../events';
+import type { EventBus } from '../events';
 import { processTree, readProcessTable, treeRssMb, type ProcInfo } from '../supervisor/process-table';
-import type { ServiceSnapshot } from '../supervisor/service-runner';
 import { CpuMeter } from './cpu';
-import {
-  DEFAULT_IPC_THRESHOLDS,
-  IPC_WINDOW_MS,
-  IpcLevelTracker,
-  ipcScore,
-  servicePressure,
-  type BacklogReading,
-  type IpcLevel,
-  type IpcScore,
-  type IpcThresholds,
-  type IpcTransition,
-  type ProbeSample,
-} from './ipc-score';
+import { IPC_WINDOW_MS, IpcLevelTracker, ipcScore, servicePressure, type IpcTransition, type ProbeSample } from './ipc-score';
 import { openFds, treeOpenFds } from './open-fds';
 import { ColumnRing, DEFAULT_HISTORY_CAPACITY, RingBuffer, type Sample } from './ring-buffer';
 
@@ -37,9 +24,9 @@ export const FDS_EVERY = 4;
 /** Probe results kept per service at most, whatever the probe interval (the newest are kept). */
 const MAX_PROBES_PER_SERVICE = 5000;
 
-export { HISTORY_METRICS } from '../contract/metrics';
-export type { HistoryMetric, ServiceMetrics, StackIpc, StackMetrics } from '../contract/metrics';
-import { HISTORY_METRICS, type HistoryMetric, type ServiceMetrics, type StackMetrics } from '../contract/metrics';
+import type { Disposable, ServiceState } from '../contract/events';
+import type { ServiceSnapshot } from '../contract/status';
+import { type BacklogReading, DEFAULT_IPC_THRESHOLDS, HISTORY_METRICS, type HistoryMetric, type IpcLevel, type IpcScore, type IpcThresholds, type ServiceMetrics, type StackMetrics } from '../contract/metrics';
 
 export interface IpcLevelChange extends IpcTransition {
   at: number;

@@ -22,7 +22,6 @@ export const IPC_WINDOW_MS = 60_000;
 export const DEFAULT_LATENCY_BUDGET_MS = 250;
 /** The failure rate that counts as full pressure: 10 % of probes failing. */
 export const FAILURE_RATE_BUDGET = 0.1;
-export { DEFAULT_IPC_HYSTERESIS, DEFAULT_IPC_THRESHOLDS } from '../contract/metrics';
 
 /** One probe result, as the `probe` event reports it. */
 export interface ProbeSample {
@@ -31,7 +30,6 @@ export interface ProbeSample {
   latencyMs: number;
 }
 
-export type { BacklogReading } from '../contract/metrics';
 
 export interface ServicePressureInput {
   service: string;
@@ -46,7 +44,6 @@ export interface ServicePressureInput {
   backlog?: BacklogReading;
 }
 
-export type { IpcScore, PressureTerm, ServicePressure } from '../contract/metrics';
 
 /**
  * One service's pressure over the window. Failed probes count toward the failure rate only:
@@ -131,8 +128,6 @@ const ms = (v: number) => `${v >= 10 ? Math.round(v) : Math.round(v * 10) / 10} 
 
 // ---------------------------------------------------------------------------- levels
 
-export { IPC_LEVELS } from '../contract/metrics';
-export type { IpcLevel, IpcThresholds } from '../contract/metrics';
 
 export interface IpcTransition {
   from: IpcLevel;
@@ -186,4 +181,3 @@ export class IpcLevelTracker {
   }
 }
 
-export { levelFor } from '../contract/metrics';

@@ -18,7 +18,6 @@ export interface SpawnSpec {
   openFiles?: number;
 }
 
-export type { ExitInfo } from '../contract/status';
 import type { ExitInfo } from '../contract/status';
 
 export type LineSink = (stream: 'stdout' | 'stderr', line: string) => void;

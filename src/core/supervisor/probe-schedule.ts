@@ -7,7 +7,7 @@
  */
 import type { Clock } from '../clock';
 import { PROBE_DEFAULTS, type ProbeConfig } from '../config/schema';
-import type { ProbeRole } from '../events';
+import type { ProbeRole } from '../contract/events';
 
 const FAST_READINESS_PHASE_MS = 5000;
 const FAST_READINESS_RETRY_MS = 25;

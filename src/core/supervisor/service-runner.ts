@@ -8,12 +8,12 @@ import { resolve } from 'node:path';
 import type { Clock, TimerHandle } from '../clock';
 import type { ProbeConfig, ServiceConfig } from '../config/schema';
 import { formatDuration } from '../duration';
-import type { EventBus, ProbeRole, RestartCause, ServiceState } from '../events';
-import { runCheck, type CheckResult } from '../health/check';
-import { runProbe, type ProbeResult } from '../health/probes';
+import type { EventBus } from '../events';
+import { runCheck } from '../health/check';
+import { runProbe } from '../health/probes';
 import { redactDeep } from '../redact';
 import { backoffDelay, RestartWindow } from './backoff';
-import { ChildProcess, type ExitInfo } from './child-process';
+import { ChildProcess } from './child-process';
 import { LogFile, type LogFileOptions } from './log-file';
 import { ProbeSchedule, probeTiming } from './probe-schedule';
 import type { ServiceRecords } from './service-records';
@@ -29,8 +29,8 @@ export interface RunnerContext {
   records?: ServiceRecords;
 }
 
-export type { ServiceSnapshot } from '../contract/status';
-import type { ServiceSnapshot } from '../contract/status';
+import type { ProbeRole, RestartCause, ServiceState } from '../contract/events';
+import type { CheckResult, ExitInfo, ProbeResult, ServiceSnapshot } from '../contract/status';
 
 type KillCause = 'stop' | 'hang' | 'memory limit';
 

@@ -7,13 +7,14 @@ import { resolve } from 'node:path';
 import { systemClock, timerDelay, type Clock, type TimerHandle } from '../clock';
 import { effectiveEnv, type LoadedStack } from '../config/load';
 import type { DependencyCondition } from '../config/schema';
-import { EventBus, type Disposable, type ServiceState } from '../events';
+import { EventBus } from '../events';
 import { startPrerequisites, stopWaves, type GraphInput } from '../graph';
 import { OpsError } from '../errors';
-import type { PlanStep } from '../profiles';
 import { ProcessReader, processTree, treeRssMb, type ProcInfo } from './process-table';
-import { ServiceRunner, type ServiceSnapshot } from './service-runner';
+import { ServiceRunner } from './service-runner';
 import { ServiceRecords } from './service-records';
+import type { Disposable, ServiceState } from '../contract/events';
+import type { PlanStep, ServiceSnapshot } from '../contract/status';
 
 export interface SupervisorOptions {
   bus?: EventBus;

@@ -12,7 +12,7 @@ import type { BackupRun } from './backup-run';
 import type { Item } from './backup-scan';
 import { chunkStream } from './chunker';
 import type { SnapshotEntry } from './model';
-import type { Repository } from './repository';
+import type { RepoHandle } from './handle';
 import { defaultThreads, RepoWorkers, WORKER_MIN_BYTES } from './worker';
 
 const READ_SIZE = 8 * 1024 * 1024;
@@ -61,7 +61,7 @@ async function* readFilePieces(path: string): AsyncGenerator<Buffer> {
  * Chunk the files on disk on worker threads, when there is enough to read (or threads were asked
  * for). Returns what is left for the calling thread: everything when no pool was started, else the streams.
  */
-export async function chunkOnWorkers(repo: Repository, run: BackupRun, sink: BackupPacks, toRead: ToRead[], known: Iterable<string>): Promise<ToRead[]> {
+export async function chunkOnWorkers(repo: RepoHandle, run: BackupRun, sink: BackupPacks, toRead: ToRead[], known: Iterable<string>): Promise<ToRead[]> {
   const { options, summary, progress } = run;
   const threads = options.threads ?? defaultThreads();
   const fileBytes = toRead.reduce((n, r) => n + (r.it.stream ? 0 : r.it.size), 0);
@@ -113,7 +113,7 @@ export async function chunkOnWorkers(repo: Repository, run: BackupRun, sink: Bac
 }
 
 /** Chunk files and streams on the calling thread, one after the other. */
-export async function chunkHere(repo: Repository, run: BackupRun, sink: BackupPacks, files: ToRead[]): Promise<void> {
+export async function chunkHere(repo: RepoHandle, run: BackupRun, sink: BackupPacks, files: ToRead[]): Promise<void> {
   const { summary, progress } = run;
   for (const { i, it, prev } of files) {
     run.checkAbort();

@@ -10,7 +10,7 @@ import { encodeBlob } from './blob';
 import type { MasterIndex } from './index-store';
 import { writeIndexFile } from './index-store';
 import { PackWriter } from './pack';
-import type { Repository } from './repository';
+import type { RepoHandle } from './handle';
 import type { WorkerBlob } from './worker';
 
 const MAX_ENCODING = 8;
@@ -25,7 +25,7 @@ export class BackupPacks {
   private indexing: Promise<void> | undefined;
 
   constructor(
-    private readonly repo: Repository,
+    private readonly repo: RepoHandle,
     private readonly index: MasterIndex,
     private readonly run: BackupRun,
     private readonly dryRun: boolean,

@@ -15,10 +15,10 @@ import { scan, type Item } from './backup-scan';
 import { writeError } from './fsutil';
 import type { MasterIndex } from './index-store';
 import type { BackupOptions, BackupResult, BackupSource, Snapshot, SnapshotEntry, SnapshotMeta } from './model';
-import type { Repository } from './repository';
+import type { RepoHandle } from './handle';
 import { snapshotId, writeSnapshot } from './snapshot';
 
-export async function runBackup(repo: Repository, sources: BackupSource[], meta: SnapshotMeta, options: BackupOptions): Promise<BackupResult> {
+export async function runBackup(repo: RepoHandle, sources: BackupSource[], meta: SnapshotMeta, options: BackupOptions): Promise<BackupResult> {
   const dryRun = !!options.dryRun;
   if (!meta || typeof meta.stack !== 'string' || typeof meta.profile !== 'string') {
     throw new OpsError('BAD_REQUEST', 'backup metadata needs at least stack and profile', 'pass the stack name and active profile');
@@ -67,7 +67,7 @@ export async function runBackup(repo: Repository, sources: BackupSource[], meta:
 }
 
 /** The index; a damaged one stops a real backup (it would make us rewrite data silently). */
-async function loadIndex(repo: Repository, dryRun: boolean): Promise<MasterIndex> {
+async function loadIndex(repo: RepoHandle, dryRun: boolean): Promise<MasterIndex> {
   const index = await repo.loadIndex();
   if (index.unreadable.size && !dryRun) {
     // a damaged index must not make us think data is missing and rewrite it silently: it would
@@ -79,7 +79,7 @@ async function loadIndex(repo: Repository, dryRun: boolean): Promise<MasterIndex
 }
 
 /** The parent snapshot, whose unchanged files are taken without reading: the newest of the stack by default. */
-async function parentSnapshot(repo: Repository, meta: SnapshotMeta, options: BackupOptions): Promise<Snapshot | undefined> {
+async function parentSnapshot(repo: RepoHandle, meta: SnapshotMeta, options: BackupOptions): Promise<Snapshot | undefined> {
   if (options.parent === false) return undefined;
   const { snapshots } = await repo.loadSnapshots();
   return options.parent === undefined || options.parent === 'latest'

@@ -24,7 +24,7 @@ import { fsyncDir, listDir, removeFile, TMP_DIR } from './fsutil';
 import type { PruneOptions, PruneReport } from './model';
 import { MasterIndex, writeIndexFile } from './index-store';
 import { packPath, packsOnDisk, PackWriter, readPackTrailer, type PackBlob, type PackInfo } from './pack';
-import type { Repository } from './repository';
+import type { RepoHandle } from './handle';
 
 const HEX64 = /^[0-9a-f]{64}$/;
 
@@ -38,7 +38,7 @@ interface PrunePlan {
   blobsRemoved: number;
 }
 
-export async function runPrune(repo: Repository, options: PruneOptions): Promise<PruneReport> {
+export async function runPrune(repo: RepoHandle, options: PruneOptions): Promise<PruneReport> {
   const t0 = performance.now();
   const dryRun = !!options.dryRun;
   const progress: Progress = (phase, packsDone, packsTotal, bytesDone) => options.onProgress?.({ phase, packsDone, packsTotal, bytesDone });
@@ -107,7 +107,7 @@ export async function runPrune(repo: Repository, options: PruneOptions): Promise
 }
 
 /** The chunks the snapshots use; an unreadable snapshot stops prune (its data would be deleted). */
-async function usedChunks(repo: Repository): Promise<Set<string>> {
+async function usedChunks(repo: RepoHandle): Promise<Set<string>> {
   const { snapshots, unreadable } = await repo.loadSnapshots();
   if (unreadable.size) {
     const [id, why] = [...unreadable][0]!;
@@ -123,7 +123,7 @@ async function usedChunks(repo: Repository): Promise<Set<string>> {
 }
 
 /** Every readable pack with its blob table (indexed ones from the index, others from their trailer), and the unreadable unindexed ones. */
-async function readablePacks(repo: Repository, index: MasterIndex, onDisk: Map<string, number>): Promise<{ candidates: Map<string, PackInfo>; junk: string[] }> {
+async function readablePacks(repo: RepoHandle, index: MasterIndex, onDisk: Map<string, number>): Promise<{ candidates: Map<string, PackInfo>; junk: string[] }> {
   const candidates = new Map<string, PackInfo>();
   const junk: string[] = []; // unindexed packs whose trailer cannot be read
   for (const [id, size] of onDisk) {
@@ -195,7 +195,7 @@ function planPacks(candidates: Map<string, PackInfo>, chosen: Map<string, { pack
 }
 
 /** Copy the used blobs of the packs to repack into new packs, each checked before it becomes the only copy. */
-async function repackBlobs(repo: Repository, candidates: Map<string, PackInfo>, repack: PrunePlan['repack'], checkAbort: () => void, progress: Progress): Promise<PackInfo[]> {
+async function repackBlobs(repo: RepoHandle, candidates: Map<string, PackInfo>, repack: PrunePlan['repack'], checkAbort: () => void, progress: Progress): Promise<PackInfo[]> {
   const scan = new MasterIndex();
   for (const p of candidates.values()) scan.addPack(p, '');
   const reader = new BlobReader(repo.dir, scan, repo.key);
@@ -222,7 +222,7 @@ async function repackBlobs(repo: Repository, candidates: Map<string, PackInfo>, 
 }
 
 /** Delete the index files the new one replaces, then the packs (each folder synced), then tmp/ leftovers. */
-async function deleteReplaced(repo: Repository, oldIndexFiles: string[], packs: string[], progress: Progress): Promise<void> {
+async function deleteReplaced(repo: RepoHandle, oldIndexFiles: string[], packs: string[], progress: Progress): Promise<void> {
   progress('delete', 0, packs.length, 0);
   for (const name of oldIndexFiles) await removeFile(join(repo.dir, 'index', name));
   await fsyncDir(join(repo.dir, 'index'));
@@ -237,7 +237,7 @@ async function deleteReplaced(repo: Repository, oldIndexFiles: string[], packs: 
   await cleanTmp(repo.dir);
 }
 
-async function checkStored(repo: Repository, id: string, stored: Buffer, rawLength: number, pack: string): Promise<void> {
+async function checkStored(repo: RepoHandle, id: string, stored: Buffer, rawLength: number, pack: string): Promise<void> {
   let ok = false;
   try {
     const plain = await decodeBlob(stored, repo.key, rawLength);

@@ -52,6 +52,7 @@ import { runBackup } from './backup';
 import { runRestore, readSnapshotFile } from './restore';
 import { runVerify } from './verify';
 import { runPrune } from './prune';
+import type { RepoHandle } from './handle';
 
 export const DEFAULT_PACK_SIZE = 16 * 1024 * 1024;
 /** Chosen by measurement (docs/backup-repository.md): brotli quality 1 compresses logs better than deflate 1 at ~2x its speed and rejects random data at GB/s. */
@@ -67,7 +68,7 @@ export async function isRepository(dir: string): Promise<boolean> {
   }
 }
 
-export class Repository implements BackupRepository {
+export class Repository implements BackupRepository, RepoHandle {
   readonly dir: string;
   readonly cutter: Cutter;
 

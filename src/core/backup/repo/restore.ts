@@ -15,7 +15,7 @@ import { BlobReader } from './blob-reader';
 import type { MasterIndex } from './index-store';
 import type { RestoreOptions, RestoreReport, Snapshot, SnapshotEntry } from './model';
 import { checkServiceEntries, resolveInside } from './paths';
-import type { Repository } from './repository';
+import type { RepoHandle } from './handle';
 import { selectEntries } from './select';
 import { packPath } from './pack';
 import { defaultThreads, RepoWorkers, WORKER_MIN_BYTES, type WorkerError } from './worker';
@@ -53,7 +53,7 @@ interface Targets {
   ensureDir(service: string, dir: string): Promise<void>;
 }
 
-export async function runRestore(repo: Repository, snapshotId: string, options: RestoreOptions): Promise<RestoreReport> {
+export async function runRestore(repo: RepoHandle, snapshotId: string, options: RestoreOptions): Promise<RestoreReport> {
   const t0 = performance.now();
   if (!options?.target) throw new OpsError('BAD_REQUEST', 'restore needs a target folder', 'pass --target DIR');
   const snapshot = await repo.snapshot(snapshotId);
@@ -194,7 +194,7 @@ async function restoreDirs(dirs: SnapshotEntry[], targets: Targets, overwrite: b
  * damaged chunk. (Encrypted blobs are authenticated by AES-GCM on the way anyway.)
  */
 async function restoreFiles(
-  repo: Repository,
+  repo: RepoHandle,
   reader: BlobReader,
   files: SnapshotEntry[],
   targets: Targets,
@@ -391,7 +391,7 @@ function workerRestoreError(e: SnapshotEntry, dest: string, err: WorkerError): O
 }
 
 /** One file's content out of a snapshot, each chunk hash-checked. */
-export async function* readSnapshotFile(repo: Repository, snapshotId: string, service: string, path: string): AsyncGenerator<Buffer> {
+export async function* readSnapshotFile(repo: RepoHandle, snapshotId: string, service: string, path: string): AsyncGenerator<Buffer> {
   const snapshot = await repo.snapshot(snapshotId);
   const e = snapshot.entries.find((x) => x.service === service && x.path === path);
   if (!e || e.type !== 'file') {

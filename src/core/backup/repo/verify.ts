@@ -19,7 +19,7 @@ import { listDir, TMP_DIR } from './fsutil';
 import type { DamagedChunk, Snapshot, VerifyOptions, VerifyProblem, VerifyReport } from './model';
 import type { IndexedPack, MasterIndex } from './index-store';
 import { HEADER_LEN, packFrameProblems, packPath, packsOnDisk, readPackFrame, readPackTrailer, readWholePack, type PackBlob } from './pack';
-import type { Repository } from './repository';
+import type { RepoHandle } from './handle';
 import { defaultThreads, RepoWorkers, WORKER_MIN_BYTES, type PackCheck } from './worker';
 
 /** Which packs a `--read-data-subset` selects: `N/T` (by pack id) or `P%` (random). */
@@ -67,7 +67,7 @@ class Findings {
 
 type Emit = (phase: 'structure' | 'data' | 'done', packsTotal: number, packsDone: number, bytesTotal: number, bytesDone: number) => void;
 
-export async function runVerify(repo: Repository, options: VerifyOptions): Promise<VerifyReport> {
+export async function runVerify(repo: RepoHandle, options: VerifyOptions): Promise<VerifyReport> {
   const t0 = performance.now();
   const found = new Findings();
   const emit: Emit = (phase, packsTotal, packsDone, bytesTotal, bytesDone) =>
@@ -111,7 +111,7 @@ export async function runVerify(repo: Repository, options: VerifyOptions): Promi
  * The pack files against the index: missing packs (their chunks damaged), wrong sizes, packs no
  * index names and leftovers in tmp/ (warnings). Returns the indexed packs that are there.
  */
-async function checkPackFiles(repo: Repository, index: MasterIndex, found: Findings): Promise<IndexedPack[]> {
+async function checkPackFiles(repo: RepoHandle, index: MasterIndex, found: Findings): Promise<IndexedPack[]> {
   const { problems } = found;
   const onDisk = await packsOnDisk(repo.dir);
   const usable: IndexedPack[] = [];
@@ -139,7 +139,7 @@ async function checkPackFiles(repo: Repository, index: MasterIndex, found: Findi
 }
 
 /** Each pack's trailer against the index. */
-async function checkTrailers(repo: Repository, usable: IndexedPack[], found: Findings, emit: Emit): Promise<void> {
+async function checkTrailers(repo: RepoHandle, usable: IndexedPack[], found: Findings, emit: Emit): Promise<void> {
   let done = 0;
   for (const p of usable) {
     try {
@@ -175,7 +175,7 @@ function checkReferences(snapshots: Snapshot[], index: MasterIndex, found: Findi
 }
 
 /** Read the chosen packs whole (on worker threads when there is enough): framing, every blob, the file's hash. */
-async function checkData(repo: Repository, chosen: IndexedPack[], options: VerifyOptions, found: Findings, emit: Emit): Promise<{ packsRead: number; bytesRead: number }> {
+async function checkData(repo: RepoHandle, chosen: IndexedPack[], options: VerifyOptions, found: Findings, emit: Emit): Promise<{ packsRead: number; bytesRead: number }> {
   const { problems } = found;
   let packsRead = 0;
   let bytesRead = 0;
@@ -227,7 +227,7 @@ function compareTrailer(indexed: PackBlob[], trailer: PackBlob[]): string | unde
  * beyond the index's (they are decoded too, so no byte is left unchecked). An unreadable trailer
  * is the structure check's to report; here the padding is still checked.
  */
-async function checkPackFrame(repo: Repository, p: IndexedPack): Promise<{ problems: string[]; blobs: PackBlob[] }> {
+async function checkPackFrame(repo: RepoHandle, p: IndexedPack): Promise<{ problems: string[]; blobs: PackBlob[] }> {
   let fh: fs.FileHandle | undefined;
   try {
     fh = await fs.open(packPath(repo.dir, p.id), 'r');
@@ -250,7 +250,7 @@ async function checkPackFrame(repo: Repository, p: IndexedPack): Promise<{ probl
   }
 }
 
-async function checkPackOnWorker(pool: RepoWorkers, repo: Repository, p: IndexedPack, blobs: PackBlob[]): Promise<PackCheck | { bad: PackCheck['bad']; sha256?: undefined }> {
+async function checkPackOnWorker(pool: RepoWorkers, repo: RepoHandle, p: IndexedPack, blobs: PackBlob[]): Promise<PackCheck | { bad: PackCheck['bad']; sha256?: undefined }> {
   const path = packPath(repo.dir, p.id);
   try {
     return await pool.checkPack(path, blobs.map((b) => ({ ...b, pack: path })));
@@ -260,7 +260,7 @@ async function checkPackOnWorker(pool: RepoWorkers, repo: Repository, p: Indexed
 }
 
 /** Hash the pack, decode and hash every blob in it; the damaged ones with the reason. */
-async function checkPackData(repo: Repository, p: IndexedPack, blobs: PackBlob[]): Promise<PackCheck | { bad: PackCheck['bad']; sha256?: undefined }> {
+async function checkPackData(repo: RepoHandle, p: IndexedPack, blobs: PackBlob[]): Promise<PackCheck | { bad: PackCheck['bad']; sha256?: undefined }> {
   let data: Buffer;
   try {
     data = (await readWholePack(packPath(repo.dir, p.id), repo.key).catch(async (e) => {

@@ -1,0 +1,22 @@
+/**
+ * What the stages of a repository operation (backup, restore, prune, verify) need of the open
+ * repository: where it is, its config and key, its chunk cutter, its lock and its index and
+ * snapshots. `Repository` (repository.ts) implements it and calls the stages; the stages take
+ * this interface, so they never import repository.ts (no import circle).
+ */
+import type { Cutter } from './chunker';
+import type { MasterIndex } from './index-store';
+import type { HeldLock } from './lock';
+import type { RepoConfig, Snapshot } from './model';
+
+export interface RepoHandle {
+  readonly dir: string;
+  readonly config: RepoConfig;
+  /** The master key when encrypted. */
+  readonly key: Buffer | undefined;
+  readonly cutter: Cutter;
+  lock(operation: string): HeldLock;
+  loadIndex(): Promise<MasterIndex>;
+  loadSnapshots(): Promise<{ snapshots: Snapshot[]; unreadable: Map<string, string> }>;
+  snapshot(idOrPrefix: string): Promise<Snapshot>;
+}
