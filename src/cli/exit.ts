@@ -1,9 +1,9 @@
-import { isOpsError } from '../core/contract';
 /**
  * How every CLI command ends when something goes wrong: an OpsError prints `error: …` and
  * `hint: …` and exits 1; anything else is a bug in Opsdeck and exits 2. Stack traces only with
  * --verbose.
  */
+import { isOpsError } from '../core/contract';
 
 export const EXIT_OK = 0;
 export const EXIT_ERROR = 1;

@@ -1,5 +1,5 @@
-import { type EngineStatus, formatDuration, type PlanStep, type ServiceStatus } from '../core/contract';
 /** Text rendering shared by CLI commands: tables, plans, durations, colours (TTY only). */
+import { type EngineStatus, formatDuration, type PlanStep, type ServiceStatus } from '../core/contract';
 
 const useColour = () => process.stdout.isTTY && !process.env.NO_COLOR;
 const paint = (code: number) => (s: string) => (useColour() ? `\x1b[${code}m${s}\x1b[0m` : s);

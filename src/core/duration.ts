@@ -1,6 +1,9 @@
+/**
+ * Durations as written in opsdeck.yaml: `500ms`, `2s`, `10m`, `1h`, `1h30m`, `1.5s`; their short
+ * human form; and restic's form (`1y5m7d2h`) that retention's keep-within uses.
+ */
 import { OpsError } from './errors';
 
-/** Durations as written in opsdeck.yaml: `500ms`, `2s`, `10m`, `1h`, `1h30m`, `1.5s`. */
 const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 const PART = /(\d+(?:\.\d+)?)(ms|s|m|h|d)/y;
 export const DURATION_PATTERN = '^(\\d+(\\.\\d+)?(ms|s|m|h|d))+$';

@@ -9,8 +9,8 @@
 import './daemon-globals';
 import { parseArgs } from 'node:util';
 import { OpsError } from '../core/contract';
+import { findStackDir } from '../core/host';
 import { reportError } from '../cli/exit';
-import { resolveStackDir } from '../cli/stack-context';
 import { runDaemon } from './run-host';
 
 const USAGE = 'usage: node dist/daemon.js --stack DIR [--profile NAME] [--no-start] [SERVICE...] (or `opsdeck daemon --help`)';
@@ -27,7 +27,7 @@ async function main(): Promise<void> {
   }
   const { values, positionals } = parsed;
   if (!values.stack) throw new OpsError('BAD_REQUEST', 'daemon: --stack DIR is required', USAGE);
-  await runDaemon(resolveStackDir(values.stack), { ...(values.profile ? { profile: values.profile } : {}), start: !values['no-start'], services: positionals });
+  await runDaemon(findStackDir(values.stack), { ...(values.profile ? { profile: values.profile } : {}), start: !values['no-start'], services: positionals });
 }
 
 main().catch((err: unknown) => {

@@ -1,4 +1,3 @@
-import type { ApiClient } from '../core/client';
 /**
  * What the extension reads from the OpenAPI document (GET /openapi.json) of the engine it
  * connects to, which may be of another Opsdeck version than the extension: the event types it
@@ -6,6 +5,7 @@ import type { ApiClient } from '../core/client';
  * routes (the backup commands stay hidden otherwise: `opsdeck.backupsAvailable`). The routes
  * themselves are called through ApiClient. No VS Code in here.
  */
+import type { ApiClient } from '../core/client';
 
 type OpenApiDoc = {
   paths?: Record<string, Record<string, unknown>>;

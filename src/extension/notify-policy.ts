@@ -1,4 +1,3 @@
-import { count, type EngineEvent, type EventOf, formatDuration } from '../core/contract';
 /**
  * What the extension tells the user about, and when: the pure decision logic behind
  * notifications.ts, with no VS Code in it so it can be unit tested (test/unit/notify-policy.test.ts).
@@ -10,6 +9,7 @@ import { count, type EngineEvent, type EventOf, formatDuration } from '../core/c
  *   `none`), the kinds silenced with "Don't show again", and a cooldown so the same notice (same
  *   kind and subject) is not repeated within `cooldownMs`. Time comes from an injected clock.
  */
+import { count, type EngineEvent, type EventOf, formatDuration } from '../core/contract';
 
 export const NOTIFICATION_KINDS = [
   'ipc-high',

@@ -1,9 +1,9 @@
-import { type EngineStatus, formatDuration, type IpcLevel, type IpcThresholds, levelFor, type ProfilesInfo, type ServiceState, type ServiceStatus } from '../core/contract';
 /**
  * What the status bar and the Services tree show for an engine status: texts, icons, colours
  * (as theme colour ids), markdown tooltips. Pure functions of the status and a few settings, with
  * no VS Code in them, so they are unit tested and the VS Code side only copies them onto items.
  */
+import { type EngineStatus, formatDuration, type IpcLevel, type IpcThresholds, levelFor, type ProfilesInfo, type ServiceState, type ServiceStatus } from '../core/contract';
 
 export type ConnectionMode = 'embedded' | 'attach' | 'none';
 export type Background = 'statusBarItem.warningBackground' | 'statusBarItem.errorBackground';

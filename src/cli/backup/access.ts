@@ -1,11 +1,11 @@
-import { type BackupService, OPSDECK_VERSION as VERSION } from '../../core/contract';
-import { openStack } from '../../core/host';
 /**
  * Reaching the stack's backups from the CLI (src/core/host's openStack, `own-briefly`): through
  * the running engine's API when one owns the stack; otherwise with an engine of this process,
  * holding the stack lock (owner `backup`) when the command writes, and then recording its events
  * in the stack's memory like the engine would.
  */
+import { type BackupService, OPSDECK_VERSION as VERSION } from '../../core/contract';
+import { openStack } from '../../core/host';
 
 /** The backups of the stack: the owning engine's (over the API), or this process's. */
 export interface BackupAccess {

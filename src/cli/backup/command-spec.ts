@@ -1,9 +1,9 @@
-import type { BackupProgress, BackupService, RestoreProgress } from '../../core/contract';
 /**
  * The shape of one row of the backup commands' table: what commander declares (name, arguments,
  * options, help), which backups it reaches and whether it takes the stack lock, the work, and how
  * its result prints (JSON, human, exit code). `run-command.ts` runs a row; `register.ts` declares it.
  */
+import type { BackupProgress, BackupService, RestoreProgress } from '../../core/contract';
 
 /** One commander option: `.option(flags, description[, parse[, default]])`. */
 export interface OptionSpec {

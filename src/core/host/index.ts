@@ -8,6 +8,7 @@
  */
 export { openStack, runningOwner, type OpenMode, type OpenStackOptions, type OpenedStack } from './open-stack';
 export { EngineHost, type HostOptions } from './engine-host';
+export { findStackDir } from './stack-dir';
 export { downWithoutEngine } from './down-without-engine';
 export { searchMemoryWithoutEngine } from './memory-without-engine';
 export { initBackups } from './init-backups';

@@ -1,10 +1,10 @@
-import type { ServiceMetrics, StackMetrics } from '../contract/metrics';
 /**
  * A metrics sample in the Prometheus text exposition format 0.0.4, for a scrape endpoint or a
  * textfile collector. Every series carries `stack` (and `service`) labels; a value that is not
  * known (CPU before the second sample, open fds off Linux, latency with no probes) is left out
  * rather than written as NaN. No timestamps: Prometheus stamps a scrape itself. See docs/metrics.md.
  */
+import type { ServiceMetrics, StackMetrics } from '../contract/metrics';
 
 export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 

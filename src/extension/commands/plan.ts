@@ -1,5 +1,5 @@
-import type { PlanResult } from '../../core/contract';
 /** A plan the engine carried out, in a few words for a status bar message: "stop a; start b, c". */
+import type { PlanResult } from '../../core/contract';
 
 export function describePlan(plan: PlanResult): string {
   if (plan.plan.length === 0) return 'nothing to do';
