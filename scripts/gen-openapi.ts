@@ -10,7 +10,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ServedEngine } from '../src/core/api/served-engine';
-import { createApi, openApiDocument } from '../src/core/api/routes';
+import { createApi, openApiDocument } from '../src/core/api/routes/app';
 
 export const OPENAPI_FILE = fileURLToPath(new URL('../docs/openapi.json', import.meta.url));
 

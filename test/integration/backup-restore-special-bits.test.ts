@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { chmodSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ApiClient } from '../../src/core/client/api-client';
-import { createApi } from '../../src/core/api/routes';
+import { createApi } from '../../src/core/api/routes/app';
 import { initRepository, type BackupRepository, type Snapshot } from '../../src/core/backup/repo';
 import { Engine } from '../../src/core/engine';
 import { META, tempDir } from '../fixtures/backup/helpers';

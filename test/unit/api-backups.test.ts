@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { ApiClient } from '../../src/core/client/api-client';
 import type { ServedEngine } from '../../src/core/api/served-engine';
-import { createApi } from '../../src/core/api/routes';
+import { createApi } from '../../src/core/api/routes/app';
 import type { BackupProgress, BackupRunResult, BackupService } from '../../src/core/contract/backups';
 import { OpsError } from '../../src/core/errors';
 import { EventBus } from '../../src/core/events';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { ApiClient } from '../../src/core/client/api-client';
 import type { ServedEngine } from '../../src/core/api/served-engine';
-import { createApi } from '../../src/core/api/routes';
+import { createApi } from '../../src/core/api/routes/app';
 import { OpsError } from '../../src/core/errors';
 import { EventBus } from '../../src/core/events';
 import type { EngineEvent } from '../../src/core/contract/events';

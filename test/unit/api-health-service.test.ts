@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { ServedEngine } from '../../src/core/api/served-engine';
-import { createApi } from '../../src/core/api/routes';
+import { createApi } from '../../src/core/api/routes/app';
 import { EventBus } from '../../src/core/events';
 import type { StackHealth } from '../../src/core/contract/health';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { ServedEngine } from '../../src/core/api/served-engine';
 import { NOT_AVAILABLE, statusOf } from '../../src/core/api/http-errors';
-import { createApi, PROMETHEUS_CONTENT_TYPE } from '../../src/core/api/routes';
+import { createApi, PROMETHEUS_CONTENT_TYPE } from '../../src/core/api/routes/app';
 import { errorBodySchema, parseTime } from '../../src/core/contract/schemas/common';
 import type { MemoryQuery } from '../../src/core/contract/schemas/memory';
 import { readSse, type SseMessage } from '../../src/core/api/sse';

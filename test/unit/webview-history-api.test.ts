@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { ApiClient } from '../../src/core/client/api-client';
 import type { ServedEngine } from '../../src/core/api/served-engine';
-import { createApi } from '../../src/core/api/routes';
+import { createApi } from '../../src/core/api/routes/app';
 import { FakeClock } from '../../src/core/clock';
 import { Engine } from '../../src/core/engine';
 import { EventBus } from '../../src/core/events';

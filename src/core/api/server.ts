@@ -10,7 +10,7 @@ import { dirname } from 'node:path';
 import { createAdaptorServer } from '@hono/node-server';
 import { OpsError } from '../errors';
 import type { ServedEngine } from './served-engine';
-import { createApi, type ApiOptions } from './routes';
+import { createApi, type ApiOptions } from './routes/app';
 
 export interface ApiServer {
   readonly socketPath: string;

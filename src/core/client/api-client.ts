@@ -7,7 +7,7 @@
 import { hc } from 'hono/client';
 import { OpsError } from '../errors';
 import { fromErrorBody } from '../api/http-errors';
-import type { ApiApp } from '../api/routes';
+import type { ApiApp } from '../api/routes/app';
 import type { MemoryHits } from '../contract/schemas/memory';
 import type {
   BackupProgress,

@@ -43,7 +43,7 @@ export function parseTime(text: string, now = Date.now()): number | undefined {
 
 /**
  * What one request may hold, so that none can make the engine work without bound (the body is
- * capped at MAX_BODY_BYTES in routes.ts). Names: no service or profile name is longer than 63.
+ * capped at MAX_BODY_BYTES in api/routes/app.ts). Names: no service or profile name is longer than 63.
  */
 export const API_LIMITS = { nameLength: 63, listItems: 10_000, textLength: 4096, queryNames: 100, memoryText: 1000, healthTimeoutMs: 86_400_000 } as const;
 

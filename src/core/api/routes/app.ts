@@ -1,0 +1,97 @@
+/**
+ * The control API v1 app: the domains' routes (status, stack, logs and events, metrics, memory,
+ * backups, each in its own file, declared once with its zod schemas which validate the request,
+ * generate /openapi.json and type the client) mounted on one app served by an engine, behind a
+ * request body limit. Errors answer `{ error: { code, message, hint?, issues? } }` with a status
+ * from the code; bad input is a 400, never a 500.
+ */
+import { OpsError } from '../../errors';
+import type { ServedEngine } from '../served-engine';
+import { errorBody, NOT_FOUND } from '../http-errors';
+import { backupsApi } from './backups';
+import { domainApp } from './declare';
+import { asApiError, logInternalError } from './errors';
+import { limitedBody } from './guards';
+import { logsApi } from './logs';
+import { memoryApi } from './memory';
+import { metricsApi, prometheusApi } from './metrics';
+import { stackApi } from './stack';
+import { statusApi } from './status';
+
+export { PROMETHEUS_CONTENT_TYPE } from '../../metrics/prometheus';
+
+export interface ApiOptions {
+  /** SSE heartbeat period (default 15 s). */
+  heartbeatMs?: number;
+  /** Aborting it ends every open event stream cleanly (the server shutting down). */
+  signal?: AbortSignal;
+  /**
+   * The engine log (`.opsdeck/logs/engine.log`): every 500 is appended to it with its stack.
+   * Without it, they go to stderr (which is the engine log of a daemon).
+   */
+  errorLog?: string;
+}
+
+/** The largest request body the API reads: requests are small JSON objects. */
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+export const API_TITLE = 'Opsdeck control API';
+export const API_VERSION = '1';
+
+/** The API app for an engine. `fetch` it, serve it (server.ts) or type a client with it. */
+export function createApi(engine: ServedEngine, opts: ApiOptions = {}) {
+  const stream = { heartbeatMs: opts.heartbeatMs ?? 15_000, ...(opts.signal ? { signal: opts.signal } : {}) };
+  const app = domainApp();
+
+  // The domains' apps have no error handler of their own: what their handlers throw ends here.
+  app.notFound((c) =>
+    c.json(errorBody(new OpsError(NOT_FOUND, `no route ${c.req.method} ${c.req.path}`, 'the routes are listed in GET /openapi.json')), 404),
+  );
+  app.onError((err, c) => {
+    const [status, e] = asApiError(err);
+    if (status === 500) logInternalError(opts.errorLog, `${c.req.method} ${c.req.path}`, err);
+    return c.json(errorBody(e), status);
+  });
+  // Checked before anything reads the body: its content-length, or its bytes as they arrive.
+  app.use('*', async (c, next) => {
+    const body = await limitedBody(c.req.raw, MAX_BODY_BYTES);
+    if (body === 'too large') {
+      return c.json(
+        errorBody(new OpsError('BAD_REQUEST', `the request body is larger than 1 MiB (${MAX_BODY_BYTES} bytes), the most this API reads`, 'send a smaller request: names are at most 63 characters, lists at most 10000 items')),
+        413,
+      );
+    }
+    if (body) c.req.raw = new Request(c.req.raw.url, { method: c.req.raw.method, headers: [...c.req.raw.headers], body });
+    return next();
+  });
+
+  // Mounted in the order of /openapi.json's paths; `route` also merges each domain's OpenAPI registry.
+  return app
+    .route('/', statusApi(engine))
+    .route('/', stackApi(engine))
+    .route('/', logsApi(engine, stream))
+    .route('/', metricsApi(engine))
+    .route('/', memoryApi(engine))
+    .route('/', backupsApi(engine, stream, opts.errorLog))
+    .route('/', prometheusApi(engine))
+    .doc31('/openapi.json', OPENAPI_OBJECT);
+}
+
+export type ApiApp = ReturnType<typeof createApi>;
+
+export const OPENAPI_OBJECT = {
+  openapi: '3.1.0',
+  info: {
+    title: API_TITLE,
+    version: API_VERSION,
+    description:
+      'HTTP over the unix socket `.opsdeck/run/engine.sock` (mode 0600) of the engine that owns a stack. Errors answer `{ "error": { "code", "message", "hint"?, "issues"? } }`. See docs/api.md.',
+  },
+  servers: [{ url: 'http://opsdeck', description: 'Any host name: the connection is made to the stack\'s unix socket' }],
+  tags: ['status', 'stack', 'services', 'profiles', 'logs', 'events', 'memory', 'metrics', 'backups'].map((name) => ({ name })),
+};
+
+/** The OpenAPI 3.1 document of the API, as served at /openapi.json. */
+export function openApiDocument(app: ApiApp) {
+  return app.getOpenAPI31Document(OPENAPI_OBJECT);
+}

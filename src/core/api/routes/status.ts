@@ -1,0 +1,49 @@
+/**
+ * The status routes of the control API: GET /v1/status (the stack, its services and their
+ * health) and GET /v1/health (the levels, optionally after the full-functionality checks).
+ */
+import { createRoute, z } from '@hono/zod-openapi';
+import { assertKnownServices, healthOf } from '../../health/summary';
+import { redactDeep } from '../../redact';
+import type { ServedEngine } from '../served-engine';
+import { queryNames } from '../../contract/schemas/common';
+import { engineStatusSchema, stackHealthSchema } from '../../contract/schemas/status';
+import { domainApp, E400, E500, json } from './declare';
+
+const routes = {
+  status: createRoute({
+    method: 'get',
+    path: '/v1/status',
+    operationId: 'getStatus',
+    tags: ['status'],
+    summary: 'The stack, its services and their health',
+    responses: { 200: json(engineStatusSchema, 'The status'), ...E500 },
+  }),
+  health: createRoute({
+    method: 'get',
+    path: '/v1/health',
+    operationId: 'getHealth',
+    tags: ['status'],
+    summary: 'OK / WARNING / CRITICAL / UNKNOWN for the stack and each service',
+    request: {
+      query: z.object({
+        check: z.stringbool().optional().openapi({ type: 'boolean', description: 'Run every running service\'s full-functionality check first (with `service`, only theirs)' }),
+        service: queryNames('Only these services: their health alone makes the level and summary; an unknown name is a 404 SERVICE_UNKNOWN', 'storage'),
+      }),
+    },
+    responses: { 200: json(stackHealthSchema, 'The health'), ...E400, ...E500 },
+  }),
+};
+
+/** The status routes, answered by `engine`. */
+export function statusApi(engine: ServedEngine) {
+  return domainApp()
+    .openapi(routes.status, async (c) => c.json(redactDeep(await engine.status()), 200))
+    .openapi(routes.health, async (c) => {
+      const { check, service } = c.req.valid('query');
+      const names = service?.length ? service : undefined;
+      if (names) assertKnownServices(names, (await engine.health()).services.map((s) => s.service));
+      const health = redactDeep(check ? await engine.checkAll(names) : await engine.health());
+      return c.json(names ? healthOf(health, names) : health, 200);
+    });
+}
