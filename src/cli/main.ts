@@ -1,6 +1,7 @@
 /** Entry point of the `opsdeck` CLI (bundled into dist/cli.js). */
 import { createProgram } from './program';
-import { endQuietlyWhenOutputCloses, reportError } from './exit';
+import { reportError } from '../daemon/report-error';
+import { endQuietlyWhenOutputCloses } from './exit';
 
 endQuietlyWhenOutputCloses();
 createProgram()

@@ -2,7 +2,8 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { displayPath, loadConfig } from '../core/host';
-import { EXIT_OK, errorJson, exitCodeOf, reportError } from './exit';
+import { EXIT_OK, reportError } from '../daemon/report-error';
+import { errorJson, exitCodeOf } from './exit';
 
 interface ValidateOptions {
   profile?: string;

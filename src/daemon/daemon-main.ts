@@ -10,7 +10,7 @@ import './daemon-globals';
 import { parseArgs } from 'node:util';
 import { OpsError } from '../core/contract';
 import { findStackDir } from '../core/host';
-import { reportError } from '../cli/exit';
+import { reportError } from './report-error';
 import { runDaemon } from './run-host';
 
 const USAGE = 'usage: node dist/daemon.js --stack DIR [--profile NAME] [--no-start] [SERVICE...] (or `opsdeck daemon --help`)';

@@ -5,7 +5,8 @@
  * command's, or as `{ok: false, error}` on stdout with --json.
  */
 import type { Command } from 'commander';
-import { errorJson, exitCodeOf, reportError } from '../exit';
+import { reportError } from '../../daemon/report-error';
+import { errorJson, exitCodeOf } from '../exit';
 import { globals, printJson, stackDir } from '../stack-context';
 import { withBackups } from './access';
 import type { BackupCommand, CommandInput, CommandSpec, CommonOptions, LockWhen } from './command-spec';
