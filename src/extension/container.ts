@@ -19,6 +19,7 @@ import { onSettingChange, settings } from './settings';
 import { StatusBar } from './status-bar';
 import { isRunning } from './status-model';
 import { registerMetricsView } from './metrics-view/register';
+import { StackStore } from './state/stack-store';
 import type { OpsdeckTestApi } from './test-api';
 import { activationTimings, markActivation } from './timings';
 
@@ -30,6 +31,8 @@ const ACTIVATION_WAIT_MS = 5000;
 export class Container implements vscode.Disposable {
   readonly output: vscode.LogOutputChannel;
   readonly connection: EngineConnection;
+  /** The one state model every view renders from (src/extension/state/stack-store.ts). */
+  readonly store: StackStore;
   readonly statusBar: StatusBar;
   readonly tree: ServicesTree;
   readonly logs: ServiceLogs;
@@ -51,6 +54,7 @@ export class Container implements vscode.Disposable {
       version,
       log: { info: (m) => this.output.info(m), warn: (m) => this.output.warn(m), error: (m) => this.output.error(m) },
     });
+    this.store = new StackStore(this.connection, { log: (m) => this.output.debug(m) });
     const hasStack = () => this.connection.stackDir !== undefined;
     this.statusBar = new StatusBar(this.connection, hasStack);
     this.tree = new ServicesTree(this.connection, hasStack);
@@ -59,6 +63,7 @@ export class Container implements vscode.Disposable {
     this.notifications = new Notifications(this.connection, this.output);
     this.subscriptions.push(
       this.output,
+      this.store,
       this.statusBar,
       this.tree,
       this.logs,
