@@ -77,7 +77,7 @@ export class Container implements vscode.Disposable {
         showHealth: (h) => this.notifications.healthResult(h),
         createStack: (folder) => this.createStack(folder),
       }),
-      registerMetricsView(context, this.connection, this.output),
+      registerMetricsView(context, this.connection, this.store, this.output),
       this.statusBar.onDidChangeIpcLevel((c) => this.notifications.onIpcLevel({ from: c.from, to: c.to, score: c.status.ipc.score, summary: c.status.ipc.summary })),
       onSettingChange(['engine.mode'], () => void this.connection.reconfigure()),
       this.connection.onDidChangeMode(() => this.updateContext()),

@@ -15,7 +15,7 @@
 import * as z from 'zod';
 
 /** Bumped on an incompatible change; the webview sends the version it speaks in `ready`. */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /** The states of a service (the engine's `SERVICE_STATES`, kept equal by a compile-time check in the host). */
 export const PROTOCOL_SERVICE_STATES = ['stopped', 'starting', 'ready', 'degraded', 'backoff', 'stopping', 'failed'] as const;
@@ -155,19 +155,54 @@ export const backupsInfoSchema = z.discriminatedUnion('available', [
   z.strictObject({ available: z.literal(true), at: time, services: z.array(backupServiceSchema).max(MAX_SERVICES) }),
 ]);
 
+/** What the header shows: the same numbers as the status bar (both come from one snapshot). */
+export const headerSchema = z.strictObject({
+  /** Services of the active profile that are ready (a completed one-shot counts), of how many. */
+  ready: count,
+  total: count,
+  /** The IPC score now (the newest of the metrics sample and the status). */
+  ipc: ipcInfoSchema,
+  /** The active profile; absent when the stack has none (every service runs). */
+  profile: name.optional(),
+});
+
+export const CONNECTION_MODES = ['embedded', 'attach', 'none'] as const;
+
+export const connectionSchema = z.strictObject({
+  /** Whether there is an engine to show; `message` says why not (or what went wrong last). */
+  state: z.enum(['connected', 'unavailable']),
+  mode: z.enum(CONNECTION_MODES),
+  message: text().optional(),
+});
+
+/**
+ * The extension's one state snapshot (its StackStore) as the view shows it. Without an engine
+ * only `connection` is set: nothing cached is shown.
+ */
+export const stackStateSchema = z.strictObject({
+  /** The snapshot's sequence number: the status bar and the tree render the same one. */
+  seq: count,
+  /** Bumped on a reconnect or an engine restart: the history must be read again. */
+  epoch: count,
+  at: time,
+  connection: connectionSchema,
+  header: headerSchema.optional(),
+  status: statusSnapshotSchema.optional(),
+  sample: metricsSampleSchema.optional(),
+  /** Absent until read. */
+  backups: backupsInfoSchema.optional(),
+});
+
 /** The user requests of the webview that the host carries out (everything but ready/requestHistory). */
-export const SIDEBAR_COMMANDS = ['switchProfile', 'backupNow', 'startStack', 'stopStack', 'restartService', 'openLogs'] as const;
+export const SIDEBAR_COMMANDS = ['switchProfile', 'backupNow', 'startStack', 'stopStack', 'startService', 'restartService', 'openLogs'] as const;
 export type SidebarCommandType = (typeof SIDEBAR_COMMANDS)[number];
 
 export const hostMessageSchema = z.discriminatedUnion('type', [
-  z.strictObject({ type: z.literal('status'), status: statusSnapshotSchema }),
-  z.strictObject({ type: z.literal('metrics'), sample: metricsSampleSchema }),
+  /** The state snapshot, sent on every change while the view is visible. */
+  z.strictObject({ type: z.literal('state'), state: stackStateSchema }),
   z.strictObject({ type: z.literal('history'), history: historySchema }),
   /** A restart just happened (live, between history loads). */
   z.strictObject({ type: z.literal('restart'), restart: restartMarkSchema }),
-  z.strictObject({ type: z.literal('backups'), backups: backupsInfoSchema }),
-  /** Whether the engine answers; `message` says why not. */
-  z.strictObject({ type: z.literal('connection'), state: z.enum(['connected', 'unavailable']), message: text().optional() }),
   /** How a command the webview asked for went. */
   z.strictObject({ type: z.literal('commandResult'), command: z.enum(SIDEBAR_COMMANDS), ok: z.boolean(), message: text().optional() }),
 ]);
@@ -181,6 +216,8 @@ export const webviewMessageSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('backupNow') }),
   z.strictObject({ type: z.literal('startStack') }),
   z.strictObject({ type: z.literal('stopStack') }),
+  /** Start a stopped service (the tree's Start). */
+  z.strictObject({ type: z.literal('startService'), name }),
   z.strictObject({ type: z.literal('restartService'), name }),
   z.strictObject({ type: z.literal('openLogs'), name }),
   z.strictObject({ type: z.literal('requestHistory'), range: historyRangeSchema }),
@@ -201,6 +238,9 @@ export type RestartMark = z.infer<typeof restartMarkSchema>;
 export type History = z.infer<typeof historySchema>;
 export type BackupService = z.infer<typeof backupServiceSchema>;
 export type BackupsInfo = z.infer<typeof backupsInfoSchema>;
+export type Header = z.infer<typeof headerSchema>;
+export type ConnectionState = z.infer<typeof connectionSchema>;
+export type StackState = z.infer<typeof stackStateSchema>;
 export type HostMessage = z.infer<typeof hostMessageSchema>;
 export type HostMessageType = HostMessage['type'];
 export type WebviewMessage = z.infer<typeof webviewMessageSchema>;

@@ -2,8 +2,10 @@
  * UI end to end: the extension under development loaded into code-server's workbench (VS Code
  * 1.100.3) on a copy of examples/default with free ports, driven with playwright-core and
  * Debian's chromium, as a user sees it: status bar, command palette, the Services tree, the
- * Metrics webview, a crash notification, and the sidebar in three themes (screenshots saved to
- * docs/images/sidebar-{dark,light,hc}.png, each checked for its texts in the DOM).
+ * Metrics webview, a crash notification; the status bar, the tree and the webview's header
+ * agreeing after a stop and a start; the sidebar at 180, 300 and 600 px (screenshots
+ * docs/images/sidebar-{180,300,600}.png) and in three themes (docs/images/sidebar-{dark,light,hc}.png),
+ * each checked for its texts in the DOM and for the contrast of the webview's texts.
  *
  * Everything started here is stopped in `after`, also on failure: chromium, code-server, the
  * stack (through the engine's API, then by killing whatever still works in the temp folder).
@@ -29,7 +31,7 @@ import {
   type Workspace,
 } from '../../scripts/vscode/lib.mjs';
 import { ApiClient } from '../../src/core/client/api-client';
-import { THEMES, until, Workbench, type ThemeName } from './workbench';
+import { setSidebarWidth, textContrast, THEMES, until, webviewHeader, Workbench, type ThemeName } from './workbench';
 
 const EXTENSION_ID = 'opsdeck.opsdeck';
 const SERVICES = ['storage', 'messaging', 'api'];
@@ -158,11 +160,103 @@ describe('e2e: the extension in code-server, driven by chromium', function () {
     await wb.openOpsdeckSidebar();
     await wb.expandPane('Metrics');
     const frame = await until('the Metrics webview frame', () => wb.webviewFrame(EXTENSION_ID), 30_000);
-    const first = await until('service names and IPC in the Metrics webview', async () => {
+    await until('service names and IPC in the Metrics webview', async () => {
       const t = await wb.frameText(frame);
       return SERVICES.every((s) => t.includes(s)) && /IPC/i.test(t) ? t : undefined;
     }, 30_000);
-    await until('the Metrics webview to change (live samples)', async () => (await wb.frameText(frame)) !== first, 30_000, 500);
+    // Live: every metrics sample is a new snapshot of the store, with a higher seq.
+    const first = (await webviewHeader(frame))?.seq ?? -1;
+    await until('a newer snapshot in the Metrics webview (live samples)', async () => ((await webviewHeader(frame))?.seq ?? -1) > first, 30_000, 500);
+  });
+
+  it('after a stop and a start from the palette, the status bar, the Services tree and the Metrics header agree', async () => {
+    await ensureAllReady();
+    await wb.openOpsdeckSidebar();
+    await wb.expandPane('Services');
+    await wb.expandPane('Metrics');
+    const frame = await until('the Metrics webview frame', () => wb.webviewFrame(EXTENSION_ID), 30_000);
+    const read = async () => {
+      const bar = /(\d+)\/(\d+)/.exec((await wb.readStatusItem('opsdeck.status'))?.text ?? '');
+      const rows = (await wb.treeRows('Services')).filter((r) => SERVICES.some((s) => r.includes(s)));
+      const header = await webviewHeader(frame);
+      const buttons = (await frame.evaluate(`(() => {
+        const b = (id) => document.getElementById(id);
+        return { stopPrimary: !b('stop').secondary, startPrimary: !b('start').secondary,
+          actions: [...document.querySelectorAll('.service-row')].map((r) => r.querySelector('vscode-toolbar-button').label) };
+      })()`)) as { stopPrimary: boolean; startPrimary: boolean; actions: string[] };
+      return {
+        bar: bar ? [Number(bar[1]), Number(bar[2])] : undefined,
+        tree: [rows.filter((r) => /\bready\b/.test(r)).length, rows.length],
+        webview: [header?.ready, header?.total],
+        ...buttons,
+      };
+    };
+    const agree = async (ready: number) => {
+      let last: unknown;
+      return until(`status bar, tree and webview header all at ${ready}/3`, async () => {
+        const r = await read();
+        last = r;
+        const same = [r.bar, r.tree, r.webview].every((x) => JSON.stringify(x) === JSON.stringify([ready, 3]));
+        return same ? r : undefined;
+      }, 60_000, 200).catch((e: Error) => {
+        throw new Error(`${e.message} (last: ${JSON.stringify(last)})`);
+      });
+    };
+    const running = await agree(3);
+    assert.ok(running.stopPrimary && !running.startPrimary, `Stop is the primary button while running: ${JSON.stringify(running)}`);
+    assert.deepEqual(running.actions, SERVICES.map((s) => `Restart ${s}`));
+
+    await wb.runCommand('Opsdeck: Stop Stack');
+    const stopped = await agree(0);
+    assert.ok(stopped.startPrimary && !stopped.stopPrimary, `Start is the primary button while stopped: ${JSON.stringify(stopped)}`);
+    assert.deepEqual(stopped.actions, SERVICES.map((s) => `Start ${s}`), 'a stopped service\'s action reads Start, as in the tree');
+
+    await wb.runCommand('Opsdeck: Start Stack');
+    await agree(3);
+    await waitStatusReady();
+  });
+
+  it('the sidebar at 180, 300 and 600 px: nothing cut off or scrolled sideways, charts taller when wider (docs/images/sidebar-<width>.png)', async () => {
+    await ensureAllReady();
+    await wb.runCommand('Notifications: Clear All Notifications').catch(() => undefined);
+    const sidebar = await wb.openOpsdeckSidebar();
+    await wb.expandPane('Services');
+    await wb.expandPane('Metrics');
+    const frame = await until('the Metrics webview frame', () => wb.webviewFrame(EXTENSION_ID), 30_000);
+    await until('the Metrics webview with every service', async () => {
+      const t = await wb.frameText(frame);
+      return SERVICES.every((s) => t.includes(s)) ? t : undefined;
+    }, 30_000);
+    const heights: Record<number, number> = {};
+    for (const width of [180, 300, 600]) {
+      const got = await setSidebarWidth(page, width);
+      assert.ok(Math.abs(got - width) <= 2, `the sidebar is ${got} px wide, wanted ${width}`);
+      const layout = await until(`the Metrics webview laid out at ${width} px`, async () => {
+        const l = (await frame.evaluate(`(() => {
+          const doc = document.documentElement;
+          const chart = document.querySelector('#chart-cpu');
+          const wrap = chart && chart.querySelector('.u-wrap');
+          const cut = [...document.querySelectorAll('.service-name, .backup-name, .header-item, vscode-button')]
+            .filter((e) => e.getBoundingClientRect().width > 0 && (e.scrollWidth > e.clientWidth + 1 || e.getBoundingClientRect().right > doc.clientWidth + 1))
+            .map((e) => e.textContent.trim());
+          return { width: doc.clientWidth, scrollWidth: doc.scrollWidth, chartWidth: chart ? chart.clientWidth : 0,
+            plotWidth: wrap ? wrap.getBoundingClientRect().width : 0, plotHeight: wrap ? wrap.getBoundingClientRect().height : 0,
+            names: [...document.querySelectorAll('.service-name')].map((e) => e.textContent), cut };
+        })()`)) as { width: number; scrollWidth: number; chartWidth: number; plotWidth: number; plotHeight: number; names: string[]; cut: string[] };
+        return l.plotHeight > 0 && Math.abs(l.plotWidth - l.chartWidth) <= 1 && l.width > width - 60 && SERVICES.every((s) => l.names.includes(s)) ? l : undefined;
+      }, 20_000, 200);
+      assert.ok(layout.scrollWidth <= layout.width + 1, `no sideways scrolling at ${width} px: ${JSON.stringify(layout)}`);
+      assert.deepEqual(layout.cut, [], `nothing cut off at ${width} px`);
+      heights[width] = layout.plotHeight;
+      await page.mouse.click(1000, 450);
+      await page.waitForTimeout(300);
+      mkdirSync(IMAGES, { recursive: true });
+      const file = path.join(IMAGES, `sidebar-${width}.png`);
+      await sidebar.screenshot({ path: file });
+      assert.ok(statSync(file).size > 1000, `${file} is a real picture`);
+    }
+    assert.ok(heights[600]! > heights[300]! && heights[300]! >= heights[180]!, `chart heights grow with the width: ${JSON.stringify(heights)}`);
+    await setSidebarWidth(page, 300);
   });
 
   it('kill -9 of a service turns the status bar to warning and raises a notification', async () => {
@@ -219,6 +313,10 @@ describe('e2e: the extension in code-server, driven by chromium', function () {
       const file = path.join(IMAGES, `sidebar-${theme}.png`);
       await sidebar.screenshot({ path: file });
       assert.ok(statSync(file).size > 1000, `${file} is a real picture`);
+      // Every text of the webview against its background, computed from the page: WCAG AA.
+      const contrast = await textContrast(frame, 4.5);
+      assert.ok(contrast.checked >= 10, `texts checked: ${contrast.checked}`);
+      assert.deepEqual(contrast.problems, [], `texts under 4.5:1 in ${THEMES[theme].label} (lowest ${contrast.lowest})`);
     });
   }
 });

@@ -188,3 +188,107 @@ export class Workbench {
     return classes.includes(THEMES[name].workbenchClass);
   }
 }
+
+/** Drags the sash on the sidebar's right edge until the sidebar is `width` px wide (± 2). */
+export async function setSidebarWidth(page: Page, width: number): Promise<number> {
+  const sidebar = page.locator('.part.sidebar').first();
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const box = await sidebar.boundingBox();
+    if (!box) throw new Error('no sidebar on screen');
+    if (Math.abs(box.width - width) <= 2) return box.width;
+    const y = box.y + box.height / 2;
+    await page.mouse.move(box.x + box.width, y);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width + (width - box.width) / 2, y, { steps: 4 });
+    await page.mouse.move(box.x + width, y, { steps: 4 });
+    await page.mouse.up();
+    await sleep(300);
+  }
+  return (await sidebar.boundingBox())?.width ?? 0;
+}
+
+/** A text of the page whose colour does not stand out enough from its background. */
+export interface ContrastProblem {
+  text: string;
+  color: string;
+  background: string;
+  ratio: number;
+}
+
+/**
+ * The contrast of every visible text of a frame (shadow roots included) against the background
+ * it is drawn on, computed in the page: getComputedStyle colours, the first opaque background up
+ * the (flat) tree, WCAG relative luminance. Disabled controls are left out (WCAG exempts them).
+ * Answers the lowest ratio found and every text below `min`.
+ */
+export async function textContrast(frame: Frame, min = 4.5): Promise<{ checked: number; lowest: number; problems: ContrastProblem[] }> {
+  return frame.evaluate(`((min) => {
+    const parse = (c) => {
+      const m = /rgba?\\(([^)]+)\\)/.exec(c);
+      if (!m) return undefined;
+      const p = m[1].split(/[ ,\\/]+/).filter(Boolean).map(Number);
+      return { r: p[0], g: p[1], b: p[2], a: p.length > 3 ? p[3] : 1 };
+    };
+    const over = (fg, bg) => ({ r: fg.r * fg.a + bg.r * (1 - fg.a), g: fg.g * fg.a + bg.g * (1 - fg.a), b: fg.b * fg.a + bg.b * (1 - fg.a), a: 1 });
+    const lum = (c) => {
+      const ch = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+      return 0.2126 * ch(c.r) + 0.7152 * ch(c.g) + 0.0722 * ch(c.b);
+    };
+    const up = (el) => el.assignedSlot || el.parentElement || (el.getRootNode() && el.getRootNode().host) || null;
+    const background = (el) => {
+      const layers = [];
+      for (let e = el; e; e = up(e)) {
+        const c = parse(getComputedStyle(e).backgroundColor);
+        if (c && c.a > 0) { layers.push(c); if (c.a >= 1) break; }
+      }
+      let bg = parse(getComputedStyle(document.body).backgroundColor);
+      if (!bg || bg.a < 1) bg = parse(getComputedStyle(document.documentElement).backgroundColor) || { r: 255, g: 255, b: 255, a: 1 };
+      if (bg.a < 1) bg = { ...bg, a: 1 };
+      for (const l of layers.reverse()) bg = over(l, bg);
+      return bg;
+    };
+    const hidden = (el) => {
+      for (let e = el; e; e = up(e)) {
+        if (e.hasAttribute && (e.hasAttribute('disabled') || e.getAttribute('aria-disabled') === 'true' || e.hasAttribute('hidden'))) return true;
+        const s = getComputedStyle(e);
+        if (s.display === 'none' || s.visibility === 'hidden' || Number(s.opacity) === 0) return true;
+      }
+      return false;
+    };
+    const problems = [];
+    let checked = 0;
+    let lowest = 21;
+    const visit = (root) => {
+      const walker = document.createTreeWalker(root, NodeFilter.SHOW_ELEMENT);
+      for (let el = walker.currentNode; el; el = walker.nextNode()) {
+        if (el.shadowRoot) visit(el.shadowRoot);
+        if (!(el instanceof Element) || ['SCRIPT', 'STYLE', 'TITLE'].includes(el.tagName)) continue;
+        const own = [...el.childNodes].filter((n) => n.nodeType === 3 && n.textContent.trim()).map((n) => n.textContent.trim()).join(' ');
+        if (!own) continue;
+        const rect = el.getBoundingClientRect();
+        if (rect.width === 0 || rect.height === 0 || hidden(el)) continue;
+        const fg = parse(getComputedStyle(el).color);
+        if (!fg) continue;
+        const bg = background(el);
+        const text = over(fg, bg);
+        const [a, b] = [lum(text), lum(bg)].sort((x, y) => y - x);
+        const ratio = (a + 0.05) / (b + 0.05);
+        checked++;
+        lowest = Math.min(lowest, ratio);
+        if (ratio < min) problems.push({ text: own.slice(0, 60), color: getComputedStyle(el).color, background: 'rgb(' + [bg.r, bg.g, bg.b].map(Math.round).join(', ') + ')', ratio: Math.round(ratio * 100) / 100 });
+      }
+    };
+    visit(document.body);
+    return { checked, lowest: Math.round(lowest * 100) / 100, problems };
+  })(${min})`);
+}
+
+/** The Metrics view's header numbers (its data attributes) and the snapshot seq it shows. */
+export async function webviewHeader(frame: Frame): Promise<{ ready?: number; total?: number; seq: number; text: string } | undefined> {
+  return frame.evaluate(`(() => {
+    const s = document.getElementById('summary');
+    if (!s) return undefined;
+    const n = (v) => (v === undefined ? undefined : Number(v));
+    return { ready: n(s.dataset.ready), total: n(s.dataset.total), seq: Number(s.dataset.seq), text: s.innerText.replace(/\\s+/g, ' ').trim() };
+  })()`);
+}

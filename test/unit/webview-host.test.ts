@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { metricsSourceFromClient } from '../../src/extension/metrics-view/api-metrics-source';
 import { commandRunner, contractCommand } from '../../src/extension/metrics-view/contract-commands';
 import { contentSecurityPolicy, createNonce, webviewHtml } from '../../src/extension/metrics-view/html';
-import { backupsFromStatus, backupsInfoFromStatus, cleanPoints, finite, historyPayload, metricsSample, rangeStart, restartFromEvent, statusSnapshot } from '../../src/extension/metrics-view/shape';
+import { backupsInfoFromStatus, cleanPoints, finite, historyPayload, metricsSample, rangeStart, restartFromEvent, statusSnapshot } from '../../src/extension/metrics-view/shape';
+import { stateMessage } from '../../src/extension/metrics-view/state-message';
+import type { StackSnapshot } from '../../src/extension/state/stack-store';
 import { parseHostMessage, SIDEBAR_COMMANDS, type SidebarCommand } from '../../src/shared/protocol';
 import type { EngineStatus } from '../../src/core/contract/status';
 import type { MetricsHistory, StackMetrics } from '../../src/core/contract/metrics';
@@ -81,7 +83,7 @@ describe('webview host: shaping engine answers into messages', () => {
     assert.equal(snap.services[0]!.uptimeSec, 90);
     assert.equal('uptimeSec' in snap.services[1]!, false, 'not running: no uptime, not `undefined`');
     assert.deepEqual(snap.profiles[1], { name: 'all', services: ['storage', 'api'], description: 'everything' });
-    assert.ok(parseHostMessage({ type: 'status', status: snap }).ok);
+    assert.ok(parseHostMessage({ type: 'state', state: { seq: 1, epoch: 1, at: T, connection: { state: 'connected', mode: 'attach' }, status: snap } }).ok);
     const none = statusSnapshot(engineStatus({ profile: undefined }), { active: undefined, profiles: [] }, T);
     assert.equal('profile' in none, false);
   });
@@ -91,7 +93,7 @@ describe('webview host: shaping engine answers into messages', () => {
     assert.deepEqual(sample.services[0], { name: 'storage', state: 'ready', up: true, cpuPercent: 1.234, rssMb: 40.5, probeP50Ms: 2, probeP95Ms: 9, probeFailureRate: 0, restarts: 1, uptimeSec: 90 });
     assert.deepEqual(sample.services[1], { name: 'api', state: 'stopped', up: false, restarts: 0 });
     assert.deepEqual(sample.ipc, { score: 12, level: 'ok', summary: 'IPC 12', thresholds: { warn: 70, critical: 90 } });
-    assert.ok(parseHostMessage(JSON.parse(JSON.stringify({ type: 'metrics', sample }))).ok);
+    assert.ok(parseHostMessage(JSON.parse(JSON.stringify({ type: 'state', state: { seq: 1, epoch: 1, at: T, connection: { state: 'connected', mode: 'attach' }, sample } }))).ok);
   });
 
   it('makes a history of the charted metrics only, with clean points and the restarts', () => {
@@ -158,6 +160,7 @@ describe('webview host: requests as the extension\'s commands', () => {
       { type: 'backupNow' },
       { type: 'startStack' },
       { type: 'stopStack' },
+      { type: 'startService', name: 'api' },
       { type: 'restartService', name: 'api' },
       { type: 'openLogs', name: 'storage' },
     ];
@@ -167,6 +170,7 @@ describe('webview host: requests as the extension\'s commands', () => {
       ['opsdeck.backupNow'],
       ['opsdeck.startStack'],
       ['opsdeck.stopStack'],
+      ['opsdeck.service.start', 'api'],
       ['opsdeck.restartService', 'api'],
       ['opsdeck.viewLogs', 'storage'],
     ]);
@@ -179,13 +183,10 @@ describe('webview host: requests as the extension\'s commands', () => {
 });
 
 describe('webview host: a MetricsSource over the API client', () => {
-  it('asks the client, and follows events only while subscribed, reopening a broken stream', async () => {
+  it('asks the client for the history only, and follows events only while subscribed, reopening a broken stream', async () => {
     const calls: string[] = [];
     let streams = 0;
     const client = {
-      status: async () => (calls.push('status'), engineStatus()),
-      profiles: async () => (calls.push('profiles'), { active: 'dev', profiles: [] }),
-      metrics: async () => (calls.push('metrics'), stackMetrics() as unknown as Record<string, unknown>),
       metricsHistory: async (o: object = {}) => (calls.push(`history ${JSON.stringify(o)}`), metricsHistory()),
       events: async (on: (e: EngineEvent) => void, _o: object = {}, signal?: AbortSignal) => {
         streams++;
@@ -195,11 +196,9 @@ describe('webview host: a MetricsSource over the API client', () => {
       },
     };
     const source = metricsSourceFromClient(client, { run: async () => undefined, reconnectMs: 5 });
-    assert.equal(source.backups, undefined);
-    await source.status();
-    await source.metrics();
+    assert.deepEqual(Object.keys(source).sort(), ['history', 'onEvent', 'run'], 'status, metrics and backups come from the store');
     await source.history(T - 60_000);
-    assert.deepEqual(calls, ['status', 'metrics', `history {"since":${T - 60_000},"metrics":["cpuPercent","rssMb","probeP50Ms","probeP95Ms","restarts"]}`]);
+    assert.deepEqual(calls, [`history {"since":${T - 60_000},"metrics":["cpuPercent","rssMb","probeP50Ms","probeP95Ms","restarts"]}`]);
     const seen: number[] = [];
     const sub = source.onEvent((e) => {
       if (e.type === 'spawn') seen.push(e.pid);
@@ -226,15 +225,41 @@ describe('webview host: backups from the engine\'s backup status', () => {
       T,
     );
     assert.deepEqual(info, { available: true, at: T, services: [{ service: 'storage', lastBackupAt: T - 60_000, rpoMs: 3_600_000 }, { service: 'api' }, { service: 'cache' }] });
-    assert.ok(parseHostMessage({ type: 'backups', backups: info }).ok);
+    assert.ok(parseHostMessage({ type: 'state', state: { seq: 1, epoch: 1, at: T, connection: { state: 'connected', mode: 'attach' }, backups: info } }).ok);
   });
 
-  it('reads an engine without backups as unavailable, and passes other failures on', async () => {
-    const none = backupsFromStatus(async () => Promise.reject(Object.assign(new Error('no backups'), { code: 'NOT_AVAILABLE' })));
-    assert.deepEqual(await none(), { available: false, reason: 'This engine keeps no backups.' });
-    const broken = backupsFromStatus(async () => Promise.reject(Object.assign(new Error('socket closed'), { code: 'ENGINE_UNREACHABLE' })));
-    await assert.rejects(broken(), /socket closed/);
-    const ok = backupsFromStatus(async () => ({ services: [] }), () => T);
-    assert.deepEqual(await ok(), { available: true, at: T, services: [] });
+});
+
+describe('webview host: the state message, from the one snapshot', () => {
+  const snapshot = (over: Partial<StackSnapshot> = {}): StackSnapshot => ({
+    seq: 5,
+    epoch: 2,
+    at: T,
+    connection: { mode: 'attach', engine: { pid: 9, owner: 'daemon' } },
+    status: engineStatus(),
+    metrics: stackMetrics({ ipc: { score: 40, worst: undefined, summary: 'IPC 40', level: 'ok', thresholds: { warn: 70, critical: 90 } } }),
+    profiles: { active: 'dev', profiles: [{ name: 'dev', services: ['storage'] }] },
+    backupsAvailable: true,
+    backups: undefined,
+    ...over,
+  });
+
+  it('gives the header the status bar\'s numbers: ready of the profile, the newest IPC, the profile', () => {
+    const s = stateMessage(snapshot());
+    assert.equal(s.seq, 5);
+    assert.equal(s.epoch, 2);
+    assert.deepEqual(s.header, { ready: 1, total: 1, ipc: { score: 40, level: 'ok', summary: 'IPC 40' }, profile: 'dev' });
+    assert.equal('backups' in s, false, 'not read yet');
+    assert.ok(parseHostMessage(JSON.parse(JSON.stringify({ type: 'state', state: s }))).ok);
+    // Before the first sample: the status's score.
+    assert.equal(stateMessage(snapshot({ metrics: undefined })).header?.ipc.score, 12);
+  });
+
+  it('without an engine: the reason only, whatever the snapshot still holds', () => {
+    const s = stateMessage(snapshot({ connection: { mode: 'none', problem: 'config broken' } }));
+    assert.deepEqual(s, { seq: 5, epoch: 2, at: T, connection: { state: 'unavailable', mode: 'none', message: 'config broken' } });
+    const connecting = stateMessage(snapshot({ status: undefined }));
+    assert.deepEqual(connecting.connection, { state: 'connected', mode: 'attach' });
+    assert.equal(connecting.header, undefined);
   });
 });

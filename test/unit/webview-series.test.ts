@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { HostMessage, MetricsSample, Points } from '../../src/shared/protocol';
+import type { HostMessage, MetricsSample, Points, StackState } from '../../src/shared/protocol';
 import { clockMinutes, durationWords, formatDuration, formatNumber, formatPercent, rangeWords } from '../../webview-ui/src/format';
 import { SidebarModel } from '../../webview-ui/src/model';
 import {
@@ -11,6 +11,7 @@ import {
   latencyChart,
   metricChart,
   metricSummary,
+  chartHeight,
   niceMax,
   restartSummary,
   restartTimeline,
@@ -187,6 +188,13 @@ const sample = (at: number, cpu: number, ipc = 10): MetricsSample => ({
   ipc: { score: ipc, level: 'ok', summary: `IPC ${ipc}`, thresholds: { warn: 60, critical: 80 } },
 });
 
+let seq = 0;
+/** A state message of a connected engine (epoch 1 unless told), with a sample. */
+const stateMessage = (smp: MetricsSample | undefined, over: Partial<StackState> = {}): HostMessage => ({
+  type: 'state',
+  state: { seq: ++seq, epoch: 1, at: smp?.at ?? T, connection: { state: 'connected', mode: 'embedded' }, ...(smp ? { sample: smp } : {}), ...over },
+});
+
 const historyMessage = (range: '5m' | '15m' | '1h', until: number): HostMessage => ({
   type: 'history',
   history: {
@@ -202,13 +210,15 @@ const historyMessage = (range: '5m' | '15m' | '1h', until: number): HostMessage 
 });
 
 describe('webview: the model', () => {
-  it('waits for the history before it charts samples, then appends each sample', () => {
+  it('waits for the history before it charts samples, then appends each new sample once', () => {
     const m = new SidebarModel({ ...defaultViewState(), range: '5m' });
-    assert.deepEqual(m.apply({ type: 'metrics', sample: sample(T - 20_000, 9) }), ['sample']);
+    assert.deepEqual(m.apply(stateMessage(sample(T - 20_000, 9))), ['state']);
     assert.deepEqual(m.points('storage', 'cpuPercent'), []);
     assert.deepEqual(m.apply(historyMessage('5m', T)), ['series', 'restarts']);
     assert.deepEqual(m.points('storage', 'cpuPercent'), [[T - 10_000, 1], [T - 5000, 2]]);
-    assert.deepEqual(m.apply({ type: 'metrics', sample: sample(T + 5000, 3, 20) }), ['sample', 'series']);
+    assert.deepEqual(m.apply(stateMessage(sample(T + 5000, 3, 20))), ['state', 'series']);
+    // A state for a status change carries the same sample: no second point.
+    assert.deepEqual(m.apply(stateMessage(sample(T + 5000, 3, 20))), ['state']);
     assert.deepEqual(m.points('storage', 'cpuPercent').at(-1), [T + 5000, 3]);
     assert.deepEqual(m.ipc, [[T - 5000, 5], [T + 5000, 20]]);
     assert.deepEqual(m.thresholds, { warn: 60, critical: 80 });
@@ -217,8 +227,9 @@ describe('webview: the model', () => {
 
   it('drops points and restarts that leave the range', () => {
     const m = new SidebarModel({ ...defaultViewState(), range: '5m' });
+    m.apply(stateMessage(undefined));
     m.apply(historyMessage('5m', T));
-    m.apply({ type: 'metrics', sample: sample(T + 300_000 - 6000, 4) });
+    m.apply(stateMessage(sample(T + 300_000 - 6000, 4)));
     assert.deepEqual(m.points('storage', 'cpuPercent'), [[T - 5000, 2], [T + 294_000, 4]]);
     assert.deepEqual(m.restarts, []);
   });
@@ -238,47 +249,90 @@ describe('webview: the model', () => {
     assert.deepEqual(m.restarts.map((r) => r.at), [T - 7000, T + 1000]);
   });
 
-  it('keeps backups, connection and command results, and lists services from status then sample', () => {
+  it('drops the charts on a new epoch (reconnect, engine restart) and waits for its history', () => {
+    const m = new SidebarModel({ ...defaultViewState(), range: '5m' });
+    m.apply(stateMessage(sample(T, 1)));
+    m.apply(historyMessage('5m', T));
+    assert.equal(m.historyLoaded, true);
+    assert.deepEqual(m.apply(stateMessage(sample(T + 5000, 2), { epoch: 2 })), ['state', 'series', 'restarts']);
+    assert.equal(m.historyLoaded, false);
+    assert.deepEqual(m.points('storage', 'cpuPercent'), []);
+    assert.deepEqual(m.restarts, []);
+    m.apply(historyMessage('5m', T + 5000));
+    assert.equal(m.historyLoaded, true);
+  });
+
+  it('shows nothing of a former engine once there is none, and says why', () => {
     const m = new SidebarModel(defaultViewState());
-    m.apply({ type: 'metrics', sample: { ...sample(T, 1), services: [...sample(T, 1).services, { name: 'extra', state: 'stopped', up: false, restarts: 0 }] } });
-    m.apply({
-      type: 'status',
-      status: {
-        at: T,
-        stack: 's',
-        profiles: [],
-        services: [{ name: 'api', state: 'ready', reason: '', tier: 'server', inProfile: true, health: 'OK', restarts: 0 }],
-        health: { level: 'OK', summary: '1/1 OK' },
-        ipc: { score: 0, level: 'ok', summary: '' },
-      },
-    });
+    m.apply(stateMessage(sample(T, 1), { backups: { available: false, reason: 'none' } }));
+    m.apply(historyMessage('15m', T));
+    assert.equal(m.connected, true);
+    const changes = m.apply({ type: 'state', state: { seq: ++seq, epoch: 2, at: T + 1000, connection: { state: 'unavailable', mode: 'none', message: 'opsdeck.yaml:109:20: bad indentation' } } });
+    assert.deepEqual(changes, ['state', 'series', 'restarts']);
+    assert.equal(m.connected, false);
+    assert.deepEqual(m.connection, { state: 'unavailable', mode: 'none', message: 'opsdeck.yaml:109:20: bad indentation' });
+    assert.equal(m.header, undefined);
+    assert.equal(m.sample, undefined);
+    assert.equal(m.backups, undefined);
+    assert.deepEqual(m.points('storage', 'cpuPercent'), []);
+    assert.deepEqual(m.ipc, []);
+  });
+
+  it('ignores a state older than the one shown', () => {
+    const m = new SidebarModel(defaultViewState());
+    m.apply(stateMessage(sample(T, 1), { seq: 10 }));
+    assert.deepEqual(m.apply(stateMessage(sample(T - 5000, 1), { seq: 9 })), []);
+    assert.equal(m.seq, 10);
+  });
+
+  it('keeps the header, backups and command results, and lists services from status then sample', () => {
+    const m = new SidebarModel(defaultViewState());
+    m.apply(
+      stateMessage(
+        { ...sample(T, 1), services: [...sample(T, 1).services, { name: 'extra', state: 'stopped', up: false, restarts: 0 }] },
+        {
+          header: { ready: 1, total: 1, ipc: { score: 4, level: 'ok', summary: 'IPC 4' } },
+          status: {
+            at: T,
+            stack: 's',
+            profiles: [],
+            services: [{ name: 'api', state: 'ready', reason: '', tier: 'server', inProfile: true, health: 'OK', restarts: 0 }],
+            health: { level: 'OK', summary: '1/1 OK' },
+            ipc: { score: 0, level: 'ok', summary: '' },
+          },
+          backups: { available: false, reason: 'none' },
+        },
+      ),
+    );
     assert.deepEqual(m.services, ['api', 'storage', 'extra']);
-    m.apply({ type: 'backups', backups: { available: false, reason: 'none' } });
-    m.apply({ type: 'connection', state: 'unavailable', message: 'down' });
+    assert.deepEqual(m.header, { ready: 1, total: 1, ipc: { score: 4, level: 'ok', summary: 'IPC 4' } });
     m.startCommand('stopStack');
     assert.equal(m.command?.state, 'running');
     m.apply({ type: 'commandResult', command: 'stopStack', ok: false, message: 'nope' });
     assert.deepEqual(m.command, { command: 'stopStack', state: 'failed', message: 'nope' });
-    assert.deepEqual(m.connection, { state: 'unavailable', message: 'down' });
     assert.deepEqual(m.backups, { available: false, reason: 'none' });
+  });
+
+  it('makes charts taller in a wider sidebar, within bounds', () => {
+    assert.equal(chartHeight(150), 90);
+    assert.ok(chartHeight(280) > 100 && chartHeight(280) < chartHeight(570));
+    assert.ok(chartHeight(570) >= 200);
+    assert.equal(chartHeight(2000), 300);
   });
 });
 
 describe('webview: state kept across a hidden view', () => {
-  it('restores a good state, and its last data, as it was', () => {
+  it('restores the range and the open sections, never the last numbers', () => {
     const m = new SidebarModel({ ...defaultViewState(), range: '1h' });
-    m.apply({ type: 'metrics', sample: sample(T, 1) });
-    m.apply({ type: 'backups', backups: { available: false, reason: 'none' } });
+    m.apply(stateMessage(sample(T, 1), { backups: { available: false, reason: 'none' } }));
     const saved = JSON.parse(JSON.stringify(m.persisted({ ...DEFAULT_OPEN, cpu: false })));
-    const back = restoreViewState(saved);
-    assert.equal(back.range, '1h');
-    assert.equal(back.open.cpu, false);
-    assert.equal(back.open.services, true);
-    assert.deepEqual(back.sample, sample(T, 1));
-    assert.deepEqual(back.backups, { available: false, reason: 'none' });
+    assert.deepEqual(Object.keys(saved).sort(), ['open', 'range', 'v']);
+    const back = restoreViewState({ ...saved, sample: sample(T, 1), backups: { available: false, reason: 'none' } });
+    assert.deepEqual(back, { v: 1, range: '1h', open: { ...DEFAULT_OPEN, cpu: false } }, 'what an older version kept is dropped');
     const again = new SidebarModel(back);
-    assert.equal(again.now, T);
-    assert.deepEqual(again.thresholds, { warn: 60, critical: 80 });
+    assert.equal(again.sample, undefined);
+    assert.equal(again.header, undefined);
+    assert.equal(again.connection.state, 'unknown');
   });
 
   it('drops whatever does not fit, keeping the rest', () => {
@@ -290,6 +344,5 @@ describe('webview: state kept across a hidden view', () => {
     assert.equal(back.open.cpu, true);
     assert.equal(back.open.ipc, false);
     assert.equal('nonsense' in back.open, false);
-    assert.equal(back.sample, undefined);
   });
 });

@@ -1,10 +1,14 @@
 /**
- * The Metrics view: a header (stack, services up, IPC), the controls (profile, start, stop,
- * backup now, chart range) and collapsible sections (services table, CPU, memory, probe latency,
- * IPC, restart timeline, backups). Built once with @vscode-elements/elements, then updated in
- * place from the model as the host's messages arrive; charts are drawn only in open sections.
- * Everything the user can do is a button, select or section header reachable by keyboard;
- * each chart carries its numbers in words.
+ * The Metrics view: charts and controls. A compact header (ready count, IPC score, profile: the
+ * status bar's numbers, from the same snapshot), the controls (Start or Stop as the primary
+ * button by the stack's state, Backup now, profile, chart range) and collapsible sections: the
+ * services (each with its chart colour, state and one action: Start when stopped, Restart when
+ * running, and Logs), CPU, memory, probe latency, IPC, restart timeline, backups. Without an
+ * engine it says so and why, and shows no numbers. Built once with @vscode-elements/elements,
+ * updated in place from the model as the host's messages arrive; charts are drawn only in open
+ * sections. Everything the user can do is a button, select or section header reachable by
+ * keyboard; each chart carries its numbers in words. Layouts for narrow, medium and wide
+ * sidebars are main.css's container queries.
  */
 import {
   HISTORY_RANGE_NAMES,
@@ -13,12 +17,11 @@ import {
   parseHostMessage,
   type HistoryRange,
   type ServiceRow,
-  type ServiceSample,
   type SidebarCommandType,
   type WebviewMessage,
 } from '../../src/shared/protocol';
 import { Chart, type ChartSpec } from './charts';
-import { formatClock, formatDuration, formatMb, formatNumber, formatPercent, rangeWords } from './format';
+import { formatClock, rangeWords } from './format';
 import { SidebarModel, type Change } from './model';
 import { onThemeChange, readPalette, type Palette } from './theme';
 import {
@@ -55,9 +58,13 @@ const setText = (el: Element, text: string) => {
 
 const byId = <T extends HTMLElement>(root: ParentNode, id: string) => root.querySelector<T>(`#${id}`)!;
 
+type ServiceState = ServiceRow['state'];
+type Icon = HTMLElement & { name: string; spin: boolean };
+type Button = HTMLElementTagNameMap['vscode-button'];
+
 // ------------------------------------------------------------------ what each state looks like
 
-const STATE_ICONS: Record<string, { icon: string; tone: string; spin?: boolean }> = {
+const STATE_ICONS: Record<ServiceState, { icon: string; tone: string; spin?: boolean }> = {
   ready: { icon: 'pass-filled', tone: 'ok' },
   starting: { icon: 'loading', tone: 'busy', spin: true },
   stopping: { icon: 'loading', tone: 'busy', spin: true },
@@ -67,17 +74,21 @@ const STATE_ICONS: Record<string, { icon: string; tone: string; spin?: boolean }
   stopped: { icon: 'circle-large-outline', tone: 'idle' },
 };
 
+/** Not running: the service's action is Start (as in the Services tree), else Restart. */
+const isStopped = (state: ServiceState) => state === 'stopped' || state === 'failed';
+
 const COMMAND_TEXT: Record<SidebarCommandType, { running: string; ok: string; failed: string }> = {
   switchProfile: { running: 'Switching profile…', ok: 'Profile switched.', failed: 'Switching profile failed' },
   backupNow: { running: 'Backing up…', ok: 'Backup done.', failed: 'Backup failed' },
   startStack: { running: 'Starting the stack…', ok: 'Stack started.', failed: 'Starting the stack failed' },
   stopStack: { running: 'Stopping the stack…', ok: 'Stack stopped.', failed: 'Stopping the stack failed' },
+  startService: { running: 'Starting…', ok: 'Start requested.', failed: 'Start failed' },
   restartService: { running: 'Restarting…', ok: 'Restart requested.', failed: 'Restart failed' },
   openLogs: { running: 'Opening logs…', ok: '', failed: 'Opening logs failed' },
 };
 
 const SECTION_TITLES: Record<Section, { heading: string; description?: string }> = {
-  services: { heading: 'Services' },
+  services: { heading: 'Services', description: 'chart colours, actions' },
   cpu: { heading: 'CPU', description: '% of one core' },
   memory: { heading: 'Memory', description: 'RSS, MB' },
   latency: { heading: 'Probe latency', description: 'p95 solid, p50 dashed, ms' },
@@ -96,13 +107,20 @@ const CHART_SPECS: Partial<Record<Section, ChartSpec>> = {
   restarts: { rows: true, color: serviceColor },
 };
 
+const BACKUP_LOOK = {
+  ok: { icon: 'pass', tone: 'ok', label: 'within RPO' },
+  breached: { icon: 'warning', tone: 'warn', label: 'RPO breached' },
+  never: { icon: 'circle-large-outline', tone: 'idle', label: 'no backup yet' },
+  'no-rpo': { icon: 'circle-large-outline', tone: 'idle', label: 'no RPO set' },
+} as const;
+
 interface RowRefs {
   row: HTMLElement;
-  icon: HTMLElement & { name: string; spin: boolean };
-  /** "ready · up 3m · 1 restart" */
-  detail: HTMLElement;
-  cpu: HTMLElement;
-  rss: HTMLElement;
+  swatch: HTMLElement;
+  icon: Icon;
+  /** "ready" / "stopped · not in profile" */
+  state: HTMLElement;
+  action: HTMLElement & { icon: string; label: string };
 }
 
 // ------------------------------------------------------------------ the app
@@ -132,6 +150,7 @@ export class App {
       this.palette = readPalette();
       for (const c of this.charts.values()) c.setPalette(this.palette);
       this.renderCharts();
+      this.renderServices();
     });
     this.post({ type: 'ready', protocol: PROTOCOL_VERSION, range: this.model.range });
   }
@@ -149,7 +168,6 @@ export class App {
       return;
     }
     this.render(this.model.apply(parsed.message));
-    this.persist();
   }
 
   private post(message: WebviewMessage): void {
@@ -175,17 +193,18 @@ export class App {
     this.root.replaceChildren();
     this.root.removeAttribute('aria-busy');
 
+    const item = (id: string, icon: string, label: string) =>
+      h('span', { id, class: 'header-item', title: label }, h('vscode-icon', { id: `${id}-icon`, name: icon }), h('span', { id: `${id}-text` }, '–'));
     const header = h(
       'header',
-      { class: 'summary' },
+      { id: 'summary', class: 'summary' },
       h(
         'div',
-        { class: 'title-row' },
-        h('h2', { id: 'stack', class: 'stack' }, 'Opsdeck'),
-        h('vscode-badge', { id: 'up-badge', title: 'Services up' }, '–'),
-        h('vscode-badge', { id: 'ipc-badge', class: 'ipc', title: 'IPC score (0–100, higher is worse)' }, 'IPC –'),
+        { id: 'header-row', class: 'header-row', role: 'group', 'aria-label': 'Stack summary' },
+        item('ready', 'pulse', 'Services of the active profile that are ready'),
+        item('ipc', 'dashboard', 'IPC score (0–100, higher is worse)'),
+        item('profile-now', 'layers', 'Active profile'),
       ),
-      h('p', { id: 'health', class: 'muted' }, ''),
       h('p', { id: 'banner', class: 'banner', role: 'status', 'aria-live': 'polite', hidden: true }),
     );
 
@@ -217,15 +236,19 @@ export class App {
     const controls = h(
       'section',
       { class: 'controls', 'aria-label': 'Stack controls' },
-      h('div', { class: 'field' }, h('vscode-label', { for: 'profile' }, 'Profile'), profile),
-      h('div', { class: 'buttons' }, start, stop, h('span', { id: 'backup-wrap', class: 'tooltip-wrap' }, backup)),
+      h('div', { id: 'buttons', class: 'buttons' }, start, stop, h('span', { id: 'backup-wrap', class: 'tooltip-wrap' }, backup)),
       h('p', { id: 'backup-hint', class: 'hint muted' }),
       h('p', { id: 'command-status', class: 'hint', role: 'status', 'aria-live': 'polite' }),
-      h('div', { class: 'field' }, h('vscode-label', { for: 'range' }, 'Range'), range),
+      h(
+        'div',
+        { class: 'fields' },
+        h('div', { class: 'field' }, h('vscode-label', { for: 'profile' }, 'Profile'), profile),
+        h('div', { class: 'field' }, h('vscode-label', { for: 'range' }, 'Range'), range),
+      ),
     );
 
     const sections = SECTIONS.map((s) => this.buildSection(s));
-    this.root.append(header, controls, ...sections);
+    this.root.append(header, controls, h('div', { class: 'sections' }, ...sections));
   }
 
   private buildSection(section: Section): HTMLElement {
@@ -239,7 +262,7 @@ export class App {
     });
     const body = h('div', { class: 'section-body' });
     el.append(body);
-    if (section === 'services') body.append(this.buildServicesTable());
+    if (section === 'services') body.append(h('ul', { id: 'service-list', class: 'service-list', 'aria-label': 'Services' }), h('p', { id: 'services-empty', class: 'muted empty', hidden: true }));
     else if (section === 'backups') body.append(h('div', { id: 'backups-body' }));
     const spec = CHART_SPECS[section];
     if (spec) {
@@ -252,46 +275,27 @@ export class App {
     return el;
   }
 
-  private buildServicesTable(): HTMLElement {
-    return h('div', { class: 'table-wrap' }, h('div', { id: 'services-holder' }), h('p', { id: 'services-empty', class: 'muted empty', hidden: true }, 'No services yet.'));
-  }
-
-  /**
-   * A new table for a new set of services, rows in place before it is attached: vscode-table
-   * sizes its columns from the first row it finds when connected.
-   */
-  private servicesTable(rows: HTMLElement[]): HTMLElement {
-    const columns: [string, string][] = [['Service', 'Service, state, uptime, restarts'], ['CPU%', 'CPU, % of one core'], ['MB', 'Memory (RSS), MB'], ['Actions', 'Restart, show logs']];
-    const header = h('vscode-table-header', { slot: 'header' }, ...columns.map(([c, title]) => h('vscode-table-header-cell', { title, 'aria-label': title }, c)));
-    const table = h('vscode-table', { id: 'services-table', zebra: true, 'bordered-rows': true, 'aria-label': 'Services' });
-    table.columns = ['44%', '16%', '14%', '26%'];
-    table.append(header, h('vscode-table-body', { slot: 'body' }, ...rows));
-    return table;
-  }
-
   private buildRow(name: string): RowRefs {
-    const icon = h('vscode-icon', { name: 'circle-large-outline' }) as RowRefs['icon'];
-    const restart = h('vscode-toolbar-button', { icon: 'debug-restart', label: `Restart ${name}`, title: `Restart ${name}` });
-    restart.addEventListener('click', () => this.command({ type: 'restartService', name }));
+    const icon = h('vscode-icon', { name: 'circle-large-outline', class: 'state-icon' }) as Icon;
+    const action = h('vscode-toolbar-button', { icon: 'debug-restart', label: `Restart ${name}`, title: `Restart ${name}` }) as RowRefs['action'];
+    action.addEventListener('click', () => {
+      const state = this.stateOf(name);
+      this.command(state && isStopped(state) ? { type: 'startService', name } : { type: 'restartService', name });
+    });
     const logs = h('vscode-toolbar-button', { icon: 'output', label: `Show logs of ${name}`, title: `Show logs of ${name}` });
     logs.addEventListener('click', () => this.command({ type: 'openLogs', name }));
     const refs: RowRefs = {
-      row: h('vscode-table-row', { 'data-service': name }),
+      row: h('li', { class: 'service-row', 'data-service': name }),
+      swatch: h('span', { class: 'swatch', 'aria-hidden': 'true' }),
       icon,
-      detail: h('span', { class: 'service-detail muted' }),
-      cpu: h('span'),
-      rss: h('span'),
+      state: h('span', { class: 'service-state muted' }),
+      action,
     };
     refs.row.append(
-      h(
-        'vscode-table-cell',
-        { class: 'service-cell' },
-        h('span', { class: 'service-line' }, icon, h('span', { class: 'service-name' }, name)),
-        refs.detail,
-      ),
-      h('vscode-table-cell', { class: 'number' }, refs.cpu),
-      h('vscode-table-cell', { class: 'number' }, refs.rss),
-      h('vscode-table-cell', { class: 'actions-cell' }, h('span', { class: 'row-actions' }, restart, logs)),
+      refs.swatch,
+      icon,
+      h('span', { class: 'service-text' }, h('span', { class: 'service-name' }, name), refs.state),
+      h('span', { class: 'row-actions' }, action, logs),
     );
     return refs;
   }
@@ -309,44 +313,58 @@ export class App {
 
   private render(changes: Change[]): void {
     const c = new Set(changes);
-    if (c.has('status') || c.has('sample') || c.has('connection')) {
+    if (c.has('state')) {
       this.renderHeader();
       this.renderControls();
       this.renderServices();
+      this.renderBackups();
     }
-    if (c.has('backups') || c.has('sample') || c.has('status')) this.renderBackups();
-    if (c.has('backups')) this.renderControls();
     if (c.has('command')) this.renderCommand();
-    if (c.has('series') || c.has('status')) this.renderCharts(c.has('restarts') ? undefined : ['cpu', 'memory', 'latency', 'ipc']);
+    if (c.has('series') || c.has('state')) this.renderCharts(c.has('restarts') ? undefined : ['cpu', 'memory', 'latency', 'ipc']);
     if (c.has('restarts') && !c.has('series')) this.renderSection('restarts');
   }
 
+  /** The state of a service now (from the snapshot's status). */
+  private stateOf(name: string): ServiceState | undefined {
+    return this.model.status?.services.find((s) => s.name === name)?.state;
+  }
+
   private renderHeader(): void {
-    const { status, sample, connection } = this.model;
-    setText(byId(this.root, 'stack'), status?.stack ?? 'Opsdeck');
-    // States come from the status (pushed on every change); a metrics sample can be up to 5 s old.
-    const services = status?.services ?? sample?.services ?? [];
-    const inProfile = new Set(status?.services.filter((s) => s.inProfile).map((s) => s.name) ?? services.map((s) => s.name));
-    const up = services.filter((s) => inProfile.has(s.name) && (s.state === 'ready' || s.state === 'degraded')).length;
-    const upBadge = byId(this.root, 'up-badge');
-    setText(upBadge, `${up}/${inProfile.size}`);
-    upBadge.setAttribute('aria-label', `${up} of ${inProfile.size} services up`);
-
-    const ipc = sample?.ipc ?? status?.ipc;
-    const ipcBadge = byId(this.root, 'ipc-badge');
-    setText(ipcBadge, ipc ? `IPC ${Math.round(ipc.score)}${ipc.level === 'ok' ? '' : ` ${ipc.level}`}` : 'IPC –');
-    ipcBadge.className = `ipc ipc-${ipc?.level ?? 'ok'}`;
-    ipcBadge.title = ipc?.summary ?? 'IPC score (0–100, higher is worse)';
-
-    setText(byId(this.root, 'health'), [status?.health.summary, status?.profile ? `profile ${status.profile}` : undefined].filter(Boolean).join(' · '));
+    const { header, connection } = this.model;
+    const summary = byId(this.root, 'summary');
+    summary.dataset.seq = String(this.model.seq);
+    byId(this.root, 'header-row').hidden = !header;
+    if (header) {
+      summary.dataset.ready = String(header.ready);
+      summary.dataset.total = String(header.total);
+      setText(byId(this.root, 'ready-text'), `${header.ready}/${header.total} ready`);
+      byId(this.root, 'ready').setAttribute('aria-label', `${header.ready} of ${header.total} services ready`);
+      const ipc = header.ipc;
+      setText(byId(this.root, 'ipc-text'), `IPC ${Math.round(ipc.score)}${ipc.level === 'ok' ? '' : ` ${ipc.level}`}`);
+      const ipcIcon = byId<Icon>(this.root, 'ipc-icon');
+      ipcIcon.name = ipc.level === 'critical' ? 'error' : ipc.level === 'warn' ? 'warning' : 'dashboard';
+      ipcIcon.className = `tone-${ipc.level === 'critical' ? 'error' : ipc.level === 'warn' ? 'warn' : 'idle'}`;
+      byId(this.root, 'ipc').title = ipc.summary;
+      setText(byId(this.root, 'profile-now-text'), header.profile ?? 'all');
+    } else {
+      delete summary.dataset.ready;
+      delete summary.dataset.total;
+    }
     const banner = byId(this.root, 'banner');
-    const down = connection.state === 'unavailable';
-    banner.hidden = !down;
-    setText(banner, down ? `The engine does not answer${connection.message ? `: ${connection.message}` : '.'}` : '');
+    const text =
+      connection.state === 'unavailable'
+        ? `No engine: ${connection.message ?? 'not running.'}`
+        : connection.state === 'connected' && !header
+          ? 'Waiting for the engine…'
+          : connection.state === 'unknown'
+            ? 'Waiting for the extension…'
+            : '';
+    banner.hidden = !text;
+    setText(banner, text);
   }
 
   private renderControls(): void {
-    const { status, backups, command } = this.model;
+    const { status, backups, command, connected } = this.model;
     const profile = byId<HTMLElementTagNameMap['vscode-single-select']>(this.root, 'profile');
     const names = status?.profiles.map((p) => p.name) ?? [];
     const key = names.join('\n');
@@ -360,17 +378,31 @@ export class App {
     const busy = command?.state === 'running';
     profile.disabled = busy || names.length < 2;
 
-    const running = (status?.services ?? []).some((s) => s.state !== 'stopped');
-    byId<HTMLElementTagNameMap['vscode-button']>(this.root, 'start').disabled = busy;
-    byId<HTMLElementTagNameMap['vscode-button']>(this.root, 'stop').disabled = busy || (status !== undefined && !running);
+    // The primary button follows the stack: Stop while anything of the profile runs, else Start.
+    const inProfile = (status?.services ?? []).filter((s) => s.inProfile);
+    const running = inProfile.some((s) => !isStopped(s.state));
+    const allRunning = inProfile.length > 0 && inProfile.every((s) => !isStopped(s.state));
+    const start = byId<Button>(this.root, 'start');
+    const stop = byId<Button>(this.root, 'stop');
+    start.secondary = running;
+    stop.secondary = !running;
+    byId(this.root, 'buttons').classList.toggle('running', running);
+    start.disabled = busy || allRunning;
+    stop.disabled = busy || !connected || !running;
 
-    const backup = byId<HTMLElementTagNameMap['vscode-button']>(this.root, 'backup');
+    const backup = byId<Button>(this.root, 'backup');
     const available = backups?.available === true;
     backup.disabled = busy || !available;
-    const why = backups === undefined ? 'Waiting for the engine…' : backups.available ? 'Take a backup of the whole stack now.' : `Backups unavailable: ${backups.reason}`;
+    const why = !connected
+      ? 'Backups need a running engine.'
+      : backups === undefined
+        ? 'Reading the backup status…'
+        : backups.available
+          ? 'Take a backup of the whole stack now.'
+          : `Backups unavailable: ${backups.reason}`;
     byId(this.root, 'backup-wrap').title = why;
     backup.title = why;
-    setText(byId(this.root, 'backup-hint'), available ? '' : why);
+    setText(byId(this.root, 'backup-hint'), available || !connected ? '' : why);
   }
 
   private renderCommand(): void {
@@ -384,60 +416,54 @@ export class App {
   }
 
   private renderServices(): void {
-    const { status, sample } = this.model;
-    const names = this.model.services;
-    byId(this.root, 'services-empty').hidden = names.length > 0;
+    const { status, connected } = this.model;
+    const names = connected ? this.model.services : [];
+    const empty = byId(this.root, 'services-empty');
+    empty.hidden = names.length > 0;
+    setText(empty, connected ? 'No services yet.' : 'No engine: no services to show.');
     const order = names.join('\n');
     if (order !== this.rowOrder) {
       this.rowOrder = order;
       for (const n of [...this.rows.keys()]) if (!names.includes(n)) this.rows.delete(n);
-      const rows = names.map((n) => (this.rows.get(n) ?? this.rows.set(n, this.buildRow(n)).get(n)!).row);
-      byId(this.root, 'services-holder').replaceChildren(...(rows.length ? [this.servicesTable(rows)] : []));
+      byId(this.root, 'service-list').replaceChildren(...names.map((n) => (this.rows.get(n) ?? this.rows.set(n, this.buildRow(n)).get(n)!).row));
     }
-    const rowOf = new Map<string, ServiceRow>(status?.services.map((s) => [s.name, s]) ?? []);
-    const sampleOf = new Map<string, ServiceSample>(sample?.services.map((s) => [s.name, s]) ?? []);
-    // The newer of the two tells the state, restarts and uptime.
-    const sampleNewer = (sample?.at ?? 0) >= (status?.at ?? 0);
-    for (const name of names) {
+    names.forEach((name, i) => {
       const refs = this.rows.get(name)!;
-      const row = rowOf.get(name);
-      const smp = sampleOf.get(name);
-      const state = (sampleNewer ? smp?.state : row?.state) ?? row?.state ?? smp?.state ?? 'stopped';
-      const look = STATE_ICONS[state] ?? STATE_ICONS.stopped!;
+      const row = status?.services.find((s) => s.name === name);
+      const state: ServiceState = row?.state ?? this.model.sample?.services.find((s) => s.name === name)?.state ?? 'stopped';
+      const look = STATE_ICONS[state];
       if (refs.icon.name !== look.icon) refs.icon.name = look.icon;
       refs.icon.spin = !!look.spin;
-      refs.icon.className = `tone-${look.tone}`;
-      const restarts = (sampleNewer ? smp?.restarts : row?.restarts) ?? row?.restarts ?? smp?.restarts ?? 0;
-      const uptimeSec = sampleNewer && smp ? smp.uptimeSec : row?.uptimeSec;
-      const uptime = uptimeSec === undefined ? undefined : formatDuration(uptimeSec * 1000);
-      const parts = [state, uptime ? `up ${uptime}` : undefined, restarts ? `${restarts} restart${restarts === 1 ? '' : 's'}` : undefined];
-      setText(refs.detail, parts.filter(Boolean).join(' · '));
-      refs.row.title = row
-        ? `${name} (${row.tier}): ${state}${row.reason && row.reason !== state ? ` (${row.reason})` : ''}; health ${row.health}${row.inProfile ? '' : '; not in the active profile'}`
-        : name;
+      refs.icon.className = `state-icon tone-${look.tone}`;
+      // The chart colour of this service (CSSOM, allowed by the CSP).
+      refs.swatch.style.backgroundColor = this.palette.series[i % this.palette.series.length] ?? '';
+      setText(refs.state, [state, row && !row.inProfile ? 'not in profile' : undefined].filter(Boolean).join(' · '));
+      refs.row.dataset.state = state;
       refs.row.classList.toggle('not-in-profile', row !== undefined && !row.inProfile);
-      setText(refs.cpu, formatNumber(smp?.cpuPercent));
-      setText(refs.rss, formatNumber(smp?.rssMb));
-      refs.cpu.title = `CPU ${formatPercent(smp?.cpuPercent)}`;
-      refs.rss.title = `RSS ${formatMb(smp?.rssMb)}`;
-    }
+      refs.row.title = row ? `${name} (${row.tier}): ${state}${row.reason && row.reason !== state ? ` (${row.reason})` : ''}; health ${row.health}` : name;
+      const verb = isStopped(state) ? 'Start' : 'Restart';
+      if (refs.action.label !== `${verb} ${name}`) {
+        refs.action.icon = verb === 'Start' ? 'debug-start' : 'debug-restart';
+        refs.action.label = `${verb} ${name}`;
+        refs.action.title = `${verb} ${name}`;
+      }
+    });
   }
 
   private renderBackups(): void {
     const el = byId(this.root, 'backups-body');
     const info = this.model.backups;
-    if (!info) return el.replaceChildren(h('p', { class: 'muted' }, 'Waiting for the engine…'));
+    if (!this.model.connected) return el.replaceChildren(h('p', { class: 'muted' }, 'No engine: backups unknown.'));
+    if (!info) return el.replaceChildren(h('p', { class: 'muted' }, 'Reading the backup status…'));
     if (!info.available) return el.replaceChildren(h('p', { class: 'muted' }, `Unavailable: ${info.reason}`));
     const rows = backupRows(info, Date.now());
     if (!rows.length) return el.replaceChildren(h('p', { class: 'muted' }, 'No service has backups configured.'));
-    const table = h('vscode-table', { zebra: true, 'bordered-rows': true, 'aria-label': 'Last backup per service against its RPO' });
-    table.columns = ['28%', '22%', '18%', '32%'];
-    table.append(
-      h('vscode-table-header', { slot: 'header' }, ...['Service', 'Age', 'RPO', 'Status'].map((c) => h('vscode-table-header-cell', {}, c))),
+    el.replaceChildren(
       h(
-        'vscode-table-body',
-        { slot: 'body' },
+        'ul',
+        { class: 'backup-list', 'aria-label': 'Last backup per service against its RPO' },
         ...rows.map((r) => {
+          const look = BACKUP_LOOK[r.status];
           const meter = h('span', {
             class: `rpo-meter rpo-${r.status}`,
             role: 'meter',
@@ -447,22 +473,20 @@ export class App {
             'aria-valuenow': r.fraction === undefined ? undefined : Math.round(Math.min(1, r.fraction) * 100),
           });
           const fill = h('span', { class: 'rpo-fill' });
-          // CSSOM, not a style attribute: allowed by the CSP.
-          fill.style.width = `${Math.round(Math.min(1, r.fraction ?? (r.status === 'never' ? 1 : 0)) * 100)}%`;
+          // CSSOM, not a style attribute: allowed by the CSP. Never backed up: an empty bar.
+          fill.style.width = `${Math.round(Math.min(1, r.fraction ?? 0) * 100)}%`;
           meter.append(fill);
-          const label = { ok: 'ok', breached: 'breached', never: 'none', 'no-rpo': 'no RPO' }[r.status];
+          const age = r.age === '–' ? '' : ` · ${r.age} ago`;
           return h(
-            'vscode-table-row',
-            { title: r.description },
-            h('vscode-table-cell', {}, r.service),
-            h('vscode-table-cell', {}, r.age === '–' ? 'never' : r.age),
-            h('vscode-table-cell', {}, r.rpo),
-            h('vscode-table-cell', { class: 'rpo-cell' }, h('span', { class: `rpo-status rpo-${r.status}` }, label), meter),
+            'li',
+            { class: `backup-row rpo-${r.status}`, title: r.description, 'data-service': r.service },
+            h('span', { class: 'backup-name' }, r.service),
+            h('span', { class: 'backup-status' }, h('vscode-icon', { name: look.icon, class: `tone-${look.tone}` }), h('span', {}, `${look.label}${age}${r.rpo === '–' ? '' : ` (RPO ${r.rpo})`}`)),
+            meter,
           );
         }),
       ),
     );
-    el.replaceChildren(table);
   }
 
   private renderCharts(only?: Section[]): void {
@@ -475,6 +499,14 @@ export class App {
     const chart = this.charts.get(section);
     if (!chart || !this.open[section]) return;
     const m = this.model;
+    const empty = byId(this.root, `empty-${section}`);
+    const holder = byId(this.root, `chart-${section}`);
+    // No engine: no chart of a former one, just why.
+    const why = !m.connected ? 'No engine: no numbers to chart.' : !m.historyLoaded ? 'Loading history…' : '';
+    empty.hidden = !why;
+    setText(empty, why);
+    holder.hidden = !m.connected;
+    if (!m.connected) return;
     const services = m.services;
     const range = m.range;
     const until = m.now || Date.now();
@@ -497,7 +529,7 @@ export class App {
         break;
       case 'ipc':
         data = ipcChart(m.ipc, m.thresholds);
-        summary = ipcSummary(m.ipc, m.thresholds, range, m.sample?.ipc.level ?? m.status?.ipc.level);
+        summary = ipcSummary(m.ipc, m.thresholds, range, m.header?.ipc.level);
         break;
       case 'restarts': {
         const t = restartTimeline(services, m.restarts);
@@ -510,10 +542,6 @@ export class App {
       default:
         return;
     }
-    const empty = byId(this.root, `empty-${section}`);
-    const loading = !m.historyLoaded;
-    empty.hidden = !loading;
-    setText(empty, loading ? 'Loading history…' : '');
     chart.update({ chart: data, range: xRange, summary, services, ...(rows ? { rows } : {}) });
   }
 

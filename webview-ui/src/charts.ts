@@ -1,12 +1,13 @@
 /**
  * One uPlot chart in a section of the view: coloured from the theme palette, sized to its
  * container, described in words for screen readers (the container is `role="img"` with the
- * summary as its label; the canvas and legend are hidden from them). A theme change or a new
- * set of series rebuilds the chart; new data only calls setData.
+ * summary as its label; the canvas and legend are hidden from them). Its height follows its
+ * width (a wide sidebar gets taller charts). A theme change or a new set of series rebuilds the
+ * chart; new data only calls setData.
  */
 import uPlot from 'uplot';
 import { clockMinutes, formatNumber } from './format';
-import { niceMax, type ChartData } from './series';
+import { chartHeight, niceMax, type ChartData } from './series';
 import type { Palette } from './theme';
 
 export interface ChartSpec {
@@ -14,7 +15,6 @@ export interface ChartSpec {
   yRange?: [number, number];
   /** Rows of a timeline instead of a value axis: points only, one row per name. */
   rows?: boolean;
-  height?: number;
   /** The colour of y column `i` (0-based) given its service's index. */
   color: (palette: Palette, i: number, meta: { service: string; serviceIndex: number }) => string;
 }
@@ -50,7 +50,7 @@ export class Chart {
     container.append(this.canvasHost);
     this.resize = new ResizeObserver(() => {
       const width = this.width();
-      if (this.plot && width > 0 && width !== this.plot.width) this.plot.setSize({ width, height: this.height() });
+      if (this.plot && width > 0 && width !== this.plot.width) this.plot.setSize({ width, height: this.height(width) });
     });
     this.resize.observe(container);
   }
@@ -88,9 +88,9 @@ export class Chart {
     return Math.floor(this.container.clientWidth);
   }
 
-  private height(): number {
-    // A timeline grows with its rows.
-    return this.spec.rows ? 40 + 22 * Math.max(1, this.rowCount) : (this.spec.height ?? 120);
+  /** A timeline grows with its rows; a chart with its width (about 2:5, 90 to 300 px). */
+  private height(width: number): number {
+    return this.spec.rows ? 40 + 22 * Math.max(1, this.rowCount) : chartHeight(width);
   }
 
   private options(input: ChartInput, width: number): uPlot.Options {
@@ -115,7 +115,7 @@ export class Chart {
     ];
     return {
       width,
-      height: this.height(),
+      height: this.height(width),
       pxAlign: false,
       // A timeline's rows are named on its axis: no legend.
       legend: { show: !this.spec.rows, live: false },

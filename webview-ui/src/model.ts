@@ -1,27 +1,32 @@
 /**
- * The state of the Metrics view, fed by the host's messages (already validated): the latest
- * status and sample, the chart series of the chosen range (a history load, then one point per
- * sample), the restart timeline, backups and connection. `apply` says what changed so the view
- * redraws only that. No DOM: unit-tested in Node.
+ * The state of the Metrics view, fed by the host's messages (already validated): the extension's
+ * state snapshot (header, status, sample, backups, connection), the chart series of the chosen
+ * range (a history load, then one point per new sample), the restart timeline. A snapshot of a
+ * new epoch (reconnect, engine restart) or without an engine drops the series: nothing of a
+ * former engine is shown. `apply` says what changed so the view redraws only that. No DOM:
+ * unit-tested in Node.
  */
 import {
   CHART_METRICS,
   HISTORY_RANGES,
   type BackupsInfo,
   type ChartMetric,
+  type ConnectionState,
+  type Header,
   type HistoryRange,
   type HostMessage,
   type MetricsSample,
   type Points,
   type RestartMark,
   type SidebarCommandType,
+  type StackState,
   type StatusSnapshot,
   type Thresholds,
 } from '../../src/shared/protocol';
 import { appendPoint, trimPoints } from './series';
 import type { ViewState } from './view-state';
 
-export type Change = 'status' | 'sample' | 'series' | 'restarts' | 'backups' | 'connection' | 'command';
+export type Change = 'state' | 'series' | 'restarts' | 'command';
 
 export interface CommandState {
   command: SidebarCommandType;
@@ -34,10 +39,15 @@ const DEFAULT_THRESHOLDS: Thresholds = { warn: 70, critical: 90 };
 
 export class SidebarModel {
   range: HistoryRange;
+  /** The snapshot's sequence number and epoch (-1: none yet). */
+  seq = -1;
+  epoch = -1;
+  header: Header | undefined;
   status: StatusSnapshot | undefined;
   sample: MetricsSample | undefined;
   backups: BackupsInfo | undefined;
-  connection: { state: 'connected' | 'unavailable' | 'unknown'; message?: string } = { state: 'unknown' };
+  /** `unknown` until the first state arrives. */
+  connection: ConnectionState | { state: 'unknown' } = { state: 'unknown' };
   command: CommandState | undefined;
   ipc: Points = [];
   thresholds: Thresholds = DEFAULT_THRESHOLDS;
@@ -50,11 +60,11 @@ export class SidebarModel {
 
   constructor(state: ViewState) {
     this.range = state.range;
-    this.status = state.status;
-    this.sample = state.sample;
-    this.backups = state.backups;
-    this.now = Math.max(state.status?.at ?? 0, state.sample?.at ?? 0);
-    if (state.sample?.ipc.thresholds) this.thresholds = state.sample.ipc.thresholds;
+  }
+
+  /** Whether there is an engine to show (a state said so). */
+  get connected(): boolean {
+    return this.connection.state === 'connected';
   }
 
   /** Where the charts start. */
@@ -87,13 +97,8 @@ export class SidebarModel {
 
   apply(m: HostMessage): Change[] {
     switch (m.type) {
-      case 'status':
-        this.status = m.status;
-        this.now = Math.max(this.now, m.status.at);
-        if (m.status.ipc.thresholds) this.thresholds = m.status.ipc.thresholds;
-        return ['status'];
-      case 'metrics':
-        return this.applySample(m.sample);
+      case 'state':
+        return this.applyState(m.state);
       case 'history': {
         // A history of a range no longer shown (the user switched again meanwhile) is stale.
         if (m.history.range !== this.range) return [];
@@ -115,23 +120,43 @@ export class SidebarModel {
         this.now = Math.max(this.now, r.at);
         return ['restarts'];
       }
-      case 'backups':
-        this.backups = m.backups;
-        return ['backups'];
-      case 'connection':
-        this.connection = { state: m.state, ...(m.message !== undefined ? { message: m.message } : {}) };
-        return ['connection'];
       case 'commandResult':
         this.command = { command: m.command, state: m.ok ? 'ok' : 'failed', ...(m.message !== undefined ? { message: m.message } : {}) };
         return ['command'];
     }
   }
 
+  private applyState(s: StackState): Change[] {
+    // An older snapshot than the one shown (messages keep their order; a reloaded view starts at -1).
+    if (s.seq < this.seq && s.epoch <= this.epoch) return [];
+    const changes: Change[] = ['state'];
+    if (s.epoch !== this.epoch || s.connection.state !== 'connected') {
+      // Another engine, or none: what was charted is stale; the host sends the new history.
+      if (this.historyLoaded || this.ipc.length || this.restarts.length || this.series.size) changes.push('series', 'restarts');
+      this.series.clear();
+      this.ipc = [];
+      this.restarts = [];
+      this.historyLoaded = false;
+    }
+    this.seq = s.seq;
+    this.epoch = s.epoch;
+    this.connection = s.connection;
+    this.header = s.header;
+    this.status = s.status;
+    this.backups = s.backups;
+    this.now = Math.max(this.now, s.at, s.status?.at ?? 0);
+    const sample = s.sample;
+    if (!sample) this.sample = undefined;
+    else if (sample.at !== this.sample?.at) changes.push(...this.applySample(sample));
+    else this.sample = sample;
+    return [...new Set(changes)];
+  }
+
   private applySample(sample: MetricsSample): Change[] {
     this.sample = sample;
     this.thresholds = sample.ipc.thresholds;
     this.now = Math.max(this.now, sample.at);
-    const changes: Change[] = ['sample'];
+    const changes: Change[] = [];
     // Before the history arrives, a sample alone would draw a lone point: wait for it.
     if (this.historyLoaded) {
       for (const s of sample.services) {
@@ -163,15 +188,8 @@ export class SidebarModel {
     this.restarts = first === -1 ? [] : this.restarts.slice(first);
   }
 
-  /** The part of the model worth keeping across a hide (`vscode.setState`). */
+  /** The part of the model worth keeping across a hide (`vscode.setState`): choices, never data. */
   persisted(open: ViewState['open']): ViewState {
-    return {
-      v: 1,
-      range: this.range,
-      open,
-      ...(this.status ? { status: this.status } : {}),
-      ...(this.sample ? { sample: this.sample } : {}),
-      ...(this.backups ? { backups: this.backups } : {}),
-    };
+    return { v: 1, range: this.range, open };
   }
 }

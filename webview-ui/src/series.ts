@@ -97,6 +97,9 @@ export function appendPoint(points: Points, at: number, v: number | undefined): 
   points.push([at, v]);
 }
 
+/** The height of a value chart `width` px wide: it grows with the sidebar (about 2:5), 90 to 300 px. */
+export const chartHeight = (width: number) => Math.round(Math.min(300, Math.max(90, width * 0.42)));
+
 /** A y maximum with some headroom (never 0, so an idle chart still has an axis). */
 export function niceMax(max: number | null | undefined): number {
   if (max === null || max === undefined || !Number.isFinite(max) || max <= 0) return 1;

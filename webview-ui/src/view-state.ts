@@ -1,20 +1,11 @@
 /**
  * What the webview keeps across being hidden (VS Code tears a hidden view down; with
- * `vscode.setState` it comes back as it was): the chosen range, which sections are open, and
- * the last status, sample and backups info so the view paints at once before the host answers.
- * Restored state is checked like a message: whatever does not fit is dropped. No DOM.
+ * `vscode.setState` it comes back as it was): the chosen range and which sections are open.
+ * No data: the host sends the current state as soon as the view is back, and numbers of a
+ * former engine must never show. Restored state is checked: whatever does not fit is dropped
+ * (the status, sample and backups older versions kept included). No DOM.
  */
-import {
-  DEFAULT_HISTORY_RANGE,
-  backupsInfoSchema,
-  historyRangeSchema,
-  metricsSampleSchema,
-  statusSnapshotSchema,
-  type BackupsInfo,
-  type HistoryRange,
-  type MetricsSample,
-  type StatusSnapshot,
-} from '../../src/shared/protocol';
+import { DEFAULT_HISTORY_RANGE, historyRangeSchema, type HistoryRange } from '../../src/shared/protocol';
 
 export const SECTIONS = ['services', 'cpu', 'memory', 'latency', 'ipc', 'restarts', 'backups'] as const;
 export type Section = (typeof SECTIONS)[number];
@@ -23,9 +14,6 @@ export interface ViewState {
   v: 1;
   range: HistoryRange;
   open: Record<Section, boolean>;
-  status?: StatusSnapshot;
-  sample?: MetricsSample;
-  backups?: BackupsInfo;
 }
 
 export const DEFAULT_OPEN: Record<Section, boolean> = { services: true, cpu: true, memory: true, latency: false, ipc: true, restarts: true, backups: true };
@@ -44,11 +32,5 @@ export function restoreViewState(raw: unknown): ViewState {
     const open = r.open as Record<string, unknown>;
     for (const s of SECTIONS) if (typeof open[s] === 'boolean') state.open[s] = open[s];
   }
-  const status = statusSnapshotSchema.safeParse(r.status);
-  if (status.success) state.status = status.data;
-  const sample = metricsSampleSchema.safeParse(r.sample);
-  if (sample.success) state.sample = sample.data;
-  const backups = backupsInfoSchema.safeParse(r.backups);
-  if (backups.success) state.backups = backups.data;
   return state;
 }

@@ -1,11 +1,11 @@
 /**
  * A MetricsSource over the control API client: the part of the source that is only API calls.
- * The extension core supplies `run` (usually `commandRunner(vscode.commands.executeCommand)`), may supply `onEvent` (to
- * share the event stream it already follows for the status bar) and `backups` (once the engine
- * has backups). Without `onEvent`, each subscription opens its own event stream for as long as
- * it lasts (the view subscribes only while visible), reconnecting after a break.
+ * The extension core supplies `run` (usually `commandRunner(vscode.commands.executeCommand)`) and
+ * may supply `onEvent` (to share the event stream it already follows for the status bar). Without
+ * `onEvent`, each subscription opens its own event stream for as long as it lasts (the view
+ * subscribes only while visible), reconnecting after a break.
  */
-import type { EngineEvent, StackMetrics } from '../../core/contract';
+import type { EngineEvent } from '../../core/contract';
 import type { ApiClient } from '../../core/client';
 import type { CHART_METRICS } from '../../shared/protocol';
 import type { MetricsSource, SourceDisposable } from './metrics-source';
@@ -13,7 +13,6 @@ import type { MetricsSource, SourceDisposable } from './metrics-source';
 export interface ApiMetricsSourceOptions {
   run: MetricsSource['run'];
   onEvent?: MetricsSource['onEvent'];
-  backups?: MetricsSource['backups'];
   /** Wait before reopening a broken event stream (default 2 s). */
   reconnectMs?: number;
 }
@@ -21,18 +20,13 @@ export interface ApiMetricsSourceOptions {
 /** What the view charts, and the restart counter behind the timeline when memory is off. */
 const HISTORY: readonly [...typeof CHART_METRICS, 'restarts'] = ['cpuPercent', 'rssMb', 'probeP50Ms', 'probeP95Ms', 'restarts'];
 
-type Client = Pick<ApiClient, 'status' | 'profiles' | 'metrics' | 'metricsHistory' | 'events'>;
+type Client = Pick<ApiClient, 'metricsHistory' | 'events'>;
 
 export function metricsSourceFromClient(client: Client, opts: ApiMetricsSourceOptions): MetricsSource {
   return {
-    status: () => client.status(),
-    profiles: () => client.profiles(),
-    // The API answers StackMetrics as untyped JSON (its schema is open).
-    metrics: async () => (await client.metrics()) as unknown as StackMetrics,
     history: (sinceMs) => client.metricsHistory({ since: sinceMs, metrics: HISTORY }),
     onEvent: opts.onEvent ?? ((listener) => followEvents(client, listener, opts.reconnectMs ?? 2000)),
     run: opts.run,
-    ...(opts.backups ? { backups: opts.backups } : {}),
   };
 }
 

@@ -17,6 +17,8 @@ export function contractCommand(command: SidebarCommand): [id: string, ...args: 
       return ['opsdeck.startStack'];
     case 'stopStack':
       return ['opsdeck.stopStack'];
+    case 'startService':
+      return ['opsdeck.service.start', command.name];
     case 'restartService':
       return ['opsdeck.restartService', command.name];
     case 'openLogs':

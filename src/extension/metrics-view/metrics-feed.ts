@@ -1,46 +1,46 @@
 /**
- * What feeds the Metrics webview, without vscode: it answers the webview's messages and, only
- * while the view is visible, follows the engine's events and polls the metrics sample at the
- * engine's sampling interval. Hidden, it holds no subscription and no timer, and drops any
- * answer still in flight. The provider wires it to a real WebviewView.
+ * What feeds the Metrics webview, without vscode. Status, metrics sample (IPC), profiles and
+ * backups come from the extension's one state model (the StackStore): the feed posts a `state`
+ * message for every new snapshot, so the view shows what the status bar and the tree show. It
+ * reads only what the store does not hold: the chart history (for the range shown, read again
+ * when the snapshot's epoch changes: a reconnect or an engine restart) and the restart events
+ * for the timeline. Only while the view is visible: hidden, it holds no subscription and drops
+ * any answer still in flight. The provider wires it to a real WebviewView.
  *
- *   visible & the webview said `ready`  → subscribe to events, poll metrics, refresh backups
- *   an event that changes state         → status again (debounced), a restart → its mark at once
- *   hidden                              → unsubscribe, cancel timers, ignore late answers
+ *   visible & the webview said `ready`  → the current state, the history, then every new state
+ *   a snapshot of a new epoch           → the history again (none while there is no engine)
+ *   a restart event                     → its mark at once
+ *   hidden                              → unsubscribe, ignore late answers
  */
-import { type Clock, type EngineEvent, systemClock, type TimerHandle } from '../../core/contract';
+import { type Clock, type EngineEvent, systemClock } from '../../core/contract';
+import type { StackSnapshot } from '../state/stack-store';
 import {
   DEFAULT_HISTORY_RANGE,
   hostMessageSchema,
   isSidebarCommand,
   parseWebviewMessage,
-  type BackupsInfo,
   type HistoryRange,
   type HostMessage,
   type SidebarCommand,
 } from '../../shared/protocol';
 import type { MetricsSource, SourceDisposable } from './metrics-source';
-import { historyPayload, metricsSample, rangeStart, restartFromEvent, statusSnapshot } from './shape';
+import { historyPayload, rangeStart, restartFromEvent } from './shape';
+import { backupsOfSnapshot, stateMessage } from './state-message';
+
+/** What the feed needs of the StackStore (the real one, or a fake in tests). */
+export interface FeedStore {
+  readonly snapshot: StackSnapshot;
+  onDidChange(listener: (snapshot: StackSnapshot) => void): SourceDisposable;
+}
 
 export interface MetricsFeedOptions {
+  store: FeedStore;
   source: MetricsSource;
   /** Send a message to the webview (`webview.postMessage`). */
   post: (message: HostMessage) => unknown;
   clock?: Clock;
   log?: (line: string) => void;
-  /** Metrics poll period until the engine tells its sampling interval (default 5 s). */
-  pollMs?: number;
-  /** Backups info refresh period while visible (default 60 s). */
-  backupsMs?: number;
-  /** Status refresh after a burst of events (default 250 ms). */
-  debounceMs?: number;
 }
-
-/** Events after which the status (states, restarts, IPC level) is read again. */
-const STATUS_EVENTS = new Set<string>(['state', 'spawn', 'exit', 'restart', 'retry-reset', 'gave-up', 'limit', 'ipc']);
-const MIN_POLL_MS = 1000;
-
-export const BACKUPS_UNAVAILABLE: BackupsInfo = { available: false, reason: 'This engine keeps no backups yet.' };
 
 export class MetricsFeed {
   private readonly clock: Clock;
@@ -50,23 +50,21 @@ export class MetricsFeed {
   private loaded = false;
   private disposed = false;
   private range: HistoryRange = DEFAULT_HISTORY_RANGE;
-  private pollMs: number;
   /** Bumped whenever feeding stops: answers of an older generation are dropped. */
   private generation = 0;
-  private subscription: SourceDisposable | undefined;
-  private timers: { poll?: TimerHandle; status?: TimerHandle; backups?: TimerHandle } = {};
-  private connected: boolean | undefined;
-  private backupsAvailable = false;
+  private subscriptions: SourceDisposable[] = [];
+  /** The epoch whose history was sent (or is on its way); undefined: read it at the next snapshot. */
+  private historyEpoch: number | undefined;
+  private historyFailed = false;
 
   constructor(private readonly opts: MetricsFeedOptions) {
     this.clock = opts.clock ?? systemClock;
     this.log = opts.log ?? ((line) => console.warn(`[opsdeck metrics view] ${line}`));
-    this.pollMs = opts.pollMs ?? 5000;
   }
 
-  /** Whether events are followed and timers run (visible, loaded, not disposed). */
+  /** Whether the store and the events are followed (visible, loaded, not disposed). */
   get active(): boolean {
-    return this.subscription !== undefined;
+    return this.subscriptions.length > 0;
   }
 
   setVisible(visible: boolean): void {
@@ -93,7 +91,7 @@ export class MetricsFeed {
         return;
       case 'requestHistory':
         this.range = m.range;
-        if (this.visible) await this.sendHistory(this.generation);
+        if (this.visible && this.hasEngine()) await this.sendHistory(this.generation);
         return;
       default:
         if (isSidebarCommand(m)) await this.run(m);
@@ -111,20 +109,25 @@ export class MetricsFeed {
     // (Re)start from scratch: a reloaded webview wants everything again.
     this.stop();
     const gen = this.generation;
-    this.subscription = this.opts.source.onEvent((e) => this.onEvent(e, gen));
-    await Promise.all([this.sendStatus(gen), this.poll(gen), this.sendHistory(gen), this.refreshBackups(gen)]);
+    this.subscriptions.push(
+      this.opts.store.onDidChange((s) => void this.onSnapshot(s, gen)),
+      this.opts.source.onEvent((e) => this.onEvent(e, gen)),
+    );
+    await this.onSnapshot(this.opts.store.snapshot, gen);
   }
 
   private stop(): void {
     this.generation++;
-    this.subscription?.dispose();
-    this.subscription = undefined;
-    for (const t of Object.values(this.timers)) t?.cancel();
-    this.timers = {};
+    for (const s of this.subscriptions.splice(0)) s.dispose();
+    this.historyEpoch = undefined;
   }
 
   private live(gen: number): boolean {
     return !this.disposed && this.visible && gen === this.generation;
+  }
+
+  private hasEngine(s: StackSnapshot = this.opts.store.snapshot): boolean {
+    return s.connection.mode !== 'none';
   }
 
   private post(message: HostMessage, gen: number): void {
@@ -142,100 +145,49 @@ export class MetricsFeed {
     }
   }
 
-  /** Run `fn` against the source; on failure say the engine is unavailable (once) and give undefined. */
-  private async ask<T>(gen: number, what: string, fn: () => Promise<T>): Promise<T | undefined> {
-    try {
-      const value = await fn();
-      if (this.live(gen) && this.connected !== true) {
-        this.connected = true;
-        this.post({ type: 'connection', state: 'connected' }, gen);
-      }
-      return value;
-    } catch (e) {
-      const message = errorText(e);
-      if (this.live(gen) && this.connected !== false) {
-        this.connected = false;
-        this.log(`${what} failed: ${message}`);
-        this.post({ type: 'connection', state: 'unavailable', message }, gen);
-      }
-      return undefined;
-    }
+  /** A new snapshot: post it; read the history when its epoch has none yet. */
+  private async onSnapshot(s: StackSnapshot, gen: number): Promise<void> {
+    if (!this.live(gen)) return;
+    this.post({ type: 'state', state: stateMessage(s) }, gen);
+    if (this.hasEngine(s) && this.historyEpoch !== s.epoch) await this.sendHistory(gen);
   }
 
   private onEvent(e: EngineEvent, gen: number): void {
-    if (!this.live(gen)) return;
-    if (e.type === 'restart') this.post({ type: 'restart', restart: restartFromEvent(e) }, gen);
-    if (STATUS_EVENTS.has(e.type)) this.scheduleStatus(gen);
-    // A backup changes the backups panel.
-    if (e.type === 'backup') void this.refreshBackups(gen, false);
-  }
-
-  private scheduleStatus(gen: number): void {
-    if (this.timers.status) return;
-    this.timers.status = this.clock.setTimeout(() => {
-      this.timers.status = undefined;
-      void this.sendStatus(gen);
-    }, this.opts.debounceMs ?? 250);
-  }
-
-  private async sendStatus(gen: number): Promise<void> {
-    const both = await this.ask(gen, 'status', () => Promise.all([this.opts.source.status(), this.opts.source.profiles()]));
-    if (both && this.live(gen)) this.post({ type: 'status', status: statusSnapshot(both[0], both[1], this.clock.now()) }, gen);
-  }
-
-  private async poll(gen: number): Promise<void> {
-    const m = await this.ask(gen, 'metrics', () => this.opts.source.metrics());
-    if (!this.live(gen)) return;
-    if (m) {
-      if (Number.isFinite(m.intervalMs) && m.intervalMs > 0) this.pollMs = Math.max(MIN_POLL_MS, m.intervalMs);
-      this.post({ type: 'metrics', sample: metricsSample(m) }, gen);
-    }
-    this.timers.poll = this.clock.setTimeout(() => void this.poll(gen), this.pollMs);
+    if (this.live(gen) && e.type === 'restart') this.post({ type: 'restart', restart: restartFromEvent(e) }, gen);
   }
 
   private async sendHistory(gen: number): Promise<void> {
     const range = this.range;
+    const epoch = this.opts.store.snapshot.epoch;
+    this.historyEpoch = epoch;
     const since = rangeStart(range, this.clock.now());
-    const h = await this.ask(gen, 'history', () => this.opts.source.history(since));
-    if (h && this.live(gen)) this.post({ type: 'history', history: historyPayload(h, range, since) }, gen);
-  }
-
-  private async refreshBackups(gen: number, reschedule = true): Promise<void> {
-    const { backups } = this.opts.source;
-    let info: BackupsInfo = BACKUPS_UNAVAILABLE;
-    if (backups) {
-      try {
-        info = await backups.call(this.opts.source);
-      } catch (e) {
-        info = { available: false, reason: `Backups could not be read: ${errorText(e)}` };
-      }
-    }
-    if (!this.live(gen)) return;
-    this.backupsAvailable = info.available;
-    this.post({ type: 'backups', backups: info }, gen);
-    if (reschedule && backups) {
-      this.timers.backups?.cancel();
-      this.timers.backups = this.clock.setTimeout(() => void this.refreshBackups(gen), this.opts.backupsMs ?? 60_000);
+    try {
+      const h = await this.opts.source.history(since);
+      this.historyFailed = false;
+      // Read for an engine that is gone, or for a range no longer shown: a newer read follows.
+      if (!this.live(gen) || this.opts.store.snapshot.epoch !== epoch || range !== this.range) return;
+      this.post({ type: 'history', history: historyPayload(h, range, since) }, gen);
+    } catch (e) {
+      // Tried again at the next snapshot (the next metrics sample at the latest).
+      if (this.live(gen) && this.historyEpoch === epoch) this.historyEpoch = undefined;
+      if (!this.historyFailed) this.log(`history failed: ${errorText(e)}`);
+      this.historyFailed = true;
     }
   }
 
   private async run(command: SidebarCommand): Promise<void> {
     const gen = this.generation;
-    if (command.type === 'backupNow' && !this.backupsAvailable) {
+    if (command.type === 'backupNow' && backupsOfSnapshot(this.opts.store.snapshot)?.available !== true) {
       this.post({ type: 'commandResult', command: command.type, ok: false, message: 'Backups are not available for this stack yet.' }, gen);
       return;
     }
     try {
       await this.opts.source.run(command);
+      // The answer may come after the view was hidden and shown again: feed the current generation.
       this.post({ type: 'commandResult', command: command.type, ok: true }, this.generation);
     } catch (e) {
       this.log(`${command.type} failed: ${errorText(e)}`);
       this.post({ type: 'commandResult', command: command.type, ok: false, message: errorText(e) }, this.generation);
-    }
-    // The answer may come after the view was hidden and shown again: feed the current generation.
-    if (this.live(this.generation)) {
-      this.scheduleStatus(this.generation);
-      if (command.type === 'backupNow') void this.refreshBackups(this.generation, false);
     }
   }
 }

@@ -6,15 +6,15 @@
  *   `dist/webview` and `media` folders (`localResourceRoots`), nothing remote, nothing inline.
  * - No `retainContextWhenHidden`: a hidden view is torn down by VS Code and rebuilt from the
  *   webview's own `setState` state when shown again.
- * - No work while hidden: the feed follows events and polls only while `webviewView.visible`.
+ * - No work while hidden: the feed follows the store and the events only while `webviewView.visible`.
  *
  * Register it with
- * `vscode.window.registerWebviewViewProvider(MetricsViewProvider.viewType, new MetricsViewProvider(context.extensionUri, source))`.
+ * `vscode.window.registerWebviewViewProvider(MetricsViewProvider.viewType, new MetricsViewProvider(context.extensionUri, store, source))`.
  */
 import * as vscode from 'vscode';
 import type { Clock } from '../../core/contract';
 import { createNonce, webviewHtml } from './html';
-import { MetricsFeed } from './metrics-feed';
+import { MetricsFeed, type FeedStore } from './metrics-feed';
 import type { MetricsSource } from './metrics-source';
 
 export interface MetricsViewOptions {
@@ -33,6 +33,7 @@ export class MetricsViewProvider implements vscode.WebviewViewProvider, vscode.D
 
   constructor(
     private readonly extensionUri: vscode.Uri,
+    private readonly store: FeedStore,
     private readonly source: MetricsSource,
     private readonly opts: MetricsViewOptions = {},
   ) {}
@@ -67,6 +68,7 @@ export class MetricsViewProvider implements vscode.WebviewViewProvider, vscode.D
     });
 
     const feed = new MetricsFeed({
+      store: this.store,
       source: this.source,
       post: (message) => webview.postMessage(message),
       ...(this.opts.clock ? { clock: this.opts.clock } : {}),

@@ -38,7 +38,7 @@ export function finite(v: number | undefined | null, nonNegative = true): number
 /** `{ [key]: v }` when v is defined, else `{}`: for optional members. */
 const opt = <K extends string, V>(key: K, v: V | undefined): { [P in K]?: V } => (v === undefined ? {} : ({ [key]: v } as { [P in K]: V }));
 
-const clampScore = (n: number) => Math.min(100, Math.max(0, finite(n, false) ?? 0));
+export const clampScore = (n: number) => Math.min(100, Math.max(0, finite(n, false) ?? 0));
 
 export function statusSnapshot(status: EngineStatus, profiles: ProfilesInfo, now: number): StatusSnapshot {
   return {
@@ -153,20 +153,5 @@ export function backupsInfoFromStatus(status: BackupStatusLike, now: number): Ba
         ...opt('rpoMs', s.rpoMs !== undefined && s.rpoMs > 0 ? finite(s.rpoMs) : undefined),
       };
     }),
-  };
-}
-
-/**
- * A `MetricsSource.backups` over a call for the engine's backup status: an engine without the
- * feature (NOT_AVAILABLE) reads as "unavailable" with the reason, other errors are thrown.
- */
-export function backupsFromStatus(read: () => Promise<BackupStatusLike>, now: () => number = Date.now): () => Promise<BackupsInfo> {
-  return async () => {
-    try {
-      return backupsInfoFromStatus(await read(), now());
-    } catch (e) {
-      if ((e as { code?: unknown }).code === 'NOT_AVAILABLE') return { available: false, reason: 'This engine keeps no backups.' };
-      throw e;
-    }
   };
 }
