@@ -186,7 +186,8 @@ describe('e2e: the extension in code-server, driven by chromium', function () {
       })()`)) as { stopPrimary: boolean; startPrimary: boolean; actions: string[] };
       return {
         bar: bar ? [Number(bar[1]), Number(bar[2])] : undefined,
-        tree: [rows.filter((r) => /\bready\b/.test(r)).length, rows.length],
+        // A row's text is its label and description run together ("storageready · up 2m …").
+        tree: [rows.filter((r) => /ready/.test(r)).length, rows.length],
         webview: [header?.ready, header?.total],
         ...buttons,
       };
@@ -236,8 +237,10 @@ describe('e2e: the extension in code-server, driven by chromium', function () {
           const doc = document.documentElement;
           const chart = document.querySelector('#chart-cpu');
           const wrap = chart && chart.querySelector('.u-wrap');
+          const lines = (e) => { const r = document.createRange(); r.selectNodeContents(e); return new Set([...r.getClientRects()].map((x) => Math.round(x.top))).size; };
+          // Cut off, pushed off the side, or a name broken over lines ("C… M… Ac…", "stora/ge").
           const cut = [...document.querySelectorAll('.service-name, .backup-name, .header-item, vscode-button')]
-            .filter((e) => e.getBoundingClientRect().width > 0 && (e.scrollWidth > e.clientWidth + 1 || e.getBoundingClientRect().right > doc.clientWidth + 1))
+            .filter((e) => e.getBoundingClientRect().width > 0 && (e.scrollWidth > e.clientWidth + 1 || e.getBoundingClientRect().right > doc.clientWidth + 1 || (e.matches('.service-name') && lines(e) > 1)))
             .map((e) => e.textContent.trim());
           return { width: doc.clientWidth, scrollWidth: doc.scrollWidth, chartWidth: chart ? chart.clientWidth : 0,
             plotWidth: wrap ? wrap.getBoundingClientRect().width : 0, plotHeight: wrap ? wrap.getBoundingClientRect().height : 0,
