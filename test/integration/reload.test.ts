@@ -1,19 +1,11 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { stringify } from 'yaml';
+import { buildBundles, cli } from '../helpers/built-cli';
 import { NODE, tempStack, type TempStack } from '../helpers/stack';
 
 /** `opsdeck reload` with the built CLI on a running stack: edit the file, see the plan, apply it. */
-const ROOT = resolve(import.meta.dirname, '../..');
-const CLI = join(ROOT, 'dist/cli.js');
-
-function cli(cwd: string, ...args: string[]) {
-  const r = spawnSync(NODE, [CLI, ...args], { cwd, encoding: 'utf8', timeout: 90_000, env: { ...process.env, NO_COLOR: '1' } });
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
-
 interface Svc {
   name: string;
   state: string;
@@ -30,10 +22,7 @@ const config = (extra: Record<string, object> = {}, apiEnv: Record<string, strin
 describe('opsdeck reload (built CLI, running stack)', function () {
   this.timeout(120_000);
   let t: TempStack;
-  before(() => {
-    const r = spawnSync(NODE, [join(ROOT, 'scripts/build.mjs')], { cwd: ROOT, encoding: 'utf8' });
-    assert.equal(r.status, 0, r.stderr);
-  });
+  before(buildBundles);
   afterEach(() => {
     cli(t.dir, 'down');
     t.cleanup();

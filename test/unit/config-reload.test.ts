@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { parseConfig } from '../../src/core/config/load';
 import { reloadPlan, runnerChanges } from '../../src/core/config-reload';
+import { createApi } from '../../src/core/api/routes/app';
 import { Engine } from '../../src/core/engine';
 import { isOpsError } from '../../src/core/errors';
 import { NODE, tempStack, type TempStack } from '../helpers/stack';
@@ -135,5 +136,27 @@ describe('Engine.reload', function () {
     });
     assert.deepEqual(states(), { db: 'ready', api: 'ready', web: 'ready' });
     assert.deepEqual(engine.status().services.map((s) => s.pid), pids);
+  });
+
+  it('POST /v1/stack/reload: the plan (dry_run), and a 400 CONFIG_INVALID with one issue per problem at its line:column', async () => {
+    const app = createApi(engine);
+    const post = async (body: unknown) => {
+      const res = await app.request('/v1/stack/reload', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+    };
+    const next = base() as { services: Record<string, object> };
+    next.services.worker = { command: idle };
+    write(next);
+    assert.deepEqual(await post({ dry_run: true }), { status: 200, body: { dryRun: true, plan: [{ action: 'start', service: 'worker', wave: 0, reason: 'added to opsdeck.yaml' }] } });
+    assert.equal((await post({ dry_run: 'yes' })).status, 400);
+
+    write('version: 1\nname: reload\nservices:\n  db:\n    command: [node]\n    tier: basement\n');
+    const refused = await post({});
+    assert.equal(refused.status, 400);
+    const error = refused.body.error as { code: string; issues: { path: string; message: string; code: string }[] };
+    assert.equal(error.code, 'CONFIG_INVALID');
+    assert.deepEqual(error.issues.map((i) => [i.path, i.code]), [['services.db.tier', 'config']]);
+    assert.match(error.issues[0]!.message, /^6:11 must be one of storage, messaging, server, worker \(hint: /);
+    assert.deepEqual(Object.keys(states()), ['db', 'api', 'web']);
   });
 });

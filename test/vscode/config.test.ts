@@ -97,7 +97,7 @@ describe('opsdeck.yaml in the editor', function () {
     const shown = api.configPrompts().length;
     const changed = `${original
       .replace('services: [storage, messaging, api]', 'services: [storage, messaging, api, worker]')
-      .replace(/(\n      MESSAGING_URL: [^\n]*\n)/, '$1      LOG_LEVEL: debug\n')}${WORKER}`;
+      .replace(/(\n {6}MESSAGING_URL: [^\n]*\n)/, '$1      LOG_LEVEL: debug\n')}${WORKER}`;
     assert.match(changed, /LOG_LEVEL: debug/);
     assert.match(changed, /services: \[storage, messaging, api, worker\]/);
     await setText(changed);
