@@ -18,6 +18,7 @@ import { Supervisor } from './supervisor/supervisor';
 import { BackupManager } from './backup/manager';
 import { withDependencies } from './graph';
 import { serviceControl } from './service-control';
+import { changedServices, reloadPlan } from './config-reload';
 import type { EngineLike } from './contract/engine';
 
 export interface EngineOptions extends LoadOptions {
@@ -55,9 +56,11 @@ export class Engine implements EngineLike {
   private readonly stackDownListeners: (() => void)[] = [];
   private memory: { store: EngineMemory; sub: Disposable } | undefined;
   private readonly restartLog: RestartMark[] = [];
+  /** The reload in progress: reloads and profile switches run one after the other. */
+  private reconciling: Promise<unknown> = Promise.resolve();
 
   constructor(
-    private readonly loaded: LoadedStack,
+    private loaded: LoadedStack,
     opts: EngineOptions = {},
   ) {
     this.current = opts.profile === undefined ? withRememberedProfile(loaded) : loaded;
@@ -240,6 +243,29 @@ export class Engine implements EngineLike {
       rememberProfile(next);
     }
     return { dryRun: !!opts.dryRun, plan };
+  }
+
+  /**
+   * Read opsdeck.yaml again and reconcile what runs with it (src/core/config-reload.ts): stop
+   * what it removed, restart what changed (command, env, cwd, probes…), start what it added
+   * while the stack runs. The active profile stays when the file still has it. A file with
+   * errors throws CONFIG_INVALID (every issue with its line:column) and changes nothing.
+   */
+  reload(opts: { dryRun?: boolean } = {}): Promise<PlanResult> {
+    const run = this.reconciling.then(async () => {
+      const fresh = await loadConfig(this.current.file);
+      const profile = this.current.profile;
+      const next = profile !== undefined && Object.hasOwn(fresh.config.profiles, profile) ? withProfile(fresh, profile) : withRememberedProfile(fresh);
+      const plan = reloadPlan(this.current, next, this.supervisor.activeServices);
+      if (!opts.dryRun) {
+        await this.supervisor.applyConfig(next, plan, changedServices(this.current, next));
+        this.loaded = fresh;
+        this.current = next;
+      }
+      return { dryRun: !!opts.dryRun, plan };
+    });
+    this.reconciling = run.catch(() => undefined);
+    return run;
   }
 
   async dispose(): Promise<void> {

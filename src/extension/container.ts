@@ -10,6 +10,8 @@ import path from 'node:path';
 import * as vscode from 'vscode';
 import type { EngineStatus } from '../core/contract';
 import { registerCommands } from './commands';
+import { ConfigApply } from './config-apply';
+import { ConfigDiagnostics } from './config-diagnostics';
 import { EngineConnection } from './engine-connection';
 import { MemorySearch } from './memory-search';
 import { Notifications } from './notifications';
@@ -38,6 +40,10 @@ export class Container implements vscode.Disposable {
   readonly logs: ServiceLogs;
   readonly memory: MemorySearch;
   readonly notifications: Notifications;
+  /** opsdeck.yaml's problems as diagnostics (config-diagnostics.ts). */
+  readonly configDiagnostics: ConfigDiagnostics;
+  /** A changed opsdeck.yaml offered to the running engine (config-apply.ts). */
+  readonly configApply: ConfigApply;
   private readonly subscriptions: vscode.Disposable[] = [];
   private readonly firstConnection: Promise<void>;
 
@@ -61,7 +67,11 @@ export class Container implements vscode.Disposable {
     this.logs = new ServiceLogs(this.connection, this.output);
     this.memory = new MemorySearch(this.connection);
     this.notifications = new Notifications(this.connection, this.output);
+    this.configDiagnostics = new ConfigDiagnostics({ output: this.output, stackDir: () => this.connection.stackDir });
+    this.configApply = new ConfigApply({ connection: this.connection, output: this.output, showProblems: () => this.configDiagnostics.validateStack('save') });
     this.subscriptions.push(
+      this.configDiagnostics,
+      this.configApply,
       this.output,
       this.store,
       this.statusBar,
@@ -110,6 +120,11 @@ export class Container implements vscode.Disposable {
       mode: () => this.connection.mode,
       ready: () => this.firstConnection,
       timings: () => ({ ...activationTimings }),
+      configPrompts: () => [...this.configApply.prompts],
+      answerConfigPrompts: (answer) => {
+        this.configApply.autoAnswer = answer ? () => answer : undefined;
+      },
+      configSettled: () => this.configApply.settled(),
     };
   }
 
@@ -137,7 +152,10 @@ export class Container implements vscode.Disposable {
     return file;
   }
 
-  /** opsdeck.yaml created (no stack yet: use it) or changed (retry a connection a config error stopped). */
+  /**
+   * opsdeck.yaml created (no stack yet: use it) or changed: retry a connection a config error
+   * stopped, or offer the change to the connected engine (config-apply.ts).
+   */
   private watchConfig(): vscode.Disposable {
     const watcher = vscode.workspace.createFileSystemWatcher(`**/${CONFIG_FILE}`);
     const changed = (uri: vscode.Uri) => {
@@ -146,8 +164,8 @@ export class Container implements vscode.Disposable {
         void this.connection.useStack(dir).then(() => this.updateContext());
       } else if (dir === this.connection.stackDir && this.connection.mode === 'none') {
         void this.connection.connect();
-      } else if (dir === this.connection.stackDir && this.connection.mode === 'embedded') {
-        this.output.info(`${CONFIG_FILE} changed; the embedded engine applies it when it starts again (reload the window, or set opsdeck.engine.mode and back)`);
+      } else if (dir === this.connection.stackDir) {
+        this.configApply.fileChanged();
       }
     };
     return vscode.Disposable.from(watcher, watcher.onDidCreate(changed), watcher.onDidChange(changed));

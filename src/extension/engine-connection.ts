@@ -268,10 +268,16 @@ export class EngineConnection implements Disposable {
         return this.scheduleRetry(50);
       }
       const msg = describe(e);
+      // A config error is fixed by editing opsdeck.yaml, which connects again (the extension watches it).
+      if (isOpsError(e) && (e.code.startsWith('CONFIG_') || e.code.startsWith('GRAPH_'))) {
+        // Its problems are diagnostics on the file (config-diagnostics.ts, with one notification):
+        // the views get one short line pointing there, the log the whole text.
+        this.opts.log.error(`the engine could not start: ${msg}`);
+        this.setProblem(configProblem(e), { logged: true });
+        return;
+      }
       this.setProblem(`the engine could not start: ${msg}`);
       this.problemEmitter.fire({ message: `Opsdeck could not start the engine: ${msg}`, key: 'start' });
-      // A config error is fixed by editing opsdeck.yaml, which connects again (the extension watches it).
-      if (isOpsError(e) && (e.code.startsWith('CONFIG_') || e.code.startsWith('GRAPH_'))) return;
       return this.scheduleRetry();
     }
     if (this.disposed) {
@@ -439,8 +445,8 @@ export class EngineConnection implements Disposable {
     this.retryTimer = undefined;
   }
 
-  private setProblem(problem: string): void {
-    if (this._problem !== problem) this.opts.log.info(problem);
+  private setProblem(problem: string, opts: { logged?: boolean } = {}): void {
+    if (this._problem !== problem && !opts.logged) this.opts.log.info(problem);
     this._problem = problem;
     this.statusEmitter.fire(this._status);
   }
@@ -478,6 +484,13 @@ export class EngineConnection implements Disposable {
       this.statusEmitter.fire(undefined);
     }
   }
+}
+
+/** The views' line for an engine that opsdeck.yaml kept from starting: how many problems, and where they are shown. */
+function configProblem(e: OpsError): string {
+  const issues = (e.details as { issues?: unknown[] } | undefined)?.issues;
+  if (e.code !== 'CONFIG_INVALID' || !issues?.length) return `the engine could not start: ${e.message}`;
+  return `the engine could not start: opsdeck.yaml has ${issues.length} problem${issues.length === 1 ? '' : 's'} (see Problems)`;
 }
 
 function describe(e: unknown): string {

@@ -4,6 +4,7 @@
  * extension shows; every action goes through the commands.
  */
 import type { EngineStatus } from '../core/contract';
+import type { ConfigAnswer } from './config-apply';
 import type { ShownNotification } from './notifications';
 import type { ServiceItemSnapshot } from './services-tree';
 import type { StatusBarSnapshot } from './status-bar';
@@ -24,4 +25,10 @@ export interface OpsdeckTestApi {
   ready(): Promise<void>;
   /** When activation happened (`performance.now()` in the extension host), for bench/extension/. */
   timings(): ActivationTimings;
+  /** The "opsdeck.yaml changed: … Apply / Not now" prompts shown so far, oldest first. */
+  configPrompts(): string[];
+  /** Answer those prompts with `answer` instead of the user (undefined: ask the user again). */
+  answerConfigPrompts(answer: ConfigAnswer | undefined): void;
+  /** Resolves when no change of opsdeck.yaml is being offered or applied. */
+  configSettled(): Promise<void>;
 }

@@ -407,6 +407,7 @@ describe('control API over a unix socket (real engine, real processes)', functio
       'POST /v1/services/{name}/start',
       'POST /v1/services/{name}/stop',
       'POST /v1/stack/down',
+      'POST /v1/stack/reload',
       'POST /v1/stack/up',
       'PUT /v1/profile',
     ]);

@@ -49,6 +49,20 @@ export function errorBody(e: OpsError, issues?: ErrorBody['error']['issues']): E
   };
 }
 
+/**
+ * The issues an error carries for the body: those of CONFIG_INVALID (opsdeck.yaml's problems,
+ * each at `line:column` of the file) as `{ path: key path, message: "line:col message (hint)" }`.
+ */
+export function issuesOf(e: OpsError): ErrorBody['error']['issues'] {
+  const issues = (e.details as { issues?: unknown } | undefined)?.issues;
+  if (e.code !== 'CONFIG_INVALID' || !Array.isArray(issues)) return undefined;
+  return (issues as { line: number; column: number; path: string; message: string; hint: string }[]).map((i) => ({
+    path: i.path,
+    message: `${i.line}:${i.column} ${i.message}${i.hint ? ` (hint: ${i.hint})` : ''}`,
+    code: 'config',
+  }));
+}
+
 /** A failed zod validation of part of a request (`query`, `param`, `json`) as a 400 body. */
 export function validationBody(target: string, error: ZodError): ErrorBody {
   const part = target === 'json' ? 'body' : target;

@@ -122,6 +122,11 @@ export class ApiClient {
     return this.json((init) => this.rpc.v1.services[':name'].restart.$post({ param: { name }, query: defined({ dry_run: bool(dryRun) }) }, { init }));
   }
 
+  /** Read opsdeck.yaml again and reconcile (POST /v1/stack/reload); CONFIG_INVALID when it has errors. */
+  reload(dryRun = false): Promise<PlanResult> {
+    return this.json((init) => this.rpc.v1.stack.reload.$post({ json: defined({ dry_run: dryRun || undefined }) }, { init }));
+  }
+
   profiles(): Promise<ProfilesInfo> {
     return this.json((init) => this.rpc.v1.profiles.$get(undefined, { init }));
   }

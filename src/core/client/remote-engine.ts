@@ -42,6 +42,9 @@ export class RemoteEngine implements EngineLike {
   restart(service: string, opts: { dryRun?: boolean } = {}) {
     return this.client.restart(service, !!opts.dryRun);
   }
+  reload(opts: { dryRun?: boolean } = {}) {
+    return this.client.reload(!!opts.dryRun);
+  }
   profiles() {
     return this.client.profiles();
   }

@@ -34,6 +34,12 @@ export interface EngineLike {
   restart(service: string, opts?: { dryRun?: boolean }): MaybePromise<PlanResult>;
   profiles(): MaybePromise<ProfilesInfo>;
   useProfile(name: string, opts?: { dryRun?: boolean }): MaybePromise<PlanResult>;
+  /**
+   * Read opsdeck.yaml again and reconcile: stop what it removed, restart what changed (the
+   * reason names what), start what it added while the stack runs. Throws CONFIG_INVALID (each
+   * issue at its line:column) and changes nothing when the file has errors.
+   */
+  reload(opts?: { dryRun?: boolean }): Promise<PlanResult>;
   /** The last lines of a service's log; throws SERVICE_UNKNOWN for a name not in the stack. */
   logs(service: string, opts?: { lines?: number; since?: number }): MaybePromise<LogLine[]>;
   readonly bus: EventSource;

@@ -33,7 +33,6 @@ export class Supervisor {
   private readonly runners = new Map<string, ServiceRunner>();
   /** Services that should be up (started on request and not stopped since). */
   private readonly active = new Set<string>();
-  private readonly graph: GraphInput;
   private evaluating = false;
   private reevaluate = false;
   private samplerTimer: TimerHandle | undefined;
@@ -42,6 +41,9 @@ export class Supervisor {
   private readonly processes = new ProcessReader();
 
   private stackView: LoadedStack;
+  private readonly logDir: string;
+  private readonly records: ServiceRecords;
+  private readonly random: () => number;
 
   constructor(
     stack: LoadedStack,
@@ -50,22 +52,26 @@ export class Supervisor {
     this.stackView = stack;
     this.bus = opts.bus ?? new EventBus();
     this.clock = opts.clock ?? systemClock;
-    const logDir = opts.logDir ?? resolve(stack.dir, '.opsdeck', 'logs');
-    const logs = { maxBytes: stack.config.logs.max_size_mb * 1024 * 1024, keep: stack.config.logs.keep };
-    this.graph = stack.config.services;
-    const records = new ServiceRecords(stack.dir);
+    this.logDir = opts.logDir ?? resolve(stack.dir, '.opsdeck', 'logs');
+    this.records = new ServiceRecords(stack.dir);
+    this.random = opts.random ?? Math.random;
     // A runner for every service of the file: profiles choose which of them run.
-    for (const name of Object.keys(stack.config.services)) {
-      const cfg = stack.config.services[name]!;
-      this.runners.set(
-        name,
-        new ServiceRunner(name, cfg, effectiveEnv(stack, name), {
-          bus: this.bus, clock: this.clock, random: opts.random ?? Math.random, stackDir: stack.dir, logDir, logs, records,
-        }),
-      );
-    }
+    for (const name of Object.keys(stack.config.services)) this.runners.set(name, this.makeRunner(stack, name));
     this.subscription = this.bus.on('state', () => this.evaluate());
     process.on('exit', this.killAllOnExit);
+  }
+
+  /** The runner of service `name` as `stack` describes it. */
+  private makeRunner(stack: LoadedStack, name: string): ServiceRunner {
+    const logs = { maxBytes: stack.config.logs.max_size_mb * 1024 * 1024, keep: stack.config.logs.keep };
+    return new ServiceRunner(name, stack.config.services[name]!, effectiveEnv(stack, name), {
+      bus: this.bus, clock: this.clock, random: this.random, stackDir: stack.dir, logDir: this.logDir, logs, records: this.records,
+    });
+  }
+
+  /** The dependency graph of the stack's file (replaced by a reload). */
+  private get graph(): GraphInput {
+    return this.stackView.config.services;
   }
 
   /** If the engine's process exits without stopping the stack, take the services with it. */
@@ -129,10 +135,11 @@ export class Supervisor {
   }
 
   /** Stop services (default: all) in reverse dependency order, dependents first. */
-  async down(names: string[] = [...this.runners.keys()], reason = 'stopped on request'): Promise<void> {
+  async down(names: string[] = [...this.runners.keys()], reason: string | ((name: string) => string) = 'stopped on request'): Promise<void> {
     for (const n of names) this.active.delete(n);
+    const why = typeof reason === 'string' ? () => reason : reason;
     for (const wave of stopWaves(this.graph, [...this.runners.keys()])) {
-      await Promise.all(wave.filter((n) => names.includes(n)).map((n) => this.runner(n).stop(reason)));
+      await Promise.all(wave.filter((n) => names.includes(n)).map((n) => this.runner(n).stop(why(n))));
     }
     if (this.active.size === 0) this.stopSampler();
   }
@@ -194,6 +201,31 @@ export class Supervisor {
     this.stackView = next;
     for (const [name, runner] of this.runners) runner.setEnv(effectiveEnv(next, name));
     this.up([...restarts, ...plan.filter((p) => p.action === 'start').map((p) => p.service)]);
+  }
+
+  /**
+   * Take a reloaded opsdeck.yaml (`next`, profile applied): stop and restart as `plan` says (the
+   * old runners stop with their old settings), drop the runners of removed services, make anew
+   * those of `changed` services (running or not), add runners for new ones, then start.
+   */
+  async applyConfig(next: LoadedStack, plan: PlanStep[], changed: string[]): Promise<void> {
+    const steps = (action: PlanStep['action']) => plan.filter((p) => p.action === action);
+    const reasons = new Map(plan.map((p) => [p.service, p.reason]));
+    await this.down(steps('stop').map((p) => p.service), (n) => `stopped: ${reasons.get(n) ?? 'opsdeck.yaml changed'}`);
+    await this.down(steps('restart').map((p) => p.service), (n) => `restarting: ${reasons.get(n) ?? 'opsdeck.yaml changed'}`);
+    for (const [name, runner] of [...this.runners]) {
+      if (Object.hasOwn(next.config.services, name) && !changed.includes(name)) continue;
+      // A removed or changed service that still runs (outside the plan: never, but be safe) is stopped first.
+      if (runner.running) await runner.stop('opsdeck.yaml changed');
+      this.active.delete(name);
+      runner.dispose();
+      this.runners.delete(name);
+    }
+    this.stackView = next;
+    for (const name of Object.keys(next.config.services)) if (!this.runners.has(name)) this.runners.set(name, this.makeRunner(next, name));
+    const start = [...steps('restart'), ...steps('start')].map((p) => p.service);
+    if (start.length) this.up(start);
+    else this.evaluate();
   }
 
   async dispose(): Promise<void> {

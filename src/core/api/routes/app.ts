@@ -7,7 +7,7 @@
  */
 import { OpsError } from '../../errors';
 import type { ServedEngine } from '../served-engine';
-import { errorBody, NOT_FOUND } from '../http-errors';
+import { errorBody, issuesOf, NOT_FOUND } from '../http-errors';
 import { backupsApi } from './backups';
 import { domainApp } from './declare';
 import { asApiError, logInternalError } from './errors';
@@ -50,7 +50,7 @@ export function createApi(engine: ServedEngine, opts: ApiOptions = {}) {
   app.onError((err, c) => {
     const [status, e] = asApiError(err);
     if (status === 500) logInternalError(opts.errorLog, `${c.req.method} ${c.req.path}`, err);
-    return c.json(errorBody(e), status);
+    return c.json(errorBody(e, issuesOf(e)), status);
   });
   // Checked before anything reads the body: its content-length, or its bytes as they arrive.
   app.use('*', async (c, next) => {

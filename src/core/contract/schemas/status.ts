@@ -101,6 +101,11 @@ export const useProfileSchema = z
   .strict()
   .openapi('UseProfile');
 
+export const reloadSchema = z
+  .object({ dry_run: z.boolean().optional().openapi({ description: 'Only plan: change nothing' }) })
+  .strict()
+  .openapi('Reload');
+
 const typesFit: [
   Fits<ServiceStatus, typeof serviceStatusSchema>,
   Fits<EngineStatus, typeof engineStatusSchema>,
