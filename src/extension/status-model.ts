@@ -93,7 +93,7 @@ const percent = (v: number) => `${v < 10 ? v.toFixed(1) : Math.round(v)}%`;
 
 /**
  * What the tree shows next to a service's name:
- * `ready · OK · 1.2% CPU · 45 MB · http://127.0.0.1:7101 · up 5.2m · 2 restarts`.
+ * `ready · OK · 1.2% CPU · 45 MB · up 5.2m · 2 restarts · http://127.0.0.1:7101`.
  */
 export function serviceDescription(s: ServiceStatus, now: number, metrics?: StackMetrics): string {
   const parts: string[] = [s.state];
@@ -103,10 +103,11 @@ export function serviceDescription(s: ServiceStatus, now: number, metrics?: Stac
   if (m?.cpuPercent !== undefined) parts.push(`${percent(m.cpuPercent)} CPU`);
   const rss = m?.rssMb ?? (running ? s.rssMb : undefined);
   if (rss !== undefined) parts.push(`${Math.round(rss)} MB`);
-  if (s.endpoint) parts.push(s.endpoint);
   if (running && s.startedAt !== undefined) parts.push(`up ${formatDuration(Math.max(0, now - s.startedAt))}`);
   parts.push(count(s.restarts, 'restart'));
   if (!s.inProfile) parts.push('not in profile');
+  // Last: the longest, cut first in a narrow sidebar (the tooltip has it too).
+  if (s.endpoint) parts.push(s.endpoint);
   return parts.join(' · ');
 }
 
@@ -218,6 +219,7 @@ export function serviceTooltip(s: ServiceStatus): string {
     `Health: ${s.health}${s.pid !== undefined ? ` · pid ${s.pid}` : ''}${s.startedAt !== undefined && isRunning(s) ? ` · up since ${clock(s.startedAt)}` : ''} · ${s.restarts} restart${s.restarts === 1 ? '' : 's'}`,
   ];
   if (s.rssMb !== undefined) lines.push('', `Memory: ${Math.round(s.rssMb)} MB`);
+  if (s.endpoint) lines.push('', `Answers at: ${md(s.endpoint)}`);
   if (s.lastCheck) lines.push('', `Last check: ${s.lastCheck.ok ? 'passed' : 'failed'} in ${Math.round(s.lastCheck.durationMs)} ms`);
   if (s.lastExit && (s.lastExit.code !== 0 || s.lastExit.signal)) {
     lines.push('', `Last exit: ${s.lastExit.signal ? `signal ${s.lastExit.signal}` : `code ${s.lastExit.code}`}${s.lastExit.error ? ` (${md(s.lastExit.error)})` : ''}`);

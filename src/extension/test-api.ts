@@ -20,7 +20,7 @@ export interface OpsdeckTestApi {
   store(): StackSnapshot;
   /**
    * The Services tree's top-level items: per service, label = its name, description
-   * `ready · OK · 1.2% CPU · 45 MB · http://127.0.0.1:7101 · up 5.2s · 0 restarts`, contextValue
+   * `ready · OK · 1.2% CPU · 45 MB · up 5.2s · 0 restarts · http://127.0.0.1:7101`, contextValue
    * `service-running` | `service-stopped` | `service-failed` (`-outside` appended when not in the
    * active profile), children its probes, last restart and backup; without an engine one item
    * `No engine` (contextValue `no-engine`) whose description says why.

@@ -101,14 +101,14 @@ describe('status model', () => {
   describe('Services tree', () => {
     it('a description with state, health, CPU, memory, endpoint, uptime and restarts', () => {
       const s = service('storage', { endpoint: 'http://127.0.0.1:7101', restarts: 2 });
-      assert.equal(serviceDescription(s, NOW, metrics([sample('storage')])), 'ready · OK · 1.3% CPU · 45 MB · http://127.0.0.1:7101 · up 1m · 2 restarts');
+      assert.equal(serviceDescription(s, NOW, metrics([sample('storage')])), 'ready · OK · 1.3% CPU · 45 MB · up 1m · 2 restarts · http://127.0.0.1:7101');
       assert.equal(serviceDescription(service('api', { restarts: 1 }), NOW), 'ready · OK · 40 MB · up 1m · 1 restart', 'no sample: the status\'s memory');
     });
 
     it('ignores a sample of another process (the one before a restart) and a stopped service\'s numbers', () => {
       assert.doesNotMatch(serviceDescription(service('api', { pid: 200 }), NOW, metrics([sample('api', { pid: 100, cpuPercent: 50 })])), /CPU/);
       const stopped = service('api', { state: 'stopped', pid: undefined, health: 'UNKNOWN', inProfile: false, endpoint: 'http://127.0.0.1:7103' });
-      assert.equal(serviceDescription(stopped, NOW, metrics([sample('api')])), 'stopped · http://127.0.0.1:7103 · 0 restarts · not in profile');
+      assert.equal(serviceDescription(stopped, NOW, metrics([sample('api')])), 'stopped · 0 restarts · not in profile · http://127.0.0.1:7103');
     });
 
     it('context values: per state, `-outside` out of the profile', () => {

@@ -116,7 +116,7 @@ describe('one truth: status bar, Services tree and the state model agree', funct
     await settleOn(api, 'the store with every service ready', (s) => allIn(s, 'ready'));
     assert.ok(api.statusBar().some((i) => i.text === '$(pulse) 3/3'));
     const storage = api.services().find((i) => i.label === 'storage');
-    assert.match(storage?.description ?? '', /^ready · OK · .*http:\/\/127\.0\.0\.1:\d+ · up /, 'state, health, endpoint and uptime in the description');
+    assert.match(storage?.description ?? '', /^ready · OK · (.+ · )?up [^·]+ · \d+ restarts? · http:\/\/127\.0\.0\.1:\d+$/, 'state, health, endpoint and uptime in the description');
     assert.ok(storage?.children?.some((c) => c.label === 'readiness probe' && /^ok · \d+ ms/.test(c.description)), JSON.stringify(storage?.children));
   });
 
