@@ -192,7 +192,9 @@ async function detach(dir: string, stack: LoadedStack, services: string[], opts:
   const logStart = sizeOf(logFile);
   const out = openSync(logFile, 'a', 0o600);
   // The services this run starts: those named and what they wait for, or the profile's.
-  const wanted = new Set(services.length ? withDependencies(stack.config.services, services) : stack.services);
+  const named = services.length ? new Set(withDependencies(stack.config.services, services)) : undefined;
+  // Unnamed: the profile the daemon runs (it may remember another than this file's); the status lists every service.
+  const wanted = { has: (s: { name: string; inProfile: boolean }) => (named ? named.has(s.name) : s.inProfile) };
   const args = [...daemonCommand(process.argv[1]!), '--stack', dir, ...(opts.profile ? ['--profile', opts.profile] : []), ...services];
   // Ours first: a flag the user gave node explicitly (execArgv) comes later and wins.
   const child = spawn(process.execPath, [...daemonNodeFlags(), ...process.execArgv, ...args], { detached: true, stdio: ['ignore', out, out], env: daemonEnv() });
@@ -211,7 +213,7 @@ async function detach(dir: string, stack: LoadedStack, services: string[], opts:
     }
     status = await owner.client.status().catch(() => undefined);
     if (!status) continue;
-    const mine = status.services.filter((s) => wanted.has(s.name));
+    const mine = status.services.filter((s) => wanted.has(s));
     const now = picture(mine);
     if (now !== seen) {
       seen = now;
@@ -230,7 +232,7 @@ async function detach(dir: string, stack: LoadedStack, services: string[], opts:
     else process.stderr.write(`error: ${msg}\n`);
     return 1;
   }
-  const notReady = status.services.filter((s) => wanted.has(s.name) && !(s.state === 'ready' || s.completed));
+  const notReady = status.services.filter((s) => wanted.has(s) && !(s.state === 'ready' || s.completed));
   const ok = done && notReady.length === 0;
   if (opts.json) printJson({ ok, status });
   else {

@@ -6,6 +6,7 @@
  */
 import { join } from 'node:path';
 import { systemClock, type Clock } from './clock';
+import { serviceEndpoint } from './config/endpoint';
 import { assertServiceName, loadConfig, type LoadedStack, type LoadOptions } from './config/load';
 import { OpsError } from './errors';
 import { EventBus } from './events';
@@ -29,7 +30,7 @@ export interface EngineOptions extends LoadOptions {
 
 import type { StackHealth } from './contract/health';
 import type { LogLine } from './contract/logs';
-import type { EngineStatus, PlanResult, PlanStep } from './contract/status';
+import type { EngineStatus, PlanResult, PlanStep, ServiceStatus } from './contract/status';
 import { DEFAULT_IPC_THRESHOLDS, HISTORY_METRICS, type MetricsHistory, type MetricsHistoryQuery, type RestartMark, type StackMetrics } from './contract/metrics';
 import type { MemoryHit, MemoryQuery } from './contract/memory';
 import type { Disposable, EventOf } from './contract/events';
@@ -58,6 +59,8 @@ export class Engine implements EngineLike {
   private readonly restartLog: RestartMark[] = [];
   /** The reload in progress: reloads and profile switches run one after the other. */
   private reconciling: Promise<unknown> = Promise.resolve();
+  /** Each service's last restart (ServiceStatus.lastRestart). */
+  private readonly lastRestart = new Map<string, NonNullable<ServiceStatus['lastRestart']>>();
 
   constructor(
     private loaded: LoadedStack,
@@ -82,6 +85,7 @@ export class Engine implements EngineLike {
     });
     this.bus.on('restart', (e: EventOf<'restart'>) => {
       this.restartLog.push({ at: e.at, service: e.service, cause: e.cause, detail: e.detail, attempt: e.attempt });
+      this.lastRestart.set(e.service, { at: e.at, cause: e.cause, detail: e.detail });
       if (this.restartLog.length > RESTART_LOG_MAX) this.restartLog.splice(0, this.restartLog.length - RESTART_LOG_MAX);
     });
   }
@@ -108,12 +112,21 @@ export class Engine implements EngineLike {
       stack: this.current.config.name,
       dir: this.current.dir,
       profile: this.current.profile,
-      services: this.supervisor.snapshot().map((s) => ({
-        ...s,
-        tier: this.current.config.services[s.name]!.tier,
-        inProfile: this.current.services.includes(s.name),
-        health: level.get(s.name) ?? 'UNKNOWN',
-      })),
+      // Every service of the stack: those outside the active profile stay listed (inProfile false).
+      services: Object.keys(this.current.config.services).map((name) => {
+        const s = this.supervisor.service(name);
+        const config = this.current.config.services[name]!;
+        const endpoint = serviceEndpoint(config);
+        const last = this.lastRestart.get(s.name);
+        return {
+          ...s,
+          tier: config.tier,
+          inProfile: this.current.services.includes(s.name),
+          health: level.get(s.name) ?? 'UNKNOWN',
+          ...(endpoint ? { endpoint } : {}),
+          ...(last ? { lastRestart: last } : {}),
+        };
+      }),
       health,
       ipc: (({ score, level, summary }) => ({ score, level, summary }))(this.collector.current().ipc),
       engine: { pid: process.pid, startedAt: this.startedAt },

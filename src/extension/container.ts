@@ -8,10 +8,10 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
-import type { EngineStatus } from '../core/contract';
 import { registerCommands } from './commands';
 import { ConfigApply } from './config-apply';
 import { ConfigDiagnostics } from './config-diagnostics';
+import { ContextKeys } from './context-keys';
 import { EngineConnection } from './engine-connection';
 import { MemorySearch } from './memory-search';
 import { Notifications } from './notifications';
@@ -19,7 +19,6 @@ import { ServiceLogs } from './service-logs';
 import { ServicesTree } from './services-tree';
 import { onSettingChange, settings } from './settings';
 import { StatusBar } from './status-bar';
-import { isRunning } from './status-model';
 import { registerMetricsView } from './metrics-view/register';
 import { StackStore } from './state/stack-store';
 import type { OpsdeckTestApi } from './test-api';
@@ -44,6 +43,7 @@ export class Container implements vscode.Disposable {
   readonly configDiagnostics: ConfigDiagnostics;
   /** A changed opsdeck.yaml offered to the running engine (config-apply.ts). */
   readonly configApply: ConfigApply;
+  private readonly contextKeys: ContextKeys;
   private readonly subscriptions: vscode.Disposable[] = [];
   private readonly firstConnection: Promise<void>;
 
@@ -62,8 +62,9 @@ export class Container implements vscode.Disposable {
     });
     this.store = new StackStore(this.connection, { log: (m) => this.output.debug(m) });
     const hasStack = () => this.connection.stackDir !== undefined;
-    this.statusBar = new StatusBar(this.connection, hasStack);
-    this.tree = new ServicesTree(this.connection, hasStack);
+    this.statusBar = new StatusBar(this.store, hasStack);
+    this.tree = new ServicesTree(this.store, hasStack);
+    this.contextKeys = new ContextKeys(this.store, hasStack);
     this.logs = new ServiceLogs(this.connection, this.output);
     this.memory = new MemorySearch(this.connection);
     this.notifications = new Notifications(this.connection, this.output);
@@ -76,6 +77,7 @@ export class Container implements vscode.Disposable {
       this.store,
       this.statusBar,
       this.tree,
+      this.contextKeys,
       this.logs,
       this.memory,
       this.notifications,
@@ -86,12 +88,11 @@ export class Container implements vscode.Disposable {
         output: this.output,
         showHealth: (h) => this.notifications.healthResult(h),
         createStack: (folder) => this.createStack(folder),
+        globalState: context.globalState,
       }),
       registerMetricsView(context, this.connection, this.store, this.output),
-      this.statusBar.onDidChangeIpcLevel((c) => this.notifications.onIpcLevel({ from: c.from, to: c.to, score: c.status.ipc.score, summary: c.status.ipc.summary })),
+      this.statusBar.onDidChangeIpcLevel((c) => this.notifications.onIpcLevel({ from: c.from, to: c.to, score: c.score, summary: c.summary })),
       onSettingChange(['engine.mode'], () => void this.connection.reconfigure()),
-      this.connection.onDidChangeMode(() => this.updateContext()),
-      this.connection.onDidChangeStatus((s) => this.updateRunning(s)),
       this.connection.onDidReceiveEvent((e) => this.logEvent(e as unknown as { type: string; service: string; [k: string]: unknown })),
       this.watchConfig(),
     );
@@ -115,6 +116,7 @@ export class Container implements vscode.Disposable {
         return this.connection.client ? this.connection.refresh() : undefined;
       },
       statusBar: () => this.statusBar.snapshot(),
+      store: () => this.store.snapshot,
       services: () => this.tree.snapshot(),
       notifications: () => this.notifications.history(),
       mode: () => this.connection.mode,
@@ -172,21 +174,7 @@ export class Container implements vscode.Disposable {
   }
 
   private updateContext(): void {
-    const set = (key: string, value: unknown) => void vscode.commands.executeCommand('setContext', key, value);
-    set('opsdeck.active', this.connection.stackDir !== undefined);
-    set('opsdeck.connected', this.connection.mode !== 'none');
-    set('opsdeck.mode', this.connection.mode);
-    // Backup commands appear only when this engine's OpenAPI lists the backup routes.
-    set('opsdeck.backupsAvailable', this.connection.backupsAvailable);
-    this.updateRunning(this.connection.status);
-  }
-
-  private running: boolean | undefined;
-  private updateRunning(s: EngineStatus | undefined): void {
-    const running = !!s?.services.some(isRunning);
-    if (running === this.running) return;
-    this.running = running;
-    void vscode.commands.executeCommand('setContext', 'opsdeck.stackRunning', running);
+    this.contextKeys.update();
   }
 
   /** The engine's story in the Opsdeck output channel (state changes, restarts, failures). */

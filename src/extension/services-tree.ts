@@ -1,89 +1,132 @@
 /**
- * The Services tree (view `opsdeck.services`): one item per service with a state icon in the
- * theme's colours, uptime and restarts, and inline / context actions (start, stop, restart,
- * logs). It refreshes from the connection's status (pushed engine events), and only while it
- * is visible: a hidden view just remembers that it is stale and refreshes when shown. While
- * visible and a service runs, a 1 s timer keeps the uptimes current (local work only; no
- * request to the engine).
+ * The Services tree (view `opsdeck.services`), the stack's dashboard, rendered from the state
+ * model's snapshot (state/stack-store.ts) like the status bar: one item per service with a state
+ * icon in the theme's colours and state, health, CPU, memory, endpoint, uptime and restarts in
+ * its description; it expands to its probes, last restart and backup status; inline / context
+ * actions (start, stop, restart, logs; "Start (not in profile)" for a service outside the active
+ * profile, which stays listed, greyed). Without an engine, one item says so and why.
+ *
+ * It refreshes only while visible: a hidden view just remembers that it is stale and refreshes
+ * when shown. While visible and a service runs, a 1 s timer keeps the uptimes current (local
+ * work only; no request to the engine).
  */
 import * as vscode from 'vscode';
 import type { ServiceStatus } from '../core/contract';
-import type { EngineConnection } from './engine-connection';
-import { isRunning, serviceDescription, serviceTooltip, STATE_ICON } from './status-model';
+import type { StackSnapshot, StackStore } from './state/stack-store';
+import { type DetailModel, isRunning, noEngineModel, serviceContextValue, serviceDescription, serviceDetails, serviceTooltip, STATE_ICON } from './status-model';
 
 export interface ServiceItemSnapshot {
   label: string;
   description: string;
   contextValue: string;
+  /** The lines the item expands to (probes, last restart, backup). */
+  children?: { label: string; description: string }[];
 }
 
-/** `service-running` (stop, restart apply), `service-stopped` (start applies), `service-failed`. */
-export const serviceContextValue = (s: ServiceStatus) => (s.state === 'failed' ? 'service-failed' : isRunning(s) ? 'service-running' : 'service-stopped');
+const themeIcon = (icon: string, color?: string) => new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
 
 export class ServiceItem extends vscode.TreeItem {
   constructor(
     readonly service: ServiceStatus,
+    readonly details: DetailModel[],
     now: number,
+    snap: Pick<StackSnapshot, 'metrics'>,
   ) {
-    super(service.name, vscode.TreeItemCollapsibleState.None);
+    super(service.name, vscode.TreeItemCollapsibleState.Collapsed);
     this.id = `service:${service.name}`;
-    this.description = serviceDescription(service, now);
+    this.description = serviceDescription(service, now, snap.metrics);
     const look = STATE_ICON[service.state];
-    this.iconPath = new vscode.ThemeIcon(look.icon, look.color ? new vscode.ThemeColor(look.color) : undefined);
-    const tooltip = new vscode.MarkdownString(serviceTooltip(service), true);
-    this.tooltip = tooltip;
+    // A service outside the active profile is greyed (its state colour dropped).
+    this.iconPath = themeIcon(look.icon, service.inProfile ? look.color : 'disabledForeground');
+    this.tooltip = new vscode.MarkdownString(serviceTooltip(service), true);
     this.contextValue = serviceContextValue(service);
     this.accessibilityInformation = { label: `${service.name}: ${this.description}` };
-    this.command = { command: 'opsdeck.service.logs', title: 'View Logs', arguments: [service.name] };
   }
 }
 
-export class ServicesTree implements vscode.TreeDataProvider<ServiceItem>, vscode.Disposable {
-  private readonly changed = new vscode.EventEmitter<ServiceItem | undefined | void>();
+export class DetailItem extends vscode.TreeItem {
+  constructor(
+    readonly service: ServiceStatus,
+    detail: DetailModel,
+  ) {
+    super(detail.label, vscode.TreeItemCollapsibleState.None);
+    this.id = `service:${service.name}:${detail.key}`;
+    this.description = detail.description;
+    this.iconPath = themeIcon(detail.icon, detail.color);
+    this.tooltip = detail.tooltip;
+    this.contextValue = detail.contextValue;
+    this.accessibilityInformation = { label: `${service.name} ${detail.label}: ${detail.description}` };
+    if (detail.key === 'restart' || detail.key.startsWith('probe')) this.command = { command: 'opsdeck.service.logs', title: 'View Logs', arguments: [service.name] };
+  }
+}
+
+/** The one item while there is no engine. */
+export class NoEngineItem extends vscode.TreeItem {
+  constructor(snap: Pick<StackSnapshot, 'connection'>) {
+    const m = noEngineModel(snap.connection);
+    super(m.label, vscode.TreeItemCollapsibleState.None);
+    this.id = 'no-engine';
+    this.description = m.description;
+    this.tooltip = m.tooltip;
+    this.iconPath = themeIcon('debug-disconnect', 'list.warningForeground');
+    this.contextValue = 'no-engine';
+    this.accessibilityInformation = { label: `Opsdeck: no engine, ${m.description}` };
+    this.command = { command: 'opsdeck.showEngineOutput', title: 'Show Engine Output' };
+  }
+}
+
+type Item = ServiceItem | DetailItem | NoEngineItem;
+
+export class ServicesTree implements vscode.TreeDataProvider<Item>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<Item | undefined | void>();
   readonly onDidChangeTreeData = this.changed.event;
-  readonly view: vscode.TreeView<ServiceItem>;
+  readonly view: vscode.TreeView<Item>;
   private readonly subscriptions: vscode.Disposable[] = [];
   private stale = false;
   private ticker: NodeJS.Timeout | undefined;
-  private items: ServiceItem[] = [];
 
   constructor(
-    private readonly connection: EngineConnection,
+    private readonly store: StackStore,
     private readonly hasStack: () => boolean,
     private readonly now: () => number = Date.now,
   ) {
-    this.view = vscode.window.createTreeView('opsdeck.services', { treeDataProvider: this, showCollapseAll: false });
+    this.view = vscode.window.createTreeView('opsdeck.services', { treeDataProvider: this, showCollapseAll: true });
     this.subscriptions.push(
       this.view,
       this.changed,
       this.view.onDidChangeVisibility(() => this.onVisibility()),
-      connection.onDidChangeStatus(() => this.invalidate()),
-      connection.onDidChangeMode(() => this.invalidate()),
+      store.onDidChange(() => this.invalidate()),
       { dispose: () => this.stopTicker() },
     );
     this.updateMessage();
   }
 
-  getTreeItem(item: ServiceItem): vscode.TreeItem {
+  getTreeItem(item: Item): vscode.TreeItem {
     return item;
   }
 
-  getChildren(parent?: ServiceItem): ServiceItem[] {
+  getChildren(parent?: Item): Item[] {
+    if (parent instanceof ServiceItem) return parent.details.map((d) => new DetailItem(parent.service, d));
     if (parent) return [];
-    const status = this.connection.status;
-    const now = this.now();
-    this.items = status ? status.services.map((s) => new ServiceItem(s, now)) : [];
-    return this.items;
+    return this.roots(this.store.snapshot);
   }
 
-  /** What the tree shows (for the test API); built from the status even when the view is hidden. */
-  snapshot(): ServiceItemSnapshot[] {
-    const status = this.connection.status;
+  /** The top-level items of a snapshot: the services, or the one saying there is no engine. */
+  private roots(snap: StackSnapshot): (ServiceItem | NoEngineItem)[] {
+    if (!this.hasStack()) return [];
+    if (!snap.status) return [new NoEngineItem(snap)];
     const now = this.now();
-    return (status?.services ?? []).map((s) => {
-      const item = new ServiceItem(s, now);
-      return { label: s.name, description: String(item.description), contextValue: String(item.contextValue) };
-    });
+    return snap.status.services.map((s) => new ServiceItem(s, serviceDetails(s, snap.metrics, snap.backups, now), now, snap));
+  }
+
+  /** What the tree shows (for the test API); built from the snapshot even when the view is hidden. */
+  snapshot(): ServiceItemSnapshot[] {
+    return this.roots(this.store.snapshot).map((item) => ({
+      label: String(item.label),
+      description: String(item.description ?? ''),
+      contextValue: String(item.contextValue ?? ''),
+      ...(item instanceof ServiceItem ? { children: item.details.map((d) => ({ label: d.label, description: d.description })) } : {}),
+    }));
   }
 
   /** New data: refresh now if visible, else when it becomes visible. */
@@ -109,17 +152,14 @@ export class ServicesTree implements vscode.TreeDataProvider<ServiceItem>, vscod
   }
 
   private updateMessage(): void {
-    const status = this.connection.status;
-    // Without a stack, or without an engine, the view's welcome content (package.json) says so with buttons.
-    if (!this.hasStack()) this.view.message = undefined;
-    else if (!status) this.view.message = this.connection.info.problem ?? 'Connecting to the engine…';
-    else if (status.services.length === 0) this.view.message = 'The stack has no services.';
-    else this.view.message = undefined;
+    const status = this.store.snapshot.status;
+    // Without a stack the view's welcome content (package.json) says so; without an engine, the one item does.
+    this.view.message = this.hasStack() && status?.services.length === 0 ? 'The stack has no services.' : undefined;
   }
 
   /** Uptimes move every second: re-render (locally) once a second while visible and something runs. */
   private updateTicker(): void {
-    const running = this.connection.status?.services.some((s) => isRunning(s) && s.startedAt !== undefined) ?? false;
+    const running = this.store.snapshot.status?.services.some((s) => isRunning(s) && s.startedAt !== undefined) ?? false;
     if (!running || !this.view.visible) return this.stopTicker();
     if (this.ticker) return;
     this.ticker = setInterval(() => {

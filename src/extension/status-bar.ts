@@ -1,12 +1,13 @@
 /**
  * The three status bar items: stack status (`$(pulse) 3/3`), IPC score (`IPC 12`) and active
- * profile (`$(layers) dev`). They change only when the connection reports a new status (pushed
- * engine events trigger it), never on a timer. Each can be hidden by a setting.
+ * profile (`$(layers) dev`), rendered from the state model's snapshot (state/stack-store.ts): a
+ * new status, a metrics sample (the IPC score follows every sample) or a lost engine (then every
+ * item says so, and why). Each can be hidden by a setting.
  */
 import * as vscode from 'vscode';
-import type { EngineStatus, IpcLevel } from '../core/contract';
-import type { EngineConnection } from './engine-connection';
+import type { IpcLevel } from '../core/contract';
 import { settings, onSettingChange } from './settings';
+import { currentIpc, type StackSnapshot, type StackStore } from './state/stack-store';
 import { effectiveIpcLevel, statusBarModel, type ItemModel } from './status-model';
 import { activationTimings, markActivation } from './timings';
 
@@ -14,7 +15,19 @@ export interface StatusBarSnapshot {
   id: string;
   text: string;
   tooltip: string;
+  /** The accessibility label (plain words). */
+  accessibility: string;
   backgroundColor?: string;
+  /** The store snapshot it was rendered from. */
+  seq: number;
+}
+
+/** The IPC level shown changed (with settings' thresholds, when they override the profile's). */
+export interface IpcLevelChange {
+  from: IpcLevel;
+  to: IpcLevel;
+  score: number;
+  summary: string;
 }
 
 /** Commands of this extension that tooltips may link to. */
@@ -24,12 +37,13 @@ export class StatusBar implements vscode.Disposable {
   private readonly items: Record<'status' | 'ipc' | 'profile', { item: vscode.StatusBarItem; model?: ItemModel; visible: () => boolean }>;
   private readonly subscriptions: vscode.Disposable[] = [];
   private ipcLevel: IpcLevel = 'ok';
-  private readonly ipcLevelEmitter = new vscode.EventEmitter<{ from: IpcLevel; to: IpcLevel; status: EngineStatus }>();
+  private readonly ipcLevelEmitter = new vscode.EventEmitter<IpcLevelChange>();
+  private seq = -1;
   /** The IPC level shown changed (with settings' thresholds, when they override the profile's). */
   readonly onDidChangeIpcLevel = this.ipcLevelEmitter.event;
 
   constructor(
-    private readonly connection: EngineConnection,
+    private readonly store: StackStore,
     private readonly hasStack: () => boolean,
   ) {
     const make = (id: string, name: string, priority: number, command: string) => {
@@ -44,9 +58,7 @@ export class StatusBar implements vscode.Disposable {
       profile: { item: make('opsdeck.profile', 'Opsdeck Profile', 48, 'opsdeck.switchProfile'), visible: settings.showProfile },
     };
     this.subscriptions.push(
-      connection.onDidChangeStatus(() => this.update()),
-      connection.onDidChangeProfiles(() => this.update()),
-      connection.onDidChangeMode(() => this.update()),
+      store.onDidChange(() => this.update()),
       onSettingChange(['statusBar', 'ipc'], () => this.update()),
       this.ipcLevelEmitter,
     );
@@ -54,19 +66,23 @@ export class StatusBar implements vscode.Disposable {
   }
 
   update(): void {
-    const status = this.connection.status;
-    if (status) {
-      const level = effectiveIpcLevel(status, settings.ipcOverride(), this.ipcLevel);
+    const snap: StackSnapshot = this.store.snapshot;
+    const { status } = snap;
+    const ipc = currentIpc(snap);
+    if (ipc) {
+      const level = effectiveIpcLevel(ipc, settings.ipcOverride(), this.ipcLevel);
       if (level !== this.ipcLevel) {
         const from = this.ipcLevel;
         this.ipcLevel = level;
-        this.ipcLevelEmitter.fire({ from, to: level, status });
+        this.ipcLevelEmitter.fire({ from, to: level, score: ipc.score, summary: ipc.summary });
       }
     }
-    const model = statusBarModel(status, this.connection.info, {
+    const model = statusBarModel(status, snap.connection, {
       ipcLevel: this.ipcLevel,
-      ...(this.connection.profiles ? { profiles: this.connection.profiles } : {}),
+      ...(ipc ? { ipc } : {}),
+      ...(snap.profiles ? { profiles: snap.profiles } : {}),
     });
+    this.seq = snap.seq;
     for (const key of ['status', 'ipc', 'profile'] as const) {
       const entry = this.items[key];
       const m = model[key];
@@ -75,10 +91,10 @@ export class StatusBar implements vscode.Disposable {
       const tooltip = new vscode.MarkdownString(m.tooltip, true);
       tooltip.isTrusted = { enabledCommands: TOOLTIP_COMMANDS };
       entry.item.tooltip = tooltip;
+      entry.item.accessibilityInformation = { label: m.accessibility };
       entry.item.backgroundColor = m.backgroundColor ? new vscode.ThemeColor(m.backgroundColor) : undefined;
-      // Without a stack in the workspace there is nothing to show; IPC and profile need an engine.
-      const show = this.hasStack() && entry.visible() && (key === 'status' || status !== undefined);
-      if (show) {
+      // Without a stack in the workspace there is nothing to show; without an engine every item says so.
+      if (this.hasStack() && entry.visible()) {
         entry.item.show();
         if (key === 'status') this.markShown(status !== undefined, m.text);
       } else entry.item.hide();
@@ -99,8 +115,8 @@ export class StatusBar implements vscode.Disposable {
     const out: StatusBarSnapshot[] = [];
     for (const key of ['status', 'ipc', 'profile'] as const) {
       const { item, model, visible } = this.items[key];
-      if (!model || !this.hasStack() || !visible() || (key !== 'status' && !this.connection.status)) continue;
-      out.push({ id: item.id, text: model.text, tooltip: model.tooltip, ...(model.backgroundColor ? { backgroundColor: model.backgroundColor } : {}) });
+      if (!model || !this.hasStack() || !visible()) continue;
+      out.push({ id: item.id, text: model.text, tooltip: model.tooltip, accessibility: model.accessibility, seq: this.seq, ...(model.backgroundColor ? { backgroundColor: model.backgroundColor } : {}) });
     }
     return out;
   }

@@ -6,6 +6,7 @@
 import type { EngineStatus } from '../core/contract';
 import type { ConfigAnswer } from './config-apply';
 import type { ShownNotification } from './notifications';
+import type { StackSnapshot } from './state/stack-store';
 import type { ServiceItemSnapshot } from './services-tree';
 import type { StatusBarSnapshot } from './status-bar';
 import type { ConnectionMode } from './status-model';
@@ -14,9 +15,17 @@ import type { ActivationTimings } from './timings';
 export interface OpsdeckTestApi {
   /** A fresh status from the engine (after the first connection attempt), undefined without one. */
   status(): Promise<EngineStatus | undefined>;
-  /** The visible status bar items (`opsdeck.status`, `opsdeck.ipc`, `opsdeck.profile`): text, markdown tooltip, theme colour id of the background. */
+  /** The visible status bar items (`opsdeck.status`, `opsdeck.ipc`, `opsdeck.profile`): text, markdown tooltip, accessibility label, theme colour id of the background, the store snapshot's `seq`. */
   statusBar(): StatusBarSnapshot[];
-  /** The Services tree's items (label = service name, description `ready · up 5.2s · 0 restarts`, contextValue `service-running` | `service-stopped` | `service-failed`). */
+  /** The state model's current snapshot (state/stack-store.ts), which the status bar and the tree render. */
+  store(): StackSnapshot;
+  /**
+   * The Services tree's top-level items: per service, label = its name, description
+   * `ready · OK · 1.2% CPU · 45 MB · up 5.2s · 0 restarts · http://127.0.0.1:7101`, contextValue
+   * `service-running` | `service-stopped` | `service-failed` (`-outside` appended when not in the
+   * active profile), children its probes, last restart and backup; without an engine one item
+   * `No engine` (contextValue `no-engine`) whose description says why.
+   */
   services(): ServiceItemSnapshot[];
   /** The notifications shown so far, oldest first (after de-duplication, cooldown and silencing). */
   notifications(): ShownNotification[];

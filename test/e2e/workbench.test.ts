@@ -124,6 +124,8 @@ describe('e2e: the extension in code-server, driven by chromium', function () {
     await ensureAllReady();
     await wb.runCommand('Opsdeck: Switch Profile');
     await wb.pick('minimal');
+    // It stops messaging and api: the question first.
+    await wb.answerDialog('Switch');
     await wb.waitForStatus('opsdeck.profile', '$(layers) minimal', (s) => s.text === 'minimal');
     await until('the engine on profile minimal', async () => (await engineStatus()).profile === 'minimal');
     await wb.waitForStatus('opsdeck.status', 'not 3/3 any more', (s) => !/\b3\/3\b/.test(s.text));

@@ -167,6 +167,14 @@ export class Workbench {
     return (await frame.locator('body').innerText()).replace(/\s+/g, ' ').trim();
   }
 
+  /** Clicks the button `label` of the modal dialog on screen (waits for it). */
+  async answerDialog(label: string, timeoutMs = 15_000): Promise<void> {
+    const exact = new RegExp(`^${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+    const button = this.page.locator('.monaco-dialog-box .dialog-buttons .monaco-button', { hasText: exact }).first();
+    await button.waitFor({ state: 'visible', timeout: timeoutMs });
+    await button.click();
+  }
+
   /** Texts of the notification toasts on screen and of the notification center's list. */
   async notifications(): Promise<string[]> {
     const toasts = await this.page.locator('.notifications-toasts .notification-list-item').allInnerTexts();

@@ -157,7 +157,8 @@ describe('commands against the default stack', function () {
   it('Switch Profile (minimal): api and messaging stopped, storage ready, status bar `$(layers) minimal`', async () => {
     const before = await client.status();
     const pids = ['messaging', 'api'].map((n) => before.services.find((s) => s.name === n)?.pid);
-    await run(COMMANDS.switchProfile, 'minimal');
+    // No question: the one asked before a switch that stops services is a modal (`ask: false` skips it).
+    await run(COMMANDS.switchProfile, 'minimal', { ask: false });
     // Services left out of the profile are stopped (or no longer listed at all).
     const notRunning = (s: EngineStatus, name: string) => {
       const x = s.services.find((v) => v.name === name);
@@ -175,6 +176,18 @@ describe('commands against the default stack', function () {
     }
     assert.equal((await client.profiles()).active, 'minimal');
     await waitForStatusText(api, 'opsdeck.profile', /^\$\(layers\) minimal$/);
+    await waitForStatusText(api, 'opsdeck.status', /^\$\(pulse\) 1\/1$/);
+  });
+
+  it('services outside the profile stay listed in the tree, greyed, with Start (not in profile)', async () => {
+    const outside = await waitFor('messaging and api listed outside the profile', () => {
+      const items = api.services().filter((i) => i.label === 'messaging' || i.label === 'api');
+      return items.length === 2 && items.every((i) => i.contextValue === 'service-stopped-outside' && /not in profile/.test(i.description ?? '')) ? items : undefined;
+    }, 15_000);
+    assert.equal(outside.length, 2);
+    await run(COMMANDS.serviceStartOutsideProfile, 'messaging');
+    await waitForStates(client, { messaging: 'ready' });
+    await waitFor('messaging running outside the profile in the tree', () => api.services().find((i) => i.label === 'messaging')?.contextValue === 'service-running-outside', 15_000);
     await waitForStatusText(api, 'opsdeck.status', /^\$\(pulse\) 1\/1$/);
   });
 

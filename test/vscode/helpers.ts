@@ -9,6 +9,7 @@ import path from 'node:path';
 import * as vscode from 'vscode';
 import { ApiClient } from '../../src/core/client/api-client';
 import type { EngineStatus } from '../../src/core/contract/status';
+import type { StackSnapshot } from '../../src/extension/state/stack-store';
 
 export const EXTENSION_ID = 'opsdeck.opsdeck';
 
@@ -17,12 +18,17 @@ export interface StatusBarEntry {
   id: string;
   text: string;
   tooltip?: unknown;
+  /** The accessibility label (plain words). */
+  accessibility?: string;
   backgroundColor?: string | { id: string };
+  /** The store snapshot the item was rendered from. */
+  seq?: number;
 }
 export interface TreeEntry {
   label: string;
   description?: string;
   contextValue?: string;
+  children?: { label: string; description: string }[];
 }
 export interface NotificationEntry {
   kind: string;
@@ -33,6 +39,8 @@ export interface OpsdeckTestApi {
   status(): Promise<EngineStatus | undefined>;
   statusBar(): StatusBarEntry[];
   services(): TreeEntry[];
+  /** The state model's snapshot the status bar and the tree render. */
+  store(): StackSnapshot;
   notifications(): NotificationEntry[];
   mode(): 'embedded' | 'attach' | 'none';
 }
@@ -55,6 +63,7 @@ export const COMMANDS = {
   serviceStop: 'opsdeck.service.stop',
   serviceRestart: 'opsdeck.service.restart',
   serviceLogs: 'opsdeck.service.logs',
+  serviceStartOutsideProfile: 'opsdeck.service.startOutsideProfile',
 } as const;
 
 export const SERVICES = ['storage', 'messaging', 'api'];
@@ -76,7 +85,7 @@ export function extension(): vscode.Extension<OpsdeckTestApi> {
 export async function testApi(): Promise<OpsdeckTestApi> {
   const api = await extension().activate();
   assert.ok(api && typeof api === 'object', 'activate() must return the test API (docs/extension-contract.md)');
-  for (const fn of ['status', 'statusBar', 'services', 'notifications', 'mode'] as const) {
+  for (const fn of ['status', 'statusBar', 'services', 'store', 'notifications', 'mode'] as const) {
     assert.equal(typeof api[fn], 'function', `the test API has no ${fn}()`);
   }
   return api;

@@ -79,10 +79,12 @@ describe('notifications', function () {
       const n = api.notifications().filter((x) => !seen.has(key(x)));
       return n.length ? n : undefined;
     }, 15_000);
-    const count = api.notifications().length;
+    // The IPC item follows every metrics sample: api's failing probes may raise ipc-high meanwhile, which is another incident.
+    const notIpc = () => api.notifications().filter((n) => n.kind !== 'ipc-high');
+    const count = notIpc().length;
     await run(COMMANDS.runHealthCheck);
     await sleep(1000);
-    assert.equal(api.notifications().length, count, `repeated: ${JSON.stringify(api.notifications().slice(count))} after ${JSON.stringify(raised)}`);
+    assert.equal(notIpc().length, count, `repeated: ${JSON.stringify(notIpc().slice(count))} after ${JSON.stringify(raised)}`);
     await run(COMMANDS.serviceStart, 'messaging');
     await waitForStates(client, ALL_READY);
   });

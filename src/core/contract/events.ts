@@ -6,7 +6,8 @@ export const SERVICE_STATES = ['stopped', 'starting', 'ready', 'degraded', 'back
 export type ServiceState = (typeof SERVICE_STATES)[number];
 export type ProbeRole = 'readiness' | 'liveness';
 export type IpcLevelName = 'ok' | 'warn' | 'critical';
-export type RestartCause = 'crash' | 'exit' | 'hang' | 'memory limit' | 'spawn failed';
+export const RESTART_CAUSES = ['crash', 'exit', 'hang', 'memory limit', 'spawn failed'] as const;
+export type RestartCause = (typeof RESTART_CAUSES)[number];
 /** What started a backup job: a person or script, the engine's schedule, or a restore (its safety snapshot). */
 export type BackupTrigger = 'manual' | 'schedule' | 'safety';
 export type BackupPhase = 'started' | 'completed' | 'failed';

@@ -4,7 +4,7 @@
  * GET /v1/profiles; the API's zod schemas (contract/schemas) describe the same. Part of the contract.
  */
 import type { HealthLevel, StackHealth } from './health';
-import type { ServiceState, ProbeRole } from './events';
+import type { ServiceState, ProbeRole, RestartCause } from './events';
 
 /** How a service's process ended. */
 export interface ExitInfo {
@@ -51,6 +51,10 @@ export interface ServiceStatus extends ServiceSnapshot {
   tier: string;
   inProfile: boolean;
   health: HealthLevel;
+  /** Where the service answers, from its config's http or tcp probe (`http://127.0.0.1:7101`, `127.0.0.1:5432`). */
+  endpoint?: string;
+  /** The engine's last restart of the service (this engine's lifetime), and why. */
+  lastRestart?: { at: number; cause: RestartCause; detail: string };
 }
 
 export interface EngineStatus {

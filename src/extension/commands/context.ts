@@ -17,6 +17,8 @@ export interface CommandContext {
   showHealth(health: StackHealth): void;
   /** Write an opsdeck.yaml into a workspace folder and use it. */
   createStack(folder?: vscode.Uri): Promise<vscode.Uri | undefined>;
+  /** The extension's global state (answers like "Don't ask again"). */
+  globalState: vscode.Memento;
 }
 
 /** A group of commands: id → handler, called with the command's arguments. */

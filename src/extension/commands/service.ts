@@ -1,6 +1,7 @@
 /**
  * One service's commands, from the palette or the Services tree: View Logs, Restart Service and
- * the tree items' Start / Stop / Restart / Logs actions. Without a service argument they ask
+ * the tree items' Start / Stop / Restart / Logs actions (and Start (not in profile) for a service
+ * outside the active profile). Without a service argument they ask
  * which (the services the action fits listed first).
  */
 import * as vscode from 'vscode';
@@ -32,6 +33,8 @@ export function serviceCommands({ connection, logs }: CommandContext): CommandHa
     'opsdeck.restartService': act('restarting', 'Service to restart', isRunning, (name) => connection.requireClient().restart(name)),
     'opsdeck.service.start': act('starting', 'Service to start', (s) => !isRunning(s), (name) => connection.requireClient().start(name)),
     'opsdeck.service.stop': act('stopping', 'Service to stop', isRunning, (name) => connection.requireClient().stop(name)),
+    // The tree's action on a service outside the active profile: it runs until stopped or the profile changes.
+    'opsdeck.service.startOutsideProfile': async (arg) => vscode.commands.executeCommand('opsdeck.service.start', serviceName(arg)),
     'opsdeck.service.restart': async (arg) => vscode.commands.executeCommand('opsdeck.restartService', serviceName(arg)),
     'opsdeck.service.logs': async (arg) => vscode.commands.executeCommand('opsdeck.viewLogs', serviceName(arg)),
   };

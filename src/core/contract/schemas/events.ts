@@ -3,7 +3,7 @@
  * checked at compile time against the union in src/core/contract/events.ts. Part of the contract.
  */
 import { z } from '@hono/zod-openapi';
-import type { EventOf, EventType } from '../events';
+import { RESTART_CAUSES, type EventOf, type EventType } from '../events';
 import type { Fits } from './common';
 import { serviceStateSchema } from './status';
 
@@ -39,7 +39,7 @@ export const eventSchemas = {
     ...base,
     attempt: z.number().int(),
     delayMs: z.number(),
-    cause: z.enum(['crash', 'exit', 'hang', 'memory limit', 'spawn failed']),
+    cause: z.enum(RESTART_CAUSES),
     detail: z.string(),
   }),
   'retry-reset': z.object({ type: z.literal('retry-reset'), ...base, after: z.number() }),

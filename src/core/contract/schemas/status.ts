@@ -4,7 +4,7 @@
  * and health.ts (checked at compile time at the end). Part of the contract.
  */
 import { z } from '@hono/zod-openapi';
-import { SERVICE_STATES } from '../events';
+import { RESTART_CAUSES, SERVICE_STATES } from '../events';
 import { HEALTH_LEVELS, type StackHealth } from '../health';
 import type { EngineStatus, PlanResult, ProfilesInfo, ServiceStatus } from '../status';
 import { apiList, apiName, queryBool, type Fits } from './common';
@@ -34,6 +34,11 @@ export const serviceStatusSchema = z
     tier: z.string(),
     inProfile: z.boolean(),
     health: healthLevelSchema,
+    endpoint: z.string().optional().openapi({ description: "Where the service answers, from its config's http or tcp probe", example: 'http://127.0.0.1:7101' }),
+    lastRestart: z
+      .object({ at: z.number(), cause: z.enum(RESTART_CAUSES), detail: z.string() })
+      .optional()
+      .openapi({ description: "The engine's last restart of the service, and why" }),
   })
   .openapi('ServiceStatus');
 
