@@ -60,7 +60,7 @@ export class Container implements vscode.Disposable {
     this.tree = new ServicesTree(this.connection, hasStack);
     this.logs = new ServiceLogs(this.connection, this.output);
     this.memory = new MemorySearch(this.connection);
-    this.notifications = new Notifications(this.connection, this.output);
+    this.notifications = new Notifications(this.connection, this.store, this.output);
     this.subscriptions.push(
       this.output,
       this.store,
@@ -75,6 +75,8 @@ export class Container implements vscode.Disposable {
         logs: this.logs,
         output: this.output,
         showHealth: (h) => this.notifications.healthResult(h),
+        reportsItself: (kinds, work) => this.notifications.reportsItself(kinds, work),
+        showResult: (n) => void this.notifications.commandResult(n),
         createStack: (folder) => this.createStack(folder),
       }),
       registerMetricsView(context, this.connection, this.output),
@@ -107,6 +109,7 @@ export class Container implements vscode.Disposable {
       statusBar: () => this.statusBar.snapshot(),
       services: () => this.tree.snapshot(),
       notifications: () => this.notifications.history(),
+      healthResult: () => this.notifications.lastHealth(),
       mode: () => this.connection.mode,
       ready: () => this.firstConnection,
       timings: () => ({ ...activationTimings }),

@@ -4,6 +4,7 @@
  * extension shows; every action goes through the commands.
  */
 import type { EngineStatus } from '../core/contract';
+import type { HealthPickSnapshot } from './health-pick';
 import type { ShownNotification } from './notifications';
 import type { ServiceItemSnapshot } from './services-tree';
 import type { StatusBarSnapshot } from './status-bar';
@@ -17,8 +18,10 @@ export interface OpsdeckTestApi {
   statusBar(): StatusBarSnapshot[];
   /** The Services tree's items (label = service name, description `ready · up 5.2s · 0 restarts`, contextValue `service-running` | `service-stopped` | `service-failed`). */
   services(): ServiceItemSnapshot[];
-  /** The notifications shown so far, oldest first (after de-duplication, cooldown and silencing). */
+  /** The notifications shown so far, oldest first (after de-duplication, cooldown and silencing); an incident's entry is updated in place (`messages`, `resolved`). */
   notifications(): ShownNotification[];
+  /** The last Run Health Check result shown (the quick pick: one item per service with its level and reason). */
+  healthResult(): HealthPickSnapshot | undefined;
   mode(): ConnectionMode;
   /** Resolves once the first connection attempt has finished (activation waits for it up to 5 s). */
   ready(): Promise<void>;
