@@ -67,7 +67,7 @@ export class Container implements vscode.Disposable {
     this.contextKeys = new ContextKeys(this.store, hasStack);
     this.logs = new ServiceLogs(this.connection, this.output);
     this.memory = new MemorySearch(this.connection);
-    this.notifications = new Notifications(this.connection, this.output);
+    this.notifications = new Notifications(this.connection, this.store, this.output);
     this.configDiagnostics = new ConfigDiagnostics({ output: this.output, stackDir: () => this.connection.stackDir });
     this.configApply = new ConfigApply({ connection: this.connection, output: this.output, showProblems: () => this.configDiagnostics.validateStack('save') });
     this.subscriptions.push(
@@ -87,6 +87,8 @@ export class Container implements vscode.Disposable {
         logs: this.logs,
         output: this.output,
         showHealth: (h) => this.notifications.healthResult(h),
+        reportsItself: (kinds, work) => this.notifications.reportsItself(kinds, work),
+        showResult: (n) => void this.notifications.commandResult(n),
         createStack: (folder) => this.createStack(folder),
         globalState: context.globalState,
       }),
@@ -119,6 +121,7 @@ export class Container implements vscode.Disposable {
       store: () => this.store.snapshot,
       services: () => this.tree.snapshot(),
       notifications: () => this.notifications.history(),
+      healthResult: () => this.notifications.lastHealth(),
       mode: () => this.connection.mode,
       ready: () => this.firstConnection,
       timings: () => ({ ...activationTimings }),

@@ -29,10 +29,20 @@ const KIND_ICON: Record<string, string> = {
   limit: 'warning',
 };
 
+/** A hit's time in the user's locale (VS Code's display language): date and time to the second. */
+let timeFormat: Intl.DateTimeFormat | undefined;
 const time = (at: number) => {
-  const d = new Date(at);
-  return `${d.toLocaleDateString()} ${d.toLocaleTimeString()}.${String(d.getMilliseconds()).padStart(3, '0')}`;
+  timeFormat ??= dateTimeFormat(vscode.env.language);
+  return timeFormat.format(new Date(at));
 };
+
+function dateTimeFormat(locale: string | undefined): Intl.DateTimeFormat {
+  try {
+    return new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'medium' });
+  } catch {
+    return new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' }); // a language tag Intl does not know
+  }
+}
 
 interface HitItem extends vscode.QuickPickItem {
   hit?: MemoryHit;

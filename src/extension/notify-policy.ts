@@ -6,8 +6,12 @@
  *   a notice (kind, severity, message, actions), or nothing when the event is not worth
  *   interrupting anyone for.
  * - `NotifyPolicy.decide(notice)` says whether to show it: the level setting (`all` | `errors` |
- *   `none`), the kinds silenced with "Don't show again", and a cooldown so the same notice (same
- *   kind and subject) is not repeated within `cooldownMs`. Time comes from an injected clock.
+ *   `none`), the kinds silenced in settings (`opsdeck.notifications.silenced`), and a cooldown so
+ *   the same notice (same kind and subject) is not repeated within `cooldownMs`. Time comes from
+ *   an injected clock.
+ * - `IncidentBook` keeps the incidents a notice opened (a service that crashed, crash-loops or
+ *   failed: one incident per service), so later notices about it update the one notification,
+ *   and says from the store's status when an incident is over ("api recovered after 1.2s").
  */
 import { count, type EngineEvent, type EventOf, formatDuration } from '../core/contract';
 
@@ -37,6 +41,10 @@ export interface Notice {
   /** Notices with the same key are the same message for the cooldown. */
   key: string;
   actions: NoticeAction[];
+  /** The incident it belongs to (`down:<service>`), when later news about it updates one notification. */
+  incident?: string;
+  /** What a live notification says while the incident lasts, when it differs (no countdown that goes stale). */
+  live?: string;
 }
 
 /** Restart attempts in a row (without a healthy spell resetting the counter) that count as a crash loop. */
@@ -48,8 +56,12 @@ const num = (v: number | undefined): number | undefined => (typeof v === 'number
 const lastLine = (text: string) => text.trim().split('\n').pop()?.trim() ?? '';
 const clip = (text: string, max = 200) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
 
+/** Kinds that are news about a service being down: one incident per service, over when it is up again. */
+const DOWN_KINDS: ReadonlySet<NotificationKind> = new Set(['service-crashed', 'crash-loop', 'service-failed']);
+
 function notice(kind: NotificationKind, severity: Severity, message: string, service: string | undefined, actions: NoticeAction[]): Notice {
-  return { kind, severity, message: clip(message, 400), ...(service ? { service } : {}), key: `${kind}:${service ?? ''}`, actions };
+  const incident = service && DOWN_KINDS.has(kind) ? { incident: `down:${service}` } : {};
+  return { kind, severity, message: clip(message, 400), ...(service ? { service } : {}), key: `${kind}:${service ?? ''}`, actions, ...incident };
 }
 
 /** The notice an engine event deserves, if any. */
@@ -85,7 +97,8 @@ export function noticeFor(e: EngineEvent, opts: { crashLoopAttempts?: number } =
       // A single crash, hang or limit kill (not a clean exit the policy restarts): worth a heads-up.
       if (cause === 'exit') return undefined;
       const delay = num(e.delayMs);
-      return notice('service-crashed', 'warning', `${service ?? 'A service'} ${cause === 'hang' ? 'hung' : cause === 'memory limit' ? 'went over its memory limit' : cause === 'spawn failed' ? 'could not start' : 'crashed'}${detail ? ` (${detail})` : ''}; restarting${delay === undefined ? '' : ` in ${formatDuration(delay)}`}`, subject, ['show-logs']);
+      const what = `${service ?? 'A service'} ${cause === 'hang' ? 'hung' : cause === 'memory limit' ? 'went over its memory limit' : cause === 'spawn failed' ? 'could not start' : 'crashed'}${detail ? ` (${detail})` : ''}`;
+      return { ...notice('service-crashed', 'warning', `${what}; restarting${delay === undefined ? '' : ` in ${formatDuration(delay)}`}`, subject, ['show-logs']), live: `${what}; restarting…` };
     }
     case 'check': {
       if (e.ok !== false) return undefined;
@@ -164,6 +177,30 @@ export function healthNotice(h: { level: string; summary: string; services: { se
   return notice('health-failing', h.level === 'CRITICAL' ? 'error' : 'warning', message, bad?.service, bad ? ['show-logs', 'restart'] : ['show-engine-output']);
 }
 
+/** One row of Run Health Check's result: a service, its level and why. */
+export interface HealthRow {
+  service: string;
+  level: string;
+  reason: string;
+}
+
+const LEVEL_ORDER: Record<string, number> = { CRITICAL: 0, WARNING: 1, UNKNOWN: 2, OK: 3 };
+
+/** Run Health Check's result, service by service: the worst first, then by name; the title says the whole. */
+export function healthRows(h: { level: string; summary: string; services: { service: string; level: string; reason: string }[] }): { title: string; rows: HealthRow[] } {
+  const rows = h.services
+    .map((s) => ({ service: s.service, level: s.level, reason: s.reason.trim() || (s.level === 'OK' ? 'ok' : 'no reason given') }))
+    .sort((a, b) => (LEVEL_ORDER[a.level] ?? 2) - (LEVEL_ORDER[b.level] ?? 2) || a.service.localeCompare(b.service));
+  const ok = rows.filter((r) => r.level === 'OK').length;
+  const title = rows.length ? `Health ${h.level}: ${ok} of ${count(rows.length, 'service')} OK` : `Health ${h.level}: ${h.summary || 'no services'}`;
+  return { title, rows };
+}
+
+/** The result of a command the user ran (Backup Now…): shown as it is, one per run. */
+export function resultNotice(kind: NotificationKind, severity: Severity, message: string, actions: NoticeAction[] = []): Notice {
+  return { kind, severity, message: clip(message, 400), key: `${kind}:command`, actions };
+}
+
 /** A notice about the engine itself (it failed to start, its owner went away, a stream broke). */
 export function engineErrorNotice(message: string, key = 'engine', severity: Severity = 'error'): Notice {
   return { kind: 'engine-error', severity, message: clip(message, 400), key: `engine-error:${key}`, actions: ['show-engine-output'] };
@@ -174,7 +211,7 @@ export interface NotifyPolicyOptions {
   now?: () => number;
   cooldownMs?: number;
   level: () => NotificationLevel;
-  /** Kinds the user silenced ("Don't show again"). */
+  /** Kinds the user silenced (the `opsdeck.notifications.silenced` setting). */
   silenced: () => readonly string[];
 }
 
@@ -202,8 +239,111 @@ export class NotifyPolicy {
     return { show: true };
   }
 
+  /** A notice shown without asking (news about an incident already on screen): its cooldown starts. */
+  markShown(n: Notice): void {
+    this.lastShown.set(n.key, this.now());
+  }
+
   /** Forget the cooldowns (e.g. after reconnecting to another engine). */
   reset(): void {
     this.lastShown.clear();
+  }
+}
+
+// ------------------------------------------------------------------ incidents
+
+/** What the incident book reads of a service in the store's status (ServiceStatus has more). */
+export interface WatchedService {
+  name: string;
+  state: string;
+  /** When it entered its state (epoch ms). */
+  since?: number;
+  pid?: number | undefined;
+}
+
+export interface Incident {
+  readonly key: string;
+  readonly service: string;
+  /** The latest notice about it (what the notification says now). */
+  readonly notice: Notice;
+  /** When it began (the first event's time, epoch ms). */
+  readonly openedAt: number;
+  /** The service's process when it began: a ready service with another pid has come back. */
+  readonly pidAtOpen: number | undefined;
+  /** Whether a status since it began showed the service down (backoff, starting…). */
+  readonly sawDown: boolean;
+}
+
+export type Outcome = 'recovered' | 'stopped' | 'gone';
+
+export interface Resolution {
+  incident: Incident;
+  outcome: Outcome;
+  /** What the notification says at the end ("api recovered after 1.2s"); none when the engine went away. */
+  message: string | undefined;
+}
+
+/** A service counts as back when it runs and is ready (or degraded only by a dependency, still running). */
+function isUp(s: WatchedService): boolean {
+  return s.pid !== undefined && (s.state === 'ready' || s.state === 'degraded');
+}
+
+/** Up since after `at`: it went down and came back before the news of its going down arrived. */
+const wentUpAfter = (s: WatchedService, at: number) => s.since !== undefined && s.since > at;
+
+/** The message that ends an incident. */
+export function resolutionMessage(service: string, outcome: Outcome, tookMs: number): string | undefined {
+  if (outcome === 'recovered') return `${service} recovered after ${formatDuration(Math.max(0, tookMs))}`;
+  if (outcome === 'stopped') return `${service} was stopped`;
+  return undefined;
+}
+
+/**
+ * The open incidents, one per key. `record` opens one (or updates the open one with newer news);
+ * `observe` reads a status and returns the incidents it ends: the service is up again (with
+ * another process, after a status that showed it down, or up since after the incident began), it
+ * was stopped, it is gone, or there is no engine any more.
+ */
+export class IncidentBook {
+  private readonly open = new Map<string, Incident>();
+
+  get(key: string): Incident | undefined {
+    return this.open.get(key);
+  }
+
+  /** A notice about an incident: `opened` when it is a new one, else the open one now says this. */
+  record(n: Notice, at: number, service: WatchedService | undefined): { incident: Incident; opened: boolean } | undefined {
+    if (!n.incident || !n.service) return undefined;
+    const was = this.open.get(n.incident);
+    const incident: Incident = was
+      ? { ...was, notice: n }
+      : { key: n.incident, service: n.service, notice: n, openedAt: at, pidAtOpen: service?.pid, sawDown: service !== undefined && (!isUp(service) || wentUpAfter(service, at)) };
+    this.open.set(incident.key, incident);
+    return { incident, opened: !was };
+  }
+
+  /** The incidents a status ends (removed from the book); `services` undefined: no engine. */
+  observe(services: readonly WatchedService[] | undefined, now: number): Resolution[] {
+    const over: Resolution[] = [];
+    for (const incident of [...this.open.values()]) {
+      const s = services?.find((x) => x.name === incident.service);
+      let outcome: Outcome | undefined;
+      if (!s) outcome = 'gone';
+      else if (s.state === 'stopped') outcome = 'stopped';
+      else if (isUp(s) && (incident.sawDown || s.pid !== incident.pidAtOpen)) outcome = 'recovered';
+      else if (!isUp(s) && !incident.sawDown) this.open.set(incident.key, { ...incident, sawDown: true });
+      if (!outcome) continue;
+      this.open.delete(incident.key);
+      const upAt = outcome === 'recovered' && s?.since !== undefined && s.since >= incident.openedAt ? s.since : now;
+      over.push({ incident, outcome, message: resolutionMessage(incident.service, outcome, upAt - incident.openedAt) });
+    }
+    return over;
+  }
+
+  /** Forget every incident (another engine); returns what was open. */
+  clear(): Incident[] {
+    const all = [...this.open.values()];
+    this.open.clear();
+    return all;
   }
 }

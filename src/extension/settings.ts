@@ -19,11 +19,6 @@ export const settings = {
     return v === 'errors' || v === 'none' ? v : 'all';
   },
   silenced: (): NotificationKind[] => (section().get<string[]>('notifications.silenced', []) ?? []).filter((k): k is NotificationKind => (NOTIFICATION_KINDS as readonly string[]).includes(k)),
-  /** Remember "Don't show again" for a kind (user settings). */
-  async silence(kind: NotificationKind): Promise<void> {
-    const now = settings.silenced();
-    if (!now.includes(kind)) await section().update('notifications.silenced', [...now, kind], vscode.ConfigurationTarget.Global);
-  },
   /** The IPC thresholds set in settings (overriding the active profile's), if any. */
   ipcOverride(): Partial<IpcThresholds> | undefined {
     const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);

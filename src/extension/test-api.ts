@@ -5,6 +5,7 @@
  */
 import type { EngineStatus } from '../core/contract';
 import type { ConfigAnswer } from './config-apply';
+import type { HealthPickSnapshot } from './health-pick';
 import type { ShownNotification } from './notifications';
 import type { StackSnapshot } from './state/stack-store';
 import type { ServiceItemSnapshot } from './services-tree';
@@ -27,8 +28,10 @@ export interface OpsdeckTestApi {
    * `No engine` (contextValue `no-engine`) whose description says why.
    */
   services(): ServiceItemSnapshot[];
-  /** The notifications shown so far, oldest first (after de-duplication, cooldown and silencing). */
+  /** The notifications shown so far, oldest first (after de-duplication, cooldown and silencing); an incident's entry is updated in place (`messages`, `resolved`). */
   notifications(): ShownNotification[];
+  /** The last Run Health Check result shown (the quick pick: one item per service with its level and reason). */
+  healthResult(): HealthPickSnapshot | undefined;
   mode(): ConnectionMode;
   /** Resolves once the first connection attempt has finished (activation waits for it up to 5 s). */
   ready(): Promise<void>;

@@ -105,7 +105,7 @@ describe('backup: the drill sandbox (ports, config, links)', () => {
     );
     assert.equal(
       eventText({ ...base, service: 'stack', type: 'verify', ok: false, trigger: 'manual', readData: true, errors: 1, warnings: 0, damagedSnapshots: ['abc'], durationMs: 30 }),
-      'verify with data found damage: 1 errors, 0 warnings in 30ms; damaged snapshots: abc',
+      'verify with data found damage: 1 error, 0 warnings in 30ms; damaged snapshots: abc',
     );
     assert.equal(
       eventText({ ...base, type: 'backup', phase: 'failed', trigger: 'manual', services: ['storage'], tags: [], error: 'pg_dump failed' }),

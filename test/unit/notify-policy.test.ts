@@ -1,11 +1,18 @@
 import assert from 'node:assert/strict';
-import { engineErrorNotice, healthNotice, noticeFor as noticeForEvent, NotifyPolicy, type NotificationLevel } from '../../src/extension/notify-policy';
+import { engineErrorNotice, healthNotice, healthRows, IncidentBook, noticeFor as noticeForEvent, NotifyPolicy, resolutionMessage, resultNotice, type NotificationLevel } from '../../src/extension/notify-policy';
 import type { EngineEvent } from '../../src/core/contract/events';
 
 /** The events below carry only the fields a notice reads. */
 const noticeFor = (e: object, opts?: Parameters<typeof noticeForEvent>[1]) => noticeForEvent(e as EngineEvent, opts);
 
 const at = Date.UTC(2026, 0, 1);
+
+/** A health result's services: storage OK, messaging stopped, api degraded by it. */
+const THREE_SERVICES = [
+  { service: 'storage', level: 'OK', reason: 'ready' },
+  { service: 'messaging', level: 'UNKNOWN', reason: 'not running: stopped' },
+  { service: 'api', level: 'WARNING', reason: 'degraded: upstream: messaging' },
+];
 
 describe('extension notifications: which events notify', () => {
   it('IPC: only a rise to critical, as a warning with Open Dashboard', () => {
@@ -53,11 +60,7 @@ describe('extension notifications: which events notify', () => {
     const n = healthNotice({
       level: 'UNKNOWN',
       summary: '1/3 OK (messaging UNKNOWN, api WARNING)',
-      services: [
-        { service: 'storage', level: 'OK', reason: 'ready' },
-        { service: 'messaging', level: 'UNKNOWN', reason: 'not running: stopped' },
-        { service: 'api', level: 'WARNING', reason: 'degraded: upstream: messaging' },
-      ],
+      services: THREE_SERVICES,
     });
     assert.equal(n?.kind, 'health-failing');
     assert.equal(n?.severity, 'warning');
@@ -165,5 +168,128 @@ describe('extension notifications: the policy', () => {
     policy.decide(failed);
     policy.reset();
     assert.equal(policy.decide(failed).show, true);
+  });
+});
+
+describe('extension notifications: one notification per incident', () => {
+  const crash = (service = 'api', attempt = 1) => noticeFor({ type: 'restart', at, service, attempt, delayMs: 278, cause: 'crash', detail: 'exit code 1' })!;
+  const ready = (pid: number, since = at) => ({ name: 'api', state: 'ready', pid, since });
+
+  it('a crash, a crash loop and a failure of one service are one incident; other notices are none', () => {
+    assert.equal(crash().incident, 'down:api');
+    assert.equal(crash('api', 3).incident, 'down:api', 'crash-looping is news about the same incident');
+    assert.equal(noticeFor({ type: 'gave-up', at, service: 'api', restarts: 5, windowMs: 1 })?.incident, 'down:api');
+    assert.equal(crash('storage').incident, 'down:storage', 'another service is another incident');
+    assert.equal(noticeFor({ type: 'ipc', at, service: 'stack', from: 'ok', to: 'critical', score: 95, summary: '' })?.incident, undefined);
+    assert.equal(noticeFor({ type: 'rpo', at, service: 'storage', ok: false, rpoMs: 1, detail: '' })?.incident, undefined);
+  });
+
+  it('while it lasts, a crash says "restarting…" without a countdown that goes stale', () => {
+    assert.equal(crash().message, 'api crashed (exit code 1); restarting in 278ms');
+    assert.equal(crash().live, 'api crashed (exit code 1); restarting…');
+  });
+
+  it('a crash opens an incident; newer news updates it; the service ready again (another pid) resolves it, with the time it took', () => {
+    const book = new IncidentBook();
+    const opened = book.record(crash(), at, ready(10));
+    assert.equal(opened?.opened, true);
+    assert.equal(opened?.incident.openedAt, at);
+    assert.deepEqual(book.observe([ready(10)], at + 5), [], 'the status from before the crash resolves nothing');
+    const again = book.record(crash('api', 3), at + 500, { name: 'api', state: 'backoff', pid: undefined });
+    assert.equal(again?.opened, false, 'news about an open incident is not a new one');
+    assert.equal(book.get('down:api')?.notice.kind, 'crash-loop');
+    assert.deepEqual(book.observe([{ name: 'api', state: 'starting', pid: 11, since: at + 900 }], at + 900), []);
+    const [r, ...rest] = book.observe([ready(11, at + 1200)], at + 1300);
+    assert.equal(rest.length, 0);
+    assert.equal(r?.outcome, 'recovered');
+    assert.equal(r?.message, 'api recovered after 1.2s', 'from the crash to the time it became ready');
+    assert.equal(book.get('down:api'), undefined, 'a resolved incident is closed');
+    assert.equal(book.record(crash(), at + 2000, ready(11))?.opened, true, 'the next crash is a new incident');
+  });
+
+  it('a restart so fast that the first status seen is already the new process resolves at once', () => {
+    const book = new IncidentBook();
+    book.record(crash(), at, ready(12, at + 300));
+    assert.equal(book.observe([ready(12, at + 300)], at + 400)[0]?.message, 'api recovered after 300ms');
+  });
+
+  it('a ready service with another pid resolves even without a down status in between', () => {
+    const book = new IncidentBook();
+    book.record(crash(), at, ready(10));
+    assert.equal(book.observe([ready(13, at + 800)], at + 900)[0]?.outcome, 'recovered');
+  });
+
+  it('degraded counts as back only while it runs (degraded waiting for an upstream has no process)', () => {
+    const book = new IncidentBook();
+    book.record(crash(), at, { name: 'api', state: 'backoff', pid: undefined });
+    assert.deepEqual(book.observe([{ name: 'api', state: 'degraded', pid: undefined }], at + 100), []);
+    assert.equal(book.observe([{ name: 'api', state: 'degraded', pid: 20, since: at + 2000 }], at + 2100)[0]?.message, 'api recovered after 2s');
+  });
+
+  it('stopped by the user, removed, or no engine any more: the incident ends (without a recovery)', () => {
+    const book = new IncidentBook();
+    book.record(crash('api'), at, undefined);
+    book.record(crash('storage'), at, undefined);
+    book.record(crash('messaging'), at, undefined);
+    const over = book.observe([{ name: 'api', state: 'stopped', pid: undefined }, { name: 'messaging', state: 'backoff', pid: undefined }], at + 10);
+    assert.deepEqual(over.map((r) => [r.incident.service, r.outcome, r.message]), [
+      ['api', 'stopped', 'api was stopped'],
+      ['storage', 'gone', undefined],
+    ]);
+    assert.deepEqual(book.observe(undefined, at + 20).map((r) => [r.incident.service, r.outcome, r.message]), [['messaging', 'gone', undefined]]);
+    assert.deepEqual(book.clear(), []);
+  });
+
+  it('notices without an incident are not recorded; clear forgets the open ones', () => {
+    const book = new IncidentBook();
+    assert.equal(book.record(engineErrorNotice('x'), at, undefined), undefined);
+    book.record(crash(), at, undefined);
+    assert.deepEqual(book.clear().map((i) => i.key), ['down:api']);
+    assert.equal(book.get('down:api'), undefined);
+  });
+
+  it('resolution messages', () => {
+    assert.equal(resolutionMessage('api', 'recovered', 1234), 'api recovered after 1.2s');
+    assert.equal(resolutionMessage('api', 'recovered', -5), 'api recovered after 0ms');
+    assert.equal(resolutionMessage('api', 'gone', 5), undefined);
+  });
+
+  it('markShown starts the cooldown of news shown as an update (gave-up, then state failed: one message)', () => {
+    const policy = new NotifyPolicy({ now: () => at, level: () => 'all', silenced: () => [] });
+    const gave = noticeFor({ type: 'gave-up', at, service: 'api', restarts: 5, windowMs: 1 })!;
+    policy.markShown(gave);
+    assert.deepEqual(policy.decide(noticeFor({ type: 'state', at, service: 'api', from: 'backoff', to: 'failed', reason: '' })!), { show: false, reason: 'cooldown' });
+  });
+});
+
+describe('extension notifications: results the user asked for', () => {
+  it('Run Health Check lists every service, worst first, with its level and reason', () => {
+    const { title, rows } = healthRows({
+      level: 'WARNING',
+      summary: '1/3 OK (messaging UNKNOWN, api WARNING)',
+      services: THREE_SERVICES,
+    });
+    assert.equal(title, 'Health WARNING: 1 of 3 services OK');
+    assert.deepEqual(rows, [
+      { service: 'api', level: 'WARNING', reason: 'degraded: upstream: messaging' },
+      { service: 'messaging', level: 'UNKNOWN', reason: 'not running: stopped' },
+      { service: 'storage', level: 'OK', reason: 'ready' },
+    ]);
+    assert.equal(healthRows({ level: 'OK', summary: '1/1 OK', services: [{ service: 'a', level: 'OK', reason: '' }] }).title, 'Health OK: 1 of 1 service OK', 'singular');
+    assert.equal(healthRows({ level: 'OK', summary: '1/1 OK', services: [{ service: 'a', level: 'OK', reason: ' ' }] }).rows[0]?.reason, 'ok');
+    assert.equal(healthRows({ level: 'UNKNOWN', summary: '', services: [] }).title, 'Health UNKNOWN: no services');
+  });
+
+  it('a command result is a notice of its own (not one cooldown for every run)', () => {
+    const n = resultNotice('backup-completed', 'info', 'Backup done', ['open-dashboard']);
+    assert.equal(n.key, 'backup-completed:command');
+    assert.deepEqual(n.actions, ['open-dashboard']);
+    assert.equal(n.incident, undefined);
+  });
+
+  it('counts are pluralised', () => {
+    assert.match(noticeFor({ type: 'gave-up', at, service: 'api', restarts: 1, windowMs: 60_000 })!.message, /gave up after 1 restart within 1m$/);
+    assert.match(noticeFor({ type: 'verify', at, service: 'stack', ok: false, errors: 1 })!.message, /: 1 error$/);
+    assert.match(noticeFor({ type: 'verify', at, service: 'stack', ok: false, errors: 2 })!.message, /: 2 errors$/);
   });
 });

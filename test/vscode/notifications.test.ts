@@ -1,13 +1,29 @@
 /**
  * In-host: notifications raised by engine events, read through the test API's notifications()
- * (what the extension actually showed): a crashed service (kill -9 of its pid) is notified once,
- * and the same notification is not repeated within its cooldown.
+ * (what the extension actually showed): a crashed service (kill -9 of its pid) is one
+ * notification that becomes "recovered after …" once the service is ready again, and it is not
+ * repeated within its cooldown; Run Health Check answers service by service; Backup Now is one
+ * notification.
  */
 import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { ApiClient } from '../../src/core/client/api-client';
 import { COMMANDS, colorId, engineClient, sleep, statusItem, testApi, waitFor, waitForStates, type NotificationEntry, type OpsdeckTestApi } from './helpers';
 import type { StackHealth } from '../../src/core/contract/health';
+
+/** What this suite reads beyond helpers.ts's view of the test API (src/extension/test-api.ts). */
+interface Shown extends NotificationEntry {
+  messages: string[];
+  incident?: string;
+  resolved?: boolean;
+  actions: string[];
+}
+interface HealthShown {
+  title: string;
+  level: string;
+  items: { label: string; description: string; detail: string }[];
+}
+type Api = Omit<OpsdeckTestApi, 'notifications'> & { notifications(): Shown[]; healthResult(): HealthShown | undefined };
 
 const ALL_READY = { storage: 'ready', messaging: 'ready', api: 'ready' };
 const run = <T = unknown>(command: string, ...args: unknown[]) => vscode.commands.executeCommand<T>(command, ...args);
@@ -21,11 +37,11 @@ async function pidOf(client: ApiClient, service: string): Promise<number> {
 
 describe('notifications', function () {
   this.timeout(90_000);
-  let api: OpsdeckTestApi;
+  let api: Api;
   let client: ApiClient;
 
   before(async () => {
-    api = await testApi();
+    api = (await testApi()) as Api;
     client = await waitFor('the engine socket', () => engineClient(), 30_000);
     await run(COMMANDS.startStack);
     await waitForStates(client, ALL_READY);
@@ -55,6 +71,17 @@ describe('notifications', function () {
       clearInterval(watch);
     }
     assert.ok(warned, 'the status item never had the warning (or error) background while storage was down');
+    // One notification for the incident, and it now says that storage recovered.
+    const about = await waitFor('the storage notification to say it recovered', () => {
+      const n = api.notifications().filter((x) => !seen.has(key(x)) && x.incident === 'down:storage');
+      return n.length === 1 && n[0]!.resolved ? n : undefined;
+    }, 15_000);
+    const incident = about[0]!;
+    assert.match(incident.message, /^storage recovered after \d+(\.\d+)?(ms|s)$/, JSON.stringify(incident));
+    assert.match(incident.messages[0]!, /^storage crashed .*restarting…$/, 'while it lasted it said "restarting…", without a countdown');
+    assert.ok(!/restarting in/.test(incident.message), 'no stale countdown after the recovery');
+    assert.deepEqual(incident.actions, ['Show Logs']);
+    assert.equal(api.notifications().filter((x) => !seen.has(key(x)) && /storage/.test(x.message)).length, 1, `more than one notification: ${JSON.stringify(api.notifications())}`);
   });
 
   it('the same notification is not repeated within its cooldown (second kill -9 of the same service)', async () => {
@@ -69,23 +96,46 @@ describe('notifications', function () {
     assert.equal(byKind(after), byKind(before), `a second crash within the cooldown was notified again: ${JSON.stringify(after)}`);
   });
 
-  it('a failing health check notifies, and once only when run again', async () => {
+  it('Run Health Check shows every service with its level and reason (not only "OK")', async () => {
     await run(COMMANDS.serviceStop, 'messaging');
     await waitForStates(client, { messaging: 'stopped' });
-    const seen = new Set(api.notifications().map(key));
-    const first = await run<StackHealth>(COMMANDS.runHealthCheck);
-    assert.ok(first && first.level !== 'OK', `health with messaging stopped: ${JSON.stringify(first)}`);
-    const raised = await waitFor('a health notification', () => {
-      const n = api.notifications().filter((x) => !seen.has(key(x)));
-      return n.length ? n : undefined;
-    }, 15_000);
-    // The IPC item follows every metrics sample: api's failing probes may raise ipc-high meanwhile, which is another incident.
-    const notIpc = () => api.notifications().filter((n) => n.kind !== 'ipc-high');
-    const count = notIpc().length;
-    await run(COMMANDS.runHealthCheck);
-    await sleep(1000);
-    assert.equal(notIpc().length, count, `repeated: ${JSON.stringify(notIpc().slice(count))} after ${JSON.stringify(raised)}`);
-    await run(COMMANDS.serviceStart, 'messaging');
-    await waitForStates(client, ALL_READY);
+    try {
+      const count = api.notifications().length;
+      const health = await run<StackHealth>(COMMANDS.runHealthCheck);
+      assert.ok(health && health.level !== 'OK', `health with messaging stopped: ${JSON.stringify(health)}`);
+      assert.deepEqual(health.services.map((s) => s.service).sort(), ['api', 'messaging', 'storage']);
+      const shown = api.healthResult();
+      assert.ok(shown, 'no health result was shown');
+      assert.equal(shown.level, health.level);
+      assert.match(shown.title, /of 3 services OK/);
+      const byName = Object.fromEntries(shown.items.map((i) => [i.label, i]));
+      assert.deepEqual(Object.keys(byName).sort(), ['api', 'messaging', 'storage'], JSON.stringify(shown));
+      const messaging = health.services.find((s) => s.service === 'messaging')!;
+      assert.equal(byName.messaging!.description, messaging.level);
+      assert.equal(byName.messaging!.detail, messaging.reason);
+      assert.equal(byName.storage!.description, 'OK');
+      assert.notEqual(shown.items[0]!.description, 'OK', 'the worst comes first');
+      await sleep(500);
+      assert.equal(api.notifications().length, count, `the result is the list, not another toast: ${JSON.stringify(api.notifications().slice(count))}`);
+    } finally {
+      await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
+      await run(COMMANDS.serviceStart, 'messaging');
+      await waitForStates(client, ALL_READY);
+    }
+  });
+
+  it('Backup Now: one notification (the result, with its counts and an action), not one more from the engine event', async () => {
+    const count = api.notifications().length;
+    const result = await run<{ snapshot: string; files: number } | undefined>(COMMANDS.backupNow);
+    assert.ok(result?.snapshot, `Backup Now returned ${JSON.stringify(result)}`);
+    await sleep(3000); // time for the engine's backup event (a second notification, wrongly)
+    // (Other news may arrive meanwhile, e.g. IPC pressure left by the previous test: only backup kinds count.)
+    const fresh = api.notifications().slice(count).filter((n) => n.kind.startsWith('backup-'));
+    assert.equal(fresh.length, 1, `backup notifications after Backup Now: ${JSON.stringify(api.notifications().slice(count))}`);
+    const n = fresh[0]!;
+    assert.equal(n.kind, 'backup-completed');
+    assert.match(n.message, new RegExp(`^Backup done: snapshot ${result.snapshot.slice(0, 8)}`));
+    assert.match(n.message, new RegExp(`, ${result.files} ${result.files === 1 ? 'file' : 'files'} \\(`), 'counts are pluralised');
+    assert.deepEqual(n.actions, ['Open Dashboard'], "the action that helps; no Don't Show Again");
   });
 });

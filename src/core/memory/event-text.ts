@@ -3,7 +3,7 @@
  * "state ready → degraded: upstream: storage", "restart 2 in 1s (crash: exit code 1)", or a log
  * line as the service wrote it (without terminal colour codes).
  */
-import { formatBytes } from '../format';
+import { count, formatBytes } from '../format';
 import { formatDuration } from '../duration';
 import type { EngineEvent } from '../contract/events';
 
@@ -59,7 +59,7 @@ function render(e: EngineEvent): string {
       const who = `${e.trigger === 'manual' ? '' : `${e.trigger} `}backup of ${e.services.join(', ')}${e.tags.length ? ` [${e.tags.join(', ')}]` : ''}`;
       if (e.phase === 'started') return `${who} started`;
       if (e.phase === 'failed') return `${who} failed${e.error ? `: ${e.error}` : ''}`;
-      const counts = `${e.files ?? 0} files (${e.filesNew ?? 0} new, ${e.filesChanged ?? 0} changed, ${e.filesUnchanged ?? 0} unchanged)`;
+      const counts = `${count(e.files ?? 0, 'file')} (${e.filesNew ?? 0} new, ${e.filesChanged ?? 0} changed, ${e.filesUnchanged ?? 0} unchanged)`;
       return `${who} completed: snapshot ${e.snapshot ?? '?'}, ${counts}, ${formatBytes(e.bytesAdded ?? 0)} added in ${formatDuration(e.durationMs ?? 0)}`;
     }
     case 'restore': {
@@ -83,13 +83,13 @@ function render(e: EngineEvent): string {
       const what = `${e.trigger === 'manual' ? '' : `${e.trigger} `}verify${e.readData ? ` with data${e.subset ? ` (subset ${e.subset})` : ''}` : ' (structure)'}`;
       if (e.error) return `${what} failed: ${e.error}`;
       const damaged = e.damagedSnapshots.length ? `; damaged snapshots: ${e.damagedSnapshots.join(', ')}` : '';
-      return `${what} ${e.ok ? 'ok' : 'found damage'}: ${e.errors} errors, ${e.warnings} warnings in ${formatDuration(e.durationMs)}${damaged}`;
+      return `${what} ${e.ok ? 'ok' : 'found damage'}: ${count(e.errors, 'error')}, ${count(e.warnings, 'warning')} in ${formatDuration(e.durationMs)}${damaged}`;
     }
     case 'retention': {
       const what = `${e.trigger === 'manual' ? '' : `${e.trigger} `}retention`;
       if (!e.ok) return `${what} failed${e.error ? `: ${e.error}` : ''}`;
       const freed = e.bytesFreed === undefined ? '' : `, pruned ${formatBytes(e.bytesFreed)}`;
-      return `${what}: kept ${e.kept} snapshots, forgot ${e.forgotten.length}${e.forgotten.length ? ` (${e.forgotten.join(', ')})` : ''}${freed}`;
+      return `${what}: kept ${count(e.kept, 'snapshot')}, forgot ${e.forgotten.length}${e.forgotten.length ? ` (${e.forgotten.join(', ')})` : ''}${freed}`;
     }
     default:
       return otherText(e);

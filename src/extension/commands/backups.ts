@@ -2,25 +2,30 @@
  * The backup commands (shown while the engine serves backups: `opsdeck.backupsAvailable`):
  * Backup Now, Restore from Backup and Verify Backups, through the engine's ApiClient. Each shows a
  * cancellable progress notification (a backup reports its phase, files and bytes as it goes);
- * cancelling stops waiting for the engine's answer.
+ * cancelling stops waiting for the engine's answer. The result follows as one notification: the
+ * engine's own event about the same job is not notified again (Notifications.reportsItself).
  */
 import * as vscode from 'vscode';
 import { type BackupProgress, count, formatBytes, shortId } from '../../core/contract';
 import type { ApiClient } from '../../core/client';
 import type { EngineConnection } from '../engine-connection';
+import { resultNotice, type NotificationKind } from '../notify-policy';
 import type { CommandContext, CommandHandlers } from './context';
 import { showFailure } from './failure';
 import { withProgress, type ProgressSink } from './progress';
 import { servicesOf } from './service-args';
 
-export function backupCommands({ connection, output }: CommandContext): CommandHandlers {
+/** The notifications a backup job's engine events raise, which the commands report themselves. */
+const JOB_KINDS: NotificationKind[] = ['backup-completed', 'backup-failed'];
+
+export function backupCommands({ connection, output, reportsItself, showResult }: CommandContext): CommandHandlers {
   return {
     'opsdeck.backupNow': async () => {
       requireBackups(connection);
-      const result = await withProgress('backing up…', (p, token) => withAbort(connection, token, (api) => api.backup({}, reporter(p))), true);
+      const result = await reportsItself(JOB_KINDS, () => withProgress('backing up…', (p, token) => withAbort(connection, token, (api) => api.backup({}, reporter(p))), true));
       if (result === undefined) return undefined;
-      const files = `, ${count(result.files, 'file')} (${result.filesNew} new, ${result.filesChanged} changed)`;
-      void vscode.window.showInformationMessage(`Opsdeck: backup done: snapshot ${shortId(result.snapshot)}${files}, ${formatBytes(result.bytesAdded)} added.`);
+      const files = `${count(result.files, 'file')} (${result.filesNew} new, ${result.filesChanged} changed)`;
+      showResult(resultNotice('backup-completed', 'info', `Backup done: snapshot ${shortId(result.snapshot)}, ${files}, ${formatBytes(result.bytesAdded)} added.`, ['open-dashboard']));
       return result;
     },
 
@@ -63,25 +68,27 @@ export function backupCommands({ connection, output }: CommandContext): CommandH
       }
       const id = snapshot;
       const only: string[] = scope;
-      const result = await withProgress(
-        `restoring ${id.slice(0, 12)}…`,
-        (_p, token) => withAbort(connection, token, (api) => api.restore(id, { inPlace: true, ...(only.length ? { services: only } : {}) })),
-        true,
+      const result = await reportsItself(JOB_KINDS, () =>
+        withProgress(
+          `restoring ${id.slice(0, 12)}…`,
+          (_p, token) => withAbort(connection, token, (api) => api.restore(id, { inPlace: true, ...(only.length ? { services: only } : {}) })),
+          true,
+        ),
       );
       await connection.refresh();
-      if (result !== undefined) void vscode.window.showInformationMessage(`Opsdeck: restored ${only.length ? only.join(', ') : 'the stack'} from ${id.slice(0, 12)}.`);
+      if (result !== undefined) showResult(resultNotice('backup-completed', 'info', `Restored ${only.length ? only.join(', ') : 'the stack'} from ${id.slice(0, 12)}.`));
       return result;
     },
 
     'opsdeck.verifyBackups': async () => {
       requireBackups(connection);
-      const result = await withProgress('verifying backups…', (_p, token) => withAbort(connection, token, (api) => api.verify({})), true);
+      const result = await reportsItself(JOB_KINDS, () => withProgress('verifying backups…', (_p, token) => withAbort(connection, token, (api) => api.verify({})), true));
       if (result === undefined) return undefined;
       const { problems } = result;
       const ok = result.ok && problems.length === 0;
       const counts = [count(result.snapshots, 'snapshot'), count(result.packs, 'pack'), count(result.blobs, 'blob')].join(', ');
       const text = ok ? `no problems in ${counts}` : `${problems.length ? count(problems.length, 'problem') : 'some problems'}${problems[0] ? `: ${problems[0].message}` : ''}`;
-      if (ok) void vscode.window.showInformationMessage(`Opsdeck: backups verified: ${text}.`);
+      if (ok) showResult(resultNotice('backup-completed', 'info', `Backups verified: ${text}.`));
       else void showFailure(output, new Error(`backup verification: ${text}`), undefined);
       return result;
     },

@@ -6,6 +6,7 @@ import type * as vscode from 'vscode';
 import type { StackHealth } from '../../core/contract';
 import type { EngineConnection } from '../engine-connection';
 import type { MemorySearch } from '../memory-search';
+import type { Notice, NotificationKind } from '../notify-policy';
 import type { ServiceLogs } from '../service-logs';
 
 export interface CommandContext {
@@ -13,8 +14,12 @@ export interface CommandContext {
   memory: MemorySearch;
   logs: ServiceLogs;
   output: vscode.LogOutputChannel;
-  /** Show a health check's result (notifications.ts: deduplicated like other notifications). */
+  /** Show a health check's result, service by service (notifications.ts). */
   showHealth(health: StackHealth): void;
+  /** Run a command that reports its own result: the engine events of `kinds` it causes are not notified again. */
+  reportsItself<T>(kinds: NotificationKind[], work: () => PromiseLike<T>): Promise<T>;
+  /** Show a command's result as a notification (with its actions, recorded for the test API). */
+  showResult(n: Notice): void;
   /** Write an opsdeck.yaml into a workspace folder and use it. */
   createStack(folder?: vscode.Uri): Promise<vscode.Uri | undefined>;
   /** The extension's global state (answers like "Don't ask again"). */
