@@ -112,6 +112,18 @@ describe('e2e: the extension in code-server, driven by chromium', function () {
     assert.deepEqual(problems, []);
   });
 
+  it('the Get Started walkthrough opens by itself on the first activation in a new workspace', async () => {
+    const walkthrough = page.getByText('Get started with Opsdeck').first();
+    await walkthrough.waitFor({ state: 'visible', timeout: 60_000 });
+    assert.ok(await walkthrough.isVisible(), 'the walkthrough is shown');
+    // Close it (it takes the focus): the next tests drive the palette. Its tab's close button does
+    // not depend on where the focus is while the page still renders.
+    await until('the walkthrough closed', async () => {
+      await page.locator('.tabs-container .tab.active .codicon-close').first().click({ timeout: 2000 }).catch(() => undefined);
+      return (await walkthrough.isVisible()) ? undefined : true;
+    }, 30_000, 500);
+  });
+
   it('the status bar shows the profile, then status and IPC once the stack is started from the palette', async () => {
     await wb.waitForStatus('opsdeck.profile', '$(layers) dev', (s) => s.icons.includes('layers') && s.text === 'dev', 60_000);
     await wb.runCommand('Opsdeck: Start Stack');
