@@ -44,6 +44,7 @@ export class Container implements vscode.Disposable {
   /** A changed opsdeck.yaml offered to the running engine (config-apply.ts). */
   readonly configApply: ConfigApply;
   private readonly contextKeys: ContextKeys;
+  private readonly metricsView: ReturnType<typeof registerMetricsView>;
   private readonly subscriptions: vscode.Disposable[] = [];
   private readonly firstConnection: Promise<void>;
 
@@ -70,7 +71,9 @@ export class Container implements vscode.Disposable {
     this.notifications = new Notifications(this.connection, this.store, this.output);
     this.configDiagnostics = new ConfigDiagnostics({ output: this.output, stackDir: () => this.connection.stackDir });
     this.configApply = new ConfigApply({ connection: this.connection, output: this.output, showProblems: () => this.configDiagnostics.validateStack('save') });
+    this.metricsView = registerMetricsView(context, this.connection, this.store, this.output);
     this.subscriptions.push(
+      this.metricsView.disposable,
       this.configDiagnostics,
       this.configApply,
       this.output,
@@ -92,7 +95,6 @@ export class Container implements vscode.Disposable {
         createStack: (folder) => this.createStack(folder),
         globalState: context.globalState,
       }),
-      registerMetricsView(context, this.connection, this.store, this.output),
       this.statusBar.onDidChangeIpcLevel((c) => this.notifications.onIpcLevel({ from: c.from, to: c.to, score: c.score, summary: c.summary })),
       onSettingChange(['engine.mode'], () => void this.connection.reconfigure()),
       this.connection.onDidReceiveEvent((e) => this.logEvent(e as unknown as { type: string; service: string; [k: string]: unknown })),
@@ -119,6 +121,7 @@ export class Container implements vscode.Disposable {
       },
       statusBar: () => this.statusBar.snapshot(),
       store: () => this.store.snapshot,
+      webviewState: () => this.metricsView.provider.lastState,
       services: () => this.tree.snapshot(),
       notifications: () => this.notifications.history(),
       healthResult: () => this.notifications.lastHealth(),

@@ -8,6 +8,7 @@ import type { ConfigAnswer } from './config-apply';
 import type { HealthPickSnapshot } from './health-pick';
 import type { ShownNotification } from './notifications';
 import type { StackSnapshot } from './state/stack-store';
+import type { StackState } from '../shared/protocol';
 import type { ServiceItemSnapshot } from './services-tree';
 import type { StatusBarSnapshot } from './status-bar';
 import type { ConnectionMode } from './status-model';
@@ -20,6 +21,8 @@ export interface OpsdeckTestApi {
   statusBar(): StatusBarSnapshot[];
   /** The state model's current snapshot (state/stack-store.ts), which the status bar and the tree render. */
   store(): StackSnapshot;
+  /** The last state message the Metrics view was sent (its header: ready count, IPC, profile), undefined until the view was shown. */
+  webviewState(): StackState | undefined;
   /**
    * The Services tree's top-level items: per service, label = its name, description
    * `ready · OK · 1.2% CPU · 45 MB · up 5.2s · 0 restarts · http://127.0.0.1:7101`, contextValue

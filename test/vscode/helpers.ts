@@ -10,6 +10,7 @@ import * as vscode from 'vscode';
 import { ApiClient } from '../../src/core/client/api-client';
 import type { EngineStatus } from '../../src/core/contract/status';
 import type { StackSnapshot } from '../../src/extension/state/stack-store';
+import type { StackState } from '../../src/shared/protocol';
 
 export const EXTENSION_ID = 'opsdeck.opsdeck';
 
@@ -41,6 +42,8 @@ export interface OpsdeckTestApi {
   services(): TreeEntry[];
   /** The state model's snapshot the status bar and the tree render. */
   store(): StackSnapshot;
+  /** The last state message the Metrics view was sent while shown (its header), undefined while hidden. */
+  webviewState(): StackState | undefined;
   notifications(): NotificationEntry[];
   mode(): 'embedded' | 'attach' | 'none';
 }

@@ -116,7 +116,9 @@ describe('notifications', function () {
       assert.equal(byName.storage!.description, 'OK');
       assert.notEqual(shown.items[0]!.description, 'OK', 'the worst comes first');
       await sleep(500);
-      assert.equal(api.notifications().length, count, `the result is the list, not another toast: ${JSON.stringify(api.notifications().slice(count))}`);
+      // (With messaging stopped, api's probes fail: IPC pressure may be notified meanwhile, another incident.)
+      const more = api.notifications().slice(count).filter((n) => n.kind !== 'ipc-high');
+      assert.deepEqual(more, [], 'the result is the list, not another toast');
     } finally {
       await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
       await run(COMMANDS.serviceStart, 'messaging');

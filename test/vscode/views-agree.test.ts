@@ -1,5 +1,5 @@
 /**
- * In-host: the status bar, the Services tree and the state model's snapshot tell one truth
+ * In-host: the status bar, the Services tree, the Metrics view's header and the state model's snapshot tell one truth
  * through a scripted sequence against the real engine of the default stack: start, kill -9 of a
  * service and its recovery, an engine restart (the owner stopped and started again), a config
  * error (no engine), the fix and the reconnect. All along, a watcher samples the three every
@@ -26,7 +26,12 @@ function disagreements(api: OpsdeckTestApi): string[] {
   const [status, ipc, profile] = ['opsdeck.status', 'opsdeck.ipc', 'opsdeck.profile'].map(item);
   if (!status || !ipc || !profile) return [`status bar items missing: ${JSON.stringify(bar.map((i) => i.id))}`];
   for (const i of bar) if (i.seq !== snap.seq) out.push(`${i.id} rendered from snapshot ${i.seq}, the store is at ${snap.seq}`);
+  const shown = api.webviewState();
+  if (shown && shown.seq !== snap.seq) out.push(`the Metrics view rendered snapshot ${shown.seq}, the store is at ${snap.seq}`);
   if (!snap.status) {
+    // No status (no engine, or connected and not read yet): no numbers; without an engine, why.
+    if (shown?.header) out.push(`no status, but the Metrics view shows ${JSON.stringify(shown.header)}`);
+    if (shown && snap.connection.mode === 'none' && shown.connection.state !== 'unavailable') out.push(`no engine, but the Metrics view shows ${JSON.stringify(shown.connection)}`);
     const why = snap.connection.problem ?? '';
     if (status.text !== '$(debug-disconnect) Opsdeck' || ipc.text !== 'IPC –' || profile.text !== '$(layers) –') out.push(`no engine, but the status bar shows ${status.text} | ${ipc.text} | ${profile.text}`);
     for (const i of [status, ipc, profile]) if (!i.accessibility?.includes(why)) out.push(`${i.id} does not say why there is no engine (${why}): ${i.accessibility}`);
@@ -46,6 +51,13 @@ function disagreements(api: OpsdeckTestApi): string[] {
   if (JSON.stringify(treeStates) !== JSON.stringify(storeStates)) out.push(`tree ${JSON.stringify(treeStates)}, store ${JSON.stringify(storeStates)}`);
   const treeReady = tree.filter((i) => !String(i.contextValue).endsWith('-outside') && String(i.description).startsWith('ready')).length;
   if (treeReady !== ready) out.push(`tree has ${treeReady} ready, the store ${ready}`);
+  const web = api.webviewState();
+  if (web) {
+    const h = web.header;
+    if (!h || h.ready !== ready || h.total !== profileServices.length || h.ipc.score !== score || (h.profile ?? 'all') !== (snap.status.profile ?? 'all')) {
+      out.push(`webview header ${JSON.stringify(h)}, the store ${ready}/${profileServices.length} IPC ${score} profile ${snap.status.profile}`);
+    }
+  }
   return out;
 }
 
@@ -110,11 +122,15 @@ describe('one truth: status bar, Services tree and the state model agree', funct
     await run(COMMANDS.stopStack).then(undefined, () => undefined);
   });
 
-  it('start: every service ready, the same 3/3 in the status bar, the tree and the store', async () => {
+  it('start: every service ready, the same 3/3 in the status bar, the tree, the Metrics view and the store', async () => {
+    // The Metrics view shown: from now on its header is compared too (while it is visible).
+    await run('opsdeck.metrics.focus');
+    await waitFor('the Metrics view sent its state', () => api.webviewState(), 30_000);
     await run(COMMANDS.startStack);
     await waitForStates(client, ALL_READY);
     await settleOn(api, 'the store with every service ready', (s) => allIn(s, 'ready'));
     assert.ok(api.statusBar().some((i) => i.text === '$(pulse) 3/3'));
+    assert.equal(api.webviewState()?.header?.ready, 3, 'the Metrics view header says 3 ready too');
     const storage = api.services().find((i) => i.label === 'storage');
     assert.match(storage?.description ?? '', /^ready · OK · (.+ · )?up [^·]+ · \d+ restarts? · http:\/\/127\.0\.0\.1:\d+$/, 'state, health, endpoint and uptime in the description');
     assert.ok(storage?.children?.some((c) => c.label === 'readiness probe' && /^ok · \d+ ms/.test(c.description)), JSON.stringify(storage?.children));

@@ -16,6 +16,7 @@ import type { Clock } from '../../core/contract';
 import { createNonce, webviewHtml } from './html';
 import { MetricsFeed, type FeedStore } from './metrics-feed';
 import type { MetricsSource } from './metrics-source';
+import type { StackState } from '../../shared/protocol';
 
 export interface MetricsViewOptions {
   /** Where invalid messages and failures are logged (default: console.warn). */
@@ -29,6 +30,7 @@ export class MetricsViewProvider implements vscode.WebviewViewProvider, vscode.D
 
   private view: vscode.WebviewView | undefined;
   private feed: MetricsFeed | undefined;
+  private posted: StackState | undefined;
   private subscriptions: vscode.Disposable[] = [];
 
   constructor(
@@ -44,6 +46,11 @@ export class MetricsViewProvider implements vscode.WebviewViewProvider, vscode.D
   }
 
   /** Whether the view is following the engine right now (false while hidden). */
+  /** The last `state` message posted to the webview (what its header shows) while it is shown, for the test API. */
+  get lastState(): StackState | undefined {
+    return this.active ? this.posted : undefined;
+  }
+
   get active(): boolean {
     return this.feed?.active ?? false;
   }
@@ -70,7 +77,10 @@ export class MetricsViewProvider implements vscode.WebviewViewProvider, vscode.D
     const feed = new MetricsFeed({
       store: this.store,
       source: this.source,
-      post: (message) => webview.postMessage(message),
+      post: (message) => {
+        if (message.type === 'state') this.posted = message.state;
+        return webview.postMessage(message);
+      },
       ...(this.opts.clock ? { clock: this.opts.clock } : {}),
       ...(this.opts.log ? { log: this.opts.log } : {}),
     });

@@ -23,7 +23,8 @@ export function metricsSource(connection: EngineConnection): MetricsSource {
   };
 }
 
-export function registerMetricsView(context: vscode.ExtensionContext, connection: EngineConnection, store: StackStore, output: vscode.LogOutputChannel): vscode.Disposable {
+/** The registered view: dispose it to unregister; `provider.lastState` is what its header shows. */
+export function registerMetricsView(context: vscode.ExtensionContext, connection: EngineConnection, store: StackStore, output: vscode.LogOutputChannel): { provider: MetricsViewProvider; disposable: vscode.Disposable } {
   const provider = new MetricsViewProvider(context.extensionUri, store, metricsSource(connection), { log: (line) => output.warn(`metrics view: ${line}`) });
-  return vscode.Disposable.from(provider, vscode.window.registerWebviewViewProvider(MetricsViewProvider.viewType, provider));
+  return { provider, disposable: vscode.Disposable.from(provider, vscode.window.registerWebviewViewProvider(MetricsViewProvider.viewType, provider)) };
 }
