@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /**
- * Bundles the extension and the CLI with esbuild into CommonJS files under dist/, and the
+ * Bundles the extension and the CLI (dist/cli.js and the program it loads, dist/cli-program.js)
+ * with esbuild into CommonJS files under dist/, and the
  * Metrics sidebar webview (browser code) into dist/webview/.
  *
  *   node scripts/build.mjs               development build (sourcemaps; the CLI and the memory
@@ -60,15 +61,31 @@ const targets = [
     external: ['vscode'],
     banner: { js: importMetaShim },
   },
+  // The CLI, in two bundles: dist/cli.js (the `bin`, small: Node reads and compiles all of a
+  // script before it runs a line, ~50 ms for the whole CLI) answers `status`, `health` and
+  // `profile list` of a running engine itself and loads dist/cli-program.js, the commander program
+  // with everything, for the rest (src/cli/main.ts). test/integration/cli-quick-path.test.ts
+  // checks what dist/cli.js holds and loads.
   {
     ...common,
     entryPoints: { cli: 'src/cli/main.ts' },
     outdir: 'dist',
     banner: { js: `#!/usr/bin/env node\n${importMetaShim}` },
-    plugins: [executable('dist/cli.js')],
-    // Always minified (the sourcemap, in development builds, maps it back): the engine daemon runs
-    // this bundle, and V8 keeps a script's whole source in memory for as long as it runs, twice
-    // its size when a comment holds one character outside Latin-1.
+    plugins: [executable('dist/cli.js'), programApart(), sourcesWithoutSideEffects()],
+    // import() as require(): Node's import() of a CommonJS file first scans all of it for its
+    // exports (cjs-module-lexer: ~65 ms for the program's 1.2 MB).
+    supported: { 'dynamic-import': false },
+    minify: true,
+  },
+  {
+    ...common,
+    entryPoints: { 'cli-program': 'src/cli/program-main.ts' },
+    outdir: 'dist',
+    banner: { js: importMetaShim },
+    // Always minified (the sourcemap, in development builds, maps it back): `cli.js daemon` runs
+    // the engine in this bundle where dist/daemon.js is not shipped (the VSIX), and V8 keeps a
+    // script's whole source in memory for as long as it runs, twice its size when a comment holds
+    // one character outside Latin-1.
     minify: true,
   },
   // The engine daemon that `up --detach` starts (src/daemon/daemon-main.ts: the engine without the
@@ -124,6 +141,36 @@ function daemonShims() {
       build.onResolve({ filter: /\/locales\/index\.js$/ }, (a) =>
         a.importer.includes(`${path.sep}node_modules${path.sep}zod${path.sep}`) ? { path: path.join(root, 'src/daemon/shims/zod-locales.ts') } : undefined,
       );
+    },
+  };
+}
+
+/** dist/cli.js's `import('./program-main')` loads the program's own bundle, next to it, instead of holding it. */
+function programApart() {
+  return {
+    name: 'program-apart',
+    setup(build) {
+      build.onResolve({ filter: /^\.\/program-main$/ }, () => ({ path: './cli-program.js', external: true }));
+    },
+  };
+}
+
+/**
+ * Our sources, taken as free of side effects on import (as `"sideEffects": false` in a package.json
+ * says of a package): a module none of whose exports is used is left out, so the quick path's
+ * imports from the doors (src/core/contract, client, host) bring in what it uses, not every module
+ * behind the door (the API's zod schemas, the engine, YAML). For dist/cli.js only.
+ */
+function sourcesWithoutSideEffects() {
+  const src = path.join(root, 'src') + path.sep;
+  return {
+    name: 'sources-without-side-effects',
+    setup(build) {
+      build.onResolve({ filter: /^\./ }, async (a) => {
+        if (a.pluginData?.again || !a.importer.startsWith(src)) return undefined;
+        const r = await build.resolve(a.path, { resolveDir: a.resolveDir, kind: a.kind, importer: a.importer, pluginData: { again: true } });
+        return r.errors.length || r.external || !r.path.startsWith(src) ? undefined : { ...r, sideEffects: false };
+      });
     },
   };
 }

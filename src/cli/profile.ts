@@ -1,7 +1,8 @@
 /** `opsdeck profile list|use NAME`: which services run, with which environment. */
 import type { Command } from 'commander';
 import { loadConfig, rememberProfile, withProfile, withRememberedProfile } from '../core/host';
-import { formatPlan, table } from './format';
+import { printProfiles } from './engine-answers';
+import { formatPlan } from './format';
 import { ownerOf, printJson, stackDir } from './stack-context';
 
 export function registerProfile(program: Command): void {
@@ -18,12 +19,7 @@ export function registerProfile(program: Command): void {
     .action(async (opts: { json?: boolean }, cmd: Command) => {
       const dir = stackDir(cmd);
       const owner = ownerOf(dir);
-      const info = owner ? await owner.client.profiles() : localProfiles(withRememberedProfile(await loadConfig(dir)));
-      if (opts.json) return printJson(info);
-      if (!info.profiles.length) return void process.stdout.write('this stack has no profiles: every service runs\n');
-      process.stdout.write(
-        table(['', 'PROFILE', 'SERVICES'], info.profiles.map((p) => [p.name === info.active ? '*' : '', p.name, p.services.join(', ')])) + '\n',
-      );
+      printProfiles(owner ? await owner.client.profiles() : localProfiles(withRememberedProfile(await loadConfig(dir))), !!opts.json);
     });
 
   profile

@@ -1,8 +1,9 @@
 /** `opsdeck status` and `opsdeck health [SERVICE…]`: what runs, and whether it works. */
 import type { Command } from 'commander';
-import { exitCodeOf, isOpsError, type StackHealth } from '../core/contract';
+import type { StackHealth } from '../core/contract';
 import { assertKnownServices, loadConfig, withRememberedProfile } from '../core/host';
-import { bold, statusHeadline, statusTable, table } from './format';
+import { answerHealth, printStatus } from './engine-answers';
+import { bold, table } from './format';
 import { ownerOf, printJson, stackDir } from './stack-context';
 
 export function registerStatus(program: Command): void {
@@ -33,9 +34,7 @@ Exit codes: 0 shown (whether or not the stack runs), 1 error.`,
         }
         return;
       }
-      const status = await owner.client.status();
-      if (opts.json) printJson({ running: true, ...status });
-      else process.stdout.write(`${statusHeadline(status)}\n${statusTable(status)}\n`);
+      printStatus(await owner.client.status(), !!opts.json);
     });
 
   program
@@ -58,25 +57,10 @@ a service name not in the stack is an error (with a did-you-mean hint) and exits
     .action(async (services: string[], opts: { check?: boolean; json?: boolean }, cmd: Command) => {
       const dir = stackDir(cmd);
       const owner = ownerOf(dir);
-      let health: StackHealth;
-      try {
-        if (owner) health = await owner.client.health(!!opts.check, services);
-        else {
-          if (services.length) assertKnownServices(services, Object.keys((await loadConfig(dir)).config.services));
-          health = { level: 'UNKNOWN', summary: 'no engine is running for this stack', services: [] };
-        }
-      } catch (err) {
-        // Asked about a service that is not there: an error, and CRITICAL for a monitor.
-        if (!(isOpsError(err) && err.code === 'SERVICE_UNKNOWN')) throw err;
-        process.stderr.write(err.format() + '\n');
-        process.exitCode = exitCodeOf('CRITICAL');
-        return;
-      }
-      if (opts.json) printJson(health);
-      else {
-        process.stdout.write(`${health.level}: ${health.summary}\n`);
-        if (health.services.length) process.stdout.write(table(['SERVICE', 'HEALTH', 'WHY'], health.services.map((s) => [s.service, s.level, s.reason])) + '\n');
-      }
-      process.exitCode = exitCodeOf(health.level);
+      await answerHealth(async (): Promise<StackHealth> => {
+        if (owner) return owner.client.health(!!opts.check, services);
+        if (services.length) assertKnownServices(services, Object.keys((await loadConfig(dir)).config.services));
+        return { level: 'UNKNOWN', summary: 'no engine is running for this stack', services: [] };
+      }, !!opts.json);
     });
 }

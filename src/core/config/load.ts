@@ -12,11 +12,12 @@ import { displayPath, formatIssues, fromYamlError, fromZodIssues, makeIssue, pla
 import { FILE_START, SourcePositions } from './positions';
 import { configSchemas, type StackConfig } from './schema';
 import { didYouMean } from './suggest';
+import { CONFIG_FILE } from './config-file';
 
 export type { ConfigIssue } from './issues';
 export { formatIssues } from './issues';
 
-export const CONFIG_FILE = 'opsdeck.yaml';
+export { CONFIG_FILE } from './config-file';
 
 export interface LoadedStack {
   /** Absolute path of opsdeck.yaml. */

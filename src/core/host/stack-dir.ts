@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { CONFIG_FILE } from '../config/load';
+import { CONFIG_FILE } from '../config/config-file';
 import { OpsError } from '../errors';
 
 /** The stack folder for a `--stack` value (a folder or its opsdeck.yaml), or the nearest one upward without. */

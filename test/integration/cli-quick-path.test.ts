@@ -1,0 +1,96 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { buildBundles, cli } from '../helpers/built-cli';
+import { NODE, tempStack, type TempStack } from '../helpers/stack';
+
+/**
+ * `opsdeck status`, `health` and `profile list` of a running engine are answered by dist/cli.js
+ * alone: what that bundle holds (its source map lists every file in it), and what a run loads
+ * (a --require hook writes the files in require.cache and Node's list of its own modules at exit).
+ */
+const ROOT = resolve(import.meta.dirname, '../..');
+const DIST = join(ROOT, 'dist');
+
+/** Files that must not be in dist/cli.js: the engine and everything only the program needs. */
+const HEAVY = [
+  /node_modules\//, // zod, yaml, commander, hono, execa, croner, node-sqlite3-wasm…
+  /src\/core\/(engine|supervisor|backup|memory|metrics|api\/routes|contract\/schemas|host\/open-stack|host\/engine-host)\b/,
+  /src\/core\/config\/(load|schema)/,
+  /src\/cli\/(program|up|backup|init|validate|memory|logs|status|profile)\.ts$/,
+];
+
+interface Loaded {
+  files: string[];
+  builtins: string[];
+}
+
+describe('opsdeck status / health / profile list: the quick path (the built CLI, a real engine)', function () {
+  this.timeout(120_000);
+  let t: TempStack;
+  let hook: string;
+
+  /** `opsdeck …args` with the hook: what it printed, and what it loaded. */
+  const traced = (...args: string[]) => {
+    const out = join(t.dir, 'loaded.json');
+    const r = spawnSync(NODE, ['--require', hook, join(DIST, 'cli.js'), ...args], {
+      cwd: t.dir, encoding: 'utf8', timeout: 60_000, env: { ...process.env, NO_COLOR: '1', OPSDECK_TEST_LOADED: out },
+    });
+    const loaded = JSON.parse(readFileSync(out, 'utf8')) as Loaded;
+    return { code: r.status, stdout: r.stdout, stderr: r.stderr, dist: loaded.files.filter((f) => f.startsWith(DIST + '/')).map((f) => f.slice(DIST.length + 1)), builtins: loaded.builtins };
+  };
+
+  before(() => {
+    buildBundles();
+    t = tempStack({
+      version: 1,
+      name: 'quick',
+      services: { web: { command: [NODE, '-e', "console.log('ready'); setInterval(() => {}, 1000)"], health: { readiness: { log: 'ready' } }, stop_grace: '2s' } },
+      profiles: { all: { services: ['web'] } },
+    });
+    hook = join(t.dir, 'loaded-hook.cjs');
+    writeFileSync(
+      hook,
+      `process.on('exit', () => require('node:fs').writeFileSync(process.env.OPSDECK_TEST_LOADED, JSON.stringify({ files: Object.keys(require.cache), builtins: process.moduleLoadList ?? [] })));\n`,
+    );
+  });
+  after(() => {
+    cli(t.dir, 'down');
+    t.cleanup();
+  });
+
+  it('dist/cli.js holds the quick path and none of the engine, the config schemas, YAML or the backups', () => {
+    const sources = (JSON.parse(readFileSync(join(DIST, 'cli.js.map'), 'utf8')) as { sources: string[] }).sources.map((s) => resolve(DIST, s).slice(ROOT.length + 1));
+    assert.ok(sources.includes('src/cli/quick-path.ts'), sources.join('\n'));
+    const heavy = sources.filter((s) => HEAVY.some((re) => re.test(s)));
+    assert.deepEqual(heavy, [], 'dist/cli.js holds modules only the program needs');
+  });
+
+  it('with an engine running, they are answered without loading the program (dist/cli-program.js) or the fetch classes', () => {
+    assert.equal(cli(t.dir, 'up', '--detach').code, 0);
+    const status = traced('status', '--json');
+    assert.equal(status.code, 0, status.stderr);
+    const s = JSON.parse(status.stdout) as { running: boolean; stack: string; services: { name: string; state: string }[] };
+    assert.deepEqual([s.running, s.stack, s.services.map((x) => [x.name, x.state])], [true, 'quick', [['web', 'ready']]]);
+    for (const run of [status, traced('status'), traced('health', 'web', '--json'), traced('profile', 'list')]) {
+      assert.deepEqual(run.dist, ['cli.js'], `only dist/cli.js is loaded:\n${run.stdout}${run.stderr}`);
+      // Request / Response / Headers are undici's, which Node loads on first use (internal/deps/undici).
+      assert.deepEqual(run.builtins.filter((m) => /undici/.test(m)), [], 'no fetch classes');
+    }
+    assert.match(traced('profile', 'list').stdout, /^\s+PROFILE\s+SERVICES\n\*\s+all\s+web\n$/);
+    const typo = traced('health', 'wbe');
+    assert.deepEqual([typo.code, typo.stdout, typo.dist], [2, '', ['cli.js']]);
+    assert.match(typo.stderr, /no service named "wbe"[\s\S]*did you mean `web`\?/);
+  });
+
+  it('the program answers everything else, and these without an engine', () => {
+    const help = traced('status', '--help');
+    assert.deepEqual(help.dist, ['cli.js', 'cli-program.js']);
+    assert.match(help.stdout, /^Usage: opsdeck status \[options\]/);
+    assert.equal(cli(t.dir, 'down').code, 0);
+    const stopped = traced('status', '--json');
+    assert.deepEqual(stopped.dist, ['cli.js', 'cli-program.js']);
+    assert.equal((JSON.parse(stopped.stdout) as { running: boolean }).running, false);
+  });
+});
