@@ -49,7 +49,7 @@ describe('backup: recovery drill of examples/default (real services)', function 
   it('backs up the running stack: storage\'s live database and opsdeck.yaml', async () => {
     const r = await engine.backups.backup();
     assert.deepEqual(r.services, ['storage']);
-    assert.deepEqual(r.notes, [{ service: 'storage', path: 'data/storage.db', note: 'integrity_check ok' }]);
+    assert.deepEqual(r.notes, [{ service: 'storage', path: 'data/storage.db', note: 'quick_check ok' }]);
     assert.equal(r.check!.ok, true);
   });
 

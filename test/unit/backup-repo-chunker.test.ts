@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { chunkLengths, chunkStream, DEFAULT_CHUNKER, gearTable, makeCutter } from '../../src/core/backup/repo/chunker';
+import { chunkLengths, chunkStream, DEFAULT_CHUNKER, fixedCutter, gearTable, makeCutter, sqliteChunkSize } from '../../src/core/backup/repo/chunker';
 import { Rng } from '../fixtures/backup/dataset';
 
 const hashes = (data: Buffer, lengths: number[]) => {
@@ -98,5 +98,22 @@ describe('backup repository: content-defined chunking', function () {
 
   it('refuses inconsistent sizes', () => {
     assert.throws(() => makeCutter({ minSize: 1 << 20, avgSize: 1 << 20, maxSize: 4 << 20, seed: 1 }), RangeError);
+  });
+
+  it('cuts a SQLite database on page boundaries (page size from its header, at least 4 KiB)', () => {
+    const head = (page: number) => {
+      const b = Buffer.alloc(100);
+      b.write('SQLite format 3\0', 0, 'latin1');
+      b.writeUInt16BE(page === 65536 ? 1 : page, 16);
+      return b;
+    };
+    assert.equal(sqliteChunkSize(head(4096)), 4096);
+    assert.equal(sqliteChunkSize(head(65536)), 65536);
+    assert.equal(sqliteChunkSize(head(1024)), 4096, 'small pages are grouped');
+    assert.equal(sqliteChunkSize(head(3000)), undefined, 'not a power of two');
+    assert.equal(sqliteChunkSize(data.subarray(0, 100)), undefined, 'not a SQLite file');
+    assert.equal(sqliteChunkSize(head(4096).subarray(0, 50)), undefined, 'too short to tell');
+    const file = Buffer.concat([head(4096), data.subarray(100, 10 * 4096 + 123)]);
+    assert.deepEqual(chunkLengths(file, fixedCutter(DEFAULT_CHUNKER, 4096)), [...Array(10).fill(4096), 123]);
   });
 });

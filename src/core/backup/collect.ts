@@ -4,7 +4,8 @@
  * Every declared database of the stack is reserved, so no files glob takes one as a plain file.
  * For a safety snapshot (services stopped), a database is taken as its file plus its journal
  * (consistent, the service being stopped) and missing data is skipped (there may be nothing left
- * to save). opsdeck.yaml always goes along, as the stack's own source.
+ * to save). opsdeck.yaml always goes along, as the stack's own source. A database unchanged since
+ * the last snapshot (`previous`, what it recorded) is not copied: the repository takes its entry.
  */
 import { statSync } from 'node:fs';
 import path from 'node:path';
@@ -20,6 +21,7 @@ import {
   CONFIG_PATH,
   type AdapterContext,
   type BackupItem,
+  type SqliteState,
 } from './adapters';
 import type { BackupSource } from './repo';
 import type { BackupRunResult } from '../contract/backups';
@@ -29,6 +31,8 @@ export interface CollectOptions {
   safety: boolean;
   /** Run after the dumps, before the files. */
   between?: () => Promise<void>;
+  /** What the last snapshot recorded of each service's databases (by stack path). */
+  previous?: Record<string, Record<string, SqliteState>>;
 }
 
 export interface Collected {
@@ -67,7 +71,7 @@ export async function collectSources(stack: LoadedStack, services: string[], sta
         }
       }
     } else {
-      items.push(...(await collectSqlite(ctx, b.sqlite)));
+      items.push(...(await collectSqlite(ctx, b.sqlite, {}, opts.previous?.[s])));
     }
     if (b.files.length) {
       const r = await collectFiles(ctx, b.files, b.exclude, reserved);
@@ -81,7 +85,7 @@ export async function collectSources(stack: LoadedStack, services: string[], sta
       service: s,
       root: stack.dir,
       paths: mine.filter((i) => i.live).map((i) => i.path),
-      files: mine.filter((i) => !i.live).map((i) => ({ path: i.path, source: i.source })),
+      files: mine.filter((i) => !i.live).map((i) => (i.copy ? { path: i.path, size: i.size, mtime: i.mtimeMs, mode: i.mode, copy: i.copy } : { path: i.path, source: i.source })),
     };
   });
   sources.push({ service: STACK_SERVICE, root: stack.dir, paths: [CONFIG_PATH] });

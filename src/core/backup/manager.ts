@@ -24,7 +24,7 @@ import { runDrill } from './drill';
 import { count, shortId } from '../format';
 import { BackupHistory } from './history';
 import type { BackupHost } from './host';
-import { backupMeta } from './manifest';
+import { backupMeta, previousSqlite } from './manifest';
 import { rpoStatus } from './objectives';
 import {
   initRepository,
@@ -203,7 +203,8 @@ export class BackupManager implements BackupService {
         repo = await initRepository(scratchRepo);
       } else ({ repo, created } = await this.repo(!dryRun));
 
-      const { sources, items, skipped } = await collectSources(stack, services, staging, { safety: trigger === 'safety', ...(opts.between ? { between: opts.between } : {}) });
+      const previous = await previousSqlite(repo, stack.config.name);
+      const { sources, items, skipped } = await collectSources(stack, services, staging, { safety: trigger === 'safety', previous, ...(opts.between ? { between: opts.between } : {}) });
       const meta = await backupMeta(stack, { services, tags, trigger, items, skipped, now: at });
       const result = await repo.backup(sources, meta, { parent: 'latest', dryRun, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
       const sum = result.summary;

@@ -2,15 +2,16 @@
  * What a backup's snapshot records about itself besides the data (its manifest's metadata): the
  * stack, profile and services, the hash of opsdeck.yaml, the stack folder's git commit, the
  * Opsdeck version, the tags (with the trigger, unless manual), host and time, and what the
- * adapters said: their notes, the SQLite databases taken, the files skipped.
+ * adapters said: their notes, the SQLite databases taken (and their fingerprints, so the next
+ * backup knows which are unchanged), the files skipped.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import { execa } from 'execa';
 import type { LoadedStack } from '../config/load';
-import type { BackupItem } from './adapters';
-import type { SnapshotMeta } from './repo';
+import type { BackupItem, SqliteState } from './adapters';
+import type { BackupRepository, SnapshotMeta } from './repo';
 import type { BackupRunResult } from '../contract/backups';
 import { OPSDECK_VERSION } from '../version';
 import type { BackupTrigger } from '../contract/events';
@@ -23,6 +24,8 @@ export interface BackupMeta extends SnapshotMeta {
     notes: BackupRunResult['notes'];
     /** Per service, the stack paths of its SQLite copies. */
     sqlite: Record<string, string[]>;
+    /** Per service and database path, what identifies the database's content (collectSqlite). */
+    sqliteState: Record<string, Record<string, SqliteState>>;
     skipped: BackupRunResult['skipped'];
   };
 }
@@ -54,9 +57,17 @@ export async function backupMeta(stack: LoadedStack, run: BackupRun): Promise<Ba
       trigger,
       notes: items.filter((i) => i.note).map((i) => ({ service: i.service, path: i.path, note: i.note! })),
       sqlite: Object.fromEntries(services.map((s) => [s, items.filter((i) => i.service === s && i.kind === 'sqlite').map((i) => i.path)])),
+      sqliteState: Object.fromEntries(services.map((s) => [s, Object.fromEntries(items.filter((i) => i.service === s && i.state).map((i) => [i.path, i.state!]))])),
       skipped: run.skipped,
     },
   };
+}
+
+/** What the stack's newest snapshot recorded of its SQLite databases, by service (nothing when unknown). */
+export async function previousSqlite(repo: BackupRepository, stack: string): Promise<BackupMeta['extra']['sqliteState']> {
+  const latest = (await repo.snapshots()).filter((s) => s.stack === stack).at(-1);
+  const state = latest?.extra?.sqliteState;
+  return state && typeof state === 'object' ? (state as BackupMeta['extra']['sqliteState']) : {};
 }
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');

@@ -81,7 +81,7 @@ export interface BackupRunResult {
   /** Bytes added to the repository after dedup and compression. */
   bytesAdded: number;
   durationMs: number;
-  /** What each adapter checked or ran, per file (`integrity_check ok`, `pg_dump (PostgreSQL) 15.8`). */
+  /** What each adapter checked or ran, per file (`quick_check ok`, `pg_dump (PostgreSQL) 15.8`). */
   notes: { service: string; path: string; note: string }[];
   /** Matched but not taken (symbolic links, declared databases under a files glob). */
   skipped: { service: string; path: string; reason: string }[];

@@ -1,25 +1,26 @@
 /**
- * SQLite databases: a consistent copy of a database that is being written, never a raw file
- * copy. The live file is opened read-only and copied with `VACUUM INTO` into the staging folder:
- * one read transaction, so the copy is the database as of one commit, compacted. The copy is
- * then checked with `PRAGMA integrity_check`.
+ * SQLite databases: a consistent copy of each declared database (sqlite-copy.ts: its pages as
+ * they are, rollback-journal or WAL mode, never a rewrite), checked with `PRAGMA quick_check`,
+ * and not copied at all when it has not changed since the last snapshot (same fingerprint:
+ * change counter, sizes, mtimes, WAL header): the repository then takes the last snapshot's
+ * entry as it is, and has the copy made only if that entry cannot be used.
  *
- * Locking: node-sqlite3-wasm (what the stack's Node services and Opsdeck use) locks a database
- * with a `<file>.lock` folder; while a writer holds it the copy waits and tries again. Writers of
- * other SQLite libraries lock with POSIX locks this one does not see, so the header's change
- * counter is read before and after the copy: if a commit happened meanwhile, the copy is thrown
- * away and made again. A database in WAL mode cannot be read through node-sqlite3-wasm's file
- * layer (no shared memory): it is refused with a hint (back it up with a `command:` such as
- * `sqlite3 db.sqlite .dump`).
+ * Integrity: `quick_check` (the page structure, records and constraints, in one pass) instead of
+ * a full `integrity_check` (which also checks every index against its table, at a cost that grows
+ * with the indexes): a backup copies pages faithfully, so the check is there to report a database
+ * that is already damaged; a restore (and a drill) runs the full `integrity_check`.
  */
-import { closeSync, existsSync, mkdirSync, openSync, readSync, rmSync, statSync, utimesSync } from 'node:fs';
+import { mkdirSync, statSync, utimesSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import path from 'node:path';
 import type { Database } from 'node-sqlite3-wasm';
-import { sleep } from '../../clock';
 import { OpsError } from '../../errors';
 import { normalize } from '../../glob';
-import type { AdapterContext, BackupItem } from './types';
+import { checkedHeader, copySqlite, type SqliteCopyOptions } from './sqlite-copy';
+import { fingerprint, readHeader, SQLITE_MAGIC } from './sqlite-file';
+import type { AdapterContext, BackupItem, SqliteState } from './types';
+
+export { copySqlite, type SqliteCopyOptions } from './sqlite-copy';
 
 /**
  * node-sqlite3-wasm, loaded on first use: it instantiates SQLite's WebAssembly when loaded, which
@@ -31,15 +32,6 @@ function openDatabase(file: string): Promise<Database> {
   sqlite ??= import('node-sqlite3-wasm').then((m) => (m as unknown as { default: { Database: typeof Database } }).default);
   return sqlite.then(({ Database }) => new Database(file, { readOnly: true, fileMustExist: true }));
 }
-
-export interface SqliteCopyOptions {
-  /** How long to keep trying while the database is locked by a writer. Default 30 s. */
-  busyTimeoutMs?: number;
-  /** Copies made again because a commit slipped in. Default 5. */
-  maxAttempts?: number;
-}
-
-const SQLITE_MAGIC = 'SQLite format 3\0';
 
 /** Whether `file` starts as a SQLite database does (a restored file checked without knowing what it is). */
 export async function isSqliteFile(file: string): Promise<boolean> {
@@ -57,32 +49,18 @@ export async function isSqliteFile(file: string): Promise<boolean> {
   }
 }
 
-/** The bytes of the header SQLite changes on every commit (rollback-journal mode), and the journal mode. */
-function readHeader(file: string): { changeCounter: number; wal: boolean } | undefined {
-  let fd: number | undefined;
-  try {
-    fd = openSync(file, 'r');
-    const buf = Buffer.alloc(100);
-    const n = readSync(fd, buf, 0, 100, 0);
-    if (n < 100) return undefined;
-    if (buf.toString('latin1', 0, 16) !== SQLITE_MAGIC) return undefined;
-    return { changeCounter: buf.readUInt32BE(24), wal: buf[18] === 2 || buf[19] === 2 };
-  } catch {
-    return undefined;
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
-}
-
-const isBusy = (e: unknown) => /database is locked|busy/i.test((e as Error).message ?? '');
-
-/** `PRAGMA integrity_check` of a database file: `ok`, or the problems SQLite names. */
-export async function integrityCheck(file: string): Promise<{ ok: boolean; detail: string }> {
+/**
+ * `PRAGMA integrity_check` (or `quick_check`) of a database file no one else uses (a copy, a
+ * restored file): `ok`, or the problems SQLite names. A WAL-mode database is read in exclusive
+ * locking mode, the only way node-sqlite3-wasm (no shared memory) can open one.
+ */
+export async function integrityCheck(file: string, pragma: 'integrity_check' | 'quick_check' = 'integrity_check'): Promise<{ ok: boolean; detail: string }> {
   let db: Database | undefined;
   try {
     db = await openDatabase(file);
-    const rows = db.all('PRAGMA integrity_check') as { integrity_check: string }[];
-    const detail = rows.map((r) => String(r.integrity_check)).join('; ');
+    if (readHeader(file)?.wal) db.exec('PRAGMA locking_mode=EXCLUSIVE');
+    const rows = db.all(`PRAGMA ${pragma}`) as Record<string, unknown>[];
+    const detail = rows.map((r) => String(r[pragma])).join('; ');
     return { ok: detail === 'ok', detail };
   } catch (e) {
     return { ok: false, detail: (e as Error).message };
@@ -95,94 +73,22 @@ export async function integrityCheck(file: string): Promise<{ ok: boolean; detai
   }
 }
 
-/**
- * Copy the live database `src` into `dest` consistently, then check the copy. Throws
- * BACKUP_SOURCE_FAILED saying what went wrong (missing file, WAL mode, locked too long,
- * a copy that fails its integrity check).
- */
-export async function copySqlite(src: string, dest: string, opts: SqliteCopyOptions = {}): Promise<{ integrity: string; attempts: number }> {
-  const busyTimeoutMs = opts.busyTimeoutMs ?? 30_000;
-  const maxAttempts = opts.maxAttempts ?? 5;
-  if (!existsSync(src)) throw new OpsError('BACKUP_SOURCE_FAILED', `SQLite database ${src} does not exist`, 'check backup.sqlite in opsdeck.yaml (paths are relative to the service\'s folder), or start the service once so that it creates it');
-  const before0 = readHeader(src);
-  if (!before0) {
-    if (statSync(src).size === 0) throw new OpsError('BACKUP_SOURCE_FAILED', `SQLite database ${src} is empty (0 bytes)`, 'an empty file is not a database yet: start the service so that it creates its tables');
-    throw new OpsError('BACKUP_SOURCE_FAILED', `${src} is not an SQLite 3 database`, 'check backup.sqlite in opsdeck.yaml: list database files only (other files go in backup.files)');
-  }
-  if (before0.wal) {
-    throw new OpsError(
-      'BACKUP_SOURCE_FAILED',
-      `SQLite database ${src} is in WAL mode, which the SQLite adapter cannot read consistently`,
-      'back it up with a command instead, e.g. backup.command: { exec: [sqlite3, db.sqlite, .dump], file: db.sql }, or switch it to journal_mode=DELETE',
-    );
-  }
-  const deadline = Date.now() + busyTimeoutMs;
-  for (let attempt = 1; ; attempt++) {
-    const before = readHeader(src);
-    let db: Database | undefined;
-    try {
-      db = await openDatabase(src);
-      await vacuumInto(db, dest, deadline);
-    } catch (e) {
-      rmSync(dest, { force: true });
-      const lockDir = `${src}.lock`;
-      const hint = isBusy(e)
-        ? existsSync(lockDir)
-          ? `a writer held the database for more than ${busyTimeoutMs / 1000}s; if no process uses it, ${lockDir} is a stale lock left by a killed process: remove it`
-          : `the database stayed locked for more than ${busyTimeoutMs / 1000}s; try again when the service is less busy`
-        : 'run `PRAGMA integrity_check` on the live database; a damaged database cannot be copied';
-      throw new OpsError('BACKUP_SOURCE_FAILED', `could not copy SQLite database ${src}: ${(e as Error).message}`, hint);
-    } finally {
-      try {
-        db?.close();
-      } catch {
-        // closed
-      }
-    }
-    const after = readHeader(src);
-    if (before && after && before.changeCounter !== after.changeCounter && attempt < maxAttempts) {
-      // A writer that does not use node-sqlite3-wasm's lock committed during the copy.
-      rmSync(dest, { force: true });
-      await sleep(10 * attempt);
-      continue;
-    }
-    const check = await integrityCheck(dest);
-    if (!check.ok) {
-      rmSync(dest, { force: true });
-      throw new OpsError('BACKUP_SOURCE_FAILED', `the copy of SQLite database ${src} fails its integrity check: ${check.detail}`, 'run `PRAGMA integrity_check` on the live database: it may be damaged');
-    }
-    return { integrity: check.detail, attempts: attempt };
-  }
+/** A consistent copy of `src` in `dest` carrying the time `mtimeMs`, checked with quick_check (BACKUP_SOURCE_FAILED when it fails). */
+async function checkedCopy(src: string, dest: string, mtimeMs: number, opts: SqliteCopyOptions): Promise<string> {
+  await copySqlite(src, dest, opts);
+  const check = await integrityCheck(dest, 'quick_check');
+  if (!check.ok) throw new OpsError('BACKUP_SOURCE_FAILED', `the copy of SQLite database ${src} fails its quick_check: ${check.detail}`, 'run `PRAGMA integrity_check` on the live database: it may be damaged');
+  // The copy carries the database's time (the newest of its files): an unchanged database gives
+  // an unchanged copy, which the repository recognises without reading it again.
+  utimesSync(dest, mtimeMs / 1000, mtimeMs / 1000);
+  return 'quick_check ok';
 }
 
-/** How long one burst of attempts may hold the event loop before letting it breathe. */
-const BURST_MS = 25;
-
 /**
- * `VACUUM INTO dest`, retried while a writer holds the database. The lock is a folder that the
- * writer takes and drops between its transactions, with nobody queueing, so waiting politely
- * would only find the gaps by luck: the attempts come back to back (each costs microseconds)
- * in short bursts, yielding to the event loop between bursts, until one lands in a gap.
+ * The service's declared databases (`backup.sqlite`), copied into the staging folder; one whose
+ * fingerprint is the one `previous` recorded (the last snapshot's) is not copied, only described.
  */
-async function vacuumInto(db: Database, dest: string, deadline: number): Promise<void> {
-  const sql = `VACUUM INTO '${dest.replace(/'/g, "''")}'`;
-  for (;;) {
-    const burstEnd = Date.now() + BURST_MS;
-    do {
-      try {
-        db.exec(sql);
-        return;
-      } catch (e) {
-        rmSync(dest, { force: true });
-        if (!isBusy(e) || Date.now() >= deadline) throw e;
-      }
-    } while (Date.now() < burstEnd);
-    await new Promise<void>((r) => setImmediate(r));
-  }
-}
-
-/** The service's declared databases (`backup.sqlite`), copied into the staging folder. */
-export async function collectSqlite(ctx: AdapterContext, files: readonly string[], opts: SqliteCopyOptions = {}): Promise<BackupItem[]> {
+export async function collectSqlite(ctx: AdapterContext, files: readonly string[], opts: SqliteCopyOptions = {}, previous: Record<string, SqliteState> = {}): Promise<BackupItem[]> {
   const items: BackupItem[] = [];
   for (const file of files) {
     const abs = path.resolve(ctx.serviceDir, file);
@@ -192,23 +98,27 @@ export async function collectSqlite(ctx: AdapterContext, files: readonly string[
     }
     const dest = path.join(ctx.staging, 'sqlite', ...origin.split('/'));
     mkdirSync(path.dirname(dest), { recursive: true });
-    const st = statSync(abs, { throwIfNoEntry: false });
-    const { integrity } = await copySqlite(abs, dest, opts);
-    // The copy carries the live file's times: an unchanged database gives an unchanged copy,
-    // which the repository then recognises without reading it again.
-    if (st) utimesSync(dest, st.atime, st.mtime);
-    const copy = statSync(dest);
-    items.push({
-      service: ctx.service,
-      kind: 'sqlite',
-      path: origin,
-      source: dest,
-      live: false,
-      size: copy.size,
-      mtimeMs: st?.mtimeMs ?? copy.mtimeMs,
-      mode: (st?.mode ?? copy.mode) & 0o7777,
-      note: `integrity_check ${integrity}`,
-    });
+    checkedHeader(abs);
+    const st = statSync(abs);
+    const base = { service: ctx.service, kind: 'sqlite' as const, path: origin, source: dest, live: false, mode: st.mode & 0o7777 };
+    const fp = fingerprint(abs);
+    const prev = previous[origin];
+    if (fp && prev?.fingerprint === fp.key) {
+      // Unchanged since the last snapshot: the repository takes its entry (same size and mtime),
+      // or has the copy made if it cannot.
+      const copy = async () => {
+        await checkedCopy(abs, dest, prev.mtimeMs, opts);
+        return dest;
+      };
+      items.push({ ...base, size: prev.size, mtimeMs: prev.mtimeMs, copy, state: prev, note: `unchanged (${prev.note})` });
+      continue;
+    }
+    const note = await checkedCopy(abs, dest, fp?.mtimeMs ?? st.mtimeMs, opts);
+    const copied = statSync(dest);
+    // A commit between the fingerprint and the copy: the copy is newer than the fingerprint says,
+    // so it gets none (the next backup copies the database again).
+    const same = fp && fingerprint(abs)?.key === fp.key;
+    items.push({ ...base, size: copied.size, mtimeMs: copied.mtimeMs, note, ...(same ? { state: { fingerprint: fp.key, size: copied.size, mtimeMs: copied.mtimeMs, note } } : {}) });
   }
   return items;
 }

@@ -26,8 +26,26 @@ export interface BackupItem {
   size: number;
   mtimeMs: number;
   mode: number;
-  /** What the adapter checked or ran, e.g. `integrity_check ok`, `pg_dump (PostgreSQL) 15.8`. */
+  /** What the adapter checked or ran, e.g. `quick_check ok`, `pg_dump (PostgreSQL) 15.8`. */
   note?: string;
+  /**
+   * Set when `source` is not made yet (an unchanged SQLite database): the repository takes the
+   * parent snapshot's entry when it has this size and mtime, else calls this to make `source`.
+   */
+  copy?: () => Promise<string>;
+  /** A SQLite database: what identifies its content, recorded in the snapshot for the next backup. */
+  state?: SqliteState;
+}
+
+/** What a snapshot records of a SQLite database, so the next backup knows whether it changed. */
+export interface SqliteState {
+  /** sqlite-file.ts fingerprint(): change counter, sizes, mtimes, WAL header. */
+  fingerprint: string;
+  /** The copy's size and mtime (its entry in the snapshot). */
+  size: number;
+  mtimeMs: number;
+  /** The check the copy passed. */
+  note: string;
 }
 
 export interface AdapterContext {

@@ -1,6 +1,6 @@
 /**
  * Backup stage chunk: the files that must be read (new or changed since the parent snapshot) are
- * read, cut into content-defined chunks and hashed; each chunk the repository does not have goes
+ * read, cut into content-defined chunks (SQLite databases: pages, chunker.ts) and hashed; each chunk the repository does not have goes
  * to the pack stage (backup-pack.ts). Files on disk go to worker threads when there is enough to
  * read (worker.ts); streams (dumps) and small backups are chunked on the calling thread.
  */
@@ -10,7 +10,7 @@ import { OpsError } from '../../errors';
 import type { BackupPacks } from './backup-pack';
 import type { BackupRun } from './backup-run';
 import type { Item } from './backup-scan';
-import { chunkStream } from './chunker';
+import { chunkStream, fixedCutter, sqliteChunkSize, type Cutter } from './chunker';
 import type { SnapshotEntry } from './model';
 import type { RepoHandle } from './handle';
 import { defaultThreads, RepoWorkers, WORKER_MIN_BYTES } from './worker';
@@ -57,6 +57,25 @@ async function* readFilePieces(path: string): AsyncGenerator<Buffer> {
     await fh.close();
   }
 }
+/** Where to read a file item: its path, or the copy made now of one the parent snapshot lacked. */
+async function fileOf(it: Item): Promise<string> {
+  it.abs ??= await it.copy!();
+  return it.abs;
+}
+
+/** The cutter for a file: page-sized chunks for a SQLite database, else the repository's own. */
+async function cutterFor(path: string, cutter: Cutter): Promise<Cutter> {
+  const fh = await fs.open(path, 'r');
+  try {
+    const head = Buffer.alloc(100);
+    const { bytesRead } = await fh.read(head, 0, 100, 0);
+    const page = sqliteChunkSize(head.subarray(0, bytesRead));
+    return page ? fixedCutter(cutter.params, page) : cutter;
+  } finally {
+    await fh.close();
+  }
+}
+
 /**
  * Chunk the files on disk on worker threads, when there is enough to read (or threads were asked
  * for). Returns what is left for the calling thread: everything when no pool was started, else the streams.
@@ -93,7 +112,7 @@ export async function chunkOnWorkers(repo: RepoHandle, run: BackupRun, sink: Bac
         try {
           run.checkAbort();
           progress.currentPath = `${it.service}/${it.path}`;
-          run.fileRead(i, it, prev, await workers.chunkFile(it.abs!, onRead));
+          run.fileRead(i, it, prev, await workers.chunkFile(await fileOf(it), onRead));
         } catch (e) {
           try {
             run.readFailed(it, e);
@@ -122,8 +141,10 @@ export async function chunkHere(repo: RepoHandle, run: BackupRun, sink: BackupPa
     const chunks: string[] = [];
     let size = 0;
     try {
-      const source = it.stream ? it.stream() : readFilePieces(it.abs!);
-      for await (const chunk of chunkStream(source, repo.cutter)) {
+      const file = it.stream ? undefined : await fileOf(it);
+      const source = file ? readFilePieces(file) : it.stream!();
+      const cutter = file ? await cutterFor(file, repo.cutter) : repo.cutter;
+      for await (const chunk of chunkStream(source, cutter)) {
         sink.throwIfFailed();
         run.checkAbort();
         const id = createHash('sha256').update(chunk).digest('hex');

@@ -10,7 +10,7 @@ import { OpsError } from '../../errors';
 import type { BackupSource, EntryType } from './model';
 import { checkEntryPath, checkServiceName } from './paths';
 
-/** One thing to back up: a file, folder or symlink (read from `abs`), or a stream. */
+/** One thing to back up: a file, folder or symlink (read from `abs`, or from what `copy` makes), or a stream. */
 export interface Item {
   service: string;
   path: string;
@@ -20,6 +20,8 @@ export interface Item {
   size: number;
   abs?: string;
   stream?: () => AsyncIterable<Uint8Array>;
+  /** Makes the file to read, when the parent snapshot does not have it already (BackupFile). */
+  copy?: () => Promise<string>;
   linkTarget?: string;
 }
 
@@ -132,6 +134,8 @@ export async function scan(sources: BackupSource[], warnings: string[]): Promise
         }
         if (!st.isFile()) throw sourceError(`service ${src.service}: ${f.source} is not a regular file`);
         items.push({ service: src.service, path: rel, type: 'file', mode: st.mode & 0o7777, mtime: st.mtimeMs, size: st.size, abs: f.source });
+      } else if ('copy' in f) {
+        items.push({ service: src.service, path: rel, type: 'file', mode: f.mode, mtime: f.mtime, size: f.size, copy: f.copy });
       } else {
         items.push({ service: src.service, path: rel, type: 'file', mode: f.mode ?? 0o644, mtime: f.mtime ?? Date.now(), size: 0, stream: f.stream });
       }

@@ -8,6 +8,11 @@
  *
  * Boundaries depend only on the bytes around them, so an insertion moves at most the chunks it
  * touches; every chunk after the next natural boundary is unchanged (and deduplicated).
+ *
+ * SQLite database files are the exception: SQLite rewrites whole pages in place and never shifts
+ * bytes, so they are cut on page boundaries (the page size from their header), one chunk per page
+ * (several pages when pages are under 4 KiB): a changed page costs one page in the repository,
+ * where content-defined chunks of about 1 MiB would cost a whole chunk per scattered change.
  */
 import type { ChunkerParams } from './model';
 
@@ -130,6 +135,28 @@ export async function* chunkStream(source: AsyncIterable<Uint8Array>, cutter: Cu
     yield buf.subarray(start, start + len);
     start += len;
   }
+}
+
+const SQLITE_MAGIC = 'SQLite format 3\0';
+/** The smallest chunk of a SQLite file: smaller pages are grouped (the per-chunk costs outweigh the gain). */
+const MIN_PAGE_CHUNK = 4096;
+
+/**
+ * The chunk size of a file that starts with `head` (its first 100 bytes or more) when it is a SQLite
+ * database: its page size, or a multiple of it of at least 4 KiB; undefined for any other file.
+ */
+export function sqliteChunkSize(head: Uint8Array): number | undefined {
+  if (head.length < 100 || Buffer.from(head.buffer, head.byteOffset, 16).toString('latin1') !== SQLITE_MAGIC) return undefined;
+  const raw = (head[16]! << 8) | head[17]!;
+  const page = raw === 1 ? 65536 : raw;
+  if (page < 512 || page > 65536 || (page & (page - 1)) !== 0) return undefined;
+  return page * Math.max(1, Math.ceil(MIN_PAGE_CHUNK / page));
+}
+
+/** A cutter of fixed-size chunks (SQLite pages), within the repository's chunk parameters. */
+export function fixedCutter(params: ChunkerParams, size: number): Cutter {
+  if (!(size > 0 && size <= params.maxSize)) throw new RangeError(`bad fixed chunk size ${size}`);
+  return { params, cut: (_buf, start, end) => Math.min(size, end - start) };
 }
 
 /** Chunk lengths of a whole in-memory buffer (tests, benches). */

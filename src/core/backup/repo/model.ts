@@ -91,7 +91,12 @@ export interface BackupSource {
 
 export type BackupFile =
   | { path: string; source: string }
-  | { path: string; stream: () => AsyncIterable<Uint8Array>; mode?: number; mtime?: number };
+  | { path: string; stream: () => AsyncIterable<Uint8Array>; mode?: number; mtime?: number }
+  /**
+   * A file made only if needed (an unchanged database's consistent copy): taken from the parent
+   * snapshot when its entry has this size and mtime, else `copy()` makes it and says where it is.
+   */
+  | { path: string; size: number; mtime: number; mode: number; copy: () => Promise<string> };
 
 export interface SnapshotMeta {
   stack: string;

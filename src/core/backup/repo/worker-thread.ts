@@ -3,7 +3,7 @@
  * file as dist/repo-worker.js). It only transforms bytes, with the repository's own chunker and
  * blob codec (chunker.ts, blob.ts); the main thread keeps the index, the packs and every decision:
  *
- *   chunk    (backup)  read a file, chunk it, hash every chunk and the whole file, compress and
+ *   chunk    (backup)  read a file, chunk it (on page boundaries if it is a SQLite database), hash every chunk and the whole file, compress and
  *                      encrypt the chunks the repository does not have yet, post them back;
  *   restore  (restore) read a file's blobs from their packs, decrypt, decompress, check, write
  *                      the file, then re-read it and compare its SHA-256 with the manifest;
@@ -16,7 +16,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { decodeBlobSync, encodeBlobSync, CODEC_BYTE } from './blob';
-import { makeCutter } from './chunker';
+import { fixedCutter, makeCutter, sqliteChunkSize } from './chunker';
 import type { ChunkerParams, CompressionSetting } from './model';
 
 /** What each worker is started with. */
@@ -89,6 +89,7 @@ function chunkFile(job: { id: number; path: string }): void {
     let start = 0;
     let end = 0;
     let eof = false;
+    let cutHere: typeof cut | undefined;
     for (;;) {
       if (!eof && end - start < params.maxSize) {
         if (start > 0) {
@@ -106,7 +107,11 @@ function chunkFile(job: { id: number; path: string }): void {
         }
       }
       if (end === start) break;
-      const len = cut(b, start, end, eof);
+      if (!cutHere) {
+        const page = sqliteChunkSize(b.subarray(0, end));
+        cutHere = page ? fixedCutter(params, page).cut : cut;
+      }
+      const len = cutHere(b, start, end, eof);
       const chunk = b.subarray(start, start + len);
       const hex = sha256(chunk);
       fileHash.update(chunk);

@@ -1,0 +1,230 @@
+/**
+ * SQLite backups through the real CLI: a stack whose service declares `backup.sqlite` on a ~130 MiB
+ * database written by the bench (sqlite3 CLI), in rollback-journal and in WAL mode; `opsdeck
+ * backup` of this checkout (dist/cli.js, run `npm run build` first) against another build given
+ * with --base <dir> (e.g. a worktree of main, built), and restic / borg backing up the database
+ * file(s) as they are. Steps, each a separate process timed by GNU time, `sync` before each, tool
+ * order rotating per run: initial backup, unchanged re-run, incremental after updating 1000 rows
+ * spread over the table; repository bytes added by each. Medians of --runs (default 3). Targets
+ * (issue 12): every time ≤ the better of restic and borg, an unchanged re-run ≤ 0.5 s, the bytes
+ * an incremental stores ≤ 3× the bytes of the pages that changed (rollback mode: pages compared).
+ *
+ *   npx tsx bench/backup/sqlite.ts [--base /path/to/built/checkout] [--runs 3] [--rows 800000]
+ *
+ * Tools: sqlite3, restic, borg from Debian (`apt-get install -y sqlite3 restic borgbackup`); a
+ * missing restic or borg is left out (said in the output), sqlite3 is required. WAL mode: a
+ * sqlite3 process keeps the database open meanwhile (as a service would), so the update leaves
+ * its frames in the log instead of being checkpointed at close. restic and borg copy the files
+ * as they are (no consistency with a writer, which the bench does not run); restic encrypts,
+ * borg runs with `-e none`, Opsdeck unencrypted (its default). Prints a table with ratios.
+ */
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const arg = (name: string) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : undefined;
+};
+const RUNS = Number(arg('runs') ?? 3);
+const ROWS = Number(arg('rows') ?? 800_000);
+const BASE = arg('base');
+const HERE = resolve(import.meta.dirname, '../..');
+const WORK = join(tmpdir(), `opsdeck-bench-sqlite-${process.pid}`);
+
+const which = (cmd: string) => {
+  const r = spawnSync('sh', ['-c', `command -v ${cmd}`], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : undefined;
+};
+const sqlite3 = which('sqlite3');
+if (!sqlite3) {
+  console.error('error: the bench writes its database with the sqlite3 CLI, which is not installed');
+  console.error('hint: `sudo apt-get install -y sqlite3 restic borgbackup`, then run the bench again');
+  process.exit(2);
+}
+const restic = which('restic');
+const borg = which('borg');
+const gnuTime = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
+for (const [name, path] of [['restic', restic], ['borg', borg]] as const) if (!path) console.error(`note: ${name} is not installed: left out (apt-get install -y ${name === 'borg' ? 'borgbackup' : name})`);
+if (!existsSync(join(HERE, 'dist/cli.js'))) throw new Error('dist/cli.js is missing: run `npm run build` first');
+if (BASE && !existsSync(join(BASE, 'dist/cli.js'))) throw new Error(`${BASE}/dist/cli.js is missing: build the base checkout first`);
+
+type Mode = 'rollback' | 'wal';
+interface Tool {
+  name: string;
+  init(stack: string, repo: string): void;
+  backup(stack: string, repo: string): string[];
+  env: NodeJS.ProcessEnv;
+}
+
+const opsdeck = (name: string, dir: string): Tool => ({
+  name,
+  env: {},
+  init: () => undefined,
+  backup: () => ['node', join(dir, 'dist/cli.js'), 'backup', '--json', '--no-progress'],
+});
+const tools: Tool[] = [opsdeck('opsdeck', HERE), ...(BASE ? [opsdeck('opsdeck base', BASE)] : [])];
+if (restic) {
+  const env = { RESTIC_PASSWORD: 'bench', RESTIC_CACHE_DIR: join(WORK, 'restic-cache') };
+  tools.push({ name: 'restic', env, init: (_s, repo) => void execFileSync(restic, ['init', '-q', '--repo', repo], { env: { ...process.env, ...env } }), backup: (_s, repo) => [restic, 'backup', '-q', '--host', 'bench', '--repo', repo, 'data'] });
+}
+if (borg) {
+  const env = { BORG_UNKNOWN_UNENCRYPTED_REPO_ACCESS_IS_OK: 'yes', BORG_BASE_DIR: join(WORK, 'borg-base') };
+  tools.push({ name: 'borg', env, init: (_s, repo) => void execFileSync(borg, ['init', '-e', 'none', repo], { env: { ...process.env, ...env } }), backup: (_s, repo) => [borg, 'create', `${repo}::{now:%Y%m%dT%H%M%S.%f}`, 'data'] });
+}
+
+interface Timed {
+  wallS: number;
+  maxRssMb: number;
+  ok: boolean;
+  out: string;
+}
+
+function timed(argv: string[], cwd: string, env: NodeJS.ProcessEnv): Timed {
+  execFileSync('sync');
+  const timeFile = join(WORK, 'time.out');
+  const t0 = performance.now();
+  const r = gnuTime
+    ? spawnSync(gnuTime, ['-f', '%e %M', '-o', timeFile, ...argv], { cwd, env: { ...process.env, ...env }, encoding: 'utf8', maxBuffer: 64 << 20 })
+    : spawnSync(argv[0]!, argv.slice(1), { cwd, env: { ...process.env, ...env }, encoding: 'utf8', maxBuffer: 64 << 20 });
+  const wall = (performance.now() - t0) / 1000;
+  const out = `${r.stdout ?? ''}${r.stderr ?? ''}`;
+  if (!gnuTime) return { wallS: wall, maxRssMb: NaN, ok: r.status === 0, out };
+  const [e, m] = readFileSync(timeFile, 'utf8').trim().split('\n').at(-1)!.split(' ').map(Number);
+  return { wallS: e!, maxRssMb: Math.round(m! / 1024), ok: r.status === 0, out };
+}
+
+function duBytes(dir: string): number {
+  if (!existsSync(dir)) return 0;
+  let total = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true, recursive: true })) if (e.isFile()) total += statSync(join(e.parentPath, e.name)).size;
+  return total;
+}
+
+const sql = (db: string, script: string) => execFileSync(sqlite3!, [db], { input: script, encoding: 'utf8' });
+
+/** The database both modes start from: ROWS rows (~170 bytes each) and an index, 4 KiB pages. */
+function template(mode: Mode): string {
+  const db = join(WORK, `template-${mode}.db`);
+  sql(db, `PRAGMA page_size=4096; PRAGMA journal_mode=${mode === 'wal' ? 'WAL' : 'DELETE'};
+CREATE TABLE items(id INTEGER PRIMARY KEY, name TEXT NOT NULL, body TEXT NOT NULL, n INTEGER NOT NULL);
+WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c WHERE x < ${ROWS}) INSERT INTO items SELECT x, 'item-' || x, hex(randomblob(60)), 0 FROM c;
+CREATE INDEX items_name ON items(name);`);
+  return db;
+}
+
+/** 1000 rows spread over the table (a different set each run). */
+const update = (db: string, run: number) =>
+  sql(db, `.timeout 5000\nWITH RECURSIVE k(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM k WHERE x < 1000) UPDATE items SET body = hex(randomblob(60)), n = n + 1 WHERE id IN (SELECT (x * 7919 + ${run * 104729}) % ${ROWS} + 1 FROM k);`);
+
+interface Row {
+  tool: string;
+  mode: Mode;
+  step: 'initial' | 'unchanged' | 'after 1000 rows';
+  wallS: number;
+  maxRssMb: number;
+  addedBytes: number;
+  note?: string;
+}
+const rows: Row[] = [];
+/** Bytes of the 4 KiB pages the update changed (rollback mode, where they are in the main file). */
+const changedBytes: number[] = [];
+
+function changedPages(a: Buffer, b: Buffer): number {
+  let n = Math.abs(a.length - b.length);
+  for (let o = 0; o < Math.min(a.length, b.length); o += 4096) if (!a.subarray(o, o + 4096).equals(b.subarray(o, o + 4096))) n += 4096;
+  return n;
+}
+
+function runOnce(mode: Mode, tpl: string, run: number): void {
+  const order = tools.map((_, i) => tools[(i + run) % tools.length]!);
+  for (const tool of order) {
+    const stack = join(WORK, `stack-${mode}-${run}-${tool.name.replace(/\W/g, '')}`);
+    mkdirSync(join(stack, 'data'), { recursive: true });
+    writeFileSync(join(stack, 'opsdeck.yaml'), `version: 1\nname: bench\nservices:\n  app:\n    command: [node, -e, "setInterval(() => {}, 1000)"]\n    backup:\n      sqlite: [data/app.db]\n`);
+    cpSync(tpl, join(stack, 'data/app.db'));
+    const repo = tool.name.startsWith('opsdeck') ? join(stack, '.opsdeck/backups') : join(WORK, `repo-${mode}-${run}-${tool.name}`);
+    tool.init(stack, repo);
+    // WAL: a connection stays open (as the service's would), so the log is not checkpointed away at close.
+    let holder: ChildProcess | undefined;
+    if (mode === 'wal') {
+      holder = spawn(sqlite3!, [join(stack, 'data/app.db')], { stdio: ['pipe', 'ignore', 'inherit'] });
+      holder.stdin!.write('SELECT count(*) FROM sqlite_master;\n');
+    }
+    try {
+      for (const step of ['initial', 'unchanged', 'after 1000 rows'] as const) {
+        if (step === 'after 1000 rows') {
+          const db = join(stack, 'data/app.db');
+          const old = mode === 'rollback' && tool === order[0] ? readFileSync(db) : undefined;
+          update(db, run);
+          if (old) changedBytes.push(changedPages(old, readFileSync(db)));
+        }
+        const before = duBytes(repo);
+        const t = timed(tool.backup(stack, repo), stack, tool.env);
+        const note = t.ok ? undefined : (t.out.match(/"message":\s*"([^"]*)"/)?.[1] ?? t.out.match(/error: (.*)/)?.[1] ?? t.out.trim().split('\n')[0])?.slice(0, 100);
+        rows.push({ tool: tool.name, mode, step, wallS: t.wallS, maxRssMb: t.maxRssMb, addedBytes: duBytes(repo) - before, ...(note ? { note } : {}) });
+        if (!t.ok) break;
+      }
+    } finally {
+      holder?.stdin!.end();
+      holder?.kill();
+      rmSync(stack, { recursive: true, force: true });
+      rmSync(repo, { recursive: true, force: true });
+    }
+  }
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? (s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2) : NaN;
+};
+
+mkdirSync(WORK, { recursive: true });
+try {
+  for (const mode of ['rollback', 'wal'] as const) {
+    const tpl = template(mode);
+    console.error(`${mode}: database of ${(statSync(tpl).size / 2 ** 20).toFixed(0)} MiB, ${ROWS} rows`);
+    for (let run = 0; run < RUNS; run++) runOnce(mode, tpl, run);
+  }
+  const lines = [`| mode | step | ${tools.map((t) => t.name).join(' | ')} | opsdeck / best other |`, `| --- | --- |${tools.map(() => ' ---: |').join('')} ---: |`];
+  for (const mode of ['rollback', 'wal'] as const) {
+    for (const step of ['initial', 'unchanged', 'after 1000 rows'] as const) {
+      const cell = (tool: string) => {
+        const rs = rows.filter((r) => r.tool === tool && r.mode === mode && r.step === step);
+        if (!rs.length) return { text: '–', s: NaN };
+        if (rs.some((r) => r.note)) return { text: `fails: ${rs.find((r) => r.note)!.note}`, s: NaN };
+        const s = median(rs.map((r) => r.wallS));
+        return { text: `${s.toFixed(2)} s, +${(median(rs.map((r) => r.addedBytes)) / 2 ** 20).toFixed(1)} MiB, ${median(rs.map((r) => r.maxRssMb))} MiB RSS`, s };
+      };
+      const cells = tools.map((t) => cell(t.name));
+      const others = tools.filter((t) => !t.name.startsWith('opsdeck')).map((t) => cell(t.name).s).filter((s) => !Number.isNaN(s));
+      const ratio = others.length ? (cells[0]!.s / Math.min(...others)).toFixed(2) : '–';
+      lines.push(`| ${mode} | ${step} | ${cells.map((c) => c.text).join(' | ')} | ${ratio} |`);
+    }
+  }
+  console.log(`SQLite backups through the CLI, medians of ${RUNS} run(s); each cell: wall time, repository bytes added, peak RSS.\n`);
+  console.log(lines.join('\n'));
+  const mine = (mode: Mode, step: Row['step']) => rows.filter((r) => r.tool === 'opsdeck' && r.mode === mode && r.step === step && !r.note);
+  const changed = median(changedBytes);
+  const verdicts: string[] = [];
+  for (const mode of ['rollback', 'wal'] as const) {
+    const unchanged = median(mine(mode, 'unchanged').map((r) => r.wallS));
+    const added = median(mine(mode, 'after 1000 rows').map((r) => r.addedBytes));
+    verdicts.push(`${unchanged <= 0.5 ? 'PASS' : 'FAIL'} ${mode}: unchanged re-run ${unchanged.toFixed(2)} s (target ≤ 0.5 s)`);
+    verdicts.push(`${added <= 3 * changed ? 'PASS' : 'FAIL'} ${mode}: incremental stored ${(added / 2 ** 20).toFixed(1)} MiB for ${(changed / 2 ** 20).toFixed(1)} MiB of changed pages (target ≤ 3×: ${(added / changed).toFixed(1)}×)`);
+    for (const step of ['initial', 'unchanged', 'after 1000 rows'] as const) {
+      const others = tools.filter((t) => !t.name.startsWith('opsdeck')).map((t) => median(rows.filter((r) => r.tool === t.name && r.mode === mode && r.step === step && !r.note).map((r) => r.wallS)));
+      const best = Math.min(...others.filter((x) => !Number.isNaN(x)));
+      const me = median(mine(mode, step).map((r) => r.wallS));
+      if (Number.isFinite(best)) verdicts.push(`${me <= best ? 'PASS' : 'FAIL'} ${mode}: ${step} ${me.toFixed(2)} s vs the better of restic/borg ${best.toFixed(2)} s`);
+    }
+  }
+  console.log('\n' + verdicts.join('\n'));
+  lines.push('', ...verdicts.map((v) => `- ${v}`), '', `\`npx tsx bench/backup/sqlite.ts${BASE ? ' --base <base checkout>' : ''} --runs ${RUNS} --rows ${ROWS}\``);
+  mkdirSync(join(HERE, 'bench/results'), { recursive: true });
+  writeFileSync(join(HERE, 'bench/results/backup-sqlite.json'), JSON.stringify({ runs: RUNS, rowsInTable: ROWS, tools: tools.map((t) => t.name), changedPageBytes: changedBytes, rows }, null, 2) + '\n');
+  writeFileSync(join(HERE, 'bench/results/backup-sqlite.md'), lines.join('\n') + '\n');
+} finally {
+  rmSync(WORK, { recursive: true, force: true });
+}

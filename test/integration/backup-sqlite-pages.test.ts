@@ -1,0 +1,119 @@
+/**
+ * SQLite backups that keep the page layout: a changed row costs about one page in the repository,
+ * an unchanged database is not copied or read again, and a WAL-mode database (frames not yet
+ * checkpointed) is backed up and restored as of its last commit.
+ */
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sqlite3 from 'node-sqlite3-wasm';
+import { Engine } from '../../src/core/engine';
+import { NODE, tempStack, type TempStack } from '../helpers/stack';
+
+const { Database } = sqlite3;
+
+/** A database of `rows` rows of ~200 bytes, in the given journal mode (WAL: exclusive locking, nothing checkpointed). */
+function fill(file: string, rows: number, wal: boolean): InstanceType<typeof Database> {
+  const db = new Database(file);
+  db.exec(wal ? 'PRAGMA locking_mode=EXCLUSIVE; PRAGMA journal_mode=WAL; PRAGMA wal_autocheckpoint=0' : 'PRAGMA journal_mode=DELETE');
+  db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT NOT NULL); CREATE INDEX t_v ON t(v)');
+  db.exec('BEGIN');
+  for (let i = 1; i <= rows; i++) db.run('INSERT INTO t VALUES (?, ?)', [i, `row ${i} `.repeat(20)]);
+  db.exec('COMMIT');
+  return db;
+}
+
+function restoredRows(file: string): { rows: number; integrity: string; row7: string } {
+  const db = new Database(file, { readOnly: true });
+  try {
+    db.exec('PRAGMA locking_mode=EXCLUSIVE');
+    const integrity = (db.all('PRAGMA integrity_check') as { integrity_check: string }[]).map((r) => r.integrity_check).join('; ');
+    const { rows } = db.get('SELECT count(*) AS rows FROM t') as { rows: number };
+    const { v } = db.get('SELECT v FROM t WHERE id = 7') as { v: string };
+    return { rows, integrity, row7: v };
+  } finally {
+    db.close();
+  }
+}
+
+describe('backup: SQLite pages, unchanged databases, WAL mode', function () {
+  this.timeout(60_000);
+  let t: TempStack;
+  let engine: Engine;
+
+  beforeEach(() => {
+    t = tempStack({ version: 1, name: 'pages', services: { db: { command: [NODE, '-e', 'setInterval(() => {}, 1000)'], backup: { sqlite: ['data/app.db'] } } } });
+    mkdirSync(join(t.dir, 'data'));
+    engine = new Engine(t.stack);
+  });
+  afterEach(async () => {
+    await engine.dispose();
+    t.cleanup();
+  });
+
+  it('rollback journal: an unchanged database is not read again; one changed row costs about one page', async () => {
+    const file = join(t.dir, 'data', 'app.db');
+    fill(file, 40_000, false).close();
+    const first = await engine.backups.backup();
+    assert.deepEqual(first.notes.map((n) => n.note), ['quick_check ok']);
+    assert.ok(first.bytesRead > 8 << 20, `the first backup reads the database (${first.bytesRead} bytes)`);
+
+    const again = await engine.backups.backup();
+    assert.deepEqual(again.notes.map((n) => n.note), ['unchanged (quick_check ok)']);
+    assert.equal(again.bytesRead, 0, 'nothing read: the database is unchanged');
+    assert.equal(again.filesUnchanged, again.files);
+
+    const db = new Database(file);
+    db.run('UPDATE t SET v = ? WHERE id = ?', ['changed '.repeat(20), 20_000]);
+    db.close();
+    const changed = await engine.backups.backup();
+    assert.deepEqual(changed.notes.map((n) => n.note), ['quick_check ok']);
+    assert.ok(changed.bytesAdded < 64 * 1024, `one changed row adds a few pages, not a chunk of the file (${changed.bytesAdded} bytes)`);
+
+    const target = mkdtempSync(join(tmpdir(), 'opsdeck-restore-'));
+    rmSync(target, { recursive: true });
+    try {
+      const r = await engine.backups.restore(changed.snapshot, { target });
+      assert.deepEqual(r.sqlite, [{ service: 'db', path: 'data/app.db', integrity: 'ok' }]);
+      assert.deepEqual(readFileSync(join(target, 'db', 'data', 'app.db')), readFileSync(file), 'the restored database is the live file, page for page');
+    } finally {
+      rmSync(target, { recursive: true, force: true });
+    }
+  });
+
+  it('WAL mode: the committed frames are in the backup, which restores to a valid WAL-mode database', async () => {
+    const file = join(t.dir, 'data', 'app.db');
+    const db = fill(file, 5_000, true);
+    try {
+      db.run('UPDATE t SET v = ? WHERE id <= 100', ['wal '.repeat(10)]);
+      db.run('DELETE FROM t WHERE id > 4900');
+      const r = await engine.backups.backup();
+      assert.deepEqual(r.notes.map((n) => n.note), ['quick_check ok']);
+      const again = await engine.backups.backup();
+      assert.deepEqual(again.notes.map((n) => n.note), ['unchanged (quick_check ok)']);
+      db.run('UPDATE t SET v = ? WHERE id = 7', ['later '.repeat(10)]);
+      const later = await engine.backups.backup();
+      assert.deepEqual(later.notes.map((n) => n.note), ['quick_check ok'], 'a commit to the log is a change');
+
+      for (const [snap, row7] of [[r.snapshot, 'wal '.repeat(10)], [later.snapshot, 'later '.repeat(10)]] as const) {
+        const target = mkdtempSync(join(tmpdir(), 'opsdeck-restore-'));
+        rmSync(target, { recursive: true });
+        try {
+          const res = await engine.backups.restore(snap, { target });
+          assert.deepEqual(res.sqlite, [{ service: 'db', path: 'data/app.db', integrity: 'ok' }]);
+          const restored = join(target, 'db', 'data', 'app.db');
+          const c = restoredRows(restored);
+          assert.equal(c.integrity, 'ok');
+          assert.equal(c.rows, 4900, 'rows as of the last commit (the delete included)');
+          assert.equal(c.row7, row7, 'each snapshot holds its own commit');
+          assert.equal(readFileSync(restored)[18], 2, 'still a WAL-mode database');
+        } finally {
+          rmSync(target, { recursive: true, force: true });
+        }
+      }
+    } finally {
+      db.close();
+    }
+  });
+});
