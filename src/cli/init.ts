@@ -69,7 +69,7 @@ services:
       liveness:  { tcp: { port: 7001 }, interval: 5s, failure_threshold: 3 }
     restart:
       policy: on-failure              # never | on-failure | always
-      backoff: { initial: 500ms, factor: 2, max: 30s, jitter: 0.1, reset_after: 60s }
+      backoff: { factor: 2, max: 30s, jitter: 0.1, reset_after: 60s }   # first restart at once, then 500ms, 1s, 2s…; initial: 1s delays every restart
       max_retries: 5                  # within window, then the service is failed
       window: 10m
     limits: { memory_mb: 512 }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { FakeClock } from '../../src/core/clock';
+import { formatDuration } from '../../src/core/duration';
 import { EventBus } from '../../src/core/events';
 import { Supervisor } from '../../src/core/supervisor/supervisor';
 import { fixture, freePort, nextEvent, NODE, record, tempStack, type TempStack } from '../helpers/stack';
@@ -113,6 +114,43 @@ describe('restart with backoff (real processes, injected clock)', () => {
     assert.equal(events.filter((e) => e.type === 'retry-reset').length, 1);
     await killAndExpect(1000);
     assert.equal(sup.service('web').restarts, 3);
+  });
+
+  it('by default (no initial written): the first restart at once, repeated crashes back off from 500ms, at once again after reset_after', async () => {
+    const port = await freePort();
+    t = tempStack({
+      version: 1,
+      name: 'defaults',
+      services: { web: { command: [NODE, fixture('http-service.cjs')], env: { PORT: port }, restart: { backoff: { jitter: 0 } } } },
+    });
+    const clock = new FakeClock();
+    const bus = new EventBus();
+    const events = record(bus);
+    sup = new Supervisor(t.stack, { bus, clock });
+    sup.up();
+    const killAndExpect = async (attempt: number, delay: number) => {
+      const pid = (await sup.waitFor('web', 'ready')).pid!;
+      const restart = nextEvent(bus, 'restart');
+      process.kill(pid, 'SIGKILL');
+      const r = await restart;
+      assert.deepEqual([r.attempt, r.delayMs, r.cause], [attempt, delay, 'crash']);
+      assert.equal(sup.service('web').state, 'backoff');
+      assert.match(sup.service('web').reason, new RegExp(`^killed by SIGKILL; restart ${attempt} in ${formatDuration(delay)}$`));
+      assert.ok(clock.pending().includes(delay), 'the restart timer waits exactly the delay');
+      if (delay > 0) {
+        await clock.advance(delay - 1);
+        assert.equal(sup.service('web').state, 'backoff', 'not restarted a millisecond early');
+      }
+      await clock.advance(delay > 0 ? 1 : 0);
+      assert.notEqual((await sup.waitFor('web', 'ready')).pid, pid);
+    };
+    await killAndExpect(1, 0);
+    await killAndExpect(2, 500);
+    await killAndExpect(3, 1000);
+    await clock.advance(60_000); // the default reset_after
+    assert.equal(events.filter((e) => e.type === 'retry-reset').length, 1);
+    await killAndExpect(1, 0);
+    assert.equal(sup.service('web').restarts, 4);
   });
 
   it('policy never: a crash is final; exit 0 is completion, not failure', async () => {

@@ -116,7 +116,8 @@ describe('config: valid files', () => {
     assert.equal(api.stop_signal, 'SIGTERM');
     assert.equal(api.stop_grace, 10_000);
     assert.deepEqual(api.env, {});
-    assert.deepEqual(api.restart.backoff, { initial: 500, factor: 2, max: 30_000, jitter: 0.1, reset_after: 60_000 });
+    // No `initial` by default: the first restart comes at once, repeated ones from 500ms (backoff.ts).
+    assert.deepEqual(api.restart.backoff, { factor: 2, max: 30_000, jitter: 0.1, reset_after: 60_000 });
 
     assert.deepEqual(stack.config.logs, { max_size_mb: 10, keep: 3 });
     assert.deepEqual(stack.config.profiles.minimal, { services: ['storage'], env: {}, overrides: {}, ipc: { warn: 70, critical: 90 } });
@@ -656,11 +657,11 @@ describe('config: JSON Schema', () => {
     assert.equal(props.limits!.properties!.sample_interval!.default, '2s');
     assert.deepEqual(props.restart!.default, {
       policy: 'on-failure',
-      backoff: { initial: '500ms', factor: 2, max: '30s', jitter: 0.1, reset_after: '60s' },
+      backoff: { factor: 2, max: '30s', jitter: 0.1, reset_after: '60s' },
       max_retries: 5,
       window: '10m',
     });
-    assert.equal(props.restart!.properties!.backoff!.properties!.initial!.default, '500ms');
+    assert.equal(props.restart!.properties!.backoff!.properties!.initial!.default, undefined);
     assert.equal(props.health!.properties!.check!.properties!.timeout!.default, '30s');
   });
 

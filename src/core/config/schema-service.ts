@@ -13,9 +13,14 @@ export type Tier = (typeof TIERS)[number];
 export const DEPENDENCY_CONDITIONS = ['started', 'healthy', 'completed'] as const;
 export type DependencyCondition = (typeof DEPENDENCY_CONDITIONS)[number];
 
+/**
+ * `restart.backoff:`. `initial` has no default: left out, the first restart after a crash comes at
+ * once and only repeated crashes wait (500 ms, doubling: backoff.ts); written, every restart waits,
+ * the first one `initial` (docs/supervision.md#restarts says why).
+ */
 function buildBackoff() {
   return z.strictObject({
-    initial: duration('1h').prefault('500ms'),
+    initial: duration('1h').optional(),
     factor: z.number({ error: 'must be a number' }).min(1, { error: 'must be at least 1' }).default(2),
     max: duration('1d').prefault('30s'),
     jitter: z.number({ error: 'must be a number' }).min(0, { error: 'must be between 0 and 1' }).max(1, { error: 'must be between 0 and 1' }).default(0.1),
