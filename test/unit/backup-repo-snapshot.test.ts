@@ -1,8 +1,12 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
 import type { Snapshot } from '../../src/core/backup/repo';
 import { encodeDocument } from '../../src/core/backup/repo/blob';
-import { parseSnapshot, snapshotId } from '../../src/core/backup/repo/snapshot';
+import { Repository } from '../../src/core/backup/repo/repository';
+import { parseSnapshot, snapshotId, writeSnapshot } from '../../src/core/backup/repo/snapshot';
 
 function manifest(): Snapshot {
   const zero = { filesNew: 0, filesChanged: 0, filesUnchanged: 0, dirs: 0, symlinks: 0, bytesTotal: 0, bytesRead: 0, bytesAdded: 0, chunksNew: 0, chunksTotal: 0, packsWritten: 0, durationMs: 0 };
@@ -50,5 +54,28 @@ describe('backup snapshot manifests (encrypted)', () => {
     stored[0] = 0x7b;
     stored[20] = stored[20]! ^ 1;
     await assert.rejects(() => parseSnapshot(stored, s.id, key), (e: Error) => /authentication failed/.test(e.message) && !/unencrypted/.test(e.message));
+  });
+});
+
+describe('backup snapshot manifests (listing a repository more than once)', () => {
+  let dir: string;
+  beforeEach(() => (dir = mkdtempSync(join(os.tmpdir(), 'opsdeck-snapshots-'))));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('parses an unchanged manifest once, and reads a rewritten or removed one anew', async () => {
+    const repo = await Repository.init(join(dir, 'repo'), {});
+    const s = manifest();
+    await writeSnapshot(repo.dir, s);
+    const first = await repo.loadSnapshots();
+    const again = await repo.loadSnapshots();
+    assert.equal(again.snapshots[0], first.snapshots[0], 'the same bytes are not parsed again');
+
+    writeFileSync(join(repo.dir, 'snapshots', s.id), '{"damaged": true}\n');
+    const damaged = await repo.loadSnapshots();
+    assert.deepEqual(damaged.snapshots, []);
+    assert.match(damaged.unreadable.get(s.id) ?? '', /not a snapshot manifest/);
+
+    rmSync(join(repo.dir, 'snapshots', s.id));
+    assert.deepEqual(await repo.loadSnapshots(), { snapshots: [], unreadable: new Map() });
   });
 });

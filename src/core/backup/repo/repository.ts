@@ -11,7 +11,7 @@
  *   tmp/                files being written (renamed into place once durable)
  *   lock                the writers' lock, while a backup, forget or prune runs
  */
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { OpsError } from '../../errors';
@@ -71,6 +71,13 @@ export async function isRepository(dir: string): Promise<boolean> {
 export class Repository implements BackupRepository, RepoHandle {
   readonly dir: string;
   readonly cutter: Cutter;
+  /**
+   * The manifests this object parsed, by id, with the SHA-256 of the bytes they were parsed from:
+   * a backup lists the snapshots three times (the manager's SQLite fingerprints, the parent, the
+   * check after it), and parsing a manifest of tens of thousands of chunks is what costs; the file
+   * is still read every time, and parsed again unless its bytes are the same.
+   */
+  private parsed = new Map<string, { digest: string; snapshot: Snapshot }>();
 
   private constructor(
     dir: string,
@@ -184,10 +191,16 @@ export class Repository implements BackupRepository, RepoHandle {
   async loadSnapshots(): Promise<{ snapshots: Snapshot[]; unreadable: Map<string, string> }> {
     const ids = await listSnapshotIds(this.dir);
     const unreadable = new Map<string, string>();
+    const parsed = new Map<string, { digest: string; snapshot: Snapshot }>();
     const loaded = await Promise.all(
       ids.map(async (id) => {
         try {
-          return await parseSnapshot(await fs.readFile(join(this.dir, SNAPSHOT_DIR, id)), id, this.key);
+          const stored = await fs.readFile(join(this.dir, SNAPSHOT_DIR, id));
+          const digest = createHash('sha256').update(stored).digest('hex');
+          const known = this.parsed.get(id);
+          const snapshot = known?.digest === digest ? known.snapshot : await parseSnapshot(stored, id, this.key);
+          parsed.set(id, { digest, snapshot });
+          return snapshot;
         } catch (e) {
           if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined; // removed meanwhile
           unreadable.set(id, (e as Error).message);
@@ -195,6 +208,7 @@ export class Repository implements BackupRepository, RepoHandle {
         }
       }),
     );
+    this.parsed = parsed; // only what is there now: a removed snapshot is forgotten
     const snapshots = loaded.filter((s): s is Snapshot => !!s).sort(byTime);
     return { snapshots, unreadable };
   }
