@@ -19,9 +19,10 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
+import { commandPath, GNU_TIME } from '../lib/common';
 import { parseArgs } from 'node:util';
 import * as esbuild from 'esbuild';
 import { changeDataset, generateDataset, type Dataset } from '../../test/fixtures/backup/dataset';
@@ -55,18 +56,14 @@ const command = ['npx tsx bench/backup/backup-vs-restic.ts', ...process.argv.sli
 
 // ---------------------------------------------------------------- tools
 
-function which(cmd: string): string | undefined {
-  const r = spawnSync('sh', ['-c', `command -v ${cmd}`], { encoding: 'utf8' });
-  return r.status === 0 ? r.stdout.trim() : undefined;
-}
 
-const restic = which('restic');
+const restic = commandPath('restic');
 if (!restic) {
   console.error('error: restic is not installed, so there is nothing to compare with');
   console.error('hint: install Debian\'s package: `sudo apt-get install -y restic` (or put a restic binary on PATH), then run the bench again');
   process.exit(2);
 }
-const gnuTime = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
+const gnuTime = GNU_TIME;
 const resticVersion = execFileSync(restic, ['version'], { encoding: 'utf8' }).trim();
 
 interface Timed {

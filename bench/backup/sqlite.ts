@@ -22,6 +22,7 @@ import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_pr
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { commandPath, GNU_TIME } from '../lib/common';
 
 const arg = (name: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -33,19 +34,15 @@ const BASE = arg('base');
 const HERE = resolve(import.meta.dirname, '../..');
 const WORK = join(tmpdir(), `opsdeck-bench-sqlite-${process.pid}`);
 
-const which = (cmd: string) => {
-  const r = spawnSync('sh', ['-c', `command -v ${cmd}`], { encoding: 'utf8' });
-  return r.status === 0 ? r.stdout.trim() : undefined;
-};
-const sqlite3 = which('sqlite3');
+const sqlite3 = commandPath('sqlite3');
 if (!sqlite3) {
   console.error('error: the bench writes its database with the sqlite3 CLI, which is not installed');
   console.error('hint: `sudo apt-get install -y sqlite3 restic borgbackup`, then run the bench again');
   process.exit(2);
 }
-const restic = which('restic');
-const borg = which('borg');
-const gnuTime = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
+const restic = commandPath('restic');
+const borg = commandPath('borg');
+const gnuTime = GNU_TIME;
 for (const [name, path] of [['restic', restic], ['borg', borg]] as const) if (!path) console.error(`note: ${name} is not installed: left out (apt-get install -y ${name === 'borg' ? 'borgbackup' : name})`);
 if (!existsSync(join(HERE, 'dist/cli.js'))) throw new Error('dist/cli.js is missing: run `npm run build` first');
 if (BASE && !existsSync(join(BASE, 'dist/cli.js'))) throw new Error(`${BASE}/dist/cli.js is missing: build the base checkout first`);

@@ -4,7 +4,7 @@
  * finding every process a bench started by a marker in its environment (so that nothing a bench
  * started can outlive it, whoever spawned it: the CLI, the engine daemon or PM2's daemon).
  */
-import { spawn, execFileSync } from 'node:child_process';
+import { spawn, spawnSync, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import http from 'node:http';
@@ -238,3 +238,12 @@ export function killMarked(marker: string): { pid: number; cmd: string }[] {
   }
   return found;
 }
+
+/** The path of a command on PATH, or undefined (the anchor tools a bench compares with). */
+export function commandPath(cmd: string): string | undefined {
+  const r = spawnSync('sh', ['-c', `command -v ${cmd}`], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : undefined;
+}
+
+/** GNU time (wall seconds and peak RSS of a command), when installed. */
+export const GNU_TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;

@@ -5,6 +5,6 @@
  * transport. Surfaces import from here, src/core/contract or src/core/host only.
  */
 export { ApiClient, createRpc, type ApiClientOptions, type ApiRpc, type LogsOptions, type MemorySearch, type MetricsHistoryOptions, type StackCommandOptions, type StreamOptions, type TimeArg } from './api-client';
-export { RemoteEngine, backupsOver } from './remote-engine';
+export { RemoteEngine } from './remote-engine';
 export { ReadClient } from './read-client';
 export { unixFetch, type FetchLike } from './unix-fetch';
