@@ -83,6 +83,14 @@ describe('opsdeck CLI (the built dist/cli.js, real engine and processes)', funct
       assert.match(r.stdout, /^Usage: opsdeck up \[options\] \[services\.\.\.\]/);
       assert.match(r.stdout, /Examples:\n {2}\$ opsdeck up /);
     });
+
+    it('--help shows duration defaults as durations, not milliseconds', () => {
+      for (const args of [['restore', '--help'], ['backups', 'drill', '--help']]) {
+        const r = cli(ROOT, ...args);
+        assert.equal(r.code, 0);
+        assert.match(r.stdout.replace(/\s+/g, ' '), /--health-timeout <duration> .*\(default: 60s\)/, args.join(' '));
+      }
+    });
   });
 
   describe('without an engine', () => {

@@ -11,6 +11,8 @@ export interface OptionSpec {
   description: string;
   parse?: (value: string, previous: never) => unknown;
   default?: unknown;
+  /** How --help shows the default when the value itself reads badly (60000 for "60s"). */
+  defaultLabel?: string;
 }
 
 /** The options every backup command has. */

@@ -215,7 +215,7 @@ const drill = defineCommand<[id: string | undefined], DrillOptions, DrillRunResu
   options: [
     { flags: '-s, --service <name>', description: 'only this service (repeatable; default: every service in the snapshot)', parse: collect },
     { flags: '--keep', description: 'keep the sandbox folder (.opsdeck/drills/…) afterwards' },
-    { flags: '--health-timeout <duration>', description: 'how long each service may take to be ready', parse: durationArg, default: 60_000 },
+    { flags: '--health-timeout <duration>', description: 'how long each service may take to be ready', parse: durationArg, default: 60_000, defaultLabel: '60s' },
     json('print the result as JSON'),
   ],
   help: `

@@ -31,7 +31,7 @@ export const restoreCommand = defineCommand<[id: string], RestoreOptions, Restor
     { flags: '-i, --include <glob>', description: 'only paths matching this glob, on `path` or `service/path` (repeatable)', parse: collectOne },
     { flags: '--target <dir>', description: 'restore into this new or empty folder, as <dir>/<service>/<path>' },
     { flags: '--in-place', description: 'restore into the stack: stop, safety snapshot, verify, swap, start, health gate, rollback on failure' },
-    { flags: '--health-timeout <duration>', description: 'in place: how long each service may take to be ready', parse: durationArg, default: 60_000 },
+    { flags: '--health-timeout <duration>', description: 'in place: how long each service may take to be ready', parse: durationArg, default: 60_000, defaultLabel: '60s' },
     { flags: '--keep-special-bits', description: 'keep setuid/setgid bits from the snapshot (default: stripped, like tar without -p)' },
     { flags: '--dry-run', description: 'print the plan and change nothing' },
     { flags: '--json', description: 'print the result as JSON' },
