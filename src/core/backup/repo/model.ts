@@ -152,6 +152,21 @@ export interface BackupOptions {
    * backups (under 16 MiB to read) run on the calling thread; an explicit count always uses threads.
    */
   threads?: number;
+  /**
+   * The in-flight byte budget of the worker threads: encoded bytes posted by them and not yet on
+   * disk (default 64 MiB; raised to at least a pack and two batches). Memory is bounded by it,
+   * not by the size of what is backed up (docs/backup-repository.md).
+   */
+  inFlightBytes?: number;
+}
+
+/** How a backup used its worker threads (not part of the snapshot). */
+export interface BackupWorkerStats {
+  threads: number;
+  /** The in-flight byte budget in force. */
+  budgetBytes: number;
+  /** The most encoded bytes that were in flight at once (never above the budget). */
+  peakInFlightBytes: number;
 }
 
 export interface BackupSummary {
@@ -227,6 +242,8 @@ export interface BackupResult {
   dryRun: boolean;
   /** Entries skipped (vanished during the backup, unreadable, special files) with the reason. */
   warnings: string[];
+  /** Set when worker threads read the files. */
+  workers?: BackupWorkerStats;
 }
 
 // ------------------------------------------------------------------ diff
