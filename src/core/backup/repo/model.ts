@@ -200,8 +200,13 @@ export interface SnapshotEntry {
   size: number;
   /** Files: SHA-256 of the whole content, hex. */
   sha256?: string;
-  /** Files: chunk ids (SHA-256 of plaintext, hex) in order. */
+  /** Files: chunk ids (SHA-256 of plaintext, hex) in order (in memory always; stored only when there is no `chunkLists`). */
   chunks?: string[];
+  /**
+   * Files of many chunks (version 2 manifests): the blobs that list the chunk ids, 256 to a blob
+   * (chunk-lists.ts); the manifest then leaves `chunks` out, and reading it fills them in.
+   */
+  chunkLists?: string[];
   /** Symlinks: the link's target as read. */
   linkTarget?: string;
 }
@@ -214,7 +219,8 @@ export interface SnapshotSource {
 /** A snapshot manifest (the `snapshots/<id>` file). */
 export interface Snapshot {
   format: 'opsdeck-snapshot';
-  version: 1;
+  /** 1: every file's chunks inline; 2: files of many chunks name them through list blobs (chunk-lists.ts). */
+  version: 1 | 2;
   id: string;
   time: string;
   stack: string;
