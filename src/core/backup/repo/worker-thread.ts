@@ -337,9 +337,29 @@ function restoreFile(job: Extract<RepoWorkerJob, { t: 'restore' }>): void {
 }
 
 // ---- verify: hash the whole pack, decode and hash every blob of it
+let packBuf: Buffer | undefined;
+
+/** A whole pack file, read into this thread's buffer (reused: one pack's worth of memory per thread). */
+function readPack(path: string): Buffer {
+  const fd = fs.openSync(path, 'r');
+  try {
+    const size = fs.fstatSync(fd).size;
+    if (!packBuf || packBuf.length < size) packBuf = Buffer.allocUnsafeSlow(Math.max(size, 16 << 20));
+    let got = 0;
+    while (got < size) {
+      const n = fs.readSync(fd, packBuf, got, size - got, got);
+      if (n === 0) break;
+      got += n;
+    }
+    return packBuf.subarray(0, got);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 function checkPack(job: { id: number; path: string; blobs: ChunkLoc[] }): void {
   try {
-    const data = fs.readFileSync(job.path);
+    const data = readPack(job.path);
     const bad: { id: string; why: string }[] = [];
     for (const b of job.blobs) {
       if (b.offset + b.length > data.length) {

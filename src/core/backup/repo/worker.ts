@@ -18,6 +18,7 @@ import type { BlobBatchMessage, ChunkLoc, RepoWorkerData } from './worker-thread
 
 /** The default in-flight byte budget of a backup's worker threads (budget.ts). */
 export const DEFAULT_IN_FLIGHT_BYTES = 64 * 1024 * 1024;
+const YOUNG_GENERATION_MB = 8;
 /** New blobs come back from a worker in batches of about this many encoded bytes. */
 const BATCH_BYTES = 1024 * 1024;
 /** Below this many bytes of work, starting threads costs more than it saves. */
@@ -125,7 +126,9 @@ export class RepoWorkers {
         budgetBytes: this.budget.bytes,
         batchBytes: Math.min(BATCH_BYTES, asked),
       };
-      const w = startWorkerFile('repo-worker.js', new URL('./worker-thread.ts', import.meta.url), { execArgv: [], workerData });
+      // a small young generation: a thread's garbage (a hash and a buffer per 4 KiB page) is
+      // collected often and cheaply instead of growing the process by tens of megabytes
+      const w = startWorkerFile('repo-worker.js', new URL('./worker-thread.ts', import.meta.url), { execArgv: [], workerData, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
       w.unref();
       w.on('message', (m: Record<string, unknown>) => {
         this.chain = this.chain.then(() => this.handle(slot, m)).catch((e) => this.fail(e));
