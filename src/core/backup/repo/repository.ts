@@ -80,6 +80,11 @@ export class Repository implements BackupRepository, RepoHandle {
    * is still read every time, and parsed again unless its bytes are the same.
    */
   private parsed = new Map<string, { digest: string; snapshot: Snapshot }>();
+  /**
+   * The index as last loaded, with the names of its files: index files are named by their content
+   * and never change, so the same names mean the same index (a backup adds its own packs to it).
+   */
+  private index: { names: string; index: MasterIndex } | undefined;
   /** Chunk lists read (chunk-lists.ts), by blob id: content-addressed, so they never go stale. */
   private readonly lists = new Map<string, Promise<string[]>>();
 
@@ -187,8 +192,12 @@ export class Repository implements BackupRepository, RepoHandle {
     return acquireRepoLock(this.dir, operation);
   }
 
-  loadIndex(): Promise<MasterIndex> {
-    return MasterIndex.load(this.dir, this.key);
+  async loadIndex(): Promise<MasterIndex> {
+    const names = (await listDir(join(this.dir, 'index'))).filter((n) => /^[0-9a-f]{64}$/.test(n)).sort().join(',');
+    if (this.index?.names === names) return this.index.index;
+    const index = await MasterIndex.load(this.dir, this.key);
+    this.index = index.unreadable.size ? undefined : { names: index.files.join(','), index };
+    return index;
   }
 
   /** Every manifest, and those that cannot be read with the reason. */
