@@ -81,10 +81,11 @@ export class Repository implements BackupRepository, RepoHandle {
    */
   private parsed = new Map<string, { digest: string; snapshot: Snapshot }>();
   /**
-   * The index as last loaded, with the names of its files: index files are named by their content
-   * and never change, so the same names mean the same index (a backup adds its own packs to it).
+   * The index as last loaded, with what identifies its files (name, size, times): index files are
+   * named by their content and never rewritten, so the same files mean the same index (a backup
+   * adds its own packs to it); a file damaged in place changes its times and is read again.
    */
-  private index: { names: string; index: MasterIndex } | undefined;
+  private index: { files: string; index: MasterIndex } | undefined;
   /** Chunk lists read (chunk-lists.ts), by blob id: content-addressed, so they never go stale. */
   private readonly lists = new Map<string, Promise<string[]>>();
 
@@ -193,11 +194,19 @@ export class Repository implements BackupRepository, RepoHandle {
   }
 
   async loadIndex(): Promise<MasterIndex> {
-    const names = (await listDir(join(this.dir, 'index'))).filter((n) => /^[0-9a-f]{64}$/.test(n)).sort().join(',');
-    if (this.index?.names === names) return this.index.index;
+    const files = await this.indexFiles();
+    if (this.index && this.index.files === files) return this.index.index;
     const index = await MasterIndex.load(this.dir, this.key);
-    this.index = index.unreadable.size ? undefined : { names: index.files.join(','), index };
+    // cached only when it read every file there was before and after loading
+    this.index = index.unreadable.size === 0 && (await this.indexFiles()) === files ? { files, index } : undefined;
     return index;
+  }
+
+  private async indexFiles(): Promise<string> {
+    const dir = join(this.dir, 'index');
+    const names = (await listDir(dir)).filter((n) => /^[0-9a-f]{64}$/.test(n)).sort();
+    const stats = await Promise.all(names.map((n) => fs.stat(join(dir, n)).then((st) => `${n}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`, () => `${n}:gone`)));
+    return stats.join(',');
   }
 
   /** Every manifest, and those that cannot be read with the reason. */
