@@ -24,6 +24,19 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { commandPath, GNU_TIME } from '../lib/common';
 
+if (process.argv.includes('--help') || process.argv.includes('-h')) {
+  console.log(`SQLite backups through the CLI: opsdeck (this checkout's dist/cli.js) against --base, restic and borg.
+
+  npx tsx bench/backup/sqlite.ts [--base DIR] [--runs N] [--rows N]
+
+  --base DIR   another built checkout (its dist/cli.js) measured side by side
+  --runs N     runs per tool and mode, medians reported (default 3)
+  --rows N     rows in the bench's table (default 800000: a 127 MiB database)
+
+Run \`npm run build\` first. Needs sqlite3; restic and borg are left out when missing.
+Writes bench/results/backup-sqlite.{json,md}.`);
+  process.exit(0);
+}
 const arg = (name: string) => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? process.argv[i + 1] : undefined;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import type { Snapshot } from '../../src/core/backup/repo';
@@ -77,5 +77,37 @@ describe('backup snapshot manifests (listing a repository more than once)', () =
 
     rmSync(join(repo.dir, 'snapshots', s.id));
     assert.deepEqual(await repo.loadSnapshots(), { snapshots: [], unreadable: new Map() });
+  });
+});
+
+describe('backup snapshot manifests: versions and chunk lists', () => {
+  const file = { path: 'app.db', service: 'app', type: 'file' as const, mode: 0o644, mtime: 1, size: 4096, sha256: 'a'.repeat(64) };
+  const parse = (s: Snapshot) => parseSnapshot(Buffer.from(JSON.stringify(s)), s.id);
+
+  it('reads version 1 (chunks inline) and version 2 (chunk lists), and refuses lists in version 1, both forms at once, or version 3', async () => {
+    const v1 = { ...manifest(), entries: [{ ...file, chunks: ['b'.repeat(64)] }] };
+    assert.deepEqual((await parse(v1)).entries[0]!.chunks, ['b'.repeat(64)]);
+    const v2 = { ...manifest(), version: 2 as const, entries: [{ ...file, chunkLists: ['c'.repeat(64)] }] };
+    assert.deepEqual((await parse(v2)).entries[0]!.chunkLists, ['c'.repeat(64)]);
+    await assert.rejects(parse({ ...v2, version: 1 }), /entries\.0\.chunkLists: chunk lists need a version 2 manifest/);
+    await assert.rejects(parse({ ...v2, entries: [{ ...file, chunks: ['b'.repeat(64)], chunkLists: ['c'.repeat(64)] }] }), /chunks and chunkLists together/);
+    await assert.rejects(parse({ ...v2, version: 3 as unknown as 2 }), /not a snapshot manifest \(version/);
+  });
+
+  it('stores a version 2 manifest without the expanded chunks, and its id covers what is stored', async () => {
+    const dir = mkdtempSync(join(os.tmpdir(), 'opsdeck-snapshots-'));
+    try {
+      const body = { ...manifest(), version: 2 as const, entries: [{ ...file, chunks: ['b'.repeat(64)], chunkLists: ['c'.repeat(64)] }] };
+      const s = { ...body, id: snapshotId(body) };
+      const repo = await Repository.init(join(dir, 'repo'), {});
+      await writeSnapshot(repo.dir, s);
+      const stored = JSON.parse(readFileSync(join(repo.dir, 'snapshots', s.id), 'utf8')) as Snapshot;
+      assert.equal(stored.entries[0]!.chunks, undefined);
+      assert.deepEqual(stored.entries[0]!.chunkLists, ['c'.repeat(64)]);
+      const { chunks: _c, ...entry } = body.entries[0]!;
+      assert.equal(s.id, snapshotId({ ...body, entries: [entry] }), 'the same id with or without the expanded chunks');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -13,9 +13,12 @@ import type { Item } from './backup-scan';
 import { chunkStream, fixedCutter, sqliteChunkSize, type Cutter } from './chunker';
 import type { SnapshotEntry } from './model';
 import type { RepoHandle } from './handle';
-import { defaultThreads, RepoWorkers, WORKER_MIN_BYTES } from './worker';
+import { defaultThreads, RepoWorkers, WORKER_MIN_BYTES, type FileChunked } from './worker';
 
 const READ_SIZE = 8 * 1024 * 1024;
+/** A SQLite database at least this large is read in segments of SEGMENT_BYTES on all threads at once. */
+const SPLIT_MIN_BYTES = 16 * 1024 * 1024;
+const SEGMENT_BYTES = 8 * 1024 * 1024;
 
 /** A file to read: item `i` of the scan, and its entry in the parent snapshot if it had one. */
 export interface ToRead {
@@ -63,17 +66,43 @@ async function fileOf(it: Item): Promise<string> {
   return it.abs;
 }
 
-/** The cutter for a file: page-sized chunks for a SQLite database, else the repository's own. */
-async function cutterFor(path: string, cutter: Cutter): Promise<Cutter> {
+/** The chunk size of a SQLite database (its page size, chunker.ts), undefined for any other file. */
+async function pageSizeOf(path: string): Promise<number | undefined> {
   const fh = await fs.open(path, 'r');
   try {
     const head = Buffer.alloc(100);
     const { bytesRead } = await fh.read(head, 0, 100, 0);
-    const page = sqliteChunkSize(head.subarray(0, bytesRead));
-    return page ? fixedCutter(cutter.params, page) : cutter;
+    return sqliteChunkSize(head.subarray(0, bytesRead));
   } finally {
     await fh.close();
   }
+}
+
+/** The cutter for a file: page-sized chunks for a SQLite database, else the repository's own. */
+async function cutterFor(path: string, cutter: Cutter): Promise<Cutter> {
+  const page = await pageSizeOf(path);
+  return page ? fixedCutter(cutter.params, page) : cutter;
+}
+
+/**
+ * Chunk a file on the pool: a large SQLite database in segments of whole pages on every thread at
+ * once, with its SHA-256 taken beside them (the same chunks and ids as one pass would give); a
+ * database that changed meanwhile (size or time), and any other file, in one pass on one thread.
+ */
+async function chunkOnPool(workers: RepoWorkers, path: string, onRead: (n: number) => void): Promise<FileChunked> {
+  const before = await fs.stat(path);
+  const page = workers.threads > 1 && before.size >= SPLIT_MIN_BYTES ? await pageSizeOf(path) : undefined;
+  if (!page) return workers.chunkFile(path, onRead);
+  const segment = Math.max(1, Math.floor(SEGMENT_BYTES / page)) * page;
+  const ranges: [number, number][] = [];
+  for (let at = 0; at < before.size; at += segment) ranges.push([at, Math.min(at + segment, before.size)]);
+  const [whole, ...parts] = await Promise.all([workers.hashFile(path), ...ranges.map(([a, b]) => workers.chunkRange(path, a, b, page, onRead))]);
+  const after = await fs.stat(path);
+  const read = parts.reduce((n, p) => n + p.size, 0);
+  if (after.size !== before.size || after.mtimeMs !== before.mtimeMs || whole!.size !== before.size || read !== before.size) {
+    return workers.chunkFile(path, onRead); // it changed while we read it: once more, in one pass
+  }
+  return { size: whole!.size, sha256: whole!.sha256, chunks: parts.flatMap((p) => p.chunks) };
 }
 
 /**
@@ -92,10 +121,13 @@ export async function chunkOnWorkers(repo: RepoHandle, run: BackupRun, sink: Bac
           chunker: repo.cutter.params,
           compression: repo.config.compression,
           known,
-          onBlob: (b) => sink.addEncoded(b),
+          onBlob: (b, release) => sink.addEncoded(b, release),
+          packSize: repo.config.packSize,
+          ...(options.inFlightBytes !== undefined ? { inFlightBytes: options.inFlightBytes } : {}),
         })
       : undefined;
   if (!workers) return toRead;
+  run.workers = { threads: workers.threads, budgetBytes: workers.budget.bytes, peakInFlightBytes: 0 };
   const onWorkers = toRead.filter((r) => !r.it.stream);
   const onAbort = () => void workers.abort(new OpsError('BACKUP_ABORTED', 'backup cancelled', 'nothing was recorded; run it again'));
   options.signal?.addEventListener('abort', onAbort, { once: true });
@@ -112,7 +144,7 @@ export async function chunkOnWorkers(repo: RepoHandle, run: BackupRun, sink: Bac
         try {
           run.checkAbort();
           progress.currentPath = `${it.service}/${it.path}`;
-          run.fileRead(i, it, prev, await workers.chunkFile(await fileOf(it), onRead));
+          run.fileRead(i, it, prev, await chunkOnPool(workers, await fileOf(it), onRead));
         } catch (e) {
           try {
             run.readFailed(it, e);
@@ -126,6 +158,7 @@ export async function chunkOnWorkers(repo: RepoHandle, run: BackupRun, sink: Bac
     await workers.drain();
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
+    run.workers.peakInFlightBytes = workers.budget.peak;
     await workers.close();
   }
   return onWorkers.length ? toRead.filter((r) => r.it.stream) : toRead;

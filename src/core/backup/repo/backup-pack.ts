@@ -60,13 +60,19 @@ export class BackupPacks {
     void job.finally(() => this.encoding.delete(job));
   }
 
-  /** A blob a worker thread encoded (dropped when another worker had the same chunk). */
-  async addEncoded(b: WorkerBlob): Promise<void> {
-    if (this.has(b.id)) return;
+  /**
+   * A blob a worker thread encoded (dropped when another worker had the same chunk); `release`
+   * gives its bytes back to the workers' in-flight budget once they are on disk.
+   */
+  async addEncoded(b: WorkerBlob, release: (bytes: number) => void): Promise<void> {
+    if (this.has(b.id)) {
+      release(b.data.length);
+      return;
+    }
     this.pending.add(b.id);
     this.run.summary.chunksNew++;
     this.run.summary.bytesAdded += b.data.length;
-    await this.packs.add(b.id, { parts: [b.data], length: b.data.length, rawLength: b.rawLength, codec: 'none' });
+    await this.packs.add(b.id, { parts: [b.data], length: b.data.length, rawLength: b.rawLength, codec: 'none' }, release);
     await this.maybeIndex();
   }
 

@@ -5,7 +5,7 @@
  */
 import { OpsError } from '../../errors';
 import type { Item } from './backup-scan';
-import type { BackupOptions, BackupPhase, BackupSummary, SnapshotEntry } from './model';
+import type { BackupOptions, BackupPhase, BackupSummary, BackupWorkerStats, SnapshotEntry } from './model';
 import { sourceError } from './backup-scan';
 import type { FileChunked } from './worker';
 
@@ -34,6 +34,8 @@ export class BackupRun {
     bytesDone: 0,
     currentPath: undefined as string | undefined,
   };
+  /** The worker threads, when the backup used them: their in-flight byte budget and its peak. */
+  workers: BackupWorkerStats | undefined;
   /** The snapshot's entries, in item order (undefined: skipped). */
   entries: (SnapshotEntry | undefined)[] = [];
   private lastEmit = 0;

@@ -2,7 +2,8 @@
  * Backup, in stages: scan the sources (backup-scan.ts); take unchanged files from the parent
  * snapshot (same size, mtime and type, all chunks present); read, chunk and hash the others
  * (backup-chunk.ts); store the chunks the repository does not have yet, compressed and
- * encrypted, in packs, and index them (backup-pack.ts); write the snapshot manifest. Order of
+ * encrypted, in packs, and index them (backup-pack.ts), with the chunk lists of files of many
+ * chunks (chunk-lists.ts); write the snapshot manifest. Order of
  * durability: packs (fsync, rename, fsync dir) → index file → the snapshot manifest, last. A
  * backup killed at any point leaves at most unreferenced packs and temp files, which prune removes.
  */
@@ -10,6 +11,7 @@ import os from 'node:os';
 import { OpsError } from '../../errors';
 import { chunkHere, chunkOnWorkers, type ToRead } from './backup-chunk';
 import { BackupPacks } from './backup-pack';
+import { chunkListBlobs, manifestVersion, usesLists } from './chunk-lists';
 import { BackupRun } from './backup-run';
 import { scan, type Item } from './backup-scan';
 import { writeError } from './fsutil';
@@ -46,6 +48,7 @@ export async function runBackup(repo: RepoHandle, sources: BackupSource[], meta:
     run.emit();
     const here = await chunkOnWorkers(repo, run, sink, toRead, index.blobs.keys());
     await chunkHere(repo, run, sink, here);
+    await storeChunkLists(run, sink);
     await sink.drain();
 
     run.phase('index');
@@ -56,7 +59,7 @@ export async function runBackup(repo: RepoHandle, sources: BackupSource[], meta:
     if (!dryRun) await writeSnapshot(repo.dir, snapshot, repo.key);
     run.progress.currentPath = undefined;
     run.phase('done');
-    return { snapshot, summary: run.summary, dryRun, warnings: run.warnings };
+    return { snapshot, summary: run.summary, dryRun, warnings: run.warnings, ...(run.workers ? { workers: run.workers } : {}) };
   } catch (e) {
     await sink?.settle();
     if (e instanceof OpsError) throw e;
@@ -113,12 +116,13 @@ function takeUnchanged(run: BackupRun, items: Item[], parent: Snapshot | undefin
       prev.mtime === it.mtime &&
       prev.chunks &&
       prev.sha256 &&
-      prev.chunks.every((c) => index.has(c))
+      prev.chunks.every((c) => index.has(c)) &&
+      (prev.chunkLists ?? []).every((c) => index.has(c))
     ) {
       summary.filesUnchanged++;
       summary.bytesTotal += it.size;
       summary.chunksTotal += prev.chunks.length;
-      run.entries[i] = { ...base, size: prev.size, sha256: prev.sha256, chunks: prev.chunks };
+      run.entries[i] = { ...base, size: prev.size, sha256: prev.sha256, chunks: prev.chunks, ...(prev.chunkLists ? { chunkLists: prev.chunkLists } : {}) };
       progress.filesDone++;
       progress.bytesDone += it.size;
       return;
@@ -128,14 +132,29 @@ function takeUnchanged(run: BackupRun, items: Item[], parent: Snapshot | undefin
   return toRead;
 }
 
+/**
+ * Files of many chunks name them through list blobs (chunk-lists.ts): the lists the repository
+ * does not have yet are stored like chunks (an unchanged file keeps its parent's lists, stored
+ * nothing new), so the manifest stays small and an unchanged database costs no new bytes.
+ */
+async function storeChunkLists(run: BackupRun, sink: BackupPacks): Promise<void> {
+  for (const e of run.entries) {
+    if (!e || e.chunkLists || !usesLists(e)) continue;
+    const blobs = chunkListBlobs(e.chunks!);
+    for (const b of blobs) if (!sink.has(b.id)) await sink.store(b.id, b.data);
+    e.chunkLists = blobs.map((b) => b.id);
+  }
+}
+
 /** The snapshot manifest of the run, its id the hash of its content. */
 function manifest(run: BackupRun, sources: BackupSource[], meta: SnapshotMeta, parent: Snapshot | undefined): Snapshot {
   const time = meta.time === undefined ? new Date() : new Date(meta.time);
   run.summary.durationMs = Math.round(performance.now() - run.t0);
   const services = meta.services ?? [...new Set(sources.map((s) => s.service))];
+  const entries = run.entries.filter((e): e is SnapshotEntry => e !== undefined);
   const body: Omit<Snapshot, 'id'> = {
     format: 'opsdeck-snapshot',
-    version: 1,
+    version: manifestVersion(entries),
     time: time.toISOString(),
     stack: meta.stack,
     profile: meta.profile,
@@ -148,7 +167,7 @@ function manifest(run: BackupRun, sources: BackupSource[], meta: SnapshotMeta, p
     hostname: meta.hostname ?? os.hostname(),
     ...(parent ? { parent: parent.id } : {}),
     ...(meta.extra ? { extra: meta.extra } : {}),
-    entries: run.entries.filter((e): e is SnapshotEntry => e !== undefined),
+    entries,
     summary: run.summary,
   };
   const { format, version, ...rest } = body;

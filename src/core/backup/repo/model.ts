@@ -152,6 +152,21 @@ export interface BackupOptions {
    * backups (under 16 MiB to read) run on the calling thread; an explicit count always uses threads.
    */
   threads?: number;
+  /**
+   * The in-flight byte budget of the worker threads: encoded bytes posted by them and not yet on
+   * disk (default 64 MiB; raised to at least a pack and two batches). Memory is bounded by it,
+   * not by the size of what is backed up (docs/backup-repository.md).
+   */
+  inFlightBytes?: number;
+}
+
+/** How a backup used its worker threads (not part of the snapshot). */
+export interface BackupWorkerStats {
+  threads: number;
+  /** The in-flight byte budget in force. */
+  budgetBytes: number;
+  /** The most encoded bytes that were in flight at once (never above the budget). */
+  peakInFlightBytes: number;
 }
 
 export interface BackupSummary {
@@ -185,8 +200,13 @@ export interface SnapshotEntry {
   size: number;
   /** Files: SHA-256 of the whole content, hex. */
   sha256?: string;
-  /** Files: chunk ids (SHA-256 of plaintext, hex) in order. */
+  /** Files: chunk ids (SHA-256 of plaintext, hex) in order (in memory always; stored only when there is no `chunkLists`). */
   chunks?: string[];
+  /**
+   * Files of many chunks (version 2 manifests): the blobs that list the chunk ids, 256 to a blob
+   * (chunk-lists.ts); the manifest then leaves `chunks` out, and reading it fills them in.
+   */
+  chunkLists?: string[];
   /** Symlinks: the link's target as read. */
   linkTarget?: string;
 }
@@ -199,7 +219,8 @@ export interface SnapshotSource {
 /** A snapshot manifest (the `snapshots/<id>` file). */
 export interface Snapshot {
   format: 'opsdeck-snapshot';
-  version: 1;
+  /** 1: every file's chunks inline; 2: files of many chunks name them through list blobs (chunk-lists.ts). */
+  version: 1 | 2;
   id: string;
   time: string;
   stack: string;
@@ -227,6 +248,8 @@ export interface BackupResult {
   dryRun: boolean;
   /** Entries skipped (vanished during the backup, unreadable, special files) with the reason. */
   warnings: string[];
+  /** Set when worker threads read the files. */
+  workers?: BackupWorkerStats;
 }
 
 // ------------------------------------------------------------------ diff

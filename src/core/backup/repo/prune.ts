@@ -20,6 +20,7 @@ import { join } from 'node:path';
 import { OpsError } from '../../errors';
 import { decodeBlob } from './blob';
 import { BlobReader } from './blob-reader';
+import { blobsOf } from './chunk-lists';
 import { fsyncDir, listDir, removeFile, TMP_DIR } from './fsutil';
 import type { PruneOptions, PruneReport } from './model';
 import { MasterIndex, writeIndexFile } from './index-store';
@@ -118,7 +119,7 @@ async function usedChunks(repo: RepoHandle): Promise<Set<string>> {
     );
   }
   const used = new Set<string>();
-  for (const s of snapshots) for (const e of s.entries) for (const c of e.chunks ?? []) used.add(c);
+  for (const s of snapshots) for (const e of s.entries) for (const c of blobsOf(e)) used.add(c);
   return used;
 }
 

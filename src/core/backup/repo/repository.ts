@@ -44,6 +44,8 @@ import type {
   VerifyOptions,
   VerifyReport,
 } from './model';
+import { BlobReader } from './blob-reader';
+import { expandChunkLists, parseChunkList } from './chunk-lists';
 import { MasterIndex } from './index-store';
 import { acquireRepoLock, lockAlive, readLockInfo, type HeldLock } from './lock';
 import { applyRetention, isEmptyPolicy } from './retention';
@@ -78,6 +80,14 @@ export class Repository implements BackupRepository, RepoHandle {
    * is still read every time, and parsed again unless its bytes are the same.
    */
   private parsed = new Map<string, { digest: string; snapshot: Snapshot }>();
+  /**
+   * The index as last loaded, with what identifies its files (name, size, times): index files are
+   * named by their content and never rewritten, so the same files mean the same index (a backup
+   * adds its own packs to it); a file damaged in place changes its times and is read again.
+   */
+  private index: { files: string; index: MasterIndex } | undefined;
+  /** Chunk lists read (chunk-lists.ts), by blob id: content-addressed, so they never go stale. */
+  private readonly lists = new Map<string, Promise<string[]>>();
 
   private constructor(
     dir: string,
@@ -183,8 +193,20 @@ export class Repository implements BackupRepository, RepoHandle {
     return acquireRepoLock(this.dir, operation);
   }
 
-  loadIndex(): Promise<MasterIndex> {
-    return MasterIndex.load(this.dir, this.key);
+  async loadIndex(): Promise<MasterIndex> {
+    const files = await this.indexFiles();
+    if (this.index && this.index.files === files) return this.index.index;
+    const index = await MasterIndex.load(this.dir, this.key);
+    // cached only when it read every file there was before and after loading
+    this.index = index.unreadable.size === 0 && (await this.indexFiles()) === files ? { files, index } : undefined;
+    return index;
+  }
+
+  private async indexFiles(): Promise<string> {
+    const dir = join(this.dir, 'index');
+    const names = (await listDir(dir)).filter((n) => /^[0-9a-f]{64}$/.test(n)).sort();
+    const stats = await Promise.all(names.map((n) => fs.stat(join(dir, n)).then((st) => `${n}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`, () => `${n}:gone`)));
+    return stats.join(',');
   }
 
   /** Every manifest, and those that cannot be read with the reason. */
@@ -192,13 +214,14 @@ export class Repository implements BackupRepository, RepoHandle {
     const ids = await listSnapshotIds(this.dir);
     const unreadable = new Map<string, string>();
     const parsed = new Map<string, { digest: string; snapshot: Snapshot }>();
+    const lists = this.listReader();
     const loaded = await Promise.all(
       ids.map(async (id) => {
         try {
           const stored = await fs.readFile(join(this.dir, SNAPSHOT_DIR, id));
           const digest = createHash('sha256').update(stored).digest('hex');
           const known = this.parsed.get(id);
-          const snapshot = known?.digest === digest ? known.snapshot : await parseSnapshot(stored, id, this.key);
+          const snapshot = known?.digest === digest ? known.snapshot : await this.expand(await parseSnapshot(stored, id, this.key), lists);
           parsed.set(id, { digest, snapshot });
           return snapshot;
         } catch (e) {
@@ -208,9 +231,42 @@ export class Repository implements BackupRepository, RepoHandle {
         }
       }),
     );
+    await lists.close();
     this.parsed = parsed; // only what is there now: a removed snapshot is forgotten
     const snapshots = loaded.filter((s): s is Snapshot => !!s).sort(byTime);
     return { snapshots, unreadable };
+  }
+
+  /**
+   * Reads chunk lists (chunk-lists.ts) through the cache, opening the index and packs only when a
+   * list is not in it; close() when done with the manifests at hand.
+   */
+  private listReader(): { read(id: string): Promise<string[]>; close(): Promise<void> } {
+    let reader: Promise<BlobReader> | undefined;
+    return {
+      read: (id) => {
+        let list = this.lists.get(id);
+        if (!list) {
+          reader ??= this.loadIndex().then((index) => new BlobReader(this.dir, index, this.key));
+          list = reader.then(async (r) => parseChunkList(await r.read(id, true)));
+          list.catch(() => this.lists.delete(id));
+          this.lists.set(id, list);
+        }
+        return list;
+      },
+      close: async () => {
+        await (await reader?.catch(() => undefined))?.close();
+      },
+    };
+  }
+
+  /** A parsed manifest with the chunks of its list-named files filled in. */
+  private async expand(s: Snapshot, lists: { read(id: string): Promise<string[]> }): Promise<Snapshot> {
+    try {
+      return await expandChunkLists(s, lists.read);
+    } catch (e) {
+      throw new Error(`a chunk list cannot be read: ${(e as Error).message}`);
+    }
   }
 
   async resolveId(idOrPrefix: string): Promise<string> {
@@ -231,7 +287,16 @@ export class Repository implements BackupRepository, RepoHandle {
   }
 
   async snapshot(idOrPrefix: string): Promise<Snapshot> {
-    return readSnapshot(this.dir, await this.resolveId(idOrPrefix), this.key);
+    const id = await this.resolveId(idOrPrefix);
+    const s = await readSnapshot(this.dir, id, this.key);
+    const lists = this.listReader();
+    try {
+      return await this.expand(s, lists);
+    } catch (e) {
+      throw new OpsError('BACKUP_REPO_INVALID', `snapshot ${id.slice(0, 12)} cannot be read: ${(e as Error).message}`, 'run `opsdeck backups verify`; restore another snapshot');
+    } finally {
+      await lists.close();
+    }
   }
 
   async diff(a: string, b: string): Promise<SnapshotDiff> {

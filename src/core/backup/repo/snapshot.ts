@@ -1,7 +1,10 @@
 /**
  * Snapshot manifests: `snapshots/<id>`, compact JSON (sealed with the repository key when the
  * repository is encrypted), written atomically and last. The id is the SHA-256 of the manifest
- * with an empty id field.
+ * (as stored) with an empty id field. Version 1: every file lists its chunks; version 2 (written
+ * when a file has more than LIST_MIN_CHUNKS chunks): such a file names list blobs instead
+ * (chunk-lists.ts), which the Repository reads back when it loads the manifest. Both are read;
+ * an Opsdeck that knows only version 1 refuses a version 2 manifest as unreadable, by its version.
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
@@ -9,6 +12,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { OpsError } from '../../errors';
 import { decodeBlob, encodeDocument } from './blob';
+import { storedForm } from './chunk-lists';
 import { listDir, writeFileDurable } from './fsutil';
 import type { Snapshot, SnapshotInfo } from './model';
 
@@ -23,6 +27,7 @@ const entrySchema = z.object({
   size: z.number().int().nonnegative(),
   sha256: hex64.optional(),
   chunks: z.array(hex64).optional(),
+  chunkLists: z.array(hex64).min(1).optional(),
   linkTarget: z.string().optional(),
 });
 
@@ -43,7 +48,7 @@ const summarySchema = z.object({
 
 export const snapshotSchema = z.object({
   format: z.literal('opsdeck-snapshot'),
-  version: z.literal(1),
+  version: z.union([z.literal(1), z.literal(2)]),
   id: hex64,
   time: z.string(),
   stack: z.string(),
@@ -59,6 +64,11 @@ export const snapshotSchema = z.object({
   extra: z.record(z.string(), z.unknown()).optional(),
   entries: z.array(entrySchema),
   summary: summarySchema,
+}).superRefine((s, ctx) => {
+  // version 1 knows no lists; version 2 stores an entry's chunks inline or through lists, not both
+  s.entries.forEach((e, i) => {
+    if (e.chunkLists && (s.version === 1 || e.chunks)) ctx.addIssue({ code: 'custom', path: ['entries', i, 'chunkLists'], message: s.version === 1 ? 'chunk lists need a version 2 manifest' : 'chunks and chunkLists together' });
+  });
 });
 
 export const SNAPSHOT_DIR = 'snapshots';
@@ -66,12 +76,12 @@ const HEX64 = /^[0-9a-f]{64}$/;
 
 export function snapshotId(s: Omit<Snapshot, 'id'> & { id?: string }): string {
   return createHash('sha256')
-    .update(JSON.stringify({ ...s, id: '' }))
+    .update(JSON.stringify(storedForm({ ...s, id: '' })))
     .digest('hex');
 }
 
 export async function writeSnapshot(repoDir: string, s: Snapshot, key?: Buffer): Promise<void> {
-  const json = Buffer.from(JSON.stringify(s) + '\n');
+  const json = Buffer.from(JSON.stringify(storedForm(s)) + '\n');
   const stored = key ? await encodeDocument(json, key) : json;
   await writeFileDurable(repoDir, join(repoDir, SNAPSHOT_DIR, s.id), [stored], { exclusive: true });
 }

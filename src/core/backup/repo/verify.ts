@@ -15,6 +15,7 @@ import fs from 'node:fs/promises';
 import { join } from 'node:path';
 import { OpsError } from '../../errors';
 import { BlobDecodeError, decodeBlob } from './blob';
+import { blobsOf } from './chunk-lists';
 import { listDir, TMP_DIR } from './fsutil';
 import type { DamagedChunk, Snapshot, VerifyOptions, VerifyProblem, VerifyReport } from './model';
 import type { IndexedPack, MasterIndex } from './index-store';
@@ -164,7 +165,7 @@ function checkReferences(snapshots: Snapshot[], index: MasterIndex, found: Findi
   for (const s of snapshots) {
     for (const e of s.entries) {
       if (e.type !== 'file') continue;
-      for (const c of e.chunks ?? []) {
+      for (const c of blobsOf(e)) {
         if (!index.has(c) && !found.damaged.has(c)) {
           found.problems.push({ kind: 'blob-missing', severity: 'error', message: `chunk ${c.slice(0, 12)} used by snapshot ${s.id.slice(0, 12)} is not in the index`, chunk: c, snapshot: s.id });
           found.markDamaged(c, 'missing');
@@ -295,7 +296,7 @@ function traceDamage(snapshots: Snapshot[], damaged: Map<string, DamagedChunk>):
     for (const e of s.entries) {
       if (e.type !== 'file') continue;
       let hit = false;
-      for (const c of e.chunks ?? []) {
+      for (const c of blobsOf(e)) {
         const d = damaged.get(c);
         if (!d) continue;
         hit = true;

@@ -5,17 +5,22 @@
  * verify. What a thread does is in worker-thread.ts (bundled as dist/repo-worker.js); this file
  * starts the threads, hands them jobs one at a time and routes their messages back.
  *
- * Flow control for backups: a worker may have at most MAX_IN_FLIGHT blobs posted and not yet
- * taken by the main thread (a counter in a SharedArrayBuffer, Atomics.wait in the worker), so a
- * slow disk bounds memory instead of letting blobs pile up.
+ * Flow control for backups: the encoded bytes the workers have posted and that are not on disk yet
+ * stay within an in-flight budget (budget.ts; DEFAULT_IN_FLIGHT_BYTES, 64 MiB, unless asked
+ * otherwise), so neither a large data set nor a slow disk makes memory grow.
  */
 import os from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import { startWorkerFile } from '../../worker-file';
+import { InFlightBudget } from './budget';
 import type { ChunkerParams, CompressionSetting } from './model';
-import type { ChunkLoc, RepoWorkerData } from './worker-thread';
+import type { BlobBatchMessage, ChunkLoc, RepoWorkerData } from './worker-thread';
 
-const MAX_IN_FLIGHT = 6;
+/** The default in-flight byte budget of a backup's worker threads (budget.ts). */
+export const DEFAULT_IN_FLIGHT_BYTES = 64 * 1024 * 1024;
+const YOUNG_GENERATION_MB = 8;
+/** New blobs come back from a worker in batches of about this many encoded bytes. */
+const BATCH_BYTES = 1024 * 1024;
 /** Below this many bytes of work, starting threads costs more than it saves. */
 export const WORKER_MIN_BYTES = 16 * 1024 * 1024;
 
@@ -65,7 +70,20 @@ export interface PoolOptions {
   chunker?: ChunkerParams;
   compression?: CompressionSetting;
   known?: Iterable<string>;
-  onBlob?: (b: WorkerBlob) => Promise<void>;
+  /** Takes a blob a worker posted; `release` tells the budget once its bytes are on disk (or dropped). */
+  onBlob?: (b: WorkerBlob, release: (bytes: number) => void) => Promise<void>;
+  /** Backups: the in-flight byte budget asked for (default DEFAULT_IN_FLIGHT_BYTES); packSize: the pack being filled counts in it too. */
+  inFlightBytes?: number;
+  packSize?: number;
+}
+
+/**
+ * The budget a pool really uses: at least what lets work go on while a pack is being filled (a
+ * whole pack, plus two batches of which one may hold a largest chunk), so the pack being filled
+ * can never hold all of it.
+ */
+export function effectiveBudget(asked: number, packSize: number, maxChunk: number): number {
+  return Math.max(asked, packSize + 2 * (Math.min(BATCH_BYTES, asked) + maxChunk + 64));
 }
 
 /** A pool of repository worker threads; one job per worker at a time. */
@@ -74,7 +92,8 @@ export class RepoWorkers {
   private readonly idle: number[] = [];
   private readonly waiting: (() => void)[] = [];
   private readonly jobs = new Map<number, Job>();
-  private readonly credits: Int32Array;
+  /** Backups: the bytes posted by the workers and not on disk yet. */
+  readonly budget: InFlightBudget;
   private nextJob = 1;
   /** Messages are handled one at a time, in arrival order (a file's blobs before its `done`). */
   private chain: Promise<void> = Promise.resolve();
@@ -95,19 +114,21 @@ export class RepoWorkers {
     const ids: Buffer[] = [];
     for (const id of options.known ?? []) ids.push(Buffer.from(id, 'hex'));
     const known = new Uint8Array(Buffer.concat(ids));
-    const sab = new SharedArrayBuffer(4 * count);
-    this.credits = new Int32Array(sab);
+    const asked = options.inFlightBytes ?? DEFAULT_IN_FLIGHT_BYTES;
+    this.budget = InFlightBudget.create(effectiveBudget(asked, options.packSize ?? 0, options.chunker?.maxSize ?? 0));
     for (let slot = 0; slot < count; slot++) {
       const workerData: RepoWorkerData = {
         ...(options.chunker ? { chunker: options.chunker } : {}),
         compression: options.compression ?? { codec: 'none', level: 0 },
         key: options.key ? new Uint8Array(options.key) : null,
         known,
-        credits: sab,
-        slot,
-        maxInFlight: MAX_IN_FLIGHT,
+        budget: this.budget.shared,
+        budgetBytes: this.budget.bytes,
+        batchBytes: Math.min(BATCH_BYTES, asked),
       };
-      const w = startWorkerFile('repo-worker.js', new URL('./worker-thread.ts', import.meta.url), { execArgv: [], workerData });
+      // a small young generation: a thread's garbage (a hash and a buffer per 4 KiB page) is
+      // collected often and cheaply instead of growing the process by tens of megabytes
+      const w = startWorkerFile('repo-worker.js', new URL('./worker-thread.ts', import.meta.url), { execArgv: [], workerData, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
       w.unref();
       w.on('message', (m: Record<string, unknown>) => {
         this.chain = this.chain.then(() => this.handle(slot, m)).catch((e) => this.fail(e));
@@ -130,13 +151,23 @@ export class RepoWorkers {
 
   private async handle(slot: number, m: Record<string, unknown>): Promise<void> {
     const job = this.jobs.get(m.job as number);
-    if (m.t === 'blob') {
+    if (m.t === 'blobs') {
+      const b = m as unknown as BlobBatchMessage;
+      const data = Buffer.from(b.data);
+      const release = (n: number) => this.budget.release(n);
+      let at = 0;
+      let i = 0;
       try {
-        job?.onBytes(m.bytes as number);
-        await this.options.onBlob?.({ id: m.id as string, data: Buffer.from(m.data as ArrayBuffer), rawLength: m.raw as number, codec: m.codec as number });
+        job?.onBytes(b.bytes);
+        for (; i < b.ids.length; i++) {
+          const len = b.lengths[i]!;
+          const blob = { id: b.ids[i]!, data: data.subarray(at, at + len), rawLength: b.raws[i]!, codec: b.codecs[i]! };
+          at += len;
+          if (this.options.onBlob) await this.options.onBlob(blob, release);
+          else release(len);
+        }
       } finally {
-        Atomics.sub(this.credits, slot, 1);
-        Atomics.notify(this.credits, slot);
+        release(data.length - at); // what was not handed over (a failure): its room back
       }
       return;
     }
@@ -173,9 +204,23 @@ export class RepoWorkers {
     });
   }
 
+  get threads(): number {
+    return this.workers.length;
+  }
+
   /** Backup: chunk a file on a free worker; its new blobs go to `onBlob` before this resolves. */
   chunkFile(path: string, onBytes: (n: number) => void): Promise<FileChunked> {
-    return this.run({ t: 'chunk', path }, onBytes);
+    return this.run({ t: 'chunk', path, start: 0, hash: true }, onBytes);
+  }
+
+  /** Backup: the chunk ids of `page`-sized chunks of bytes [start, end) of a file (a segment of a SQLite database); new blobs go to `onBlob`. */
+  chunkRange(path: string, start: number, end: number, page: number, onBytes: (n: number) => void): Promise<FileChunked> {
+    return this.run({ t: 'chunk', path, start, end, page, hash: false }, onBytes);
+  }
+
+  /** Backup: the size and SHA-256 of a whole file. */
+  hashFile(path: string): Promise<{ size: number; sha256: string }> {
+    return this.run({ t: 'hash', path }, () => undefined);
   }
 
   /** Restore: write `dest` from its chunks and return what a re-read of it found. */

@@ -1,0 +1,160 @@
+/**
+ * The backup's worker threads: a large SQLite database read in page segments on every thread with
+ * new blobs coming back in batches gives the same chunk ids as reading it page by page on the
+ * calling thread; the in-flight byte budget holds for a file many times its size; files of many
+ * chunks name them through chunk lists (version 2 manifests), and a manifest of the old shape
+ * (version 1, every chunk inline) still restores, verifies and serves as a parent.
+ */
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import sqlite3 from 'node-sqlite3-wasm';
+import { initRepository, openRepository, type Snapshot } from '../../src/core/backup/repo';
+import { LIST_IDS } from '../../src/core/backup/repo/chunk-lists';
+import { snapshotId } from '../../src/core/backup/repo/snapshot';
+import { Rng } from '../fixtures/backup/dataset';
+import { assertSameTree, META, tempDir } from '../fixtures/backup/helpers';
+
+const { Database } = sqlite3;
+
+/** A real SQLite database of about `mib` MiB (4 KiB pages, rollback journal). */
+function sqliteDb(file: string, mib: number): void {
+  const db = new Database(file);
+  try {
+    db.exec('PRAGMA page_size=4096; PRAGMA journal_mode=DELETE; CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT NOT NULL)');
+    db.exec('BEGIN');
+    const rows = Math.ceil((mib * 2 ** 20) / 230);
+    for (let i = 1; i <= rows; i++) db.run('INSERT INTO t VALUES (?, ?)', [i, `${i} ${createHash('sha256').update(String(i)).digest('hex')}`.repeat(3)]);
+    db.exec('COMMIT');
+  } finally {
+    db.close();
+  }
+}
+
+const pageIds = (data: Buffer, page = 4096): string[] => {
+  const ids: string[] = [];
+  for (let o = 0; o < data.length; o += page) ids.push(createHash('sha256').update(data.subarray(o, o + page)).digest('hex'));
+  return ids;
+};
+
+describe('backup repository: worker threads, in-flight budget, chunk lists (real files, real SQLite)', function () {
+  this.timeout(120_000);
+  let t: ReturnType<typeof tempDir>;
+  let src: string;
+  let dbFile: string;
+  before(() => {
+    t = tempDir();
+    src = join(t.dir, 'src');
+    mkdirSync(src);
+    dbFile = join(src, 'app.db');
+    sqliteDb(dbFile, 20); // over 16 MiB: read in segments on two threads
+  });
+  after(() => t.cleanup());
+
+  it('a SQLite database read in segments on two threads, blobs batched, has the chunk ids of reading it page by page', async () => {
+    const data = readFileSync(dbFile);
+    assert.ok(data.length > 16 << 20, `the database is large enough to be split (${data.length} bytes)`);
+    const onWorkers = await initRepository(join(t.dir, 'repo-workers'));
+    const here = await initRepository(join(t.dir, 'repo-here'));
+    const a = await onWorkers.backup([{ service: 'db', root: src }], META, { threads: 2 });
+    const b = await here.backup([{ service: 'db', root: src }], META, { threads: 0 });
+    assert.ok(a.workers, 'the first backup ran on worker threads');
+    assert.equal(b.workers, undefined, 'the second on the calling thread');
+    const ea = (await onWorkers.snapshot(a.snapshot.id)).entries.find((e) => e.path === 'app.db')!;
+    const eb = (await here.snapshot(b.snapshot.id)).entries.find((e) => e.path === 'app.db')!;
+    const expected = pageIds(data);
+    assert.equal(ea.chunks!.length, expected.length, 'one chunk per page');
+    assert.deepEqual(ea.chunks, expected, 'the ids are the SHA-256 of each page, in order');
+    assert.deepEqual(eb.chunks, expected, 'the same on the calling thread');
+    assert.equal(ea.sha256, createHash('sha256').update(data).digest('hex'), "the file's SHA-256, taken beside the segments");
+    assert.equal(ea.sha256, eb.sha256);
+    assert.deepEqual(ea.chunkLists, eb.chunkLists, 'the same chunk lists');
+    assert.equal(a.summary.chunksNew, b.summary.chunksNew, 'as many new blobs either way');
+    const out = join(t.dir, 'out-workers');
+    await onWorkers.restore(a.snapshot.id, { target: out, threads: 2 });
+    assert.deepEqual(readFileSync(join(out, 'db', 'app.db')), data);
+  });
+
+  it('a file many times the in-flight budget never has more than the budget in flight (counted, not timed)', async () => {
+    const big = join(t.dir, 'big');
+    mkdirSync(big);
+    const rng = new Rng('budget');
+    for (let i = 0; i < 6; i++) writeFileSync(join(big, `blob-${i}`), rng.bytes(8 << 20)); // random: nothing compresses
+    const repo = await initRepository(join(t.dir, 'repo-budget'), { packSize: 1 << 20, chunker: { minSize: 64 << 10, avgSize: 256 << 10, maxSize: 1 << 20 } });
+    const r = await repo.backup([{ service: 'big', root: big }], META, { threads: 2, inFlightBytes: 1 << 20 });
+    const w = r.workers!;
+    assert.ok(w, 'worker threads read the files');
+    assert.ok(r.summary.bytesAdded >= 48 << 20, `48 MiB stored (${r.summary.bytesAdded})`);
+    assert.ok(w.budgetBytes <= 8 << 20, `the budget stays small (${w.budgetBytes} bytes: a pack and two batches at least)`);
+    assert.ok(w.peakInFlightBytes > 0, 'blobs went through the budget');
+    assert.ok(w.peakInFlightBytes <= w.budgetBytes, `peak ${w.peakInFlightBytes} bytes within the budget ${w.budgetBytes}`);
+    const out = join(t.dir, 'out-budget');
+    await repo.restore(r.snapshot.id, { target: out, threads: 2 });
+    assertSameTree(join(out, 'big'), big);
+    rmSync(out, { recursive: true });
+  });
+
+  it('a file of many chunks is named through chunk lists (version 2); an unchanged re-run stores nothing and writes a small manifest', async () => {
+    const repo = await initRepository(join(t.dir, 'repo-lists'));
+    const first = await repo.backup([{ service: 'db', root: src }], META, { threads: 2 });
+    assert.equal(first.snapshot.version, 2);
+    const manifests = () => readdirSync(join(t.dir, 'repo-lists', 'snapshots'));
+    const stored = JSON.parse(readFileSync(join(t.dir, 'repo-lists', 'snapshots', manifests()[0]!), 'utf8')) as Snapshot;
+    const e = stored.entries.find((x) => x.path === 'app.db')!;
+    assert.equal(e.chunks, undefined, 'the stored entry has no inline chunk ids');
+    assert.equal(e.chunkLists!.length, Math.ceil(first.snapshot.entries.find((x) => x.path === 'app.db')!.chunks!.length / LIST_IDS));
+    const again = await repo.backup([{ service: 'db', root: src }], META);
+    assert.equal(again.summary.bytesAdded, 0, 'nothing new: the lists are the same blobs');
+    const size = readFileSync(join(t.dir, 'repo-lists', 'snapshots', again.snapshot.id)).length;
+    assert.ok(size < 16 * 1024, `the manifest of a 20 MiB database is small (${size} bytes)`);
+    const v = await repo.verify({ readData: true });
+    assert.equal(v.ok, true, JSON.stringify(v.problems));
+    // prune keeps the lists (they are used), and the snapshot still restores
+    await repo.prune();
+    const out = join(t.dir, 'out-lists');
+    await repo.restore('latest', { target: out });
+    assert.deepEqual(readFileSync(join(out, 'db', 'app.db')), readFileSync(dbFile));
+    // a small file keeps its chunks inline and its manifest version 1 (readable by older Opsdeck)
+    const small = join(t.dir, 'small');
+    mkdirSync(small);
+    writeFileSync(join(small, 'a.txt'), 'hello\n');
+    const s = await repo.backup([{ service: 'small', root: small }], { ...META, stack: 'small' });
+    assert.equal(s.snapshot.version, 1);
+  });
+
+  it('a version 1 manifest (every chunk inline, as written before chunk lists) restores, verifies, and is a parent', async () => {
+    const dir = join(t.dir, 'repo-old');
+    let repo = await initRepository(dir);
+    const r = await repo.backup([{ service: 'db', root: src }], META, { threads: 2 });
+    // the same snapshot in the old shape: version 1, chunk ids inline, no lists
+    const full = await repo.snapshot(r.snapshot.id);
+    const { id: _id, ...body } = full;
+    const old = { ...body, version: 1 as const, entries: full.entries.map(({ chunkLists: _l, ...rest }) => rest) };
+    const oldId = snapshotId(old);
+    const oldManifest = { format: old.format, version: old.version, id: oldId, ...Object.fromEntries(Object.entries(old).filter(([k]) => k !== 'format' && k !== 'version')) };
+    rmSync(join(dir, 'snapshots', r.snapshot.id));
+    writeFileSync(join(dir, 'snapshots', oldId), JSON.stringify(oldManifest) + '\n');
+    repo = await openRepository(dir);
+
+    const s = await repo.snapshot('latest');
+    assert.equal(s.id, oldId);
+    assert.equal(s.version, 1);
+    assert.equal(s.entries.find((e) => e.path === 'app.db')!.chunks!.length, Math.ceil(readFileSync(dbFile).length / 4096));
+    const out = join(t.dir, 'out-old');
+    const rr = await repo.restore(oldId, { target: out });
+    assert.equal(rr.verified, 1);
+    assert.deepEqual(readFileSync(join(out, 'db', 'app.db')), readFileSync(dbFile));
+    const v = await repo.verify();
+    assert.equal(v.ok, true, JSON.stringify(v.problems));
+
+    // the next backup takes the unchanged database from the old-shape parent and writes version 2
+    const next = await repo.backup([{ service: 'db', root: src }], META);
+    assert.equal(next.summary.filesUnchanged, 1);
+    assert.equal(next.summary.bytesRead, 0);
+    assert.equal(next.snapshot.version, 2);
+    const out2 = join(t.dir, 'out-next');
+    await repo.restore(next.snapshot.id, { target: out2 });
+    assert.deepEqual(readFileSync(join(out2, 'db', 'app.db')), readFileSync(dbFile));
+  });
+});
