@@ -27,7 +27,7 @@ export function registerMaintain(program: Command): void {
     .argument('[task...]', 'task ids, kinds (sqlite, postgres, redis, cache, task, memory, journal, backups), a service\'s task names or id prefixes (default: all)')
     .option('-s, --service <name>', 'only the tasks of this service (opsdeck: Opsdeck\'s own data)')
     .option('-n, --dry-run', 'say what each task would do and reclaim; change nothing')
-    .option('--list', 'list the tasks and exit')
+    .option('--list', 'list the tasks (those the TASK words and --service pick) and exit')
     .option('--json', 'print the result as JSON (progress stays on stderr)')
     .addHelpText(
       'after',
@@ -45,7 +45,20 @@ Exit code 1 when a task failed. Works with and without a running engine. See doc
     .action(async (tasks: string[], opts: MaintainOptions, cmd: Command) => {
       await runJsonAware(cmd, opts.json, async () => {
         const dir = stackDir(cmd);
-        const stack = await openStack(dir, { mode: 'own-briefly', owner: 'maintain', version: VERSION, lock: !opts.dryRun && !opts.list });
+        const req = { ...(tasks.length ? { tasks } : {}), ...(opts.service ? { service: opts.service } : {}), dryRun: !!opts.dryRun };
+        // First, without the lock (which records memory): an unknown task or service is an error that changes nothing.
+        const look = await openStack(dir, { mode: 'own-briefly', owner: 'maintain', version: VERSION, lock: false });
+        try {
+          const picked = await look.engine.maintenance.tasks({ ...(req.tasks ? { tasks: req.tasks } : {}), ...(req.service ? { service: req.service } : {}) });
+          if (opts.list) {
+            if (opts.json) return printJson({ tasks: picked });
+            process.stdout.write(picked.map((t) => `${t.id}${t.daily ? '' : dim(' (on request)')}${t.requiresStop ? dim(' (stops the service)') : ''}\n    ${t.title}`).join('\n') + '\n');
+            return;
+          }
+        } finally {
+          await look.close();
+        }
+        const stack = await openStack(dir, { mode: 'own-briefly', owner: 'maintain', version: VERSION, lock: !opts.dryRun });
         const stop = new AbortController();
         const onInt = () => {
           process.stderr.write('\nstopping after the task in progress…\n');
@@ -54,13 +67,6 @@ Exit code 1 when a task failed. Works with and without a running engine. See doc
         process.once('SIGINT', onInt);
         const progress = maintainProgress();
         try {
-          if (opts.list) {
-            const list = await stack.engine.maintenance.tasks();
-            if (opts.json) return printJson({ tasks: list });
-            process.stdout.write(list.map((t) => `${t.id}${t.daily ? '' : dim(' (on request)')}${t.requiresStop ? dim(' (stops the service)') : ''}\n    ${t.title}`).join('\n') + '\n');
-            return;
-          }
-          const req = { ...(tasks.length ? { tasks } : {}), ...(opts.service ? { service: opts.service } : {}), dryRun: !!opts.dryRun };
           const result: MaintenanceRunResult = await stack.engine.maintenance.run(req, { onProgress: (p) => progress.update(p), signal: stop.signal });
           progress.stop();
           if (opts.json) printJson(result);

@@ -262,8 +262,10 @@ export class ApiClient {
 
   // ------------------------------------------------------------------ maintenance (docs/maintenance.md)
 
-  async maintenanceTasks(): Promise<MaintenanceTaskInfo[]> {
-    return (await this.json<{ tasks: MaintenanceTaskInfo[] }>((init) => this.rpc.v1.maintenance.tasks.$get(undefined, { init }))).tasks;
+  /** The stack's maintenance tasks; with a filter, those a run of it would pick (an unknown task or service throws). */
+  async maintenanceTasks(filter: Pick<MaintenanceRequest, 'tasks' | 'service'> = {}): Promise<MaintenanceTaskInfo[]> {
+    const query = defined({ tasks: filter.tasks?.length ? filter.tasks.join(',') : undefined, service: filter.service });
+    return (await this.json<{ tasks: MaintenanceTaskInfo[] }>((init) => this.rpc.v1.maintenance.tasks.$get({ query }, { init }))).tasks;
   }
 
   /** Run maintenance; with `onProgress`, the engine streams its progress; aborting `signal` stops the run before its next task. */

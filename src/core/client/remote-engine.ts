@@ -25,7 +25,7 @@ export class RemoteEngine implements EngineLike {
     };
     this.backups = backupsOver(client);
     this.maintenance = {
-      tasks: () => client.maintenanceTasks(),
+      tasks: (filter) => client.maintenanceTasks(filter),
       run: (req, o) => client.runMaintenance(req, o?.onProgress, o?.signal),
       cleanup: (req) => client.cleanup(req),
     };

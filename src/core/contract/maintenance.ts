@@ -112,7 +112,8 @@ export interface CleanupResult {
 
 /** What the API routes call; the engine's MaintenanceManager implements it. */
 export interface MaintenanceService {
-  tasks(): Promise<MaintenanceTaskInfo[]>;
+  /** The stack's tasks; with a filter, those a run of it would pick (an unknown task or service is an error, BAD_REQUEST or SERVICE_UNKNOWN). */
+  tasks(filter?: Pick<MaintenanceRequest, 'tasks' | 'service'>): Promise<MaintenanceTaskInfo[]>;
   run(req: MaintenanceRequest, opts?: Progress<MaintenanceProgress> & { signal?: AbortSignal }): Promise<MaintenanceRunResult>;
   cleanup(req: CleanupRequest): Promise<CleanupResult>;
 }

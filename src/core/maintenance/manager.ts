@@ -29,8 +29,10 @@ export class MaintenanceManager implements MaintenanceService {
     this.sub = host.bus.onAny((e) => this.follow(e));
   }
 
-  async tasks(): Promise<MaintenanceTaskInfo[]> {
-    return maintenanceTasks(this.host.stack()).map(info);
+  async tasks(filter?: Pick<MaintenanceRequest, 'tasks' | 'service'>): Promise<MaintenanceTaskInfo[]> {
+    const stack = this.host.stack();
+    const all = maintenanceTasks(stack);
+    return (filter?.tasks?.length || filter?.service !== undefined ? selectTasks(stack, all, filter) : all).map(info);
   }
 
   async run(req: MaintenanceRequest, opts: Progress<MaintenanceProgress> & { signal?: AbortSignal } = {}): Promise<MaintenanceRunResult> {

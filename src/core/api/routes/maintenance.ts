@@ -6,7 +6,7 @@
  */
 import { createRoute, z } from '@hono/zod-openapi';
 import type { MaintenanceService } from '../../contract/maintenance';
-import { cleanupRequestSchema, cleanupResultSchema, maintenanceRequestSchema, maintenanceResultSchema, maintenanceTasksSchema } from '../../contract/schemas/maintenance';
+import { cleanupRequestSchema, cleanupResultSchema, maintenanceRequestSchema, maintenanceResultSchema, maintenanceTasksQuerySchema, maintenanceTasksSchema } from '../../contract/schemas/maintenance';
 import { notAvailable } from '../http-errors';
 import type { ServedEngine } from '../served-engine';
 import type { SseOptions } from '../sse';
@@ -19,8 +19,9 @@ const routes = {
     path: '/v1/maintenance/tasks',
     operationId: 'listMaintenanceTasks',
     tags: ['maintenance'],
-    summary: 'The maintenance tasks of the stack: its SQLite and PostgreSQL databases, Redis, caches, services\' own tasks, Opsdeck\'s own data',
-    responses: { 200: json(maintenanceTasksSchema, 'The tasks'), ...E500, ...E501 },
+    summary: 'The maintenance tasks of the stack (its SQLite and PostgreSQL databases, Redis, caches, services\' own tasks, Opsdeck\'s own data), or those a run would pick',
+    request: { query: maintenanceTasksQuerySchema },
+    responses: { 200: json(maintenanceTasksSchema, 'The tasks'), ...E400, ...E404, ...E500, ...E501 },
   }),
   run: createRoute({
     method: 'post',
@@ -57,7 +58,11 @@ const routes = {
 /** The maintenance routes, answered by `engine`; a streamed run beats and ends as `stream` says, its internal errors go to `errorLog`. */
 export function maintenanceApi(engine: ServedEngine, stream: SseOptions, errorLog: string | undefined) {
   return domainApp()
-    .openapi(routes.tasks, async (c) => c.json({ tasks: await maintenance(engine).tasks() }, 200))
+    .openapi(routes.tasks, async (c) => {
+      const q = c.req.valid('query');
+      const tasks = q.tasks?.split(',').map((t) => t.trim()).filter(Boolean);
+      return c.json({ tasks: await maintenance(engine).tasks({ ...(tasks?.length ? { tasks } : {}), ...(q.service ? { service: q.service } : {}) }) }, 200);
+    })
     .openapi(routes.run, async (c) => {
       const b = c.req.valid('json');
       const svc = maintenance(engine);

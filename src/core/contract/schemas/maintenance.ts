@@ -17,6 +17,10 @@ export const maintenanceTaskSchema = z
     daily: z.boolean(),
   })
   .openapi('MaintenanceTask');
+export const maintenanceTasksQuerySchema = z.object({
+  tasks: z.string().max(4096).optional().openapi({ description: 'Comma-separated task ids, kinds, task names or id prefixes: only the tasks a run of them would pick (an unknown one is a 400)', example: 'sqlite,cache' }),
+  service: apiName().optional().openapi({ description: 'Only the tasks of this service' }),
+});
 export const maintenanceTasksSchema = z.object({ tasks: z.array(maintenanceTaskSchema) }).openapi('MaintenanceTasks');
 
 export const maintenanceRequestSchema = z

@@ -1,0 +1,113 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createApi } from '../../src/core/api/routes/app';
+import { ApiClient } from '../../src/core/client/api-client';
+import type { MaintenanceProgress } from '../../src/core/contract/maintenance';
+import { Engine } from '../../src/core/engine';
+import { isOpsError } from '../../src/core/errors';
+import { MemoryStore } from '../../src/core/memory/memory-store';
+import { bloatedDatabase, contentOf, freePages, integrity } from '../helpers/sqlite-bloat';
+import { record, tempStack, type TempStack } from '../helpers/stack';
+
+/**
+ * Maintenance on a real SQLite database with measurable bloat (half its rows deleted), through
+ * the engine and through the control API (ApiClient on the real engine's routes): the size goes
+ * down by about the free pages, integrity_check stays ok, the data does not change, the run is an
+ * event that memory finds; bad requests change nothing.
+ */
+describe('maintenance: SQLite upkeep, service tasks, caches (real SQLite)', function () {
+  this.timeout(60_000);
+  let t: TempStack;
+  let engine: Engine;
+  let db: string;
+
+  beforeEach(async () => {
+    t = tempStack({
+      version: 1,
+      name: 'mt',
+      services: {
+        api: {
+          command: ['sleep', '1000'],
+          backup: { sqlite: ['data/app.db'] },
+          maintenance: { cache: ['cache'], tasks: { stamp: { command: ['sh', '-c', 'echo stamped > stamp.txt; echo stamped'] } } },
+        },
+      },
+    });
+    db = join(t.dir, 'data/app.db');
+    bloatedDatabase(db, 40_000);
+    mkdirSync(join(t.dir, 'cache/thumbs'), { recursive: true });
+    writeFileSync(join(t.dir, 'cache/thumbs/a.png'), Buffer.alloc(5000));
+    writeFileSync(join(t.dir, 'cache/b.tmp'), 'b');
+    engine = await Engine.open(t.dir);
+  });
+
+  afterEach(async () => {
+    await engine.dispose();
+    t.cleanup();
+  });
+
+  it('VACUUM gives back the free pages; integrity_check ok; the rows are unchanged; the run is an event memory finds', async () => {
+    const memory = MemoryStore.open(join(t.dir, '.opsdeck', 'memory.db'));
+    engine.useMemory(memory);
+    const events = record(engine.bus);
+    const content = contentOf(db);
+    const sizeBefore = statSync(db).size;
+    const free = freePages(db);
+    assert.ok(free > 100, `the fixture has free pages (${free})`);
+
+    const dry = await engine.maintenance.run({ tasks: ['sqlite'], dryRun: true });
+    assert.equal(statSync(db).size, sizeBefore, 'a dry run changes nothing');
+    assert.equal(dry.tasks[0]!.reclaimedBytes, free * 4096, 'the dry run says freelist_count × page_size');
+    assert.match(dry.tasks[0]!.plan.join('\n'), /VACUUM: rewrite .* reclaiming at least/);
+    assert.equal(events.filter((e) => e.type === 'maintenance').length, 0, 'a dry run records nothing');
+
+    const progress: MaintenanceProgress[] = [];
+    const r = await engine.maintenance.run({ tasks: ['api:sqlite:data/app.db'] }, { onProgress: (p) => progress.push(p) });
+    const task = r.tasks[0]!;
+    assert.ok(r.ok, JSON.stringify(r));
+    assert.deepEqual(task.steps.map((s) => s.name), ['optimize', 'analyze', 'reindex', 'vacuum', 'integrity_check']);
+    assert.deepEqual(progress.map((p) => p.step), ['plan', 'optimize', 'analyze', 'reindex', 'vacuum', 'integrity_check', 'done']);
+    const sizeAfter = statSync(db).size;
+    assert.ok(sizeAfter <= sizeBefore - free * 4096 + 4096, `size ${sizeBefore} → ${sizeAfter}, free pages ${free}`);
+    assert.equal(task.before.bytes, sizeBefore);
+    assert.equal(task.after.bytes, sizeAfter);
+    assert.equal(task.after.freePages, 0);
+    assert.equal(integrity(db), 'ok');
+    assert.equal(contentOf(db), content, 'the data is unchanged');
+
+    const ev = events.find((e) => e.type === 'maintenance');
+    assert.ok(ev && ev.type === 'maintenance' && ev.ok && ev.task === 'api:sqlite:data/app.db' && ev.reclaimedBytes === sizeBefore - sizeAfter);
+    const hits = await engine.searchMemory({ text: 'maintenance sqlite' });
+    assert.ok(hits.hits.some((h) => h.kind === 'maintenance' && /data\/app\.db/.test(h.text)), JSON.stringify(hits.hits));
+    memory.close();
+  });
+
+  it('a service\'s own task runs in its folder; the cache task empties the declared folder and keeps it', async () => {
+    const r = await engine.maintenance.run({ tasks: ['stamp', 'cache'] });
+    assert.ok(r.ok, JSON.stringify(r));
+    assert.deepEqual(r.tasks.map((x) => x.id), ['api:cache', 'api:task:stamp']);
+    assert.equal(readFileSync(join(t.dir, 'stamp.txt'), 'utf8'), 'stamped\n');
+    assert.equal(r.tasks[0]!.reclaimedBytes, 5001);
+    assert.deepEqual(statSync(join(t.dir, 'cache')).isDirectory(), true);
+    assert.throws(() => statSync(join(t.dir, 'cache/b.tmp')));
+  });
+
+  it('through the API: tasks, a run with progress, a bad request (400) that changes nothing', async () => {
+    const app = createApi(engine);
+    const api = new ApiClient('/nowhere.sock', { fetch: (input, init) => Promise.resolve(app.fetch(new Request(input, init))) });
+    const tasks = await api.maintenanceTasks();
+    assert.deepEqual(tasks.map((x) => x.id), ['api:sqlite:data/app.db', 'api:cache', 'api:task:stamp', 'opsdeck:memory', 'opsdeck:memory:rebuild', 'opsdeck:journal', 'opsdeck:backups']);
+    const before = statSync(db).size;
+    for (const bad of [{ tasks: ['vacum'] }, { service: 'nope' }]) {
+      await assert.rejects(api.runMaintenance(bad), (e: unknown) => isOpsError(e) && /no maintenance task "vacum"|no service named "nope"/.test(e.message) && !!e.hint);
+    }
+    assert.equal(statSync(db).size, before, 'a bad request changed nothing');
+    const steps: string[] = [];
+    const r = await api.runMaintenance({ tasks: ['sqlite'] }, (p) => steps.push(p.step));
+    assert.ok(r.ok && r.tasks[0]!.after.bytes! < before);
+    assert.ok(steps.includes('vacuum'), steps.join());
+    const c = await api.cleanup({ dryRun: true });
+    assert.equal(c.dryRun, true);
+  });
+});
