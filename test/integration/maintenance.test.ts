@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createApi } from '../../src/core/api/routes/app';
 import { ApiClient } from '../../src/core/client/api-client';
@@ -8,7 +8,8 @@ import { Engine } from '../../src/core/engine';
 import { isOpsError } from '../../src/core/errors';
 import { MemoryStore } from '../../src/core/memory/memory-store';
 import { bloatedDatabase, contentOf, freePages, integrity } from '../helpers/sqlite-bloat';
-import { record, tempStack, type TempStack } from '../helpers/stack';
+import { httpService, record, tempStack, until, type TempStack } from '../helpers/stack';
+import { FakeClock } from '../../src/core/clock';
 
 /**
  * Maintenance on a real SQLite database with measurable bloat (half its rows deleted), through
@@ -109,5 +110,70 @@ describe('maintenance: SQLite upkeep, service tasks, caches (real SQLite)', func
     assert.ok(steps.includes('vacuum'), steps.join());
     const c = await api.cleanup({ dryRun: true });
     assert.equal(c.dryRun, true);
+  });
+});
+
+describe('maintenance: a cache that needs its service stopped (real service, health gate)', function () {
+  this.timeout(60_000);
+
+  it('stops the running service, clears, starts it again and passes the health gate; a stopped service stays stopped', async () => {
+    const web = await httpService({ maintenance: { cache: ['tmp/cache'], requires_stop: true } });
+    const t = tempStack({ version: 1, name: 'gate', services: { web: web.config } });
+    const engine = await Engine.open(t.dir);
+    try {
+      mkdirSync(join(t.dir, 'tmp/cache'), { recursive: true });
+      writeFileSync(join(t.dir, 'tmp/cache/x'), 'x');
+      engine.up(['web']);
+      await engine.supervisor.waitFor('web', 'ready', 15_000);
+      const pid = engine.supervisor.service('web').pid;
+      const events = record(engine.bus);
+      const progress: string[] = [];
+      const r = await engine.maintenance.run({ tasks: ['cache'] }, { onProgress: (p) => progress.push(p.step) });
+      assert.ok(r.ok, JSON.stringify(r));
+      assert.deepEqual(progress, ['plan', 'stop web', 'clear tmp/cache', 'start web (health gate)', 'done']);
+      assert.equal(engine.supervisor.service('web').state, 'ready');
+      assert.notEqual(engine.supervisor.service('web').pid, pid, 'a new process');
+      assert.ok(events.some((e) => e.type === 'state' && e.service === 'web' && e.to === 'stopped' && /maintenance/.test(e.reason)));
+      assert.ok(!existsSync(join(t.dir, 'tmp/cache/x')));
+
+      await engine.down(['web']);
+      writeFileSync(join(t.dir, 'tmp/cache/y'), 'y');
+      const again = await engine.maintenance.run({ tasks: ['web:cache'] });
+      assert.ok(again.ok);
+      assert.equal(engine.supervisor.service('web').state, 'stopped', 'not started by maintenance');
+    } finally {
+      await engine.dispose();
+      t.cleanup();
+    }
+  });
+});
+
+describe('maintenance: the schedule runs the daily set (FakeClock)', () => {
+  it('maintenance.schedule runs maintenance.tasks at the cron time, as `schedule` events, and no other task', async () => {
+    const t = tempStack({
+      version: 1,
+      name: 'sched',
+      maintenance: { schedule: '0 3 * * *', tasks: ['stamp'] },
+      services: { api: { command: ['sleep', '1000'], maintenance: { tasks: { stamp: { command: ['sh', '-c', 'echo run >> stamp.txt'] }, other: { command: ['sh', '-c', 'echo other >> other.txt'] } } } } },
+    });
+    const clock = new FakeClock(Date.UTC(2026, 0, 1, 2, 0));
+    const engine = await Engine.open(t.dir, { clock });
+    try {
+      const events = record(engine.bus);
+      engine.maintenance.start();
+      assert.equal(engine.maintenance.nextRun(), '2026-01-01T03:00:00.000Z');
+      await clock.advance(59 * 60_000);
+      assert.ok(!existsSync(join(t.dir, 'stamp.txt')), 'not before its time');
+      await clock.advance(60_000);
+      await until(() => events.some((e) => e.type === 'maintenance'), 10_000, 'the scheduled run');
+      const ev = events.find((e) => e.type === 'maintenance');
+      assert.ok(ev?.type === 'maintenance' && ev.trigger === 'schedule' && ev.task === 'api:task:stamp' && ev.ok, JSON.stringify(ev));
+      assert.equal(readFileSync(join(t.dir, 'stamp.txt'), 'utf8'), 'run\n');
+      assert.ok(!existsSync(join(t.dir, 'other.txt')), 'only the daily set of maintenance.tasks');
+      assert.equal(engine.maintenance.nextRun(), '2026-01-02T03:00:00.000Z');
+    } finally {
+      await engine.dispose();
+      t.cleanup();
+    }
   });
 });
