@@ -3,7 +3,7 @@
  * through the owning engine when one runs, else with an engine of this process holding the stack
  * lock (not for --dry-run); prints what goes (or would go) per kind, and the total.
  */
-import { InvalidArgumentError, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { count, formatBytes, formatDuration, OPSDECK_VERSION as VERSION, parseDuration, type CleanupResult } from '../core/contract';
 import { openStack } from '../core/host';
 import { runJsonAware } from './backup/run-command';
@@ -38,7 +38,7 @@ export function registerCleanup(program: Command): void {
     .command('cleanup')
     .description('remove what the stack no longer needs from its own folders: old logs, restore leftovers, reports, stale locks, temp files')
     .option('-n, --dry-run', 'list what would go; remove nothing')
-    .option('--older-than <age>', 'only what is older than this (rotated logs beyond logs.keep go whatever their age)', olderThanArg, 30 * 86_400_000)
+    .addOption(new Option('--older-than <age>', 'only what is older than this (rotated logs beyond logs.keep go whatever their age)').argParser(olderThanArg).default(30 * 86_400_000, '30d'))
     .option('-l, --list', 'list every item, not only the totals per kind')
     .option('--json', 'print the result as JSON')
     .addHelpText(
