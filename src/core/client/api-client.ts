@@ -207,20 +207,7 @@ export class ApiClient {
   async backup(req: BackupRequest = {}, onProgress?: (p: BackupProgress) => void): Promise<BackupRunResult> {
     const json = defined({ services: req.services, tags: req.tags, dry_run: req.dryRun || undefined, progress: onProgress ? true : undefined });
     if (!onProgress) return this.json((init) => this.rpc.v1.backups.$post({ json }, { init }));
-    let result: BackupRunResult | undefined;
-    let failure: OpsError | undefined;
-    const res = await this.rpc.v1.backups.$post({ json });
-    if (!res.ok) throw fromErrorBody(res.status, await res.json().catch(() => undefined));
-    if (!res.body) throw new OpsError('ENGINE_UNREACHABLE', 'the engine answered the backup with no body', 'check the engine with `opsdeck status`');
-    await readSse(res.body, (m) => {
-      const data = JSON.parse(m.data) as unknown;
-      if (m.event === 'progress') onProgress(data as BackupProgress);
-      else if (m.event === 'result') result = data as BackupRunResult;
-      else if (m.event === 'error') failure = fromErrorBody(500, data);
-    });
-    if (failure) throw failure;
-    if (!result) throw new OpsError('ENGINE_UNREACHABLE', 'the backup stream from the engine ended without a result', 'see `opsdeck backups list` and the engine log in .opsdeck/logs');
-    return result;
+    return this.progressStream(() => this.rpc.v1.backups.$post({ json }), onProgress, 'backup', 'see `opsdeck backups list` and the engine log in .opsdeck/logs');
   }
 
   showSnapshot(id: string): Promise<Snapshot> {

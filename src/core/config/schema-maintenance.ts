@@ -6,16 +6,12 @@
  */
 import { z } from 'zod';
 import { cronExpression } from './schema-backup';
-import { argv, port, positiveDuration } from './schema-kit';
+import { argv, insidePath, port, positiveDuration } from './schema-kit';
 
-/** A cache path: relative to the service's folder, inside the stack folder, no wildcards. */
+/** A cache path: relative to the service's folder, inside the stack folder, no wildcards, not the folder itself. */
 const cachePath = () =>
-  z.string({ error: 'must be a relative path such as cache/ or tmp/thumbnails' }).min(1, { error: 'must not be empty' }).superRefine((p, ctx) => {
-    const n = p.replace(/\\/g, '/');
-    if (n.startsWith('/') || /^[A-Za-z]:\//.test(n)) ctx.addIssue({ code: 'custom', message: 'must be relative to the service\'s folder, not absolute', input: p });
-    else if (n.split('/').includes('..')) ctx.addIssue({ code: 'custom', message: 'must stay inside the stack folder (no "..")', input: p });
-    else if (/[*?[{]/.test(n)) ctx.addIssue({ code: 'custom', message: 'must name one file or folder (no wildcards)', input: p });
-    else if (n.replace(/\/+$/, '') === '.' || n.replace(/\/+$/, '') === '') ctx.addIssue({ code: 'custom', message: 'must name a folder below the service\'s folder, not the folder itself', input: p });
+  insidePath('cache/ or tmp/thumbnails', 'one file or folder').refine((p) => !['.', ''].includes(p.replace(/\\/g, '/').replace(/\/+$/, '')), {
+    error: 'must name a folder below the service\'s folder, not the folder itself',
   });
 
 /** A task name of `maintenance.tasks`. */
