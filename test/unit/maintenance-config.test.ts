@@ -1,17 +1,6 @@
 import assert from 'node:assert/strict';
-import { parseConfig, type ConfigIssue } from '../../src/core/config/load';
-import { OpsError } from '../../src/core/errors';
-
-const yaml = (...lines: string[]) => `${lines.join('\n')}\n`;
-const issues = (text: string): ConfigIssue[] => {
-  try {
-    parseConfig(text, 'opsdeck.yaml');
-  } catch (e) {
-    assert.ok(e instanceof OpsError && e.code === 'CONFIG_INVALID');
-    return (e.details as { issues: ConfigIssue[] }).issues;
-  }
-  return [];
-};
+import { parseConfig } from '../../src/core/config/load';
+import { issues, yaml } from '../helpers/config-issues';
 
 describe('maintenance: opsdeck.yaml keys', () => {
   it('reads a service\'s maintenance and the stack\'s schedule, with defaults', () => {
