@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createApi } from '../../src/core/api/routes/app';
 import { ApiClient } from '../../src/core/client/api-client';
 import type { MaintenanceProgress } from '../../src/core/contract/maintenance';
 import { Engine } from '../../src/core/engine';
 import { isOpsError } from '../../src/core/errors';
+import { JournaledMemory } from '../../src/core/memory/journaled-memory';
 import { MemoryStore } from '../../src/core/memory/memory-store';
 import { bloatedDatabase, contentOf, freePages, integrity } from '../helpers/sqlite-bloat';
 import { httpService, record, tempStack, until, type TempStack } from '../helpers/stack';
@@ -98,7 +99,7 @@ describe('maintenance: SQLite upkeep, service tasks, caches (real SQLite)', func
     const app = createApi(engine);
     const api = new ApiClient('/nowhere.sock', { fetch: (input, init) => Promise.resolve(app.fetch(new Request(input, init))) });
     const tasks = await api.maintenanceTasks();
-    assert.deepEqual(tasks.map((x) => x.id), ['api:sqlite:data/app.db', 'api:cache', 'api:task:stamp', 'opsdeck:memory', 'opsdeck:memory:rebuild', 'opsdeck:journal', 'opsdeck:backups']);
+    assert.deepEqual(tasks.map((x) => x.id), ['api:sqlite:data/app.db', 'api:cache', 'api:task:stamp', 'opsdeck:journal', 'opsdeck:memory', 'opsdeck:memory:rebuild', 'opsdeck:backups']);
     const before = statSync(db).size;
     for (const bad of [{ tasks: ['vacum'] }, { service: 'nope' }]) {
       await assert.rejects(api.runMaintenance(bad), (e: unknown) => isOpsError(e) && /no maintenance task "vacum"|no service named "nope"/.test(e.message) && !!e.hint);
@@ -173,6 +174,35 @@ describe('maintenance: the schedule runs the daily set (FakeClock)', () => {
       assert.equal(engine.maintenance.nextRun(), '2026-01-02T03:00:00.000Z');
     } finally {
       await engine.dispose();
+      t.cleanup();
+    }
+  });
+});
+
+describe('maintenance: Opsdeck\'s own memory (the owner\'s journaled memory, on its worker)', function () {
+  this.timeout(30_000);
+
+  it('journal compaction takes the journal in; optimize and rebuild keep every row findable', async () => {
+    const t = tempStack({ version: 1, name: 'mem', services: { api: { command: ['sleep', '1000'] } } });
+    const engine = await Engine.open(t.dir);
+    const memory = JournaledMemory.open(join(t.dir, '.opsdeck'), { flushMs: 10 });
+    try {
+      engine.useMemory(memory);
+      for (let i = 0; i < 200; i++) engine.bus.emit({ type: 'log', at: Date.now(), service: 'api', stream: 'stdout', line: `request ${i} served zebra` });
+      await until(() => readdirSync(join(t.dir, '.opsdeck', 'memory-journal')).length > 0, 5_000, 'the journal written');
+      const r = await engine.maintenance.run({ tasks: ['opsdeck:memory:rebuild', 'opsdeck:memory', 'opsdeck:journal'] });
+      assert.ok(r.ok, JSON.stringify(r));
+      assert.deepEqual(r.tasks.map((x) => x.id), ['opsdeck:journal', 'opsdeck:memory', 'opsdeck:memory:rebuild'], 'in the stack\'s order of tasks');
+      const [journal, optimize, rebuild] = r.tasks;
+      assert.ok(journal!.before.bytes! > 0 && journal!.after.bytes === 0, JSON.stringify(journal));
+      assert.match(journal!.steps[0]!.detail, /1 segment, 200 rows taken in|segments?, 2\d\d rows taken in/);
+      // 200 lines, plus the maintenance events recorded meanwhile.
+      assert.ok(optimize!.after.rows! >= 200 && rebuild!.after.rows! >= optimize!.after.rows!, `${optimize!.after.rows} then ${rebuild!.after.rows} rows`);
+      const hits = await engine.searchMemory({ text: 'zebra', limit: 500 });
+      assert.equal(hits.hits.length, 200);
+    } finally {
+      await engine.dispose();
+      await memory.close();
       t.cleanup();
     }
   });

@@ -4,6 +4,7 @@
  * `maintenance.redis`, a cache task for `maintenance.cache`, one task per `maintenance.tasks`
  * entry; then Opsdeck's own data (memory index, journal, backup repository). Every service of
  * the file is listed, in the file's order, whatever the active profile.
+ * Tasks run in this order, whatever the order they were asked in.
  */
 import type { LoadedStack } from '../config/load';
 import { cacheTask } from './cache-task';
@@ -23,6 +24,7 @@ export function maintenanceTasks(stack: LoadedStack): MaintenanceTask[] {
     if (cfg.maintenance?.cache.length) tasks.push(cacheTask(stack, service));
     for (const name of Object.keys(cfg.maintenance?.tasks ?? {})) tasks.push(serviceTask(stack, service, name));
   }
-  tasks.push(memoryTask(stack), memoryTask(stack, true), journalTask(stack), backupsTask(stack));
+  // The journal first: every request to the memory's worker takes the journal in before it answers.
+  tasks.push(journalTask(stack), memoryTask(stack), memoryTask(stack, true), backupsTask(stack));
   return tasks;
 }

@@ -65,8 +65,11 @@ export function journalTask(stack: LoadedStack): MaintenanceTask {
       return { plan: [`take ${count(j.segments, 'segment')} (${formatBytes(j.bytes)}) into memory.db`], before: { bytes: j.bytes, segments: j.segments }, reclaimedBytes: j.bytes };
     },
     async run(ctx, steps, plan) {
-      const r = await ctx.memory!.compactJournal();
-      await steps.run('compact', () => `${count(r.segments, 'segment')}, ${count(r.rows, 'row')} taken in`);
+      let r = { segments: 0, rows: 0 };
+      await steps.run('compact', async () => {
+        r = await ctx.memory!.compactJournal();
+        return `${count(r.segments, 'segment')}, ${count(r.rows, 'row')} taken in`;
+      });
       const j = journalBytes(stack);
       return { after: { bytes: j.bytes, segments: j.segments }, reclaimedBytes: Math.max(0, (plan.before.bytes ?? 0) - j.bytes), summary: `${count(r.segments, 'segment')} (${count(r.rows, 'row')}) taken in` };
     },
