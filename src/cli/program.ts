@@ -2,8 +2,10 @@
 import { Command } from 'commander';
 import { OPSDECK_VERSION as VERSION } from '../core/contract';
 import { registerBackup, registerRestore } from './backup/register';
+import { registerCleanup } from './cleanup';
 import { registerInit } from './init';
 import { registerLogs } from './logs';
+import { registerMaintain } from './maintain';
 import { registerMemory } from './memory';
 import { registerProfile } from './profile';
 import { registerReload } from './reload';
@@ -43,5 +45,7 @@ Exit codes: 0 success, 1 error (message and hint on stderr), 2 internal error;
   registerMemory(program);
   registerBackup(program);
   registerRestore(program);
+  registerMaintain(program);
+  registerCleanup(program);
   return program;
 }

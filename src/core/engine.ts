@@ -17,6 +17,8 @@ import { MetricsCollector } from './metrics/collector';
 import { toPrometheus } from './metrics/prometheus';
 import { Supervisor } from './supervisor/supervisor';
 import { BackupManager } from './backup/manager';
+import { MaintenanceManager } from './maintenance/manager';
+import type { MemoryUpkeep } from './maintenance/task';
 import { withDependencies } from './graph';
 import { serviceControl } from './service-control';
 import { changedServices, reloadPlan } from './config-reload';
@@ -42,6 +44,9 @@ import type { Disposable, EventOf } from './contract/events';
 export interface EngineMemory {
   attach(bus: EventBus): Disposable;
   search(query: MemoryQuery): MemoryHit[] | Promise<MemoryHit[]>;
+  /** Upkeep for `opsdeck maintain` (src/core/maintenance), when the memory offers it. */
+  compactJournal?(): { segments: number; rows: number } | Promise<{ segments: number; rows: number }>;
+  optimize?(rebuild: boolean): { bytesBefore: number; bytesAfter: number; rows: number } | Promise<{ bytesBefore: number; bytesAfter: number; rows: number }>;
 }
 
 /** Restarts an engine remembers for its metrics history (the oldest go first). */
@@ -283,6 +288,7 @@ export class Engine implements EngineLike {
 
   async dispose(): Promise<void> {
     this.backupManager?.dispose();
+    this.maintenanceManager?.dispose();
     this.collector.stop();
     await this.supervisor.dispose();
     this.memory?.sub.dispose();
@@ -312,6 +318,37 @@ export class Engine implements EngineLike {
   }
 
   // ================================================================== end of backups
+
+  // ================================================================== maintenance (src/core/maintenance, docs/maintenance.md)
+
+  private maintenanceManager: MaintenanceManager | undefined;
+
+  /**
+   * Maintenance of this stack: its tasks, a run of some of them, cleanup; the owner calls
+   * `maintenance.start()` for `maintenance.schedule`. Tasks that need a service stopped go through
+   * this engine's supervisor, as restores do; Opsdeck's own data through its memory and backups.
+   */
+  get maintenance(): MaintenanceManager {
+    return (this.maintenanceManager ??= new MaintenanceManager({
+      stack: () => this.current,
+      bus: this.bus,
+      clock: this.supervisor.clock,
+      control: { ...serviceControl(this.supervisor, (services) => void this.up(services)), stop: (services) => this.supervisor.down(services, 'stopped for maintenance') },
+      backups: this.backups,
+      memory: () => this.memoryUpkeep(),
+      forgetSnapshots: async (ids) => {
+        await (await this.backups.repo()).repo.removeSnapshots(ids);
+      },
+    }));
+  }
+
+  private memoryUpkeep(): MemoryUpkeep | undefined {
+    const store = this.memory?.store;
+    if (!store?.optimize || !store.compactJournal) return undefined;
+    return { optimize: async (rebuild) => store.optimize!(rebuild), compactJournal: async () => store.compactJournal!() };
+  }
+
+  // ================================================================== end of maintenance
 
   private assertService(name: string): void {
     assertServiceName(this.current, name);

@@ -24,6 +24,8 @@ export const NOTIFICATION_KINDS = [
   'backup-completed',
   'backup-failed',
   'rpo-breached',
+  'maintenance-completed',
+  'maintenance-failed',
   'engine-error',
 ] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
@@ -113,6 +115,8 @@ export function noticeFor(e: EngineEvent, opts: { crashLoopAttempts?: number } =
       return verifyNotice(e, subject);
     case 'rpo':
       return rpoNotice(e, subject);
+    case 'maintenance':
+      return e.ok ? undefined : notice('maintenance-failed', 'warning', `Maintenance ${e.task} failed${e.error ? `: ${e.error}` : ''}`, subject, ['show-engine-output']);
     default:
       return undefined;
   }

@@ -1,19 +1,8 @@
 import assert from 'node:assert/strict';
-import { parseConfig, type ConfigIssue } from '../../src/core/config/load';
-import { OpsError } from '../../src/core/errors';
+import { parseConfig } from '../../src/core/config/load';
+import { issues, yaml } from '../helpers/config-issues';
 import { keepWithinArg, resticWithin } from '../../src/core/duration';
 import { retentionFromConfig } from '../../src/core/backup/retention';
-
-const yaml = (...lines: string[]) => `${lines.join('\n')}\n`;
-const issues = (text: string): ConfigIssue[] => {
-  try {
-    parseConfig(text, 'opsdeck.yaml');
-  } catch (e) {
-    assert.ok(e instanceof OpsError && e.code === 'CONFIG_INVALID');
-    return (e.details as { issues: ConfigIssue[] }).issues;
-  }
-  return [];
-};
 
 describe('backup: opsdeck.yaml keys', () => {
   it('reads service backups, objectives and the stack\'s backup settings, with defaults', () => {

@@ -20,6 +20,7 @@ import {
 } from './helpers';
 import type { EngineStatus } from '../../src/core/contract/status';
 import type { StackHealth } from '../../src/core/contract/health';
+import type { CleanupResult, MaintenanceRunResult } from '../../src/core/contract/maintenance';
 
 const ALL_READY = { storage: 'ready', messaging: 'ready', api: 'ready' };
 const alive = (pid: number) => {
@@ -197,6 +198,18 @@ describe('commands against the default stack', function () {
     assert.equal(status.profile, 'dev');
     await waitForStatusText(api, 'opsdeck.profile', /^\$\(layers\) dev$/);
     await waitForStatusText(api, 'opsdeck.status', /^\$\(pulse\) 3\/3$/);
+  });
+
+  it('Run Maintenance (storage\'s SQLite, the journal) and Clean Up: run by the engine, recorded in its memory', async () => {
+    const result = await run<MaintenanceRunResult>(COMMANDS.runMaintenance, ['storage:sqlite', 'opsdeck:journal']);
+    assert.ok(result?.ok, JSON.stringify(result));
+    assert.deepEqual(result.tasks.map((t) => t.id), ['storage:sqlite:data/storage.db', 'opsdeck:journal']);
+    assert.deepEqual(result.tasks[1]!.steps.map((s) => s.name), ['compact']);
+    const hits = await client.searchMemory({ text: 'maintenance', kind: 'maintenance' });
+    assert.ok(hits.hits.some((h) => /opsdeck:journal/.test(h.text)), JSON.stringify(hits.hits));
+    const cleaned = await run<CleanupResult>(COMMANDS.cleanUp, 'confirm');
+    assert.equal(typeof cleaned?.files, 'number');
+    assert.equal(api.notifications().some((n) => /Maintenance done|Clean(ed)? up/i.test(n.message)), true, JSON.stringify(api.notifications()));
   });
 
   it('Stop Stack: every service stopped, the status bar no longer shows 3/3', async () => {

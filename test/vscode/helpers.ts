@@ -60,6 +60,8 @@ export const COMMANDS = {
   backupNow: 'opsdeck.backupNow',
   restoreBackup: 'opsdeck.restoreBackup',
   verifyBackups: 'opsdeck.verifyBackups',
+  runMaintenance: 'opsdeck.runMaintenance',
+  cleanUp: 'opsdeck.cleanUp',
   openDashboard: 'opsdeck.openDashboard',
   showEngineOutput: 'opsdeck.showEngineOutput',
   serviceStart: 'opsdeck.service.start',

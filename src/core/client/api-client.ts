@@ -23,6 +23,7 @@ import type {
   VerifyRequest,
 } from '../contract/backups';
 import type { PruneReport, Snapshot, SnapshotDiff, SnapshotInfo, VerifyReport } from '../backup/repo';
+import type { CleanupRequest, CleanupResult, MaintenanceProgress, MaintenanceRequest, MaintenanceRunResult, MaintenanceTaskInfo } from '../contract/maintenance';
 import { readSse } from '../api/sse';
 import { unixFetch, type FetchLike } from './unix-fetch';
 import type { EngineStatus, PlanResult, ProfilesInfo } from '../contract/status';
@@ -206,20 +207,7 @@ export class ApiClient {
   async backup(req: BackupRequest = {}, onProgress?: (p: BackupProgress) => void): Promise<BackupRunResult> {
     const json = defined({ services: req.services, tags: req.tags, dry_run: req.dryRun || undefined, progress: onProgress ? true : undefined });
     if (!onProgress) return this.json((init) => this.rpc.v1.backups.$post({ json }, { init }));
-    let result: BackupRunResult | undefined;
-    let failure: OpsError | undefined;
-    const res = await this.rpc.v1.backups.$post({ json });
-    if (!res.ok) throw fromErrorBody(res.status, await res.json().catch(() => undefined));
-    if (!res.body) throw new OpsError('ENGINE_UNREACHABLE', 'the engine answered the backup with no body', 'check the engine with `opsdeck status`');
-    await readSse(res.body, (m) => {
-      const data = JSON.parse(m.data) as unknown;
-      if (m.event === 'progress') onProgress(data as BackupProgress);
-      else if (m.event === 'result') result = data as BackupRunResult;
-      else if (m.event === 'error') failure = fromErrorBody(500, data);
-    });
-    if (failure) throw failure;
-    if (!result) throw new OpsError('ENGINE_UNREACHABLE', 'the backup stream from the engine ended without a result', 'see `opsdeck backups list` and the engine log in .opsdeck/logs');
-    return result;
+    return this.progressStream(() => this.rpc.v1.backups.$post({ json }), onProgress, 'backup', 'see `opsdeck backups list` and the engine log in .opsdeck/logs');
   }
 
   showSnapshot(id: string): Promise<Snapshot> {
@@ -259,6 +247,25 @@ export class ApiClient {
     return this.json((init) => this.rpc.v1.backups[':id'].restore.$post({ param: { id }, json }, { init }));
   }
 
+  // ------------------------------------------------------------------ maintenance (docs/maintenance.md)
+
+  /** The stack's maintenance tasks; with a filter, those a run of it would pick (an unknown task or service throws). */
+  async maintenanceTasks(filter: Pick<MaintenanceRequest, 'tasks' | 'service'> = {}): Promise<MaintenanceTaskInfo[]> {
+    const query = defined({ tasks: filter.tasks?.length ? filter.tasks.join(',') : undefined, service: filter.service });
+    return (await this.json<{ tasks: MaintenanceTaskInfo[] }>((init) => this.rpc.v1.maintenance.tasks.$get({ query }, { init }))).tasks;
+  }
+
+  /** Run maintenance; with `onProgress`, the engine streams its progress; aborting `signal` stops the run before its next task. */
+  async runMaintenance(req: MaintenanceRequest = {}, onProgress?: (p: MaintenanceProgress) => void, signal?: AbortSignal): Promise<MaintenanceRunResult> {
+    const json = defined({ tasks: req.tasks, service: req.service, dry_run: req.dryRun || undefined, progress: onProgress ? true : undefined });
+    if (!onProgress) return this.json((init) => this.rpc.v1.maintenance.run.$post({ json }, { init: { ...init, ...(signal ? { signal } : {}) } }));
+    return this.progressStream(() => this.rpc.v1.maintenance.run.$post({ json }, signal ? { init: { signal } } : undefined), onProgress, 'maintenance', 'see `opsdeck memory search maintenance` and the engine log in .opsdeck/logs');
+  }
+
+  cleanup(req: CleanupRequest = {}): Promise<CleanupResult> {
+    return this.json((init) => this.rpc.v1.cleanup.$post({ json: defined({ dry_run: req.dryRun || undefined, older_than_ms: req.olderThanMs }) }, { init }));
+  }
+
   // ------------------------------------------------------------------ plumbing
 
   /** One request (JSON or text answer), with the client's timeout; an error status throws its OpsError. */
@@ -275,6 +282,24 @@ export class ApiClient {
       }
       throw e;
     }
+  }
+
+  /** An operation answered as a server-sent event stream: its `progress` events to `onProgress`, then its `result` (or its `error` thrown). */
+  private async progressStream<P, R>(call: () => Promise<Response>, onProgress: (p: P) => void, what: string, hint: string): Promise<R> {
+    let result: R | undefined;
+    let failure: OpsError | undefined;
+    const res = await call();
+    if (!res.ok) throw fromErrorBody(res.status, await res.json().catch(() => undefined));
+    if (!res.body) throw new OpsError('ENGINE_UNREACHABLE', `the engine answered the ${what} with no body`, 'check the engine with `opsdeck status`');
+    await readSse(res.body, (m) => {
+      const data = JSON.parse(m.data) as unknown;
+      if (m.event === 'progress') onProgress(data as P);
+      else if (m.event === 'result') result = data as R;
+      else if (m.event === 'error') failure = fromErrorBody(500, data);
+    });
+    if (failure) throw failure;
+    if (result === undefined) throw new OpsError('ENGINE_UNREACHABLE', `the ${what} stream from the engine ended without a result`, hint);
+    return result;
   }
 
   private json<T>(call: (init: RequestInit) => Promise<Response>): Promise<T> {

@@ -7,6 +7,7 @@
  */
 import type { BackupService } from '../contract/backups';
 import type { EngineLike, EventSource } from '../contract/engine';
+import type { MaintenanceService } from '../contract/maintenance';
 import type { Disposable, EngineEvent, EventOf, EventType } from '../contract/events';
 import type { MemoryQuery } from '../contract/schemas/memory';
 import type { MetricsHistoryQuery, StackMetrics } from '../contract/metrics';
@@ -15,6 +16,7 @@ import type { ApiClient } from './api-client';
 export class RemoteEngine implements EngineLike {
   readonly bus: EventSource;
   readonly backups: BackupService;
+  readonly maintenance: MaintenanceService;
 
   constructor(readonly client: ApiClient) {
     this.bus = {
@@ -22,6 +24,11 @@ export class RemoteEngine implements EngineLike {
       onAny: (fn: (e: EngineEvent) => void) => this.subscribe(undefined, fn),
     };
     this.backups = backupsOver(client);
+    this.maintenance = {
+      tasks: (filter) => client.maintenanceTasks(filter),
+      run: (req, o) => client.runMaintenance(req, o?.onProgress, o?.signal),
+      cleanup: (req) => client.cleanup(req),
+    };
   }
 
   status() {

@@ -6,7 +6,7 @@
 import { Cron } from 'croner';
 import { z } from 'zod';
 import { compileGlob } from '../glob';
-import { argv, count, duration, envVarName, port, positiveDuration } from './schema-kit';
+import { argv, count, duration, envVarName, insidePath, port, positiveDuration } from './schema-kit';
 
 /** A glob of backup.files / backup.exclude, checked when the file is loaded. */
 const backupGlob = () =>
@@ -19,16 +19,10 @@ const backupGlob = () =>
   });
 
 /** A relative path inside the service's folder (no absolute path, no `..`). */
-const relativePath = () =>
-  z.string({ error: 'must be a relative path' }).min(1, { error: 'must not be empty' }).superRefine((p, ctx) => {
-    const n = p.replace(/\\/g, '/');
-    if (n.startsWith('/') || /^[A-Za-z]:\//.test(n)) ctx.addIssue({ code: 'custom', message: 'must be relative to the service\'s folder, not absolute', input: p });
-    else if (n.split('/').includes('..')) ctx.addIssue({ code: 'custom', message: 'must stay inside the stack folder (no "..")', input: p });
-    else if (/[*?[{]/.test(n)) ctx.addIssue({ code: 'custom', message: 'must name one database file (no wildcards)', input: p });
-  });
+const relativePath = () => insidePath('', 'one database file');
 
 /** A cron expression (5 fields, or 6 with seconds), checked by croner. */
-const cronExpression = () =>
+export const cronExpression = () =>
   z.string({ error: 'must be a cron expression such as "0 * * * *"' }).superRefine((c, ctx) => {
     try {
       new Cron(c, { paused: true });

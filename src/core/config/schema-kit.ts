@@ -62,6 +62,18 @@ export const envVarName = () => z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { e
 /** Environment variables, each value turned into a string. */
 export const envMap = () => z.record(envVarName(), envValue());
 
+/**
+ * A path relative to a service's folder that stays inside the stack folder and names one thing
+ * (no wildcards): `example` is what the type error shows, `what` what a wildcard message says it names.
+ */
+export const insidePath = (example: string, what: string) =>
+  z.string({ error: `must be a relative path${example ? ` such as ${example}` : ''}` }).min(1, { error: 'must not be empty' }).superRefine((p, ctx) => {
+    const n = p.replace(/\\/g, '/');
+    if (n.startsWith('/') || /^[A-Za-z]:\//.test(n)) ctx.addIssue({ code: 'custom', message: 'must be relative to the service\'s folder, not absolute', input: p });
+    else if (n.split('/').includes('..')) ctx.addIssue({ code: 'custom', message: 'must stay inside the stack folder (no "..")', input: p });
+    else if (/[*?[{]/.test(n)) ctx.addIssue({ code: 'custom', message: `must name ${what} (no wildcards)`, input: p });
+  });
+
 export const positiveInt = () => z.number({ error: 'must be a number' }).int({ error: 'must be a whole number' }).positive({ error: 'must be greater than 0' });
 
 /** A port number (1-65535). */

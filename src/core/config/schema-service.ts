@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { buildServiceBackupSchema } from './schema-backup';
 import { argv, asRecord, count, duration, envMap, name, objectCheck, positiveDuration, positiveInt, writtenDefaults } from './schema-kit';
+import { buildServiceMaintenanceSchema } from './schema-maintenance';
 import { buildHealthSchema } from './schema-probe';
 
 export const TIERS = ['storage', 'messaging', 'server', 'worker'] as const;
@@ -106,6 +107,8 @@ export function buildServiceSchema() {
       ipc: serviceIpc.prefault(writtenDefaults(serviceIpc)),
       /** What of this service's data a backup takes (docs/backup.md). */
       backup: buildServiceBackupSchema().optional(),
+      /** Its caches, Redis housekeeping and own tasks for `opsdeck maintain` (docs/maintenance.md). */
+      maintenance: buildServiceMaintenanceSchema().optional(),
       /** Recovery point objective: the newest good backup must never be older than this. */
       rpo: positiveDuration('365d').optional(),
       /** Recovery time objective: a restore of this service must complete within this. */

@@ -14,6 +14,7 @@
  */
 import { z } from 'zod';
 import { buildStackBackupSchema } from './schema-backup';
+import { buildStackMaintenanceSchema } from './schema-maintenance';
 import { envMap, name, objectCheck, writtenDefaults } from './schema-kit';
 import { buildServiceSchema } from './schema-service';
 
@@ -66,10 +67,11 @@ interface StackParts {
   profileSchema: ReturnType<typeof buildProfileSchema>;
   logsSchema: ReturnType<typeof buildLogsSchema>;
   stackBackupSchema: ReturnType<typeof buildStackBackupSchema>;
+  stackMaintenanceSchema: ReturnType<typeof buildStackMaintenanceSchema>;
 }
 
 /** The whole file. */
-function buildStackSchema({ serviceSchema, profileSchema, logsSchema, stackBackupSchema }: StackParts) {
+function buildStackSchema({ serviceSchema, profileSchema, logsSchema, stackBackupSchema, stackMaintenanceSchema }: StackParts) {
   /**
    * At least one service. This check is on the services map itself, so problems elsewhere in the
    * file do not hide it; a problem inside the map means the map has an entry, so zod's default
@@ -86,6 +88,8 @@ function buildStackSchema({ serviceSchema, profileSchema, logsSchema, stackBacku
     logs: logsSchema.prefault(writtenDefaults(logsSchema)),
     /** Backups of the stack (repository, schedule, retention, verification). */
     backup: stackBackupSchema.prefault(writtenDefaults(stackBackupSchema)),
+    /** The daily maintenance set and when the engine runs it (docs/maintenance.md). */
+    maintenance: stackMaintenanceSchema.prefault({}),
     services,
   });
 }
@@ -99,8 +103,9 @@ function buildConfigSchemas() {
   const serviceSchema = buildServiceSchema();
   const profileSchema = buildProfileSchema();
   const logsSchema = buildLogsSchema();
-  const stackSchema = buildStackSchema({ serviceSchema, profileSchema, logsSchema, stackBackupSchema });
-  return { stackBackupSchema, serviceSchema, profileSchema, logsSchema, stackSchema };
+  const stackMaintenanceSchema = buildStackMaintenanceSchema();
+  const stackSchema = buildStackSchema({ serviceSchema, profileSchema, logsSchema, stackBackupSchema, stackMaintenanceSchema });
+  return { stackBackupSchema, serviceSchema, profileSchema, logsSchema, stackMaintenanceSchema, stackSchema };
 }
 
 export type ConfigSchemas = ReturnType<typeof buildConfigSchemas>;
@@ -130,6 +135,8 @@ export type BackoffConfig = RestartConfig['backoff'];
 export type ServiceBackupConfig = NonNullable<ServiceConfig['backup']>;
 export type StackBackupConfig = StackConfig['backup'];
 export type RetentionConfig = NonNullable<StackBackupConfig['retention']>;
+export type ServiceMaintenanceConfig = NonNullable<ServiceConfig['maintenance']>;
+export type StackMaintenanceConfig = StackConfig['maintenance'];
 
 /**
  * Probe timing defaults, by probe role. Readiness is retried every 25 ms while a service starts

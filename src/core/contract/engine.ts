@@ -7,6 +7,7 @@
  * always `await`.
  */
 import type { BackupService } from './backups';
+import type { MaintenanceService } from './maintenance';
 import type { Disposable, EngineEvent, EventOf, EventType } from './events';
 import type { StackHealth } from './health';
 import type { LogLine } from './logs';
@@ -53,4 +54,6 @@ export interface EngineLike {
   prometheus(): MaybePromise<string>;
   /** Backups of the stack (src/core/backup): run, list, retention, verify, restore, drill. */
   readonly backups: BackupService;
+  /** Maintenance of the stack (src/core/maintenance): its tasks, a run of some, cleanup. */
+  readonly maintenance: MaintenanceService;
 }

@@ -69,7 +69,11 @@ export type EngineEvent =
   /** A verification of the backup repository finished. */
   | (Base & { type: 'verify'; ok: boolean; trigger: BackupTrigger; readData: boolean; subset?: string; errors: number; warnings: number; damagedSnapshots: string[]; durationMs: number; error?: string })
   /** Retention applied (forget, then prune when asked). */
-  | (Base & { type: 'retention'; ok: boolean; trigger: BackupTrigger; kept: number; forgotten: string[]; bytesFreed?: number; error?: string });
+  | (Base & { type: 'retention'; ok: boolean; trigger: BackupTrigger; kept: number; forgotten: string[]; bytesFreed?: number; error?: string })
+  /** A maintenance task ran (src/core/maintenance): what it did, what it gave back, how long it took. */
+  | (Base & { type: 'maintenance'; task: string; kind: string; ok: boolean; trigger: 'manual' | 'schedule'; summary: string; durationMs: number; reclaimedBytes?: number; error?: string })
+  /** `opsdeck cleanup` removed files of the stack's own folders. */
+  | (Base & { type: 'cleanup'; files: number; bytes: number; kinds: string[] });
 
 export type EventType = EngineEvent['type'];
 export type EventOf<T extends EventType> = Extract<EngineEvent, { type: T }>;

@@ -10,6 +10,7 @@ export * from './engine';
 export * from './events';
 export * from './health';
 export * from './logs';
+export * from './maintenance';
 export * from './memory';
 export * from './metrics';
 export * from './status';

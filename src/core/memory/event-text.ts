@@ -91,6 +91,14 @@ function render(e: EngineEvent): string {
       const freed = e.bytesFreed === undefined ? '' : `, pruned ${formatBytes(e.bytesFreed)}`;
       return `${what}: kept ${count(e.kept, 'snapshot')}, forgot ${e.forgotten.length}${e.forgotten.length ? ` (${e.forgotten.join(', ')})` : ''}${freed}`;
     }
+    case 'maintenance': {
+      const what = `${e.trigger === 'schedule' ? 'scheduled ' : ''}maintenance ${e.task}`;
+      if (!e.ok) return `${what} failed${e.error ? `: ${e.error}` : ''} after ${formatDuration(e.durationMs)}`;
+      const freed = e.reclaimedBytes ? `, reclaimed ${formatBytes(e.reclaimedBytes)}` : '';
+      return `${what} done in ${formatDuration(e.durationMs)}${freed}: ${e.summary}`;
+    }
+    case 'cleanup':
+      return `cleanup removed ${count(e.files, 'file')} (${formatBytes(e.bytes)}): ${e.kinds.join(', ')}`;
     default:
       return otherText(e);
   }

@@ -102,6 +102,16 @@ export class JournaledMemory {
     return this.call({ op: 'ingest' }) as Promise<IngestResult>;
   }
 
+  /** Journal compaction: take every segment into memory.db (and delete it) now. */
+  compactJournal(): Promise<IngestResult> {
+    return this.ingest();
+  }
+
+  /** MemoryStore.optimize, on the worker. */
+  optimize(rebuild = false): Promise<{ bytesBefore: number; bytesAfter: number; rows: number }> {
+    return this.call({ op: 'optimize', rebuild }) as Promise<{ bytesBefore: number; bytesAfter: number; rows: number }>;
+  }
+
   /** Is the worker (and so SQLite) running now? */
   get workerRunning(): boolean {
     return this.worker !== undefined;

@@ -22,7 +22,8 @@ export type MemoryWorkerOp =
   | { op: 'search'; query: MemoryQuery }
   | { op: 'latest'; filter: MemoryFilter }
   | { op: 'around'; rowId: number; options: AroundOptions }
-  | { op: 'ingest' };
+  | { op: 'ingest' }
+  | { op: 'optimize'; rebuild: boolean };
 
 export type MemoryWorkerRequest = (MemoryWorkerOp & { id: number; upTo: number }) | { id: number; op: 'close' };
 
@@ -59,6 +60,8 @@ function handle(m: MemoryWorkerRequest): unknown {
       return s.latest(m.filter);
     case 'around':
       return s.around(m.rowId, m.options);
+    case 'optimize':
+      return s.optimize(m.rebuild);
   }
 }
 

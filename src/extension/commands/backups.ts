@@ -115,7 +115,7 @@ function reporter(p: ProgressSink): (r: BackupProgress) => void {
 const CANCELLED = Symbol('cancelled');
 
 /** Run `work` on a client whose requests the progress's cancellation aborts; undefined when cancelled. */
-async function withAbort<T>(connection: EngineConnection, token: vscode.CancellationToken, work: (api: ApiClient) => Promise<T>): Promise<T | undefined> {
+export async function withAbort<T>(connection: EngineConnection, token: vscode.CancellationToken, work: (api: ApiClient) => Promise<T>): Promise<T | undefined> {
   const ac = new AbortController();
   const sub = token.onCancellationRequested(() => ac.abort(CANCELLED));
   try {

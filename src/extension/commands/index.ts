@@ -1,6 +1,6 @@
 /**
  * Registers every command of the extension (docs/extension-contract.md), one group per file:
- * the stack, a service, profiles, memory search, backups, and the views of the engine's output.
+ * the stack, a service, profiles, memory search, backups, maintenance, and the views of the engine's output.
  * Each is callable with arguments so tests and other commands need no UI (a service name, a
  * profile name, a query…), and prompts for what is missing otherwise. Work against the engine
  * goes through the connection's ApiClient; long operations show a progress notification. A
@@ -12,6 +12,7 @@ import * as vscode from 'vscode';
 import { backupCommands } from './backups';
 import type { CommandContext, CommandHandlers } from './context';
 import { isCancel, showFailure } from './failure';
+import { maintenanceCommands } from './maintenance';
 import { memoryCommands } from './memory';
 import { outputCommands } from './output';
 import { profileCommands } from './profile';
@@ -22,7 +23,7 @@ import { stackCommands } from './stack';
 export type { CommandContext } from './context';
 
 /** Commands whose first argument is not a service (a query, a profile): their failures offer no Show Logs. */
-const NOT_ABOUT_A_SERVICE: ReadonlySet<string> = new Set(['opsdeck.searchMemory', 'opsdeck.switchProfile']);
+const NOT_ABOUT_A_SERVICE: ReadonlySet<string> = new Set(['opsdeck.searchMemory', 'opsdeck.switchProfile', 'opsdeck.runMaintenance', 'opsdeck.cleanUp']);
 
 export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
   const handlers: CommandHandlers = {
@@ -31,6 +32,7 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
     ...stackCommands(ctx),
     ...serviceCommands(ctx),
     ...backupCommands(ctx),
+    ...maintenanceCommands(ctx),
     ...outputCommands(ctx),
   };
   return Object.entries(handlers).map(([id, fn]) =>

@@ -1,6 +1,6 @@
 /**
  * The control API v1 app: the domains' routes (status, stack, logs and events, metrics, memory,
- * backups, each in its own file, declared once with its zod schemas which validate the request,
+ * backups, maintenance, each in its own file, declared once with its zod schemas which validate the request,
  * generate /openapi.json and type the client) mounted on one app served by an engine, behind a
  * request body limit. Errors answer `{ error: { code, message, hint?, issues? } }` with a status
  * from the code; bad input is a 400, never a 500.
@@ -13,6 +13,7 @@ import { domainApp } from './declare';
 import { asApiError, logInternalError } from './errors';
 import { limitedBody } from './guards';
 import { logsApi } from './logs';
+import { maintenanceApi } from './maintenance';
 import { memoryApi } from './memory';
 import { metricsApi, prometheusApi } from './metrics';
 import { stackApi } from './stack';
@@ -73,6 +74,7 @@ export function createApi(engine: ServedEngine, opts: ApiOptions = {}) {
     .route('/', metricsApi(engine))
     .route('/', memoryApi(engine))
     .route('/', backupsApi(engine, stream, opts.errorLog))
+    .route('/', maintenanceApi(engine, stream, opts.errorLog))
     .route('/', prometheusApi(engine))
     .doc31('/openapi.json', OPENAPI_OBJECT);
 }
@@ -88,7 +90,7 @@ export const OPENAPI_OBJECT = {
       'HTTP over the unix socket `.opsdeck/run/engine.sock` (mode 0600) of the engine that owns a stack. Errors answer `{ "error": { "code", "message", "hint"?, "issues"? } }`. See docs/api.md.',
   },
   servers: [{ url: 'http://opsdeck', description: 'Any host name: the connection is made to the stack\'s unix socket' }],
-  tags: ['status', 'stack', 'services', 'profiles', 'logs', 'events', 'memory', 'metrics', 'backups'].map((name) => ({ name })),
+  tags: ['status', 'stack', 'services', 'profiles', 'logs', 'events', 'memory', 'metrics', 'backups', 'maintenance'].map((name) => ({ name })),
 };
 
 /** The OpenAPI 3.1 document of the API, as served at /openapi.json. */

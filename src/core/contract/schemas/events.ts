@@ -127,6 +127,19 @@ export const eventSchemas = {
     bytesFreed: z.number().optional(),
     error: z.string().optional(),
   }),
+  maintenance: z.object({
+    type: z.literal('maintenance'),
+    ...base,
+    task: z.string(),
+    kind: z.string(),
+    ok: z.boolean(),
+    trigger: z.enum(['manual', 'schedule']),
+    summary: z.string(),
+    durationMs: z.number(),
+    reclaimedBytes: z.number().optional(),
+    error: z.string().optional(),
+  }),
+  cleanup: z.object({ type: z.literal('cleanup'), ...base, files: z.number().int(), bytes: z.number(), kinds: z.array(z.string()) }),
 } satisfies Record<EventType, z.ZodType>;
 
 export const EVENT_TYPES = Object.keys(eventSchemas) as EventType[];
