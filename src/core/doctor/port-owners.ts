@@ -103,3 +103,23 @@ export function listenersOn(ports: Iterable<number>): PortListener[] {
     return { ...s, ...(pid !== undefined ? { pid } : {}), ...(command !== undefined ? { command } : {}) };
   });
 }
+
+/** The TCP ports a process listens on (its socket inodes among the listening sockets). */
+export function listeningPortsOf(pid: number): number[] {
+  const inodes = new Set<number>();
+  let fds: string[];
+  try {
+    fds = readdirSync(`/proc/${pid}/fd`);
+  } catch {
+    return [];
+  }
+  for (const fd of fds) {
+    try {
+      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+      if (m) inodes.add(Number(m[1]));
+    } catch {
+      // closed meanwhile
+    }
+  }
+  return [...new Set(listeningSockets().filter((s) => inodes.has(s.inode)).map((s) => s.port))];
+}
