@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { OPSDECK_VERSION as VERSION } from '../core/contract';
 import { registerBackup, registerRestore } from './backup/register';
+import { registerDoctor } from './doctor';
 import { registerInit } from './init';
 import { registerLogs } from './logs';
 import { registerMemory } from './memory';
@@ -43,5 +44,6 @@ Exit codes: 0 success, 1 error (message and hint on stderr), 2 internal error;
   registerMemory(program);
   registerBackup(program);
   registerRestore(program);
+  registerDoctor(program);
   return program;
 }

@@ -49,7 +49,7 @@ async function runCommand<A extends unknown[], O extends CommonOptions, R>(spec:
 const locks = (when: LockWhen, opts: CommonOptions) => when === 'always' || (when === 'unless --dry-run' && !opts.dryRun);
 
 /** Run a command body; with --json an error is printed as `{ok: false, error}` on stdout. */
-async function runJsonAware(cmd: Command, json: boolean | undefined, body: () => Promise<number | void>): Promise<void> {
+export async function runJsonAware(cmd: Command, json: boolean | undefined, body: () => Promise<number | void>): Promise<void> {
   try {
     const code = await body();
     if (typeof code === 'number') process.exitCode = code;
