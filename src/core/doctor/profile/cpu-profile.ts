@@ -41,7 +41,7 @@ export interface CpuProfile {
   timeDeltas?: number[];
 }
 
-/** The functions with the most self time, aggregated by name and place. */
+/** The functions with the most self time, aggregated by name and place (idle time is not a function). */
 export function topFunctions(profile: CpuProfile, n = 10): ProfiledFunction[] {
   const hits = profile.nodes.reduce((s, x) => s + (x.hitCount ?? 0), 0);
   const totalMs = (profile.endTime - profile.startTime) / 1000;
@@ -49,7 +49,7 @@ export function topFunctions(profile: CpuProfile, n = 10): ProfiledFunction[] {
   const byFn = new Map<string, ProfiledFunction>();
   for (const node of profile.nodes) {
     const { functionName, url, lineNumber } = node.callFrame;
-    if (!node.hitCount || functionName === '(root)') continue;
+    if (!node.hitCount || functionName === '(root)' || functionName === '(idle)') continue;
     const key = `${functionName}\0${url}\0${lineNumber}`;
     const f = byFn.get(key) ?? { name: functionName || '(anonymous)', url, line: lineNumber + 1, selfMs: 0, selfPercent: 0 };
     f.selfMs += node.hitCount * perHit;
