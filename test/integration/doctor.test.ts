@@ -20,6 +20,7 @@ import { Engine } from '../../src/core/engine';
 import { OpsError } from '../../src/core/errors';
 import { socketPath } from '../../src/core/stack-lock';
 import { buildBundles, cli } from '../helpers/built-cli';
+import { copyExample, requireServerPackages, type ExampleCopy } from '../helpers/servers';
 import { freePort, NODE, tempStack, until, type TempStack } from '../helpers/stack';
 
 const find = (r: DoctorReport, id: string, service?: string): DoctorCheck => {
@@ -320,5 +321,49 @@ setInterval(spinTheWheelsForProfile, 2);\n`,
       assert.equal(r.cpuProfileSkipped, 'not asked for');
       throw new OpsError('BAD_REQUEST', 'done');
     }), /done/);
+  });
+});
+
+describe('opsdeck doctor on examples/real-servers: pg_isready and Redis PING against the real servers', function () {
+  this.timeout(60_000);
+  let copy: ExampleCopy | undefined;
+  let engine: Engine | undefined;
+
+  before(async () => {
+    requireServerPackages();
+    copy = await copyExample('real-servers', { ports: [55432, 56379, 58080], mode: 0o755 });
+    engine = new Engine(copy.stack);
+    engine.supervisor.up();
+    const settled = await engine.supervisor.waitSettled(30_000);
+    assert.deepEqual(settled.filter((s) => s.name !== 'pg-init').map((s) => [s.name, s.state]), [['postgres', 'ready'], ['redis', 'ready'], ['nginx', 'ready']]);
+  });
+
+  after(async () => {
+    try {
+      await engine?.dispose();
+    } finally {
+      copy?.cleanup();
+    }
+  });
+
+  it('PostgreSQL accepts connections, Redis answers PONG, nginx answers its probe; their ports are their own', async () => {
+    const r = await runDoctor(copy!.stack);
+    const pg = find(r, 'conn.postgres', 'postgres');
+    assert.equal(pg.status, 'ok', pg.found);
+    assert.match(pg.found, new RegExp(`127\\.0\\.0\\.1:${copy!.ports.get(55432)}: accepting connections`));
+    const redis = find(r, 'conn.redis', 'redis');
+    assert.equal(redis.status, 'ok', redis.found);
+    assert.match(redis.found, /PONG in [\d.]+ms/);
+    assert.equal(find(r, 'conn.http', 'nginx').status, 'ok');
+    for (const s of ['postgres', 'redis', 'nginx']) assert.equal(find(r, 'config.ports.taken', s).status, 'ok', s);
+  });
+
+  it('a stopped Redis: the connection is refused and the doctor says to start it', async () => {
+    await engine!.down(['nginx', 'redis']);
+    const r = await runDoctor(copy!.stack, { services: ['redis'] });
+    const tcp = find(r, 'conn.tcp', 'redis');
+    assert.equal(tcp.status, 'warn');
+    assert.match(tcp.found, /ECONNREFUSED\): the service is not running/);
+    assert.equal(tcp.fix?.command, 'opsdeck up redis');
   });
 });
