@@ -23,6 +23,28 @@ import { buildBundles, cli } from '../helpers/built-cli';
 import { copyExample, requireServerPackages, type ExampleCopy } from '../helpers/servers';
 import { freePort, NODE, tempStack, until, type TempStack } from '../helpers/stack';
 
+/** A stack of one Node service, `busy`: an http server on `port` and a named function that keeps it busy. */
+function busyStack(name: string, port: number): TempStack {
+  const t = tempStack({
+    version: 1,
+    name,
+    services: {
+      busy: {
+        command: [NODE, 'busy.cjs'],
+        env: { PORT: String(port) },
+        health: { readiness: { http: { url: `http://127.0.0.1:${port}/health` }, interval: '1s' } },
+      },
+    },
+  });
+  writeFileSync(
+    join(t.dir, 'busy.cjs'),
+    `function spinTheWheelsForProfile() { let x = 0; for (let i = 0; i < 3e5; i++) x += Math.sqrt(i); return x; }
+require('http').createServer((q, s) => s.end('ok')).listen(Number(process.env.PORT), '127.0.0.1');
+setInterval(spinTheWheelsForProfile, 2);\n`,
+  );
+  return t;
+}
+
 const find = (r: DoctorReport, id: string, service?: string): DoctorCheck => {
   const c = r.checks.find((x) => x.id === id && (service === undefined || x.service === service));
   assert.ok(c, `no check ${id}${service ? ` of ${service}` : ''} in ${JSON.stringify(r.checks.map((x) => [x.id, x.service]))}`);
@@ -251,23 +273,7 @@ describe('opsdeck doctor on a running stack: connections, the API, a V8 CPU prof
 
   before(async () => {
     port = await freePort();
-    t = tempStack({
-      version: 1,
-      name: 'doctor-running',
-      services: {
-        busy: {
-          command: [NODE, 'busy.cjs'],
-          env: { PORT: String(port) },
-          health: { readiness: { http: { url: `http://127.0.0.1:${port}/health` }, interval: '1s' } },
-        },
-      },
-    });
-    writeFileSync(
-      join(t.dir, 'busy.cjs'),
-      `function spinTheWheelsForProfile() { let x = 0; for (let i = 0; i < 3e5; i++) x += Math.sqrt(i); return x; }
-require('http').createServer((q, s) => s.end('ok')).listen(Number(process.env.PORT), '127.0.0.1');
-setInterval(spinTheWheelsForProfile, 2);\n`,
-    );
+    t = busyStack('doctor-running', port);
     engine = new Engine(t.stack);
     engine.supervisor.up();
     await engine.supervisor.waitSettled();
@@ -365,5 +371,39 @@ describe('opsdeck doctor on examples/real-servers: pg_isready and Redis PING aga
     assert.equal(tcp.status, 'warn');
     assert.match(tcp.found, /ECONNREFUSED\): the service is not running/);
     assert.equal(tcp.fix?.command, 'opsdeck up redis');
+  });
+});
+
+describe('the daemon (built, up --detach) answers the doctor and profiles a Node service', function () {
+  this.timeout(120_000);
+  let t: TempStack;
+
+  before(async () => {
+    buildBundles();
+    t = busyStack('doctor-daemon', await freePort());
+    const up = cli(t.dir, 'up', '--detach');
+    assert.equal(up.code, 0, up.stderr);
+  });
+
+  after(() => {
+    if (t) cli(t.dir, 'down');
+    t?.cleanup();
+  });
+
+  it('GET /v1/doctor and POST /v1/doctor/profile through the daemon\'s socket; the CLI profile prints the top function', async () => {
+    const client = new ApiClient(socketPath(t.dir));
+    await until(async () => (await client.status()).services[0]?.state === 'ready', 30_000, 'busy ready');
+    const report = await client.doctor();
+    assert.equal(find(report, 'env.stale').found.includes('owns the lock and serves the socket'), true);
+    assert.equal(find(report, 'conn.http', 'busy').status, 'ok');
+    const profile = await client.profileService('busy', { duration: '1s' });
+    assert.ok(profile.cpuProfile, profile.cpuProfileSkipped);
+    assert.ok(readFileSync(profile.cpuProfile.file, 'utf8').includes('"spinTheWheelsForProfile"'));
+    const out = cli(t.dir, 'doctor', 'profile', 'busy', '--duration', '1s', '--out', join(t.dir, 'cli.cpuprofile'));
+    assert.equal(out.code, 0, out.stderr);
+    assert.match(out.stdout, /^busy \(pid \d+\): \d+ samples every 50ms over 1s/);
+    assert.match(out.stdout, /CPU profile: cli\.cpuprofile \(open it in VS Code\)/);
+    assert.match(out.stdout, /spinTheWheelsForProfile +file:\/\/.*busy\.cjs:1/);
+    JSON.parse(readFileSync(join(t.dir, 'cli.cpuprofile'), 'utf8'));
   });
 });

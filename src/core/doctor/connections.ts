@@ -7,7 +7,7 @@
  */
 import { lookup } from 'node:dns/promises';
 import { isIP, connect, type Socket } from 'node:net';
-import { connect as tlsConnect, type PeerCertificate } from 'node:tls';
+import type { PeerCertificate } from 'node:tls';
 import type { ServiceConfig } from '../config/schema';
 import { effectiveEnv } from '../config/load';
 import { runProbe } from '../health/probes';
@@ -127,7 +127,9 @@ async function httpCheck(service: string, e: Endpoint, s: ServiceConfig): Promis
 }
 
 /** The certificate the server presents: its validity dates, and whether it is trusted. */
-function peerCertificate(host: string, port: number): Promise<{ cert: PeerCertificate; authorizationError?: string } | { error: string }> {
+async function peerCertificate(host: string, port: number): Promise<{ cert: PeerCertificate; authorizationError?: string } | { error: string }> {
+  // Loaded here: the daemon keeps node:tls (and crypto) out of an idle engine (src/daemon/shims).
+  const { connect: tlsConnect } = await import('node:tls');
   return new Promise((resolve) => {
     const sock = tlsConnect({ host, port, servername: isIP(host) ? undefined : host, rejectUnauthorized: false });
     const done = (r: Awaited<ReturnType<typeof peerCertificate>>) => {

@@ -7,7 +7,6 @@
  * behind --experimental-websocket, `ws` is not a dependency, and `node:inspector` talks to this
  * process's own inspector only, never to another process's.
  */
-import { randomBytes } from 'node:crypto';
 import { request } from 'node:http';
 import type { Socket } from 'node:net';
 
@@ -17,6 +16,12 @@ export interface InspectorSocket {
   onClose(fn: (why: string) => void): void;
   close(): void;
 }
+
+/**
+ * Random bytes from the Web Crypto global (no import of node:crypto, which the daemon's bundle
+ * defers behind a shim without this function: src/daemon/shims/lazy-crypto.ts).
+ */
+const randomBytes = (n: number): Buffer => Buffer.from(globalThis.crypto.getRandomValues(new Uint8Array(n)));
 
 export function openWebSocket(url: string, timeoutMs = 5000): Promise<InspectorSocket> {
   const u = new URL(url);
