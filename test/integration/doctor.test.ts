@@ -14,7 +14,7 @@ import { ApiClient } from '../../src/core/client/api-client';
 import { doctorReportSchema, profileReportSchema } from '../../src/core/contract/schemas/doctor';
 import type { DoctorCheck, DoctorReport } from '../../src/core/contract/doctor';
 import { runDoctor } from '../../src/core/doctor/run-doctor';
-import { listeningSockets } from '../../src/core/doctor/port-owners';
+import { listeningPortsOf, listeningSockets } from '../../src/core/doctor/port-owners';
 import { profileService } from '../../src/core/doctor/profile/run-profile';
 import { Engine } from '../../src/core/engine';
 import { OpsError } from '../../src/core/errors';
@@ -318,6 +318,8 @@ describe('opsdeck doctor on a running stack: connections, the API, a V8 CPU prof
     assert.ok(profile.nodes.some((n) => n.callFrame.functionName === 'spinTheWheelsForProfile' && n.callFrame.url.endsWith('busy.cjs')));
     assert.ok(r.cpuProfile.topFunctions.some((f) => f.name === 'spinTheWheelsForProfile' && f.selfMs > 0), JSON.stringify(r.cpuProfile.topFunctions));
     assert.ok(r.cpuProfile.topFunctions.every((f) => f.name !== '(idle)'), 'idle time is not a function');
+    // The inspector SIGUSR1 opened is closed again: the service listens on its own port alone.
+    await until(() => listeningPortsOf(pid!).join() === String(port), 5000, 'the inspector closed');
   });
 
   it('profiling: bad input is refused before anything is sampled', async () => {
