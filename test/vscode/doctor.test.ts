@@ -4,6 +4,7 @@
  * without a backup) as a warning on its line of opsdeck.yaml, apart from validation's problems.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
@@ -37,6 +38,30 @@ describe('Run Diagnostics', function () {
     assert.equal(finding.severity, vscode.DiagnosticSeverity.Warning);
     assert.match(lines[finding.range.start.line]!, /^\s+messaging:/);
     assert.match(finding.message, /^Stateful service has a backup: tier messaging holds data/);
+  });
+
+  it('a port taken by another process: an error on the probe\'s line, with the quick fix "Run: kill PID"', async () => {
+    const file = path.join(workspaceDir(), 'opsdeck.yaml');
+    const port = Number(/url: "?http:\/\/127\.0\.0\.1:(\d+)\/health/.exec(readFileSync(file, 'utf8'))![1]);
+    const stopped = (await vscode.commands.executeCommand<DoctorReport>('opsdeck.runDiagnostics', 'storage')).checks.find((c) => c.id === 'config.ports.taken');
+    assert.equal(stopped?.found, 'nothing else listens on it', 'storage is stopped and its port free before the test');
+    const squatter = spawn(process.execPath, ['-e', `require('net').createServer().listen(${port}, '127.0.0.1', () => console.log('up'))`], { stdio: ['ignore', 'pipe', 'ignore'] });
+    try {
+      await new Promise((ok) => squatter.stdout!.once('data', ok));
+      await vscode.commands.executeCommand('opsdeck.runDiagnostics', 'storage');
+      const uri = vscode.Uri.file(file);
+      const taken = vscode.languages.getDiagnostics(uri).find((d) => d.source === 'opsdeck doctor' && d.code === 'config.ports.taken');
+      assert.ok(taken, 'a diagnostic for the taken port');
+      assert.equal(taken.severity, vscode.DiagnosticSeverity.Error);
+      assert.match(taken.message, new RegExp(`taken by pid ${squatter.pid} `));
+      await vscode.workspace.openTextDocument(uri); // code actions are asked of an open document
+      const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, taken.range, vscode.CodeActionKind.QuickFix.value);
+      const fix = actions.find((a) => a.title === `Run: kill ${squatter.pid}`);
+      assert.ok(fix, JSON.stringify(actions.map((a) => a.title)));
+      assert.deepEqual(fix.command?.arguments, [`kill ${squatter.pid}`]);
+    } finally {
+      squatter.kill('SIGKILL');
+    }
   });
 
   it('an unknown service is refused with the error, nothing shown for it', async () => {
