@@ -6,12 +6,12 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { configChecks } from '../../src/core/doctor/config-lint';
 import { doctorContext } from '../../src/core/doctor/context';
-import { compareVersions, nodeVersion, REQUIRED_NODE } from '../../src/core/doctor/environment';
+import { compareVersions, nodeVersion, permissions, REQUIRED_NODE } from '../../src/core/doctor/environment';
 import { parseOomKills } from '../../src/core/doctor/kernel-oom';
 import { analyseLines } from '../../src/core/doctor/log-analysis';
 import { decodeAddress } from '../../src/core/doctor/port-owners';
@@ -88,6 +88,29 @@ describe('doctor: environment', () => {
     assert.equal(old.status, 'fail');
     assert.match(old.found, /older than the 20\.19\.0 Opsdeck needs/);
     assert.equal(nodeVersion(process.versions.node).status, 'ok');
+  });
+
+  it('permissions: an open backup repository is a warning, open logs a failure', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'opsdeck-perm-'));
+    try {
+      mkdirSync(join(dir, '.opsdeck', 'logs'), { recursive: true, mode: 0o700 });
+      mkdirSync(join(dir, '.opsdeck', 'backups', 'data'), { recursive: true });
+      chmodSync(join(dir, '.opsdeck'), 0o700);
+      chmodSync(join(dir, '.opsdeck', 'logs'), 0o700);
+      chmodSync(join(dir, '.opsdeck', 'backups'), 0o755);
+      chmodSync(join(dir, '.opsdeck', 'backups', 'data'), 0o755);
+      const loose = permissions(dir);
+      assert.equal(loose.status, 'warn');
+      assert.equal(loose.found, 'readable by others: .opsdeck/backups (755), .opsdeck/backups/data (755)');
+      chmodSync(join(dir, '.opsdeck', 'logs'), 0o750);
+      assert.equal(permissions(dir).status, 'fail');
+      chmodSync(join(dir, '.opsdeck', 'logs'), 0o700);
+      chmodSync(join(dir, '.opsdeck', 'backups'), 0o700);
+      chmodSync(join(dir, '.opsdeck', 'backups', 'data'), 0o700);
+      assert.equal(permissions(dir).status, 'ok');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('decodes /proc/net/tcp addresses', () => {

@@ -85,11 +85,17 @@ export function permissions(stackDir: string): DoctorCheck {
     if (st.isDirectory() && depth < 2) for (const name of safeReaddir(path)) visit(join(path, name), depth + 1);
   };
   visit(root, 0);
-  return check('environment', 'env.permissions', title, open.length ? 'fail' : 'ok', open.length ? `readable by others: ${open.slice(0, 5).join(', ')}${open.length > 5 ? ` and ${open.length - 5} more` : ''}` : '.opsdeck/ and its files are owner-only', {
-    fix: fix('logs and memory may hold what services print: make them yours alone', `chmod -R go-rwx ${JSON.stringify(root)}`),
+  // What the engine makes owner-only itself (.opsdeck, logs, run, memory) is a failure when open;
+  // the backup repository and temp folders, made with the process's umask, a warning.
+  const strict = open.filter((p) => !LOOSE.test(p));
+  const status = strict.length ? 'fail' : open.length ? 'warn' : 'ok';
+  return check('environment', 'env.permissions', title, status, open.length ? `readable by others: ${open.slice(0, 5).join(', ')}${open.length > 5 ? ` and ${open.length - 5} more` : ''}` : '.opsdeck/ and its files are owner-only', {
+    fix: fix('logs, memory and backups hold what services print and store: make them yours alone', `chmod -R go-rwx ${JSON.stringify(root)}`),
     data: { open },
   });
 }
+
+const LOOSE = /^\.opsdeck\/(backups|tmp)(\/|\s)/;
 
 const safeReaddir = (dir: string) => {
   try {
