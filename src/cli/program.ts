@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { OPSDECK_VERSION as VERSION } from '../core/contract';
 import { registerBackup, registerRestore } from './backup/register';
 import { registerCleanup } from './cleanup';
+import { registerDoctor } from './doctor';
 import { registerInit } from './init';
 import { registerLogs } from './logs';
 import { registerMaintain } from './maintain';
@@ -47,5 +48,6 @@ Exit codes: 0 success, 1 error (message and hint on stderr), 2 internal error;
   registerRestore(program);
   registerMaintain(program);
   registerCleanup(program);
+  registerDoctor(program);
   return program;
 }

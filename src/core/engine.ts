@@ -23,6 +23,7 @@ import { withDependencies } from './graph';
 import { serviceControl } from './service-control';
 import { changedServices, reloadPlan } from './config-reload';
 import type { EngineLike } from './contract/engine';
+import type { DoctorReport, ProfileReport } from './contract/doctor';
 
 export interface EngineOptions extends LoadOptions {
   clock?: Clock;
@@ -284,6 +285,18 @@ export class Engine implements EngineLike {
     });
     this.reconciling = run.catch(() => undefined);
     return run;
+  }
+
+  /** The doctor's checks of this stack (docs/doctor.md); loaded on first use. */
+  async doctor(opts: { services?: readonly string[] } = {}): Promise<DoctorReport> {
+    const { runDoctor } = await import('./doctor/run-doctor');
+    return runDoctor(this.current, opts);
+  }
+
+  /** A running service's processes sampled, and a V8 CPU profile of a Node one (docs/doctor.md). */
+  async profileService(service: string, opts: { durationMs?: number; cpuProfile?: boolean } = {}): Promise<ProfileReport> {
+    const { profileService } = await import('./doctor/profile/run-profile');
+    return profileService(this.current, service, opts);
   }
 
   async dispose(): Promise<void> {

@@ -138,15 +138,20 @@ function issuesOf(file: string, load: () => unknown): ConfigIssue[] {
   }
 }
 
-/** A ConfigIssue as a diagnostic: the key or value at its line:column underlined, the hint as related information. */
-function toDiagnostic(uri: vscode.Uri, issue: ConfigIssue, lines: string[]): vscode.Diagnostic {
-  const line = Math.max(0, issue.line - 1);
-  const column = Math.max(0, issue.column - 1);
+/** The key or value at a 1-based line:column of opsdeck.yaml's `lines`, as the range a squiggle covers (also the doctor's findings: doctor/doctor-diagnostics.ts). */
+export function keyRange(lines: readonly string[], line1: number, column1: number): vscode.Range {
+  const line = Math.max(0, line1 - 1);
+  const column = Math.max(0, column1 - 1);
   const text = lines[line] ?? '';
   TOKEN.lastIndex = column;
   const token = TOKEN.exec(text)?.[0] ?? '';
   const end = token ? column + token.length : Math.min(text.length, column + 1);
-  const range = new vscode.Range(line, column, line, Math.max(end, column + (text.length > column ? 1 : 0)));
+  return new vscode.Range(line, column, line, Math.max(end, column + (text.length > column ? 1 : 0)));
+}
+
+/** A ConfigIssue as a diagnostic: the key or value at its line:column underlined, the hint as related information. */
+function toDiagnostic(uri: vscode.Uri, issue: ConfigIssue, lines: string[]): vscode.Diagnostic {
+  const range = keyRange(lines, issue.line, issue.column);
   const diagnostic = new vscode.Diagnostic(range, issue.path ? `${issue.path}: ${issue.message}` : issue.message, vscode.DiagnosticSeverity.Error);
   diagnostic.source = 'opsdeck';
   if (issue.hint) diagnostic.relatedInformation = [new vscode.DiagnosticRelatedInformation(new vscode.Location(uri, range), `hint: ${issue.hint}`)];

@@ -11,6 +11,7 @@ import * as vscode from 'vscode';
 import { registerCommands } from './commands';
 import { ConfigApply } from './config-apply';
 import { ConfigDiagnostics } from './config-diagnostics';
+import { DoctorResults } from './doctor/doctor-results';
 import { ContextKeys } from './context-keys';
 import { EngineConnection } from './engine-connection';
 import { MemorySearch } from './memory-search';
@@ -41,6 +42,7 @@ export class Container implements vscode.Disposable {
   readonly notifications: Notifications;
   /** opsdeck.yaml's problems as diagnostics (config-diagnostics.ts). */
   readonly configDiagnostics: ConfigDiagnostics;
+  readonly doctor: DoctorResults;
   /** A changed opsdeck.yaml offered to the running engine (config-apply.ts). */
   readonly configApply: ConfigApply;
   private readonly contextKeys: ContextKeys;
@@ -71,10 +73,12 @@ export class Container implements vscode.Disposable {
     this.notifications = new Notifications(this.connection, this.store, this.output);
     this.configDiagnostics = new ConfigDiagnostics({ output: this.output, stackDir: () => this.connection.stackDir });
     this.configApply = new ConfigApply({ connection: this.connection, output: this.output, showProblems: () => this.configDiagnostics.validateStack('save') });
+    this.doctor = new DoctorResults(this.connection);
     this.metricsView = registerMetricsView(context, this.connection, this.store, this.output);
     this.subscriptions.push(
       this.metricsView.disposable,
       this.configDiagnostics,
+      this.doctor,
       this.configApply,
       this.output,
       this.store,
@@ -94,6 +98,7 @@ export class Container implements vscode.Disposable {
         showResult: (n) => void this.notifications.commandResult(n),
         createStack: (folder) => this.createStack(folder),
         globalState: context.globalState,
+        doctor: this.doctor,
       }),
       this.statusBar.onDidChangeIpcLevel((c) => this.notifications.onIpcLevel({ from: c.from, to: c.to, score: c.score, summary: c.summary })),
       onSettingChange(['engine.mode'], () => void this.connection.reconfigure()),
@@ -133,6 +138,7 @@ export class Container implements vscode.Disposable {
         this.configApply.autoAnswer = answer ? () => answer : undefined;
       },
       configSettled: () => this.configApply.settled(),
+      diagnostics: () => this.doctor.snapshot(),
     };
   }
 

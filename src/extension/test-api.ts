@@ -5,6 +5,7 @@
  */
 import type { EngineStatus } from '../core/contract';
 import type { ConfigAnswer } from './config-apply';
+import type { DoctorItemSnapshot } from './doctor/doctor-tree';
 import type { HealthPickSnapshot } from './health-pick';
 import type { ShownNotification } from './notifications';
 import type { StackSnapshot } from './state/stack-store';
@@ -46,4 +47,6 @@ export interface OpsdeckTestApi {
   answerConfigPrompts(answer: ConfigAnswer | undefined): void;
   /** Resolves when no change of opsdeck.yaml is being offered or applied. */
   configSettled(): Promise<void>;
+  /** The Diagnostics view after Run Diagnostics: per category its counts and checks (label, found, status). */
+  diagnostics(): DoctorItemSnapshot[];
 }

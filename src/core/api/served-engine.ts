@@ -4,6 +4,7 @@
  * stub. A route whose member is missing answers 501 NOT_AVAILABLE. The API's metrics schema is
  * loose (any JSON object), so a served engine's metrics may be any object.
  */
+import type { DoctorReport, ProfileReport } from '../contract/doctor';
 import type { EngineLike, MaybePromise } from '../contract/engine';
 
 type Feature = 'searchMemory' | 'metrics' | 'metricsHistory' | 'prometheus' | 'backups' | 'maintenance' | 'reload';
@@ -11,4 +12,7 @@ type Feature = 'searchMemory' | 'metrics' | 'metricsHistory' | 'prometheus' | 'b
 export type ServedEngine = Omit<EngineLike, Feature> &
   Partial<Pick<EngineLike, Exclude<Feature, 'metrics'>>> & {
     metrics?(): MaybePromise<object>;
+    /** The doctor (docs/doctor.md): the stack's checks, and a service's profile. */
+    doctor?(opts: { services?: readonly string[] }): Promise<DoctorReport>;
+    profileService?(service: string, opts: { durationMs?: number; cpuProfile?: boolean }): Promise<ProfileReport>;
   };

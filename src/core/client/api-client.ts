@@ -31,6 +31,7 @@ import type { HistoryMetric, MetricsHistory } from '../contract/metrics';
 import type { EngineEvent, EventType } from '../contract/events';
 import type { StackHealth } from '../contract/health';
 import type { LogLine } from '../contract/logs';
+import type { DoctorReport, ProfileReport } from '../contract/doctor';
 
 /** A time as the API takes it: epoch ms, a Date, an ISO 8601 time, or a duration ago (`10m`). */
 export type TimeArg = number | Date | string;
@@ -190,6 +191,19 @@ export class ApiClient {
   /** The engine's metrics in the Prometheus text format. NOT_AVAILABLE (501) when the engine has none. */
   prometheus(): Promise<string> {
     return this.request((init) => this.rpc.metrics.$get(undefined, { init }), (res) => res.text());
+  }
+
+  // ------------------------------------------------------------------ doctor (docs/doctor.md)
+
+  /** Every check of the stack (only `services`' where given). NOT_AVAILABLE (501) from an engine without the doctor. */
+  doctor(services?: readonly string[]): Promise<DoctorReport> {
+    const query = defined({ service: services?.length ? services.join(',') : undefined });
+    return this.json((init) => this.rpc.v1.doctor.$get({ query }, { init }));
+  }
+
+  /** Sample a running service for `duration` (`30s`, default) and profile a Node one; answers when done. */
+  profileService(service: string, opts: { duration?: string; cpuProfile?: boolean } = {}): Promise<ProfileReport> {
+    return this.json((init) => this.rpc.v1.doctor.profile.$post({ json: defined({ service, duration: opts.duration, cpuProfile: opts.cpuProfile }) }, { init }));
   }
 
   // ------------------------------------------------------------------ backups (docs/backup.md)

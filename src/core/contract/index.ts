@@ -7,6 +7,7 @@
  */
 export * from './backups';
 export * from './engine';
+export * from './doctor';
 export * from './events';
 export * from './health';
 export * from './logs';

@@ -21,3 +21,6 @@ export { rememberProfile, upPlan, withProfile, withRememberedProfile } from '../
 export { withDependencies } from '../graph';
 export { assertKnownServices } from '../health/summary';
 export { tailLog } from '../logs/read-log';
+
+// The doctor: checks, support bundle and profiles of a stack, with or without an engine.
+export { assertBundleName, DEFAULT_PROFILE_MS, profileService, runDoctor, writeBundle, type BundleEntry, type DoctorOptions, type ProfileOptions } from '../doctor';

@@ -4,6 +4,7 @@
  */
 import type * as vscode from 'vscode';
 import type { StackHealth } from '../../core/contract';
+import type { DoctorResults } from '../doctor/doctor-results';
 import type { EngineConnection } from '../engine-connection';
 import type { MemorySearch } from '../memory-search';
 import type { Notice, NotificationKind } from '../notify-policy';
@@ -22,6 +23,8 @@ export interface CommandContext {
   showResult(n: Notice): void;
   /** Write an opsdeck.yaml into a workspace folder and use it. */
   createStack(folder?: vscode.Uri): Promise<vscode.Uri | undefined>;
+  /** The doctor's results: Run Diagnostics shows them (doctor/doctor-results.ts). */
+  doctor: DoctorResults;
   /** The extension's global state (answers like "Don't ask again"). */
   globalState: vscode.Memento;
 }

@@ -1,6 +1,6 @@
 /**
  * Registers every command of the extension (docs/extension-contract.md), one group per file:
- * the stack, a service, profiles, memory search, backups, maintenance, and the views of the engine's output.
+ * the stack, a service, profiles, memory search, backups, maintenance, the doctor, and the views of the engine's output.
  * Each is callable with arguments so tests and other commands need no UI (a service name, a
  * profile name, a query…), and prompts for what is missing otherwise. Work against the engine
  * goes through the connection's ApiClient; long operations show a progress notification. A
@@ -11,6 +11,7 @@
 import * as vscode from 'vscode';
 import { backupCommands } from './backups';
 import type { CommandContext, CommandHandlers } from './context';
+import { doctorCommands } from './doctor';
 import { isCancel, showFailure } from './failure';
 import { maintenanceCommands } from './maintenance';
 import { memoryCommands } from './memory';
@@ -34,6 +35,7 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
     ...backupCommands(ctx),
     ...maintenanceCommands(ctx),
     ...outputCommands(ctx),
+    ...doctorCommands(ctx),
   };
   return Object.entries(handlers).map(([id, fn]) =>
     vscode.commands.registerCommand(id, async (...args: unknown[]) => {

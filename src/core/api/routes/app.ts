@@ -10,6 +10,7 @@ import type { ServedEngine } from '../served-engine';
 import { errorBody, issuesOf, NOT_FOUND } from '../http-errors';
 import { backupsApi } from './backups';
 import { domainApp } from './declare';
+import { doctorApi } from './doctor';
 import { asApiError, logInternalError } from './errors';
 import { limitedBody } from './guards';
 import { logsApi } from './logs';
@@ -75,6 +76,7 @@ export function createApi(engine: ServedEngine, opts: ApiOptions = {}) {
     .route('/', memoryApi(engine))
     .route('/', backupsApi(engine, stream, opts.errorLog))
     .route('/', maintenanceApi(engine, stream, opts.errorLog))
+    .route('/', doctorApi(engine))
     .route('/', prometheusApi(engine))
     .doc31('/openapi.json', OPENAPI_OBJECT);
 }
@@ -90,7 +92,7 @@ export const OPENAPI_OBJECT = {
       'HTTP over the unix socket `.opsdeck/run/engine.sock` (mode 0600) of the engine that owns a stack. Errors answer `{ "error": { "code", "message", "hint"?, "issues"? } }`. See docs/api.md.',
   },
   servers: [{ url: 'http://opsdeck', description: 'Any host name: the connection is made to the stack\'s unix socket' }],
-  tags: ['status', 'stack', 'services', 'profiles', 'logs', 'events', 'memory', 'metrics', 'backups', 'maintenance'].map((name) => ({ name })),
+  tags: ['status', 'stack', 'services', 'profiles', 'logs', 'events', 'memory', 'metrics', 'backups', 'maintenance', 'doctor'].map((name) => ({ name })),
 };
 
 /** The OpenAPI 3.1 document of the API, as served at /openapi.json. */
