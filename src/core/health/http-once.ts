@@ -96,14 +96,16 @@ function answer(socket: Socket, request: Buffer, leftMs: number): Promise<HttpAt
     socket.on('close', () => finish({ error: hangUp(), reusedSocket: false }));
     socket.on('data', (chunk: Buffer) => {
       head += chunk.toString('latin1');
-      const r = statusOf(head);
-      if (r === undefined) {
-        if (head.length > MAX_HEAD) finish({ error: notHttp(head), reusedSocket: false });
-        return;
+      for (;;) {
+        const r = statusOf(head);
+        if (r === undefined) {
+          if (head.length > MAX_HEAD) finish({ error: notHttp(head), reusedSocket: false });
+          return;
+        }
+        if (typeof r === 'number') return finish({ status: r });
+        if (r === 'not http') return finish({ error: notHttp(head), reusedSocket: false });
+        head = head.slice(r.skip); // an interim answer: the final one follows
       }
-      if (typeof r === 'number') return finish({ status: r });
-      if (r === 'not http') return finish({ error: notHttp(head), reusedSocket: false });
-      head = head.slice(r.skip);
     });
     socket.write(request);
   });
