@@ -166,7 +166,7 @@ describe('http probe client on a new connection (http-once, real sockets)', () =
     });
 
     it('passes against a trusted certificate, with SNI for a host name; a name the certificate does not hold fails', async () => {
-      const names: (string | false)[] = [];
+      const names: (string | false | null)[] = [];
       const server = createHttps({ key, cert }, (req, res) => {
         names.push((req.socket as import('node:tls').TLSSocket).servername);
         res.statusCode = req.url === '/health' ? 200 : 503;
