@@ -5,9 +5,10 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { promisify } from 'node:util';
-import { parseProcStat, readProcStat, type ProcStat } from '../os/process-info';
+import { parseProcStat, type ProcStat } from '../os/process-info';
+import { ProcFiles } from '../os/proc-files';
 
 export interface ProcInfo {
   pid: number;
@@ -58,7 +59,8 @@ export const FULL_SCAN_EVERY = 12;
  * Reads the supervised processes (the roots) and their descendants, for periodic sampling. On
  * Linux it walks down from each root through /proc/<pid>/task/<tid>/children: a few small reads
  * per process of the stack, synchronous (procfs is in memory; a read costs microseconds, its
- * asynchronous round trip many times that), instead of one per process of the machine.
+ * asynchronous round trip many times that), instead of one per process of the machine, on
+ * files kept open from one read to the next (ProcFiles: one pread each).
  *
  * Every FULL_SCAN_EVERY-th read is a whole table instead, as is every read where the kernel has
  * no children files (CONFIG_PROC_CHILDREN) and on other platforms. A whole table also shows the
@@ -73,6 +75,7 @@ export class ProcessReader {
   private reads = 0;
   private strays = new Set<number>();
   private last: SharedRead | undefined;
+  private readonly files = new ProcFiles();
 
   constructor(
     private readonly now: () => number = () => performance.now(),
@@ -90,8 +93,17 @@ export class ProcessReader {
     return read.table;
   }
 
+  /** Closes the /proc files kept open between reads. */
+  close(): void {
+    this.files.closeAll();
+  }
+
   private async readNow(roots: readonly number[]): Promise<ProcInfo[]> {
-    if (this.walk && this.reads++ % FULL_SCAN_EVERY !== 0) return walkTrees([...roots, ...this.strays]);
+    if (this.walk && this.reads++ % FULL_SCAN_EVERY !== 0) {
+      const trees = walkTrees([...roots, ...this.strays], this.files);
+      this.files.sweep();
+      return trees;
+    }
     const table = await readProcessTable();
     if (this.walk) this.strays = groupStrays(table, roots);
     return table;
@@ -112,25 +124,22 @@ function childrenFilesAvailable(): boolean {
 }
 
 /** The roots and all their descendants, read from /proc. A process that exits meanwhile is left out. */
-function walkTrees(roots: readonly number[]): ProcInfo[] {
+function walkTrees(roots: readonly number[], files: ProcFiles): ProcInfo[] {
   const out = new Map<number, ProcInfo>();
   const todo = [...roots];
   while (todo.length) {
     const pid = todo.pop()!;
     if (out.has(pid)) continue;
     try {
-      const stat = readProcStat(pid);
-      if (!stat) continue; // it exited meanwhile
+      const line = files.read(`/proc/${pid}/stat`);
+      if (line === undefined) continue; // it exited meanwhile
+      const stat = parseProcStat(line);
       out.set(pid, procInfo(pid, stat));
       // Each thread has its own children; a single-threaded process needs no listing of its threads (num_threads: field 20).
       const tids = Number(stat.field(20)) === 1 ? [String(pid)] : readdirSync(`/proc/${pid}/task`);
       for (const tid of tids) {
-        let children: string;
-        try {
-          children = readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8');
-        } catch {
-          continue; // the thread ended meanwhile
-        }
+        const children = files.read(`/proc/${pid}/task/${tid}/children`);
+        if (children === undefined) continue; // the thread ended meanwhile
         for (const c of children.split(' ')) if (c.trim()) todo.push(Number(c));
       }
     } catch {

@@ -203,8 +203,8 @@ export class ServiceRunner {
     this.rssMb = mb;
     const max = this.config.limits.memory_mb;
     if (max !== undefined && mb > max && this.running && !this.killCause) {
-      this.ctx.bus.emit({ type: 'limit', service: this.name, at: this.ctx.clock.now(), limit: 'memory', valueMb: Math.round(mb), maxMb: max });
-      this.kill('memory limit', `memory limit: RSS ${Math.round(mb)} MB > ${max} MB`);
+      this.ctx.bus.emit({ type: 'limit', service: this.name, at: this.ctx.clock.now(), limit: 'memory', valueMb: Math.ceil(mb), maxMb: max });
+      this.kill('memory limit', `memory limit: RSS ${Math.ceil(mb)} MB > ${max} MB`);
     }
   }
 

@@ -240,6 +240,7 @@ export class Supervisor {
     process.off('exit', this.killAllOnExit);
     this.stopSampler();
     for (const r of this.runners.values()) r.dispose();
+    this.processes.close();
   }
 
   // ------------------------------------------------------------------ orchestration
