@@ -15,7 +15,7 @@ import { redactDeep } from '../redact';
 import { backoffDelay, RestartWindow } from './backoff';
 import { ChildProcess } from './child-process';
 import { LogFile, type LogFileOptions } from './log-file';
-import { ProbeSchedule, probeTiming } from './probe-schedule';
+import { ProbeSchedule, probeTiming, type ProbeTiming } from './probe-schedule';
 import { ProbeTicker, type ProbeSlot } from './probe-ticker';
 import type { ServiceRecords } from './service-records';
 
@@ -70,6 +70,8 @@ export class ServiceRunner {
   private envCache: Record<string, string> | undefined;
   /** When this service's probes run. */
   private readonly probeSchedule: ProbeSchedule;
+  /** Each probe's timing, from the configuration (a runner's does not change). */
+  private readonly timing: Partial<Record<ProbeRole, ProbeTiming>> = {};
   /** Each probe's place in the ticker, made once: a probe run allocates no timer. */
   private readonly probeSlots: Record<ProbeRole, ProbeSlot>;
   private readonly cwd: string;
@@ -88,6 +90,10 @@ export class ServiceRunner {
     const readinessLog = config.health.readiness?.log;
     this.logPattern = readinessLog !== undefined ? new RegExp(readinessLog) : undefined;
     this.probeSchedule = new ProbeSchedule(name, ctx.clock);
+    for (const role of ['readiness', 'liveness'] as const) {
+      const p = config.health[role];
+      if (p) this.timing[role] = probeTiming(role, p);
+    }
     const ticker = ctx.ticker ?? new ProbeTicker(ctx.clock);
     // A slot runs for the current process: it is cancelled when a process exits, set again at the next spawn.
     this.probeSlots = {
@@ -383,8 +389,8 @@ export class ServiceRunner {
   private startProbes(gen: number): void {
     const { readiness, liveness, check } = this.config.health;
     if (!readiness) this.becomeReady('started (no readiness probe)');
-    else if (readiness.log === undefined) this.scheduleProbe('readiness', this.probeSchedule.firstAt('readiness', probeTiming('readiness', readiness)));
-    if (liveness) this.scheduleProbe('liveness', this.probeSchedule.firstAt('liveness', probeTiming('liveness', liveness)));
+    else if (readiness.log === undefined) this.scheduleProbe('readiness', this.probeSchedule.firstAt('readiness', this.timing.readiness!));
+    if (liveness) this.scheduleProbe('liveness', this.probeSchedule.firstAt('liveness', this.timing.liveness!));
     if (check?.interval) this.scheduleCheck(gen, check.interval);
   }
 
@@ -394,7 +400,7 @@ export class ServiceRunner {
   }
 
   private async probeOnce(gen: number, role: ProbeRole, p: ProbeConfig): Promise<void> {
-    const t = probeTiming(role, p);
+    const t = this.timing[role]!;
     const inStartup = role === 'readiness' && !this.everReady;
     const result = await runProbe(p, {
       timeoutMs: t.timeout,
@@ -463,7 +469,7 @@ export class ServiceRunner {
   private recompute(readyReason?: string): void {
     if (!this.running || this.killCause) return;
     if (!this.everReady) return;
-    const threshold = this.config.health.liveness ? probeTiming('liveness', this.config.health.liveness).threshold : 0;
+    const threshold = this.timing.liveness?.threshold ?? 0;
     if (this.upstreamDown.length) this.setState('degraded', `upstream: ${this.upstreamDown.join(', ')}`);
     else if (this.livenessFailures > 0) this.setState('degraded', `liveness failing ${this.livenessFailures}/${threshold}: ${this.livenessError}`);
     else if (this.readinessFailing) this.setState('degraded', `readiness failing: ${this.readinessFailing}`);
