@@ -18,7 +18,7 @@ export class ProcFiles {
   private readonly readSinceSweep = new Set<string>();
   private buf = Buffer.allocUnsafe(4096);
 
-  constructor(private readonly maxOpen = 256) {}
+  constructor(private readonly maxOpen = 512) {}
 
   /** The file's content now, or undefined when it cannot be read (the process is gone, no /proc). */
   read(path: string): string | undefined {

@@ -76,6 +76,8 @@ export class ProcessReader {
   private strays = new Set<number>();
   private last: SharedRead | undefined;
   private readonly files = new ProcFiles();
+  /** Each multi-threaded process's threads as last listed, by pid (see ThreadLists). */
+  private threads: ThreadLists = new Map();
 
   constructor(
     private readonly now: () => number = () => performance.now(),
@@ -100,10 +102,14 @@ export class ProcessReader {
 
   private async readNow(roots: readonly number[]): Promise<ProcInfo[]> {
     if (this.walk && this.reads++ % FULL_SCAN_EVERY !== 0) {
-      const trees = walkTrees([...roots, ...this.strays], this.files);
+      const seen: ThreadLists = new Map();
+      const trees = walkTrees([...roots, ...this.strays], this.files, this.threads, seen);
       this.files.sweep();
+      this.threads = seen;
       return trees;
     }
+    // A whole table: the thread lists are made afresh by the next walk.
+    this.threads = new Map();
     const table = await readProcessTable();
     if (this.walk) this.strays = groupStrays(table, roots);
     return table;
@@ -123,8 +129,17 @@ function childrenFilesAvailable(): boolean {
   return process.platform === 'linux' && existsSync(`/proc/${process.pid}/task/${process.pid}/children`);
 }
 
+/**
+ * A process's threads (the names in /proc/<pid>/task) with the thread count (field 20 of its
+ * stat) when they were listed. A walk lists them again only when the count has changed, and
+ * after each whole-table read: a child started by a thread that replaced another one (the same
+ * count, or a new process with a pid and thread count seen before) since the last whole table is
+ * found at the next (within FULL_SCAN_EVERY reads); every other child at once.
+ */
+type ThreadLists = Map<number, { count: number; tids: string[] }>;
+
 /** The roots and all their descendants, read from /proc. A process that exits meanwhile is left out. */
-function walkTrees(roots: readonly number[], files: ProcFiles): ProcInfo[] {
+function walkTrees(roots: readonly number[], files: ProcFiles, known: ThreadLists, seen: ThreadLists): ProcInfo[] {
   const out = new Map<number, ProcInfo>();
   const todo = [...roots];
   while (todo.length) {
@@ -136,7 +151,7 @@ function walkTrees(roots: readonly number[], files: ProcFiles): ProcInfo[] {
       const stat = parseProcStat(line);
       out.set(pid, procInfo(pid, stat));
       // Each thread has its own children; a single-threaded process needs no listing of its threads (num_threads: field 20).
-      const tids = Number(stat.field(20)) === 1 ? [String(pid)] : readdirSync(`/proc/${pid}/task`);
+      const tids = threadsOf(pid, Number(stat.field(20)), known, seen);
       for (const tid of tids) {
         const children = files.read(`/proc/${pid}/task/${tid}/children`);
         if (children === undefined) continue; // the thread ended meanwhile
@@ -147,6 +162,16 @@ function walkTrees(roots: readonly number[], files: ProcFiles): ProcInfo[] {
     }
   }
   return [...out.values()];
+}
+
+/** The threads of `pid` (`count` of them): as listed before when the count is the same. */
+function threadsOf(pid: number, count: number, known: ThreadLists, seen: ThreadLists): string[] {
+  // A single-threaded process needs no listing of its threads.
+  if (count === 1) return [String(pid)];
+  let list = known.get(pid);
+  if (list?.count !== count) list = { count, tids: readdirSync(`/proc/${pid}/task`) };
+  seen.set(pid, list);
+  return list.tids;
 }
 
 /** Members of a root's process group that are not the root's descendants (re-parented away). */
