@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
 import { FakeClock, sleep } from '../../src/core/clock';
 import { PROBE_DEFAULTS } from '../../src/core/config/schema';
 import { EventBus } from '../../src/core/events';
 import { Supervisor } from '../../src/core/supervisor/supervisor';
-import { httpService, record, tempStack, until, type TempStack } from '../helpers/stack';
+import { freePort, httpService, record, tempStack, until, type TempStack } from '../helpers/stack';
 import type { EventOf } from '../../src/core/contract/events';
 
 /** When probes run, on an injected clock: the times are exact, the services and probes real. */
@@ -31,9 +32,12 @@ describe('probe timing (real services, injected clock)', () => {
     const events = record(bus);
     sup = new Supervisor(t.stack, { bus, clock });
     sup.up();
+    // The probes' times, as delays from now: the stack's one ticker holds them all and sets a
+    // single clock timer for the soonest.
+    const pending = () => sup.probeTicker.pending();
     // Every service spawned at once: its first readiness probe within 25 ms (the first startup
     // retry), its first liveness probe (start_period 0s) within 100 ms.
-    const first = clock.pending();
+    const first = pending();
     assert.equal(first.length, 2 * names.length);
     assert.ok(first.every((d) => d < 100), `first probes in ${first.join(', ')} ms`);
     assert.ok(first.filter((d) => d < 25).length >= names.length, `first readiness probes in ${first.join(', ')} ms`);
@@ -47,17 +51,18 @@ describe('probe timing (real services, injected clock)', () => {
     }
 
     // No probe of the startup still on its way (a probe in flight has no timer yet).
-    await until(() => clock.pending().length === 2 * names.length, 10_000, 'the startup probes to end');
+    await until(() => pending().length === 2 * names.length, 10_000, 'the startup probes to end');
 
     // Then 40 s of the engine's clock, each timer fired at its exact time.
     const from = events.length;
     const end = clock.now() + 40_000;
     const probeCount = () => events.filter((e) => e.type === 'probe').length;
     while (clock.now() < end) {
-      const pending = clock.pending();
-      const next = pending[0];
+      const due0 = pending();
+      const next = due0[0];
       assert.ok(next !== undefined, 'probes stay scheduled');
-      const due = pending.filter((d) => d === next).length;
+      assert.ok(clock.pending().includes(next), 'a clock timer for the soonest probes');
+      const due = due0.filter((d) => d === next).length;
       const before = probeCount();
       await clock.advance(next);
       // A probe's event carries the clock's time when it ends: wait (real time) for the probes
@@ -75,6 +80,7 @@ describe('probe timing (real services, injected clock)', () => {
         assert.deepEqual(at.slice(1).map((x, i) => x - at[i]!), Array(at.length - 1).fill(interval), `${name} ${role}: every ${interval} ms`);
         const offset = at[0]! % interval;
         assert.ok(offset < 100, `${name} ${role}: ${offset} ms after a grid time`);
+        assert.equal(offset % 10, 0, `${name} ${role}: on one of the 10 ms steps the services share`);
         assert.ok(at.every((x) => x % interval === offset), `${name} ${role}: on its grid`);
         offsets.set(`${name} ${role}`, offset);
       }
@@ -84,5 +90,39 @@ describe('probe timing (real services, injected clock)', () => {
     }
     const readinessOffsets = new Set(names.map((n) => offsets.get(`${n} readiness`)));
     assert.ok(readinessOffsets.size >= names.length - 1, `services apart: offsets ${[...readinessOffsets].join(', ')}`);
+  });
+
+  it('a probe that takes longer than its interval never runs twice at once (real clock)', async function () {
+    this.timeout(30_000);
+    // The liveness probe asks a server of this test that answers after 300 ms; its interval is 50 ms.
+    let inFlight = 0;
+    let maxInFlight = 0;
+    let served = 0;
+    const slow = createServer((_req, res) => {
+      maxInFlight = Math.max(maxInFlight, ++inFlight);
+      setTimeout(() => {
+        inFlight--;
+        served++;
+        res.end('ok');
+      }, 300);
+    });
+    const slowPort = await freePort();
+    await new Promise<void>((r) => slow.listen(slowPort, '127.0.0.1', r));
+    try {
+      const svc = await httpService();
+      svc.config.health.liveness = { http: { url: `http://127.0.0.1:${slowPort}/` }, interval: '50ms', timeout: '5s', start_period: '0s' };
+      t = tempStack({ version: 1, name: 'slow-probe', services: { api: svc.config } });
+      const bus = new EventBus();
+      const events = record(bus);
+      sup = new Supervisor(t.stack, { bus });
+      sup.up();
+      await until(() => served >= 5, 20_000, 'five slow liveness answers');
+      assert.equal(maxInFlight, 1, 'one liveness probe at a time');
+      const liveness = events.filter((e): e is EventOf<'probe'> => e.type === 'probe' && e.probe === 'liveness');
+      assert.ok(liveness.length >= 4 && liveness.every((e) => e.ok), `liveness probes passed: ${liveness.map((e) => e.error ?? 'ok').join(', ')}`);
+    } finally {
+      slow.closeAllConnections();
+      slow.close();
+    }
   });
 });

@@ -241,6 +241,35 @@ describe('metrics building blocks', () => {
       }
     });
 
+    it('a walk finds the child a multi-threaded process started since the last walk (thread lists kept between walks)', async function () {
+      this.timeout(20_000);
+      // A node process (several threads) that starts `sleep` when told to, on its main thread.
+      const parent = spawn(process.execPath, ['-e', `process.stdin.on('data', () => require('node:child_process').spawn('sleep', ['60'], { stdio: 'ignore' }))`], { stdio: ['pipe', 'ignore', 'ignore'] });
+      const root = parent.pid!;
+      try {
+        let now = 0;
+        const reader = new ProcessReader(() => now, true);
+        await reader.read([root]); // a whole table
+        let walked: ProcInfo[] = [];
+        for (const end = Date.now() + 10_000; Date.now() < end && walked.length !== 1; await new Promise((r) => setTimeout(r, 50))) {
+          now += 1000;
+          walked = await reader.read([root]);
+        }
+        assert.deepEqual(walked.map((p) => p.pid), [root], 'the parent alone');
+        parent.stdin!.write('go\n');
+        for (const end = Date.now() + 10_000; Date.now() < end && pidsOf(walked, root).length < 2; await new Promise((r) => setTimeout(r, 50))) {
+          now += 1000;
+          walked = await reader.read([root]);
+        }
+        assert.equal(pidsOf(walked, root).length, 2, 'the new sleep is found');
+        assert.equal(walked.some((p) => p.pid === process.pid), false, 'by a walk');
+        reader.close();
+      } finally {
+        for (const p of (await readProcessTable()).filter((p) => p.ppid === root)) process.kill(p.pid, 'SIGKILL');
+        parent.kill('SIGKILL');
+      }
+    });
+
     it('shares a read in progress, and one at most maxAgeMs old of the same roots', async () => {
       let now = 0;
       const reader = new ProcessReader(() => now, false);

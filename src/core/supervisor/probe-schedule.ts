@@ -2,8 +2,8 @@
  * When a service's health probes run: the timing of a probe (its configuration over the
  * defaults), the delay to the first probe after a spawn, the fast readiness retries of the
  * start-up, the grid that later probes fall on, spread over the services by name, and whether a
- * probe's connection is worth keeping for the next one. Times only: the ServiceRunner sets the
- * timers and acts on the results.
+ * probe's connection is worth keeping for the next one. Times only: the ServiceRunner sets its
+ * probes' slots in the stack's ProbeTicker to them and acts on the results.
  */
 import type { Clock } from '../clock';
 import { PROBE_DEFAULTS, type ProbeConfig } from '../config/schema';
@@ -15,6 +15,11 @@ const FAST_READINESS_RETRY_MS = 25;
 const KEEP_CONNECTION_BELOW_MS = 2000;
 /** How far after the times of their grid the services' probes are spread (see ProbeSchedule.offset). */
 const PROBE_SPREAD_MS = 100;
+/**
+ * In how many steps: the probes of services on the same step run from one wakeup of the engine
+ * (ProbeTicker), 10 ms apart from the next step's.
+ */
+const PROBE_SPREAD_STEPS = 10;
 
 export interface ProbeTiming {
   interval: number;
@@ -48,21 +53,23 @@ export class ProbeSchedule {
   }
 
   /**
-   * The delay from a spawn to the first probe of `role`: readiness within the 25 ms of a start-up
-   * retry, so as not to delay readiness; liveness after its start period, on its grid.
+   * When (on the engine's clock) the first probe of `role` after a spawn (now) runs: readiness
+   * within the 25 ms of a start-up retry, so as not to delay readiness; liveness after its start
+   * period, on its grid.
    */
-  first(role: ProbeRole, t: ProbeTiming): number {
-    if (role === 'readiness') return Math.floor(this.spread * Math.min(FAST_READINESS_RETRY_MS, t.interval));
-    return t.startPeriod + this.offset('liveness', t.interval);
+  firstAt(role: ProbeRole, t: ProbeTiming): number {
+    const now = this.clock.now();
+    if (role === 'readiness') return now + Math.floor(this.spread * Math.min(FAST_READINESS_RETRY_MS, t.interval));
+    return now + t.startPeriod + this.offset('liveness', t.interval);
   }
 
   /**
-   * The delay to the next probe of `role` after one has run: a start-up retry while
+   * When the next probe of `role` runs after one has ended (now): a start-up retry while
    * `startingUpSince` (the spawn time) is given, i.e. while readiness has not passed yet; else
    * the next time of the grid.
    */
-  next(role: ProbeRole, interval: number, startingUpSince?: number): number {
-    return startingUpSince !== undefined ? this.startupDelay(interval, startingUpSince) : this.gridDelay(role, interval);
+  nextAt(role: ProbeRole, interval: number, startingUpSince?: number): number {
+    return this.clock.now() + (startingUpSince !== undefined ? this.startupDelay(interval, startingUpSince) : this.gridDelay(role, interval));
   }
 
   /**
@@ -75,23 +82,24 @@ export class ProbeSchedule {
   }
 
   /**
-   * Where this service's probes of a role fall after the times of their grid: a fixed point of
-   * the first PROBE_SPREAD_MS (never more than the interval) given by the service's name, liveness
-   * half that window away from readiness. The services of a stack started together so do not all
-   * probe in the same millisecond, nor a service's two probes at once.
+   * Where this service's probes of a role fall after the times of their grid: one of the
+   * PROBE_SPREAD_STEPS steps of the first PROBE_SPREAD_MS (never more than the interval), given
+   * by the service's name, liveness half that window away from readiness. The services of a
+   * stack started together so do not all probe at once (a tenth of them per step), nor a
+   * service's two probes at once, and the engine wakes once per step, not once per probe.
    */
   private offset(role: ProbeRole, interval: number): number {
     const at = role === 'readiness' ? this.spread : (this.spread + 0.5) % 1;
-    return Math.floor(at * Math.min(PROBE_SPREAD_MS, interval));
+    return Math.floor((Math.floor(at * PROBE_SPREAD_STEPS) * Math.min(PROBE_SPREAD_MS, interval)) / PROBE_SPREAD_STEPS);
   }
 
   /**
    * The delay to a running service's next probe: the first time k × interval + offset on
    * the engine's clock at least half an interval from now. The probes of a service so come every
    * interval without drifting, and the services with the same interval probe within the same
-   * PROBE_SPREAD_MS: the engine wakes up a few times for all of them rather than once for each
-   * at scattered times (at idle a wakeup costs more CPU than the probe it serves), and the
-   * services are not all asked at once (which would make them answer slowly, to the IPC score).
+   * PROBE_SPREAD_MS, on its PROBE_SPREAD_STEPS steps: the engine wakes up a few times for all of
+   * them rather than once for each at scattered times, and the services are not all asked at
+   * once (which would make them answer slowly, to the IPC score).
    */
   private gridDelay(role: ProbeRole, interval: number): number {
     const now = this.clock.now();

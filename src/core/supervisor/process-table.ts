@@ -5,9 +5,10 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { promisify } from 'node:util';
-import { parseProcStat, readProcStat, type ProcStat } from '../os/process-info';
+import { parseProcStat, type ProcStat } from '../os/process-info';
+import { ProcFiles } from '../os/proc-files';
 
 export interface ProcInfo {
   pid: number;
@@ -58,7 +59,8 @@ export const FULL_SCAN_EVERY = 12;
  * Reads the supervised processes (the roots) and their descendants, for periodic sampling. On
  * Linux it walks down from each root through /proc/<pid>/task/<tid>/children: a few small reads
  * per process of the stack, synchronous (procfs is in memory; a read costs microseconds, its
- * asynchronous round trip many times that), instead of one per process of the machine.
+ * asynchronous round trip many times that), instead of one per process of the machine, on
+ * files kept open from one read to the next (ProcFiles: one pread each).
  *
  * Every FULL_SCAN_EVERY-th read is a whole table instead, as is every read where the kernel has
  * no children files (CONFIG_PROC_CHILDREN) and on other platforms. A whole table also shows the
@@ -73,6 +75,9 @@ export class ProcessReader {
   private reads = 0;
   private strays = new Set<number>();
   private last: SharedRead | undefined;
+  private readonly files = new ProcFiles();
+  /** Each multi-threaded process's threads as last listed, by pid (see ThreadLists). */
+  private threads: ThreadLists = new Map();
 
   constructor(
     private readonly now: () => number = () => performance.now(),
@@ -90,8 +95,21 @@ export class ProcessReader {
     return read.table;
   }
 
+  /** Closes the /proc files kept open between reads. */
+  close(): void {
+    this.files.closeAll();
+  }
+
   private async readNow(roots: readonly number[]): Promise<ProcInfo[]> {
-    if (this.walk && this.reads++ % FULL_SCAN_EVERY !== 0) return walkTrees([...roots, ...this.strays]);
+    if (this.walk && this.reads++ % FULL_SCAN_EVERY !== 0) {
+      const seen: ThreadLists = new Map();
+      const trees = walkTrees([...roots, ...this.strays], this.files, this.threads, seen);
+      this.files.sweep();
+      this.threads = seen;
+      return trees;
+    }
+    // A whole table: the thread lists are made afresh by the next walk.
+    this.threads = new Map();
     const table = await readProcessTable();
     if (this.walk) this.strays = groupStrays(table, roots);
     return table;
@@ -111,26 +129,32 @@ function childrenFilesAvailable(): boolean {
   return process.platform === 'linux' && existsSync(`/proc/${process.pid}/task/${process.pid}/children`);
 }
 
+/**
+ * A process's threads (the names in /proc/<pid>/task) with the thread count (field 20 of its
+ * stat) when they were listed. A walk lists them again only when the count has changed, and
+ * after each whole-table read: a child started by a thread that replaced another one (the same
+ * count, or a new process with a pid and thread count seen before) since the last whole table is
+ * found at the next (within FULL_SCAN_EVERY reads); every other child at once.
+ */
+type ThreadLists = Map<number, { count: number; tids: string[] }>;
+
 /** The roots and all their descendants, read from /proc. A process that exits meanwhile is left out. */
-function walkTrees(roots: readonly number[]): ProcInfo[] {
+function walkTrees(roots: readonly number[], files: ProcFiles, known: ThreadLists, seen: ThreadLists): ProcInfo[] {
   const out = new Map<number, ProcInfo>();
   const todo = [...roots];
   while (todo.length) {
     const pid = todo.pop()!;
     if (out.has(pid)) continue;
     try {
-      const stat = readProcStat(pid);
-      if (!stat) continue; // it exited meanwhile
+      const line = files.read(`/proc/${pid}/stat`);
+      if (line === undefined) continue; // it exited meanwhile
+      const stat = parseProcStat(line);
       out.set(pid, procInfo(pid, stat));
       // Each thread has its own children; a single-threaded process needs no listing of its threads (num_threads: field 20).
-      const tids = Number(stat.field(20)) === 1 ? [String(pid)] : readdirSync(`/proc/${pid}/task`);
+      const tids = threadsOf(pid, Number(stat.field(20)), known, seen);
       for (const tid of tids) {
-        let children: string;
-        try {
-          children = readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8');
-        } catch {
-          continue; // the thread ended meanwhile
-        }
+        const children = files.read(`/proc/${pid}/task/${tid}/children`);
+        if (children === undefined) continue; // the thread ended meanwhile
         for (const c of children.split(' ')) if (c.trim()) todo.push(Number(c));
       }
     } catch {
@@ -138,6 +162,16 @@ function walkTrees(roots: readonly number[]): ProcInfo[] {
     }
   }
   return [...out.values()];
+}
+
+/** The threads of `pid` (`count` of them): as listed before when the count is the same. */
+function threadsOf(pid: number, count: number, known: ThreadLists, seen: ThreadLists): string[] {
+  // A single-threaded process needs no listing of its threads.
+  if (count === 1) return [String(pid)];
+  let list = known.get(pid);
+  if (list?.count !== count) list = { count, tids: readdirSync(`/proc/${pid}/task`) };
+  seen.set(pid, list);
+  return list.tids;
 }
 
 /** Members of a root's process group that are not the root's descendants (re-parented away). */

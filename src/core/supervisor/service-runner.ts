@@ -15,7 +15,8 @@ import { redactDeep } from '../redact';
 import { backoffDelay, RestartWindow } from './backoff';
 import { ChildProcess } from './child-process';
 import { LogFile, type LogFileOptions } from './log-file';
-import { ProbeSchedule, probeTiming } from './probe-schedule';
+import { ProbeSchedule, probeTiming, type ProbeTiming } from './probe-schedule';
+import { ProbeTicker, type ProbeSlot } from './probe-ticker';
 import type { ServiceRecords } from './service-records';
 
 export interface RunnerContext {
@@ -27,6 +28,8 @@ export interface RunnerContext {
   logs: LogFileOptions;
   /** Where each spawned process is recorded until it is gone (for a later engine, should this one die). */
   records?: ServiceRecords;
+  /** The stack's one timer for the probes of all its services (default: one of this runner's own). */
+  ticker?: ProbeTicker;
 }
 
 import type { ProbeRole, RestartCause, ServiceState } from '../contract/events';
@@ -67,6 +70,10 @@ export class ServiceRunner {
   private envCache: Record<string, string> | undefined;
   /** When this service's probes run. */
   private readonly probeSchedule: ProbeSchedule;
+  /** Each probe's timing, from the configuration (a runner's does not change). */
+  private readonly timing: Partial<Record<ProbeRole, ProbeTiming>> = {};
+  /** Each probe's place in the ticker, made once: a probe run allocates no timer. */
+  private readonly probeSlots: Record<ProbeRole, ProbeSlot>;
   private readonly cwd: string;
   /** Aborted (and replaced) when the service stops: kills the probe and check commands in flight. */
   private commands = new AbortController();
@@ -83,6 +90,16 @@ export class ServiceRunner {
     const readinessLog = config.health.readiness?.log;
     this.logPattern = readinessLog !== undefined ? new RegExp(readinessLog) : undefined;
     this.probeSchedule = new ProbeSchedule(name, ctx.clock);
+    for (const role of ['readiness', 'liveness'] as const) {
+      const p = config.health[role];
+      if (p) this.timing[role] = probeTiming(role, p);
+    }
+    const ticker = ctx.ticker ?? new ProbeTicker(ctx.clock);
+    // A slot runs for the current process: it is cancelled when a process exits, set again at the next spawn.
+    this.probeSlots = {
+      readiness: ticker.slot(() => void this.probeOnce(this.generation, 'readiness', this.config.health.readiness!)),
+      liveness: ticker.slot(() => void this.probeOnce(this.generation, 'liveness', this.config.health.liveness!)),
+    };
     this.cwd = resolve(ctx.stackDir, config.cwd ?? '.');
   }
 
@@ -192,8 +209,8 @@ export class ServiceRunner {
     this.rssMb = mb;
     const max = this.config.limits.memory_mb;
     if (max !== undefined && mb > max && this.running && !this.killCause) {
-      this.ctx.bus.emit({ type: 'limit', service: this.name, at: this.ctx.clock.now(), limit: 'memory', valueMb: Math.round(mb), maxMb: max });
-      this.kill('memory limit', `memory limit: RSS ${Math.round(mb)} MB > ${max} MB`);
+      this.ctx.bus.emit({ type: 'limit', service: this.name, at: this.ctx.clock.now(), limit: 'memory', valueMb: Math.ceil(mb), maxMb: max });
+      this.kill('memory limit', `memory limit: RSS ${Math.ceil(mb)} MB > ${max} MB`);
     }
   }
 
@@ -372,20 +389,18 @@ export class ServiceRunner {
   private startProbes(gen: number): void {
     const { readiness, liveness, check } = this.config.health;
     if (!readiness) this.becomeReady('started (no readiness probe)');
-    else if (readiness.log === undefined) this.scheduleProbe(gen, 'readiness', readiness, this.probeSchedule.first('readiness', probeTiming('readiness', readiness)));
-    if (liveness) this.scheduleProbe(gen, 'liveness', liveness, this.probeSchedule.first('liveness', probeTiming('liveness', liveness)));
+    else if (readiness.log === undefined) this.scheduleProbe('readiness', this.probeSchedule.firstAt('readiness', this.timing.readiness!));
+    if (liveness) this.scheduleProbe('liveness', this.probeSchedule.firstAt('liveness', this.timing.liveness!));
     if (check?.interval) this.scheduleCheck(gen, check.interval);
   }
 
-  private scheduleProbe(gen: number, role: ProbeRole, p: ProbeConfig, delay: number): void {
-    this.timers.set(
-      role,
-      this.ctx.clock.setTimeout(() => void this.probeOnce(gen, role, p), delay),
-    );
+  /** The next probe of `role` of the current process runs at `at` (engine clock). */
+  private scheduleProbe(role: ProbeRole, at: number): void {
+    this.timers.set(role, this.probeSlots[role].set(at));
   }
 
   private async probeOnce(gen: number, role: ProbeRole, p: ProbeConfig): Promise<void> {
-    const t = probeTiming(role, p);
+    const t = this.timing[role]!;
     const inStartup = role === 'readiness' && !this.everReady;
     const result = await runProbe(p, {
       timeoutMs: t.timeout,
@@ -412,12 +427,12 @@ export class ServiceRunner {
         this.readinessFailing = this.readinessFailures >= t.threshold ? (result.error ?? 'failed') : result.ok ? undefined : this.readinessFailing;
         this.recompute();
       }
-      this.scheduleProbe(gen, role, p, this.probeSchedule.next(role, t.interval, this.everReady ? undefined : this.spawnedAt));
+      this.scheduleProbe(role, this.probeSchedule.nextAt(role, t.interval, this.everReady ? undefined : this.spawnedAt));
       return;
     }
     // liveness: failures count only once the service has been ready (before that, readiness rules)
     if (!this.everReady) {
-      this.scheduleProbe(gen, role, p, this.probeSchedule.next(role, t.interval));
+      this.scheduleProbe(role, this.probeSchedule.nextAt(role, t.interval));
       return;
     }
     this.livenessError = result.error ?? '';
@@ -426,7 +441,7 @@ export class ServiceRunner {
       return;
     }
     this.recompute();
-    this.scheduleProbe(gen, role, p, this.probeSchedule.next(role, t.interval));
+    this.scheduleProbe(role, this.probeSchedule.nextAt(role, t.interval));
   }
 
   /** When the current process was spawned (startedAt, which is set at every spawn). */
@@ -454,7 +469,7 @@ export class ServiceRunner {
   private recompute(readyReason?: string): void {
     if (!this.running || this.killCause) return;
     if (!this.everReady) return;
-    const threshold = this.config.health.liveness ? probeTiming('liveness', this.config.health.liveness).threshold : 0;
+    const threshold = this.timing.liveness?.threshold ?? 0;
     if (this.upstreamDown.length) this.setState('degraded', `upstream: ${this.upstreamDown.join(', ')}`);
     else if (this.livenessFailures > 0) this.setState('degraded', `liveness failing ${this.livenessFailures}/${threshold}: ${this.livenessError}`);
     else if (this.readinessFailing) this.setState('degraded', `readiness failing: ${this.readinessFailing}`);

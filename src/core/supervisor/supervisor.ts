@@ -10,6 +10,7 @@ import type { DependencyCondition } from '../config/schema';
 import { EventBus } from '../events';
 import { startPrerequisites, stopWaves, type GraphInput } from '../graph';
 import { OpsError } from '../errors';
+import { ProbeTicker } from './probe-ticker';
 import { ProcessReader, processTree, treeRssMb, type ProcInfo } from './process-table';
 import { ServiceRunner } from './service-runner';
 import { ServiceRecords } from './service-records';
@@ -39,6 +40,8 @@ export class Supervisor {
   private readonly subscription: Disposable;
   private disposed = false;
   private readonly processes = new ProcessReader();
+  /** One timer for the probes of every service. */
+  readonly probeTicker: ProbeTicker;
 
   private stackView: LoadedStack;
   private readonly logDir: string;
@@ -55,6 +58,7 @@ export class Supervisor {
     this.logDir = opts.logDir ?? resolve(stack.dir, '.opsdeck', 'logs');
     this.records = new ServiceRecords(stack.dir);
     this.random = opts.random ?? Math.random;
+    this.probeTicker = new ProbeTicker(this.clock);
     // A runner for every service of the file: profiles choose which of them run.
     for (const name of Object.keys(stack.config.services)) this.runners.set(name, this.makeRunner(stack, name));
     this.subscription = this.bus.on('state', () => this.evaluate());
@@ -65,7 +69,7 @@ export class Supervisor {
   private makeRunner(stack: LoadedStack, name: string): ServiceRunner {
     const logs = { maxBytes: stack.config.logs.max_size_mb * 1024 * 1024, keep: stack.config.logs.keep };
     return new ServiceRunner(name, stack.config.services[name]!, effectiveEnv(stack, name), {
-      bus: this.bus, clock: this.clock, random: this.random, stackDir: stack.dir, logDir: this.logDir, logs, records: this.records,
+      bus: this.bus, clock: this.clock, random: this.random, stackDir: stack.dir, logDir: this.logDir, logs, records: this.records, ticker: this.probeTicker,
     });
   }
 
@@ -236,6 +240,7 @@ export class Supervisor {
     process.off('exit', this.killAllOnExit);
     this.stopSampler();
     for (const r of this.runners.values()) r.dispose();
+    this.processes.close();
   }
 
   // ------------------------------------------------------------------ orchestration
