@@ -12,6 +12,7 @@ import { hashHeader, type Header } from './header';
 import type { GenerateOptions, UnitSet } from './model';
 import { unitPrefix } from './names';
 import { servicePlans, waitFors } from './service-plan';
+import { wrapCommand } from './wrapper-args';
 
 /** One word for /bin/sh: single-quoted unless plain; `%` escaped (cron turns it into a newline). */
 export function shellWord(s: string): string {
@@ -29,19 +30,19 @@ export function cronLines(stack: LoadedStack, header: Header, opts: GenerateOpti
   const searchPath = opts.path ?? process.env.PATH ?? '/usr/bin:/bin';
   const log = (name: string) => `>> ${shellWord(path.join(stack.dir, '.opsdeck', 'logs', `${name}.log`))} 2>&1`;
   const cli = [...opts.launcher.cli, '--stack', stack.dir];
-  const delay = boot.delay ? ['--delay', `${boot.delay}ms`] : [];
+  const wrap = (argv: string[], name?: string, waitFor?: string[]) =>
+    wrapCommand(opts.launcher, stack.dir, { ...(name ? { name } : {}), ...(waitFor ? { waitFor } : {}), delayMs: boot.delay, timeoutMs: boot.wait_timeout }, argv);
   const lines: string[] = [`PATH=${searchPath}`];
   let secret = false;
   if (opts.mode === 'engine') {
     const env = Object.entries(opts.launcher.daemonEnv).map(([k, v]) => `${k}=${v}`);
-    const run = [...(env.length ? ['env', ...env] : []), ...(delay.length ? [...cli, 'exec', ...delay, '--'] : []), ...opts.launcher.daemon, '--stack', stack.dir];
+    const run = [...(env.length ? ['env', ...env] : []), ...wrap([...opts.launcher.daemon, '--stack', stack.dir])];
     lines.push(`@reboot ${user}cd ${shellWord(stack.dir)} && ${line(run)} ${log('engine')}`);
   } else {
     for (const p of servicePlans(stack, searchPath)) {
       const env = Object.entries({ ...p.env, ...p.secrets }).map(([k, v]) => `${k}=${v}`);
       if (Object.keys(p.secrets).length) secret = true;
-      const waits = waitFors(p, stack.config.services, true).flatMap((w) => ['--wait-for', w]);
-      const run = ['env', ...env, ...cli, 'exec', '--name', p.name, ...waits, ...delay, '--timeout', `${boot.wait_timeout}ms`, '--', ...p.argv];
+      const run = ['env', ...env, ...wrap(p.argv, p.name, waitFors(p, stack.config.services, true))];
       lines.push(`@reboot ${user}cd ${shellWord(p.cwd)} && ${line(run)} ${log(p.name)}`);
     }
     const b = stack.config.backup;

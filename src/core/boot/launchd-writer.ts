@@ -15,6 +15,7 @@ import { headerLines, type Header } from './header';
 import type { GenerateOptions, UnitFile, UnitSet } from './model';
 import { launchdLabel } from './names';
 import { firstRestartMs, servicePlans, waitFors, type ServicePlan } from './service-plan';
+import { wrapCommand, type WrapperOptions } from './wrapper-args';
 
 /** A plist value (what `plist.build` takes). */
 type Job = Record<string, unknown>;
@@ -42,17 +43,14 @@ function file(c: Ctx, job: Job, role: UnitFile['role'], secret: boolean, service
   return { name: `${job.Label as string}.plist`, text: plistText(c.header, job), mode: secret ? 0o600 : 0o644, role, ...(service ? { service } : {}) };
 }
 
-/** `opsdeck exec` before `argv`, when there is something to wait for. */
-function wrapped(c: Ctx, argv: string[], extra: string[]): string[] {
-  const delay = c.stack.config.boot.delay;
-  const args = [...extra, ...(delay ? ['--delay', `${delay}ms`] : [])];
-  return args.length ? [...c.opts.launcher.cli, '--stack', c.stack.dir, 'exec', ...args, '--', ...argv] : argv;
-}
+/** `opsdeck exec` before `argv`, with the boot delay and what `w` says to wait for. */
+const wrapped = (c: Ctx, argv: string[], w: WrapperOptions = {}) =>
+  wrapCommand(c.opts.launcher, c.stack.dir, { ...w, delayMs: c.stack.config.boot.delay, timeoutMs: c.stack.config.boot.wait_timeout }, argv);
 
 function engineJob(c: Ctx): UnitFile {
   const job: Job = {
     Label: launchdLabel(c.stack.config.name),
-    ProgramArguments: wrapped(c, [...c.opts.launcher.daemon, '--stack', c.stack.dir], []),
+    ProgramArguments: wrapped(c, [...c.opts.launcher.daemon, '--stack', c.stack.dir]),
     WorkingDirectory: c.stack.dir,
     EnvironmentVariables: { PATH: c.path, ...c.opts.launcher.daemonEnv },
     RunAtLoad: true,
@@ -74,11 +72,10 @@ function keepAlive(p: ServicePlan): boolean | Job {
 
 function serviceJob(c: Ctx, p: ServicePlan): UnitFile {
   const cfg = p.config;
-  const waits = waitFors(p, c.stack.config.services, true).flatMap((w) => ['--wait-for', w]);
   const limits = cfg.limits.open_files ? { NumberOfFiles: cfg.limits.open_files } : undefined;
   const job: Job = {
     Label: launchdLabel(c.stack.config.name, p.name),
-    ProgramArguments: wrapped(c, p.argv, ['--name', p.name, ...waits, ...(waits.length ? ['--timeout', `${c.stack.config.boot.wait_timeout}ms`] : [])]),
+    ProgramArguments: wrapped(c, p.argv, { name: p.name, waitFor: waitFors(p, c.stack.config.services, true) }),
     WorkingDirectory: p.cwd,
     EnvironmentVariables: { PATH: c.path, ...p.env, ...p.secrets },
     RunAtLoad: true,

@@ -15,15 +15,19 @@ function noNewline(value: string, what: string): void {
 /** C-style escapes inside double quotes, and systemd's specifiers (`%`) doubled. */
 const quoted = (s: string) => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/%/g, '%%')}"`;
 
-/** One argument of an Exec*= line: as it is when plain, else quoted; `$` doubled (no variable expansion). */
-export function execArg(arg: string): string {
+/**
+ * One argument of an Exec*= line: as it is when plain, else quoted; `$` doubled (no variable
+ * expansion). The program (`first`) is quoted also when it starts with one of systemd's prefixes
+ * (`@`, `-`, `:`, `+`, `!`).
+ */
+export function execArg(arg: string, first = false): string {
   noNewline(arg, `the argument ${JSON.stringify(arg.slice(0, 40))}`);
   const dollars = arg.replace(/\$/g, '$$$$');
-  return /^[A-Za-z0-9_./:=,+@-]+$/.test(dollars) && !/^[@:+!-]/.test(dollars) ? dollars : quoted(dollars);
+  return /^[A-Za-z0-9_./:=,+@-]+$/.test(dollars) && !(first && /^[@:+!-]/.test(dollars)) ? dollars : quoted(dollars);
 }
 
 /** A whole command line, each argument escaped. */
-export const execLine = (argv: readonly string[]) => argv.map(execArg).join(' ');
+export const execLine = (argv: readonly string[]) => argv.map((a, i) => execArg(a, i === 0)).join(' ');
 
 /** `Environment=` value: one quoted `NAME=value`. */
 export function environmentAssignment(name: string, value: string): string {

@@ -17,6 +17,7 @@ import { serviceUnit, unitPrefix } from './names';
 import { firstRestartMs, servicePlans, waitFors, type ServicePlan } from './service-plan';
 import { environmentAssignment, environmentFileLine, execLine, pathValue, textValue, timeSpan } from './systemd-syntax';
 import { RESTART_STEPS_SINCE } from './systemd-version';
+import { wrapCommand } from './wrapper-args';
 
 type Section = [string, [string, string | undefined][]];
 
@@ -116,11 +117,7 @@ function serviceFiles(c: Ctx, p: ServicePlan): UnitFile[] {
     const lines = Object.entries(p.secrets).map(([k, v]) => environmentFileLine(k, v));
     files.push({ name: envFile, text: `${hashHeader(c.header)}${lines.join('\n')}\n`, mode: 0o600, role: 'environment', service: p.name });
   }
-  const waits = waitFors(p, c.stack.config.services, false);
-  const timeout = c.stack.config.boot.wait_timeout;
-  const exec = waits.length
-    ? [...c.opts.launcher.cli, '--stack', c.stack.dir, 'exec', ...waits.flatMap((w) => ['--wait-for', w]), '--timeout', `${timeout}ms`, '--', ...p.argv]
-    : p.argv;
+  const exec = wrapCommand(c.opts.launcher, c.stack.dir, { waitFor: waitFors(p, c.stack.config.services, false), timeoutMs: c.stack.config.boot.wait_timeout }, p.argv);
   const deps = p.dependsOn.map(([d, cond]): [string, string] => [cond === 'completed' ? 'Requires' : 'Wants', serviceUnit(stack, d)]);
   const cfg = p.config;
   const r = cfg.restart;
