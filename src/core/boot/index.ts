@@ -14,3 +14,4 @@ export { parseWaitSpec, waitForServices, type WaitSpec } from './wait-for';
 export { writeExecMarker } from './exec-markers';
 export { checkLaunchdJob, LAUNCHD_KEYS } from './launchd-keys';
 export { parseSystemdVersion, detectSystemdVersion } from './systemd-version';
+export { onDisk, writeUnitFile } from './unit-files';
