@@ -53,7 +53,7 @@ export function registerUnits(program: Command): void {
     .action(async (flags: UnitsFlags & { out?: string }, cmd: Command) =>
       answer(flags, verboseOf(cmd), async () => {
         const { stack, req } = await unitsRequest(cmd, flags);
-        const set = generateUnits(stack, req);
+        const set = await generateUnits(stack, req);
         return flags.out ? { ...set, written: writeGenerated(set.files, flags.out, set, !!flags.dryRun), dryRun: !!flags.dryRun } : set;
       }, (v) => ('written' in v ? `${v.dryRun ? 'would write' : 'wrote'} ${v.written.join(', ')} in ${flags.out}\n` : formatSet(v))),
     );
@@ -94,7 +94,7 @@ export function registerUnits(program: Command): void {
     async (flags: UnitsFlags, cmd: Command) =>
       answer(flags, verboseOf(cmd), async () => {
         const { stack, req } = await unitsRequest(cmd, flags);
-        return lintUnits(generateUnits(stack, req));
+        return lintUnits(await generateUnits(stack, req));
       }, formatLint, (l) => (l.ok ? 0 : 1)),
   );
 }

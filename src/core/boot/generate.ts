@@ -43,7 +43,7 @@ export function resolveRequest(stack: LoadedStack, req: Omit<UnitsRequest, 'laun
 }
 
 /** The unit set of `stack`. */
-export function generateUnits(stack: LoadedStack, req: UnitsRequest): UnitSet {
+export async function generateUnits(stack: LoadedStack, req: UnitsRequest): Promise<UnitSet> {
   const r = resolveRequest(stack, req);
   if (r.scope === 'user' && stack.config.boot.user) {
     throw new OpsError('BAD_REQUEST', `boot.user (${stack.config.boot.user}) is for system units, and these are user units`, 'install with --system (as root), or remove boot.user');
@@ -52,6 +52,6 @@ export function generateUnits(stack: LoadedStack, req: UnitsRequest): UnitSet {
   const systemdVersion = req.systemdVersion ?? (r.target === 'systemd' ? detectSystemdVersion() : undefined) ?? BASELINE_SYSTEMD;
   const opts = { target: r.target, mode: r.mode, scope: r.scope, launcher: req.launcher, systemdVersion, version: req.version, ...(req.path ? { path: req.path } : {}) };
   const made =
-    r.target === 'systemd' ? systemdUnits(stack, header, opts, r.dir.dir) : r.target === 'launchd' ? launchdJobs(stack, header, opts) : cronLines(stack, header, opts);
+    r.target === 'systemd' ? systemdUnits(stack, header, opts, r.dir.dir) : r.target === 'launchd' ? await launchdJobs(stack, header, opts) : cronLines(stack, header, opts);
   return { stack: stack.config.name, stackDir: stack.dir, target: r.target, mode: r.mode, scope: r.scope, ...made };
 }

@@ -32,9 +32,9 @@ function refuseForegroundEngine(stack: LoadedStack): string[] {
   return owner ? [`an engine (${owner.owner}, pid ${owner.pid}) runs the stack now: the units take over at the next boot or login (nothing is started now)`] : [];
 }
 
-export function installUnits(stack: LoadedStack, req: UnitsRequest, opts: ChangeOptions = {}): UnitsChange {
+export async function installUnits(stack: LoadedStack, req: UnitsRequest, opts: ChangeOptions = {}): Promise<UnitsChange> {
   const notes = refuseForegroundEngine(stack);
-  const set = generateUnits(stack, req);
+  const set = await generateUnits(stack, req);
   const { dir } = resolveRequest(stack, req);
   const disk = set.files.map((f) => ({ file: f, now: onDisk(dir.dir, f.name, set) }));
   const foreign = disk.filter((d) => d.now.state === 'foreign').map((d) => d.now.path);

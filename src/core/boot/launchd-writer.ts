@@ -8,7 +8,6 @@
  * delay; backups and verification as jobs with a StartCalendarInterval.
  */
 import path from 'node:path';
-import { build } from 'plist';
 import type { LoadedStack } from '../config/load';
 import { startCalendarInterval } from './calendar';
 import { headerLines, type Header } from './header';
@@ -20,9 +19,11 @@ import { wrapCommand, type WrapperOptions } from './wrapper-args';
 /** A plist value (what `plist.build` takes). */
 type Job = Record<string, unknown>;
 
+type Build = (typeof import('plist'))['build'];
+
 /** The plist text of a job, the header as an XML comment after the DOCTYPE. */
-export function plistText(header: Header, job: Job): string {
-  const xml = build(job as Parameters<typeof build>[0]);
+export function plistText(build: Build, header: Header, job: Job): string {
+  const xml = build(job as Parameters<Build>[0]);
   const comment = `<!--\n${headerLines(header).map((l) => `  ${l.replace(/--/g, '- -')}`).join('\n')}\n-->`;
   return xml.replace(/(<!DOCTYPE[^>]*>)/, `$1\n${comment}`) + (xml.endsWith('\n') ? '' : '\n');
 }
@@ -30,6 +31,7 @@ export function plistText(header: Header, job: Job): string {
 const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
 
 interface Ctx {
+  build: Build;
   stack: LoadedStack;
   header: Header;
   opts: GenerateOptions;
@@ -40,7 +42,7 @@ const logPath = (c: Ctx, name: string) => path.join(c.stack.dir, '.opsdeck', 'lo
 const userName = (c: Ctx): Job => (c.opts.scope === 'system' && c.stack.config.boot.user ? { UserName: c.stack.config.boot.user } : {});
 
 function file(c: Ctx, job: Job, role: UnitFile['role'], secret: boolean, service?: string): UnitFile {
-  return { name: `${job.Label as string}.plist`, text: plistText(c.header, job), mode: secret ? 0o600 : 0o644, role, ...(service ? { service } : {}) };
+  return { name: `${job.Label as string}.plist`, text: plistText(c.build, c.header, job), mode: secret ? 0o600 : 0o644, role, ...(service ? { service } : {}) };
 }
 
 /** `opsdeck exec` before `argv`, with the boot delay and what `w` says to wait for. */
@@ -105,8 +107,10 @@ function scheduledJob(c: Ctx, what: 'backup' | 'verify', schedule: string, args:
 }
 
 /** The launchd job set of a stack. */
-export function launchdJobs(stack: LoadedStack, header: Header, opts: GenerateOptions): Pick<UnitSet, 'files' | 'activate' | 'notes'> {
-  const c: Ctx = { stack, header, opts, path: opts.path ?? process.env.PATH ?? '/usr/bin:/bin' };
+export async function launchdJobs(stack: LoadedStack, header: Header, opts: GenerateOptions): Promise<Pick<UnitSet, 'files' | 'activate' | 'notes'>> {
+  // Loaded when needed: the engine's bundles that never write a plist do not carry the XML libraries.
+  const { build } = await import('plist');
+  const c: Ctx = { build, stack, header, opts, path: opts.path ?? process.env.PATH ?? '/usr/bin:/bin' };
   const notes = ['launchd has no dependency model: `opsdeck exec` waits for each dependency and the boot delay', 'launchd cannot enforce a memory limit (limits.memory_mb is not written); restarts wait a fixed ThrottleInterval'];
   let files: UnitFile[];
   if (opts.mode === 'engine') files = [engineJob(c)];

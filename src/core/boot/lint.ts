@@ -7,7 +7,6 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parse } from 'plist';
 import { runTool } from './activation';
 import { checkLaunchdJob } from './launchd-keys';
 import type { UnitSet } from './model';
@@ -46,7 +45,8 @@ function verifySystemd(set: UnitSet, result: LintResult): void {
   }
 }
 
-function checkPlists(set: UnitSet, result: LintResult): void {
+async function checkPlists(set: UnitSet, result: LintResult): Promise<void> {
+  const { parse } = await import('plist');
   result.checkedWith.push('launchd.plist(5) keys');
   const plutil = process.platform === 'darwin';
   for (const f of set.files) {
@@ -76,10 +76,10 @@ function checkCron(set: UnitSet, result: LintResult): void {
   }
 }
 
-export function lintUnits(set: UnitSet): LintResult {
+export async function lintUnits(set: UnitSet): Promise<LintResult> {
   const result: LintResult = { ok: true, checkedWith: [], problems: [] };
   if (set.target === 'systemd') verifySystemd(set, result);
-  else if (set.target === 'launchd') checkPlists(set, result);
+  else if (set.target === 'launchd') await checkPlists(set, result);
   else checkCron(set, result);
   result.ok = result.problems.length === 0;
   return result;

@@ -13,8 +13,8 @@ import { withoutHeader } from './header';
 import type { UnitFileStatus, UnitsStatus } from './model';
 import { onDisk, staleFiles } from './unit-files';
 
-export function unitsStatus(stack: LoadedStack, req: UnitsRequest): UnitsStatus {
-  const set = generateUnits(stack, req);
+export async function unitsStatus(stack: LoadedStack, req: UnitsRequest): Promise<UnitsStatus> {
+  const set = await generateUnits(stack, req);
   const { dir } = resolveRequest(stack, req);
   const cronUser = set.target === 'cron' && set.scope === 'user' && dir.native;
   const crontab = cronUser ? cronBlock(readCrontab(), set.stack) : undefined;
@@ -64,8 +64,8 @@ export interface UnitsDiff {
   files: { name: string; change: 'add' | 'change' | 'remove' | 'foreign'; diff: string }[];
 }
 
-export function unitsDiff(stack: LoadedStack, req: UnitsRequest): UnitsDiff {
-  const set = generateUnits(stack, req);
+export async function unitsDiff(stack: LoadedStack, req: UnitsRequest): Promise<UnitsDiff> {
+  const set = await generateUnits(stack, req);
   const { dir } = resolveRequest(stack, req);
   const files: UnitsDiff['files'] = [];
   for (const f of set.files) {
