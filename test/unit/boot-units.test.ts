@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { build, parse } from 'plist';
+import { build, parse, type PlistValue } from 'plist';
 import { generateUnits, type UnitsRequest } from '../../src/core/boot/generate';
 import { checkLaunchdJob } from '../../src/core/boot/launchd-keys';
 import { lintUnits } from '../../src/core/boot/lint';
@@ -62,7 +62,7 @@ describe('boot units (systemd-analyze verify, launchd.plist(5))', function () {
       it(`${name}: ${mode} mode plists parse back to what was built, with documented keys only`, async () => {
         const set = await generateUnits(stacks[name]!, request({ target: 'launchd', mode }));
         for (const f of set.files) {
-          const job = parse(f.text) as Record<string, unknown>;
+          const job = parse(f.text) as Record<string, PlistValue>;
           assert.deepEqual(parse(build(job)), job, `${f.name} does not survive a round trip`);
           assert.deepEqual(checkLaunchdJob(job), [], f.name);
           assert.equal(job.Label, f.name.replace(/\.plist$/, ''));

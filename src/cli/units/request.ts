@@ -5,7 +5,7 @@
  */
 import { realpathSync } from 'node:fs';
 import { InvalidArgumentError, type Command } from 'commander';
-import { OPSDECK_VERSION as VERSION } from '../../core/contract';
+import { OPSDECK_VERSION as VERSION, OpsError } from '../../core/contract';
 import { launcherOf, loadConfig, type LoadedStack, type UnitsRequest, withProfile, withRememberedProfile } from '../../core/host';
 import { daemonCommand, daemonEnv, daemonNodeFlags } from '../../daemon/daemon-process';
 import { stackDir } from '../stack-context';
@@ -46,7 +46,7 @@ function daemonEnvAdditions(): Record<string, string> {
 
 /** The stack and the request the flags make. */
 export async function unitsRequest(cmd: Command, flags: UnitsFlags): Promise<{ stack: LoadedStack; req: UnitsRequest }> {
-  if (flags.system && flags.user) throw new InvalidArgumentError('--system and --user exclude each other');
+  if (flags.system && flags.user) throw new OpsError('BAD_REQUEST', '--system and --user exclude each other', 'give one: --system for units started at boot, --user (the default) for units started at login');
   const loaded = await loadConfig(stackDir(cmd));
   const stack = flags.profile ? withProfile(loaded, flags.profile) : withRememberedProfile(loaded);
   const script = realpathSync(process.argv[1] ?? '.');

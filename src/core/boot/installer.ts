@@ -12,6 +12,7 @@ import { OpsError } from '../errors';
 import { readOwner } from '../stack-lock';
 import { activateCommands, cronBlock, deactivateCommands, readCrontab, reloadCommands, runAll, withCronBlock } from './activation';
 import { generateUnits, resolveRequest, type UnitsRequest } from './generate';
+import { withoutHeader } from './header';
 import type { UnitsChange } from './model';
 import { onDisk, staleFiles, writeUnitFile } from './unit-files';
 
@@ -46,7 +47,8 @@ export async function installUnits(stack: LoadedStack, req: UnitsRequest, opts: 
       { files: foreign },
     );
   }
-  const unchanged = disk.filter((d) => d.now.text === d.file.text && d.now.mode === d.file.mode).map((d) => d.file.name);
+  // A file that differs only in its header (another source hash or version) is left as it is.
+  const unchanged = disk.filter((d) => d.now.text !== undefined && withoutHeader(d.now.text) === withoutHeader(d.file.text) && d.now.mode === d.file.mode).map((d) => d.file.name);
   const written = disk.filter((d) => !unchanged.includes(d.file.name)).map((d) => d.file.name);
   const stale = staleFiles(dir.dir, set);
   const before = dir.native ? deactivateCommands(set.target, set.scope, stale) : [];
