@@ -36,12 +36,31 @@ const real = (p: string) => {
   }
 };
 
-/** The launcher of this process: node, its loader flags (tsx when run from the sources), the CLI script. */
+/** Node flags of this process that load code (tsx from the sources), which every unit's node needs too. */
+const loaderFlags = () =>
+  process.execArgv.filter((a, i, all) => a.startsWith('--import') || a.startsWith('--require') || /^--(import|require)$/.test(all[i - 1] ?? ''));
+
+/**
+ * The launcher of this process: node, its loader flags (tsx when run from the sources), the CLI
+ * script. In the engine daemon (dist/daemon.js) the CLI is its sibling dist/cli.js and the daemon
+ * keeps its own Node flags; in a process that is neither (the extension host), `opsdeck` from PATH.
+ */
 export function launcherOf(parts: LauncherParts = {}): Launcher {
   const script = real(parts.cliScript ?? process.argv[1] ?? '');
+  const base = path.basename(script);
+  if (!parts.cliScript && base === 'daemon.js') {
+    const flags = process.execArgv.filter((a) => !loaderFlags().includes(a));
+    return { cli: [process.execPath, path.join(path.dirname(script), 'cli.js')], daemon: [process.execPath, ...flags, script], daemonEnv: parts.daemonEnv ?? {} };
+  }
+  if (process.versions.electron || !/^(cli\.js|main\.ts|opsdeck)$/.test(base)) {
+    const opsdeck = resolveProgram('opsdeck', '/', process.env.PATH ?? '');
+    if (!opsdeck) throw new OpsError('NOT_AVAILABLE', 'cannot tell how to run Opsdeck from a boot unit: this process is not the opsdeck CLI and there is no `opsdeck` on PATH', 'install the CLI (npm install -g opsdeck) or run `opsdeck units` from a terminal');
+    const node = resolveProgram('node', '/', process.env.PATH ?? '');
+    const cli = node ? [node, real(opsdeck)] : [real(opsdeck)];
+    return { cli, daemon: [...cli, 'daemon'], daemonEnv: parts.daemonEnv ?? {} };
+  }
   const node = nodeBinary();
-  // From the sources, tsx's loader is in execArgv; a bundled CLI has none.
-  const loader = process.versions.electron ? [] : process.execArgv.filter((a, i, all) => a.startsWith('--import') || a.startsWith('--require') || /^--(import|require)$/.test(all[i - 1] ?? ''));
+  const loader = loaderFlags();
   const daemon = (parts.daemonCommand ?? [script, 'daemon']).map((a, i) => (i === 0 ? real(a) : a));
   return {
     cli: [node, ...loader, script],

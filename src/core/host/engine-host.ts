@@ -49,7 +49,7 @@ export class EngineHost {
       }
       // The owner runs the backup schedule and the RPO watch (src/core/backup/schedule.ts).
       engine.backups.start();
-      const api = await serveApi(engine, socket, { errorLog: join(stack.dir, '.opsdeck', 'logs', 'engine.log') });
+      const api = await serveApi(engine, socket, { errorLog: join(stack.dir, '.opsdeck', 'logs', 'engine.log'), stackDir: stack.dir });
       return new EngineHost(engine, memory, lock, api, leftovers);
     } catch (e) {
       await engine?.dispose();

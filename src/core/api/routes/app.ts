@@ -17,6 +17,7 @@ import { memoryApi } from './memory';
 import { metricsApi, prometheusApi } from './metrics';
 import { stackApi } from './stack';
 import { statusApi } from './status';
+import { unitsApi } from './units';
 
 export { PROMETHEUS_CONTENT_TYPE } from '../../metrics/prometheus';
 
@@ -30,6 +31,8 @@ export interface ApiOptions {
    * Without it, they go to stderr (which is the engine log of a daemon).
    */
   errorLog?: string;
+  /** The stack folder, for the boot units routes (/v1/units/…); without it they answer 501. */
+  stackDir?: string;
 }
 
 /** The largest request body the API reads: requests are small JSON objects. */
@@ -74,6 +77,7 @@ export function createApi(engine: ServedEngine, opts: ApiOptions = {}) {
     .route('/', memoryApi(engine))
     .route('/', backupsApi(engine, stream, opts.errorLog))
     .route('/', prometheusApi(engine))
+    .route('/', unitsApi(opts.stackDir))
     .doc31('/openapi.json', OPENAPI_OBJECT);
 }
 
@@ -88,7 +92,7 @@ export const OPENAPI_OBJECT = {
       'HTTP over the unix socket `.opsdeck/run/engine.sock` (mode 0600) of the engine that owns a stack. Errors answer `{ "error": { "code", "message", "hint"?, "issues"? } }`. See docs/api.md.',
   },
   servers: [{ url: 'http://opsdeck', description: 'Any host name: the connection is made to the stack\'s unix socket' }],
-  tags: ['status', 'stack', 'services', 'profiles', 'logs', 'events', 'memory', 'metrics', 'backups'].map((name) => ({ name })),
+  tags: ['status', 'stack', 'services', 'profiles', 'logs', 'events', 'memory', 'metrics', 'backups', 'units'].map((name) => ({ name })),
 };
 
 /** The OpenAPI 3.1 document of the API, as served at /openapi.json. */
