@@ -19,7 +19,12 @@ describe('API /v1/units (ApiClient, a real engine)', function () {
   let opened: OpenedStack;
   let client: ApiClient;
   const saved = process.env.OPSDECK_UNIT_DIR;
+  const savedPath = process.env.PATH;
   before(async () => {
+    // The engine here is a test process, not the opsdeck CLI: units run the `opsdeck` on PATH.
+    const bin = mkdtempSync(join(tmpdir(), 'opsdeck-bin-'));
+    writeFileSync(join(bin, 'opsdeck'), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+    process.env.PATH = `${bin}:${savedPath}`;
     t = tempStack({ version: 1, name: 'apistack', boot: { mode: 'native' }, services: { one: { command: ['node', '-e', 'setInterval(() => {}, 1000)'] } } });
     units = mkdtempSync(join(tmpdir(), 'opsdeck-api-units-'));
     process.env.OPSDECK_UNIT_DIR = units;
@@ -30,6 +35,7 @@ describe('API /v1/units (ApiClient, a real engine)', function () {
     await opened.close();
     if (saved === undefined) delete process.env.OPSDECK_UNIT_DIR;
     else process.env.OPSDECK_UNIT_DIR = saved;
+    process.env.PATH = savedPath;
     rmSync(units, { recursive: true, force: true });
     t.cleanup();
   });
@@ -41,6 +47,7 @@ describe('API /v1/units (ApiClient, a real engine)', function () {
     const launchd = await client.generateUnits({ target: 'launchd', mode: 'engine' });
     assert.deepEqual(launchd.files.map((f) => f.name), ['dev.opsdeck.apistack.plist']);
     assert.equal(launchd.activate[0], 'dev.opsdeck.apistack');
+    assert.match(launchd.files[0]!.text, /<string>\/[^<]*opsdeck-bin-[^<]*\/opsdeck<\/string>\s*<string>daemon<\/string>/, 'the engine runs the opsdeck on PATH');
   });
 
   it('installs (a dry run first), then reports installed', async () => {

@@ -4,7 +4,7 @@
  * VS Code extension host, Electron) uses the `node` on PATH. The daemon's Node flags and
  * environment come from the surface that knows them (src/daemon/daemon-process.ts).
  */
-import { realpathSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { OpsError } from '../errors';
 import type { Launcher } from './model';
@@ -52,7 +52,9 @@ export function launcherOf(parts: LauncherParts = {}): Launcher {
     const flags = process.execArgv.filter((a) => !loaderFlags().includes(a));
     return { cli: [process.execPath, path.join(path.dirname(script), 'cli.js')], daemon: [process.execPath, ...flags, script], daemonEnv: parts.daemonEnv ?? {} };
   }
-  if (process.versions.electron || !/^(cli\.js|main\.ts|opsdeck)$/.test(base)) {
+  // The opsdeck CLI: the bundle (dist/cli.js beside dist/cli-program.js), its sources, or its npm link.
+  const isOpsdeck = (base === 'cli.js' && existsSync(path.join(path.dirname(script), 'cli-program.js'))) || (base === 'main.ts' && script.endsWith(path.join('src', 'cli', 'main.ts'))) || base === 'opsdeck';
+  if (process.versions.electron || !isOpsdeck) {
     const opsdeck = resolveProgram('opsdeck', '/', process.env.PATH ?? '');
     if (!opsdeck) throw new OpsError('NOT_AVAILABLE', 'cannot tell how to run Opsdeck from a boot unit: this process is not the opsdeck CLI and there is no `opsdeck` on PATH', 'install the CLI (npm install -g opsdeck) or run `opsdeck units` from a terminal');
     const node = resolveProgram('node', '/', process.env.PATH ?? '');
