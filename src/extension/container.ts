@@ -8,6 +8,7 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
+import { BootUnits } from './boot-units';
 import { registerCommands } from './commands';
 import { ConfigApply } from './config-apply';
 import { ConfigDiagnostics } from './config-diagnostics';
@@ -45,6 +46,7 @@ export class Container implements vscode.Disposable {
   readonly configApply: ConfigApply;
   private readonly contextKeys: ContextKeys;
   private readonly metricsView: ReturnType<typeof registerMetricsView>;
+  private readonly bootUnits: BootUnits;
   private readonly subscriptions: vscode.Disposable[] = [];
   private readonly firstConnection: Promise<void>;
 
@@ -72,6 +74,7 @@ export class Container implements vscode.Disposable {
     this.configDiagnostics = new ConfigDiagnostics({ output: this.output, stackDir: () => this.connection.stackDir });
     this.configApply = new ConfigApply({ connection: this.connection, output: this.output, showProblems: () => this.configDiagnostics.validateStack('save') });
     this.metricsView = registerMetricsView(context, this.connection, this.store, this.output);
+    this.bootUnits = new BootUnits(context.extensionPath, () => this.connection.stackDir, this.store, (m) => this.output.info(m));
     this.subscriptions.push(
       this.metricsView.disposable,
       this.configDiagnostics,
@@ -94,6 +97,7 @@ export class Container implements vscode.Disposable {
         showResult: (n) => void this.notifications.commandResult(n),
         createStack: (folder) => this.createStack(folder),
         globalState: context.globalState,
+        bootUnits: this.bootUnits,
       }),
       this.statusBar.onDidChangeIpcLevel((c) => this.notifications.onIpcLevel({ from: c.from, to: c.to, score: c.score, summary: c.summary })),
       onSettingChange(['engine.mode'], () => void this.connection.reconfigure()),
@@ -102,6 +106,7 @@ export class Container implements vscode.Disposable {
     );
     this.updateContext();
     this.firstConnection = this.connection.connect();
+    if (stackDir) void this.bootUnits.refresh();
   }
 
   /** Find the stack, build everything, and wait (briefly) for the first connection. */

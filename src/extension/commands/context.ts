@@ -4,6 +4,7 @@
  */
 import type * as vscode from 'vscode';
 import type { StackHealth } from '../../core/contract';
+import type { BootUnits } from '../boot-units';
 import type { EngineConnection } from '../engine-connection';
 import type { MemorySearch } from '../memory-search';
 import type { Notice, NotificationKind } from '../notify-policy';
@@ -24,6 +25,8 @@ export interface CommandContext {
   createStack(folder?: vscode.Uri): Promise<vscode.Uri | undefined>;
   /** The extension's global state (answers like "Don't ask again"). */
   globalState: vscode.Memento;
+  /** The stack's start-at-login units (`opsdeck units`, boot-units.ts). */
+  bootUnits: BootUnits;
 }
 
 /** A group of commands: id → handler, called with the command's arguments. */
