@@ -3,7 +3,7 @@
  * with systemd, launchd or cron (docs/boot.md).
  */
 import type { Command } from 'commander';
-import { generateUnits, installUnits, lintUnits, uninstallUnits, unitsDiff, unitsStatus } from '../../core/host';
+import { generateUnits, installUnits, lintUnits, type LoadedStack, uninstallUnits, type UnitSet, unitsDiff, type UnitsRequest, unitsStatus } from '../../core/host';
 import { errorJson, exitCodeOf } from '../exit';
 import { printJson } from '../stack-context';
 import { reportError } from '../../daemon/report-error';
@@ -25,24 +25,30 @@ Examples:
 Modes: engine (default) runs \`opsdeck daemon\` at boot; native gives each service its own unit.
 boot: in opsdeck.yaml sets the defaults (mode, target, scope, delay). See docs/boot.md.`;
 
-/** Run `body` and print its answer: JSON with --json (errors too), else `human`. */
-async function answer<T>(flags: UnitsFlags, verbose: boolean, body: () => Promise<T>, human: (v: T) => string, exitOf: (v: T) => number = () => 0): Promise<void> {
-  try {
-    const value = await body();
-    if (flags.json) printJson(value);
-    else process.stdout.write(human(value));
-    process.exitCode = exitOf(value);
-  } catch (err) {
-    if (!flags.json) {
-      process.exitCode = reportError(err, verbose);
-      return;
-    }
-    printJson({ ok: false, error: errorJson(err) });
-    process.exitCode = exitCodeOf(err);
-  }
-}
+type Work<F, T> = (s: { stack: LoadedStack; req: UnitsRequest; flags: F }) => T | Promise<T>;
 
-const verboseOf = (cmd: Command) => !!cmd.optsWithGlobals<{ verbose?: boolean }>().verbose;
+/**
+ * The action of a `units` command: read the stack and the request from the flags, do `work`,
+ * print its answer (JSON with --json, errors too; else `human`) and exit with `exitOf` of it.
+ */
+function unitsAction<F extends UnitsFlags, T>(work: Work<F, T>, human: (v: T, flags: F) => string, exitOf: (v: T) => number = () => 0) {
+  return async (flags: F, cmd: Command): Promise<void> => {
+    try {
+      const { stack, req } = await unitsRequest(cmd, flags);
+      const value = await work({ stack, req, flags });
+      if (flags.json) printJson(value);
+      else process.stdout.write(human(value, flags));
+      process.exitCode = exitOf(value);
+    } catch (err) {
+      if (!flags.json) {
+        process.exitCode = reportError(err, !!cmd.optsWithGlobals<{ verbose?: boolean }>().verbose);
+        return;
+      }
+      printJson({ ok: false, error: errorJson(err) });
+      process.exitCode = exitCodeOf(err);
+    }
+  };
+}
 
 export function registerUnits(program: Command): void {
   const group = program.command('units').description('start the stack at login or boot: systemd units, launchd plists or cron lines from opsdeck.yaml').addHelpText('after', HELP);
@@ -50,51 +56,31 @@ export function registerUnits(program: Command): void {
   unitsOptions(group.command('generate').description('print (or write with --out) the units opsdeck.yaml makes; installs nothing'))
     .option('--out <dir>', 'write the files into this folder instead of printing them')
     .option('--dry-run', 'with --out: say what would be written, write nothing')
-    .action(async (flags: UnitsFlags & { out?: string }, cmd: Command) =>
-      answer(flags, verboseOf(cmd), async () => {
-        const { stack, req } = await unitsRequest(cmd, flags);
-        const set = await generateUnits(stack, req);
-        return flags.out ? { ...set, written: writeGenerated(set.files, flags.out, set, !!flags.dryRun), dryRun: !!flags.dryRun } : set;
-      }, (v) => ('written' in v ? `${v.dryRun ? 'would write' : 'wrote'} ${v.written.join(', ')} in ${flags.out}\n` : formatSet(v))),
+    .action(
+      unitsAction<UnitsFlags & { out?: string }, UnitSet | (UnitSet & { written: string[]; dryRun: boolean })>(
+        async ({ stack, req, flags }) => {
+          const set = await generateUnits(stack, req);
+          return flags.out ? { ...set, written: writeGenerated(set.files, flags.out, set, !!flags.dryRun), dryRun: !!flags.dryRun } : set;
+        },
+        (v, flags) => ('written' in v ? `${v.dryRun ? 'would write' : 'wrote'} ${v.written.join(', ')} in ${flags.out}\n` : formatSet(v)),
+      ),
     );
 
   unitsOptions(group.command('install').description('write the units, reload the init system and enable them (never over a file Opsdeck did not write)'))
     .option('--dry-run', 'say what would be written, removed and run; change nothing')
-    .action(async (flags: UnitsFlags, cmd: Command) =>
-      answer(flags, verboseOf(cmd), async () => {
-        const { stack, req } = await unitsRequest(cmd, flags);
-        return installUnits(stack, req, { dryRun: !!flags.dryRun });
-      }, (c) => formatChange(c, 'install')),
-    );
+    .action(unitsAction(({ stack, req, flags }) => installUnits(stack, req, { dryRun: !!flags.dryRun }), (c) => formatChange(c, 'install')));
 
   unitsOptions(group.command('uninstall').description('stop, disable and remove this stack\'s units (only files Opsdeck wrote for it)'))
     .option('--dry-run', 'say what would be removed and run; change nothing')
-    .action(async (flags: UnitsFlags, cmd: Command) =>
-      answer(flags, verboseOf(cmd), async () => {
-        const { stack, req } = await unitsRequest(cmd, flags);
-        return uninstallUnits(stack, req, { dryRun: !!flags.dryRun });
-      }, (c) => formatChange(c, 'uninstall')),
-    );
+    .action(unitsAction(({ stack, req, flags }) => uninstallUnits(stack, req, { dryRun: !!flags.dryRun }), (c) => formatChange(c, 'uninstall')));
 
-  unitsOptions(group.command('status').description('installed? enabled? loaded? running? drifted from opsdeck.yaml?')).action(async (flags: UnitsFlags, cmd: Command) =>
-    answer(flags, verboseOf(cmd), async () => {
-      const { stack, req } = await unitsRequest(cmd, flags);
-      return unitsStatus(stack, req);
-    }, formatStatus),
-  );
+  unitsOptions(group.command('status').description('installed? enabled? loaded? running? drifted from opsdeck.yaml?')).action(unitsAction(({ stack, req }) => unitsStatus(stack, req), formatStatus));
 
-  unitsOptions(group.command('diff').description('the installed units against what the current opsdeck.yaml generates (exit 1 when they differ)')).action(async (flags: UnitsFlags, cmd: Command) =>
-    answer(flags, verboseOf(cmd), async () => {
-      const { stack, req } = await unitsRequest(cmd, flags);
-      return unitsDiff(stack, req);
-    }, formatDiff, (d) => (d.changed ? 1 : 0)),
+  unitsOptions(group.command('diff').description('the installed units against what the current opsdeck.yaml generates (exit 1 when they differ)')).action(
+    unitsAction(({ stack, req }) => unitsDiff(stack, req), formatDiff, (d) => (d.changed ? 1 : 0)),
   );
 
   unitsOptions(group.command('lint').description('check the generated units with the init system\'s tools (systemd-analyze verify) and launchd.plist(5) (exit 1 on a problem)')).action(
-    async (flags: UnitsFlags, cmd: Command) =>
-      answer(flags, verboseOf(cmd), async () => {
-        const { stack, req } = await unitsRequest(cmd, flags);
-        return lintUnits(await generateUnits(stack, req));
-      }, formatLint, (l) => (l.ok ? 0 : 1)),
+    unitsAction(async ({ stack, req }) => lintUnits(await generateUnits(stack, req)), formatLint, (l) => (l.ok ? 0 : 1)),
   );
 }
