@@ -50,10 +50,22 @@ function unitsAction<F extends UnitsFlags, T>(work: Work<F, T>, human: (v: T, fl
   };
 }
 
+/** Each subcommand's examples (its --help). */
+const EXAMPLES: Record<string, string[]> = {
+  generate: ['opsdeck units generate                       # systemd units (launchd on macOS), printed', 'opsdeck units generate --target launchd --mode native --out ./units', 'opsdeck units generate --target cron --json | jq -r .files[0].text'],
+  install: ['opsdeck units install --dry-run              # the files and commands, nothing changed', 'opsdeck units install --mode native', 'sudo opsdeck units install --system           # started at boot, as root'],
+  uninstall: ['opsdeck units uninstall --dry-run', 'sudo opsdeck units uninstall --system'],
+  status: ['opsdeck units status', 'opsdeck units status --json | jq .drifted'],
+  diff: ['opsdeck units diff                           # after editing opsdeck.yaml', 'opsdeck units diff --system && echo current'],
+  lint: ['opsdeck units lint --mode native --system    # systemd-analyze verify of the system units', 'opsdeck units lint --target launchd'],
+};
+const examples = (name: string) => `\nExamples:\n${EXAMPLES[name]!.map((e) => `  $ ${e}`).join('\n')}\n\nSee docs/boot.md.`;
+const sub = (group: Command, name: string, description: string) => unitsOptions(group.command(name).description(description).addHelpText('after', examples(name)));
+
 export function registerUnits(program: Command): void {
   const group = program.command('units').description('start the stack at login or boot: systemd units, launchd plists or cron lines from opsdeck.yaml').addHelpText('after', HELP);
 
-  unitsOptions(group.command('generate').description('print (or write with --out) the units opsdeck.yaml makes; installs nothing'))
+  sub(group, 'generate', 'print (or write with --out) the units opsdeck.yaml makes; installs nothing')
     .option('--out <dir>', 'write the files into this folder instead of printing them')
     .option('--dry-run', 'with --out: say what would be written, write nothing')
     .action(
@@ -66,21 +78,21 @@ export function registerUnits(program: Command): void {
       ),
     );
 
-  unitsOptions(group.command('install').description('write the units, reload the init system and enable them (never over a file Opsdeck did not write)'))
+  sub(group, 'install', 'write the units, reload the init system and enable them (never over a file Opsdeck did not write)')
     .option('--dry-run', 'say what would be written, removed and run; change nothing')
     .action(unitsAction(({ stack, req, flags }) => installUnits(stack, req, { dryRun: !!flags.dryRun }), (c) => formatChange(c, 'install')));
 
-  unitsOptions(group.command('uninstall').description('stop, disable and remove this stack\'s units (only files Opsdeck wrote for it)'))
+  sub(group, 'uninstall', 'stop, disable and remove this stack\'s units (only files Opsdeck wrote for it)')
     .option('--dry-run', 'say what would be removed and run; change nothing')
     .action(unitsAction(({ stack, req, flags }) => uninstallUnits(stack, req, { dryRun: !!flags.dryRun }), (c) => formatChange(c, 'uninstall')));
 
-  unitsOptions(group.command('status').description('installed? enabled? loaded? running? drifted from opsdeck.yaml?')).action(unitsAction(({ stack, req }) => unitsStatus(stack, req), formatStatus));
+  sub(group, 'status', 'installed? enabled? loaded? running? drifted from opsdeck.yaml?').action(unitsAction(({ stack, req }) => unitsStatus(stack, req), formatStatus));
 
-  unitsOptions(group.command('diff').description('the installed units against what the current opsdeck.yaml generates (exit 1 when they differ)')).action(
+  sub(group, 'diff', 'the installed units against what the current opsdeck.yaml generates (exit 1 when they differ)').action(
     unitsAction(({ stack, req }) => unitsDiff(stack, req), formatDiff, (d) => (d.changed ? 1 : 0)),
   );
 
-  unitsOptions(group.command('lint').description('check the generated units with the init system\'s tools (systemd-analyze verify) and launchd.plist(5) (exit 1 on a problem)')).action(
+  sub(group, 'lint', 'check the generated units with the init system\'s tools (systemd-analyze verify) and launchd.plist(5) (exit 1 on a problem)').action(
     unitsAction(async ({ stack, req }) => lintUnits(await generateUnits(stack, req)), formatLint, (l) => (l.ok ? 0 : 1)),
   );
 }
