@@ -83,6 +83,12 @@ export function uninstallUnits(stack: LoadedStack, req: Omit<UnitsRequest, 'laun
     }
   }
   if (!opts.dryRun) for (const n of ours) rmSync(path.join(r.dir.dir, n), { force: true });
-  if (!opts.dryRun && r.dir.native) runAll(reloadCommands(r.target, r.scope));
+  if (!opts.dryRun && r.dir.native && ours.length) {
+    try {
+      runAll(reloadCommands(r.target, r.scope));
+    } catch (e) {
+      notes.push(`the files are removed; reloading failed: ${(e as Error).message}`);
+    }
+  }
   return { dryRun: !!opts.dryRun, unitDir: r.dir.dir, written: [], unchanged: [], removed: ours, commands, notes };
 }
