@@ -12,6 +12,8 @@ import { registerProfile } from './profile';
 import { registerReload } from './reload';
 import { registerServiceCommands } from './service';
 import { registerStatus } from './status';
+import { registerUnits } from './units/register';
+import { registerExec } from './exec';
 import { registerUp } from './up';
 import { registerValidate } from './validate';
 
@@ -49,5 +51,7 @@ Exit codes: 0 success, 1 error (message and hint on stderr), 2 internal error;
   registerMaintain(program);
   registerCleanup(program);
   registerDoctor(program);
+  registerUnits(program);
+  registerExec(program);
   return program;
 }

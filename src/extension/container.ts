@@ -8,6 +8,7 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
+import { BootUnits } from './boot-units';
 import { registerCommands } from './commands';
 import { ConfigApply } from './config-apply';
 import { ConfigDiagnostics } from './config-diagnostics';
@@ -47,6 +48,7 @@ export class Container implements vscode.Disposable {
   readonly configApply: ConfigApply;
   private readonly contextKeys: ContextKeys;
   private readonly metricsView: ReturnType<typeof registerMetricsView>;
+  private readonly bootUnits: BootUnits;
   private readonly subscriptions: vscode.Disposable[] = [];
   private readonly firstConnection: Promise<void>;
 
@@ -75,6 +77,7 @@ export class Container implements vscode.Disposable {
     this.configApply = new ConfigApply({ connection: this.connection, output: this.output, showProblems: () => this.configDiagnostics.validateStack('save') });
     this.doctor = new DoctorResults(this.connection);
     this.metricsView = registerMetricsView(context, this.connection, this.store, this.output);
+    this.bootUnits = new BootUnits(context.extensionPath, () => this.connection.stackDir, this.store, (m) => this.output.info(m));
     this.subscriptions.push(
       this.metricsView.disposable,
       this.configDiagnostics,
@@ -99,6 +102,7 @@ export class Container implements vscode.Disposable {
         createStack: (folder) => this.createStack(folder),
         globalState: context.globalState,
         doctor: this.doctor,
+        bootUnits: this.bootUnits,
       }),
       this.statusBar.onDidChangeIpcLevel((c) => this.notifications.onIpcLevel({ from: c.from, to: c.to, score: c.score, summary: c.summary })),
       onSettingChange(['engine.mode'], () => void this.connection.reconfigure()),
@@ -107,6 +111,7 @@ export class Container implements vscode.Disposable {
     );
     this.updateContext();
     this.firstConnection = this.connection.connect();
+    if (stackDir) void this.bootUnits.refresh();
   }
 
   /** Find the stack, build everything, and wait (briefly) for the first connection. */

@@ -11,6 +11,7 @@
  * work only; no request to the engine).
  */
 import * as vscode from 'vscode';
+import { unitsLine } from './boot-units';
 import type { ServiceStatus } from '../core/contract';
 import type { StackSnapshot, StackStore } from './state/stack-store';
 import { type DetailModel, isRunning, noEngineModel, serviceContextValue, serviceDescription, serviceDetails, serviceTooltip, STATE_ICON } from './status-model';
@@ -154,7 +155,9 @@ export class ServicesTree implements vscode.TreeDataProvider<Item>, vscode.Dispo
   private updateMessage(): void {
     const status = this.store.snapshot.status;
     // Without a stack the view's welcome content (package.json) says so; without an engine, the one item does.
-    this.view.message = this.hasStack() && status?.services.length === 0 ? 'The stack has no services.' : undefined;
+    const units = this.store.snapshot.units;
+    const lines = [this.hasStack() && status?.services.length === 0 ? 'The stack has no services.' : undefined, this.hasStack() && units?.installed ? unitsLine(units) : undefined];
+    this.view.message = lines.filter(Boolean).join(' ') || undefined;
   }
 
   /** Uptimes move every second: re-render (locally) once a second while visible and something runs. */

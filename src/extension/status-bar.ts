@@ -5,6 +5,7 @@
  * item says so, and why). Each can be hidden by a setting.
  */
 import * as vscode from 'vscode';
+import { unitsLine } from './boot-units';
 import type { IpcLevel } from '../core/contract';
 import { settings, onSettingChange } from './settings';
 import { currentIpc, type StackSnapshot, type StackStore } from './state/stack-store';
@@ -82,6 +83,7 @@ export class StatusBar implements vscode.Disposable {
       ...(ipc ? { ipc } : {}),
       ...(snap.profiles ? { profiles: snap.profiles } : {}),
     });
+    if (snap.units) model.status.tooltip += `\n\n${unitsLine(snap.units)}`;
     this.seq = snap.seq;
     for (const key of ['status', 'ipc', 'profile'] as const) {
       const entry = this.items[key];

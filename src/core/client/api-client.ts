@@ -32,6 +32,14 @@ import type { EngineEvent, EventType } from '../contract/events';
 import type { StackHealth } from '../contract/health';
 import type { LogLine } from '../contract/logs';
 import type { DoctorReport, ProfileReport } from '../contract/doctor';
+import type { BootMode, BootScope, BootTarget, UnitSet, UnitsChange, UnitsStatus } from '../contract/units';
+
+/** Which units a /v1/units request means; absent keys come from `boot:` in opsdeck.yaml. */
+export interface UnitsQuery {
+  target?: BootTarget;
+  mode?: BootMode;
+  scope?: BootScope;
+}
 
 /** A time as the API takes it: epoch ms, a Date, an ISO 8601 time, or a duration ago (`10m`). */
 export type TimeArg = number | Date | string;
@@ -127,6 +135,21 @@ export class ApiClient {
   /** Read opsdeck.yaml again and reconcile (POST /v1/stack/reload); CONFIG_INVALID when it has errors. */
   reload(dryRun = false): Promise<PlanResult> {
     return this.json((init) => this.rpc.v1.stack.reload.$post({ json: defined({ dry_run: dryRun || undefined }) }, { init }));
+  }
+
+  /** The boot units' status (GET /v1/units/status); absent keys come from `boot:` in opsdeck.yaml. */
+  unitsStatus(q: UnitsQuery = {}): Promise<UnitsStatus> {
+    return this.json((init) => this.rpc.v1.units.status.$get({ query: defined(q) }, { init }));
+  }
+
+  /** The unit files opsdeck.yaml makes (GET /v1/units/generate); nothing is written. */
+  generateUnits(q: UnitsQuery = {}): Promise<UnitSet> {
+    return this.json((init) => this.rpc.v1.units.generate.$get({ query: defined(q) }, { init }));
+  }
+
+  /** Write and enable the boot units (POST /v1/units/install); UNITS_FOREIGN_FILE over a file Opsdeck did not write. */
+  installUnits(q: UnitsQuery = {}, dryRun = false): Promise<UnitsChange> {
+    return this.json((init) => this.rpc.v1.units.install.$post({ json: defined({ ...q, dry_run: dryRun || undefined }) }, { init }));
   }
 
   profiles(): Promise<ProfilesInfo> {

@@ -15,11 +15,13 @@
 import { z } from 'zod';
 import { buildStackBackupSchema } from './schema-backup';
 import { buildStackMaintenanceSchema } from './schema-maintenance';
+import { buildBootSchema } from './schema-boot';
 import { envMap, name, objectCheck, writtenDefaults } from './schema-kit';
 import { buildServiceSchema } from './schema-service';
 
 export { duration, positiveDuration } from './schema-kit';
 export { DEPENDENCY_CONDITIONS, TIERS, type DependencyCondition, type Tier } from './schema-service';
+export { BOOT_MODES, BOOT_SCOPES, BOOT_TARGETS, type BootMode, type BootScope, type BootTarget } from './schema-boot';
 
 /** A profile's IPC score thresholds. */
 function buildIpcThresholds() {
@@ -68,10 +70,11 @@ interface StackParts {
   logsSchema: ReturnType<typeof buildLogsSchema>;
   stackBackupSchema: ReturnType<typeof buildStackBackupSchema>;
   stackMaintenanceSchema: ReturnType<typeof buildStackMaintenanceSchema>;
+  bootSchema: ReturnType<typeof buildBootSchema>;
 }
 
 /** The whole file. */
-function buildStackSchema({ serviceSchema, profileSchema, logsSchema, stackBackupSchema, stackMaintenanceSchema }: StackParts) {
+function buildStackSchema({ serviceSchema, profileSchema, logsSchema, stackBackupSchema, stackMaintenanceSchema, bootSchema }: StackParts) {
   /**
    * At least one service. This check is on the services map itself, so problems elsewhere in the
    * file do not hide it; a problem inside the map means the map has an entry, so zod's default
@@ -90,6 +93,8 @@ function buildStackSchema({ serviceSchema, profileSchema, logsSchema, stackBacku
     backup: stackBackupSchema.prefault(writtenDefaults(stackBackupSchema)),
     /** The daily maintenance set and when the engine runs it (docs/maintenance.md). */
     maintenance: stackMaintenanceSchema.prefault({}),
+    /** How `opsdeck units` starts the stack at login or boot (docs/boot.md). */
+    boot: bootSchema.prefault(writtenDefaults(bootSchema)),
     services,
   });
 }
@@ -104,8 +109,9 @@ function buildConfigSchemas() {
   const profileSchema = buildProfileSchema();
   const logsSchema = buildLogsSchema();
   const stackMaintenanceSchema = buildStackMaintenanceSchema();
-  const stackSchema = buildStackSchema({ serviceSchema, profileSchema, logsSchema, stackBackupSchema, stackMaintenanceSchema });
-  return { stackBackupSchema, serviceSchema, profileSchema, logsSchema, stackMaintenanceSchema, stackSchema };
+  const bootSchema = buildBootSchema();
+  const stackSchema = buildStackSchema({ serviceSchema, profileSchema, logsSchema, stackBackupSchema, stackMaintenanceSchema, bootSchema });
+  return { stackBackupSchema, serviceSchema, profileSchema, logsSchema, stackMaintenanceSchema, bootSchema, stackSchema };
 }
 
 export type ConfigSchemas = ReturnType<typeof buildConfigSchemas>;
@@ -134,6 +140,7 @@ export type RestartConfig = ServiceConfig['restart'];
 export type BackoffConfig = RestartConfig['backoff'];
 export type ServiceBackupConfig = NonNullable<ServiceConfig['backup']>;
 export type StackBackupConfig = StackConfig['backup'];
+export type BootConfig = StackConfig['boot'];
 export type RetentionConfig = NonNullable<StackBackupConfig['retention']>;
 export type ServiceMaintenanceConfig = NonNullable<ServiceConfig['maintenance']>;
 export type StackMaintenanceConfig = StackConfig['maintenance'];

@@ -51,7 +51,7 @@ export class EngineHost {
       engine.backups.start();
       // And the daily maintenance (src/core/maintenance/schedule.ts).
       engine.maintenance.start();
-      const api = await serveApi(engine, socket, { errorLog: join(stack.dir, '.opsdeck', 'logs', 'engine.log') });
+      const api = await serveApi(engine, socket, { errorLog: join(stack.dir, '.opsdeck', 'logs', 'engine.log'), stackDir: stack.dir });
       return new EngineHost(engine, memory, lock, api, leftovers);
     } catch (e) {
       await engine?.dispose();

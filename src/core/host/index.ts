@@ -24,3 +24,5 @@ export { tailLog } from '../logs/read-log';
 
 // The doctor: checks, support bundle and profiles of a stack, with or without an engine.
 export { assertBundleName, DEFAULT_PROFILE_MS, profileService, runDoctor, writeBundle, type BundleEntry, type DoctorOptions, type ProfileOptions } from '../doctor';
+// Start at login or boot: unit files, their install and status, and `opsdeck exec`'s waits (docs/boot.md).
+export * from '../boot';

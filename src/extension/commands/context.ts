@@ -5,6 +5,7 @@
 import type * as vscode from 'vscode';
 import type { StackHealth } from '../../core/contract';
 import type { DoctorResults } from '../doctor/doctor-results';
+import type { BootUnits } from '../boot-units';
 import type { EngineConnection } from '../engine-connection';
 import type { MemorySearch } from '../memory-search';
 import type { Notice, NotificationKind } from '../notify-policy';
@@ -27,6 +28,8 @@ export interface CommandContext {
   doctor: DoctorResults;
   /** The extension's global state (answers like "Don't ask again"). */
   globalState: vscode.Memento;
+  /** The stack's start-at-login units (`opsdeck units`, boot-units.ts). */
+  bootUnits: BootUnits;
 }
 
 /** A group of commands: id → handler, called with the command's arguments. */

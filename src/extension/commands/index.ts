@@ -20,11 +20,12 @@ import { profileCommands } from './profile';
 import { serviceCommands } from './service';
 import { serviceName, servicesOf } from './service-args';
 import { stackCommands } from './stack';
+import { unitsCommands } from './units';
 
 export type { CommandContext } from './context';
 
 /** Commands whose first argument is not a service (a query, a profile): their failures offer no Show Logs. */
-const NOT_ABOUT_A_SERVICE: ReadonlySet<string> = new Set(['opsdeck.searchMemory', 'opsdeck.switchProfile', 'opsdeck.runMaintenance', 'opsdeck.cleanUp']);
+const NOT_ABOUT_A_SERVICE: ReadonlySet<string> = new Set(['opsdeck.searchMemory', 'opsdeck.switchProfile', 'opsdeck.runMaintenance', 'opsdeck.cleanUp', 'opsdeck.startAtBoot']);
 
 export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
   const handlers: CommandHandlers = {
@@ -36,6 +37,7 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
     ...maintenanceCommands(ctx),
     ...outputCommands(ctx),
     ...doctorCommands(ctx),
+    ...unitsCommands(ctx),
   };
   return Object.entries(handlers).map(([id, fn]) =>
     vscode.commands.registerCommand(id, async (...args: unknown[]) => {

@@ -36,6 +36,16 @@ export interface StackSnapshot {
   readonly backups: BackupStatus | undefined;
   /** Why the backup status could not be read, if it could not. */
   readonly backupsError?: string;
+  /** The stack's start-at-login units (`opsdeck units status`), once read (boot-units.ts). */
+  readonly units?: UnitsSummary;
+}
+
+/** What the views show of the boot units: installed for which init system and mode, drifted from opsdeck.yaml. */
+export interface UnitsSummary {
+  target: string;
+  mode: string;
+  installed: boolean;
+  drifted: boolean;
 }
 
 /** The IPC score a view shows: the newest of the metrics sample and the status. */
@@ -204,6 +214,11 @@ export class StackStore implements Disposable {
     } catch (e) {
       if (epoch === this.current.epoch && !this.disposed) this.set({ backupsError: (e as Error).message });
     }
+  }
+
+  /** The boot units' status, read by boot-units.ts (it does not change with the engine). */
+  setUnits(units: UnitsSummary | undefined): void {
+    this.set({ units });
   }
 
   private set(patch: Partial<Omit<StackSnapshot, 'seq' | 'epoch' | 'at' | 'connection'>>, newEpoch = false): void {

@@ -19,6 +19,7 @@ import { memoryApi } from './memory';
 import { metricsApi, prometheusApi } from './metrics';
 import { stackApi } from './stack';
 import { statusApi } from './status';
+import { unitsApi } from './units';
 
 export { PROMETHEUS_CONTENT_TYPE } from '../../metrics/prometheus';
 
@@ -32,6 +33,8 @@ export interface ApiOptions {
    * Without it, they go to stderr (which is the engine log of a daemon).
    */
   errorLog?: string;
+  /** The stack folder, for the boot units routes (/v1/units/…); without it they answer 501. */
+  stackDir?: string;
 }
 
 /** The largest request body the API reads: requests are small JSON objects. */
@@ -78,6 +81,7 @@ export function createApi(engine: ServedEngine, opts: ApiOptions = {}) {
     .route('/', maintenanceApi(engine, stream, opts.errorLog))
     .route('/', doctorApi(engine))
     .route('/', prometheusApi(engine))
+    .route('/', unitsApi(opts.stackDir))
     .doc31('/openapi.json', OPENAPI_OBJECT);
 }
 
@@ -92,7 +96,7 @@ export const OPENAPI_OBJECT = {
       'HTTP over the unix socket `.opsdeck/run/engine.sock` (mode 0600) of the engine that owns a stack. Errors answer `{ "error": { "code", "message", "hint"?, "issues"? } }`. See docs/api.md.',
   },
   servers: [{ url: 'http://opsdeck', description: 'Any host name: the connection is made to the stack\'s unix socket' }],
-  tags: ['status', 'stack', 'services', 'profiles', 'logs', 'events', 'memory', 'metrics', 'backups', 'maintenance', 'doctor'].map((name) => ({ name })),
+  tags: ['status', 'stack', 'services', 'profiles', 'logs', 'events', 'memory', 'metrics', 'backups', 'maintenance', 'doctor', 'units'].map((name) => ({ name })),
 };
 
 /** The OpenAPI 3.1 document of the API, as served at /openapi.json. */
