@@ -32,7 +32,7 @@
  * Copies live under ${cacheDir}/boot-runs/ (next to the root file system, so `cp --reflink=auto`
  * can share blocks where the file system can; a plain copy of ~250 MB takes about a second).
  * A copy whose test process is gone (killed) is destroyed by the next create(): its processes
- * (any whose root is inside it) killed, then removed.
+ * (those in the PID namespace recorded in its folder) killed, then removed.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -48,6 +48,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const RUN_RE = /^(.+)-(\d+)-(\d+)$/;
 
+/** In a copy's folder: the PID namespace of its running machine, for reapLeftovers(). */
+const PIDNS_FILE = 'pidns';
+
 let counter = 0;
 
 function isAlive(pid: number): boolean {
@@ -59,14 +62,16 @@ function isAlive(pid: number): boolean {
   }
 }
 
-/** Pids of the processes whose root directory is `dir` or inside it (a container's processes). */
-function processesRootedIn(dir: string): number[] {
+/**
+ * Pids of the processes in the PID namespace `ns` (`pid:[INODE]`, as readlink /proc/PID/ns/pid
+ * says): a machine's processes. (Their /proc/PID/root cannot tell: from the host it reads `/`.)
+ */
+function processesInPidNs(ns: string): number[] {
   const pids: number[] = [];
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
     try {
-      const root = readlinkSync(`/proc/${name}/root`);
-      if (root === dir || root.startsWith(dir + '/')) pids.push(Number(name));
+      if (readlinkSync(`/proc/${name}/ns/pid`) === ns) pids.push(Number(name));
     } catch {
       // gone, or not ours to see
     }
@@ -84,6 +89,9 @@ function killAll(pids: number[]): void {
   }
 }
 
+/** What nspawn leaves behind for machine `name` when /run is not a tmpfs. */
+const propagateDir = (name: string) => `/run/systemd/nspawn/propagate/${name}`;
+
 /** Destroys the copies of test processes that are gone (killed before their cleanup ran). */
 function reapLeftovers(runs: string): void {
   if (!existsSync(runs)) return;
@@ -91,7 +99,9 @@ function reapLeftovers(runs: string): void {
     const m = RUN_RE.exec(name);
     if (!m || isAlive(Number(m[2]))) continue;
     const dir = join(runs, name);
-    killAll(processesRootedIn(join(dir, 'root')));
+    const ns = readOr(join(dir, PIDNS_FILE), '');
+    if (ns) killAll(processesInPidNs(ns));
+    rmSync(propagateDir(name), { recursive: true, force: true });
     rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -135,6 +145,7 @@ export class BootMachine {
   private nspawn: ChildProcess | undefined;
   private exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }> | undefined;
   private leaderPid: number | undefined;
+  private pidNs: string | undefined;
   private boots = 0;
 
   private constructor(readonly name: string, dir: string) {
@@ -213,6 +224,8 @@ export class BootMachine {
     const deadline = startedAt + timeoutMs;
     try {
       this.leaderPid = await this.findLeader(child, deadline);
+      this.pidNs = readlinkSync(`/proc/${this.leaderPid}/ns/pid`);
+      writeFileSync(join(this.dir, PIDNS_FILE), this.pidNs);
       let last: HostRun | undefined;
       while (Date.now() < deadline) {
         // Fails ("Failed to connect to bus") until systemd has made its private socket.
@@ -285,12 +298,12 @@ export class BootMachine {
   }
 
   private removePropagateDir(): void {
-    rmSync(`/run/systemd/nspawn/propagate/${this.name}`, { recursive: true, force: true });
+    rmSync(propagateDir(this.name), { recursive: true, force: true });
   }
 
   /**
    * Ends the machine however it is (SIGTERM to nspawn halts it; after 10 s, SIGKILL of its
-   * leader and of every process rooted in the copy) and removes the copy. Safe to call twice.
+   * leader and of every process in its PID namespace) and removes the copy. Safe to call twice.
    */
   async destroy(): Promise<void> {
     if (this.nspawn && this.exited) {
@@ -302,7 +315,7 @@ export class BootMachine {
         await Promise.race([this.exited, sleep(5_000)]);
       }
     }
-    killAll(processesRootedIn(this.root));
+    if (this.pidNs) killAll(processesInPidNs(this.pidNs));
     this.removePropagateDir();
     rmSync(this.dir, { recursive: true, force: true });
   }

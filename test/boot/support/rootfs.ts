@@ -64,7 +64,8 @@ const MARKER = '.opsdeck-rootfs';
 export function missingForBoot(): string | undefined {
   if (process.platform !== 'linux') return `the boot tests need Linux (systemd-nspawn); this is ${process.platform}`;
   if (process.getuid?.() !== 0) return 'the boot tests need root (debootstrap, systemd-nspawn): run them as root, as .ci/run does';
-  for (const [tool, pkg] of [['debootstrap', 'debootstrap'], ['systemd-nspawn', 'systemd-container'], ['unshare', 'util-linux'], ['nsenter', 'util-linux'], ['journalctl', 'systemd']]) {
+  const tools: [string, string][] = [['debootstrap', 'debootstrap'], ['systemd-nspawn', 'systemd-container'], ['unshare', 'util-linux'], ['nsenter', 'util-linux'], ['journalctl', 'systemd']];
+  for (const [tool, pkg] of tools) {
     if (!which(tool)) return `${tool} is not installed: apt-get install ${pkg} (it is in APT_PACKAGES: node scripts/setup-system.mjs installs it)`;
   }
   return undefined;
