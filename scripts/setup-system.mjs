@@ -49,6 +49,10 @@ export const APT_PACKAGES = [
   ['libx11-dev', 'the same'],
   ['ripgrep', '/usr/bin/rg seeds @vscode/ripgrep\'s cache (its postinstall would download it from GitHub)'],
   ['chromium', 'the headless browser playwright-core drives (`npx playwright install` cannot download here)'],
+  // The boot suite (test/boot, docs/testing.md): a Debian root file system made with debootstrap,
+  // booted with systemd as PID 1 by systemd-nspawn; unshare and nsenter come with util-linux.
+  ['debootstrap', 'builds the boot suite\'s Debian 12 root file system (minbase), once, into the test cache'],
+  ['systemd-container', 'systemd-nspawn, which boots that root file system (test/boot/support/machine.ts)'],
 ].map(([name, why]) => ({ name, why }));
 
 /** Services Debian starts on install; the tests run their own instances on other ports. */
