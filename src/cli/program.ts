@@ -9,6 +9,8 @@ import { registerProfile } from './profile';
 import { registerReload } from './reload';
 import { registerServiceCommands } from './service';
 import { registerStatus } from './status';
+import { registerUnits } from './units/register';
+import { registerExec } from './exec';
 import { registerUp } from './up';
 import { registerValidate } from './validate';
 
@@ -43,5 +45,7 @@ Exit codes: 0 success, 1 error (message and hint on stderr), 2 internal error;
   registerMemory(program);
   registerBackup(program);
   registerRestore(program);
+  registerUnits(program);
+  registerExec(program);
   return program;
 }

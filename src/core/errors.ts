@@ -20,6 +20,8 @@ export type OpsErrorCode =
   | 'MEMORY_CLOSED'
   | 'SPAWN_FAILED'
   | 'STACK_NOT_RUNNING'
+  | 'UNITS_FOREIGN_FILE'
+  | 'WAIT_TIMEOUT'
   // Backup repository (src/core/backup/repo)
   | 'BACKUP_REPO_NOT_FOUND'
   | 'BACKUP_REPO_EXISTS'

@@ -14,11 +14,13 @@
  */
 import { z } from 'zod';
 import { buildStackBackupSchema } from './schema-backup';
+import { buildBootSchema } from './schema-boot';
 import { envMap, name, objectCheck, writtenDefaults } from './schema-kit';
 import { buildServiceSchema } from './schema-service';
 
 export { duration, positiveDuration } from './schema-kit';
 export { DEPENDENCY_CONDITIONS, TIERS, type DependencyCondition, type Tier } from './schema-service';
+export { BOOT_MODES, BOOT_SCOPES, BOOT_TARGETS, type BootMode, type BootScope, type BootTarget } from './schema-boot';
 
 /** A profile's IPC score thresholds. */
 function buildIpcThresholds() {
@@ -66,10 +68,11 @@ interface StackParts {
   profileSchema: ReturnType<typeof buildProfileSchema>;
   logsSchema: ReturnType<typeof buildLogsSchema>;
   stackBackupSchema: ReturnType<typeof buildStackBackupSchema>;
+  bootSchema: ReturnType<typeof buildBootSchema>;
 }
 
 /** The whole file. */
-function buildStackSchema({ serviceSchema, profileSchema, logsSchema, stackBackupSchema }: StackParts) {
+function buildStackSchema({ serviceSchema, profileSchema, logsSchema, stackBackupSchema, bootSchema }: StackParts) {
   /**
    * At least one service. This check is on the services map itself, so problems elsewhere in the
    * file do not hide it; a problem inside the map means the map has an entry, so zod's default
@@ -86,6 +89,8 @@ function buildStackSchema({ serviceSchema, profileSchema, logsSchema, stackBacku
     logs: logsSchema.prefault(writtenDefaults(logsSchema)),
     /** Backups of the stack (repository, schedule, retention, verification). */
     backup: stackBackupSchema.prefault(writtenDefaults(stackBackupSchema)),
+    /** How `opsdeck units` starts the stack at login or boot (docs/boot.md). */
+    boot: bootSchema.prefault(writtenDefaults(bootSchema)),
     services,
   });
 }
@@ -99,8 +104,9 @@ function buildConfigSchemas() {
   const serviceSchema = buildServiceSchema();
   const profileSchema = buildProfileSchema();
   const logsSchema = buildLogsSchema();
-  const stackSchema = buildStackSchema({ serviceSchema, profileSchema, logsSchema, stackBackupSchema });
-  return { stackBackupSchema, serviceSchema, profileSchema, logsSchema, stackSchema };
+  const bootSchema = buildBootSchema();
+  const stackSchema = buildStackSchema({ serviceSchema, profileSchema, logsSchema, stackBackupSchema, bootSchema });
+  return { stackBackupSchema, serviceSchema, profileSchema, logsSchema, bootSchema, stackSchema };
 }
 
 export type ConfigSchemas = ReturnType<typeof buildConfigSchemas>;
@@ -129,6 +135,7 @@ export type RestartConfig = ServiceConfig['restart'];
 export type BackoffConfig = RestartConfig['backoff'];
 export type ServiceBackupConfig = NonNullable<ServiceConfig['backup']>;
 export type StackBackupConfig = StackConfig['backup'];
+export type BootConfig = StackConfig['boot'];
 export type RetentionConfig = NonNullable<StackBackupConfig['retention']>;
 
 /**

@@ -21,3 +21,6 @@ export { rememberProfile, upPlan, withProfile, withRememberedProfile } from '../
 export { withDependencies } from '../graph';
 export { assertKnownServices } from '../health/summary';
 export { tailLog } from '../logs/read-log';
+
+// Start at login or boot: unit files, their install and status, and `opsdeck exec`'s waits (docs/boot.md).
+export * from '../boot';
