@@ -65,7 +65,8 @@ export const MACOS_NOTES = [
   '  brew install --cask chromium     # then: export OPSDECK_CHROMIUM="/Applications/Chromium.app/Contents/MacOS/Chromium"',
   '  xcode-select --install           # a C++ compiler for code-server\'s native modules',
   'These need Linux and fail on macOS: the integration tests real-servers.test.ts (reads /proc) and',
-  'backup-repo-fulldisk.test.ts (mounts a tmpfs, as root). Run the whole of `npm test` on Debian 12',
+  'backup-repo-fulldisk.test.ts (mounts a tmpfs, as root), and the boot suite (test/boot: debootstrap and',
+  'systemd-nspawn, as root). Run the whole of `npm test` on Debian 12',
   '(a VM or container as root, as .ci/run does); everything else runs on macOS. Then skip this step:',
   '  OPSDECK_SKIP_SYSTEM_SETUP=1 npm test',
 ];
