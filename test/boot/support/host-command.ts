@@ -1,5 +1,6 @@
 /**
- * Boot-test harness: run a command on the host (outside any container) and fail with what it said.
+ * Boot-test harness: run a command on the host (outside any container) and fail with what it said;
+ * whether a host process still exists.
  * Asynchronous, so mocha's timeouts and the test's own timers keep running meanwhile.
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -55,4 +56,14 @@ export function tailOf(text: string, n = 30): string {
 export function which(name: string): string | undefined {
   const r = spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' });
   return r.status === 0 ? r.stdout.trim() : undefined;
+}
+
+/** Whether process `pid` exists (a process of another user counts). */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }

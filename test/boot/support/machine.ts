@@ -38,7 +38,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { mustRunHost, runHost, tailOf, describeEnd, type HostRun } from './host-command';
+import { describeEnd, isAlive, mustRunHost, runHost, tailOf, type HostRun } from './host-command';
 import { cacheDir } from './rootfs';
 
 /** The PATH commands get inside (systemd's default for system services). */
@@ -52,15 +52,6 @@ const RUN_RE = /^(.+)-(\d+)-(\d+)$/;
 const PIDNS_FILE = 'pidns';
 
 let counter = 0;
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /**
  * Pids of the processes in the PID namespace `ns` (`pid:[INODE]`, as readlink /proc/PID/ns/pid

@@ -25,7 +25,7 @@ import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync }
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
-import { mustRunHost, which } from './host-command';
+import { isAlive, mustRunHost, which } from './host-command';
 
 /** The Debian release, as debootstrap names it (the same as the CI machine's: Debian 12). */
 export const SUITE = 'bookworm';
@@ -73,15 +73,6 @@ export function missingForBoot(): string | undefined {
 
 /** A temporary build folder's owner pid, from its name `.boot-rootfs-<hash>.tmp-<pid>`. */
 const TMP_RE = /^\.boot-rootfs-[0-9a-f]+\.tmp-(\d+)$/;
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** Removes the temporary folders of builds whose process is gone (killed half-way). */
 function removeDeadBuilds(dir: string): void {
