@@ -34,6 +34,9 @@ const SUITES = [
   { name: 'vscode', dir: 'test/vscode', cmd: [process.execPath, 'scripts/vscode/run-in-host-tests.mjs'], timeoutMin: 15 },
   // UI e2e: playwright-core and Debian's chromium driving code-server's workbench.
   { name: 'e2e', dir: 'test/e2e', mocha: ['test/e2e/**/*.test.ts'], timeoutMin: 15 },
+  // Real boots: Debian machines booted with systemd-nspawn, as root (docs/testing.md); the first
+  // run builds their root file system with debootstrap (minutes, then cached outside the repo).
+  { name: 'boot', dir: 'test/boot', mocha: ['test/boot/**/*.test.ts'], timeoutMin: 30 },
 ];
 
 const argv = process.argv.slice(2);

@@ -49,6 +49,10 @@ export const APT_PACKAGES = [
   ['libx11-dev', 'the same'],
   ['ripgrep', '/usr/bin/rg seeds @vscode/ripgrep\'s cache (its postinstall would download it from GitHub)'],
   ['chromium', 'the headless browser playwright-core drives (`npx playwright install` cannot download here)'],
+  // The boot suite (test/boot, docs/testing.md): a Debian root file system made with debootstrap,
+  // booted with systemd as PID 1 by systemd-nspawn; unshare and nsenter come with util-linux.
+  ['debootstrap', 'builds the boot suite\'s Debian 12 root file system (minbase), once, into the test cache'],
+  ['systemd-container', 'systemd-nspawn, which boots that root file system (test/boot/support/machine.ts)'],
 ].map(([name, why]) => ({ name, why }));
 
 /** Services Debian starts on install; the tests run their own instances on other ports. */
@@ -61,7 +65,8 @@ export const MACOS_NOTES = [
   '  brew install --cask chromium     # then: export OPSDECK_CHROMIUM="/Applications/Chromium.app/Contents/MacOS/Chromium"',
   '  xcode-select --install           # a C++ compiler for code-server\'s native modules',
   'These need Linux and fail on macOS: the integration tests real-servers.test.ts (reads /proc) and',
-  'backup-repo-fulldisk.test.ts (mounts a tmpfs, as root). Run the whole of `npm test` on Debian 12',
+  'backup-repo-fulldisk.test.ts (mounts a tmpfs, as root), and the boot suite (test/boot: debootstrap and',
+  'systemd-nspawn, as root). Run the whole of `npm test` on Debian 12',
   '(a VM or container as root, as .ci/run does); everything else runs on macOS. Then skip this step:',
   '  OPSDECK_SKIP_SYSTEM_SETUP=1 npm test',
 ];

@@ -26,7 +26,7 @@ describe('the system set-up (scripts/setup-system.mjs)', function () {
 
   it('holds the one list of system packages: .ci/run runs it and has no list of its own', () => {
     const names = APT_PACKAGES.map((p) => p.name);
-    for (const p of ['postgresql', 'redis-server', 'nginx', 'chromium', 'libkrb5-dev', 'make', 'g++', 'python3']) assert.ok(names.includes(p), p);
+    for (const p of ['postgresql', 'redis-server', 'nginx', 'chromium', 'libkrb5-dev', 'make', 'g++', 'python3', 'debootstrap', 'systemd-container']) assert.ok(names.includes(p), p);
     const ci = readFileSync(path.join(ROOT, '.ci', 'run'), 'utf8');
     assert.match(ci, /^node scripts\/setup-system\.mjs$/m);
     assert.doesNotMatch(ci, /APT_PACKAGES=|apt-get install|install-code-server/);
