@@ -105,6 +105,7 @@ describe('boot units (systemd-analyze verify, launchd.plist(5))', function () {
     assert.match(right, / -- \/\S+\/node -e "console.log\('migrated'\)" -- "arg with space" -dash @at "semi;colon"$/m);
     assert.match(text('opsdeck-diamond-left.service'), / -- \/bin\/sh -c "echo left started; exec node -e 'setInterval\(\(\) => \{\}, 1000\)'"$/m);
     assert.match(text('opsdeck-diamond.timer'), /^OnBootSec=10s$/m);
+    assert.match(text('opsdeck-diamond.timer'), /^AccuracySec=1s$/m, 'the delay is kept to the second, not systemd\'s default minute');
     assert.match(text('opsdeck-diamond.timer'), /^Unit=opsdeck-diamond.target$/m);
     assert.match(text('opsdeck-diamond-backup.timer'), /^OnCalendar=Mon,Tue,Wed,Thu,Fri \*-\*-\* 00,06,12,18:15:00$/m);
     assert.match(text('opsdeck-diamond-backup.timer'), /^Persistent=true$/m);

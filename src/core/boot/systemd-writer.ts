@@ -55,7 +55,8 @@ function delayTimer(c: Ctx, unit: string): UnitFile | undefined {
   const name = `${unitPrefix(stackName(c))}.timer`;
   const text = unitText(c.header, [
     ['Unit', [['Description', textValue(`Start Opsdeck stack ${stackName(c)} ${timeSpan(delay)} after ${c.system ? 'boot' : 'login'}`)]]],
-    ['Timer', [[c.system ? 'OnBootSec' : 'OnStartupSec', timeSpan(delay)], ['Unit', unit]]],
+    // AccuracySec: systemd's default of 1 min lets the timer fire up to a minute after the delay.
+    ['Timer', [[c.system ? 'OnBootSec' : 'OnStartupSec', timeSpan(delay)], ['AccuracySec', '1s'], ['Unit', unit]]],
     ['Install', [['WantedBy', 'timers.target']]],
   ]);
   return { name, text, mode: 0o644, role: 'timer' };
