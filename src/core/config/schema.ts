@@ -13,6 +13,7 @@
  * (schema-backup.ts), all made of the building blocks of schema-kit.ts.
  */
 import { z } from 'zod';
+import { buildAlertsSchema } from './schema-alerts';
 import { buildStackBackupSchema } from './schema-backup';
 import { envMap, name, objectCheck, writtenDefaults } from './schema-kit';
 import { buildServiceSchema } from './schema-service';
@@ -66,10 +67,11 @@ interface StackParts {
   profileSchema: ReturnType<typeof buildProfileSchema>;
   logsSchema: ReturnType<typeof buildLogsSchema>;
   stackBackupSchema: ReturnType<typeof buildStackBackupSchema>;
+  alertsSchema: ReturnType<typeof buildAlertsSchema>;
 }
 
 /** The whole file. */
-function buildStackSchema({ serviceSchema, profileSchema, logsSchema, stackBackupSchema }: StackParts) {
+function buildStackSchema({ serviceSchema, profileSchema, logsSchema, stackBackupSchema, alertsSchema }: StackParts) {
   /**
    * At least one service. This check is on the services map itself, so problems elsewhere in the
    * file do not hide it; a problem inside the map means the map has an entry, so zod's default
@@ -86,6 +88,8 @@ function buildStackSchema({ serviceSchema, profileSchema, logsSchema, stackBacku
     logs: logsSchema.prefault(writtenDefaults(logsSchema)),
     /** Backups of the stack (repository, schedule, retention, verification). */
     backup: stackBackupSchema.prefault(writtenDefaults(stackBackupSchema)),
+    /** Alert rules, routing and channels (docs/alerts.md). */
+    alerts: alertsSchema.prefault(writtenDefaults(alertsSchema)),
     services,
   });
 }
@@ -99,8 +103,9 @@ function buildConfigSchemas() {
   const serviceSchema = buildServiceSchema();
   const profileSchema = buildProfileSchema();
   const logsSchema = buildLogsSchema();
-  const stackSchema = buildStackSchema({ serviceSchema, profileSchema, logsSchema, stackBackupSchema });
-  return { stackBackupSchema, serviceSchema, profileSchema, logsSchema, stackSchema };
+  const alertsSchema = buildAlertsSchema();
+  const stackSchema = buildStackSchema({ serviceSchema, profileSchema, logsSchema, stackBackupSchema, alertsSchema });
+  return { stackBackupSchema, serviceSchema, profileSchema, logsSchema, alertsSchema, stackSchema };
 }
 
 export type ConfigSchemas = ReturnType<typeof buildConfigSchemas>;
@@ -130,6 +135,8 @@ export type BackoffConfig = RestartConfig['backoff'];
 export type ServiceBackupConfig = NonNullable<ServiceConfig['backup']>;
 export type StackBackupConfig = StackConfig['backup'];
 export type RetentionConfig = NonNullable<StackBackupConfig['retention']>;
+export type AlertsConfig = StackConfig['alerts'];
+export type AlertChannelConfig = AlertsConfig['channels'][string];
 
 /**
  * Probe timing defaults, by probe role. Readiness is retried every 25 ms while a service starts

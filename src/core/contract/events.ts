@@ -11,6 +11,8 @@ export type RestartCause = (typeof RESTART_CAUSES)[number];
 /** What started a backup job: a person or script, the engine's schedule, or a restore (its safety snapshot). */
 export type BackupTrigger = 'manual' | 'schedule' | 'safety';
 export type BackupPhase = 'started' | 'completed' | 'failed';
+export const ALERT_PHASES = ['firing', 'escalated', 'repeated', 'acked', 'resolved'] as const;
+export type AlertPhase = (typeof ALERT_PHASES)[number];
 
 interface Base {
   at: number;
@@ -69,7 +71,9 @@ export type EngineEvent =
   /** A verification of the backup repository finished. */
   | (Base & { type: 'verify'; ok: boolean; trigger: BackupTrigger; readData: boolean; subset?: string; errors: number; warnings: number; damagedSnapshots: string[]; durationMs: number; error?: string })
   /** Retention applied (forget, then prune when asked). */
-  | (Base & { type: 'retention'; ok: boolean; trigger: BackupTrigger; kept: number; forgotten: string[]; bytesFreed?: number; error?: string });
+  | (Base & { type: 'retention'; ok: boolean; trigger: BackupTrigger; kept: number; forgotten: string[]; bytesFreed?: number; error?: string })
+  /** An incident of the alerts (src/core/alerts): opened and sent (firing), escalated, repeated, acknowledged, resolved. */
+  | (Base & { type: 'alert'; phase: AlertPhase; incident: string; severity: 'info' | 'warning' | 'critical'; level: number; summary: string; rules: string[] });
 
 export type EventType = EngineEvent['type'];
 export type EventOf<T extends EventType> = Extract<EngineEvent, { type: T }>;

@@ -91,6 +91,8 @@ function render(e: EngineEvent): string {
       const freed = e.bytesFreed === undefined ? '' : `, pruned ${formatBytes(e.bytesFreed)}`;
       return `${what}: kept ${count(e.kept, 'snapshot')}, forgot ${e.forgotten.length}${e.forgotten.length ? ` (${e.forgotten.join(', ')})` : ''}${freed}`;
     }
+    case 'alert':
+      return `alert ${e.phase} ${e.incident} (${e.severity}${e.level ? `, level ${e.level}` : ''}): ${e.summary}`;
     default:
       return otherText(e);
   }

@@ -3,7 +3,7 @@
  * checked at compile time against the union in src/core/contract/events.ts. Part of the contract.
  */
 import { z } from '@hono/zod-openapi';
-import { RESTART_CAUSES, type EventOf, type EventType } from '../events';
+import { ALERT_PHASES, RESTART_CAUSES, type EventOf, type EventType } from '../events';
 import type { Fits } from './common';
 import { serviceStateSchema } from './status';
 
@@ -126,6 +126,16 @@ export const eventSchemas = {
     forgotten: z.array(z.string()),
     bytesFreed: z.number().optional(),
     error: z.string().optional(),
+  }),
+  alert: z.object({
+    type: z.literal('alert'),
+    ...base,
+    phase: z.enum(ALERT_PHASES),
+    incident: z.string(),
+    severity: z.enum(['info', 'warning', 'critical']),
+    level: z.number().int(),
+    summary: z.string(),
+    rules: z.array(z.string()),
   }),
 } satisfies Record<EventType, z.ZodType>;
 
