@@ -21,6 +21,8 @@ import { withDependencies } from './graph';
 import { serviceControl } from './service-control';
 import { changedServices, reloadPlan } from './config-reload';
 import type { EngineLike } from './contract/engine';
+import { AlertManager } from './alerts/manager';
+import { diskFreePercent } from './alerts/disk';
 
 export interface EngineOptions extends LoadOptions {
   clock?: Clock;
@@ -282,6 +284,7 @@ export class Engine implements EngineLike {
   }
 
   async dispose(): Promise<void> {
+    this.alertManager?.stop();
     this.backupManager?.dispose();
     this.collector.stop();
     await this.supervisor.dispose();
@@ -312,6 +315,24 @@ export class Engine implements EngineLike {
   }
 
   // ================================================================== end of backups
+
+  // ================================================================== alerts (src/core/alerts, docs/alerts.md)
+
+  private alertManager: AlertManager | undefined;
+
+  /** The alert rules, incidents, silences and acks of this stack; the owner calls `alerts.start()`. */
+  get alerts(): AlertManager {
+    return (this.alertManager ??= new AlertManager({
+      bus: this.bus,
+      clock: this.supervisor.clock,
+      stack: () => this.current,
+      sample: () => ({
+        services: this.supervisor.snapshot().map((s) => ({ name: s.name, state: s.state, active: this.supervisor.isActive(s.name) })),
+        ...(this.metricsRunning ? { metrics: this.collector.current() } : {}),
+        diskFreePercent: diskFreePercent(this.current.dir),
+      }),
+    }));
+  }
 
   private assertService(name: string): void {
     assertServiceName(this.current, name);

@@ -6,7 +6,7 @@
  */
 import type { EngineLike, MaybePromise } from '../contract/engine';
 
-type Feature = 'searchMemory' | 'metrics' | 'metricsHistory' | 'prometheus' | 'backups' | 'reload';
+type Feature = 'searchMemory' | 'metrics' | 'metricsHistory' | 'prometheus' | 'backups' | 'reload' | 'alerts';
 
 export type ServedEngine = Omit<EngineLike, Feature> &
   Partial<Pick<EngineLike, Exclude<Feature, 'metrics'>>> & {

@@ -30,6 +30,7 @@ import type { HistoryMetric, MetricsHistory } from '../contract/metrics';
 import type { EngineEvent, EventType } from '../contract/events';
 import type { StackHealth } from '../contract/health';
 import type { LogLine } from '../contract/logs';
+import type { AckRequest, AckResult, AlertsView, IncidentRecord, Silence, SilenceRequest, SilenceResult } from '../contract/alerts';
 
 /** A time as the API takes it: epoch ms, a Date, an ISO 8601 time, or a duration ago (`10m`). */
 export type TimeArg = number | Date | string;
@@ -257,6 +258,29 @@ export class ApiClient {
       keep_special_bits: req.keepSpecialBits || undefined,
     });
     return this.json((init) => this.rpc.v1.backups[':id'].restore.$post({ param: { id }, json }, { init }));
+  }
+
+  // ------------------------------------------------------------------ alerts (docs/alerts.md)
+
+  alerts(): Promise<AlertsView> {
+    return this.json((init) => this.rpc.v1.alerts.$get(undefined, { init }));
+  }
+
+  ackAlert(id: string, req: AckRequest = {}): Promise<AckResult> {
+    return this.json((init) => this.rpc.v1.alerts[':id'].ack.$post({ param: { id }, json: defined({ comment: req.comment, by: req.by, dry_run: req.dryRun || undefined }) }, { init }));
+  }
+
+  silence(req: SilenceRequest): Promise<SilenceResult> {
+    const json = defined({ matchers: req.matchers, duration_ms: req.durationMs, ends_at: req.endsAt, comment: req.comment, by: req.by, dry_run: req.dryRun || undefined });
+    return this.json((init) => this.rpc.v1.silences.$post({ json }, { init }));
+  }
+
+  unsilence(id: string, dryRun = false): Promise<{ dryRun: boolean; silence: Silence }> {
+    return this.json((init) => this.rpc.v1.silences[':id'].$delete({ param: { id }, query: defined({ dry_run: bool(dryRun) }) }, { init }));
+  }
+
+  alertHistory(since?: TimeArg): Promise<{ incidents: IncidentRecord[] }> {
+    return this.json((init) => this.rpc.v1.alerts.history.$get({ query: defined({ since: time(since) }) }, { init }));
   }
 
   // ------------------------------------------------------------------ plumbing

@@ -5,6 +5,7 @@
  * open one server-sent event stream each (GET /v1/events, only the types asked for) and close it
  * on dispose.
  */
+import type { AlertService } from '../contract/alerts';
 import type { BackupService } from '../contract/backups';
 import type { EngineLike, EventSource } from '../contract/engine';
 import type { Disposable, EngineEvent, EventOf, EventType } from '../contract/events';
@@ -15,6 +16,7 @@ import type { ApiClient } from './api-client';
 export class RemoteEngine implements EngineLike {
   readonly bus: EventSource;
   readonly backups: BackupService;
+  readonly alerts: AlertService;
 
   constructor(readonly client: ApiClient) {
     this.bus = {
@@ -22,6 +24,13 @@ export class RemoteEngine implements EngineLike {
       onAny: (fn: (e: EngineEvent) => void) => this.subscribe(undefined, fn),
     };
     this.backups = backupsOver(client);
+    this.alerts = {
+      list: () => client.alerts(),
+      ack: (id, req) => client.ackAlert(id, req),
+      silence: (req) => client.silence(req),
+      unsilence: (id, o) => client.unsilence(id, !!o?.dryRun),
+      history: (q) => client.alertHistory(q?.since),
+    };
   }
 
   status() {

@@ -108,7 +108,9 @@ export interface SilenceResult {
 /** One line of `.opsdeck/alerts/history.jsonl` (append-only): what happened to an incident or a silence. */
 export type AlertHistoryRecord =
   | { kind: 'opened'; at: number; incident: string; group: string; service: string; severity: AlertSeverity; alerts: string[]; summary: string }
-  | { kind: 'sent'; at: number; incident: string; level: number; channels: string[]; repeat: boolean; failed?: string[] }
+  | { kind: 'sent'; at: number; incident: string; level: number; channels: string[]; repeat: boolean }
+  /** A channel that could not be reached (the level stays sent: it is not tried again before the repeat). */
+  | { kind: 'failed'; at: number; incident: string; channel: string; error: string }
   | { kind: 'acked'; at: number; incident: string; by?: string; comment?: string }
   | { kind: 'resolved'; at: number; incident: string }
   | { kind: 'silenced'; at: number; silence: Silence }

@@ -6,6 +6,7 @@
  * hands out one or the other. Every member is required; answers may be promises, so surfaces
  * always `await`.
  */
+import type { AlertService } from './alerts';
 import type { BackupService } from './backups';
 import type { Disposable, EngineEvent, EventOf, EventType } from './events';
 import type { StackHealth } from './health';
@@ -53,4 +54,6 @@ export interface EngineLike {
   prometheus(): MaybePromise<string>;
   /** Backups of the stack (src/core/backup): run, list, retention, verify, restore, drill. */
   readonly backups: BackupService;
+  /** Alerts of the stack (src/core/alerts): list, acknowledge, silence, history. */
+  readonly alerts: AlertService;
 }

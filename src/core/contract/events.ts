@@ -73,7 +73,7 @@ export type EngineEvent =
   /** Retention applied (forget, then prune when asked). */
   | (Base & { type: 'retention'; ok: boolean; trigger: BackupTrigger; kept: number; forgotten: string[]; bytesFreed?: number; error?: string })
   /** An incident of the alerts (src/core/alerts): opened and sent (firing), escalated, repeated, acknowledged, resolved. */
-  | (Base & { type: 'alert'; phase: AlertPhase; incident: string; severity: 'info' | 'warning' | 'critical'; level: number; summary: string; rules: string[] });
+  | (Base & { type: 'alert'; phase: AlertPhase; incident: string; severity: 'info' | 'warning' | 'critical'; level: number; summary: string; rules: string[]; channels: string[] });
 
 export type EventType = EngineEvent['type'];
 export type EventOf<T extends EventType> = Extract<EngineEvent, { type: T }>;

@@ -49,6 +49,8 @@ export class EngineHost {
       }
       // The owner runs the backup schedule and the RPO watch (src/core/backup/schedule.ts).
       engine.backups.start();
+      // The owner evaluates the alert rules and pages (src/core/alerts), resuming a previous owner's state.
+      engine.alerts.start();
       const api = await serveApi(engine, socket, { errorLog: join(stack.dir, '.opsdeck', 'logs', 'engine.log') });
       return new EngineHost(engine, memory, lock, api, leftovers);
     } catch (e) {

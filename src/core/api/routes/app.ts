@@ -8,6 +8,7 @@
 import { OpsError } from '../../errors';
 import type { ServedEngine } from '../served-engine';
 import { errorBody, issuesOf, NOT_FOUND } from '../http-errors';
+import { alertsApi } from './alerts';
 import { backupsApi } from './backups';
 import { domainApp } from './declare';
 import { asApiError, logInternalError } from './errors';
@@ -73,6 +74,7 @@ export function createApi(engine: ServedEngine, opts: ApiOptions = {}) {
     .route('/', metricsApi(engine))
     .route('/', memoryApi(engine))
     .route('/', backupsApi(engine, stream, opts.errorLog))
+    .route('/', alertsApi(engine))
     .route('/', prometheusApi(engine))
     .doc31('/openapi.json', OPENAPI_OBJECT);
 }
@@ -88,7 +90,7 @@ export const OPENAPI_OBJECT = {
       'HTTP over the unix socket `.opsdeck/run/engine.sock` (mode 0600) of the engine that owns a stack. Errors answer `{ "error": { "code", "message", "hint"?, "issues"? } }`. See docs/api.md.',
   },
   servers: [{ url: 'http://opsdeck', description: 'Any host name: the connection is made to the stack\'s unix socket' }],
-  tags: ['status', 'stack', 'services', 'profiles', 'logs', 'events', 'memory', 'metrics', 'backups'].map((name) => ({ name })),
+  tags: ['status', 'stack', 'services', 'profiles', 'logs', 'events', 'memory', 'metrics', 'backups', 'alerts'].map((name) => ({ name })),
 };
 
 /** The OpenAPI 3.1 document of the API, as served at /openapi.json. */

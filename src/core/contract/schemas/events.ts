@@ -136,6 +136,7 @@ export const eventSchemas = {
     level: z.number().int(),
     summary: z.string(),
     rules: z.array(z.string()),
+    channels: z.array(z.string()).openapi({ description: 'The channels it was sent to (`vscode`: shown by the extension)' }),
   }),
 } satisfies Record<EventType, z.ZodType>;
 
