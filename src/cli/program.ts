@@ -1,10 +1,12 @@
 /** The `opsdeck` commander program: global options and one register call per command group. */
 import { Command } from 'commander';
 import { OPSDECK_VERSION as VERSION } from '../core/contract';
+import { registerAlerts } from './alerts';
 import { registerBackup, registerRestore } from './backup/register';
 import { registerInit } from './init';
 import { registerLogs } from './logs';
 import { registerMemory } from './memory';
+import { registerMonitor } from './monitor';
 import { registerProfile } from './profile';
 import { registerReload } from './reload';
 import { registerServiceCommands } from './service';
@@ -30,7 +32,7 @@ Examples:
   $ opsdeck up --help                # options and examples of one command
 
 Exit codes: 0 success, 1 error (message and hint on stderr), 2 internal error;
-\`health\` uses 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN. See docs/cli.md.`,
+\`health\` and \`monitor\` use 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN. See docs/cli.md.`,
     );
   registerInit(program);
   registerValidate(program);
@@ -43,5 +45,7 @@ Exit codes: 0 success, 1 error (message and hint on stderr), 2 internal error;
   registerMemory(program);
   registerBackup(program);
   registerRestore(program);
+  registerAlerts(program);
+  registerMonitor(program);
   return program;
 }

@@ -21,3 +21,8 @@ export { rememberProfile, upPlan, withProfile, withRememberedProfile } from '../
 export { withDependencies } from '../graph';
 export { assertKnownServices } from '../health/summary';
 export { tailLog } from '../logs/read-log';
+
+// Alerts without an engine: the persisted incident history, and `opsdeck monitor`'s verdict.
+export { incidentHistory } from '../alerts/history';
+export { MONITOR_EXIT, monitorFromView, monitorWithoutEngine, unknownReport } from '../alerts/monitor';
+export { parseMatcher, formatMatcher } from '../alerts/silences';
