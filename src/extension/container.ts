@@ -9,6 +9,8 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import { registerCommands } from './commands';
+import { alertCommands } from './commands/alerts';
+import { AlertNotices, AlertsTree } from './alerts-view';
 import { ConfigApply } from './config-apply';
 import { ConfigDiagnostics } from './config-diagnostics';
 import { ContextKeys } from './context-keys';
@@ -99,9 +101,22 @@ export class Container implements vscode.Disposable {
       onSettingChange(['engine.mode'], () => void this.connection.reconfigure()),
       this.connection.onDidReceiveEvent((e) => this.logEvent(e as unknown as { type: string; service: string; [k: string]: unknown })),
       this.watchConfig(),
+      ...this.registerAlerts(),
     );
     this.updateContext();
     this.firstConnection = this.connection.connect();
+  }
+
+  /** The Alerts view, the alert notifications and their commands (alerts-view.ts, commands/alerts.ts). */
+  private registerAlerts(): vscode.Disposable[] {
+    const tree = new AlertsTree(this.connection);
+    const handlers = alertCommands(this.connection, () => tree.refresh());
+    return [
+      tree,
+      new AlertNotices(this.connection),
+      vscode.window.registerTreeDataProvider('opsdeck.alerts', tree),
+      ...Object.entries(handlers).map(([id, fn]) => vscode.commands.registerCommand(id, (...args: unknown[]) => fn(...args).catch((e: Error) => void vscode.window.showErrorMessage(`Opsdeck: ${e.message}`)))),
+    ];
   }
 
   /** Find the stack, build everything, and wait (briefly) for the first connection. */

@@ -3,7 +3,8 @@
  * them per stack and service, silences, acknowledgements, and the persisted history a report
  * reads. Part of the contract.
  */
-import type { MaybePromise } from './engine';
+/** An answer now or later (as EngineLike's; declared here so that engine.ts may import this file). */
+type MaybePromise<T> = T | Promise<T>;
 
 export const ALERT_SEVERITIES = ['info', 'warning', 'critical'] as const;
 export type AlertSeverity = (typeof ALERT_SEVERITIES)[number];
