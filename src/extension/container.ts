@@ -107,13 +107,16 @@ export class Container implements vscode.Disposable {
     this.firstConnection = this.connection.connect();
   }
 
+  private alertsTree: AlertsTree | undefined;
+  private alertNotices: AlertNotices | undefined;
+
   /** The Alerts view, the alert notifications and their commands (alerts-view.ts, commands/alerts.ts). */
   private registerAlerts(): vscode.Disposable[] {
-    const tree = new AlertsTree(this.connection);
+    const tree = (this.alertsTree = new AlertsTree(this.connection));
     const handlers = alertCommands(this.connection, () => tree.refresh());
     return [
       tree,
-      new AlertNotices(this.connection),
+      (this.alertNotices = new AlertNotices(this.connection)),
       vscode.window.registerTreeDataProvider('opsdeck.alerts', tree),
       ...Object.entries(handlers).map(([id, fn]) => vscode.commands.registerCommand(id, (...args: unknown[]) => fn(...args).catch((e: Error) => void vscode.window.showErrorMessage(`Opsdeck: ${e.message}`)))),
     ];
@@ -148,6 +151,7 @@ export class Container implements vscode.Disposable {
         this.configApply.autoAnswer = answer ? () => answer : undefined;
       },
       configSettled: () => this.configApply.settled(),
+      alerts: () => ({ view: this.alertsTree?.snapshot(), shown: [...(this.alertNotices?.shown ?? [])] }),
     };
   }
 

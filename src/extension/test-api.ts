@@ -6,6 +6,7 @@
 import type { EngineStatus } from '../core/contract';
 import type { ConfigAnswer } from './config-apply';
 import type { HealthPickSnapshot } from './health-pick';
+import type { AlertsView } from '../core/contract';
 import type { ShownNotification } from './notifications';
 import type { StackSnapshot } from './state/stack-store';
 import type { StackState } from '../shared/protocol';
@@ -46,4 +47,6 @@ export interface OpsdeckTestApi {
   answerConfigPrompts(answer: ConfigAnswer | undefined): void;
   /** Resolves when no change of opsdeck.yaml is being offered or applied. */
   configSettled(): Promise<void>;
+  /** The Alerts view's last answer from the engine, and the alert notifications shown, oldest first. */
+  alerts(): { view: AlertsView | undefined; shown: { incident: string; phase: string; message: string; actions: string[] }[] };
 }
