@@ -68,7 +68,8 @@ export class AlertManager implements AlertService {
     if (prev && prev.stoppedAt === undefined) {
       this.facts.stack.engineRestart = { at: now, detail: `the previous engine (pid ${prev.pid}, started ${new Date(prev.startedAt).toISOString()}) did not stop cleanly` };
     }
-    this.pending.carryOver(this.state.alerts, now + (this.opts.graceMs ?? 120_000));
+    // engine_restarted is about the previous engine itself: this one decides it anew, above.
+    this.pending.carryOver(this.state.alerts.filter((a) => a.rule !== 'engine_restarted'), now + (this.opts.graceMs ?? 120_000));
     this.state.engine = { pid: process.pid, startedAt: now };
     this.persist(true);
     this.subs = FACT_EVENTS.map((t) =>
