@@ -66,6 +66,13 @@ Examples:
     .command('list')
     .description('pending and firing alerts, open incidents and silences in force')
     .option('--json', 'print {at, enabled, alerts, incidents, silences} as JSON')
+    .addHelpText('after', `
+
+Examples:
+  $ opsdeck alerts list
+  $ opsdeck alerts list --json | jq '.alerts[] | select(.state == "firing") | .id'
+
+Exit codes: 0 listed, 1 error (e.g. no engine running).`)
     .action(async (opts: { json?: boolean }, cmd: Command) => {
       const view = await requireOwner(stackDir(cmd)).client.alerts();
       if (opts.json) return printJson(view);
@@ -80,6 +87,13 @@ Examples:
     .option('--by <name>', 'who acknowledges (default: $USER)')
     .option('--dry-run', 'say what would be acknowledged and change nothing')
     .option('--json', 'print {dryRun, incident} as JSON')
+    .addHelpText('after', `
+
+Examples:
+  $ opsdeck alerts ack storage-3fa2c1 --comment "restoring from last night"
+  $ opsdeck alerts ack service_down/storage --dry-run
+
+Exit codes: 0 acknowledged, 1 error (an unknown id says which are open).`)
     .action(async (id: string, opts: { comment?: string; by?: string; dryRun?: boolean; json?: boolean }, cmd: Command) => {
       const by = opts.by ?? process.env.USER;
       const r = await requireOwner(stackDir(cmd)).client.ackAlert(id, { ...(opts.comment ? { comment: opts.comment } : {}), ...(by ? { by } : {}), dryRun: !!opts.dryRun });
@@ -96,6 +110,13 @@ Examples:
     .option('--by <name>', 'who silences (default: $USER)')
     .option('--dry-run', 'show the silence and the alerts it would match, and change nothing')
     .option('--json', 'print {dryRun, silence, matches} as JSON')
+    .addHelpText('after', `
+
+Examples:
+  $ opsdeck alerts silence --matcher service=storage --for 2h --comment "disk swap"
+  $ opsdeck alerts silence --matcher rule=~ipc_.* --matcher severity!=critical --for 30m --comment load test --dry-run
+
+Exit codes: 0 silenced, 1 error.`)
     .action(async (opts: { matcher: SilenceMatcher[]; for: number; comment: string; by?: string; dryRun?: boolean; json?: boolean }, cmd: Command) => {
       const by = opts.by ?? process.env.USER;
       const r = await requireOwner(stackDir(cmd)).client.silence({ matchers: opts.matcher, durationMs: opts.for, comment: opts.comment, ...(by ? { by } : {}), dryRun: !!opts.dryRun });
@@ -110,6 +131,12 @@ Examples:
     .argument('<id>', 'the silence id (alerts list)')
     .option('--dry-run', 'say what would be removed and change nothing')
     .option('--json', 'print {dryRun, silence} as JSON')
+    .addHelpText('after', `
+
+Examples:
+  $ opsdeck alerts unsilence s-1a2b3c4d
+
+Exit codes: 0 removed, 1 error (an unknown id says which silences are in force).`)
     .action(async (id: string, opts: { dryRun?: boolean; json?: boolean }, cmd: Command) => {
       const r = await requireOwner(stackDir(cmd)).client.unsilence(id, !!opts.dryRun);
       if (opts.json) return printJson(r);
@@ -121,6 +148,13 @@ Examples:
     .description('past and open incidents from .opsdeck/alerts/history.jsonl: start, end, duration, acknowledgement (no engine needed)')
     .option('--since <when>', 'only incidents open at or after: a duration ago (7d) or a date', (v) => parseTimeOption(v))
     .option('--json', 'print {incidents:[{id, group, service, severity, alerts, summary, start, end, durationMs, ack, level}]} as JSON')
+    .addHelpText('after', `
+
+Examples:
+  $ opsdeck alerts history --since 7d
+  $ opsdeck alerts history --json | jq '.incidents[] | {id, durationMs, ack}'
+
+Exit codes: 0 listed, 1 error.`)
     .action(async (opts: { since?: number; json?: boolean }, cmd: Command) => {
       const dir = stackDir(cmd);
       const owner = ownerOf(dir);

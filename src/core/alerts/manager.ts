@@ -6,7 +6,6 @@
  * once, and persists all of it (alert-store.ts) so that a restarted engine resumes where the
  * previous one was. Only the engine that owns the stack runs one (EngineHost).
  */
-import { randomBytes } from 'node:crypto';
 import type { Clock, TimerHandle } from '../clock';
 import type { LoadedStack } from '../config/load';
 import type { AckRequest, AckResult, Alert, AlertService, AlertsView, Incident, Silence, SilenceRequest, SilenceResult } from '../contract/alerts';
@@ -14,7 +13,6 @@ import type { AlertPhase, Disposable } from '../contract/events';
 import { OpsError } from '../errors';
 import type { EventBus } from '../events';
 import { alertsDir, AlertStore, type AlertState } from './alert-store';
-import { sendToChannel } from './channels/send';
 import { nextSend, nextWake, sentChannels, type EscalationPolicy } from './escalation';
 import { AlertFacts, FACT_EVENTS, type EngineSample } from './facts';
 import { incidentsFrom, readHistory } from './history';
@@ -23,7 +21,7 @@ import { alertPayload, type AlertPayload } from './message';
 import { PendingAlerts } from './pending';
 import { graver, isQuiet, severityRank } from './quiet-hours';
 import { evaluateRules, resolveRules, type ResolvedRule } from './rules';
-import { alertLabels, matches, newSilence } from './silences';
+import { alertLabels, matches, newSilence, shortRandomId } from './silences';
 
 export interface AlertManagerOptions {
   bus: EventBus;
@@ -187,7 +185,7 @@ export class AlertManager implements AlertService {
       let inc = this.state.incidents.find((i) => i.service === service);
       if (!inc) {
         inc = {
-          id: `${service}-${randomBytes(3).toString('hex')}`,
+          id: `${service}-${shortRandomId(6)}`,
           group: `${stack.config.name}/${service}`,
           service,
           openedAt: now,
@@ -242,7 +240,9 @@ export class AlertManager implements AlertService {
   private dispatch(inc: Incident, alerts: readonly Alert[], phase: AlertPhase, channels: string[], stack: LoadedStack): void {
     this.emit(inc, phase, channels);
     const payload = alertPayload(stack.config.name, inc, alerts, phase);
-    const send = this.opts.send ?? ((c: string, p: AlertPayload) => sendToChannel(c, p, { stackDir: stack.dir, channels: stack.config.alerts.channels }));
+    // The channels' code (fetch, tls, child processes) is loaded on the first send only: an idle engine never loads it.
+    const send =
+      this.opts.send ?? ((c: string, p: AlertPayload) => import('./channels/send').then((m) => m.sendToChannel(c, p, { stackDir: stack.dir, channels: stack.config.alerts.channels })));
     for (const channel of channels) {
       const p: Promise<void> = send(channel, payload)
         .catch((e: Error) => {

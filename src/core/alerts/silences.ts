@@ -3,7 +3,6 @@
  * rule's own labels), an end time and a comment. A silenced alert still fires and is listed,
  * with `silencedBy`, but sends nothing until the silence ends (or is removed).
  */
-import { randomBytes } from 'node:crypto';
 import { OpsError } from '../errors';
 import type { Alert, Silence, SilenceMatcher, SilenceRequest } from '../contract/alerts';
 
@@ -48,5 +47,9 @@ export function newSilence(req: SilenceRequest, now: number): Silence {
   if (endsAt === undefined) throw new OpsError('BAD_REQUEST', 'a silence needs an end: a duration or an end time', 'e.g. --for 1h');
   if (endsAt <= now) throw new OpsError('BAD_REQUEST', 'the silence would end before it starts', 'give a duration greater than 0, e.g. --for 1h');
   if (!req.comment?.trim()) throw new OpsError('BAD_REQUEST', 'a silence needs a comment (why, and who)', 'e.g. --comment "storage migration, back at 3pm"');
-  return { id: `s-${randomBytes(4).toString('hex')}`, matchers: req.matchers, startsAt: now, endsAt, comment: req.comment.trim(), ...(req.by ? { by: req.by } : {}) };
+  return { id: `s-${shortRandomId(8)}`, matchers: req.matchers, startsAt: now, endsAt, comment: req.comment.trim(), ...(req.by ? { by: req.by } : {}) };
 }
+
+/** `n` hex digits, for the ids of incidents and silences (unique enough within one stack; no node:crypto, which an idle daemon does not load). */
+export const shortRandomId = (n: number) =>
+  Array.from({ length: n }, () => Math.floor(Math.random() * 16).toString(16)).join('');
