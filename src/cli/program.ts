@@ -1,6 +1,7 @@
 /** The `opsdeck` commander program: global options and one register call per command group. */
 import { Command } from 'commander';
 import { OPSDECK_VERSION as VERSION } from '../core/contract';
+import { registerAlerts } from './alerts';
 import { registerBackup, registerRestore } from './backup/register';
 import { registerCleanup } from './cleanup';
 import { registerDoctor } from './doctor';
@@ -8,6 +9,7 @@ import { registerInit } from './init';
 import { registerLogs } from './logs';
 import { registerMaintain } from './maintain';
 import { registerMemory } from './memory';
+import { registerMonitor } from './monitor';
 import { registerProfile } from './profile';
 import { registerReload } from './reload';
 import { registerServiceCommands } from './service';
@@ -35,7 +37,7 @@ Examples:
   $ opsdeck up --help                # options and examples of one command
 
 Exit codes: 0 success, 1 error (message and hint on stderr), 2 internal error;
-\`health\` uses 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN. See docs/cli.md.`,
+\`health\` and \`monitor\` use 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN. See docs/cli.md.`,
     );
   registerInit(program);
   registerValidate(program);
@@ -53,5 +55,7 @@ Exit codes: 0 success, 1 error (message and hint on stderr), 2 internal error;
   registerDoctor(program);
   registerUnits(program);
   registerExec(program);
+  registerAlerts(program);
+  registerMonitor(program);
   return program;
 }

@@ -24,6 +24,8 @@ import { serviceControl } from './service-control';
 import { changedServices, reloadPlan } from './config-reload';
 import type { EngineLike } from './contract/engine';
 import type { DoctorReport, ProfileReport } from './contract/doctor';
+import { AlertManager } from './alerts/manager';
+import { diskFreePercent } from './alerts/disk';
 
 export interface EngineOptions extends LoadOptions {
   clock?: Clock;
@@ -300,6 +302,7 @@ export class Engine implements EngineLike {
   }
 
   async dispose(): Promise<void> {
+    this.alertManager?.stop();
     this.backupManager?.dispose();
     this.maintenanceManager?.dispose();
     this.collector.stop();
@@ -362,6 +365,24 @@ export class Engine implements EngineLike {
   }
 
   // ================================================================== end of maintenance
+
+  // ================================================================== alerts (src/core/alerts, docs/alerts.md)
+
+  private alertManager: AlertManager | undefined;
+
+  /** The alert rules, incidents, silences and acks of this stack; the owner calls `alerts.start()`. */
+  get alerts(): AlertManager {
+    return (this.alertManager ??= new AlertManager({
+      bus: this.bus,
+      clock: this.supervisor.clock,
+      stack: () => this.current,
+      sample: () => ({
+        services: this.supervisor.snapshot().map((s) => ({ name: s.name, state: s.state, active: this.supervisor.isActive(s.name) })),
+        ...(this.metricsRunning ? { metrics: this.collector.current() } : {}),
+        diskFreePercent: diskFreePercent(this.current.dir),
+      }),
+    }));
+  }
 
   private assertService(name: string): void {
     assertServiceName(this.current, name);

@@ -40,6 +40,10 @@ export type OpsErrorCode =
   | 'BACKUP_RESTORE_FAILED'
   | 'BACKUP_POLICY_INVALID'
   | 'BACKUP_ABORTED'
+  // Alerts (src/core/alerts)
+  | 'ALERT_NOT_FOUND'
+  | 'ALERT_SECRET_INVALID'
+  | 'ALERT_CHANNEL_FAILED'
   | 'INTERNAL';
 
 export class OpsError extends Error {

@@ -10,6 +10,8 @@ import path from 'node:path';
 import * as vscode from 'vscode';
 import { BootUnits } from './boot-units';
 import { registerCommands } from './commands';
+import { alertCommands } from './commands/alerts';
+import { AlertNotices, AlertsTree } from './alerts-view';
 import { ConfigApply } from './config-apply';
 import { ConfigDiagnostics } from './config-diagnostics';
 import { DoctorResults } from './doctor/doctor-results';
@@ -108,10 +110,26 @@ export class Container implements vscode.Disposable {
       onSettingChange(['engine.mode'], () => void this.connection.reconfigure()),
       this.connection.onDidReceiveEvent((e) => this.logEvent(e as unknown as { type: string; service: string; [k: string]: unknown })),
       this.watchConfig(),
+      ...this.registerAlerts(),
     );
     this.updateContext();
     this.firstConnection = this.connection.connect();
     if (stackDir) void this.bootUnits.refresh();
+  }
+
+  private alertsTree: AlertsTree | undefined;
+  private alertNotices: AlertNotices | undefined;
+
+  /** The Alerts view, the alert notifications and their commands (alerts-view.ts, commands/alerts.ts). */
+  private registerAlerts(): vscode.Disposable[] {
+    const tree = (this.alertsTree = new AlertsTree(this.connection));
+    const handlers = alertCommands(this.connection, () => tree.refresh());
+    return [
+      tree,
+      (this.alertNotices = new AlertNotices(this.connection)),
+      vscode.window.registerTreeDataProvider('opsdeck.alerts', tree),
+      ...Object.entries(handlers).map(([id, fn]) => vscode.commands.registerCommand(id, (...args: unknown[]) => fn(...args).catch((e: Error) => void vscode.window.showErrorMessage(`Opsdeck: ${e.message}`)))),
+    ];
   }
 
   /** Find the stack, build everything, and wait (briefly) for the first connection. */
@@ -144,6 +162,7 @@ export class Container implements vscode.Disposable {
       },
       configSettled: () => this.configApply.settled(),
       diagnostics: () => this.doctor.snapshot(),
+      alerts: () => ({ view: this.alertsTree?.snapshot(), shown: [...(this.alertNotices?.shown ?? [])] }),
     };
   }
 

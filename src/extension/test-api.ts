@@ -7,6 +7,7 @@ import type { EngineStatus } from '../core/contract';
 import type { ConfigAnswer } from './config-apply';
 import type { DoctorItemSnapshot } from './doctor/doctor-tree';
 import type { HealthPickSnapshot } from './health-pick';
+import type { AlertsView } from '../core/contract';
 import type { ShownNotification } from './notifications';
 import type { StackSnapshot } from './state/stack-store';
 import type { StackState } from '../shared/protocol';
@@ -49,4 +50,6 @@ export interface OpsdeckTestApi {
   configSettled(): Promise<void>;
   /** The Diagnostics view after Run Diagnostics: per category its counts and checks (label, found, status). */
   diagnostics(): DoctorItemSnapshot[];
+  /** The Alerts view's last answer from the engine, and the alert notifications shown, oldest first. */
+  alerts(): { view: AlertsView | undefined; shown: { incident: string; phase: string; message: string; actions: string[] }[] };
 }

@@ -384,7 +384,10 @@ describe('control API over a unix socket (real engine, real processes)', functio
     assert.equal(doc.info.version, '1');
     const routes = Object.entries(doc.paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`));
     assert.deepEqual(routes.sort(), [
+      'DELETE /v1/silences/{id}',
       'GET /metrics',
+      'GET /v1/alerts',
+      'GET /v1/alerts/history',
       'GET /v1/backups',
       'GET /v1/backups/status',
       'GET /v1/backups/{id}',
@@ -398,6 +401,7 @@ describe('control API over a unix socket (real engine, real processes)', functio
       'GET /v1/profiles',
       'GET /v1/services/{name}/logs',
       'GET /v1/status',
+      'POST /v1/alerts/{id}/ack',
       'POST /v1/backups',
       'POST /v1/backups/drill',
       'POST /v1/backups/forget',
@@ -409,6 +413,7 @@ describe('control API over a unix socket (real engine, real processes)', functio
       'POST /v1/services/{name}/restart',
       'POST /v1/services/{name}/start',
       'POST /v1/services/{name}/stop',
+      'POST /v1/silences',
       'POST /v1/stack/down',
       'POST /v1/stack/reload',
       'POST /v1/stack/up',

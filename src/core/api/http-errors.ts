@@ -35,6 +35,8 @@ const STATUS: Record<string, ErrorStatus> = {
   BACKUP_MANIFEST_UNSAFE: 400,
   BACKUP_REPO_LOCKED: 409,
   BACKUP_REPO_EXISTS: 409,
+  // alerts
+  ALERT_NOT_FOUND: 404,
 };
 
 export const statusOf = (code: string): ErrorStatus => STATUS[code] ?? 500;

@@ -40,6 +40,7 @@ export interface UnitsQuery {
   mode?: BootMode;
   scope?: BootScope;
 }
+import type { AckRequest, AckResult, AlertsView, IncidentRecord, Silence, SilenceRequest, SilenceResult } from '../contract/alerts';
 
 /** A time as the API takes it: epoch ms, a Date, an ISO 8601 time, or a duration ago (`10m`). */
 export type TimeArg = number | Date | string;
@@ -301,6 +302,29 @@ export class ApiClient {
 
   cleanup(req: CleanupRequest = {}): Promise<CleanupResult> {
     return this.json((init) => this.rpc.v1.cleanup.$post({ json: defined({ dry_run: req.dryRun || undefined, older_than_ms: req.olderThanMs }) }, { init }));
+  }
+
+  // ------------------------------------------------------------------ alerts (docs/alerts.md)
+
+  alerts(): Promise<AlertsView> {
+    return this.json((init) => this.rpc.v1.alerts.$get(undefined, { init }));
+  }
+
+  ackAlert(id: string, req: AckRequest = {}): Promise<AckResult> {
+    return this.json((init) => this.rpc.v1.alerts[':id'].ack.$post({ param: { id }, json: defined({ comment: req.comment, by: req.by, dry_run: req.dryRun || undefined }) }, { init }));
+  }
+
+  silence(req: SilenceRequest): Promise<SilenceResult> {
+    const json = defined({ matchers: req.matchers, duration_ms: req.durationMs, ends_at: req.endsAt, comment: req.comment, by: req.by, dry_run: req.dryRun || undefined });
+    return this.json((init) => this.rpc.v1.silences.$post({ json }, { init }));
+  }
+
+  unsilence(id: string, dryRun = false): Promise<{ dryRun: boolean; silence: Silence }> {
+    return this.json((init) => this.rpc.v1.silences[':id'].$delete({ param: { id }, query: defined({ dry_run: bool(dryRun) }) }, { init }));
+  }
+
+  alertHistory(since?: TimeArg): Promise<{ incidents: IncidentRecord[] }> {
+    return this.json((init) => this.rpc.v1.alerts.history.$get({ query: defined({ since: time(since) }) }, { init }));
   }
 
   // ------------------------------------------------------------------ plumbing

@@ -5,6 +5,7 @@
  * open one server-sent event stream each (GET /v1/events, only the types asked for) and close it
  * on dispose.
  */
+import type { AlertService } from '../contract/alerts';
 import type { BackupService } from '../contract/backups';
 import type { EngineLike, EventSource } from '../contract/engine';
 import type { MaintenanceService } from '../contract/maintenance';
@@ -17,6 +18,7 @@ export class RemoteEngine implements EngineLike {
   readonly bus: EventSource;
   readonly backups: BackupService;
   readonly maintenance: MaintenanceService;
+  readonly alerts: AlertService;
 
   constructor(readonly client: ApiClient) {
     this.bus = {
@@ -28,6 +30,13 @@ export class RemoteEngine implements EngineLike {
       tasks: (filter) => client.maintenanceTasks(filter),
       run: (req, o) => client.runMaintenance(req, o?.onProgress, o?.signal),
       cleanup: (req) => client.cleanup(req),
+    };
+    this.alerts = {
+      list: () => client.alerts(),
+      ack: (id, req) => client.ackAlert(id, req),
+      silence: (req) => client.silence(req),
+      unsilence: (id, o) => client.unsilence(id, !!o?.dryRun),
+      history: (q) => client.alertHistory(q?.since),
     };
   }
 

@@ -166,6 +166,9 @@ const CHECK_HINTS: [prefix: string, hint: string][] = [
   ['a log probe can only be a readiness probe', 'move the log probe to health.readiness; a liveness probe can be http, tcp or exec'],
   ['is not a valid regular expression', 'fix the pattern, or escape special characters such as ( [ . * + ? with a backslash'],
   ['warn must not be above critical', 'set warn to a value at or below critical, e.g. { warn: 70, critical: 90 }'],
+  ['is a secret', 'remove it; give the variable of the engine\'s environment that holds it (e.g. url_env: OPSDECK_SLACK_URL) or a file of mode 0600 (e.g. url_file: .opsdeck/secrets/slack.url); docs/alerts.md'],
+  ['unknown channel', 'declare it under alerts.channels, or use a built-in channel (vscode, desktop)'],
+  ['give exactly one of above or below', 'e.g. above: 800 (fires when the metric is over 800) or below: 5'],
   ['must declare at least one service', 'add a service, e.g. api: { command: [node, server.js] }'],
 ];
 

@@ -13,6 +13,7 @@
  * (schema-backup.ts), all made of the building blocks of schema-kit.ts.
  */
 import { z } from 'zod';
+import { buildAlertsSchema } from './schema-alerts';
 import { buildStackBackupSchema } from './schema-backup';
 import { buildStackMaintenanceSchema } from './schema-maintenance';
 import { buildBootSchema } from './schema-boot';
@@ -71,10 +72,11 @@ interface StackParts {
   stackBackupSchema: ReturnType<typeof buildStackBackupSchema>;
   stackMaintenanceSchema: ReturnType<typeof buildStackMaintenanceSchema>;
   bootSchema: ReturnType<typeof buildBootSchema>;
+  alertsSchema: ReturnType<typeof buildAlertsSchema>;
 }
 
 /** The whole file. */
-function buildStackSchema({ serviceSchema, profileSchema, logsSchema, stackBackupSchema, stackMaintenanceSchema, bootSchema }: StackParts) {
+function buildStackSchema({ serviceSchema, profileSchema, logsSchema, stackBackupSchema, stackMaintenanceSchema, bootSchema, alertsSchema }: StackParts) {
   /**
    * At least one service. This check is on the services map itself, so problems elsewhere in the
    * file do not hide it; a problem inside the map means the map has an entry, so zod's default
@@ -95,6 +97,8 @@ function buildStackSchema({ serviceSchema, profileSchema, logsSchema, stackBacku
     maintenance: stackMaintenanceSchema.prefault({}),
     /** How `opsdeck units` starts the stack at login or boot (docs/boot.md). */
     boot: bootSchema.prefault(writtenDefaults(bootSchema)),
+    /** Alert rules, routing and channels (docs/alerts.md). */
+    alerts: alertsSchema.prefault(writtenDefaults(alertsSchema)),
     services,
   });
 }
@@ -110,8 +114,9 @@ function buildConfigSchemas() {
   const logsSchema = buildLogsSchema();
   const stackMaintenanceSchema = buildStackMaintenanceSchema();
   const bootSchema = buildBootSchema();
-  const stackSchema = buildStackSchema({ serviceSchema, profileSchema, logsSchema, stackBackupSchema, stackMaintenanceSchema, bootSchema });
-  return { stackBackupSchema, serviceSchema, profileSchema, logsSchema, stackMaintenanceSchema, bootSchema, stackSchema };
+  const alertsSchema = buildAlertsSchema();
+  const stackSchema = buildStackSchema({ serviceSchema, profileSchema, logsSchema, stackBackupSchema, stackMaintenanceSchema, bootSchema, alertsSchema });
+  return { stackBackupSchema, serviceSchema, profileSchema, logsSchema, stackMaintenanceSchema, bootSchema, alertsSchema, stackSchema };
 }
 
 export type ConfigSchemas = ReturnType<typeof buildConfigSchemas>;
@@ -144,6 +149,8 @@ export type BootConfig = StackConfig['boot'];
 export type RetentionConfig = NonNullable<StackBackupConfig['retention']>;
 export type ServiceMaintenanceConfig = NonNullable<ServiceConfig['maintenance']>;
 export type StackMaintenanceConfig = StackConfig['maintenance'];
+export type AlertsConfig = StackConfig['alerts'];
+export type AlertChannelConfig = AlertsConfig['channels'][string];
 
 /**
  * Probe timing defaults, by probe role. Readiness is retried every 25 ms while a service starts

@@ -6,6 +6,7 @@
  * hands out one or the other. Every member is required; answers may be promises, so surfaces
  * always `await`.
  */
+import type { AlertService } from './alerts';
 import type { BackupService } from './backups';
 import type { MaintenanceService } from './maintenance';
 import type { Disposable, EngineEvent, EventOf, EventType } from './events';
@@ -56,4 +57,6 @@ export interface EngineLike {
   readonly backups: BackupService;
   /** Maintenance of the stack (src/core/maintenance): its tasks, a run of some, cleanup. */
   readonly maintenance: MaintenanceService;
+  /** Alerts of the stack (src/core/alerts): list, acknowledge, silence, history. */
+  readonly alerts: AlertService;
 }

@@ -11,6 +11,8 @@ export type RestartCause = (typeof RESTART_CAUSES)[number];
 /** What started a backup job: a person or script, the engine's schedule, or a restore (its safety snapshot). */
 export type BackupTrigger = 'manual' | 'schedule' | 'safety';
 export type BackupPhase = 'started' | 'completed' | 'failed';
+export const ALERT_PHASES = ['firing', 'escalated', 'repeated', 'acked', 'resolved'] as const;
+export type AlertPhase = (typeof ALERT_PHASES)[number];
 
 interface Base {
   at: number;
@@ -73,7 +75,9 @@ export type EngineEvent =
   /** A maintenance task ran (src/core/maintenance): what it did, what it gave back, how long it took. */
   | (Base & { type: 'maintenance'; task: string; kind: string; ok: boolean; trigger: 'manual' | 'schedule'; summary: string; durationMs: number; reclaimedBytes?: number; error?: string })
   /** `opsdeck cleanup` removed files of the stack's own folders. */
-  | (Base & { type: 'cleanup'; files: number; bytes: number; kinds: string[] });
+  | (Base & { type: 'cleanup'; files: number; bytes: number; kinds: string[] })
+  /** An incident of the alerts (src/core/alerts): opened and sent (firing), escalated, repeated, acknowledged, resolved. */
+  | (Base & { type: 'alert'; phase: AlertPhase; incident: string; severity: 'info' | 'warning' | 'critical'; level: number; summary: string; rules: string[]; channels: string[] });
 
 export type EventType = EngineEvent['type'];
 export type EventOf<T extends EventType> = Extract<EngineEvent, { type: T }>;

@@ -5,6 +5,7 @@
  * import from here, from src/core/client or from src/core/host, nowhere else in src/core
  * (eslint.config.mjs; docs/architecture.md).
  */
+export * from './alerts';
 export * from './backups';
 export * from './engine';
 export * from './doctor';

@@ -51,6 +51,8 @@ export class EngineHost {
       engine.backups.start();
       // And the daily maintenance (src/core/maintenance/schedule.ts).
       engine.maintenance.start();
+      // The owner evaluates the alert rules and pages (src/core/alerts), resuming a previous owner's state.
+      engine.alerts.start();
       const api = await serveApi(engine, socket, { errorLog: join(stack.dir, '.opsdeck', 'logs', 'engine.log'), stackDir: stack.dir });
       return new EngineHost(engine, memory, lock, api, leftovers);
     } catch (e) {

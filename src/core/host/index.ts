@@ -26,3 +26,7 @@ export { tailLog } from '../logs/read-log';
 export { assertBundleName, DEFAULT_PROFILE_MS, profileService, runDoctor, writeBundle, type BundleEntry, type DoctorOptions, type ProfileOptions } from '../doctor';
 // Start at login or boot: unit files, their install and status, and `opsdeck exec`'s waits (docs/boot.md).
 export * from '../boot';
+// Alerts without an engine: the persisted incident history, and `opsdeck monitor`'s verdict.
+export { incidentHistory } from '../alerts/history';
+export { MONITOR_EXIT, monitorFromView, monitorWithoutEngine, unknownReport } from '../alerts/monitor';
+export { parseMatcher, formatMatcher } from '../alerts/silences';

@@ -99,6 +99,8 @@ function render(e: EngineEvent): string {
     }
     case 'cleanup':
       return `cleanup removed ${count(e.files, 'file')} (${formatBytes(e.bytes)}): ${e.kinds.join(', ')}`;
+    case 'alert':
+      return `alert ${e.phase} ${e.incident} (${e.severity}${e.level ? `, level ${e.level}` : ''}): ${e.summary}`;
     default:
       return otherText(e);
   }

@@ -8,6 +8,7 @@
 import { OpsError } from '../../errors';
 import type { ServedEngine } from '../served-engine';
 import { errorBody, issuesOf, NOT_FOUND } from '../http-errors';
+import { alertsApi } from './alerts';
 import { backupsApi } from './backups';
 import { domainApp } from './declare';
 import { doctorApi } from './doctor';
@@ -80,6 +81,7 @@ export function createApi(engine: ServedEngine, opts: ApiOptions = {}) {
     .route('/', backupsApi(engine, stream, opts.errorLog))
     .route('/', maintenanceApi(engine, stream, opts.errorLog))
     .route('/', doctorApi(engine))
+    .route('/', alertsApi(engine))
     .route('/', prometheusApi(engine))
     .route('/', unitsApi(opts.stackDir))
     .doc31('/openapi.json', OPENAPI_OBJECT);
@@ -96,7 +98,7 @@ export const OPENAPI_OBJECT = {
       'HTTP over the unix socket `.opsdeck/run/engine.sock` (mode 0600) of the engine that owns a stack. Errors answer `{ "error": { "code", "message", "hint"?, "issues"? } }`. See docs/api.md.',
   },
   servers: [{ url: 'http://opsdeck', description: 'Any host name: the connection is made to the stack\'s unix socket' }],
-  tags: ['status', 'stack', 'services', 'profiles', 'logs', 'events', 'memory', 'metrics', 'backups', 'maintenance', 'doctor', 'units'].map((name) => ({ name })),
+  tags: ['status', 'stack', 'services', 'profiles', 'logs', 'events', 'memory', 'metrics', 'backups', 'maintenance', 'doctor', 'units', 'alerts'].map((name) => ({ name })),
 };
 
 /** The OpenAPI 3.1 document of the API, as served at /openapi.json. */

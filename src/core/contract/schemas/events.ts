@@ -3,7 +3,7 @@
  * checked at compile time against the union in src/core/contract/events.ts. Part of the contract.
  */
 import { z } from '@hono/zod-openapi';
-import { RESTART_CAUSES, type EventOf, type EventType } from '../events';
+import { ALERT_PHASES, RESTART_CAUSES, type EventOf, type EventType } from '../events';
 import type { Fits } from './common';
 import { serviceStateSchema } from './status';
 
@@ -140,6 +140,17 @@ export const eventSchemas = {
     error: z.string().optional(),
   }),
   cleanup: z.object({ type: z.literal('cleanup'), ...base, files: z.number().int(), bytes: z.number(), kinds: z.array(z.string()) }),
+  alert: z.object({
+    type: z.literal('alert'),
+    ...base,
+    phase: z.enum(ALERT_PHASES),
+    incident: z.string(),
+    severity: z.enum(['info', 'warning', 'critical']),
+    level: z.number().int(),
+    summary: z.string(),
+    rules: z.array(z.string()),
+    channels: z.array(z.string()).openapi({ description: 'The channels it was sent to (`vscode`: shown by the extension)' }),
+  }),
 } satisfies Record<EventType, z.ZodType>;
 
 export const EVENT_TYPES = Object.keys(eventSchemas) as EventType[];
