@@ -8,6 +8,9 @@ import { tmpdir } from 'node:os';
 import { delimiter, join, relative, resolve, sep } from 'node:path';
 import { parseConfig, type LoadedStack } from '../../src/core/config/load';
 import type { Engine } from '../../src/core/engine';
+import { findPgTool } from '../../src/core/backup/adapters';
+import { execa } from 'execa';
+import assert from 'node:assert/strict';
 import { isAlive } from '../../src/core/os/process-info';
 import { processTree, readProcessTable } from '../../src/core/supervisor/process-table';
 import { freePort } from './stack';
@@ -172,4 +175,14 @@ export function processesInside(dir: string): string[] {
     if ((cwd === dir || cwd.startsWith(dir + sep) || cmd.includes(dir)) && isAlive(pid)) out.push(`${pid} (cwd ${cwd}: ${cmd})`);
   }
   return out;
+}
+
+/** Runs one SQL statement with psql (unaligned, tuples only) in the environment `env()` gives, failing the test on an error. */
+export function psqlRunner(env: () => Record<string, string>): (sql: string) => Promise<string> {
+  return async (sql) => {
+    const bin = await findPgTool('psql');
+    const r = await execa(bin, ['--no-psqlrc', '-X', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-c', sql], { env: { ...process.env, ...env() }, reject: false });
+    assert.equal(r.exitCode, 0, `psql -c ${sql}: ${r.stderr}`);
+    return r.stdout.trim();
+  };
 }

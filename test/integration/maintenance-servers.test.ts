@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { execa } from 'execa';
-import { findPgTool } from '../../src/core/backup/adapters';
 import { parseConfig } from '../../src/core/config/load';
 import { Engine } from '../../src/core/engine';
-import { copyExample, postgresBinDir, processesInside, requireServerPackages, serviceProcesses, survivors, type ExampleCopy } from '../helpers/servers';
+import { copyExample, postgresBinDir, psqlRunner, processesInside, requireServerPackages, serviceProcesses, survivors, type ExampleCopy } from '../helpers/servers';
 import { until } from '../helpers/stack';
 
 /**
@@ -22,12 +20,7 @@ describe('maintenance: PostgreSQL and Redis (real servers)', function () {
   let env: Record<string, string>;
   const seen = new Map<number, string>();
 
-  const psql = async (sql: string) => {
-    const bin = await findPgTool('psql');
-    const r = await execa(bin, ['--no-psqlrc', '-X', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-c', sql], { env: { ...process.env, ...env }, reject: false });
-    assert.equal(r.exitCode, 0, `psql -c ${sql}: ${r.stderr}`);
-    return r.stdout.trim();
-  };
+  const psql = psqlRunner(() => env);
 
   before(async () => {
     if (!postgresBinDir() || !existsSync(join(postgresBinDir()!, 'psql'))) {
