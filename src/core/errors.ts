@@ -18,6 +18,7 @@ export type OpsErrorCode =
   | 'MEMORY_OPEN_FAILED'
   | 'MEMORY_WRITE_FAILED'
   | 'MEMORY_CLOSED'
+  | 'METRICS_STORE_FAILED'
   | 'SPAWN_FAILED'
   | 'STACK_NOT_RUNNING'
   // Backup repository (src/core/backup/repo)
