@@ -6,7 +6,7 @@
  */
 import type { EngineLike, MaybePromise } from '../contract/engine';
 
-type Feature = 'searchMemory' | 'metrics' | 'metricsHistory' | 'prometheus' | 'backups' | 'reload';
+type Feature = 'searchMemory' | 'metrics' | 'metricsHistory' | 'metricsRollups' | 'report' | 'listReports' | 'prometheus' | 'backups' | 'reload';
 
 export type ServedEngine = Omit<EngineLike, Feature> &
   Partial<Pick<EngineLike, Exclude<Feature, 'metrics'>>> & {

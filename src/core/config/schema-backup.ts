@@ -28,7 +28,7 @@ const relativePath = () =>
   });
 
 /** A cron expression (5 fields, or 6 with seconds), checked by croner. */
-const cronExpression = () =>
+export const cronExpression = () =>
   z.string({ error: 'must be a cron expression such as "0 * * * *"' }).superRefine((c, ctx) => {
     try {
       new Cron(c, { paused: true });

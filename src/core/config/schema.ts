@@ -14,6 +14,7 @@
  */
 import { z } from 'zod';
 import { buildStackBackupSchema } from './schema-backup';
+import { buildMetricsSchema, buildReportsSchema } from './schema-observe';
 import { envMap, name, objectCheck, writtenDefaults } from './schema-kit';
 import { buildServiceSchema } from './schema-service';
 
@@ -66,10 +67,12 @@ interface StackParts {
   profileSchema: ReturnType<typeof buildProfileSchema>;
   logsSchema: ReturnType<typeof buildLogsSchema>;
   stackBackupSchema: ReturnType<typeof buildStackBackupSchema>;
+  metricsSchema: ReturnType<typeof buildMetricsSchema>;
+  reportsSchema: ReturnType<typeof buildReportsSchema>;
 }
 
 /** The whole file. */
-function buildStackSchema({ serviceSchema, profileSchema, logsSchema, stackBackupSchema }: StackParts) {
+function buildStackSchema({ serviceSchema, profileSchema, logsSchema, stackBackupSchema, metricsSchema, reportsSchema }: StackParts) {
   /**
    * At least one service. This check is on the services map itself, so problems elsewhere in the
    * file do not hide it; a problem inside the map means the map has an entry, so zod's default
@@ -86,6 +89,10 @@ function buildStackSchema({ serviceSchema, profileSchema, logsSchema, stackBacku
     logs: logsSchema.prefault(writtenDefaults(logsSchema)),
     /** Backups of the stack (repository, schedule, retention, verification). */
     backup: stackBackupSchema.prefault(writtenDefaults(stackBackupSchema)),
+    /** The long-term metrics store's retention (docs/metrics.md). */
+    metrics: metricsSchema.prefault(writtenDefaults(metricsSchema)),
+    /** The scheduled operations report (docs/reports.md). */
+    reports: reportsSchema.prefault(writtenDefaults(reportsSchema)),
     services,
   });
 }
@@ -99,8 +106,10 @@ function buildConfigSchemas() {
   const serviceSchema = buildServiceSchema();
   const profileSchema = buildProfileSchema();
   const logsSchema = buildLogsSchema();
-  const stackSchema = buildStackSchema({ serviceSchema, profileSchema, logsSchema, stackBackupSchema });
-  return { stackBackupSchema, serviceSchema, profileSchema, logsSchema, stackSchema };
+  const metricsSchema = buildMetricsSchema();
+  const reportsSchema = buildReportsSchema();
+  const stackSchema = buildStackSchema({ serviceSchema, profileSchema, logsSchema, stackBackupSchema, metricsSchema, reportsSchema });
+  return { stackBackupSchema, serviceSchema, profileSchema, logsSchema, metricsSchema, reportsSchema, stackSchema };
 }
 
 export type ConfigSchemas = ReturnType<typeof buildConfigSchemas>;

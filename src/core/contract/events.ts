@@ -69,7 +69,9 @@ export type EngineEvent =
   /** A verification of the backup repository finished. */
   | (Base & { type: 'verify'; ok: boolean; trigger: BackupTrigger; readData: boolean; subset?: string; errors: number; warnings: number; damagedSnapshots: string[]; durationMs: number; error?: string })
   /** Retention applied (forget, then prune when asked). */
-  | (Base & { type: 'retention'; ok: boolean; trigger: BackupTrigger; kept: number; forgotten: string[]; bytesFreed?: number; error?: string });
+  | (Base & { type: 'retention'; ok: boolean; trigger: BackupTrigger; kept: number; forgotten: string[]; bytesFreed?: number; error?: string })
+  /** An operations report was written into .opsdeck/reports/ (src/core/report); `service` is `stack`. */
+  | (Base & { type: 'report'; trigger: 'manual' | 'schedule'; period: string; since: number; until: number; files: string[] });
 
 export type EventType = EngineEvent['type'];
 export type EventOf<T extends EventType> = Extract<EngineEvent, { type: T }>;

@@ -91,6 +91,8 @@ function render(e: EngineEvent): string {
       const freed = e.bytesFreed === undefined ? '' : `, pruned ${formatBytes(e.bytesFreed)}`;
       return `${what}: kept ${count(e.kept, 'snapshot')}, forgot ${e.forgotten.length}${e.forgotten.length ? ` (${e.forgotten.join(', ')})` : ''}${freed}`;
     }
+    case 'report':
+      return `${e.trigger === 'schedule' ? 'scheduled ' : ''}${e.period} report written: ${e.files.join(', ')}`;
     default:
       return otherText(e);
   }

@@ -127,6 +127,7 @@ export const eventSchemas = {
     bytesFreed: z.number().optional(),
     error: z.string().optional(),
   }),
+  report: z.object({ type: z.literal('report'), ...base, trigger: z.enum(['manual', 'schedule']), period: z.string(), since: z.number(), until: z.number(), files: z.array(z.string()) }),
 } satisfies Record<EventType, z.ZodType>;
 
 export const EVENT_TYPES = Object.keys(eventSchemas) as EventType[];
