@@ -26,7 +26,6 @@ import type { RollupReader } from './metrics/store/rollup-reader';
 import { configMark, engineMark } from './metrics/store/stack-marks';
 import { ReportService } from './report/report-service';
 import type { MetricsMark, RollupAnswer, RollupQuery } from './contract/metrics-store';
-import { renderReport } from './report/report-files';
 import type { ReportAnswer, ReportCommand, ReportList } from './contract/reports';
 
 export interface EngineOptions extends LoadOptions {
@@ -214,10 +213,8 @@ export class Engine implements EngineLike {
     return (this.reportService ??= new ReportService({ stack: () => this.current, reader: () => this.longTerm?.store, clock: this.supervisor.clock, bus: this.bus }));
   }
 
-  async report(command: ReportCommand): Promise<ReportAnswer> {
-    const { format, save, formats, ...request } = command;
-    const result = await this.reports.generate(request, { ...(save ? { save } : {}), ...(formats ? { formats } : {}) });
-    return { ...result, ...(format ? { text: renderReport(result.report, format) } : {}) };
+  report(command: ReportCommand): Promise<ReportAnswer> {
+    return this.reports.answer(command);
   }
 
   listReports(): ReportList {

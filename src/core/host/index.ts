@@ -21,3 +21,4 @@ export { rememberProfile, upPlan, withProfile, withRememberedProfile } from '../
 export { withDependencies } from '../graph';
 export { assertKnownServices } from '../health/summary';
 export { tailLog } from '../logs/read-log';
+export { listReportsWithoutEngine, metricsRollupsWithoutEngine, reportWithoutEngine } from './metrics-without-engine';

@@ -14,8 +14,8 @@ import type { RollupReader } from '../metrics/store/rollup-reader';
 import { OPSDECK_VERSION } from '../version';
 import { buildReport } from './build-report';
 import { StateIncidentSource, type IncidentSource } from './incident-source';
-import { listReports, writeReport } from './report-files';
-import type { ReportFileInfo, ReportFormat, ReportRequest, ReportResult } from '../contract/reports';
+import { listReports, renderReport, writeReport } from './report-files';
+import type { ReportAnswer, ReportCommand, ReportFileInfo, ReportFormat, ReportRequest, ReportResult } from '../contract/reports';
 
 export interface ReportHost {
   stack(): LoadedStack;
@@ -62,6 +62,13 @@ export class ReportService {
     const files = writeReport(stack.dir, report, opts.formats ?? stack.config.reports.formats, stack.config.reports.keep);
     this.host.bus.emit({ type: 'report', service: 'stack', at: this.host.clock.now(), trigger: opts.trigger ?? 'manual', period: report.period, since: report.since, until: report.until, files: files.map((f) => f.path) });
     return { report, files };
+  }
+
+  /** A surface's command: generate, save if asked, and render in `format` if asked. */
+  async answer(command: ReportCommand): Promise<ReportAnswer> {
+    const { format, save, formats, ...request } = command;
+    const result = await this.generate(request, { ...(save ? { save } : {}), ...(formats ? { formats } : {}) });
+    return { ...result, ...(format ? { text: renderReport(result.report, format) } : {}) };
   }
 
   list(): ReportFileInfo[] {
