@@ -1,8 +1,8 @@
 /** `opsdeck report`: the operations report of a period (usage, performance, issues, data protection, changes). */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { InvalidArgumentError, Option, type Command } from 'commander';
-import { formatBytes, type ReportCommand, type ReportFormat, type ReportPeriod } from '../core/contract';
+import { Option, type Command } from 'commander';
+import { formatBytes, OpsError, type ReportCommand, type ReportFormat, type ReportPeriod } from '../core/contract';
 import { listReportsWithoutEngine, reportWithoutEngine } from '../core/host';
 import { dim, table } from './format';
 import { ownerOf, printJson, stackDir } from './stack-context';
@@ -56,7 +56,7 @@ Works with or without a running engine. See docs/reports.md.`,
         if (list.nextRun) process.stdout.write(dim(`next scheduled report: ${list.nextRun}\n`));
         return;
       }
-      if (opts.period && opts.since !== undefined) throw new InvalidArgumentError('give either --period or --since, not both');
+      if (opts.period && opts.since !== undefined) throw new OpsError('BAD_REQUEST', 'give either --period or --since, not both', '--period week is the week ending now (or at --until); --since starts a custom period');
       const format: ReportFormat = opts.json ? 'json' : opts.format;
       const command: ReportCommand = {
         format,

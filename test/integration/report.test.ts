@@ -238,7 +238,7 @@ describe('the operations report (a recorded week through the real store)', () =>
       assert.equal(await page.locator('svg').count(), 3);
       const availability = report.usage.services.find((u) => u.service === 'api')!.availabilityPct!.toFixed(2);
       assert.ok(text.includes(`${availability} %`), 'api availability on the page');
-      const bg = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+      const bg = async () => (await page.evaluate('getComputedStyle(document.body).backgroundColor')) as string;
       assert.equal(await bg(), 'rgb(255, 255, 255)');
       mkdirSync(join(ROOT, 'docs/images'), { recursive: true });
       await page.screenshot({ path: join(ROOT, 'docs/images/report.png'), fullPage: false });

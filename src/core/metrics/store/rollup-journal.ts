@@ -21,6 +21,8 @@ export class RollupJournal {
   constructor(readonly dir: string) {
     privateDir(dir);
     this.seq = (sealedFiles(dir).map((f) => Number(SEALED.exec(f)![1])).at(-1) ?? 0) + 1;
+    // A current file left by an engine that died is complete now: ready for the store.
+    this.seal();
   }
 
   /** Append entries to the current file (throws when the disk refuses). */
