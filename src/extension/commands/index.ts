@@ -15,6 +15,7 @@ import { isCancel, showFailure } from './failure';
 import { memoryCommands } from './memory';
 import { outputCommands } from './output';
 import { profileCommands } from './profile';
+import { reportCommands } from './report';
 import { serviceCommands } from './service';
 import { serviceName, servicesOf } from './service-args';
 import { stackCommands } from './stack';
@@ -22,7 +23,7 @@ import { stackCommands } from './stack';
 export type { CommandContext } from './context';
 
 /** Commands whose first argument is not a service (a query, a profile): their failures offer no Show Logs. */
-const NOT_ABOUT_A_SERVICE: ReadonlySet<string> = new Set(['opsdeck.searchMemory', 'opsdeck.switchProfile']);
+const NOT_ABOUT_A_SERVICE: ReadonlySet<string> = new Set(['opsdeck.searchMemory', 'opsdeck.switchProfile', 'opsdeck.showReport']);
 
 export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
   const handlers: CommandHandlers = {
@@ -32,6 +33,7 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
     ...serviceCommands(ctx),
     ...backupCommands(ctx),
     ...outputCommands(ctx),
+    ...reportCommands(ctx),
   };
   return Object.entries(handlers).map(([id, fn]) =>
     vscode.commands.registerCommand(id, async (...args: unknown[]) => {
