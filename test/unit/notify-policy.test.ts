@@ -297,7 +297,7 @@ describe('extension notifications: results the user asked for', () => {
 describe('notify policy: reports', () => {
   it('a scheduled report is an information with Open; a report someone asked for is not notified', () => {
     const noticeFor = noticeForEvent;
-    const base = { type: 'report', at: 1, service: 'stack', period: 'week', since: 0, until: 1, files: ['/s/.opsdeck/reports/r.html'] } as const;
+    const base = { type: 'report' as const, at: 1, service: 'stack', period: 'week', since: 0, until: 1, files: ['/s/.opsdeck/reports/r.html'] };
     const n = noticeFor({ ...base, trigger: 'schedule' });
     assert.equal(n?.kind, 'report-written');
     assert.equal(n?.severity, 'info');

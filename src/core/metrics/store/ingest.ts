@@ -22,7 +22,8 @@ export function ingestRollups(db: RollupDb, journalDir: string, opts: { withCurr
     }
     db.add(services, stack, marks);
   });
-  db.retain(opts.now, opts.retention);
+  // Retention with every batch taken in (the worker's hourly ingest); a read with nothing new skips it.
+  if (n) db.retain(opts.now, opts.retention);
   return n;
 }
 

@@ -41,3 +41,38 @@ export function histogramPercentile(h: Histogram, p: number): number | undefined
   }
   return undefined;
 }
+
+/** The histogram as bytes: LEB128 varints of (bucket − previous bucket, count), buckets ascending. A few bytes per bucket. */
+export function encodeHistogram(h: Histogram): Uint8Array {
+  const out: number[] = [];
+  const varint = (n: number) => {
+    for (; n >= 0x80; n = Math.floor(n / 0x80)) out.push((n % 0x80) | 0x80);
+    out.push(n);
+  };
+  let prev = 0;
+  for (const [k, n] of Object.entries(h).map(([k, n]) => [Number(k), n] as const).sort((a, b) => a[0] - b[0])) {
+    varint(k - prev);
+    varint(n);
+    prev = k;
+  }
+  return Uint8Array.from(out);
+}
+
+export function decodeHistogram(bytes: Uint8Array): Histogram {
+  const h: Histogram = {};
+  let i = 0;
+  const varint = () => {
+    let n = 0;
+    for (let mul = 1; ; mul *= 0x80) {
+      const b = bytes[i++]!;
+      n += (b & 0x7f) * mul;
+      if (b < 0x80) return n;
+    }
+  };
+  let k = 0;
+  while (i < bytes.length) {
+    k += varint();
+    h[String(k)] = varint();
+  }
+  return h;
+}

@@ -15,7 +15,7 @@ import { dirname } from 'node:path';
 import sqlite3, { type Database as Db, type QueryResult } from 'node-sqlite3-wasm';
 import { OpsError } from '../../errors';
 import { openPrivate, PRIVATE_DIR_MODE } from '../../private-files';
-import { histogramPercentile } from './latency-histogram';
+import { decodeHistogram, encodeHistogram, histogramPercentile } from './latency-histogram';
 import { emptyServiceRow, emptyStackRow, mergeServiceRows, mergeStackRows, type ServiceRow, type StackRow } from './rows';
 import { RESOLUTION_MS, type MetricsMark, type RollupResolution, type RollupRetention } from '../../contract/metrics-store';
 
@@ -26,7 +26,11 @@ export const MAX_MARKS = 200_000;
 const SCHEMA_VERSION = 1;
 const RES_CODE: Record<RollupResolution, number> = { minute: 0, hour: 1 };
 
-/** The numeric columns of a service row, in table order (hist is stored apart, as JSON). */
+/**
+ * The numbers of a service row, in the order they are packed into its `v` blob (64-bit floats,
+ * NaN for none): one column read instead of eighteen, which is what makes reading a week of
+ * hours fast through node-sqlite3-wasm. `hist` is its own blob (encodeHistogram).
+ */
 const SERVICE_COLUMNS = [
   'samples', 'cpuSum', 'cpuN', 'cpuMax', 'rssSum', 'rssN', 'rssMax', 'probes', 'probeFailures', 'p50', 'p95', 'latMax',
   'activeSec', 'upSec', 'readySec', 'restarts', 'checksOk', 'checksFailed',
@@ -35,8 +39,8 @@ const SERVICE_COLUMNS = [
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS service_rollups (
   res INTEGER NOT NULL, service TEXT NOT NULL, at INTEGER NOT NULL,
-  ${SERVICE_COLUMNS.map((c) => `${c} REAL`).join(', ')},
-  hist TEXT NOT NULL,
+  v BLOB NOT NULL,      -- SERVICE_COLUMNS as 64-bit floats
+  hist BLOB NOT NULL,   -- the latency histogram (latency-histogram.ts)
   PRIMARY KEY (res, service, at)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS service_rollups_at ON service_rollups (res, at);
@@ -231,10 +235,8 @@ export class RollupDb {
   }
 
   private putService(res: number, row: ServiceRow): void {
-    this.db.run(
-      `INSERT OR REPLACE INTO service_rollups (res, service, at, ${SERVICE_COLUMNS.join(', ')}, hist) VALUES (?, ?, ?, ${SERVICE_COLUMNS.map(() => '?').join(', ')}, ?)`,
-      [res, row.service, row.at, ...SERVICE_COLUMNS.map((c) => row[c]), JSON.stringify(row.hist)],
-    );
+    const v = new Float64Array(SERVICE_COLUMNS.map((c) => row[c] ?? NaN));
+    this.db.run('INSERT OR REPLACE INTO service_rollups (res, service, at, v, hist) VALUES (?, ?, ?, ?, ?)', [res, row.service, row.at, new Uint8Array(v.buffer), encodeHistogram(row.hist)]);
   }
 
   private putStack(res: number, row: StackRow): void {
@@ -253,8 +255,10 @@ function mergeStack(a: StackRow, b: StackRow): StackRow {
 function toServiceRow(r: Row): ServiceRow {
   const row = emptyServiceRow(Number(r.at), String(r.service));
   const out = row as unknown as Record<string, number | null>;
-  for (const c of SERVICE_COLUMNS) out[c] = r[c] === null || r[c] === undefined ? (c === 'cpuMax' || c === 'rssMax' || c === 'p50' || c === 'p95' || c === 'latMax' ? null : 0) : Number(r[c]);
-  row.hist = JSON.parse(String(r.hist)) as ServiceRow['hist'];
+  const blob = r.v as Uint8Array;
+  const v = new Float64Array(blob.buffer.slice(blob.byteOffset, blob.byteOffset + blob.byteLength));
+  SERVICE_COLUMNS.forEach((c, i) => (out[c] = Number.isNaN(v[i]) ? (out[c] === null ? null : 0) : v[i]!));
+  row.hist = decodeHistogram(r.hist as Uint8Array);
   return row;
 }
 
