@@ -2,13 +2,10 @@
  * Taking the rollup journal into metrics.db (on the store worker, or in-process when no engine
  * runs), then applying retention; and opening the store in-process for a command.
  */
-import { join } from 'node:path';
-import { drainJournal, rollupJournalDir } from './rollup-journal';
+import { drainJournal, metricsDbPath, rollupJournalDir } from './rollup-journal';
 import { RollupDb } from './rollup-db';
 import type { ServiceRow, StackRow } from './rows';
 import type { MetricsMark, RollupRetention } from '../../contract/metrics-store';
-
-export const metricsDbPath = (opsdeckDir: string) => join(opsdeckDir, 'metrics.db');
 
 export function ingestRollups(db: RollupDb, journalDir: string, opts: { withCurrent: boolean; now: number; retention: RollupRetention }): number {
   const n = drainJournal(journalDir, opts.withCurrent, (entries) => {

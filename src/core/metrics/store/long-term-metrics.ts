@@ -13,13 +13,13 @@ import type { Clock, TimerHandle } from '../../clock';
 import { OpsError } from '../../errors';
 import type { EventBus } from '../../events';
 import { startWorkerFile } from '../../worker-file';
-import { metricsDbPath } from './ingest';
+import { WorkerCalls } from '../../worker-rpc';
 import { MINUTE_MS, RollupAccumulator } from './rollup-accumulator';
-import { RollupJournal, rollupJournalDir } from './rollup-journal';
+import { metricsDbPath, RollupJournal, rollupJournalDir } from './rollup-journal';
 import type { RowsQuery, StoreStats } from './rollup-db';
 import type { RollupReader } from './rollup-reader';
 import type { JournalEntry, ServiceRow, StackRow } from './rows';
-import type { StoreWorkerData, StoreWorkerOp, StoreWorkerReply, StoreWorkerRequest } from './store-worker';
+import type { StoreWorkerData, StoreWorkerOp, StoreWorkerRequest } from './store-worker';
 import type { Disposable, ServiceState } from '../../contract/events';
 import type { StackMetrics } from '../../contract/metrics';
 import type { MetricsMark, RollupRetention } from '../../contract/metrics-store';
@@ -46,7 +46,7 @@ export class LongTermMetrics implements RollupReader {
   private minuteTimer: TimerHandle | undefined;
   private idleTimer: TimerHandle | undefined;
   private worker: Worker | undefined;
-  private readonly calls = new Map<number, { resolve(v: unknown): void; reject(e: unknown): void }>();
+  private readonly calls = new WorkerCalls();
   private nextId = 1;
   private lastIngest: number;
   private closed = false;
@@ -158,10 +158,9 @@ export class LongTermMetrics implements RollupReader {
     this.idleTimer?.cancel();
     w.ref();
     try {
-      return await new Promise((resolve, reject) => {
-        this.calls.set(id, { resolve, reject });
-        w.postMessage({ ...req, id, now: this.opts.clock.now() } satisfies StoreWorkerRequest);
-      });
+      const reply = this.calls.wait(id);
+      w.postMessage({ ...req, id, now: this.opts.clock.now() } satisfies StoreWorkerRequest);
+      return await reply;
     } finally {
       if (!this.calls.size && this.worker === w) {
         w.unref();
@@ -176,20 +175,13 @@ export class LongTermMetrics implements RollupReader {
     const data: StoreWorkerData = { dbPath: metricsDbPath(this.dir), journalDir: join(this.dir, 'metrics-journal'), retention: this.opts.retention };
     const w = startWorkerFile('metrics-store-worker.js', new URL('./store-worker.ts', import.meta.url), { execArgv: [], workerData: data });
     this.worker = w;
-    w.on('message', (m: StoreWorkerReply) => {
-      const call = this.calls.get(m.id);
-      if (!call) return;
-      this.calls.delete(m.id);
-      if (m.ok) call.resolve(m.result);
-      else call.reject(new OpsError((m.error.code ?? 'INTERNAL') as OpsError['code'], m.error.message, m.error.hint));
-    });
-    const fail = (why: string) => {
-      if (this.worker === w) this.worker = undefined;
-      for (const c of this.calls.values()) c.reject(new OpsError('METRICS_STORE_FAILED', `the metrics store worker stopped: ${why}`, 'Try again; if it keeps failing, see .opsdeck/logs/engine.log.'));
-      this.calls.clear();
-    };
-    w.on('error', (err) => fail(err.message));
-    w.on('exit', (code) => fail(`exit code ${code}`));
+    this.calls.listen(
+      w,
+      () => {
+        if (this.worker === w) this.worker = undefined;
+      },
+      (why) => new OpsError('METRICS_STORE_FAILED', `the metrics store worker stopped: ${why}`, 'Try again; if it keeps failing, see .opsdeck/logs/engine.log.'),
+    );
     return w;
   }
 

@@ -14,6 +14,8 @@ const CURRENT = 'current.jsonl';
 const SEALED = /^sealed-(\d{15})\.jsonl$/;
 
 export const rollupJournalDir = (opsdeckDir: string) => join(opsdeckDir, 'metrics-journal');
+/** The store itself (opened only where SQLite may be loaded: the store worker, or a command's own process). */
+export const metricsDbPath = (opsdeckDir: string) => join(opsdeckDir, 'metrics.db');
 
 export class RollupJournal {
   private seq: number;

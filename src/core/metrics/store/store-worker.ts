@@ -3,8 +3,8 @@
  * process opens metrics.db. Every request first takes in the sealed journal files; `close`
  * closes the database and ends the thread, which gives its SQLite heap back.
  */
-import { parentPort, workerData } from 'node:worker_threads';
-import { isOpsError } from '../../errors';
+import { workerData } from 'node:worker_threads';
+import { serveWorkerRequests } from '../../worker-rpc';
 import { ingestRollups } from './ingest';
 import { RollupDb, type RowsQuery } from './rollup-db';
 import type { RollupRetention } from '../../contract/metrics-store';
@@ -23,7 +23,6 @@ export type StoreWorkerOp =
   | { op: 'services' };
 
 export type StoreWorkerRequest = (StoreWorkerOp & { id: number; now: number }) | { id: number; op: 'close' };
-export type StoreWorkerReply = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: { code?: string; message: string; hint?: string } };
 
 const data = workerData as StoreWorkerData;
 let db: RollupDb | undefined;
@@ -51,15 +50,4 @@ function handle(m: StoreWorkerRequest): unknown {
   }
 }
 
-parentPort!.on('message', (m: StoreWorkerRequest) => {
-  let reply: StoreWorkerReply;
-  try {
-    reply = { id: m.id, ok: true, result: handle(m) };
-  } catch (err) {
-    reply = isOpsError(err)
-      ? { id: m.id, ok: false, error: { code: err.code, message: err.message, ...(err.hint ? { hint: err.hint } : {}) } }
-      : { id: m.id, ok: false, error: { message: err instanceof Error ? err.message : String(err) } };
-  }
-  parentPort!.postMessage(reply);
-  if (m.op === 'close') parentPort!.close();
-});
+serveWorkerRequests(handle);
