@@ -62,6 +62,7 @@ export const COMMANDS = {
   verifyBackups: 'opsdeck.verifyBackups',
   openDashboard: 'opsdeck.openDashboard',
   showEngineOutput: 'opsdeck.showEngineOutput',
+  showReport: 'opsdeck.showReport',
   serviceStart: 'opsdeck.service.start',
   serviceStop: 'opsdeck.service.stop',
   serviceRestart: 'opsdeck.service.restart',
