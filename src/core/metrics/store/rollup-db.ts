@@ -41,9 +41,9 @@ CREATE TABLE IF NOT EXISTS service_rollups (
   res INTEGER NOT NULL, service TEXT NOT NULL, at INTEGER NOT NULL,
   v BLOB NOT NULL,      -- SERVICE_COLUMNS as 64-bit floats
   hist BLOB NOT NULL,   -- the latency histogram (latency-histogram.ts)
-  PRIMARY KEY (res, service, at)
+  PRIMARY KEY (res, at, service)   -- a time range is contiguous in the file: a week of hours is a few pages
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS service_rollups_at ON service_rollups (res, at);
+CREATE INDEX IF NOT EXISTS service_rollups_service ON service_rollups (res, service, at);
 CREATE TABLE IF NOT EXISTS stack_rollups (
   res INTEGER NOT NULL, at INTEGER NOT NULL, samples REAL, ipcSum REAL, ipcMax REAL, bins TEXT NOT NULL,
   PRIMARY KEY (res, at)
