@@ -26,7 +26,8 @@ describe('Show Report', function () {
     const html = saved.files.find((f) => f.format === 'html')!;
     const path = await vscode.commands.executeCommand(COMMANDS.showReport, 'latest');
     assert.equal(path, html.path);
-    const tab = await waitFor('the report panel', reportTab);
+    // The one panel is reused: its tab takes the file's name.
+    const tab = await waitFor(`the report panel titled ${html.name}`, () => (reportTab()?.label === html.name ? reportTab() : undefined));
     assert.equal(tab.label, html.name);
   });
 });
