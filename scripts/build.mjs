@@ -89,15 +89,17 @@ const targets = [
     minify: true,
   },
   // The engine daemon that `up --detach` starts (src/daemon/daemon-main.ts: the engine without the
-  // CLI), and two worker threads started from next to the bundle that runs the engine (the daemon,
+  // CLI), and the worker threads started from next to the bundle that runs the engine (the daemon,
   // the CLI or the extension): the memory worker (src/core/memory/journaled-memory.ts starts it),
   // the only code that opens memory.db in an engine's process, and the backup repository's worker
-  // (src/core/backup/repo/worker.ts starts a pool of them). All minified like the CLI.
+  // (src/core/backup/repo/worker.ts starts a pool of them), and the metrics store worker
+  // (src/core/metrics/store/long-term-metrics.ts), the only code that opens metrics.db. All minified.
   {
     ...common,
     entryPoints: {
       daemon: 'src/daemon/daemon-main.ts',
       'memory-worker': 'src/core/memory/memory-worker.ts',
+      'metrics-store-worker': 'src/core/metrics/store/store-worker.ts',
       'repo-worker': 'src/core/backup/repo/worker-thread.ts',
     },
     outdir: 'dist',

@@ -26,6 +26,12 @@ import type { EngineLike } from './contract/engine';
 import type { DoctorReport, ProfileReport } from './contract/doctor';
 import { AlertManager } from './alerts/manager';
 import { diskFreePercent } from './alerts/disk';
+import { queryRollups } from './metrics/store/rollup-query';
+import type { RollupReader } from './metrics/store/rollup-reader';
+import { configMark, engineMark } from './metrics/store/stack-marks';
+import { ReportService } from './report/report-service';
+import type { MetricsMark, RollupAnswer, RollupQuery } from './contract/metrics-store';
+import type { ReportAnswer, ReportCommand, ReportList } from './contract/reports';
 
 export interface EngineOptions extends LoadOptions {
   clock?: Clock;
@@ -52,6 +58,16 @@ export interface EngineMemory {
   optimize?(rebuild: boolean): { bytesBefore: number; bytesAfter: number; rows: number } | Promise<{ bytesBefore: number; bytesAfter: number; rows: number }>;
 }
 
+/**
+ * The long-term metrics store an engine feeds and reads (LongTermMetrics for the owner; a store
+ * opened in-process reads only).
+ */
+export interface LongTermStore extends RollupReader {
+  attach?(bus: EventBus): Disposable;
+  sample?(metrics: StackMetrics): void;
+  mark?(mark: MetricsMark): void;
+}
+
 /** Restarts an engine remembers for its metrics history (the oldest go first). */
 const RESTART_LOG_MAX = 1000;
 
@@ -65,6 +81,8 @@ export class Engine implements EngineLike {
   private readonly stackDownListeners: (() => void)[] = [];
   private memory: { store: EngineMemory; sub: Disposable } | undefined;
   private readonly restartLog: RestartMark[] = [];
+  private longTerm: { store: LongTermStore; sub: Disposable | undefined } | undefined;
+  private reportService: ReportService | undefined;
   /** The reload in progress: reloads and profile switches run one after the other. */
   private reconciling: Promise<unknown> = Promise.resolve();
   /** Each service's last restart (ServiceStatus.lastRestart). */
@@ -88,6 +106,7 @@ export class Engine implements EngineLike {
       processTable: () => this.supervisor.readProcesses(),
       latencyBudgetMs: (service) => this.current.config.services[service]?.ipc.latency_budget,
       thresholds: () => (this.current.profile ? this.current.config.profiles[this.current.profile]!.ipc : DEFAULT_IPC_THRESHOLDS),
+      onSample: (m) => this.longTerm?.store.sample?.(m),
       onIpcLevel: (c) =>
         this.bus.emit({ type: 'ipc', at: c.at, service: c.ipc.worst?.service ?? 'stack', from: c.from, to: c.to, score: c.score, summary: c.ipc.summary }),
     });
@@ -178,6 +197,37 @@ export class Engine implements EngineLike {
         .filter((r) => (since === undefined || r.at >= since) && names.includes(r.service))
         .sort((a, b) => a.at - b.at),
     };
+  }
+
+  /** Feed the long-term metrics store (rollups, marks) and read it for queries and reports. */
+  useLongTermMetrics(store: LongTermStore): void {
+    this.longTerm?.sub?.dispose();
+    this.longTerm = { store, sub: store.attach?.(this.bus) };
+    const now = this.supervisor.clock.now();
+    store.mark?.(engineMark(now));
+    const config = configMark(this.current.file, now);
+    if (config) store.mark?.(config);
+  }
+
+  /** The long-term rollups (minutes or hours) of the services and the stack, with marks if asked. */
+  async metricsRollups(query: RollupQuery = {}): Promise<RollupAnswer> {
+    if (!this.longTerm) throw new OpsError('NOT_AVAILABLE', 'this engine keeps no long-term metrics', 'they are kept by the engine that owns the stack (`opsdeck up`)');
+    query.services?.forEach((s) => this.assertService(s));
+    return queryRollups(this.longTerm.store, query, this.supervisor.clock.now(), this.current.config.metrics.retention);
+  }
+
+  /** The operations report (docs/reports.md): generate (and save), list, schedule. */
+  get reports(): ReportService {
+    return (this.reportService ??= new ReportService({ stack: () => this.current, reader: () => this.longTerm?.store, clock: this.supervisor.clock, bus: this.bus }));
+  }
+
+  report(command: ReportCommand): Promise<ReportAnswer> {
+    return this.reports.answer(command);
+  }
+
+  listReports(): ReportList {
+    const next = this.reports.nextRun();
+    return { reports: this.reports.list(), ...(next ? { nextRun: next } : {}) };
   }
 
   /** The same, in Prometheus text format. */
@@ -282,6 +332,8 @@ export class Engine implements EngineLike {
         await this.supervisor.applyConfig(next, plan, changedServices(this.current, next));
         this.loaded = fresh;
         this.current = next;
+        const config = configMark(next.file, this.supervisor.clock.now());
+        if (config) this.longTerm?.store.mark?.(config);
       }
       return { dryRun: !!opts.dryRun, plan };
     });
@@ -305,9 +357,11 @@ export class Engine implements EngineLike {
     this.alertManager?.stop();
     this.backupManager?.dispose();
     this.maintenanceManager?.dispose();
+    this.reportService?.stop();
     this.collector.stop();
     await this.supervisor.dispose();
     this.memory?.sub.dispose();
+    this.longTerm?.sub?.dispose();
   }
 
   // ================================================================== backups (src/core/backup, docs/backup.md)

@@ -50,6 +50,7 @@ const ACTION_LABEL: Record<NoticeAction, string> = {
   'open-dashboard': 'Open Dashboard',
   'show-engine-output': 'Show Engine Output',
   'backup-now': 'Backup Now',
+  'open-report': 'Open',
 };
 const HISTORY = 200;
 /** How long a recovered incident's notification stays before it closes. */
@@ -326,6 +327,9 @@ export async function runAction(action: NoticeAction, service: string | undefine
       return;
     case 'backup-now':
       await vscode.commands.executeCommand('opsdeck.backupNow');
+      return;
+    case 'open-report':
+      await vscode.commands.executeCommand('opsdeck.showReport', 'latest');
       return;
   }
 }

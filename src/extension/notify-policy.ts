@@ -27,12 +27,13 @@ export const NOTIFICATION_KINDS = [
   'maintenance-completed',
   'maintenance-failed',
   'engine-error',
+  'report-written',
 ] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 export type Severity = 'error' | 'warning' | 'info';
 export type NotificationLevel = 'all' | 'errors' | 'none';
 /** What the buttons of a notification do (notifications.ts maps them to commands). */
-export type NoticeAction = 'show-logs' | 'restart' | 'open-dashboard' | 'show-engine-output' | 'backup-now';
+export type NoticeAction = 'show-logs' | 'restart' | 'open-dashboard' | 'show-engine-output' | 'backup-now' | 'open-report';
 
 export interface Notice {
   kind: NotificationKind;
@@ -117,6 +118,9 @@ export function noticeFor(e: EngineEvent, opts: { crashLoopAttempts?: number } =
       return rpoNotice(e, subject);
     case 'maintenance':
       return e.ok ? undefined : notice('maintenance-failed', 'warning', `Maintenance ${e.task} failed${e.error ? `: ${e.error}` : ''}`, subject, ['show-engine-output']);
+    case 'report':
+      // Only the engine's own: a report someone asked for is shown to them already.
+      return e.trigger === 'schedule' ? notice('report-written', 'info', `The ${str(e.period) ?? ''} operations report is ready`, undefined, ['open-report']) : undefined;
     default:
       return undefined;
   }

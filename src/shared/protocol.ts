@@ -22,8 +22,13 @@ export const PROTOCOL_SERVICE_STATES = ['stopped', 'starting', 'ready', 'degrade
 export const PROTOCOL_HEALTH_LEVELS = ['OK', 'WARNING', 'CRITICAL', 'UNKNOWN'] as const;
 export const IPC_LEVELS = ['ok', 'warn', 'critical'] as const;
 
-/** The time ranges the charts offer; the engine keeps one hour of history. */
-export const HISTORY_RANGES = { '5m': 5 * 60_000, '15m': 15 * 60_000, '1h': 60 * 60_000 } as const;
+/**
+ * The time ranges the charts offer: up to an hour from the engine's sampled history, longer from
+ * its long-term store (1-minute rollups for 24 h, 1-hour rollups for 7 days).
+ */
+export const HISTORY_RANGES = { '5m': 5 * 60_000, '15m': 15 * 60_000, '1h': 60 * 60_000, '24h': 24 * 3_600_000, '7d': 7 * 86_400_000 } as const;
+/** Ranges longer than this are read from the long-term store. */
+export const SAMPLED_HISTORY_MS = 60 * 60_000;
 export type HistoryRange = keyof typeof HISTORY_RANGES;
 export const HISTORY_RANGE_NAMES = Object.keys(HISTORY_RANGES) as HistoryRange[];
 export const DEFAULT_HISTORY_RANGE: HistoryRange = '15m';

@@ -293,3 +293,16 @@ describe('extension notifications: results the user asked for', () => {
     assert.match(noticeFor({ type: 'verify', at, service: 'stack', ok: false, errors: 2 })!.message, /: 2 errors$/);
   });
 });
+
+describe('notify policy: reports', () => {
+  it('a scheduled report is an information with Open; a report someone asked for is not notified', () => {
+    const noticeFor = noticeForEvent;
+    const base = { type: 'report' as const, at: 1, service: 'stack', period: 'week', since: 0, until: 1, files: ['/s/.opsdeck/reports/r.html'] };
+    const n = noticeFor({ ...base, trigger: 'schedule' });
+    assert.equal(n?.kind, 'report-written');
+    assert.equal(n?.severity, 'info');
+    assert.deepEqual(n?.actions, ['open-report']);
+    assert.match(n!.message, /week operations report is ready/);
+    assert.equal(noticeFor({ ...base, trigger: 'manual' }), undefined);
+  });
+});

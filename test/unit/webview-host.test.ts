@@ -188,6 +188,9 @@ describe('webview host: a MetricsSource over the API client', () => {
     let streams = 0;
     const client = {
       metricsHistory: async (o: object = {}) => (calls.push(`history ${JSON.stringify(o)}`), metricsHistory()),
+      metricsRollups: async () => {
+        throw new Error('not asked for an hour or less');
+      },
       events: async (on: (e: EngineEvent) => void, _o: object = {}, signal?: AbortSignal) => {
         streams++;
         on({ type: 'spawn', at: T, service: 'api', pid: streams, command: [] });

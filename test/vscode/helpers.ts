@@ -64,6 +64,7 @@ export const COMMANDS = {
   cleanUp: 'opsdeck.cleanUp',
   openDashboard: 'opsdeck.openDashboard',
   showEngineOutput: 'opsdeck.showEngineOutput',
+  showReport: 'opsdeck.showReport',
   serviceStart: 'opsdeck.service.start',
   serviceStop: 'opsdeck.service.stop',
   serviceRestart: 'opsdeck.service.restart',

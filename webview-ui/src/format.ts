@@ -54,9 +54,9 @@ export const clockMinutes = (at: number) => formatClock(at).slice(0, 5);
 
 /** `5 minutes`, `15 minutes`, `1 hour` for a range name. */
 export function rangeWords(range: string): string {
-  const m = /^(\d+)([mh])$/.exec(range);
+  const m = /^(\d+)([mhd])$/.exec(range);
   if (!m) return range;
   const n = Number(m[1]);
-  const unit = m[2] === 'h' ? 'hour' : 'minute';
+  const unit = m[2] === 'd' ? 'day' : m[2] === 'h' ? 'hour' : 'minute';
   return `${n} ${unit}${n === 1 ? '' : 's'}`;
 }

@@ -7,7 +7,7 @@
 import type { DoctorReport, ProfileReport } from '../contract/doctor';
 import type { EngineLike, MaybePromise } from '../contract/engine';
 
-type Feature = 'searchMemory' | 'metrics' | 'metricsHistory' | 'prometheus' | 'backups' | 'maintenance' | 'reload' | 'alerts';
+type Feature = 'searchMemory' | 'metrics' | 'metricsHistory' | 'metricsRollups' | 'report' | 'listReports' | 'prometheus' | 'backups' | 'maintenance' | 'reload' | 'alerts';
 
 export type ServedEngine = Omit<EngineLike, Feature> &
   Partial<Pick<EngineLike, Exclude<Feature, 'metrics'>>> & {

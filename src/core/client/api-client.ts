@@ -28,6 +28,8 @@ import { readSse } from '../api/sse';
 import { unixFetch, type FetchLike } from './unix-fetch';
 import type { EngineStatus, PlanResult, ProfilesInfo } from '../contract/status';
 import type { HistoryMetric, MetricsHistory } from '../contract/metrics';
+import type { RollupAnswer, RollupResolution } from '../contract/metrics-store';
+import type { ReportAnswer, ReportCommand, ReportList } from '../contract/reports';
 import type { EngineEvent, EventType } from '../contract/events';
 import type { StackHealth } from '../contract/health';
 import type { LogLine } from '../contract/logs';
@@ -75,6 +77,14 @@ export interface MetricsHistoryOptions {
   since?: TimeArg;
   services?: readonly string[];
   metrics?: readonly HistoryMetric[];
+}
+
+export interface RollupsOptions {
+  since?: TimeArg;
+  until?: TimeArg;
+  services?: readonly string[];
+  resolution?: RollupResolution;
+  marks?: boolean;
 }
 
 export interface ApiClientOptions {
@@ -210,6 +220,28 @@ export class ApiClient {
       metric: opts.metrics?.length ? opts.metrics.join(',') : undefined,
     });
     return this.json((init) => this.rpc.v1.metrics.history.$get({ query }, { init }));
+  }
+
+  /** The long-term rollups (GET /v1/metrics/rollups). NOT_AVAILABLE (501) when the engine keeps none. */
+  metricsRollups(opts: RollupsOptions = {}): Promise<RollupAnswer> {
+    const query = defined({
+      since: time(opts.since),
+      until: time(opts.until),
+      service: opts.services?.length ? opts.services.join(',') : undefined,
+      resolution: opts.resolution,
+      marks: bool(opts.marks),
+    });
+    return this.json((init) => this.rpc.v1.metrics.rollups.$get({ query }, { init }));
+  }
+
+  /** Generate the operations report (POST /v1/reports); `save` writes it into .opsdeck/reports/. */
+  async report(command: ReportCommand = {}): Promise<ReportAnswer> {
+    return this.json((init) => this.rpc.v1.reports.$post({ json: command }, { init })) as Promise<unknown> as Promise<ReportAnswer>;
+  }
+
+  /** The reports written, newest first, and the schedule's next run. */
+  listReports(): Promise<ReportList> {
+    return this.json((init) => this.rpc.v1.reports.$get(undefined, { init }));
   }
 
   /** The engine's metrics in the Prometheus text format. NOT_AVAILABLE (501) when the engine has none. */

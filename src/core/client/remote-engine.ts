@@ -12,6 +12,8 @@ import type { MaintenanceService } from '../contract/maintenance';
 import type { Disposable, EngineEvent, EventOf, EventType } from '../contract/events';
 import type { MemoryQuery } from '../contract/schemas/memory';
 import type { MetricsHistoryQuery, StackMetrics } from '../contract/metrics';
+import type { RollupQuery } from '../contract/metrics-store';
+import type { ReportCommand } from '../contract/reports';
 import type { ApiClient } from './api-client';
 
 export class RemoteEngine implements EngineLike {
@@ -78,6 +80,15 @@ export class RemoteEngine implements EngineLike {
   }
   metricsHistory(query: MetricsHistoryQuery) {
     return this.client.metricsHistory(query);
+  }
+  metricsRollups(query: RollupQuery) {
+    return this.client.metricsRollups(query);
+  }
+  report(command: ReportCommand) {
+    return this.client.report(command);
+  }
+  listReports() {
+    return this.client.listReports();
   }
   prometheus() {
     return this.client.prometheus();

@@ -122,3 +122,11 @@ export function writtenDefaults<T extends z.ZodObject>(schema: T): z.input<T> {
   }
   return out as z.input<T>;
 }
+
+/** A duration from `min` to `max` (a retention), turned into milliseconds. */
+export const durationBetween = (min: string, max: string) => {
+  const minMs = parseDuration(min)!;
+  return durationString(max, `${min}–${max}`)
+    .pipe(z.number().min(minMs, { error: `must be at least ${min}` }))
+    .meta({ description: `A duration from ${min} to ${max}: a number followed by ms, s, m, h or d (e.g. "48h", "90d").` });
+};

@@ -17,6 +17,7 @@ import { buildAlertsSchema } from './schema-alerts';
 import { buildStackBackupSchema } from './schema-backup';
 import { buildStackMaintenanceSchema } from './schema-maintenance';
 import { buildBootSchema } from './schema-boot';
+import { buildMetricsSchema, buildReportsSchema } from './schema-observe';
 import { envMap, name, objectCheck, writtenDefaults } from './schema-kit';
 import { buildServiceSchema } from './schema-service';
 
@@ -73,10 +74,12 @@ interface StackParts {
   stackMaintenanceSchema: ReturnType<typeof buildStackMaintenanceSchema>;
   bootSchema: ReturnType<typeof buildBootSchema>;
   alertsSchema: ReturnType<typeof buildAlertsSchema>;
+  metricsSchema: ReturnType<typeof buildMetricsSchema>;
+  reportsSchema: ReturnType<typeof buildReportsSchema>;
 }
 
 /** The whole file. */
-function buildStackSchema({ serviceSchema, profileSchema, logsSchema, stackBackupSchema, stackMaintenanceSchema, bootSchema, alertsSchema }: StackParts) {
+function buildStackSchema({ serviceSchema, profileSchema, logsSchema, stackBackupSchema, stackMaintenanceSchema, bootSchema, alertsSchema, metricsSchema, reportsSchema }: StackParts) {
   /**
    * At least one service. This check is on the services map itself, so problems elsewhere in the
    * file do not hide it; a problem inside the map means the map has an entry, so zod's default
@@ -99,6 +102,10 @@ function buildStackSchema({ serviceSchema, profileSchema, logsSchema, stackBacku
     boot: bootSchema.prefault(writtenDefaults(bootSchema)),
     /** Alert rules, routing and channels (docs/alerts.md). */
     alerts: alertsSchema.prefault(writtenDefaults(alertsSchema)),
+    /** The long-term metrics store's retention (docs/metrics.md). */
+    metrics: metricsSchema.prefault(writtenDefaults(metricsSchema)),
+    /** The scheduled operations report (docs/reports.md). */
+    reports: reportsSchema.prefault(writtenDefaults(reportsSchema)),
     services,
   });
 }
@@ -115,8 +122,10 @@ function buildConfigSchemas() {
   const stackMaintenanceSchema = buildStackMaintenanceSchema();
   const bootSchema = buildBootSchema();
   const alertsSchema = buildAlertsSchema();
-  const stackSchema = buildStackSchema({ serviceSchema, profileSchema, logsSchema, stackBackupSchema, stackMaintenanceSchema, bootSchema, alertsSchema });
-  return { stackBackupSchema, serviceSchema, profileSchema, logsSchema, stackMaintenanceSchema, bootSchema, alertsSchema, stackSchema };
+  const metricsSchema = buildMetricsSchema();
+  const reportsSchema = buildReportsSchema();
+  const stackSchema = buildStackSchema({ serviceSchema, profileSchema, logsSchema, stackBackupSchema, stackMaintenanceSchema, bootSchema, alertsSchema, metricsSchema, reportsSchema });
+  return { stackBackupSchema, serviceSchema, profileSchema, logsSchema, stackMaintenanceSchema, bootSchema, alertsSchema, metricsSchema, reportsSchema, stackSchema };
 }
 
 export type ConfigSchemas = ReturnType<typeof buildConfigSchemas>;

@@ -14,6 +14,8 @@ import type { StackHealth } from './health';
 import type { LogLine } from './logs';
 import type { MemoryHits, MemoryQuery } from './schemas/memory';
 import type { MetricsHistory, MetricsHistoryQuery, StackMetrics } from './metrics';
+import type { RollupAnswer, RollupQuery } from './metrics-store';
+import type { ReportAnswer, ReportCommand, ReportList } from './reports';
 import type { EngineStatus, PlanResult, ProfilesInfo } from './status';
 
 export type MaybePromise<T> = T | Promise<T>;
@@ -51,6 +53,12 @@ export interface EngineLike {
   metrics(): MaybePromise<StackMetrics>;
   /** The sampled history of the metrics (the charts' data). */
   metricsHistory(query: MetricsHistoryQuery): MaybePromise<MetricsHistory>;
+  /** The long-term rollups (minutes or hours) kept in .opsdeck/metrics.db (docs/metrics.md). */
+  metricsRollups(query: RollupQuery): MaybePromise<RollupAnswer>;
+  /** Generate the operations report (docs/reports.md), rendered and saved if asked. */
+  report(command: ReportCommand): Promise<ReportAnswer>;
+  /** The reports written in .opsdeck/reports/, newest first, and the schedule's next run. */
+  listReports(): MaybePromise<ReportList>;
   /** The same metrics in the Prometheus text exposition format (0.0.4). */
   prometheus(): MaybePromise<string>;
   /** Backups of the stack (src/core/backup): run, list, retention, verify, restore, drill. */

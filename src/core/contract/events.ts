@@ -77,7 +77,9 @@ export type EngineEvent =
   /** `opsdeck cleanup` removed files of the stack's own folders. */
   | (Base & { type: 'cleanup'; files: number; bytes: number; kinds: string[] })
   /** An incident of the alerts (src/core/alerts): opened and sent (firing), escalated, repeated, acknowledged, resolved. */
-  | (Base & { type: 'alert'; phase: AlertPhase; incident: string; severity: 'info' | 'warning' | 'critical'; level: number; summary: string; rules: string[]; channels: string[] });
+  | (Base & { type: 'alert'; phase: AlertPhase; incident: string; severity: 'info' | 'warning' | 'critical'; level: number; summary: string; rules: string[]; channels: string[] })
+  /** An operations report was written into .opsdeck/reports/ (src/core/report); `service` is `stack`. */
+  | (Base & { type: 'report'; trigger: 'manual' | 'schedule'; period: string; since: number; until: number; files: string[] });
 
 export type EventType = EngineEvent['type'];
 export type EventOf<T extends EventType> = Extract<EngineEvent, { type: T }>;

@@ -26,3 +26,5 @@ export { DURATION_PATTERN, formatDuration, keepWithinArg, parseDuration } from '
 export { count, formatBytes, shortId } from '../format';
 export { OPSDECK_VERSION } from '../version';
 export { FakeClock, systemClock, type Clock, type TimerHandle } from '../clock';
+export * from './metrics-store';
+export * from './reports';

@@ -8,6 +8,7 @@ import { serveApi } from '../api/server';
 import { loadConfig, type LoadOptions } from '../config/load';
 import { Engine, type EngineOptions } from '../engine';
 import { JournaledMemory } from '../memory/journaled-memory';
+import { LongTermMetrics } from '../metrics/store/long-term-metrics';
 import { acquireLock, socketPath, type AcquiredLock, type LockInfo } from '../stack-lock';
 import { leftoverSummary, stopLeftovers, stopPolicy, type Leftover } from '../supervisor/leftovers';
 import { join } from 'node:path';
@@ -24,6 +25,7 @@ export class EngineHost {
   private constructor(
     readonly engine: Engine,
     private readonly memory: JournaledMemory,
+    private readonly longTerm: LongTermMetrics,
     private readonly lock: AcquiredLock,
     private readonly api: { close(): Promise<void>; socketPath: string },
     /** Services a dead engine left running, stopped before this one started anything. */
@@ -37,11 +39,16 @@ export class EngineHost {
     const lock = acquireLock(stack.dir, { owner: opts.owner, socket, version: opts.version });
     let engine: Engine | undefined;
     let memory: JournaledMemory | undefined;
+    let longTerm: LongTermMetrics | undefined;
     try {
       engine = new Engine(stack, opts);
       // Only the owner records memory: into the journal, indexed into memory.db on a worker thread.
       memory = JournaledMemory.open(join(stack.dir, '.opsdeck'));
       engine.useMemory(memory);
+      // Only the owner keeps long-term metrics: rolled up on this thread, written by a worker (docs/metrics.md).
+      const owned = engine;
+      longTerm = new LongTermMetrics(join(stack.dir, '.opsdeck'), { clock: owned.supervisor.clock, retention: stack.config.metrics.retention, states: () => owned.supervisor.snapshot().map((s) => ({ name: s.name, state: s.state })) });
+      engine.useLongTermMetrics(longTerm);
       // Before anything starts: stop what an engine that died (kill -9, a closed window) left running.
       const leftovers = await stopLeftovers(stack.dir, stopPolicy(stack.config.services));
       for (const l of leftovers) {
@@ -53,11 +60,14 @@ export class EngineHost {
       engine.maintenance.start();
       // The owner evaluates the alert rules and pages (src/core/alerts), resuming a previous owner's state.
       engine.alerts.start();
+      // …and writes the scheduled report (docs/reports.md).
+      engine.reports.start();
       const api = await serveApi(engine, socket, { errorLog: join(stack.dir, '.opsdeck', 'logs', 'engine.log'), stackDir: stack.dir });
-      return new EngineHost(engine, memory, lock, api, leftovers);
+      return new EngineHost(engine, memory, longTerm, lock, api, leftovers);
     } catch (e) {
       await engine?.dispose();
       await memory?.close();
+      await longTerm?.close();
       lock.release();
       throw e;
     }
@@ -86,7 +96,7 @@ export class EngineHost {
     } finally {
       await this.api.close().catch(() => undefined);
       try {
-        await this.memory.close();
+        await Promise.all([this.memory.close(), this.longTerm.close()]);
       } finally {
         this.lock.release();
       }

@@ -30,3 +30,4 @@ export * from '../boot';
 export { incidentHistory } from '../alerts/history';
 export { MONITOR_EXIT, monitorFromView, monitorWithoutEngine, unknownReport } from '../alerts/monitor';
 export { parseMatcher, formatMatcher } from '../alerts/silences';
+export { listReportsWithoutEngine, metricsRollupsWithoutEngine, reportWithoutEngine } from './metrics-without-engine';

@@ -101,6 +101,8 @@ function render(e: EngineEvent): string {
       return `cleanup removed ${count(e.files, 'file')} (${formatBytes(e.bytes)}): ${e.kinds.join(', ')}`;
     case 'alert':
       return `alert ${e.phase} ${e.incident} (${e.severity}${e.level ? `, level ${e.level}` : ''}): ${e.summary}`;
+    case 'report':
+      return `${e.trigger === 'schedule' ? 'scheduled ' : ''}${e.period} report written: ${e.files.join(', ')}`;
     default:
       return otherText(e);
   }

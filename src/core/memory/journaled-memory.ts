@@ -16,7 +16,8 @@ import type { EventBus } from '../events';
 import type { IngestResult } from './ingest';
 import { MemoryJournal, journalDir } from './journal';
 import type { AroundOptions } from './memory-store';
-import type { MemoryWorkerData, MemoryWorkerOp, MemoryWorkerReply, MemoryWorkerRequest } from './memory-worker';
+import type { MemoryWorkerData, MemoryWorkerOp, MemoryWorkerRequest } from './memory-worker';
+import { WorkerCalls } from '../worker-rpc';
 import type { Disposable } from '../contract/events';
 import type { MemoryFilter, MemoryHit, MemoryQuery } from '../contract/memory';
 
@@ -35,11 +36,6 @@ export interface JournaledMemoryOptions {
 
 export const JOURNALED_MEMORY_DEFAULTS = { idleMs: 30_000, ingestBytes: 1024 * 1024 } as const;
 
-interface Call {
-  resolve(v: unknown): void;
-  reject(e: unknown): void;
-}
-
 export class JournaledMemory {
   readonly journal: MemoryJournal;
   private readonly clock: Clock;
@@ -48,7 +44,7 @@ export class JournaledMemory {
   private worker: Worker | undefined;
   /** The worker being ended, until it has exited. */
   private ending: Promise<void> | undefined;
-  private readonly calls = new Map<number, Call>();
+  private readonly calls = new WorkerCalls();
   private nextId = 1;
   private idleTimer: TimerHandle | undefined;
   private indexing = false;
@@ -143,10 +139,9 @@ export class JournaledMemory {
     this.idleTimer = undefined;
     w.ref();
     try {
-      return await new Promise((resolve, reject) => {
-        this.calls.set(id, { resolve, reject });
-        w.postMessage({ ...req, id, upTo } satisfies MemoryWorkerRequest);
-      });
+      const reply = this.calls.wait(id);
+      w.postMessage({ ...req, id, upTo } satisfies MemoryWorkerRequest);
+      return await reply;
     } finally {
       this.journal.refreshSize();
       if (!this.calls.size && this.worker === w) {
@@ -173,22 +168,13 @@ export class JournaledMemory {
       ? new Worker(`import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(url.href)}); })`, { eval: true, workerData: data })
       : new Worker(url, { workerData: data });
     this.worker = w;
-    w.on('message', (m: MemoryWorkerReply) => {
-      const call = this.calls.get(m.id);
-      if (!call) return;
-      this.calls.delete(m.id);
-      if (m.ok) call.resolve(m.result);
-      else call.reject(new OpsError((m.error.code ?? 'INTERNAL') as OpsError['code'], m.error.message, m.error.hint));
-    });
-    const fail = (why: string) => {
-      if (this.worker === w) this.worker = undefined;
-      for (const call of this.calls.values()) {
-        call.reject(new OpsError('MEMORY_OPEN_FAILED', `the memory worker stopped: ${why}`, 'Try again; if it keeps failing, see the engine log (.opsdeck/logs/engine.log).'));
-      }
-      this.calls.clear();
-    };
-    w.on('error', (err) => fail(err.message));
-    w.on('exit', (code) => fail(`exit code ${code}`));
+    this.calls.listen(
+      w,
+      () => {
+        if (this.worker === w) this.worker = undefined;
+      },
+      (why) => new OpsError('MEMORY_OPEN_FAILED', `the memory worker stopped: ${why}`, 'Try again; if it keeps failing, see the engine log (.opsdeck/logs/engine.log).'),
+    );
     return w;
   }
 

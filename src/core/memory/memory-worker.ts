@@ -4,8 +4,8 @@
  * it, then answers (search, latest, around) from the index; `close` closes the database and ends
  * the thread, which gives back its SQLite heap and code.
  */
-import { parentPort, workerData } from 'node:worker_threads';
-import { isOpsError } from '../errors';
+import { workerData } from 'node:worker_threads';
+import { serveWorkerRequests, type WorkerReply } from '../worker-rpc';
 import { ingestJournal } from './ingest';
 import { MemoryStore, type AroundOptions } from './memory-store';
 import type { MemoryFilter, MemoryQuery } from '../contract/memory';
@@ -27,9 +27,7 @@ export type MemoryWorkerOp =
 
 export type MemoryWorkerRequest = (MemoryWorkerOp & { id: number; upTo: number }) | { id: number; op: 'close' };
 
-export type MemoryWorkerReply =
-  | { id: number; ok: true; result: unknown }
-  | { id: number; ok: false; error: { code?: string; message: string; hint?: string } };
+export type MemoryWorkerReply = WorkerReply;
 
 const data = workerData as MemoryWorkerData;
 let store: MemoryStore | undefined;
@@ -65,15 +63,4 @@ function handle(m: MemoryWorkerRequest): unknown {
   }
 }
 
-parentPort!.on('message', (m: MemoryWorkerRequest) => {
-  let reply: MemoryWorkerReply;
-  try {
-    reply = { id: m.id, ok: true, result: handle(m) };
-  } catch (err) {
-    reply = isOpsError(err)
-      ? { id: m.id, ok: false, error: { code: err.code, message: err.message, ...(err.hint ? { hint: err.hint } : {}) } }
-      : { id: m.id, ok: false, error: { message: err instanceof Error ? err.message : String(err) } };
-  }
-  parentPort!.postMessage(reply);
-  if (m.op === 'close') parentPort!.close();
-});
+serveWorkerRequests(handle);

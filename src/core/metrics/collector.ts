@@ -51,6 +51,8 @@ export interface MetricsCollectorOptions {
   hysteresis?: number;
   /** Called when the IPC level changes (not on every sample). */
   onIpcLevel?: (change: IpcLevelChange) => void;
+  /** Called with every sample once it is recorded (the long-term store's rollups). */
+  onSample?: (metrics: StackMetrics) => void;
   /** History points kept per series; default 720 (one hour at 5 s). */
   historySize?: number;
   /** Default 60 s. */
@@ -204,6 +206,7 @@ export class MetricsCollector {
     metrics.ipc.level = this.tracker.level;
     this.last = metrics;
     this.record(metrics);
+    this.opts.onSample?.(metrics);
     if (change && this.opts.onIpcLevel) {
       const { level: _level, thresholds, ...ipc } = metrics.ipc;
       try {

@@ -17,6 +17,7 @@ import { maintenanceCommands } from './maintenance';
 import { memoryCommands } from './memory';
 import { outputCommands } from './output';
 import { profileCommands } from './profile';
+import { reportCommands } from './report';
 import { serviceCommands } from './service';
 import { serviceName, servicesOf } from './service-args';
 import { stackCommands } from './stack';
@@ -25,7 +26,7 @@ import { unitsCommands } from './units';
 export type { CommandContext } from './context';
 
 /** Commands whose first argument is not a service (a query, a profile): their failures offer no Show Logs. */
-const NOT_ABOUT_A_SERVICE: ReadonlySet<string> = new Set(['opsdeck.searchMemory', 'opsdeck.switchProfile', 'opsdeck.runMaintenance', 'opsdeck.cleanUp', 'opsdeck.startAtBoot']);
+const NOT_ABOUT_A_SERVICE: ReadonlySet<string> = new Set(['opsdeck.searchMemory', 'opsdeck.switchProfile', 'opsdeck.runMaintenance', 'opsdeck.cleanUp', 'opsdeck.startAtBoot', 'opsdeck.showReport']);
 
 export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
   const handlers: CommandHandlers = {
@@ -38,6 +39,7 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
     ...outputCommands(ctx),
     ...doctorCommands(ctx),
     ...unitsCommands(ctx),
+    ...reportCommands(ctx),
   };
   return Object.entries(handlers).map(([id, fn]) =>
     vscode.commands.registerCommand(id, async (...args: unknown[]) => {

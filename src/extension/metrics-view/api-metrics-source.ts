@@ -7,8 +7,10 @@
  */
 import type { EngineEvent } from '../../core/contract';
 import type { ApiClient } from '../../core/client';
-import type { CHART_METRICS } from '../../shared/protocol';
+import { DEFAULT_IPC_THRESHOLDS } from '../../core/contract';
+import { SAMPLED_HISTORY_MS, type CHART_METRICS } from '../../shared/protocol';
 import type { MetricsSource, SourceDisposable } from './metrics-source';
+import { historyFromRollups } from './rollup-history';
 
 export interface ApiMetricsSourceOptions {
   run: MetricsSource['run'];
@@ -20,11 +22,16 @@ export interface ApiMetricsSourceOptions {
 /** What the view charts, and the restart counter behind the timeline when memory is off. */
 const HISTORY: readonly [...typeof CHART_METRICS, 'restarts'] = ['cpuPercent', 'rssMb', 'probeP50Ms', 'probeP95Ms', 'restarts'];
 
-type Client = Pick<ApiClient, 'metricsHistory' | 'events'>;
+type Client = Pick<ApiClient, 'metricsHistory' | 'metricsRollups' | 'events'>;
 
 export function metricsSourceFromClient(client: Client, opts: ApiMetricsSourceOptions): MetricsSource {
   return {
-    history: (sinceMs) => client.metricsHistory({ since: sinceMs, metrics: HISTORY }),
+    // Up to an hour: the engine's samples; longer: its long-term store (minutes within 48 h, else hours).
+    history: async (sinceMs, spanMs = 0) => {
+      if (spanMs <= SAMPLED_HISTORY_MS) return client.metricsHistory({ since: sinceMs, metrics: HISTORY });
+      const [rollups, recent] = await Promise.all([client.metricsRollups({ since: sinceMs, marks: true }), client.metricsHistory({ since: Date.now(), metrics: ['pressure'] })]);
+      return historyFromRollups(rollups, recent.thresholds ?? DEFAULT_IPC_THRESHOLDS);
+    },
     onEvent: opts.onEvent ?? ((listener) => followEvents(client, listener, opts.reconnectMs ?? 2000)),
     run: opts.run,
   };

@@ -16,6 +16,7 @@ import { type Clock, type EngineEvent, systemClock } from '../../core/contract';
 import type { StackSnapshot } from '../state/stack-store';
 import {
   DEFAULT_HISTORY_RANGE,
+  HISTORY_RANGES,
   hostMessageSchema,
   isSidebarCommand,
   parseWebviewMessage,
@@ -162,7 +163,7 @@ export class MetricsFeed {
     this.historyEpoch = epoch;
     const since = rangeStart(range, this.clock.now());
     try {
-      const h = await this.opts.source.history(since);
+      const h = await this.opts.source.history(since, HISTORY_RANGES[range]);
       this.historyFailed = false;
       // Read for an engine that is gone, or for a range no longer shown: a newer read follows.
       if (!this.live(gen) || this.opts.store.snapshot.epoch !== epoch || range !== this.range) return;

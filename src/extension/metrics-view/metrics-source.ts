@@ -13,8 +13,11 @@ export interface SourceDisposable {
 }
 
 export interface MetricsSource {
-  /** The sampled history since `sinceMs` (epoch ms) (`ApiClient.metricsHistory({ since: sinceMs })`). */
-  history(sinceMs: number): Promise<MetricsHistory>;
+  /**
+   * The history since `sinceMs` (epoch ms) of a range `spanMs` long: up to an hour the sampled
+   * history (`ApiClient.metricsHistory`), longer the long-term store's rollups in its shape.
+   */
+  history(sinceMs: number, spanMs?: number): Promise<MetricsHistory>;
   /**
    * Every engine event from now until the returned disposable is disposed. The view subscribes
    * only while it is visible (for restart marks). Listener errors must not break the source.

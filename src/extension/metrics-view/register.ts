@@ -17,7 +17,7 @@ export function metricsSource(connection: EngineConnection): MetricsSource {
   const run = commandRunner((id, ...args) => vscode.commands.executeCommand(id, ...args));
   const onEvent: MetricsSource['onEvent'] = (listener) => connection.onDidReceiveEvent(listener);
   return {
-    history: (sinceMs) => metricsSourceFromClient(connection.requireClient(), { run, onEvent }).history(sinceMs),
+    history: (sinceMs, spanMs) => metricsSourceFromClient(connection.requireClient(), { run, onEvent }).history(sinceMs, spanMs),
     onEvent,
     run,
   };

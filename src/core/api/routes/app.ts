@@ -18,6 +18,7 @@ import { logsApi } from './logs';
 import { maintenanceApi } from './maintenance';
 import { memoryApi } from './memory';
 import { metricsApi, prometheusApi } from './metrics';
+import { reportsApi } from './reports';
 import { stackApi } from './stack';
 import { statusApi } from './status';
 import { unitsApi } from './units';
@@ -77,6 +78,7 @@ export function createApi(engine: ServedEngine, opts: ApiOptions = {}) {
     .route('/', stackApi(engine))
     .route('/', logsApi(engine, stream))
     .route('/', metricsApi(engine))
+    .route('/', reportsApi(engine))
     .route('/', memoryApi(engine))
     .route('/', backupsApi(engine, stream, opts.errorLog))
     .route('/', maintenanceApi(engine, stream, opts.errorLog))
@@ -98,7 +100,7 @@ export const OPENAPI_OBJECT = {
       'HTTP over the unix socket `.opsdeck/run/engine.sock` (mode 0600) of the engine that owns a stack. Errors answer `{ "error": { "code", "message", "hint"?, "issues"? } }`. See docs/api.md.',
   },
   servers: [{ url: 'http://opsdeck', description: 'Any host name: the connection is made to the stack\'s unix socket' }],
-  tags: ['status', 'stack', 'services', 'profiles', 'logs', 'events', 'memory', 'metrics', 'backups', 'maintenance', 'doctor', 'units', 'alerts'].map((name) => ({ name })),
+  tags: ['status', 'stack', 'services', 'profiles', 'logs', 'events', 'memory', 'metrics', 'reports', 'backups', 'maintenance', 'doctor', 'units', 'alerts'].map((name) => ({ name })),
 };
 
 /** The OpenAPI 3.1 document of the API, as served at /openapi.json. */

@@ -151,6 +151,7 @@ export const eventSchemas = {
     rules: z.array(z.string()),
     channels: z.array(z.string()).openapi({ description: 'The channels it was sent to (`vscode`: shown by the extension)' }),
   }),
+  report: z.object({ type: z.literal('report'), ...base, trigger: z.enum(['manual', 'schedule']), period: z.string(), since: z.number(), until: z.number(), files: z.array(z.string()) }),
 } satisfies Record<EventType, z.ZodType>;
 
 export const EVENT_TYPES = Object.keys(eventSchemas) as EventType[];
