@@ -45,6 +45,8 @@ import { cacheDir } from './rootfs';
 const PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** A deadline to race against: unref'd, so a won race leaves no timer keeping mocha alive (60 s after a poweroff). */
+const deadline = (ms: number) => new Promise<undefined>((r) => setTimeout(() => r(undefined), ms).unref());
 
 const RUN_RE = /^(.+)-(\d+)-(\d+)$/;
 
@@ -281,7 +283,7 @@ export class BootMachine {
     const t0 = Date.now();
     // The command may lose its connection as systemd goes down: its exit code says nothing.
     await this.run(['systemctl', 'poweroff'], { timeoutMs: 10_000 });
-    const end = await Promise.race([this.exited, sleep(timeoutMs).then(() => undefined)]);
+    const end = await Promise.race([this.exited, deadline(timeoutMs)]);
     if (!end) throw new Error(`machine ${this.name} did not power off within ${timeoutMs / 1000} s\n--- console:\n${this.consoleTail()}`);
     this.removePropagateDir();
     if (end.code !== 0) throw new Error(`systemd-nspawn ended with ${describeEnd(end)} after poweroff\n--- console:\n${this.consoleTail()}`);
@@ -299,11 +301,11 @@ export class BootMachine {
   async destroy(): Promise<void> {
     if (this.nspawn && this.exited) {
       this.nspawn.kill('SIGTERM');
-      const end = await Promise.race([this.exited, sleep(10_000).then(() => undefined)]);
+      const end = await Promise.race([this.exited, deadline(10_000)]);
       if (!end) {
         if (this.leaderPid) killAll([this.leaderPid]);
         this.nspawn?.kill('SIGKILL');
-        await Promise.race([this.exited, sleep(5_000)]);
+        await Promise.race([this.exited, deadline(5_000)]);
       }
     }
     if (this.pidNs) killAll(processesInPidNs(this.pidNs));
