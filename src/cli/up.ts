@@ -136,6 +136,9 @@ Without a running engine, down stops what an engine that died (kill -9) left run
         if (!opts.json) process.stdout.write(result.plan.length ? formatPlan(result.plan, result.dryRun) + '\n' : `no engine is running for ${displayDir(dir)}: nothing to stop\n`);
       } else {
         result = await owner.client.down({ ...(services.length ? { services } : {}), dryRun: !!opts.dryRun });
+        // The whole stack: a daemon or foreground engine exits next; return once it has (its stores
+        // flushed, the lock released), so `opsdeck down && rm -rf .opsdeck` cannot race it.
+        if (!services.length && !opts.dryRun && (owner.info.owner === 'daemon' || owner.info.owner === 'up')) await processGone(owner.info.pid, 30_000);
       }
       if (opts.json) printJson(result);
       else if (owner) process.stdout.write(formatPlan(result.plan, result.dryRun) + '\n');
@@ -274,5 +277,25 @@ function notesSince(file: string, from: number): string[] {
     return [];
   } finally {
     if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/** Waits until process `pid` has exited (up to `timeoutMs`; a note on stderr if it has not). */
+async function processGone(pid: number, timeoutMs: number): Promise<void> {
+  const alive = () => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch (e) {
+      return (e as NodeJS.ErrnoException).code === 'EPERM';
+    }
+  };
+  const end = Date.now() + timeoutMs;
+  while (alive()) {
+    if (Date.now() > end) {
+      process.stderr.write(`note: the engine (pid ${pid}) has not exited ${timeoutMs / 1000} s after stopping the stack\n`);
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 25));
   }
 }
