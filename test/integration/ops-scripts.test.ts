@@ -88,7 +88,7 @@ describe('scripts/ops: headless scripts (real processes, built CLI)', function (
 
     r = script('weekly-report', '-C', s.dir, '--dry-run');
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /would write \(dry run, nothing written\):\n  \.opsdeck\/reports\//);
+    assert.match(r.stdout, /would write \(dry run, nothing written\):\n {2}\.opsdeck\/reports\//);
 
     r = script('health-check', '-C', s.dir, '--dry-run', '--json');
     assert.equal(r.code, 3, 'no engine: UNKNOWN');
