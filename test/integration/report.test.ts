@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { FakeClock } from '../../src/core/clock';
 import { EventBus } from '../../src/core/events';
@@ -57,6 +57,12 @@ function recordedWeek(since: number): { events: EngineEvent[]; samples: StackMet
   events.push({ type: 'rpo', at: since + 3 * DAY + 2 * HOUR + MIN, service: 'db', ok: true, rpoMs: DAY, ageMs: MIN, detail: 'db: ok' });
   events.push({ type: 'verify', at: since + 5 * DAY + 4 * HOUR, service: 'stack', ok: true, trigger: 'schedule', readData: true, errors: 0, warnings: 0, damagedSnapshots: [], durationMs: 12_000 });
   events.push({ type: 'drill', at: since + 5 * DAY + 5 * HOUR, service: 'db', phase: 'completed', snapshot: 's5', services: ['db'], recoveryMs: 4200, rtoMs: 60_000, withinRto: true });
+  // Maintenance: db's SQLite upkeep every night at 03:00 (day 4's fails), one cache clear on request.
+  for (let d = 0; d < 7; d++) {
+    const ok = d !== 3;
+    events.push({ type: 'maintenance', at: since + d * DAY + 3 * HOUR, service: 'db', task: 'db:sqlite:data/db.sqlite', kind: 'sqlite', ok, trigger: 'schedule', summary: ok ? 'optimize, analyze, reindex, vacuum, integrity ok' : 'failed at vacuum', durationMs: 900 + d, ...(ok ? { reclaimedBytes: 4096 * (d + 1) } : { error: 'database is locked' }) });
+  }
+  events.push({ type: 'maintenance', at: since + 2 * DAY + 14 * HOUR, service: 'api', task: 'api:cache', kind: 'cache', ok: true, trigger: 'manual', summary: 'cleared 3 folders', durationMs: 40, reclaimedBytes: 1_000_000 });
   // Full-functionality checks every 6 hours; api's fails once.
   for (let h = 6; h < 7 * 24; h += 6) {
     for (const s of SERVICES) events.push({ type: 'check', at: since + h * HOUR + 5000, service: s, ok: !(s === 'api' && h === 30), durationMs: 40, output: s === 'api' && h === 30 ? 'GET /orders: 500' : '' });
@@ -90,6 +96,28 @@ function recordedWeek(since: number): { events: EngineEvent[]; samples: StackMet
     });
   }
   return { events: [...events, ...probes].sort((a, b) => a.at - b.at), samples };
+}
+
+/** Log lines as LogFile writes them (`ISO-time stream text`), at `since` + offset. */
+const logText = (since: number, lines: [number, string, string][]) => lines.map(([off, stream, text]) => `${new Date(since + off).toISOString()} ${stream} ${text}`).join('\n') + '\n';
+
+/** db's log: the same refused connection four times (what varies differs), a timeout before a crash, and lines outside the period. */
+function writeLogs(logDir: string, since: number, until: number): void {
+  mkdirSync(logDir, { recursive: true });
+  writeFileSync(join(logDir, 'db.log'), logText(since, [
+    [-HOUR, 'stderr', 'Error: connect ECONNREFUSED 10.0.0.9:5432 (before the period)'],
+    [MIN, 'opsdeck', 'started pid 100'],
+    [2 * MIN, 'stderr', 'Error: connect ECONNREFUSED 10.0.0.1:5432 after 3012ms'],
+    [DAY, 'stderr', 'Error: connect ECONNREFUSED 10.0.0.2:5433 after 95ms'],
+    [DAY + 10 * HOUR - 30_000, 'stderr', 'fatal: timeout on /srv/a/17.db'],
+    [DAY + 10 * HOUR, 'opsdeck', 'exited (exit code 1)'],
+    [DAY + 10 * HOUR + 2 * MIN, 'opsdeck', 'started pid 101'],
+    [2 * DAY, 'stdout', 'all good'],
+    [3 * DAY, 'stderr', 'Error: connect ECONNREFUSED 10.0.0.3:5432 after 7ms'],
+    [4 * DAY, 'stderr', 'Error: connect ECONNREFUSED 10.0.0.4:5432 after 12ms'],
+    [until - since + HOUR, 'stderr', 'Error: connect ECONNREFUSED 10.0.0.5:5432 (after the period)'],
+  ]));
+  writeFileSync(join(logDir, 'api.log'), logText(since, [[5 * DAY, 'stderr', 'Unhandled rejection: GET /orders 500']]));
 }
 
 /** The state timeline of one service clipped to [since, until): ms per state. */
@@ -139,9 +167,13 @@ describe('the operations report (a recorded week through the real store)', () =>
       store.sample(samples[si++]!);
     }
     await clock.advance(until + 2 * MIN - clock.now());
+    writeLogs(join(t.dir, '.opsdeck', 'logs'), since, until);
     report = await buildReport(
       { since, until },
-      { reader: store, incidents: new StateIncidentSource(store), stack: 'week', services: [...SERVICES], rpoServices: ['db'], retention: DEFAULT_ROLLUP_RETENTION, now: until + 2 * MIN, version: '1.0.0' },
+      {
+        reader: store, incidents: new StateIncidentSource(store), stack: 'week', services: [...SERVICES], rpoServices: ['db'], retention: DEFAULT_ROLLUP_RETENTION, now: until + 2 * MIN, version: '1.0.0',
+        logs: { dir: join(t.dir, '.opsdeck', 'logs'), keep: 5 }, profile: 'dev',
+      },
     );
   });
   after(async () => {
@@ -220,6 +252,27 @@ describe('the operations report (a recorded week through the real store)', () =>
     assert.deepEqual(dp.drills.map((d) => [d.recoveryMs, d.rtoMs, d.withinRto]), [[4200, 60_000, true]]);
     assert.deepEqual(report.changes.config.map((c) => c.hash), ['aaaa', 'bbbb']);
     assert.deepEqual(report.changes.versions.map((v) => v.version), ['1.0.0']);
+  });
+
+  it('issues: the top log error signatures with counts (the doctor\'s analysis), only within the period; maintenance runs; profile time said unrecorded', () => {
+    assert.deepEqual(
+      report.issues.logErrors.map((e) => [e.service, e.signature, e.count, e.firstSeen - since, e.crashesPreceded]),
+      [
+        ['db', 'Error: connect ECONNREFUSED <ip> after <n>ms', 4, 2 * MIN, 0],
+        ['api', 'Unhandled rejection: GET <path> <n>', 1, 5 * DAY, 0],
+        ['db', 'fatal: timeout on <path>', 1, DAY + 10 * HOUR - 30_000, 1],
+      ],
+    );
+    const runs = events.filter((e) => e.type === 'maintenance') as Extract<EngineEvent, { type: 'maintenance' }>[];
+    assert.deepEqual(
+      report.maintenance.map((m) => [m.at, m.task, m.ok, m.trigger, m.durationMs, m.reclaimedBytes, m.error]),
+      runs.map((e) => [e.at, e.task, e.ok, e.trigger, e.durationMs, e.reclaimedBytes, e.error]),
+    );
+    assert.deepEqual(report.usage.profile, { active: 'dev', timeRecorded: false });
+    const md = renderMarkdown(report);
+    for (const h of ['## Maintenance', '8 tasks run (1 failed)', 'database is locked', '### Log errors', 'Error: connect ECONNREFUSED <ip> after <n>ms', 'Profile time: not recorded (the store keeps no profile switches); active profile: dev']) {
+      assert.ok(md.includes(h), `markdown has ${h}`);
+    }
   });
 
   it('renders Markdown with every section, and HTML that reads in light and dark in chromium (docs/images/report.png)', async function () {

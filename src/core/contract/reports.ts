@@ -83,6 +83,31 @@ export interface BackupLine {
   error?: string;
 }
 
+/** An error signature of a service's log: what varies masked (src/core/doctor/signature.ts). */
+export interface ReportLogError {
+  service: string;
+  signature: string;
+  count: number;
+  firstSeen: number;
+  lastSeen: number;
+  /** Its first line, as logged. */
+  example: string;
+  /** Crashes that came within a minute after it. */
+  crashesPreceded: number;
+}
+
+export interface ReportMaintenanceRun {
+  at: number;
+  task: string;
+  kind: string;
+  ok: boolean;
+  trigger: string;
+  summary: string;
+  durationMs: number;
+  reclaimedBytes?: number;
+  error?: string;
+}
+
 export interface OpsReport {
   stack: string;
   period: ReportPeriod | 'custom';
@@ -90,7 +115,14 @@ export interface OpsReport {
   until: number;
   generatedAt: number;
   opsdeckVersion: string;
-  usage: { services: ServiceUsage[] };
+  usage: {
+    services: ServiceUsage[];
+    /**
+     * The profile active when the report was made. Time per profile is not recorded: the store
+     * keeps no profile switches (no mark), so the report says so rather than guess.
+     */
+    profile: { active?: string; timeRecorded: false };
+  };
   performance: {
     services: ServicePerformance[];
     ipc: { samples: number; avg?: number; max?: number; bins: number[]; trend: { at: number; avg?: number; max?: number }[] };
@@ -100,7 +132,11 @@ export interface OpsReport {
   issues: {
     incidents: ReportIncident[];
     failedChecks: { at: number; service: string; output: string }[];
+    /** The most frequent error signatures of the services' logs in the period (the doctor's log analysis), most first. */
+    logErrors: ReportLogError[];
   };
+  /** The maintenance tasks run in the period (`maintenance` marks), oldest first. */
+  maintenance: ReportMaintenanceRun[];
   dataProtection: {
     backups: { count: number; failed: number; bytesAdded: number; list: BackupLine[] };
     rpo: { service: string; compliancePct?: number; breaches: number }[];

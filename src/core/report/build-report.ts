@@ -10,7 +10,8 @@ import type { RollupReader } from '../metrics/store/rollup-reader';
 import type { IncidentSource } from './incident-source';
 import { reportRange } from './period';
 import type { MetricsMark, RollupRetention } from '../contract/metrics-store';
-import type { BackupLine, OpsReport, ReportRequest, ServicePerformance, ServiceUsage, TrendPoint } from '../contract/reports';
+import { topLogErrors } from './log-errors';
+import type { BackupLine, OpsReport, ReportMaintenanceRun, ReportRequest, ServicePerformance, ServiceUsage, TrendPoint } from '../contract/reports';
 
 export interface ReportInputs {
   reader: RollupReader;
@@ -23,6 +24,10 @@ export interface ReportInputs {
   retention: RollupRetention;
   now: number;
   version: string;
+  /** The services' logs (`.opsdeck/logs`) and the rotated files kept (`logs.keep`); no log errors without. */
+  logs?: { dir: string; keep: number };
+  /** The active profile, when the stack has profiles. */
+  profile?: string;
 }
 
 const DAY = 86_400_000;
@@ -90,7 +95,7 @@ export async function buildReport(req: ReportRequest, inputs: ReportInputs): Pro
     until,
     generatedAt: inputs.now,
     opsdeckVersion: inputs.version,
-    usage: { services: usage },
+    usage: { services: usage, profile: { ...(inputs.profile !== undefined ? { active: inputs.profile } : {}), timeRecorded: false } },
     performance: {
       services: performance,
       ipc: {
@@ -109,12 +114,28 @@ export async function buildReport(req: ReportRequest, inputs: ReportInputs): Pro
     issues: {
       incidents: await inputs.incidents.incidents(since, until),
       failedChecks: inRange.filter((m) => m.kind === 'check').map((m) => ({ at: m.at, service: m.service, output: String(m.data.output ?? '') })),
+      logErrors: inputs.logs ? topLogErrors(inputs.logs.dir, names, since, until, inputs.logs.keep) : [],
     },
+    maintenance: inRange.filter((m) => m.kind === 'maintenance').map(maintenanceRun),
     dataProtection: dataProtection(marks, inRange, names, inputs.rpoServices, since, until),
     changes: {
       config: changesOf(marks, 'config', 'hash', since).map(([at, hash]) => ({ at, hash })),
       versions: changesOf(marks, 'engine', 'version', since).map(([at, version]) => ({ at, version })),
     },
+  };
+}
+
+function maintenanceRun(m: MetricsMark): ReportMaintenanceRun {
+  return {
+    at: m.at,
+    task: String(m.data.task),
+    kind: String(m.data.kind),
+    ok: m.data.ok === true,
+    trigger: String(m.data.trigger),
+    summary: String(m.data.summary ?? ''),
+    durationMs: Number(m.data.durationMs ?? 0),
+    ...defined('reclaimedBytes', m.data.reclaimedBytes as number | null),
+    ...(m.data.error ? { error: String(m.data.error) } : {}),
   };
 }
 

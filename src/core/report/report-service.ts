@@ -5,6 +5,7 @@
  * `report` event. Incidents come from an IncidentSource: the alert history, joined by the outages
  * the long-term store's state marks show that no alert covered (alert-incident-source.ts).
  */
+import { join } from 'node:path';
 import { Cron } from 'croner';
 import type { Clock, TimerHandle } from '../clock';
 import type { LoadedStack } from '../config/load';
@@ -58,6 +59,8 @@ export class ReportService {
       retention: stack.config.metrics.retention,
       now: this.host.clock.now(),
       version: OPSDECK_VERSION,
+      logs: { dir: join(stack.dir, '.opsdeck', 'logs'), keep: stack.config.logs.keep },
+      ...(stack.profile !== undefined ? { profile: stack.profile } : {}),
     });
     if (!opts.save) return { report, files: [] };
     const files = writeReport(stack.dir, report, opts.formats ?? stack.config.reports.formats, stack.config.reports.keep);

@@ -15,7 +15,7 @@ export interface ReportTable {
 }
 
 export interface ReportSection {
-  id: 'usage' | 'performance' | 'issues' | 'data' | 'changes';
+  id: 'usage' | 'performance' | 'issues' | 'data' | 'maintenance' | 'changes';
   title: string;
   /** One-line findings shown above the tables. */
   summary: string[];
@@ -48,6 +48,7 @@ export function reportSections(r: OpsReport): ReportSection[] {
       summary: [
         worst ? `Lowest availability: ${worst.service} ${pctText(worst.availabilityPct)}.` : 'No service ran in this period.',
         `${restarts} restart${restarts === 1 ? '' : 's'} in all.`,
+        `Profile time: not recorded (the store keeps no profile switches)${r.usage.profile.active !== undefined ? `; active profile: ${r.usage.profile.active}` : ''}.`,
       ],
       tables: [
         {
@@ -89,7 +90,10 @@ export function reportSections(r: OpsReport): ReportSection[] {
     {
       id: 'issues',
       title: 'Issues',
-      summary: [`${r.issues.incidents.length} incident${r.issues.incidents.length === 1 ? '' : 's'}, ${r.issues.failedChecks.length} failed check${r.issues.failedChecks.length === 1 ? '' : 's'}.`],
+      summary: [
+        `${r.issues.incidents.length} incident${r.issues.incidents.length === 1 ? '' : 's'}, ${r.issues.failedChecks.length} failed check${r.issues.failedChecks.length === 1 ? '' : 's'}.`,
+        r.issues.logErrors[0] ? `Most frequent log error: ${r.issues.logErrors[0].service} "${r.issues.logErrors[0].signature.slice(0, 80)}" ×${r.issues.logErrors[0].count}.` : 'No error lines in the logs.',
+      ],
       tables: [
         {
           title: 'Incidents',
@@ -105,6 +109,12 @@ export function reportSections(r: OpsReport): ReportSection[] {
           headers: ['When', 'Service', 'Output'],
           rows: r.issues.failedChecks.slice(-50).map((c) => [when(c.at), c.service, c.output.slice(0, 120) || '—']),
           empty: 'No failed checks.',
+        },
+        {
+          title: 'Log errors',
+          headers: ['Service', 'Count', 'Signature', 'First', 'Last', 'Crashes after'],
+          rows: r.issues.logErrors.map((e) => [e.service, String(e.count), e.signature.slice(0, 120), when(e.firstSeen), when(e.lastSeen), String(e.crashesPreceded)]),
+          empty: 'No error lines in the logs.',
         },
       ],
     },
@@ -149,6 +159,22 @@ export function reportSections(r: OpsReport): ReportSection[] {
       ],
     },
     {
+      id: 'maintenance',
+      title: 'Maintenance',
+      summary: [maintenanceSummary(r)],
+      tables: [
+        {
+          title: 'Tasks run',
+          headers: ['When', 'Task', 'Result', 'Trigger', 'Reclaimed', 'Duration'],
+          rows: r.maintenance.map((m) => [
+            when(m.at), m.task, m.ok ? m.summary.slice(0, 100) || 'ok' : `failed${m.error ? `: ${m.error.slice(0, 100)}` : ''}`, m.trigger,
+            m.reclaimedBytes === undefined ? '—' : formatBytes(m.reclaimedBytes), formatDuration(m.durationMs),
+          ]),
+          empty: 'No maintenance ran.',
+        },
+      ],
+    },
+    {
       id: 'changes',
       title: 'What changed',
       summary: [`${Math.max(0, r.changes.config.length - 1)} configuration change${r.changes.config.length === 2 ? '' : 's'}, ${Math.max(0, r.changes.versions.length - 1)} Opsdeck upgrade${r.changes.versions.length === 2 ? '' : 's'}.`],
@@ -158,4 +184,12 @@ export function reportSections(r: OpsReport): ReportSection[] {
       ],
     },
   ];
+}
+
+function maintenanceSummary(r: OpsReport): string {
+  const runs = r.maintenance;
+  if (!runs.length) return 'No maintenance ran in this period.';
+  const failed = runs.filter((m) => !m.ok).length;
+  const reclaimed = runs.reduce((a, m) => a + (m.reclaimedBytes ?? 0), 0);
+  return `${runs.length} task${runs.length === 1 ? '' : 's'} run (${failed} failed), ${formatBytes(reclaimed)} reclaimed.`;
 }

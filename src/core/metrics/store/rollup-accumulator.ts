@@ -104,6 +104,11 @@ export class RollupAccumulator {
         return mark(e, 'restore', { phase: e.phase, snapshot: e.snapshot, recoveryMs: e.recoveryMs ?? null, rtoMs: e.rtoMs ?? null, withinRto: e.withinRto ?? null });
       case 'rpo':
         return mark(e, 'rpo', { ok: e.ok, rpoMs: e.rpoMs, ageMs: e.ageMs ?? null, detail: e.detail });
+      case 'maintenance':
+        return mark(e, 'maintenance', {
+          task: e.task, kind: e.kind, ok: e.ok, trigger: e.trigger, summary: e.summary.slice(0, 300), durationMs: e.durationMs,
+          reclaimedBytes: e.reclaimedBytes ?? null, error: e.error?.slice(0, 300) ?? null,
+        });
       default:
         return undefined;
     }
