@@ -208,7 +208,13 @@ export class BackupManager implements BackupService {
       const previous = await previousSqlite(repo, stack.config.name);
       const { sources, items, skipped } = await collectSources(stack, services, staging, { safety: trigger === 'safety', previous, checks, ...(opts.between ? { between: opts.between } : {}) });
       const meta = await backupMeta(stack, { services, tags, trigger, items, skipped, now: at });
-      const result = await repo.backup(sources, meta, { parent: 'latest', dryRun, beforeSnapshot: () => checks.verdict(), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
+      const result = await repo
+        .backup(sources, meta, { parent: 'latest', dryRun, beforeSnapshot: () => checks.verdict(), signal: checks.signal, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) })
+        // Stopped by a failed check: that failure is the error.
+        .catch(async (e: unknown) => {
+          if (checks.signal.aborted) await checks.verdict();
+          throw e;
+        });
       const sum = result.summary;
       let check: BackupRunResult['check'];
       if (!dryRun) {

@@ -3,8 +3,9 @@
  * is checked with `PRAGMA quick_check` in a worker thread (sqlite-check-worker.ts) while the
  * repository chunks and stores it and the other files; the backup waits for the verdicts only
  * before it writes the snapshot (BackupOptions.beforeSnapshot), and a failed check fails it there,
- * so no snapshot references the copy. The copies are checked one after another (one thread at a
- * time beside the repository's workers).
+ * so no snapshot references the copy. A failed check also aborts `signal`, which the backup is
+ * given, so the repository stops storing data no snapshot will use. The copies are checked one
+ * after another (one thread at a time beside the repository's workers).
  */
 import type { Worker } from 'node:worker_threads';
 import { OpsError } from '../../errors';
@@ -23,10 +24,16 @@ export class SqliteChecks {
   private readonly running = new Set<Worker>();
   private chain: Promise<unknown> = Promise.resolve();
   private closed = false;
+  private readonly failed = new AbortController();
+  /** Aborted as soon as a check fails. */
+  readonly signal = this.failed.signal;
 
   /** Queue the check of `copy`, the staged copy of `database`. */
   start(database: string, copy: string): void {
     const verdict = this.chain.then(() => this.run(copy));
+    void verdict.then((v) => {
+      if (!v.ok && !this.closed) this.failed.abort();
+    });
     this.chain = verdict;
     this.checks.push({ database, verdict });
   }

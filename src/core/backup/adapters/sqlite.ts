@@ -10,8 +10,8 @@
  * with the indexes): a backup copies pages faithfully, so the check is there to report a database
  * that is already damaged; a restore (and a drill) runs the full `integrity_check`. The check
  * runs beside the chunking of the copy and of the other files, and the snapshot is written only
- * after it passed: a damaged database costs the packs stored meanwhile (unreferenced, prune
- * removes them), not a snapshot.
+ * after it passed; a failed check stops the backup: a damaged database costs the packs stored
+ * meanwhile (unreferenced, prune removes them), not a snapshot.
  */
 import { mkdirSync, statSync, utimesSync } from 'node:fs';
 import { open } from 'node:fs/promises';
