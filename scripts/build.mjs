@@ -92,8 +92,10 @@ const targets = [
   // CLI), and the worker threads started from next to the bundle that runs the engine (the daemon,
   // the CLI or the extension): the memory worker (src/core/memory/journaled-memory.ts starts it),
   // the only code that opens memory.db in an engine's process, and the backup repository's worker
-  // (src/core/backup/repo/worker.ts starts a pool of them), and the metrics store worker
-  // (src/core/metrics/store/long-term-metrics.ts), the only code that opens metrics.db. All minified.
+  // (src/core/backup/repo/worker.ts starts a pool of them), the backup's SQLite check
+  // (src/core/backup/adapters/sqlite-checks.ts: quick_check of a copy beside the chunking), and the
+  // metrics store worker (src/core/metrics/store/long-term-metrics.ts), the only code that opens
+  // metrics.db. All minified.
   {
     ...common,
     entryPoints: {
@@ -101,6 +103,7 @@ const targets = [
       'memory-worker': 'src/core/memory/memory-worker.ts',
       'metrics-store-worker': 'src/core/metrics/store/store-worker.ts',
       'repo-worker': 'src/core/backup/repo/worker-thread.ts',
+      'sqlite-check-worker': 'src/core/backup/adapters/sqlite-check-worker.ts',
     },
     outdir: 'dist',
     banner: { js: importMetaShim },

@@ -1,10 +1,11 @@
 /**
  * SQLite backups that keep the page layout: a changed row costs about one page in the repository,
  * an unchanged database is not copied or read again, and a WAL-mode database (frames not yet
- * checkpointed) is backed up and restored as of its last commit.
+ * checkpointed) is backed up and restored as of its last commit. A damaged database (its copy fails
+ * quick_check, which runs beside the chunking) fails the backup and leaves no snapshot.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sqlite3 from 'node-sqlite3-wasm';
@@ -115,5 +116,23 @@ describe('backup: SQLite pages, unchanged databases, WAL mode', function () {
     } finally {
       db.close();
     }
+  });
+  it('a damaged database: its copy fails quick_check (checked beside the chunking), the backup fails, no snapshot is written', async () => {
+    const file = join(t.dir, 'data', 'app.db');
+    fill(file, 40_000, false).close();
+    // Page 11 (a b-tree page) overwritten: the header is intact, so the copy is made as usual.
+    const fd = openSync(file, 'r+');
+    writeSync(fd, Buffer.alloc(4096, 0xa5), 0, 4096, 4096 * 10);
+    closeSync(fd);
+
+    await assert.rejects(engine.backups.backup(), (e: Error & { code?: string }) => {
+      assert.equal(e.code, 'BACKUP_SOURCE_FAILED');
+      assert.match(e.message, /data\/app\.db fails its quick_check: .*Tree \d+ page 11/s);
+      return true;
+    });
+    assert.deepEqual(await engine.backups.list(), [], 'no snapshot references the damaged copy');
+    assert.deepEqual(readdirSync(join(t.dir, '.opsdeck', 'tmp')), [], 'the staging folder is removed (the check stopped first)');
+    const pruned = await engine.backups.prune();
+    assert.equal(pruned.packsAfter, 0, `the packs stored before the failed check stopped the backup are garbage that prune removes (${pruned.packsBefore} → 0)`);
   });
 });

@@ -6,6 +6,7 @@
  * (consistent, the service being stopped) and missing data is skipped (there may be nothing left
  * to save). opsdeck.yaml always goes along, as the stack's own source. A database unchanged since
  * the last snapshot (`previous`, what it recorded) is not copied: the repository takes its entry.
+ * The copies' integrity checks run on `checks`, beside the repository's work (sqlite-checks.ts).
  */
 import { statSync } from 'node:fs';
 import path from 'node:path';
@@ -17,6 +18,7 @@ import {
   collectSqlite,
   sqliteOrigins,
   SQLITE_SIDECARS,
+  type SqliteChecks,
   STACK_SERVICE,
   CONFIG_PATH,
   type AdapterContext,
@@ -33,6 +35,11 @@ export interface CollectOptions {
   between?: () => Promise<void>;
   /** What the last snapshot recorded of each service's databases (by stack path). */
   previous?: Record<string, Record<string, SqliteState>>;
+  /**
+   * Where the SQLite copies' checks run: the caller waits for its verdict before the snapshot
+   * (and closes it). Without it, each service's checks are waited for as they are collected.
+   */
+  checks?: SqliteChecks;
 }
 
 export interface Collected {
@@ -71,7 +78,7 @@ export async function collectSources(stack: LoadedStack, services: string[], sta
         }
       }
     } else {
-      items.push(...(await collectSqlite(ctx, b.sqlite, {}, opts.previous?.[s])));
+      items.push(...(await collectSqlite(ctx, b.sqlite, {}, opts.previous?.[s], opts.checks)));
     }
     if (b.files.length) {
       const r = await collectFiles(ctx, b.files, b.exclude, reserved);

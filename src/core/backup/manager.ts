@@ -18,7 +18,7 @@ import path from 'node:path';
 import type { LoadedStack } from '../config/load';
 import { OpsError } from '../errors';
 import { didYouMean } from '../config/suggest';
-import { hasBackup, STACK_SERVICE } from './adapters';
+import { hasBackup, SqliteChecks, STACK_SERVICE } from './adapters';
 import { collectSources } from './collect';
 import { runDrill } from './drill';
 import { count, shortId } from '../format';
@@ -193,6 +193,8 @@ export class BackupManager implements BackupService {
     const tmpRoot = dryRun ? os.tmpdir() : path.join(stack.dir, '.opsdeck', 'tmp');
     mkdirSync(tmpRoot, { recursive: true });
     const staging = await mkdtemp(path.join(tmpRoot, 'opsdeck-backup-'));
+    // The SQLite copies' checks run beside the repository's work; the snapshot waits for them.
+    const checks = new SqliteChecks();
     let scratchRepo: string | undefined;
     try {
       let repo: BackupRepository;
@@ -204,9 +206,15 @@ export class BackupManager implements BackupService {
       } else ({ repo, created } = await this.repo(!dryRun));
 
       const previous = await previousSqlite(repo, stack.config.name);
-      const { sources, items, skipped } = await collectSources(stack, services, staging, { safety: trigger === 'safety', previous, ...(opts.between ? { between: opts.between } : {}) });
+      const { sources, items, skipped } = await collectSources(stack, services, staging, { safety: trigger === 'safety', previous, checks, ...(opts.between ? { between: opts.between } : {}) });
       const meta = await backupMeta(stack, { services, tags, trigger, items, skipped, now: at });
-      const result = await repo.backup(sources, meta, { parent: 'latest', dryRun, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
+      const result = await repo
+        .backup(sources, meta, { parent: 'latest', dryRun, beforeSnapshot: () => checks.verdict(), signal: checks.signal, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) })
+        // Stopped by a failed check: that failure is the error.
+        .catch(async (e: unknown) => {
+          if (checks.signal.aborted) await checks.verdict();
+          throw e;
+        });
       const sum = result.summary;
       let check: BackupRunResult['check'];
       if (!dryRun) {
@@ -254,6 +262,7 @@ export class BackupManager implements BackupService {
       if (!dryRun) bus.emit({ type: 'backup', at: at(), service: svc, phase: 'failed', trigger, services, tags, error: (e as Error).message });
       throw e;
     } finally {
+      await checks.close();
       rmSync(staging, { recursive: true, force: true });
     }
   }

@@ -55,6 +55,7 @@ export async function runBackup(repo: RepoHandle, sources: BackupSource[], meta:
     await sink.indexDurable(true);
 
     run.phase('snapshot');
+    await options.beforeSnapshot?.();
     const snapshot = manifest(run, sources, meta, parent);
     if (!dryRun) await writeSnapshot(repo.dir, snapshot, repo.key);
     run.progress.currentPath = undefined;

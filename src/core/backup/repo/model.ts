@@ -158,6 +158,13 @@ export interface BackupOptions {
    * not by the size of what is backed up (docs/backup-repository.md).
    */
   inFlightBytes?: number;
+  /**
+   * Awaited once the data and the index are stored, before the snapshot manifest is written (in
+   * a dry run too): what runs beside the backup and must pass for its snapshot (the SQLite
+   * copies' checks). A rejection fails the backup with no snapshot; the packs stored meanwhile
+   * are referenced by nothing, and prune removes them.
+   */
+  beforeSnapshot?: () => Promise<void>;
 }
 
 /** How a backup used its worker threads (not part of the snapshot). */

@@ -1,0 +1,76 @@
+/**
+ * The integrity checks of one backup's SQLite copies, run off the critical path: each staged copy
+ * is checked with `PRAGMA quick_check` in a worker thread (sqlite-check-worker.ts) while the
+ * repository chunks and stores it and the other files; the backup waits for the verdicts only
+ * before it writes the snapshot (BackupOptions.beforeSnapshot), and a failed check fails it there,
+ * so no snapshot references the copy. A failed check also aborts `signal`, which the backup is
+ * given, so the repository stops storing data no snapshot will use. The copies are checked one
+ * after another (one thread at a time beside the repository's workers).
+ */
+import type { Worker } from 'node:worker_threads';
+import { OpsError } from '../../errors';
+import { startWorkerFile } from '../../worker-file';
+import type { SqliteCheckWorkerData } from './sqlite-check-worker';
+import type { IntegrityVerdict } from './sqlite-integrity';
+
+interface Check {
+  /** The live database the copy was made of (named in the error). */
+  database: string;
+  verdict: Promise<IntegrityVerdict>;
+}
+
+export class SqliteChecks {
+  private readonly checks: Check[] = [];
+  private readonly running = new Set<Worker>();
+  private chain: Promise<unknown> = Promise.resolve();
+  private closed = false;
+  private readonly failed = new AbortController();
+  /** Aborted as soon as a check fails. */
+  readonly signal = this.failed.signal;
+
+  /** Queue the check of `copy`, the staged copy of `database`. */
+  start(database: string, copy: string): void {
+    const verdict = this.chain.then(() => this.run(copy));
+    void verdict.then((v) => {
+      if (!v.ok && !this.closed) this.failed.abort();
+    });
+    this.chain = verdict;
+    this.checks.push({ database, verdict });
+  }
+
+  /** Wait for every check queued so far; BACKUP_SOURCE_FAILED naming the first copy that failed. */
+  async verdict(): Promise<void> {
+    for (const c of this.checks) {
+      const v = await c.verdict;
+      if (!v.ok) throw new OpsError('BACKUP_SOURCE_FAILED', `the copy of SQLite database ${c.database} fails its quick_check: ${v.detail}`, 'run `PRAGMA integrity_check` on the live database: it may be damaged');
+    }
+  }
+
+  /** Stop the checks still running (the backup failed otherwise), before their copies are removed. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all([...this.running].map((w) => w.terminate()));
+  }
+
+  private run(file: string): Promise<IntegrityVerdict> {
+    if (this.closed) return Promise.resolve({ ok: false, detail: 'the backup ended before the check ran' });
+    return new Promise((resolve) => {
+      const workerData: SqliteCheckWorkerData = { file, pragma: 'quick_check' };
+      let w: Worker;
+      try {
+        w = startWorkerFile('sqlite-check-worker.js', new URL('./sqlite-check-worker.ts', import.meta.url), { execArgv: [], workerData });
+      } catch (e) {
+        resolve({ ok: false, detail: (e as Error).message });
+        return;
+      }
+      this.running.add(w);
+      const done = (v: IntegrityVerdict) => {
+        this.running.delete(w);
+        resolve(v);
+      };
+      w.on('message', (v: IntegrityVerdict) => done(v));
+      w.on('error', (e) => done({ ok: false, detail: `the check's thread failed: ${e.message}` }));
+      w.on('exit', (code) => done({ ok: false, detail: `the check's thread exited (code ${code}) without a verdict` }));
+    });
+  }
+}
