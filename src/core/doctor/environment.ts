@@ -6,7 +6,6 @@
 import { existsSync, readdirSync, readFileSync, statfsSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { formatBytes } from '../format';
-import { isAlive } from '../os/process-info';
 import { lockPath, readOwner, socketPath } from '../stack-lock';
 import { staleRecords } from '../maintenance/cleanup-scan';
 import { check, fix, type DoctorCheck } from './check';
