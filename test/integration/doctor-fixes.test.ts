@@ -11,6 +11,8 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DoctorCheck, DoctorReport } from '../../src/core/contract/doctor';
+import { bootUnitsCheck } from '../../src/core/doctor/boot-units';
+import { runDoctor } from '../../src/core/doctor/run-doctor';
 import { buildBundles, cli } from '../helpers/built-cli';
 import { tempStack, type TempStack } from '../helpers/stack';
 
@@ -83,6 +85,28 @@ describe('doctor fixes that are Opsdeck commands, followed (the built CLI)', fun
     const boot = find(doctor(t.dir).report, 'env.boot');
     assert.equal(boot.status, 'ok');
     assert.match(boot.found, /^not set up to start at boot/);
+  });
+
+  it('in a process that cannot tell how units run Opsdeck (not the CLI, no opsdeck on PATH): ✓ when not set up, a warning saying why when boot: is declared', async () => {
+    t = tempStack(yaml('1000'));
+    process.env.OPSDECK_UNIT_DIR = join(t.dir, 'units');
+    const path = process.env.PATH;
+    process.env.PATH = join(t.dir, 'empty');
+    try {
+      const [plain] = await bootUnitsCheck(t.stack);
+      assert.equal(plain!.status, 'ok');
+      assert.match(plain!.found, /^not set up to start at boot/);
+      const declared = tempStack(yaml('1000', 'boot:\n  mode: engine\n'));
+      try {
+        const boot = find(await runDoctor(declared.stack), 'env.boot');
+        assert.equal(boot.status, 'warn');
+        assert.match(boot.found, /the check itself failed: cannot tell how to run Opsdeck from a boot unit/);
+      } finally {
+        declared.cleanup();
+      }
+    } finally {
+      process.env.PATH = path;
+    }
   });
 
   it('a stale lock, socket and service record → ! env.stale with `opsdeck cleanup` → cleanup → ✓', () => {

@@ -5,9 +5,10 @@
  * `boot:` or when files of this stack are installed; otherwise the stack is simply not set up to
  * start at boot.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
-import { launcherOf, unitsStatus } from '../boot';
+import { launcherOf, resolveRequest, unitsStatus } from '../boot';
+import { isStackFileName } from '../boot/names';
 import type { Launcher } from '../boot/model';
 import type { LoadedStack } from '../config/load';
 import { OPSDECK_VERSION } from '../version';
@@ -24,13 +25,32 @@ export function declaresBoot(stack: LoadedStack): boolean {
   }
 }
 
+/** Does the unit folder of `boot:` hold a file named like this stack's? */
+function stackFilesIn(stack: LoadedStack): boolean {
+  const { dir } = resolveRequest(stack, {});
+  try {
+    return readdirSync(dir.dir).some((n) => isStackFileName(stack.config.name, n));
+  } catch {
+    return false;
+  }
+}
+
 /**
  * `launcher`: how the units run Opsdeck, as the surface that installs them computes it (the
  * CLI's own); default: this process's (what GET /v1/units/status uses).
  */
 export async function bootUnitsCheck(stack: LoadedStack, launcher?: Launcher): Promise<DoctorCheck[]> {
-  const s = await unitsStatus(stack, { launcher: launcher ?? launcherOf(), version: OPSDECK_VERSION });
   const declared = declaresBoot(stack);
+  let using: Launcher;
+  try {
+    using = launcher ?? launcherOf();
+  } catch (e) {
+    // No way to generate the units here (the extension host with no `opsdeck` on PATH): enough to
+    // tell a stack that is not set up to start at boot; otherwise say why it cannot be compared.
+    if (!declared && !stackFilesIn(stack)) return [check('environment', 'env.boot', TITLE, 'ok', 'not set up to start at boot (no `boot:` in opsdeck.yaml, no units installed)')];
+    throw e;
+  }
+  const s = await unitsStatus(stack, { launcher: using, version: OPSDECK_VERSION });
   const ours = s.files.filter((f) => f.installed === 'ours');
   const how = `${s.target} ${s.mode} mode, ${s.scope} scope, in ${s.unitDir}`;
   const data = { declared, target: s.target, mode: s.mode, scope: s.scope, unitDir: s.unitDir, installed: s.installed, drifted: s.drifted, files: s.files, stale: s.stale };
