@@ -8,6 +8,7 @@ import type { Command } from 'commander';
 import { OpsError, parseDuration, type CheckCategory, type DoctorCheck, type DoctorReport } from '../core/contract';
 import { assertBundleName, loadConfig, runDoctor, searchMemoryWithoutEngine, withRememberedProfile, writeBundle, type BundleEntry } from '../core/host';
 import { registerDoctorProfile } from './doctor-profile';
+import { cliLauncher } from './units/request';
 import { runJsonAware } from './backup/run-command';
 import { bold, dim, green, red, yellow } from './format';
 import { displayDir, globals, ownerOf, printJson, stackDir } from './stack-context';
@@ -46,7 +47,7 @@ failed or an error (an unknown service, a bad option), 2 internal error. See doc
         if (opts.bundle) assertBundleName(opts.bundle);
         const dir = stackDir(cmd);
         const stack = withRememberedProfile(await loadConfig(dir));
-        const report = await runDoctor(stack, { services, windowMs });
+        const report = await runDoctor(stack, { services, windowMs, launcher: cliLauncher() });
         let bundle: BundleEntry[] | undefined;
         if (opts.bundle) bundle = writeBundle(opts.bundle, { stack, report, ...(await engineFacts(dir)) });
         if (opts.json) printJson(bundle ? { ...report, bundle: { file: opts.bundle, entries: bundle } } : report);

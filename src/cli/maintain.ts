@@ -24,7 +24,7 @@ export function registerMaintain(program: Command): void {
   program
     .command('maintain')
     .description('run maintenance: SQLite and PostgreSQL upkeep, Redis, caches, services\' own tasks, Opsdeck\'s own data')
-    .argument('[task...]', 'task ids, kinds (sqlite, postgres, redis, cache, task, memory, journal, backups), a service\'s task names or id prefixes (default: all)')
+    .argument('[task...]', 'task ids, kinds (sqlite, postgres, redis, cache, task, memory, journal, metrics, backups), a service\'s task names or id prefixes (default: all)')
     .option('-s, --service <name>', 'only the tasks of this service (opsdeck: Opsdeck\'s own data)')
     .option('-n, --dry-run', 'say what each task would do and reclaim; change nothing')
     .option('--list', 'list the tasks (those the TASK words and --service pick) and exit')

@@ -18,7 +18,7 @@ import { toPrometheus } from './metrics/prometheus';
 import { Supervisor } from './supervisor/supervisor';
 import { BackupManager } from './backup/manager';
 import { MaintenanceManager } from './maintenance/manager';
-import type { MemoryUpkeep } from './maintenance/task';
+import type { MemoryUpkeep, MetricsUpkeep } from './maintenance/task';
 import { withDependencies } from './graph';
 import { serviceControl } from './service-control';
 import { changedServices, reloadPlan } from './config-reload';
@@ -66,6 +66,8 @@ export interface LongTermStore extends RollupReader {
   attach?(bus: EventBus): Disposable;
   sample?(metrics: StackMetrics): void;
   mark?(mark: MetricsMark): void;
+  /** Upkeep for `opsdeck maintain opsdeck:metrics`, when the store offers it (the owner's). */
+  compact?: MetricsUpkeep['compact'];
 }
 
 /** Restarts an engine remembers for its metrics history (the oldest go first). */
@@ -203,6 +205,7 @@ export class Engine implements EngineLike {
   useLongTermMetrics(store: LongTermStore): void {
     this.longTerm?.sub?.dispose();
     this.longTerm = { store, sub: store.attach?.(this.bus) };
+    if (store.compact) this.useMetricsUpkeep({ compact: () => store.compact!() });
     const now = this.supervisor.clock.now();
     store.mark?.(engineMark(now));
     const config = configMark(this.current.file, now);
@@ -406,10 +409,18 @@ export class Engine implements EngineLike {
       control: { ...serviceControl(this.supervisor, (services) => void this.up(services)), stop: (services) => this.supervisor.down(services, 'stopped for maintenance') },
       backups: this.backups,
       memory: () => this.memoryUpkeep(),
+      metrics: () => this.metricsUpkeep,
       forgetSnapshots: async (ids) => {
         await (await this.backups.repo()).repo.removeSnapshots(ids);
       },
     }));
+  }
+
+  private metricsUpkeep: MetricsUpkeep | undefined;
+
+  /** How `opsdeck:metrics` compacts the long-term store: the owner's worker, or a command holding the stack lock in-process. */
+  useMetricsUpkeep(upkeep: MetricsUpkeep): void {
+    this.metricsUpkeep = upkeep;
   }
 
   private memoryUpkeep(): MemoryUpkeep | undefined {

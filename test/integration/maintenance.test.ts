@@ -99,7 +99,7 @@ describe('maintenance: SQLite upkeep, service tasks, caches (real SQLite)', func
     const app = createApi(engine);
     const api = new ApiClient('/nowhere.sock', { fetch: (input, init) => Promise.resolve(app.fetch(new Request(input, init))) });
     const tasks = await api.maintenanceTasks();
-    assert.deepEqual(tasks.map((x) => x.id), ['api:sqlite:data/app.db', 'api:cache', 'api:task:stamp', 'opsdeck:journal', 'opsdeck:memory', 'opsdeck:memory:rebuild', 'opsdeck:backups']);
+    assert.deepEqual(tasks.map((x) => x.id), ['api:sqlite:data/app.db', 'api:cache', 'api:task:stamp', 'opsdeck:journal', 'opsdeck:memory', 'opsdeck:memory:rebuild', 'opsdeck:metrics', 'opsdeck:backups']);
     const before = statSync(db).size;
     for (const bad of [{ tasks: ['vacum'] }, { service: 'nope' }]) {
       await assert.rejects(api.runMaintenance(bad), (e: unknown) => isOpsError(e) && /no maintenance task "vacum"|no service named "nope"/.test(e.message) && !!e.hint);

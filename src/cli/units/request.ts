@@ -6,7 +6,7 @@
 import { realpathSync } from 'node:fs';
 import { InvalidArgumentError, type Command } from 'commander';
 import { OPSDECK_VERSION as VERSION, OpsError } from '../../core/contract';
-import { launcherOf, loadConfig, type LoadedStack, type UnitsRequest, withProfile, withRememberedProfile } from '../../core/host';
+import { type Launcher, launcherOf, loadConfig, type LoadedStack, type UnitsRequest, withProfile, withRememberedProfile } from '../../core/host';
 import { daemonCommand, daemonEnv, daemonNodeFlags } from '../../daemon/daemon-process';
 import { stackDir } from '../stack-context';
 
@@ -44,13 +44,18 @@ function daemonEnvAdditions(): Record<string, string> {
   return Object.fromEntries(Object.entries(added).filter((e): e is [string, string] => typeof e[1] === 'string'));
 }
 
+/** How a unit runs Opsdeck from this CLI: its node and script, the daemon's flags and environment (the doctor's boot check uses it too). */
+export function cliLauncher(): Launcher {
+  const script = realpathSync(process.argv[1] ?? '.');
+  return launcherOf({ cliScript: script, daemonCommand: daemonCommand(script), daemonNodeFlags: daemonNodeFlags(), daemonEnv: daemonEnvAdditions() });
+}
+
 /** The stack and the request the flags make. */
 export async function unitsRequest(cmd: Command, flags: UnitsFlags): Promise<{ stack: LoadedStack; req: UnitsRequest }> {
   if (flags.system && flags.user) throw new OpsError('BAD_REQUEST', '--system and --user exclude each other', 'give one: --system for units started at boot, --user (the default) for units started at login');
   const loaded = await loadConfig(stackDir(cmd));
   const stack = flags.profile ? withProfile(loaded, flags.profile) : withRememberedProfile(loaded);
-  const script = realpathSync(process.argv[1] ?? '.');
-  const launcher = launcherOf({ cliScript: script, daemonCommand: daemonCommand(script), daemonNodeFlags: daemonNodeFlags(), daemonEnv: daemonEnvAdditions() });
+  const launcher = cliLauncher();
   const req: UnitsRequest = {
     launcher,
     version: VERSION,

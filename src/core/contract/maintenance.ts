@@ -8,7 +8,7 @@
 import type { Progress } from './backups';
 
 /** What a task works on. */
-export const MAINTENANCE_KINDS = ['sqlite', 'postgres', 'redis', 'cache', 'task', 'memory', 'journal', 'backups'] as const;
+export const MAINTENANCE_KINDS = ['sqlite', 'postgres', 'redis', 'cache', 'task', 'memory', 'journal', 'metrics', 'backups'] as const;
 export type MaintenanceKind = (typeof MAINTENANCE_KINDS)[number];
 
 /** The pseudo-service of the tasks on Opsdeck's own data (memory, journal, backup repository). */

@@ -6,9 +6,8 @@
 import { existsSync, readdirSync, readFileSync, statfsSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { formatBytes } from '../format';
-import { isAlive } from '../os/process-info';
 import { lockPath, readOwner, socketPath } from '../stack-lock';
-import { recordsDir } from '../supervisor/service-records';
+import { staleRecords } from '../maintenance/cleanup-scan';
 import { check, fix, type DoctorCheck } from './check';
 import type { DoctorContext } from './context';
 
@@ -121,25 +120,19 @@ export function staleRunFiles(stackDir: string): DoctorCheck[] {
   }
   const sock = socketPath(stackDir);
   if (existsSync(sock) && owner?.socket !== sock) stale.push('engine.sock, which no engine serves');
-  if (!owner) {
-    for (const name of safeReaddir(recordsDir(stackDir))) {
-      try {
-        const r = JSON.parse(readFileSync(join(recordsDir(stackDir), name), 'utf8')) as { pid: number; service: string };
-        if (!isAlive(r.pid)) stale.push(`services/${name} (${r.service}, pid ${r.pid} gone)`);
-      } catch {
-        stale.push(`services/${name} (unreadable)`);
-      }
-    }
-  }
-  const found = stale.length
-    ? `left by an engine that died: ${stale.join('; ')}`
+  const records = staleRecords(stackDir);
+  for (const r of records.records) stale.push(`services/${r.service}.json (${r.service}, pid ${r.pid} gone)`);
+  for (const n of records.unreadable) stale.push(`services/${n} (unreadable)`);
+  const leftover = records.groupsRunning.map((r) => `${r.service} (pid ${r.pid} gone, its process group ${r.pgid} still runs)`);
+  const found = stale.length || leftover.length
+    ? [stale.length ? `left by an engine that died: ${stale.join('; ')}` : '', leftover.length ? `processes left running by an engine that died (the next engine stops them): ${leftover.join('; ')}` : ''].filter(Boolean).join('; ')
     : owner
       ? `the engine (pid ${owner.pid}, ${owner.owner}) owns the lock and serves the socket`
       : 'no lock, socket or records left behind';
   return [
-    check('environment', 'env.stale', 'Stale locks and sockets', stale.length ? 'warn' : 'ok', found, {
-      fix: fix('the next engine takes them over by itself; to remove them now', 'opsdeck cleanup'),
-      data: { owner: owner ?? null, stale },
+    check('environment', 'env.stale', 'Stale locks and sockets', stale.length || leftover.length ? 'warn' : 'ok', found, {
+      fix: stale.length ? fix('the next engine takes them over by itself; to remove them now', 'opsdeck cleanup') : fix('start the stack: its engine stops what the last one left running', 'opsdeck up'),
+      data: { owner: owner ?? null, stale, leftover },
     }),
   ];
 }

@@ -80,6 +80,12 @@ async function holdBriefly(dir: string, owner: string, version: string, takeLock
       const store = openMemoryInProcess(join(engine.stack.dir, '.opsdeck'));
       engine.useMemory(store);
       memory = store;
+      // …and may compact the long-term metrics store in-process (`opsdeck maintain opsdeck:metrics`).
+      const opsdeckDir = join(engine.stack.dir, '.opsdeck');
+      const held = engine;
+      engine.useMetricsUpkeep({
+        compact: async () => (await import('../metrics/store/ingest')).compactRollupsInProcess(opsdeckDir, Date.now(), held.stack.config.metrics.retention),
+      });
     }
   } catch (e) {
     await engine?.dispose();

@@ -7,7 +7,8 @@
  *   reports   files of `.opsdeck/reports/` older than the age
  *   sockets   the engine socket when no live engine serves it
  *   locks     the engine lock of a dead engine; `<db>.lock` folders that node-sqlite3-wasm left on a
- *             declared SQLite database whose service runs no process
+ *             declared SQLite database whose service runs no process; service records
+ *             (`.opsdeck/run/services/*.json`) of a dead engine whose process and group are gone
  *   temp      staging of backups that did not finish (`.opsdeck/tmp/*`), when no backup runs
  * Safety snapshots of restores are in the backup repository: cleanup.ts lists them by tag.
  */
@@ -17,7 +18,7 @@ import type { LoadedStack } from '../config/load';
 import type { CleanupItem, CleanupKind } from '../contract/maintenance';
 import { isAlive } from '../os/process-info';
 import { lockPath, readOwner, socketPath } from '../stack-lock';
-import { readRecords } from '../supervisor/service-records';
+import { readRecords, recordsDir, type ServiceRecord } from '../supervisor/service-records';
 import { treeSize } from './tree-size';
 
 export interface ScanOptions {
@@ -27,6 +28,30 @@ export interface ScanOptions {
   busy: { backup: boolean; restore: boolean; drill: boolean };
   /** Services with a process alive or on its way (the engine's). */
   active: string[];
+}
+
+/** A process group with a process in it (a zombie counts: conservative). */
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * The service records nobody needs: records not of the engine that owns the stack (none, or this
+ * process holding the lock for a cleanup) whose process and process group are gone, and unreadable
+ * ones when no other process owns the stack. (A record whose group still runs is kept: the next
+ * engine stops that group from it.) The doctor's `env.stale` and cleanup both use this.
+ */
+export function staleRecords(stackDir: string): { records: ServiceRecord[]; unreadable: string[]; groupsRunning: ServiceRecord[] } {
+  const owner = readOwner(stackDir);
+  const { records, unreadable } = readRecords(stackDir);
+  const dead = records.filter((r) => r.engine.pid !== owner?.pid && !isAlive(r.pid));
+  if (owner && owner.pid !== process.pid) unreadable.length = 0;
+  return { records: dead.filter((r) => !groupAlive(r.pgid)), unreadable, groupsRunning: dead.filter((r) => groupAlive(r.pgid)) };
 }
 
 /** A found item, with its absolute path (for the remover). */
@@ -76,6 +101,9 @@ export function scanCleanup(stack: LoadedStack, opts: ScanOptions): Found[] {
   const sock = socketPath(stack.dir);
   if (existsSync(sock) && owner?.socket !== sock) add('sockets', sock, owner ? `no engine serves it (the owner, pid ${owner.pid}, serves none)` : 'its engine is not running');
   if (existsSync(lockPath(stack.dir)) && !owner) add('locks', lockPath(stack.dir), 'its engine is not running');
+  const stale = staleRecords(stack.dir);
+  for (const r of stale.records) add('locks', path.join(recordsDir(stack.dir), `${r.service}.json`), `record of ${r.service}'s process (pid ${r.pid}), which is gone with its group`);
+  for (const n of stale.unreadable) add('locks', path.join(recordsDir(stack.dir), n), 'unreadable service record');
   const live = new Set(readRecords(stack.dir).records.filter((r) => isAlive(r.pid)).map((r) => r.service));
   for (const [service, cfg] of Object.entries(stack.config.services)) {
     if (opts.active.includes(service) || live.has(service)) continue;

@@ -8,7 +8,7 @@ import type { LoadedStack } from '../config/load';
 import type { ServiceControl } from '../backup/host';
 import type { BackupService } from '../contract/backups';
 import type { EventBus } from '../events';
-import type { MemoryUpkeep } from './task';
+import type { MemoryUpkeep, MetricsUpkeep } from './task';
 
 export interface MaintenanceHost {
   stack(): LoadedStack;
@@ -18,6 +18,8 @@ export interface MaintenanceHost {
   backups: BackupService;
   /** Undefined when the engine keeps no memory. */
   memory(): MemoryUpkeep | undefined;
+  /** Undefined when this process does not own the long-term metrics store. */
+  metrics?(): MetricsUpkeep | undefined;
   /** Forget snapshots of the backup repository by id (cleanup's safety snapshots). */
   forgetSnapshots(ids: string[]): Promise<void>;
 }

@@ -78,7 +78,7 @@ export class MaintenanceManager implements MaintenanceService {
 
   private context(signal?: AbortSignal): TaskContext {
     const h = this.host;
-    return { stack: h.stack(), control: h.control, clock: h.clock, backups: h.backups, memory: h.memory(), ...(signal ? { signal } : {}) };
+    return { stack: h.stack(), control: h.control, clock: h.clock, backups: h.backups, memory: h.memory(), metrics: h.metrics?.(), ...(signal ? { signal } : {}) };
   }
 
   private async exclusive<T>(fn: () => Promise<T>): Promise<T> {

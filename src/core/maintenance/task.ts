@@ -19,6 +19,20 @@ export interface MemoryUpkeep {
   optimize(rebuild: boolean): Promise<{ bytesBefore: number; bytesAfter: number; rows: number }>;
 }
 
+/** The figures of the long-term metrics store (metrics.db). */
+export interface MetricsStoreFigures {
+  bytes: number;
+  minuteRows: number;
+  hourRows: number;
+  marks: number;
+}
+
+/** Opsdeck's long-term metrics store, as the process that owns it offers its upkeep (through its worker, or in-process under the stack lock). */
+export interface MetricsUpkeep {
+  /** Take the journal in, apply retention, VACUUM and PRAGMA optimize: the figures before and after. */
+  compact(): Promise<{ before: MetricsStoreFigures; after: MetricsStoreFigures }>;
+}
+
 export interface TaskContext {
   stack: LoadedStack;
   /** The engine's services (stop, start in dependency order, wait until ready, check). */
@@ -27,6 +41,8 @@ export interface TaskContext {
   backups: BackupService;
   /** Undefined when this engine keeps no memory. */
   memory: MemoryUpkeep | undefined;
+  /** Undefined when this process does not own the stack's metrics store. */
+  metrics?: MetricsUpkeep | undefined;
   signal?: AbortSignal;
 }
 

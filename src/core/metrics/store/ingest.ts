@@ -3,7 +3,7 @@
  * runs), then applying retention; and opening the store in-process for a command.
  */
 import { drainJournal, metricsDbPath, rollupJournalDir } from './rollup-journal';
-import { RollupDb } from './rollup-db';
+import { RollupDb, type StoreStats } from './rollup-db';
 import type { ServiceRow, StackRow } from './rows';
 import type { MetricsMark, RollupRetention } from '../../contract/metrics-store';
 
@@ -34,4 +34,28 @@ export function openRollupsInProcess(opsdeckDir: string, now: number, retention:
     throw err;
   }
   return db;
+}
+
+/** What a compaction did: the store's figures before and after. */
+export interface CompactResult {
+  before: StoreStats;
+  after: StoreStats;
+}
+
+/** Retention applied now (whatever was taken in), then VACUUM and PRAGMA optimize (`opsdeck maintain opsdeck:metrics`). */
+export function compactRollups(db: RollupDb, now: number, retention: RollupRetention): CompactResult {
+  const before = db.stats();
+  db.retain(now, retention);
+  db.compact();
+  return { before, after: db.stats() };
+}
+
+/** Compact the store of a stack no engine owns (the caller holds the stack lock): open, compact, close. */
+export function compactRollupsInProcess(opsdeckDir: string, now: number, retention: RollupRetention): CompactResult {
+  const db = openRollupsInProcess(opsdeckDir, now, retention);
+  try {
+    return compactRollups(db, now, retention);
+  } finally {
+    db.close();
+  }
 }

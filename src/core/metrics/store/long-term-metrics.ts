@@ -16,6 +16,7 @@ import { startWorkerFile } from '../../worker-file';
 import { WorkerCalls } from '../../worker-rpc';
 import { MINUTE_MS, RollupAccumulator } from './rollup-accumulator';
 import { metricsDbPath, RollupJournal, rollupJournalDir } from './rollup-journal';
+import type { CompactResult } from './ingest';
 import type { RowsQuery, StoreStats } from './rollup-db';
 import type { RollupReader } from './rollup-reader';
 import type { JournalEntry, ServiceRow, StackRow } from './rows';
@@ -109,6 +110,11 @@ export class LongTermMetrics implements RollupReader {
 
   stats(): Promise<StoreStats> {
     return this.call({ op: 'stats' }) as Promise<StoreStats>;
+  }
+
+  /** Take the journal in, apply retention, VACUUM and optimize metrics.db (on the worker). */
+  compact(): Promise<CompactResult> {
+    return this.call({ op: 'compact' }) as Promise<CompactResult>;
   }
 
   /** Take the journal into metrics.db now. */

@@ -191,6 +191,12 @@ export class RollupDb {
     };
   }
 
+  /** Rewrite the file without free pages or fragmentation (VACUUM), then refresh the planner's statistics (PRAGMA optimize). */
+  compact(): void {
+    this.db.exec('VACUUM');
+    this.db.exec('PRAGMA optimize');
+  }
+
   close(): void {
     this.db.close();
   }

@@ -5,7 +5,7 @@
  */
 import { workerData } from 'node:worker_threads';
 import { serveWorkerRequests } from '../../worker-rpc';
-import { ingestRollups } from './ingest';
+import { compactRollups, ingestRollups } from './ingest';
 import { RollupDb, type RowsQuery } from './rollup-db';
 import type { RollupRetention } from '../../contract/metrics-store';
 
@@ -20,6 +20,7 @@ export type StoreWorkerOp =
   | { op: 'rows'; query: RowsQuery }
   | { op: 'marks'; since: number; until: number; lastBefore: boolean }
   | { op: 'stats' }
+  | { op: 'compact' }
   | { op: 'services' };
 
 export type StoreWorkerRequest = (StoreWorkerOp & { id: number; now: number }) | { id: number; op: 'close' };
@@ -45,6 +46,8 @@ function handle(m: StoreWorkerRequest): unknown {
       return db.marks(m.since, m.until, { lastBefore: m.lastBefore });
     case 'stats':
       return db.stats();
+    case 'compact':
+      return compactRollups(db, m.now, data.retention);
     case 'services':
       return db.services();
   }
