@@ -28,7 +28,7 @@ import { AlertManager } from './alerts/manager';
 import { diskFreePercent } from './alerts/disk';
 import { queryRollups } from './metrics/store/rollup-query';
 import type { RollupReader } from './metrics/store/rollup-reader';
-import { configMark, engineMark } from './metrics/store/stack-marks';
+import { configMark, engineMark, profileMark } from './metrics/store/stack-marks';
 import { ReportService } from './report/report-service';
 import type { MetricsMark, RollupAnswer, RollupQuery } from './contract/metrics-store';
 import type { ReportAnswer, ReportCommand, ReportList } from './contract/reports';
@@ -208,6 +208,7 @@ export class Engine implements EngineLike {
     if (store.compact) this.useMetricsUpkeep({ compact: () => store.compact!() });
     const now = this.supervisor.clock.now();
     store.mark?.(engineMark(now));
+    store.mark?.(profileMark(this.current.profile, now));
     const config = configMark(this.current.file, now);
     if (config) store.mark?.(config);
   }
@@ -315,6 +316,7 @@ export class Engine implements EngineLike {
       await this.supervisor.applyProfile(next, plan);
       this.current = next;
       rememberProfile(next);
+      this.longTerm?.store.mark?.(profileMark(next.profile, this.supervisor.clock.now()));
     }
     return { dryRun: !!opts.dryRun, plan };
   }
@@ -337,6 +339,7 @@ export class Engine implements EngineLike {
         this.current = next;
         const config = configMark(next.file, this.supervisor.clock.now());
         if (config) this.longTerm?.store.mark?.(config);
+        if (next.profile !== profile) this.longTerm?.store.mark?.(profileMark(next.profile, this.supervisor.clock.now()));
       }
       return { dryRun: !!opts.dryRun, plan };
     });

@@ -130,6 +130,7 @@ describe('long-term metrics store (real engine, injected clock, real SQLite)', (
     assert.equal(marks.filter((m) => m.kind === 'restart').length, 1);
     assert.ok(marks.some((m) => m.kind === 'config' && typeof m.data.hash === 'string'));
     assert.ok(marks.some((m) => m.kind === 'engine'));
+    assert.ok(marks.some((m) => m.kind === 'profile' && typeof m.data.profile === 'string'), 'the engine marks the profile it starts with (the report\'s time per profile)');
     assert.equal(marks.filter((m) => m.kind === 'state').length, states.length);
     assert.ok(existsSync(join(opsdeck, 'metrics.db')));
   });

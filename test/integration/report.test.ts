@@ -270,7 +270,7 @@ describe('the operations report (a recorded week through the real store)', () =>
     );
     assert.deepEqual(report.usage.profile, { active: 'dev', timeRecorded: false });
     const md = renderMarkdown(report);
-    for (const h of ['## Maintenance', '8 tasks run (1 failed)', 'database is locked', '### Log errors', 'Error: connect ECONNREFUSED <ip> after <n>ms', 'Profile time: not recorded (the store keeps no profile switches); active profile: dev']) {
+    for (const h of ['## Maintenance', '8 tasks run (1 failed)', 'database is locked', '### Log errors', 'Error: connect ECONNREFUSED <ip> after <n>ms', 'Profile time: not recorded (no profile marks in the store up to this period\'s end); active profile: dev']) {
       assert.ok(md.includes(h), `markdown has ${h}`);
     }
   });

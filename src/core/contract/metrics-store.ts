@@ -46,7 +46,7 @@ export interface StackRollup {
   ipcBins: number[];
 }
 
-export const MARK_KINDS = ['state', 'restart', 'check', 'backup', 'verify', 'drill', 'restore', 'rpo', 'config', 'engine', 'maintenance'] as const;
+export const MARK_KINDS = ['state', 'restart', 'check', 'backup', 'verify', 'drill', 'restore', 'rpo', 'config', 'engine', 'maintenance', 'profile'] as const;
 export type MarkKind = (typeof MARK_KINDS)[number];
 
 /** A discrete fact kept as it happened (the report reads them): its fields depend on the kind. */

@@ -118,10 +118,12 @@ export interface OpsReport {
   usage: {
     services: ServiceUsage[];
     /**
-     * The profile active when the report was made. Time per profile is not recorded: the store
-     * keeps no profile switches (no mark), so the report says so rather than guess.
+     * The profile active when the report was made, and the seconds of the period each profile
+     * was selected (from the `profile` marks: an engine start and each switch; time with no
+     * engine running counts for the profile selected last). `timeRecorded` is false when the
+     * store has no profile mark up to the end of the period (a store older than these marks).
      */
-    profile: { active?: string; timeRecorded: false };
+    profile: { active?: string; timeRecorded: boolean; seconds?: Record<string, number> };
   };
   performance: {
     services: ServicePerformance[];

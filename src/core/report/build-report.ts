@@ -95,7 +95,7 @@ export async function buildReport(req: ReportRequest, inputs: ReportInputs): Pro
     until,
     generatedAt: inputs.now,
     opsdeckVersion: inputs.version,
-    usage: { services: usage, profile: { ...(inputs.profile !== undefined ? { active: inputs.profile } : {}), timeRecorded: false } },
+    usage: { services: usage, profile: { ...(inputs.profile !== undefined ? { active: inputs.profile } : {}), ...profileSeconds(marks, since, Math.min(until, inputs.now)) } },
     performance: {
       services: performance,
       ipc: {
@@ -227,4 +227,21 @@ function changesOf(marks: MetricsMark[], kind: MetricsMark['kind'], field: strin
     if (out.at(-1)?.[1] !== v) out.push([Math.max(since, m.at), v]);
   }
   return out;
+}
+
+/** Seconds of [since, end) each profile was selected, from the `profile` marks (the last before `since` says which one it began with). */
+export function profileSeconds(marks: readonly MetricsMark[], since: number, end: number): { timeRecorded: boolean; seconds?: Record<string, number> } {
+  const switches = marks.filter((m) => m.kind === 'profile' && m.at < end).sort((a, b) => a.at - b.at);
+  if (!switches.length) return { timeRecorded: false };
+  const seconds: Record<string, number> = {};
+  let current: string | undefined;
+  let cursor = since;
+  for (const m of switches) {
+    const at = Math.max(m.at, since);
+    if (current !== undefined && at > cursor) seconds[current] = r2((seconds[current] ?? 0) + (at - cursor) / 1000);
+    current = String(m.data.profile);
+    cursor = at;
+  }
+  if (current !== undefined && end > cursor) seconds[current] = r2((seconds[current] ?? 0) + (end - cursor) / 1000);
+  return { timeRecorded: true, seconds };
 }

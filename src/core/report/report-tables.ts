@@ -48,7 +48,7 @@ export function reportSections(r: OpsReport): ReportSection[] {
       summary: [
         worst ? `Lowest availability: ${worst.service} ${pctText(worst.availabilityPct)}.` : 'No service ran in this period.',
         `${restarts} restart${restarts === 1 ? '' : 's'} in all.`,
-        `Profile time: not recorded (the store keeps no profile switches)${r.usage.profile.active !== undefined ? `; active profile: ${r.usage.profile.active}` : ''}.`,
+        profileLine(r.usage.profile),
       ],
       tables: [
         {
@@ -192,4 +192,12 @@ function maintenanceSummary(r: OpsReport): string {
   const failed = runs.filter((m) => !m.ok).length;
   const reclaimed = runs.reduce((a, m) => a + (m.reclaimedBytes ?? 0), 0);
   return `${runs.length} task${runs.length === 1 ? '' : 's'} run (${failed} failed), ${formatBytes(reclaimed)} reclaimed.`;
+}
+
+/** "Profile time: dev 5d 2h, minimal 1d 22h; active profile: dev." */
+function profileLine(p: OpsReport['usage']['profile']): string {
+  const active = p.active !== undefined ? `; active profile: ${p.active}` : '';
+  if (!p.timeRecorded || !p.seconds) return `Profile time: not recorded (no profile marks in the store up to this period's end)${active}.`;
+  const parts = Object.entries(p.seconds).sort((a, b) => b[1] - a[1]).map(([name, s]) => `${name} ${formatDuration(s * 1000)}`);
+  return `Profile time: ${parts.join(', ')}${active}.`;
 }

@@ -28,3 +28,9 @@ export function configMark(file: string, at: number): MetricsMark | undefined {
 }
 
 export const engineMark = (at: number): MetricsMark => ({ at, kind: 'engine', service: 'stack', data: { version: OPSDECK_VERSION, pid: process.pid } });
+
+/** The profile an engine runs with (at its start and at each switch); `(none)` for a stack without one. */
+export const profileMark = (profile: string | undefined, at: number): MetricsMark => ({ at, kind: 'profile', service: 'stack', data: { profile: profile ?? NO_PROFILE } });
+
+/** How a stack without an active profile appears in the profile marks and the report. */
+export const NO_PROFILE = '(none)';
