@@ -5,6 +5,7 @@
  */
 import { incidentHistory } from '../alerts/history';
 import type { IncidentRecord } from '../contract/alerts';
+import type { MetricsMark } from '../contract/metrics-store';
 import type { ReportIncident } from '../contract/reports';
 import type { IncidentSource } from './incident-source';
 
@@ -31,10 +32,10 @@ export class AlertIncidentSource implements IncidentSource {
     private readonly fallback: IncidentSource,
   ) {}
 
-  async incidents(since: number, until: number): Promise<ReportIncident[]> {
+  async incidents(since: number, until: number, marks?: readonly MetricsMark[]): Promise<ReportIncident[]> {
     const alerts = incidentHistory(this.stackDir(), { since, until }).map((r) => reportIncidentOf(r, until));
     const covered = (i: ReportIncident) => alerts.some((a) => a.service === i.service && a.start < (i.end ?? until) && (a.end ?? until) > i.start);
-    const others = (await this.fallback.incidents(since, until)).filter((i) => !covered(i));
+    const others = (await this.fallback.incidents(since, until, marks)).filter((i) => !covered(i));
     return [...alerts, ...others].sort((a, b) => a.start - b.start);
   }
 }

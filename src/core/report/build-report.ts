@@ -112,7 +112,7 @@ export async function buildReport(req: ReportRequest, inputs: ReportInputs): Pro
         .map((p) => ({ service: p.service, latencyP95Ms: p.latencyP95Ms!, ...defined('latencyMaxMs', p.latencyMaxMs) })),
     },
     issues: {
-      incidents: await inputs.incidents.incidents(since, until),
+      incidents: await inputs.incidents.incidents(since, until, marks),
       failedChecks: inRange.filter((m) => m.kind === 'check').map((m) => ({ at: m.at, service: m.service, output: String(m.data.output ?? '') })),
       logErrors: inputs.logs ? topLogErrors(inputs.logs.dir, names, since, until, inputs.logs.keep) : [],
     },

@@ -9,8 +9,11 @@ import type { MetricsMark } from '../contract/metrics-store';
 import type { ReportIncident as Incident } from '../contract/reports';
 
 export interface IncidentSource {
-  /** The incidents that overlap [since, until), oldest first. */
-  incidents(since: number, until: number): Promise<Incident[]>;
+  /**
+   * The incidents that overlap [since, until), oldest first. `marks`: the store's marks of the
+   * period (with the last of each kind before it), when the caller has read them already.
+   */
+  incidents(since: number, until: number, marks?: readonly MetricsMark[]): Promise<Incident[]>;
 }
 
 const DOWN = new Set(['failed', 'backoff']);
@@ -19,8 +22,8 @@ const DOWN = new Set(['failed', 'backoff']);
 export class StateIncidentSource implements IncidentSource {
   constructor(private readonly reader: Pick<RollupReader, 'marks'>) {}
 
-  async incidents(since: number, until: number): Promise<Incident[]> {
-    return incidentsFromMarks(await this.reader.marks(since, until, { lastBefore: true }), since, until);
+  async incidents(since: number, until: number, marks?: readonly MetricsMark[]): Promise<Incident[]> {
+    return incidentsFromMarks(marks ?? (await this.reader.marks(since, until, { lastBefore: true })), since, until);
   }
 }
 
