@@ -186,3 +186,20 @@ export function psqlRunner(env: () => Record<string, string>): (sql: string) => 
     return r.stdout.trim();
   };
 }
+
+/**
+ * A real-servers suite's `after`: dispose the engine, then no server process (pids seen during the
+ * suite) may be left running and none may still work in the stack folder; the copy goes either way.
+ */
+export async function disposeServers(engine: Engine | undefined, seen: Map<number, string>, copy: ExampleCopy | undefined): Promise<void> {
+  try {
+    if (engine) {
+      for (const [pid, name] of await serviceProcesses(engine)) seen.set(pid, name);
+      await engine.dispose();
+      assert.deepEqual(await survivors(seen, 15_000), [], 'server processes left running');
+      assert.deepEqual(processesInside(copy!.dir), [], 'processes left working in the stack folder');
+    }
+  } finally {
+    copy?.cleanup();
+  }
+}

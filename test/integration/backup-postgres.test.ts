@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../../src/core/config/load';
 import { Engine } from '../../src/core/engine';
-import { copyExample, postgresBinDir, psqlRunner, processesInside, requireServerPackages, serviceProcesses, survivors, type ExampleCopy } from '../helpers/servers';
+import { copyExample, disposeServers, postgresBinDir, psqlRunner, requireServerPackages, serviceProcesses, type ExampleCopy } from '../helpers/servers';
 
 /**
  * PostgreSQL from Debian's packages (examples/real-servers, run as its scripts run it: as the
@@ -39,18 +39,7 @@ describe('backup: PostgreSQL dump and restore round trip (real server)', functio
     for (const [pid, name] of await serviceProcesses(engine)) seen.set(pid, name);
   });
 
-  after(async () => {
-    try {
-      if (engine) {
-        for (const [pid, name] of await serviceProcesses(engine)) seen.set(pid, name);
-        await engine.dispose();
-        assert.deepEqual(await survivors(seen, 15_000), [], 'server processes left running');
-        assert.deepEqual(processesInside(copy!.dir), [], 'processes left working in the stack folder');
-      }
-    } finally {
-      copy?.cleanup();
-    }
-  });
+  after(() => disposeServers(engine, seen, copy));
 
   it('pg_dump in plain SQL, stored with the snapshot; an unchanged database adds almost nothing the second time', async () => {
     await psql("CREATE TABLE accounts (id int PRIMARY KEY, owner text NOT NULL, balance numeric NOT NULL); INSERT INTO accounts SELECT g, 'owner ' || g, g * 10 FROM generate_series(1, 300000) g;");

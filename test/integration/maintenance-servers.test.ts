@@ -3,7 +3,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseConfig } from '../../src/core/config/load';
 import { Engine } from '../../src/core/engine';
-import { copyExample, postgresBinDir, psqlRunner, processesInside, requireServerPackages, serviceProcesses, survivors, type ExampleCopy } from '../helpers/servers';
+import { copyExample, disposeServers, postgresBinDir, psqlRunner, requireServerPackages, serviceProcesses, type ExampleCopy } from '../helpers/servers';
 import { until } from '../helpers/stack';
 
 /**
@@ -43,18 +43,7 @@ describe('maintenance: PostgreSQL and Redis (real servers)', function () {
     for (const [pid, name] of await serviceProcesses(engine)) seen.set(pid, name);
   });
 
-  after(async () => {
-    try {
-      if (engine) {
-        for (const [pid, name] of await serviceProcesses(engine)) seen.set(pid, name);
-        await engine.dispose();
-        assert.deepEqual(await survivors(seen, 15_000), [], 'server processes left running');
-        assert.deepEqual(processesInside(copy!.dir), [], 'processes left working in the stack folder');
-      }
-    } finally {
-      copy?.cleanup();
-    }
-  });
+  after(() => disposeServers(engine, seen, copy));
 
   it('PostgreSQL: VACUUM (ANALYZE) and REINDEX CONCURRENTLY; estimated bloat down; the data unchanged', async () => {
     await psql("CREATE TABLE items (id int PRIMARY KEY, name text NOT NULL); CREATE INDEX items_name ON items(name); INSERT INTO items SELECT g, 'item ' || g FROM generate_series(1, 200000) g; DELETE FROM items WHERE id % 2 = 0;");
