@@ -18,11 +18,12 @@
  * as they are (no consistency with a writer, which the bench does not run); restic encrypts,
  * borg runs with `-e none`, Opsdeck unencrypted (its default). Prints a table with ratios.
  */
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { commandPath, GNU_TIME } from '../lib/common';
+import { commandPath } from '../lib/common';
+import { duBytes, failureNote, median, opsdeckTool, otherTools, timed, type BackupTool } from '../lib/backup-tools';
 
 if (process.argv.includes('--help') || process.argv.includes('-h')) {
   console.log(`SQLite backups through the CLI: opsdeck (this checkout's dist/cli.js) against --base, restic and borg.
@@ -53,64 +54,11 @@ if (!sqlite3) {
   console.error('hint: `sudo apt-get install -y sqlite3 restic borgbackup`, then run the bench again');
   process.exit(2);
 }
-const restic = commandPath('restic');
-const borg = commandPath('borg');
-const gnuTime = GNU_TIME;
-for (const [name, path] of [['restic', restic], ['borg', borg]] as const) if (!path) console.error(`note: ${name} is not installed: left out (apt-get install -y ${name === 'borg' ? 'borgbackup' : name})`);
 if (!existsSync(join(HERE, 'dist/cli.js'))) throw new Error('dist/cli.js is missing: run `npm run build` first');
 if (BASE && !existsSync(join(BASE, 'dist/cli.js'))) throw new Error(`${BASE}/dist/cli.js is missing: build the base checkout first`);
 
 type Mode = 'rollback' | 'wal';
-interface Tool {
-  name: string;
-  init(stack: string, repo: string): void;
-  backup(stack: string, repo: string): string[];
-  env: NodeJS.ProcessEnv;
-}
-
-const opsdeck = (name: string, dir: string): Tool => ({
-  name,
-  env: {},
-  init: () => undefined,
-  backup: () => ['node', join(dir, 'dist/cli.js'), 'backup', '--json', '--no-progress'],
-});
-const tools: Tool[] = [opsdeck('opsdeck', HERE), ...(BASE ? [opsdeck('opsdeck base', BASE)] : [])];
-if (restic) {
-  const env = { RESTIC_PASSWORD: 'bench', RESTIC_CACHE_DIR: join(WORK, 'restic-cache') };
-  tools.push({ name: 'restic', env, init: (_s, repo) => void execFileSync(restic, ['init', '-q', '--repo', repo], { env: { ...process.env, ...env } }), backup: (_s, repo) => [restic, 'backup', '-q', '--host', 'bench', '--repo', repo, 'data'] });
-}
-if (borg) {
-  const env = { BORG_UNKNOWN_UNENCRYPTED_REPO_ACCESS_IS_OK: 'yes', BORG_BASE_DIR: join(WORK, 'borg-base') };
-  tools.push({ name: 'borg', env, init: (_s, repo) => void execFileSync(borg, ['init', '-e', 'none', repo], { env: { ...process.env, ...env } }), backup: (_s, repo) => [borg, 'create', `${repo}::{now:%Y%m%dT%H%M%S.%f}`, 'data'] });
-}
-
-interface Timed {
-  wallS: number;
-  maxRssMb: number;
-  ok: boolean;
-  out: string;
-}
-
-function timed(argv: string[], cwd: string, env: NodeJS.ProcessEnv): Timed {
-  execFileSync('sync');
-  const timeFile = join(WORK, 'time.out');
-  const t0 = performance.now();
-  const r = gnuTime
-    ? spawnSync(gnuTime, ['-f', '%e %M', '-o', timeFile, ...argv], { cwd, env: { ...process.env, ...env }, encoding: 'utf8', maxBuffer: 64 << 20 })
-    : spawnSync(argv[0]!, argv.slice(1), { cwd, env: { ...process.env, ...env }, encoding: 'utf8', maxBuffer: 64 << 20 });
-  const wall = (performance.now() - t0) / 1000;
-  const out = `${r.stdout ?? ''}${r.stderr ?? ''}`;
-  if (!gnuTime) return { wallS: wall, maxRssMb: NaN, ok: r.status === 0, out };
-  const [e, m] = readFileSync(timeFile, 'utf8').trim().split('\n').at(-1)!.split(' ').map(Number);
-  return { wallS: e!, maxRssMb: Math.round(m! / 1024), ok: r.status === 0, out };
-}
-
-function duBytes(dir: string): number {
-  if (!existsSync(dir)) return 0;
-  let total = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true, recursive: true })) if (e.isFile()) total += statSync(join(e.parentPath, e.name)).size;
-  return total;
-}
+const tools: BackupTool[] = [opsdeckTool('opsdeck', HERE), ...(BASE ? [opsdeckTool('opsdeck base', BASE)] : []), ...otherTools(WORK)];
 
 const sql = (db: string, script: string) => execFileSync(sqlite3!, [db], { input: script, encoding: 'utf8' });
 
@@ -154,8 +102,8 @@ function runOnce(mode: Mode, tpl: string, run: number): void {
     mkdirSync(join(stack, 'data'), { recursive: true });
     writeFileSync(join(stack, 'opsdeck.yaml'), `version: 1\nname: bench\nservices:\n  app:\n    command: [node, -e, "setInterval(() => {}, 1000)"]\n    backup:\n      sqlite: [data/app.db]\n`);
     cpSync(tpl, join(stack, 'data/app.db'));
-    const repo = tool.name.startsWith('opsdeck') ? join(stack, '.opsdeck/backups') : join(WORK, `repo-${mode}-${run}-${tool.name}`);
-    tool.init(stack, repo);
+    const repo = tool.opsdeck ? join(stack, '.opsdeck/backups') : join(WORK, `repo-${mode}-${run}-${tool.name}`);
+    tool.init(repo);
     // WAL: a connection stays open (as the service's would), so the log is not checkpointed away at close.
     let holder: ChildProcess | undefined;
     if (mode === 'wal') {
@@ -171,8 +119,8 @@ function runOnce(mode: Mode, tpl: string, run: number): void {
           if (old) changedBytes.push(changedPages(old, readFileSync(db)));
         }
         const before = duBytes(repo);
-        const t = timed(tool.backup(stack, repo), stack, tool.env);
-        const note = t.ok ? undefined : (t.out.match(/"message":\s*"([^"]*)"/)?.[1] ?? t.out.match(/error: (.*)/)?.[1] ?? t.out.trim().split('\n')[0])?.slice(0, 100);
+        const t = timed(tool.backup(repo), stack, tool.env, join(WORK, 'time.out'));
+        const note = failureNote(t);
         rows.push({ tool: tool.name, mode, step, wallS: t.wallS, maxRssMb: t.maxRssMb, addedBytes: duBytes(repo) - before, ...(note ? { note } : {}) });
         if (!t.ok) break;
       }
@@ -184,11 +132,6 @@ function runOnce(mode: Mode, tpl: string, run: number): void {
     }
   }
 }
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length ? (s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2) : NaN;
-};
 
 mkdirSync(WORK, { recursive: true });
 try {
@@ -208,7 +151,7 @@ try {
         return { text: `${s.toFixed(2)} s, +${(median(rs.map((r) => r.addedBytes)) / 2 ** 20).toFixed(1)} MiB, ${median(rs.map((r) => r.maxRssMb))} MiB RSS`, s };
       };
       const cells = tools.map((t) => cell(t.name));
-      const others = tools.filter((t) => !t.name.startsWith('opsdeck')).map((t) => cell(t.name).s).filter((s) => !Number.isNaN(s));
+      const others = tools.filter((t) => !t.opsdeck).map((t) => cell(t.name).s).filter((s) => !Number.isNaN(s));
       const ratio = others.length ? (cells[0]!.s / Math.min(...others)).toFixed(2) : '–';
       lines.push(`| ${mode} | ${step} | ${cells.map((c) => c.text).join(' | ')} | ${ratio} |`);
     }
@@ -224,7 +167,7 @@ try {
     verdicts.push(`${unchanged <= 0.5 ? 'PASS' : 'FAIL'} ${mode}: unchanged re-run ${unchanged.toFixed(2)} s (target ≤ 0.5 s)`);
     verdicts.push(`${added <= 3 * changed ? 'PASS' : 'FAIL'} ${mode}: incremental stored ${(added / 2 ** 20).toFixed(1)} MiB for ${(changed / 2 ** 20).toFixed(1)} MiB of changed pages (target ≤ 3×: ${(added / changed).toFixed(1)}×)`);
     for (const step of ['initial', 'unchanged', 'after 1000 rows'] as const) {
-      const others = tools.filter((t) => !t.name.startsWith('opsdeck')).map((t) => median(rows.filter((r) => r.tool === t.name && r.mode === mode && r.step === step && !r.note).map((r) => r.wallS)));
+      const others = tools.filter((t) => !t.opsdeck).map((t) => median(rows.filter((r) => r.tool === t.name && r.mode === mode && r.step === step && !r.note).map((r) => r.wallS)));
       const best = Math.min(...others.filter((x) => !Number.isNaN(x)));
       const me = median(mine(mode, step).map((r) => r.wallS));
       if (Number.isFinite(best)) verdicts.push(`${me <= best ? 'PASS' : 'FAIL'} ${mode}: ${step} ${me.toFixed(2)} s vs the better of restic/borg ${best.toFixed(2)} s`);
