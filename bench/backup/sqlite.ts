@@ -18,12 +18,12 @@
  * as they are (no consistency with a writer, which the bench does not run); restic encrypts,
  * borg runs with `-e none`, Opsdeck unencrypted (its default). Prints a table with ratios.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { commandPath } from '../lib/common';
-import { duBytes, failureNote, median, opsdeckTool, otherTools, timed, type BackupTool } from '../lib/backup-tools';
+import { duBytes, failureNote, holdOpen, median, opsdeckTool, otherTools, release, timed, type BackupTool } from '../lib/backup-tools';
 
 if (process.argv.includes('--help') || process.argv.includes('-h')) {
   console.log(`SQLite backups through the CLI: opsdeck (this checkout's dist/cli.js) against --base, restic and borg.
@@ -104,12 +104,7 @@ function runOnce(mode: Mode, tpl: string, run: number): void {
     cpSync(tpl, join(stack, 'data/app.db'));
     const repo = tool.opsdeck ? join(stack, '.opsdeck/backups') : join(WORK, `repo-${mode}-${run}-${tool.name}`);
     tool.init(repo);
-    // WAL: a connection stays open (as the service's would), so the log is not checkpointed away at close.
-    let holder: ChildProcess | undefined;
-    if (mode === 'wal') {
-      holder = spawn(sqlite3!, [join(stack, 'data/app.db')], { stdio: ['pipe', 'ignore', 'inherit'] });
-      holder.stdin!.write('SELECT count(*) FROM sqlite_master;\n');
-    }
+    const holder = holdOpen(sqlite3!, join(stack, 'data/app.db'), mode === 'wal');
     try {
       for (const step of ['initial', 'unchanged', 'after 1000 rows'] as const) {
         if (step === 'after 1000 rows') {
@@ -125,8 +120,7 @@ function runOnce(mode: Mode, tpl: string, run: number): void {
         if (!t.ok) break;
       }
     } finally {
-      holder?.stdin!.end();
-      holder?.kill();
+      release(holder);
       rmSync(stack, { recursive: true, force: true });
       rmSync(repo, { recursive: true, force: true });
     }

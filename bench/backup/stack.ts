@@ -22,13 +22,13 @@
  * Tools: sqlite3 (required), restic and borg (`apt-get install -y sqlite3 restic borgbackup`).
  * Only a run with the default --runs, --scale and --modes writes bench/results/backup-stack.*.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { appendFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { commandPath, intArg, machine, REPO, RESULTS } from '../lib/common';
-import { duBytes, failureNote, median, opsdeckTool, otherTools, timed, type BackupTool } from '../lib/backup-tools';
+import { duBytes, failureNote, holdOpen, median, opsdeckTool, otherTools, release, timed, type BackupTool } from '../lib/backup-tools';
 
 const argv = process.argv.slice(2);
 const flag = (name: string) => {
@@ -197,11 +197,7 @@ function runOnce(mode: Mode, tpl: string, run: number): void {
     writeFileSync(join(stack, 'opsdeck.yaml'), `version: 1\nname: bench\nservices:\n  app:\n    command: [node, -e, "setInterval(() => {}, 1000)"]\n    backup:\n      files: [data/files/, data/logs/]\n      sqlite: [data/app.db]\n`);
     const repo = tool.opsdeck ? join(stack, '.opsdeck/backups') : join(WORK, `repo-${tag}`);
     tool.init(repo);
-    let holder: ChildProcess | undefined;
-    if (mode === 'wal') {
-      holder = spawn(sqlite3!, [join(stack, 'data/app.db')], { stdio: ['pipe', 'ignore', 'inherit'] });
-      holder.stdin!.write('SELECT count(*) FROM sqlite_master;\n');
-    }
+    const holder = holdOpen(sqlite3!, join(stack, 'data/app.db'), mode === 'wal');
     try {
       for (const step of STEPS) {
         if (step === 'incremental') {
@@ -220,8 +216,7 @@ function runOnce(mode: Mode, tpl: string, run: number): void {
         if (step === 'restore') exact.push({ tool: tool.name, mode, ok: restoredExact(join(stack, 'data'), tool.restoredData(target)) });
       }
     } finally {
-      holder?.stdin!.end();
-      holder?.kill();
+      release(holder);
       for (const dir of [stack, target, repo]) rmSync(dir, { recursive: true, force: true });
     }
   }

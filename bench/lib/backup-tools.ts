@@ -9,7 +9,7 @@
  * Opsdeck unencrypted (its default). restic and borg back up the folder `data` of the stack as
  * files, as they are (no consistency with a writer).
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { commandPath, GNU_TIME, stats } from './common';
@@ -117,3 +117,17 @@ export function duBytes(dir: string): number {
 
 /** The median, NaN for none (unrounded enough for seconds; bytes round to 1/100). */
 export const median = (xs: number[]): number => (xs.length ? stats(xs).median : NaN);
+
+/** In WAL mode, a sqlite3 process keeps `db` open (as a service would), so the log is not checkpointed away at close; none otherwise. */
+export function holdOpen(sqlite3: string, db: string, wal: boolean): ChildProcess | undefined {
+  if (!wal) return undefined;
+  const holder = spawn(sqlite3, [db], { stdio: ['pipe', 'ignore', 'inherit'] });
+  holder.stdin!.write('SELECT count(*) FROM sqlite_master;\n');
+  return holder;
+}
+
+/** Ends what holdOpen started. */
+export function release(holder: ChildProcess | undefined): void {
+  holder?.stdin!.end();
+  holder?.kill();
+}

@@ -203,3 +203,11 @@ export async function disposeServers(engine: Engine | undefined, seen: Map<numbe
     copy?.cleanup();
   }
 }
+
+/** Fails the suite (never skips) when PostgreSQL's server or one of `tools` is missing, naming the package .ci/run installs. */
+export function requirePostgresTools(tools: string[]): void {
+  const bin = postgresBinDir();
+  if (!bin || tools.some((t) => !existsSync(join(bin, t)))) {
+    throw new Error(`PostgreSQL (postgres, ${tools.join(', ')}) is not installed: .ci/run installs Debian's postgresql package (apt-get install -y postgresql)`);
+  }
+}

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../../src/core/config/load';
 import { Engine } from '../../src/core/engine';
-import { copyExample, disposeServers, postgresBinDir, psqlRunner, requireServerPackages, serviceProcesses, type ExampleCopy } from '../helpers/servers';
+import { copyExample, disposeServers, psqlRunner, requirePostgresTools, requireServerPackages, serviceProcesses, type ExampleCopy } from '../helpers/servers';
 
 /**
  * PostgreSQL from Debian's packages (examples/real-servers, run as its scripts run it: as the
@@ -22,9 +22,7 @@ describe('backup: PostgreSQL dump and restore round trip (real server)', functio
   const psql = psqlRunner(() => env);
 
   before(async () => {
-    if (!postgresBinDir() || !existsSync(join(postgresBinDir()!, 'pg_dump'))) {
-      throw new Error('PostgreSQL (postgres, pg_dump, psql) is not installed: .ci/run installs Debian\'s postgresql package (apt-get install -y postgresql)');
-    }
+    requirePostgresTools(['pg_dump', 'psql']);
     requireServerPackages();
     copy = await copyExample('real-servers', { ports: [55432, 56379, 58080], mode: 0o755 });
     // Declare the dump and an RTO for the postgres service (what a user writes in opsdeck.yaml).

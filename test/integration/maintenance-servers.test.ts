@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseConfig } from '../../src/core/config/load';
 import { Engine } from '../../src/core/engine';
-import { copyExample, disposeServers, postgresBinDir, psqlRunner, requireServerPackages, serviceProcesses, type ExampleCopy } from '../helpers/servers';
+import { copyExample, disposeServers, psqlRunner, requirePostgresTools, requireServerPackages, serviceProcesses, type ExampleCopy } from '../helpers/servers';
 import { until } from '../helpers/stack';
 
 /**
@@ -23,9 +23,7 @@ describe('maintenance: PostgreSQL and Redis (real servers)', function () {
   const psql = psqlRunner(() => env);
 
   before(async () => {
-    if (!postgresBinDir() || !existsSync(join(postgresBinDir()!, 'psql'))) {
-      throw new Error('PostgreSQL (postgres, psql) is not installed: .ci/run installs Debian\'s postgresql package (apt-get install -y postgresql)');
-    }
+    requirePostgresTools(['psql']);
     requireServerPackages();
     copy = await copyExample('real-servers', { ports: [55432, 56379, 58080], mode: 0o755 });
     const file = join(copy.dir, 'opsdeck.yaml');
