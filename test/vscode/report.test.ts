@@ -11,12 +11,16 @@ const reportTab = () => vscode.window.tabGroups.all.flatMap((g) => g.tabs).find(
 describe('Show Report', function () {
   this.timeout(60_000);
 
-  it('makes the report of the last day now, with every service, and shows it in the report panel', async () => {
+  it('makes the report of the last day now, with every service that ran, and shows it in the report panel', async () => {
     await testApi();
     await waitFor('the engine', () => engineClient().status().then(() => true, () => false));
     const report = (await vscode.commands.executeCommand(COMMANDS.showReport, 'day')) as { period: string; usage: { services: { service: string }[] } };
     assert.equal(report.period, 'day');
-    assert.deepEqual(report.usage.services.map((s) => s.service).sort(), [...SERVICES].sort());
+    // Every service of the stack is in it; a service another suite added and removed within the day
+    // (config.test's worker) may be too, since the report covers what ran, not what is configured now.
+    const listed = report.usage.services.map((s) => s.service);
+    for (const name of SERVICES) assert.ok(listed.includes(name), `${name} missing from the report: ${listed.join(', ')}`);
+    assert.deepEqual(listed.filter((n) => !SERVICES.includes(n)).filter((n) => n !== 'worker'), [], 'a service that never ran in this stack');
     const tab = await waitFor('the report panel', reportTab);
     assert.match(tab.label, /Opsdeck report — last day/);
   });
