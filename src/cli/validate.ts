@@ -23,12 +23,15 @@ export function registerValidate(program: Command): void {
 Examples:
   $ opsdeck validate                              # ./opsdeck.yaml
   $ opsdeck validate examples/default --profile minimal
+  $ opsdeck -C examples/default validate          # the same folder through the global -C
   $ opsdeck validate stack/opsdeck.yaml --json    # {"ok":true,"file":…,"services":3,"profile":"dev"}
 
 Exit codes: 0 valid, 1 invalid (error and hint on stderr), 2 internal error.`,
     )
     .action(async (target: string | undefined, opts: ValidateOptions, cmd: Command) => {
-      process.exitCode = await validate(target, opts, cmd.optsWithGlobals<{ verbose?: boolean }>().verbose ?? false);
+      const globals = cmd.optsWithGlobals<{ verbose?: boolean; stack?: string }>();
+      // The positional path wins; otherwise the global -C/--stack, then the current folder.
+      process.exitCode = await validate(target ?? globals.stack, opts, globals.verbose ?? false);
     });
 }
 

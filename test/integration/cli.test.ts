@@ -118,6 +118,20 @@ describe('opsdeck CLI (the built dist/cli.js, real engine and processes)', funct
       assert.equal(readFileSync(join(dir, 'opsdeck.yaml'), 'utf8'), written);
     });
 
+    it('validate checks the folder -C names when given no path (and a broken one fails, naming it)', () => {
+      const outside = join(t.dir, 'elsewhere');
+      mkdirSync(outside);
+      const ok = cli(outside, '-C', t.dir, 'validate', '--json');
+      assert.equal(ok.code, 0, ok.stderr);
+      assert.equal(json(ok).file, join(t.dir, 'opsdeck.yaml'));
+      const bad = join(t.dir, 'bad');
+      mkdirSync(bad);
+      writeFileSync(join(bad, 'opsdeck.yaml'), 'name: x\nservices: 3\n');
+      const r = cli(outside, '-C', bad, 'validate');
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /bad\/opsdeck\.yaml/);
+    });
+
     it('up --dry-run prints the order and starts nothing', () => {
       const r = cli(t.dir, 'up', '--dry-run');
       assert.equal(r.code, 0);
