@@ -4,7 +4,7 @@ import type { ServedEngine } from '../../src/core/api/served-engine';
 import { createApi } from '../../src/core/api/routes/app';
 import type { BackupProgress, BackupRunResult, BackupService } from '../../src/core/contract/backups';
 import { OpsError } from '../../src/core/errors';
-import { EventBus } from '../../src/core/events';
+import { stubServedEngine } from '../helpers/served-engine-stub';
 import { eventTypesOf, servesBackups } from '../../src/extension/engine-openapi';
 
 const calls: unknown[][] = [];
@@ -29,18 +29,7 @@ const backups: BackupService = {
   status: async () => ({ repository: '/r', exists: false, snapshots: 0, services: [], jobs: {}, recoveries: [] }),
 };
 
-const base: ServedEngine = {
-  bus: new EventBus(),
-  status: () => ({}) as never,
-  health: () => ({ level: 'OK', summary: '', services: [] }),
-  checkAll: async () => ({ level: 'OK', summary: '', services: [] }),
-  up: () => ({ dryRun: false, plan: [] }),
-  down: () => ({ dryRun: false, plan: [] }),
-  restart: () => ({ dryRun: false, plan: [] }),
-  profiles: () => ({ active: undefined, profiles: [] }),
-  useProfile: () => ({ dryRun: false, plan: [] }),
-  logs: () => [],
-};
+const base: ServedEngine = stubServedEngine();
 
 const clientOf = (engine: ServedEngine) => {
   const app = createApi(engine);

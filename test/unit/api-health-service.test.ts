@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
-import type { ServedEngine } from '../../src/core/api/served-engine';
 import { createApi } from '../../src/core/api/routes/app';
-import { EventBus } from '../../src/core/events';
+import { stubServedEngine, unused } from '../helpers/served-engine-stub';
 import type { StackHealth } from '../../src/core/contract/health';
 
 const all: StackHealth = {
@@ -13,19 +12,12 @@ const all: StackHealth = {
   ],
 };
 
-function engine(checked: unknown[]): ServedEngine {
-  return {
-    bus: new EventBus(),
-    status: () => { throw new Error('not used'); },
+function engine(checked: unknown[]) {
+  return stubServedEngine({
+    status: unused,
     health: () => all,
     checkAll: async (services?: readonly string[]) => (checked.push(services), all),
-    up: () => ({ dryRun: true, plan: [] }),
-    down: () => ({ dryRun: true, plan: [] }),
-    restart: () => ({ dryRun: true, plan: [] }),
-    profiles: () => ({ active: undefined, profiles: [] }),
-    useProfile: () => ({ dryRun: true, plan: [] }),
-    logs: () => [],
-  };
+  });
 }
 
 describe('api: GET /v1/health?service=… (opsdeck health SERVICE)', () => {

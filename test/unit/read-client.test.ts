@@ -3,11 +3,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { serveApi, type ApiServer } from '../../src/core/api/server';
-import type { ServedEngine } from '../../src/core/api/served-engine';
 import { ApiClient } from '../../src/core/client/api-client';
 import { ReadClient } from '../../src/core/client/read-client';
 import { OpsError } from '../../src/core/errors';
-import { EventBus } from '../../src/core/events';
+import { stubServedEngine } from '../helpers/served-engine-stub';
 import type { StackHealth } from '../../src/core/contract/health';
 
 const health: StackHealth = {
@@ -19,18 +18,12 @@ const health: StackHealth = {
   ],
 };
 const checks: unknown[] = [];
-const engine: ServedEngine = {
-  bus: new EventBus(),
+const engine = stubServedEngine({
   status: () => ({ stack: 's', dir: '/s', profile: 'dev', services: [], health, ipc: { score: 0, level: 'ok', summary: 'IPC 0: no probe results' }, engine: { pid: 1, startedAt: 0 } }),
   health: () => health,
   checkAll: async (names) => (checks.push(names), { ...health, summary: 'checked' }),
-  up: () => ({ dryRun: false, plan: [] }),
-  down: async () => ({ dryRun: false, plan: [] }),
-  restart: async () => ({ dryRun: false, plan: [] }),
   profiles: () => ({ active: 'dev', profiles: [{ name: 'dev', services: ['api'] }] }),
-  useProfile: async () => ({ dryRun: false, plan: [] }),
-  logs: () => [],
-};
+});
 
 describe('api: ReadClient (status, health, profiles over plain node:http)', () => {
   let dir: string;

@@ -5,7 +5,7 @@ import type { ServedEngine } from '../../src/core/api/served-engine';
 import { createApi } from '../../src/core/api/routes/app';
 import { FakeClock } from '../../src/core/clock';
 import { Engine } from '../../src/core/engine';
-import { EventBus } from '../../src/core/events';
+import { stubServedEngine, unused } from '../helpers/served-engine-stub';
 import { tempStack, type TempStack } from '../helpers/stack';
 import type { MetricsHistory, MetricsHistoryQuery } from '../../src/core/contract/metrics';
 
@@ -21,24 +21,15 @@ const answer: MetricsHistory = {
 };
 
 function engine(history?: (q: MetricsHistoryQuery) => MetricsHistory): ServedEngine & { queries: MetricsHistoryQuery[] } {
-  const unused = () => {
-    throw new Error('not used');
-  };
   const queries: MetricsHistoryQuery[] = [];
-  return {
+  return stubServedEngine({
     queries,
-    bus: new EventBus(),
     status: unused,
     health: unused,
     checkAll: unused,
-    up: unused,
-    down: unused,
-    restart: unused,
-    profiles: unused,
-    useProfile: unused,
     logs: unused,
     ...(history ? { metricsHistory: (q: MetricsHistoryQuery) => (queries.push(q), history(q)) } : {}),
-  };
+  });
 }
 
 const clientOf = (e: ServedEngine) => {
