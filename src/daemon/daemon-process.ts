@@ -7,6 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { DAEMON_GLIBC_TUNABLES, DAEMON_TUNABLES_MARKER as OURS, daemonEnvAdditions } from '../core/host';
 
 /**
  * V8 flags:
@@ -36,16 +37,8 @@ import path from 'node:path';
  */
 export const DAEMON_NODE_FLAGS = ['--max-semi-space-size=1', '--liftoff-only', '--single-threaded', '--interrupt-budget=16000000', '--no-sparkplug'];
 
-/**
- * glibc's malloc, asked to serve blocks of 32 KiB and more with their own mappings, which go back
- * to the system when freed: parsing and compiling the engine's bundle at start-up allocates
- * ~12 MB in such blocks for a moment, and from the shared heap glibc keeps most of it for good,
- * scattered among the small blocks that stay (~7 MB less at idle). Ignored by other C libraries.
- */
-export const DAEMON_GLIBC_TUNABLES = 'glibc.malloc.mmap_threshold=32768';
-
-/** Set in the daemon's environment when `GLIBC_TUNABLES` is ours, not the user's. */
-const OURS = 'OPSDECK_DAEMON_GLIBC_TUNABLES';
+/** The malloc settings (src/core/boot/daemon-env.ts), re-exported for the tests that check a daemon's environment. */
+export { DAEMON_GLIBC_TUNABLES };
 
 /**
  * What `up --detach` runs (before `--stack DIR …`), given the CLI script it runs from: next to the
@@ -65,8 +58,8 @@ export function daemonNodeFlags(): string[] {
 
 /** The daemon's environment: this one, with the malloc settings unless the user set GLIBC_TUNABLES. */
 export function daemonEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
-  if (process.platform !== 'linux' || env.GLIBC_TUNABLES !== undefined) return env;
-  return { ...env, GLIBC_TUNABLES: DAEMON_GLIBC_TUNABLES, [OURS]: '1' };
+  if (env.GLIBC_TUNABLES !== undefined) return env;
+  return { ...env, ...daemonEnvAdditions() };
 }
 
 /**

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ApiClient } from '../../src/core/client/api-client';
 import { buildBundles, cli, type CliRun } from '../helpers/built-cli';
 import { tempStack, type TempStack } from '../helpers/stack';
 
@@ -116,6 +117,24 @@ describe('opsdeck units install / uninstall / status / diff (built CLI, temporar
     const lint = run('units', 'lint', '--target', 'systemd', '--mode', 'native', '--system');
     assert.equal(lint.code, 0, lint.stdout + lint.stderr);
     assert.match(lint.stdout, /^ok \(systemd-analyze verify\)/);
+  });
+
+  it('units the CLI installed are current for the daemon too (GET /v1/units/status: the same launcher and environment)', async () => {
+    assert.equal(run('units', 'install', '--target', 'systemd', '--mode', 'engine').code, 0);
+    const saved = process.env.OPSDECK_UNIT_DIR;
+    process.env.OPSDECK_UNIT_DIR = units; // the daemon's units routes read the folder from it
+    try {
+      const up = cli(t.dir, 'up', '--detach');
+      assert.equal(up.code, 0, up.stderr);
+      const status = await new ApiClient(join(t.dir, '.opsdeck/run/engine.sock'), { timeoutMs: 20_000 }).unitsStatus({ target: 'systemd', mode: 'engine' });
+      assert.equal(status.installed, true);
+      assert.deepEqual(status.files.filter((f) => f.installed !== 'ours' || f.drifted).map((f) => f.name), [], 'a unit the daemon sees as foreign or drifted');
+      assert.equal(status.drifted, false);
+    } finally {
+      cli(t.dir, 'down');
+      if (saved === undefined) delete process.env.OPSDECK_UNIT_DIR;
+      else process.env.OPSDECK_UNIT_DIR = saved;
+    }
   });
 
   it('refuses to install while `opsdeck up` runs the stack in the foreground, and says what to do', () => {

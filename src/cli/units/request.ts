@@ -7,7 +7,7 @@ import { realpathSync } from 'node:fs';
 import { InvalidArgumentError, type Command } from 'commander';
 import { OPSDECK_VERSION as VERSION, OpsError } from '../../core/contract';
 import { type Launcher, launcherOf, loadConfig, type LoadedStack, type UnitsRequest, withProfile, withRememberedProfile } from '../../core/host';
-import { daemonCommand, daemonEnv, daemonNodeFlags } from '../../daemon/daemon-process';
+import { daemonCommand, daemonNodeFlags } from '../../daemon/daemon-process';
 import { stackDir } from '../stack-context';
 
 export interface UnitsFlags {
@@ -39,15 +39,10 @@ export function unitsOptions(cmd: Command): Command {
 }
 
 /** The daemon's environment additions (its malloc settings), as daemon-process.ts sets them. */
-function daemonEnvAdditions(): Record<string, string> {
-  const added = daemonEnv({});
-  return Object.fromEntries(Object.entries(added).filter((e): e is [string, string] => typeof e[1] === 'string'));
-}
-
 /** How a unit runs Opsdeck from this CLI: its node and script, the daemon's flags and environment (the doctor's boot check uses it too). */
 export function cliLauncher(): Launcher {
   const script = realpathSync(process.argv[1] ?? '.');
-  return launcherOf({ cliScript: script, daemonCommand: daemonCommand(script), daemonNodeFlags: daemonNodeFlags(), daemonEnv: daemonEnvAdditions() });
+  return launcherOf({ cliScript: script, daemonCommand: daemonCommand(script), daemonNodeFlags: daemonNodeFlags() });
 }
 
 /** The stack and the request the flags make. */

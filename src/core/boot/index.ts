@@ -10,6 +10,7 @@ export { installUnits, uninstallUnits } from './installer';
 export { unitsDiff, unitsStatus, type UnitsDiff } from './status';
 export { lintUnits, type LintResult } from './lint';
 export { launcherOf, type LauncherParts } from './launcher';
+export { DAEMON_GLIBC_TUNABLES, DAEMON_TUNABLES_MARKER, daemonEnvAdditions } from './daemon-env';
 export { parseWaitSpec, waitForServices, type WaitSpec } from './wait-for';
 export { writeExecMarker } from './exec-markers';
 export { checkLaunchdJob, LAUNCHD_KEYS } from './launchd-keys';

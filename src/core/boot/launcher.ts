@@ -1,12 +1,14 @@
 /**
  * How a unit runs Opsdeck itself: the Node binary and the CLI script this process was started
  * from, absolute (a unit has no shell and no PATH of the user's). A process that is not Node (the
- * VS Code extension host, Electron) uses the `node` on PATH. The daemon's Node flags and
- * environment come from the surface that knows them (src/daemon/daemon-process.ts).
+ * VS Code extension host, Electron) uses the `node` on PATH. The daemon's Node flags come from
+ * the surface that knows them (src/daemon/daemon-process.ts); its environment is the same from
+ * every surface (daemon-env.ts).
  */
 import { existsSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { OpsError } from '../errors';
+import { daemonEnvAdditions } from './daemon-env';
 import type { Launcher } from './model';
 import { resolveProgram } from './service-plan';
 
@@ -17,6 +19,7 @@ export interface LauncherParts {
   daemonNodeFlags?: string[];
   /** The daemon's argv after node and its flags (daemonCommand(cliScript)). */
   daemonCommand?: string[];
+  /** What the daemon's environment adds (default: daemonEnvAdditions(), as `up --detach` adds it). */
   daemonEnv?: Record<string, string>;
 }
 
@@ -50,7 +53,7 @@ export function launcherOf(parts: LauncherParts = {}): Launcher {
   const base = path.basename(script);
   if (!parts.cliScript && base === 'daemon.js') {
     const flags = process.execArgv.filter((a) => !loaderFlags().includes(a));
-    return { cli: [process.execPath, path.join(path.dirname(script), 'cli.js')], daemon: [process.execPath, ...flags, script], daemonEnv: parts.daemonEnv ?? {} };
+    return { cli: [process.execPath, path.join(path.dirname(script), 'cli.js')], daemon: [process.execPath, ...flags, script], daemonEnv: parts.daemonEnv ?? daemonEnvAdditions() };
   }
   // The opsdeck CLI: the bundle (dist/cli.js beside dist/cli-program.js), its sources, or its npm link.
   const isOpsdeck = (base === 'cli.js' && existsSync(path.join(path.dirname(script), 'cli-program.js'))) || (base === 'main.ts' && script.endsWith(path.join('src', 'cli', 'main.ts'))) || base === 'opsdeck';
@@ -59,7 +62,7 @@ export function launcherOf(parts: LauncherParts = {}): Launcher {
     if (!opsdeck) throw new OpsError('NOT_AVAILABLE', 'cannot tell how to run Opsdeck from a boot unit: this process is not the opsdeck CLI and there is no `opsdeck` on PATH', 'install the CLI (npm install -g opsdeck) or run `opsdeck units` from a terminal');
     const node = resolveProgram('node', '/', process.env.PATH ?? '');
     const cli = node ? [node, real(opsdeck)] : [real(opsdeck)];
-    return { cli, daemon: [...cli, 'daemon'], daemonEnv: parts.daemonEnv ?? {} };
+    return { cli, daemon: [...cli, 'daemon'], daemonEnv: parts.daemonEnv ?? daemonEnvAdditions() };
   }
   const node = nodeBinary();
   const loader = loaderFlags();
@@ -67,6 +70,6 @@ export function launcherOf(parts: LauncherParts = {}): Launcher {
   return {
     cli: [node, ...loader, script],
     daemon: [node, ...(parts.daemonNodeFlags ?? []), ...loader, ...daemon],
-    daemonEnv: parts.daemonEnv ?? {},
+    daemonEnv: parts.daemonEnv ?? daemonEnvAdditions(),
   };
 }
