@@ -11,21 +11,11 @@ import { ApiClient } from '../../src/core/client/api-client';
 import { unixFetch } from '../../src/core/client/unix-fetch';
 import type { OpsError } from '../../src/core/errors';
 import { fixture, freePort, NODE, tempStack, until, type TempStack } from '../helpers/stack';
+import { cli, type CliRun as Run } from '../helpers/built-cli';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const CLI = join(ROOT, 'dist/cli.js');
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Run the built CLI (dist/cli.js) as a user would, in `cwd`. */
-function cli(cwd: string, ...args: string[]): Run {
-  const r = spawnSync(NODE, [CLI, ...args], { cwd, encoding: 'utf8', timeout: 60_000, env: { ...process.env, NO_COLOR: '1' } });
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
 const json = (r: Run) => JSON.parse(r.stdout) as Record<string, unknown>;
 
 async function stackConfig() {

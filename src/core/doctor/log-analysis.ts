@@ -9,20 +9,13 @@ import type { LogLine } from '../contract/logs';
 import { formatDuration } from '../duration';
 import { tailLog } from '../logs/read-log';
 import { check, fix, type DoctorCheck } from './check';
+import type { ReportLogError } from '../contract/reports';
 import type { DoctorContext } from './context';
 import { readOomKills, type OomKills } from './kernel-oom';
 import { errorSignature, isErrorLine } from './signature';
 
-export interface SignatureStats {
-  signature: string;
-  count: number;
-  firstSeen: number;
-  lastSeen: number;
-  /** The first line of it, as logged (secrets were redacted when written). */
-  example: string;
-  /** Crashes that came after it (since the process started, and within a minute). */
-  crashesPreceded: number;
-}
+/** A signature's counts; the report's ReportLogError adds the service it came from. */
+export type SignatureStats = Omit<ReportLogError, 'service'>;
 
 export interface Crash {
   at: number;
