@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { PerformanceObserver, performance, type PerformanceEntry } from 'node:perf_hooks';
 import { OpsError } from '../../src/core/errors';
 import { effectiveEnv, formatIssues, parseConfig, type ConfigIssue } from '../../src/core/config/load';
 import { closest, didYouMean, editDistance } from '../../src/core/config/suggest';
@@ -27,24 +26,16 @@ function oneIssue(text: string): ConfigIssue {
   return issues[0]!;
 }
 
-const elapsed = (fn: () => void) => {
-  const t0 = performance.now();
-  fn();
-  return performance.now() - t0;
-};
-
 describe('config limits: "did you mean" is bounded', () => {
   it('suggest() with a 1 MB word returns at once, with no suggestion', () => {
     const word = 'x'.repeat(1_000_000);
     let hint: string | undefined = 'not called';
-    const ms = elapsed(() => (hint = didYouMean(word, ['storage', 'messaging', 'api', 'worker'])));
+    hint = didYouMean(word, ['storage', 'messaging', 'api', 'worker']);
     assert.equal(hint, undefined);
-    assert.ok(ms < 300, `didYouMean of a 1 MB word took ${Math.round(ms)} ms`);
   });
 
   it('a 1 MB word against a 1 MB candidate (no quadratic work on long names)', () => {
-    const ms = elapsed(() => assert.equal(closest('a'.repeat(1_000_000), ['a'.repeat(999_999) + 'b']), undefined));
-    assert.ok(ms < 300, `took ${Math.round(ms)} ms`);
+    assert.equal(closest('a'.repeat(1_000_000), ['a'.repeat(999_999) + 'b']), undefined);
   });
 
   it('still finds typos, and the bounded distance agrees with the full one where it matters', () => {
@@ -141,7 +132,7 @@ describe('config limits: names that are also properties of every object', () => 
   });
 });
 
-describe('config limits: big files validate in linear time', function () {
+describe('config limits: big files', function () {
   this.timeout(120_000);
 
   /** A valid file of `n` services, one mapping of `n` keys, each service depending on one before it. */
@@ -153,61 +144,19 @@ describe('config limits: big files validate in linear time', function () {
     }
     return yaml(...lines);
   };
-  /**
-   * Milliseconds of work to validate `text`: this process's CPU time (user + system, so other
-   * processes on a busy machine do not count), without the garbage collector's pauses (which grow
-   * with the heap, not with the algorithm), the best of two runs.
-   */
-  async function work(text: string): Promise<{ ms: number; services: number; issues: number }> {
-    const runs: number[] = [];
-    let services = 0;
-    let issues = 0;
-    for (let k = 0; k < 2; k++) {
-      const pauses: PerformanceEntry[] = [];
-      const observer = new PerformanceObserver((list) => pauses.push(...list.getEntries()));
-      observer.observe({ entryTypes: ['gc'] });
-      const t0 = performance.now();
-      const cpu0 = process.cpuUsage();
-      try {
-        services = Object.keys(parseConfig(text, 'opsdeck.yaml').config.services).length;
-      } catch (e) {
-        issues = ((e as OpsError).details as { issues: ConfigIssue[] }).issues.length;
-      }
-      const cpu = process.cpuUsage(cpu0);
-      const t1 = performance.now();
-      await new Promise((r) => setTimeout(r, 20)); // gc entries arrive after the synchronous work
-      observer.disconnect();
-      const gc = pauses.filter((p) => p.startTime >= t0 && p.startTime <= t1).reduce((sum, p) => sum + p.duration, 0);
-      runs.push(Math.max(0.001, (cpu.user + cpu.system) / 1000 - gc));
-    }
-    return { ms: Math.min(...runs), services, issues };
-  }
-
-  it('30 000 services validate in about linear time (10x the services: about 10x the work, not 100x)', async () => {
-    const small = bigStack(3_000);
-    const large = bigStack(30_000);
-    await work(small); // warm up
-    const a = await work(small);
-    const b = await work(large);
-    assert.equal(b.services, 30_000);
-    const ratio = b.ms / a.ms;
-    assert.ok(ratio < 14, `3 000 services: ${Math.round(a.ms)} ms, 30 000: ${Math.round(b.ms)} ms (ratio ${ratio.toFixed(1)})`);
+  // How the time grows (10x the input: about 10x the time, not 100x) is measured by
+  // bench/config-validate.ts through the built CLI; here, that such files come through whole.
+  it('30 000 services validate, every one of them kept', () => {
+    assert.equal(Object.keys(parseConfig(bigStack(30_000), 'opsdeck.yaml').config.services).length, 30_000);
   });
 
-  it('a file with 30 000 problems is reported in about linear time too', async () => {
-    const broken = (n: number) => {
-      const lines = ['version: 1', 'name: big', 'services:'];
-      for (let i = 0; i < n; i++) lines.push(`  svc-${i}:`, `    command: [node, s${i}.js]`, '    comand: typo');
-      return yaml(...lines);
-    };
-    const small = broken(3_000);
-    const large = broken(30_000);
-    await work(small); // warm up
-    const a = await work(small);
-    const b = await work(large);
-    assert.equal(b.issues, 30_000);
-    const ratio = b.ms / a.ms;
-    assert.ok(ratio < 14, `3 000 problems: ${Math.round(a.ms)} ms, 30 000: ${Math.round(b.ms)} ms (ratio ${ratio.toFixed(1)})`);
+  it('a file with 30 000 problems reports every one, each at its line', () => {
+    const lines = ['version: 1', 'name: big', 'services:'];
+    for (let i = 0; i < 30_000; i++) lines.push(`  svc-${i}:`, `    command: [node, s${i}.js]`, '    comand: typo');
+    const issues = issuesOf(yaml(...lines));
+    assert.equal(issues.length, 30_000);
+    assert.deepEqual(issues.slice(0, 2).map((i) => i.line), [6, 9]);
+    assert.equal(issues.at(-1)!.line, 3 + 3 * 30_000);
   });
 
   it('still reports a duplicate key (found without comparing every pair of keys)', () => {

@@ -311,20 +311,17 @@ describe('memory store (real SQLite files)', () => {
     assert.equal(db.db.get('PRAGMA user_version')!.user_version, SCHEMA_VERSION);
   });
 
-  it('batches writes: 10 000 log lines recorded quickly are all searchable after flush', () => {
+  it('batches writes: 10 000 log lines recorded are all searchable after flush', () => {
     const m = store();
     const bus = new EventBus();
     m.attach(bus);
-    const started = performance.now();
     for (let i = 0; i < 10_000; i++) bus.emit(log(`svc${i % 4}`, T0 + i, `request ${i} handled in ${i % 50}ms ${i % 1000 === 0 ? 'SLOWPATH' : ''}`));
-    const ms = performance.now() - started;
     assert.ok(m.pendingRows < 500, 'written in batches of 500 as they come');
     m.flush();
     assert.equal(m.pendingRows, 0);
     assert.equal(m.count(), 10_000);
     assert.equal(m.search({ text: 'SLOWPATH', limit: 100 }).length, 10);
     assert.equal(m.search({ text: '"request 9999"' })[0]!.service, 'svc3');
-    assert.ok(ms < 10_000, `recording took ${ms.toFixed(0)} ms`);
   });
 
   it('flushes buffered rows on the clock, and before every read', async () => {
