@@ -1,16 +1,20 @@
 /**
  * Entry point of the `opsdeck` CLI (bundled into dist/cli.js, which stays small): `status`,
  * `health` and `profile list` asked of a running engine are answered by the quick path
- * (quick-path.ts); everything else goes to the commander program (program-main.ts, bundled into
- * dist/cli-program.js and loaded only then: the engine, the config schemas, YAML, the backups).
+ * (quick-path.ts); `report` by the program shell with that command alone (report-program-main.ts,
+ * bundled into dist/cli-report.js); everything else goes to the commander program
+ * (program-main.ts, bundled into dist/cli-program.js and loaded only then: the engine, the config
+ * schemas, YAML, the backups).
  */
 import { reportError } from '../daemon/report-error';
+import { commandWord } from './command-word';
 import { endQuietlyWhenOutputCloses } from './exit';
 import { answerQuickly } from './quick-path';
 
 endQuietlyWhenOutputCloses();
-answerQuickly(process.argv.slice(2))
-  .then((answered) => (answered ? undefined : import('./program-main')))
+const args = process.argv.slice(2);
+answerQuickly(args)
+  .then((answered) => (answered ? undefined : commandWord(args) === 'report' ? import('./report-program-main') : import('./program-main')))
   .catch((err: unknown) => {
     process.exitCode = reportError(err, process.argv.includes('--verbose'));
   });

@@ -1,5 +1,5 @@
 /**
- * `opsdeck maintain [TASK…]`: the stack's maintenance (docs/maintenance.md) through the owning
+ * `opsdeck maintain [TASK…] [--daily]`: the stack's maintenance (docs/maintenance.md) through the owning
  * engine's API when one runs, else with an engine of this process holding the stack lock (not
  * for --dry-run, which changes nothing); progress on stderr (maintain-progress.ts); Ctrl-C stops
  * before the next task.
@@ -15,6 +15,7 @@ import { printJson, stackDir } from './stack-context';
 
 interface MaintainOptions {
   service?: string;
+  daily?: boolean;
   dryRun?: boolean;
   list?: boolean;
   json?: boolean;
@@ -26,6 +27,7 @@ export function registerMaintain(program: Command): void {
     .description('run maintenance: SQLite and PostgreSQL upkeep, Redis, caches, services\' own tasks, Opsdeck\'s own data')
     .argument('[task...]', 'task ids, kinds (sqlite, postgres, redis, cache, task, memory, journal, metrics, backups), a service\'s task names or id prefixes (default: all)')
     .option('-s, --service <name>', 'only the tasks of this service (opsdeck: Opsdeck\'s own data)')
+    .option('--daily', 'the daily set, as the engine\'s maintenance.schedule runs it (maintenance.tasks, else every task marked daily); not with TASK words')
     .option('-n, --dry-run', 'say what each task would do and reclaim; change nothing')
     .option('--list', 'list the tasks (those the TASK words and --service pick) and exit')
     .option('--json', 'print the result as JSON (progress stays on stderr)')
@@ -34,6 +36,8 @@ export function registerMaintain(program: Command): void {
       `
 Examples:
   $ opsdeck maintain --dry-run                 # every task: what it would do and reclaim
+  $ opsdeck maintain --daily                   # the daily set, as the schedule runs it
+  $ opsdeck maintain --daily --list            # which tasks that is
   $ opsdeck maintain sqlite                    # every SQLite database the services declare
   $ opsdeck maintain api:sqlite:data/app.db    # one task, by id (see --list)
   $ opsdeck maintain --service api --json
@@ -45,11 +49,12 @@ Exit code 1 when a task failed. Works with and without a running engine. See doc
     .action(async (tasks: string[], opts: MaintainOptions, cmd: Command) => {
       await runJsonAware(cmd, opts.json, async () => {
         const dir = stackDir(cmd);
-        const req = { ...(tasks.length ? { tasks } : {}), ...(opts.service ? { service: opts.service } : {}), dryRun: !!opts.dryRun };
+        const req = { ...(tasks.length ? { tasks } : {}), ...(opts.service ? { service: opts.service } : {}), ...(opts.daily ? { preset: 'daily' as const } : {}), dryRun: !!opts.dryRun };
         // First, without the lock (which records memory): an unknown task or service is an error that changes nothing.
         const look = await openStack(dir, { mode: 'own-briefly', owner: 'maintain', version: VERSION, lock: false });
         try {
-          const picked = await look.engine.maintenance.tasks({ ...(req.tasks ? { tasks: req.tasks } : {}), ...(req.service ? { service: req.service } : {}) });
+          const { dryRun: _, ...filter } = req;
+          const picked = await look.engine.maintenance.tasks(filter);
           if (opts.list) {
             if (opts.json) return printJson({ tasks: picked });
             process.stdout.write(picked.map((t) => `${t.id}${t.daily ? '' : dim(' (on request)')}${t.requiresStop ? dim(' (stops the service)') : ''}\n    ${t.title}`).join('\n') + '\n');

@@ -7,7 +7,7 @@ import { NODE, tempStack, type TempStack } from '../helpers/stack';
 
 /**
  * `opsdeck status`, `health` and `profile list` of a running engine are answered by dist/cli.js
- * alone: what that bundle holds (its source map lists every file in it), and what a run loads
+ * alone, `report` by dist/cli.js and dist/cli-report.js: what that bundle holds (its source map lists every file in it), and what a run loads
  * (a --require hook writes the files in require.cache and Node's list of its own modules at exit).
  */
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -84,11 +84,32 @@ describe('opsdeck status / health / profile list: the quick path (the built CLI,
     assert.match(typo.stderr, /no service named "wbe"[\s\S]*did you mean `web`\?/);
   });
 
+  it('`report` is answered by dist/cli-report.js (the program shell with that command alone), through the running engine or without one', () => {
+    const viaEngine = traced('report', '--period', 'day', '--json');
+    assert.equal(viaEngine.code, 0, viaEngine.stderr);
+    assert.deepEqual(viaEngine.dist, ['cli.js', 'cli-report.js']);
+    assert.equal((JSON.parse(viaEngine.stdout) as { stack: string; period: string }).stack, 'quick');
+    const help = traced('report', '--help');
+    assert.deepEqual(help.dist, ['cli.js', 'cli-report.js']);
+    assert.match(help.stdout, /^Usage: opsdeck report \[options\]\n[\s\S]*Examples:/);
+    const bad = traced('report', '--period', 'fortnight');
+    assert.deepEqual([bad.code, bad.stdout, bad.dist], [1, '', ['cli.js', 'cli-report.js']]);
+    assert.match(bad.stderr, /argument 'fortnight' is invalid\. Allowed choices are day, week, month\.\n\(run opsdeck --help for usage\)/);
+    // The program's own help (which lists every command) stays the program's.
+    const rootHelp = traced('--help', 'report');
+    assert.deepEqual(rootHelp.dist, ['cli.js', 'cli-program.js']);
+    assert.match(rootHelp.stdout, /maintain/);
+  });
+
   it('the program answers everything else, and these without an engine', () => {
     const help = traced('status', '--help');
     assert.deepEqual(help.dist, ['cli.js', 'cli-program.js']);
     assert.match(help.stdout, /^Usage: opsdeck status \[options\]/);
     assert.equal(cli(t.dir, 'down').code, 0);
+    const report = traced('report', '--period', 'day', '--json');
+    assert.equal(report.code, 0, report.stderr);
+    assert.deepEqual(report.dist, ['cli.js', 'cli-report.js']);
+    assert.equal((JSON.parse(report.stdout) as { stack: string }).stack, 'quick');
     const stopped = traced('status', '--json');
     assert.deepEqual(stopped.dist, ['cli.js', 'cli-program.js']);
     assert.equal((JSON.parse(stopped.stdout) as { running: boolean }).running, false);

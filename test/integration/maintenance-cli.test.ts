@@ -154,6 +154,28 @@ describe('maintenance CLI: maintain killed mid-VACUUM, cleanup, bad input (built
     assert.equal(result.bytes, 6 * 100 + linkBytes);
   });
 
+  it('--daily: the daily set (every daily task: not the memory rebuild), listed, dry-run and run as the schedule runs it', () => {
+    const db = join(dir, 'data/app.db');
+    bloatedDatabase(db, 2000);
+    const list = cli(dir, 'maintain', '--daily', '--list', '--json');
+    assert.equal(list.code, 0, list.stderr);
+    const ids = (JSON.parse(list.stdout) as { tasks: { id: string; daily: boolean }[] }).tasks.map((x) => x.id);
+    assert.deepEqual(ids, ['api:sqlite:data/app.db', 'opsdeck:journal', 'opsdeck:memory', 'opsdeck:metrics', 'opsdeck:backups']);
+    const all = (JSON.parse(cli(dir, 'maintain', '--list', '--json').stdout) as { tasks: { id: string }[] }).tasks.map((x) => x.id);
+    assert.deepEqual(all.filter((id) => !ids.includes(id)), ['opsdeck:memory:rebuild'], 'every task but the rebuild');
+    const before = tree(root);
+    const dry = cli(dir, 'maintain', '--daily', '--dry-run', '--json');
+    assert.equal(dry.code, 0, dry.stderr);
+    const plan = JSON.parse(dry.stdout) as { dryRun: boolean; tasks: { id: string }[] };
+    assert.deepEqual([plan.dryRun, plan.tasks.map((x) => x.id)], [true, ids]);
+    assert.deepEqual(tree(root), before, 'the dry run changed nothing');
+    const run = cli(dir, 'maintain', '--daily', '--json');
+    assert.equal(run.code, 0, run.stderr);
+    const done = JSON.parse(run.stdout) as { ok: boolean; tasks: { id: string; ok: boolean }[] };
+    assert.deepEqual(done.tasks.map((x) => x.id), ids);
+    assert.equal(integrity(db), 'ok');
+  });
+
   it('bad input: an unknown task, an unknown service, a bad --older-than: a clear error, nothing changed', () => {
     const db = join(dir, 'data/app.db');
     bloatedDatabase(db, 2000);
@@ -161,6 +183,7 @@ describe('maintenance CLI: maintain killed mid-VACUUM, cleanup, bad input (built
     const cases: [string[], RegExp][] = [
       [['maintain', 'vacum'], /no maintenance task "vacum" in stack mt[\s\S]*hint: .*the tasks are api:sqlite:data\/app\.db/],
       [['maintain', '--service', 'nope'], /no service named "nope" in stack mt[\s\S]*hint: the services are api/],
+      [['maintain', '--daily', 'sqlite'], /give either task words \(sqlite\) or the daily set, not both[\s\S]*hint: `opsdeck maintain --daily` runs the daily set/],
       [['cleanup', '--older-than', '30 days'], /"30 days" is not a duration: write a number and a unit, e\.g\. 30d/],
       [['cleanup', '--older-than', '-1d'], /"-1d" is not a duration/],
     ];

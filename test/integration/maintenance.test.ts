@@ -177,6 +177,31 @@ describe('maintenance: the schedule runs the daily set (FakeClock)', () => {
       t.cleanup();
     }
   });
+
+  it('the daily preset is that set, over the API (tasks and run); with task words, or a service without daily tasks, a 400 that runs nothing', async () => {
+    const t = tempStack({
+      version: 1,
+      name: 'preset',
+      maintenance: { tasks: ['stamp'] },
+      services: { api: { command: ['sleep', '1000'], maintenance: { tasks: { stamp: { command: ['sh', '-c', 'echo run >> stamp.txt'] }, other: { command: ['sh', '-c', 'echo other >> other.txt'] } } } } },
+    });
+    const engine = await Engine.open(t.dir);
+    try {
+      const app = createApi(engine);
+      const api = new ApiClient('/nowhere.sock', { fetch: (input, init) => Promise.resolve(app.fetch(new Request(input, init))) });
+      assert.deepEqual((await api.maintenanceTasks({ preset: 'daily' })).map((x) => x.id), ['api:task:stamp']);
+      await assert.rejects(api.runMaintenance({ preset: 'daily', tasks: ['other'] }), (e: unknown) => isOpsError(e) && e.code === 'BAD_REQUEST' && /either task words \(other\) or the daily set, not both/.test(e.message) && !!e.hint);
+      await assert.rejects(api.runMaintenance({ preset: 'daily', service: 'opsdeck' }), (e: unknown) => isOpsError(e) && /the daily set of opsdeck has no task/.test(e.message) && /maintenance\.tasks/.test(e.hint ?? ''));
+      assert.ok(!existsSync(join(t.dir, 'stamp.txt')) && !existsSync(join(t.dir, 'other.txt')), 'a bad request ran nothing');
+      const r = await api.runMaintenance({ preset: 'daily' });
+      assert.deepEqual(r.tasks.map((x) => [x.id, x.ok]), [['api:task:stamp', true]]);
+      assert.equal(readFileSync(join(t.dir, 'stamp.txt'), 'utf8'), 'run\n');
+      assert.ok(!existsSync(join(t.dir, 'other.txt')), 'only the daily set');
+    } finally {
+      await engine.dispose();
+      t.cleanup();
+    }
+  });
 });
 
 describe('maintenance: Opsdeck\'s own memory (the owner\'s journaled memory, on its worker)', function () {

@@ -200,13 +200,17 @@ describe('commands against the default stack', function () {
     await waitForStatusText(api, 'opsdeck.status', /^\$\(pulse\) 3\/3$/);
   });
 
-  it('Run Maintenance (storage\'s SQLite, the journal) and Clean Up: run by the engine, recorded in its memory', async () => {
+  it('Run Maintenance (storage\'s SQLite, the journal; then the daily set) and Clean Up: run by the engine, recorded in its memory', async () => {
     const result = await run<MaintenanceRunResult>(COMMANDS.runMaintenance, ['storage:sqlite', 'opsdeck:journal']);
     assert.ok(result?.ok, JSON.stringify(result));
     assert.deepEqual(result.tasks.map((t) => t.id), ['storage:sqlite:data/storage.db', 'opsdeck:journal']);
     assert.deepEqual(result.tasks[1]!.steps.map((s) => s.name), ['compact']);
     const hits = await client.searchMemory({ text: 'maintenance', kind: 'maintenance' });
     assert.ok(hits.hits.some((h) => /opsdeck:journal/.test(h.text)), JSON.stringify(hits.hits));
+    const daily = await run<MaintenanceRunResult>(COMMANDS.runMaintenance, { preset: 'daily' });
+    assert.ok(daily?.ok, JSON.stringify(daily));
+    assert.ok(['storage:sqlite:data/storage.db', 'opsdeck:journal'].every((id) => daily.tasks.some((t) => t.id === id)), 'the daily set: every daily task');
+    assert.ok(!daily.tasks.some((t) => t.id === 'opsdeck:memory:rebuild'), 'the rebuild is not daily');
     const cleaned = await run<CleanupResult>(COMMANDS.cleanUp, 'confirm');
     assert.equal(typeof cleaned?.files, 'number');
     assert.equal(api.notifications().some((n) => /Maintenance done|Clean(ed)? up/i.test(n.message)), true, JSON.stringify(api.notifications()));

@@ -320,14 +320,14 @@ export class ApiClient {
   // ------------------------------------------------------------------ maintenance (docs/maintenance.md)
 
   /** The stack's maintenance tasks; with a filter, those a run of it would pick (an unknown task or service throws). */
-  async maintenanceTasks(filter: Pick<MaintenanceRequest, 'tasks' | 'service'> = {}): Promise<MaintenanceTaskInfo[]> {
-    const query = defined({ tasks: filter.tasks?.length ? filter.tasks.join(',') : undefined, service: filter.service });
+  async maintenanceTasks(filter: Pick<MaintenanceRequest, 'tasks' | 'service' | 'preset'> = {}): Promise<MaintenanceTaskInfo[]> {
+    const query = defined({ tasks: filter.tasks?.length ? filter.tasks.join(',') : undefined, service: filter.service, preset: filter.preset });
     return (await this.json<{ tasks: MaintenanceTaskInfo[] }>((init) => this.rpc.v1.maintenance.tasks.$get({ query }, { init }))).tasks;
   }
 
   /** Run maintenance; with `onProgress`, the engine streams its progress; aborting `signal` stops the run before its next task. */
   async runMaintenance(req: MaintenanceRequest = {}, onProgress?: (p: MaintenanceProgress) => void, signal?: AbortSignal): Promise<MaintenanceRunResult> {
-    const json = defined({ tasks: req.tasks, service: req.service, dry_run: req.dryRun || undefined, progress: onProgress ? true : undefined });
+    const json = defined({ tasks: req.tasks, service: req.service, preset: req.preset, dry_run: req.dryRun || undefined, progress: onProgress ? true : undefined });
     if (!onProgress) return this.json((init) => this.rpc.v1.maintenance.run.$post({ json }, { init: { ...init, ...(signal ? { signal } : {}) } }));
     return this.progressStream(() => this.rpc.v1.maintenance.run.$post({ json }, signal ? { init: { signal } } : undefined), onProgress, 'maintenance', 'see `opsdeck memory search maintenance` and the engine log in .opsdeck/logs');
   }

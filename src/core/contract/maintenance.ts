@@ -27,9 +27,19 @@ export interface MaintenanceTaskInfo {
   daily: boolean;
 }
 
+/**
+ * Named sets of tasks, instead of task words: `daily` is the daily set, the one the engine's
+ * `maintenance.schedule` and scripts/ops/daily-maintenance run (`maintenance.tasks` when written,
+ * else every task marked daily).
+ */
+export const MAINTENANCE_PRESETS = ['daily'] as const;
+export type MaintenancePreset = (typeof MAINTENANCE_PRESETS)[number];
+
 export interface MaintenanceRequest {
   /** Task ids, kinds (`sqlite`), a service's task names, or id prefixes (`api:sqlite`); default every task. */
   tasks?: string[];
+  /** A named set instead of `tasks` (giving both is an error). */
+  preset?: MaintenancePreset;
   /** Only the tasks of this service. */
   service?: string;
   /** Say what each task would do (and reclaim), change nothing. */
@@ -113,7 +123,7 @@ export interface CleanupResult {
 /** What the API routes call; the engine's MaintenanceManager implements it. */
 export interface MaintenanceService {
   /** The stack's tasks; with a filter, those a run of it would pick (an unknown task or service is an error, BAD_REQUEST or SERVICE_UNKNOWN). */
-  tasks(filter?: Pick<MaintenanceRequest, 'tasks' | 'service'>): Promise<MaintenanceTaskInfo[]>;
+  tasks(filter?: Pick<MaintenanceRequest, 'tasks' | 'service' | 'preset'>): Promise<MaintenanceTaskInfo[]>;
   run(req: MaintenanceRequest, opts?: Progress<MaintenanceProgress> & { signal?: AbortSignal }): Promise<MaintenanceRunResult>;
   cleanup(req: CleanupRequest): Promise<CleanupResult>;
 }

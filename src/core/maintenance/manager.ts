@@ -29,10 +29,10 @@ export class MaintenanceManager implements MaintenanceService {
     this.sub = host.bus.onAny((e) => this.follow(e));
   }
 
-  async tasks(filter?: Pick<MaintenanceRequest, 'tasks' | 'service'>): Promise<MaintenanceTaskInfo[]> {
+  async tasks(filter?: Pick<MaintenanceRequest, 'tasks' | 'service' | 'preset'>): Promise<MaintenanceTaskInfo[]> {
     const stack = this.host.stack();
     const all = maintenanceTasks(stack);
-    return (filter?.tasks?.length || filter?.service !== undefined ? selectTasks(stack, all, filter) : all).map(info);
+    return (filter?.tasks?.length || filter?.service !== undefined || filter?.preset !== undefined ? selectTasks(stack, all, filter) : all).map(info);
   }
 
   async run(req: MaintenanceRequest, opts: Progress<MaintenanceProgress> & { signal?: AbortSignal } = {}): Promise<MaintenanceRunResult> {

@@ -4,8 +4,8 @@
  * incidents of an IncidentSource. Every figure is a sum or a percentile of stored rows, so the
  * report says what the store says.
  */
-import { histogramPercentile } from '../metrics/store/latency-histogram';
-import { emptyServiceRow, emptyStackRow, mergeServiceRows, mergeStackRows, type ServiceRow, type StackRow } from '../metrics/store/rows';
+import { histogramPercentile, mergeInto } from '../metrics/store/latency-histogram';
+import { emptyServiceRow, emptyStackRow, mergeServiceFigures, mergeServiceRows, mergeStackRows, type ServiceRow, type StackRow } from '../metrics/store/rows';
 import type { RollupReader } from '../metrics/store/rollup-reader';
 import type { IncidentSource } from './incident-source';
 import { reportRange } from './period';
@@ -43,10 +43,9 @@ export async function buildReport(req: ReportRequest, inputs: ReportInputs): Pro
   const marks = await inputs.reader.marks(since, until, { lastBefore: true });
   const inRange = marks.filter((m) => m.at >= since);
   const names = [...new Set([...inputs.services, ...rows.map((r) => r.service)])].sort();
-  const totals = new Map(names.map((n) => [n, emptyServiceRow(since, n)]));
-  for (const r of rows) mergeServiceRows(totals.get(r.service)!, r);
   const periodSec = (until - since) / 1000;
   const bucketMs = until - since <= 2 * DAY ? HOUR : DAY;
+  const { totals, trends } = sumRows(rows, names, since, until, bucketMs);
 
   const usage: ServiceUsage[] = names.map((service) => {
     const t = totals.get(service)!;
@@ -81,7 +80,7 @@ export async function buildReport(req: ReportRequest, inputs: ReportInputs): Pro
       ...defined('rssMaxMb', t.rssMax),
       checksOk: t.checksOk,
       checksFailed: t.checksFailed,
-      trend: trend(rows.filter((r) => r.service === service), since, until, bucketMs),
+      trend: trends.get(service)!.map(trendPoint),
     };
   });
 
@@ -149,12 +148,29 @@ function buckets(since: number, until: number, bucketMs: number): number[] {
   return out;
 }
 
-function trend(rows: ServiceRow[], since: number, until: number, bucketMs: number): TrendPoint[] {
-  return buckets(since, until, bucketMs).map((at) => {
-    const b = emptyServiceRow(at, '');
-    for (const r of rows) if (r.at >= at && r.at < at + bucketMs) mergeServiceRows(b, r);
-    return { at, ...defined('p50', histogramPercentile(b.hist, 50)), ...defined('p95', histogramPercentile(b.hist, 95)), ...defined('cpuAvg', b.cpuN ? b.cpuSum / b.cpuN : null), ...defined('rssAvgMb', b.rssN ? b.rssSum / b.rssN : null) };
-  });
+/**
+ * Each service's rows summed over the period (`totals`) and per trend bucket (`trends`), in one
+ * pass over the rows: every row is merged into its bucket, its figures also into its service's
+ * total (in row order, as the sums always were), and the total's histogram is the sum of its
+ * buckets' (counts: the order does not change them), so no histogram is merged twice.
+ */
+function sumRows(rows: ServiceRow[], names: string[], since: number, until: number, bucketMs: number): { totals: Map<string, ServiceRow>; trends: Map<string, ServiceRow[]> } {
+  const starts = buckets(since, until, bucketMs);
+  const first = starts[0] ?? since;
+  const totals = new Map(names.map((n) => [n, emptyServiceRow(since, n)]));
+  const trends = new Map(names.map((n) => [n, starts.map((at) => emptyServiceRow(at, ''))]));
+  for (const r of rows) {
+    mergeServiceFigures(totals.get(r.service)!, r);
+    const bucket = trends.get(r.service)![Math.floor((r.at - first) / bucketMs)];
+    if (bucket) mergeServiceRows(bucket, r);
+    else mergeInto(totals.get(r.service)!.hist, r.hist); // outside every bucket (cannot happen: the rows start at or after the first)
+  }
+  for (const [service, row] of totals) for (const b of trends.get(service)!) mergeInto(row.hist, b.hist);
+  return { totals, trends };
+}
+
+function trendPoint(b: ServiceRow): TrendPoint {
+  return { at: b.at, ...defined('p50', histogramPercentile(b.hist, 50)), ...defined('p95', histogramPercentile(b.hist, 95)), ...defined('cpuAvg', b.cpuN ? b.cpuSum / b.cpuN : null), ...defined('rssAvgMb', b.rssN ? b.rssSum / b.rssN : null) };
 }
 
 function ipcTrend(rows: StackRow[], since: number, until: number, bucketMs: number): { at: number; avg?: number; max?: number }[] {

@@ -1,12 +1,14 @@
 /**
  * The maintenance commands (docs/maintenance.md), through the engine's ApiClient:
- * Run Maintenance… (a multi-select quick pick of the stack's tasks, the daily ones picked, then a
- * cancellable progress notification: cancelling stops the run before its next task) and Clean
- * Up… (the dry run's total per kind, then a question before anything is deleted). Both callable
- * with arguments and no UI: task ids (or words `opsdeck maintain` takes), and `'confirm'`.
+ * Run Maintenance… (the daily set as the schedule runs it, or a multi-select quick pick of the
+ * stack's tasks with the daily set picked; then a cancellable progress notification: cancelling
+ * stops the run before its next task) and Clean Up… (the dry run's total per kind, then a
+ * question before anything is deleted). Both callable with arguments and no UI: task ids (or
+ * words `opsdeck maintain` takes) or `{ preset: 'daily' }`, and `'confirm'`.
  */
 import * as vscode from 'vscode';
-import { count, formatBytes, type MaintenanceProgress, type MaintenanceRunResult } from '../../core/contract';
+import type { ApiClient } from '../../core/client';
+import { count, formatBytes, MAINTENANCE_PRESETS, type MaintenanceProgress, type MaintenanceRequest, type MaintenanceRunResult } from '../../core/contract';
 import { resultNotice } from '../notify-policy';
 import { withAbort } from './backups';
 import type { CommandContext, CommandHandlers } from './context';
@@ -15,20 +17,11 @@ import { withProgress, type ProgressSink } from './progress';
 
 export function maintenanceCommands({ connection, output, reportsItself, showResult }: CommandContext): CommandHandlers {
   return {
-    'opsdeck.runMaintenance': async (tasksArg) => {
-      let tasks: string[] | undefined = Array.isArray(tasksArg) ? tasksArg.map(String) : typeof tasksArg === 'string' ? [tasksArg] : undefined;
-      if (!tasks) {
-        const all = await connection.requireClient().maintenanceTasks();
-        const picked = await vscode.window.showQuickPick(
-          all.map((t) => ({ label: t.id, description: `${t.kind}${t.requiresStop ? ' · stops the service' : ''}${t.daily ? '' : ' · on request'}`, detail: t.title, picked: t.daily })),
-          { title: 'Opsdeck: Run Maintenance', placeHolder: 'Tasks to run (the daily set is selected)', canPickMany: true },
-        );
-        if (!picked?.length) return undefined;
-        tasks = picked.map((p) => p.label);
-      }
-      const only = tasks;
+    'opsdeck.runMaintenance': async (arg) => {
+      const req = requestOf(arg) ?? (await pickRequest(connection.requireClient()));
+      if (!req) return undefined;
       const result = await reportsItself(['maintenance-completed', 'maintenance-failed'], () =>
-        withProgress('running maintenance…', (p, token) => withAbort(connection, token, (api) => api.runMaintenance({ tasks: only }, reporter(p), undefined)), true),
+        withProgress('running maintenance…', (p, token) => withAbort(connection, token, (api) => api.runMaintenance(req, reporter(p), undefined)), true),
       );
       if (result === undefined) return undefined;
       report(result, output, showResult);
@@ -52,6 +45,36 @@ export function maintenanceCommands({ connection, output, reportsItself, showRes
       return done;
     },
   };
+}
+
+/** The command's argument as a request: task words (an array or one string), or `{ preset: 'daily' }`. */
+function requestOf(arg: unknown): MaintenanceRequest | undefined {
+  if (Array.isArray(arg)) return { tasks: arg.map(String) };
+  if (typeof arg === 'string') return { tasks: [arg] };
+  const preset = MAINTENANCE_PRESETS.find((p) => p === (arg as { preset?: unknown } | undefined)?.preset);
+  return preset ? { preset } : undefined;
+}
+
+/** The daily set (as the schedule runs it), or the tasks picked from all of them (the daily set selected). */
+async function pickRequest(api: ApiClient): Promise<MaintenanceRequest | undefined> {
+  const [all, daily] = await Promise.all([api.maintenanceTasks(), api.maintenanceTasks({ preset: 'daily' }).catch(() => [])]);
+  const dailyIds = new Set(daily.map((t) => t.id));
+  if (dailyIds.size) {
+    const choice = await vscode.window.showQuickPick(
+      [
+        { label: '$(calendar) The daily set', description: count(dailyIds.size, 'task'), detail: `As the schedule runs it: ${[...dailyIds].join(', ')}`, preset: true },
+        { label: '$(checklist) Choose tasks…', description: `${count(all.length, 'task')} in all`, preset: false },
+      ],
+      { title: 'Opsdeck: Run Maintenance', placeHolder: 'What to run' },
+    );
+    if (!choice) return undefined;
+    if (choice.preset) return { preset: 'daily' };
+  }
+  const picked = await vscode.window.showQuickPick(
+    all.map((t) => ({ label: t.id, description: `${t.kind}${t.requiresStop ? ' · stops the service' : ''}${t.daily ? '' : ' · on request'}`, detail: t.title, picked: dailyIds.has(t.id) })),
+    { title: 'Opsdeck: Run Maintenance', placeHolder: 'Tasks to run (the daily set is selected)', canPickMany: true },
+  );
+  return picked?.length ? { tasks: picked.map((p) => p.label) } : undefined;
 }
 
 /** Each task's step as the notification's message; the bar moves a task's share as each task ends. */

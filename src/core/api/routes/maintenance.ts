@@ -61,12 +61,12 @@ export function maintenanceApi(engine: ServedEngine, stream: SseOptions, errorLo
     .openapi(routes.tasks, async (c) => {
       const q = c.req.valid('query');
       const tasks = q.tasks?.split(',').map((t) => t.trim()).filter(Boolean);
-      return c.json({ tasks: await maintenance(engine).tasks({ ...(tasks?.length ? { tasks } : {}), ...(q.service ? { service: q.service } : {}) }) }, 200);
+      return c.json({ tasks: await maintenance(engine).tasks({ ...(tasks?.length ? { tasks } : {}), ...(q.service ? { service: q.service } : {}), ...(q.preset ? { preset: q.preset } : {}) }) }, 200);
     })
     .openapi(routes.run, async (c) => {
       const b = c.req.valid('json');
       const svc = maintenance(engine);
-      const req = { ...(b.tasks ? { tasks: b.tasks } : {}), ...(b.service ? { service: b.service } : {}), dryRun: b.dry_run ?? false };
+      const req = { ...(b.tasks ? { tasks: b.tasks } : {}), ...(b.service ? { service: b.service } : {}), ...(b.preset ? { preset: b.preset } : {}), dryRun: b.dry_run ?? false };
       const signal = c.req.raw.signal;
       if (b.progress) return streamed(stream, (onProgress) => svc.run(req, { onProgress, signal }), (err) => logInternalError(errorLog, 'POST /v1/maintenance/run (progress)', err));
       return c.json(await svc.run(req, { signal }), 200);

@@ -4,7 +4,7 @@
  * Part of the contract.
  */
 import { z } from '@hono/zod-openapi';
-import { CLEANUP_KINDS, MAINTENANCE_KINDS, type CleanupResult, type MaintenanceProgress, type MaintenanceRunResult, type MaintenanceTaskInfo } from '../maintenance';
+import { CLEANUP_KINDS, MAINTENANCE_KINDS, MAINTENANCE_PRESETS, type CleanupResult, type MaintenanceProgress, type MaintenanceRunResult, type MaintenanceTaskInfo } from '../maintenance';
 import { apiList, apiName, apiText, type Fits } from './common';
 
 export const maintenanceTaskSchema = z
@@ -20,6 +20,7 @@ export const maintenanceTaskSchema = z
 export const maintenanceTasksQuerySchema = z.object({
   tasks: z.string().max(4096).optional().openapi({ description: 'Comma-separated task ids, kinds, task names or id prefixes: only the tasks a run of them would pick (an unknown one is a 400)', example: 'sqlite,cache' }),
   service: apiName().optional().openapi({ description: 'Only the tasks of this service' }),
+  preset: z.enum(MAINTENANCE_PRESETS).optional().openapi({ description: 'Only the tasks of this set: `daily`, the set the schedule runs (not with tasks)' }),
 });
 export const maintenanceTasksSchema = z.object({ tasks: z.array(maintenanceTaskSchema) }).openapi('MaintenanceTasks');
 
@@ -27,6 +28,7 @@ export const maintenanceRequestSchema = z
   .object({
     tasks: apiList(apiText()).optional().openapi({ description: 'Task ids, kinds (`sqlite`), services\' task names or id prefixes; default every task' }),
     service: apiName().optional().openapi({ description: 'Only the tasks of this service (`opsdeck` for Opsdeck\'s own data)' }),
+    preset: z.enum(MAINTENANCE_PRESETS).optional().openapi({ description: 'Run a named set instead of tasks: `daily`, the set the schedule runs (`maintenance.tasks`, else every task marked daily); with tasks a 400' }),
     dry_run: z.boolean().optional().openapi({ description: 'Say what each task would do and reclaim; change nothing' }),
     progress: z.boolean().optional().openapi({ description: 'Answer with a server-sent event stream: `progress` events (MaintenanceProgress), then `result` or `error`' }),
   })

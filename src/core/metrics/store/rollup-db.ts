@@ -28,7 +28,7 @@ const RES_CODE: Record<RollupResolution, number> = { minute: 0, hour: 1 };
 
 /**
  * The numbers of a service row, in the order they are packed into its `v` blob (64-bit floats,
- * NaN for none): one column read instead of eighteen, which is what makes reading a week of
+ * little-endian, NaN for none): one column read instead of eighteen, which is what makes reading a week of
  * hours fast through node-sqlite3-wasm. `hist` is its own blob (encodeHistogram).
  */
 const SERVICE_COLUMNS = [
@@ -39,7 +39,7 @@ const SERVICE_COLUMNS = [
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS service_rollups (
   res INTEGER NOT NULL, service TEXT NOT NULL, at INTEGER NOT NULL,
-  v BLOB NOT NULL,      -- SERVICE_COLUMNS as 64-bit floats
+  v BLOB NOT NULL,      -- SERVICE_COLUMNS as 64-bit floats, little-endian
   hist BLOB NOT NULL,   -- the latency histogram (latency-histogram.ts)
   PRIMARY KEY (res, at, service)   -- a time range is contiguous in the file: a week of hours is a few pages
 ) WITHOUT ROWID;
@@ -155,9 +155,9 @@ export class RollupDb {
     const res = RES_CODE[q.resolution];
     const names = q.services?.length ? ` AND service IN (${q.services.map(() => '?').join(', ')})` : '';
     const services = this.db
-      .all(`SELECT * FROM service_rollups WHERE res = ? AND at >= ? AND at < ?${names} ORDER BY at, service`, [res, floorTo(q.since, q.resolution), q.until, ...(q.services ?? [])])
+      .all(`SELECT at, service, v, hist FROM service_rollups WHERE res = ? AND at >= ? AND at < ?${names} ORDER BY at, service`, [res, floorTo(q.since, q.resolution), q.until, ...(q.services ?? [])])
       .map(toServiceRow);
-    const stack = this.db.all('SELECT * FROM stack_rollups WHERE res = ? AND at >= ? AND at < ? ORDER BY at', [res, floorTo(q.since, q.resolution), q.until]).map(toStackRow);
+    const stack = this.db.all('SELECT at, samples, ipcSum, ipcMax, bins FROM stack_rollups WHERE res = ? AND at >= ? AND at < ? ORDER BY at', [res, floorTo(q.since, q.resolution), q.until]).map(toStackRow);
     return { services, stack };
   }
 
@@ -216,7 +216,7 @@ export class RollupDb {
 
   private rollHour(service: string, at: number): void {
     const hour = emptyServiceRow(at, service);
-    for (const r of this.db.all('SELECT * FROM service_rollups WHERE res = 0 AND service = ? AND at >= ? AND at < ?', [service, at, at + RESOLUTION_MS.hour])) {
+    for (const r of this.db.all('SELECT at, service, v, hist FROM service_rollups WHERE res = 0 AND service = ? AND at >= ? AND at < ?', [service, at, at + RESOLUTION_MS.hour])) {
       mergeServiceRows(hour, toServiceRow(r));
     }
     hour.p50 = histogramPercentile(hour.hist, 50) ?? null;
@@ -241,8 +241,10 @@ export class RollupDb {
   }
 
   private putService(res: number, row: ServiceRow): void {
-    const v = new Float64Array(SERVICE_COLUMNS.map((c) => row[c] ?? NaN));
-    this.db.run('INSERT OR REPLACE INTO service_rollups (res, service, at, v, hist) VALUES (?, ?, ?, ?, ?)', [res, row.service, row.at, new Uint8Array(v.buffer), encodeHistogram(row.hist)]);
+    const v = new Uint8Array(SERVICE_COLUMNS.length * 8);
+    const view = new DataView(v.buffer);
+    SERVICE_COLUMNS.forEach((c, i) => view.setFloat64(i * 8, row[c] ?? NaN, true));
+    this.db.run('INSERT OR REPLACE INTO service_rollups (res, service, at, v, hist) VALUES (?, ?, ?, ?, ?)', [res, row.service, row.at, v, encodeHistogram(row.hist)]);
   }
 
   private putStack(res: number, row: StackRow): void {
@@ -262,8 +264,11 @@ function toServiceRow(r: Row): ServiceRow {
   const row = emptyServiceRow(Number(r.at), String(r.service));
   const out = row as unknown as Record<string, number | null>;
   const blob = r.v as Uint8Array;
-  const v = new Float64Array(blob.buffer.slice(blob.byteOffset, blob.byteOffset + blob.byteLength));
-  SERVICE_COLUMNS.forEach((c, i) => (out[c] = Number.isNaN(v[i]) ? (out[c] === null ? null : 0) : v[i]!));
+  const v = new DataView(blob.buffer, blob.byteOffset, blob.byteLength);
+  SERVICE_COLUMNS.forEach((c, i) => {
+    const x = v.getFloat64(i * 8, true);
+    out[c] = Number.isNaN(x) ? (out[c] === null ? null : 0) : x;
+  });
   row.hist = decodeHistogram(r.hist as Uint8Array);
   return row;
 }

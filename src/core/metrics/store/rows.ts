@@ -3,7 +3,7 @@
  * and counts (not averages) so that minutes merge into hours exactly, and each bucket's latency
  * histogram so that an hour's percentiles come from its minutes.
  */
-import type { Histogram } from './latency-histogram';
+import { mergeInto, type Histogram } from './latency-histogram';
 import type { MetricsMark } from '../../contract/metrics-store';
 
 export interface ServiceRow {
@@ -58,6 +58,12 @@ const maxOf = (a: number | null, b: number | null) => (a === null ? b : b === nu
 
 /** Add `b` into `a` (same bucket, or minutes into their hour); percentiles are left to the caller. */
 export function mergeServiceRows(a: ServiceRow, b: ServiceRow): void {
+  mergeServiceFigures(a, b);
+  mergeInto(a.hist, b.hist);
+}
+
+/** mergeServiceRows without the latency histogram (for a caller that sums the histograms apart). */
+export function mergeServiceFigures(a: ServiceRow, b: ServiceRow): void {
   a.samples += b.samples;
   a.cpuSum += b.cpuSum;
   a.cpuN += b.cpuN;
@@ -68,7 +74,6 @@ export function mergeServiceRows(a: ServiceRow, b: ServiceRow): void {
   a.probes += b.probes;
   a.probeFailures += b.probeFailures;
   a.latMax = maxOf(a.latMax, b.latMax);
-  for (const [k, n] of Object.entries(b.hist)) a.hist[k] = (a.hist[k] ?? 0) + n;
   a.activeSec += b.activeSec;
   a.upSec += b.upSec;
   a.readySec += b.readySec;
