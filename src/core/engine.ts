@@ -273,7 +273,9 @@ export class Engine implements EngineLike {
   up(services: string[] = this.current.services, opts: { dryRun?: boolean } = {}): PlanResult {
     services.forEach((s) => this.assertService(s));
     const names = withDependencies(this.current.config.services, services);
-    const plan = upPlan(this.current, names, this.supervisor.activeServices);
+    // A failed service is still wanted (active) but has no process: starting it is part of the plan.
+    const running = this.supervisor.activeServices.filter((n) => this.supervisor.service(n).state !== 'failed');
+    const plan = upPlan(this.current, names, running);
     if (!opts.dryRun) {
       this.supervisor.up(names);
       if (!this.metricsRunning) {

@@ -2,7 +2,7 @@
  * Profiles: which services run and with which environment. Selecting one gives a new view of
  * the stack; reconciling against what runs is planned here (what stops, restarts, starts).
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LoadedStack } from './config/load';
 import { effectiveEnv } from './config/load';
@@ -25,6 +25,7 @@ export function withProfile(stack: LoadedStack, name: string): LoadedStack {
 }
 
 import type { PlanStep } from './contract/status';
+import { PRIVATE_FILE_MODE, privateDir, privateFile } from './private-files';
 
 /**
  * What switching from `running` (the services up now, under `from`) to profile `to` does:
@@ -109,8 +110,9 @@ function setAside(file: string, problem: string): undefined {
 
 /** Remember `stack.profile` for the next engine start (it wins over the file's active_profile). */
 export function rememberProfile(stack: LoadedStack): void {
-  mkdirSync(join(stack.dir, '.opsdeck'), { recursive: true });
-  writeFileSync(stateFile(stack), JSON.stringify({ active_profile: stack.profile }, null, 2) + '\n');
+  privateDir(join(stack.dir, '.opsdeck'));
+  writeFileSync(stateFile(stack), JSON.stringify({ active_profile: stack.profile }, null, 2) + '\n', { mode: PRIVATE_FILE_MODE });
+  privateFile(stateFile(stack)); // a file an older version wrote 0644
 }
 
 /** The stack as the next engine start will see it: the remembered profile applied. */

@@ -58,8 +58,9 @@ describe('opsdeck exec (built CLI, real processes)', function () {
   it('runs the command only once the dependency\'s readiness probe passes, and exits with its code', async () => {
     const ran = join(t.dir, 'ran');
     const { ended } = exec(t.dir, '--wait-for', 'web:healthy', '--timeout', '30s', '--', ...writesWhenRun(ran));
-    // Probes fail while nothing listens: the command must not have run.
-    await new Promise((r) => setTimeout(r, 1000));
+    // Probes fail while nothing listens: the command must not have run. (Long enough for more
+    // than 10 rounds of checks: each used to leave a listener on the abort signal.)
+    await new Promise((r) => setTimeout(r, 3500));
     assert.equal(existsSync(ran), false, 'ran before the service was ready');
     let answered = 0;
     server = createServer((_q, s) => {
@@ -71,6 +72,7 @@ describe('opsdeck exec (built CLI, real processes)', function () {
     assert.ok(existsSync(ran));
     assert.ok(answered >= 1, 'the readiness probe went to the server');
     assert.match(r.stderr, /web is healthy/);
+    assert.doesNotMatch(r.stderr, /MaxListenersExceededWarning/);
   });
 
   it('gives up at --timeout, runs nothing, and says which service was not ready', async () => {

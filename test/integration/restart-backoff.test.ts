@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { FakeClock } from '../../src/core/clock';
 import { formatDuration } from '../../src/core/duration';
 import { EventBus } from '../../src/core/events';
 import { Supervisor } from '../../src/core/supervisor/supervisor';
+import { Engine } from '../../src/core/engine';
 import { fixture, freePort, nextEvent, NODE, record, tempStack, type TempStack } from '../helpers/stack';
 import type { EngineEvent } from '../../src/core/contract/events';
 
@@ -188,5 +191,27 @@ describe('restart with backoff (real processes, injected clock)', () => {
     await clock.advance(10);
     const failed = await sup.waitFor('ghost', 'failed');
     assert.match(failed.reason, /gave up after 1 restart within 10m \(last: could not start/);
+  });
+
+  it('a failed service started on request runs again, its restarts forgotten, and the plan says so (not "nothing to do")', async () => {
+    t = tempStack({
+      version: 1,
+      name: 'revive',
+      services: { flaky: { command: ['sh', '-c', 'test -f ok || exit 3; exec sleep 1000'], restart: { backoff: { initial: '0s', jitter: 0 }, max_retries: 1 } } },
+    });
+    const engine = new Engine(t.stack);
+    try {
+      engine.up();
+      await engine.supervisor.waitFor('flaky', 'failed');
+      writeFileSync(join(t.dir, 'ok'), '');
+      assert.deepEqual(engine.up(['flaky'], { dryRun: true }).plan.map((p) => `${p.action} ${p.service}`), ['start flaky']);
+      assert.equal(engine.status().services[0]!.state, 'failed', 'a dry run starts nothing');
+      assert.deepEqual(engine.up(['flaky']).plan.map((p) => `${p.action} ${p.service}`), ['start flaky']);
+      const ready = await engine.supervisor.waitFor('flaky', 'ready');
+      assert.equal(ready.restarts, 0);
+      assert.ok(ready.pid! > 0);
+    } finally {
+      await engine.dispose();
+    }
   });
 });

@@ -7,7 +7,7 @@
  * The recovery time (restore start to last check passing) is recorded and compared with each
  * service's RTO. The live stack is not touched.
  */
-import { mkdirSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import path from 'node:path';
 import type { Clock } from '../clock';
@@ -23,6 +23,7 @@ import { recoveryObjectives, tightestRto } from './objectives';
 import type { BackupRepository, Snapshot } from './repo';
 import { linkStack, mapPorts, sandboxStack } from './sandbox';
 import type { DrillRequest, DrillRunResult } from '../contract/backups';
+import { privateDir } from '../private-files';
 
 export interface DrillContext {
   stack: LoadedStack;
@@ -48,7 +49,7 @@ export async function runDrill(ctx: DrillContext, snap: Snapshot, req: DrillRequ
   const timeoutMs = req.healthTimeoutMs ?? 60_000;
 
   const root = path.join(stack.dir, '.opsdeck', 'drills');
-  mkdirSync(root, { recursive: true });
+  privateDir(root);
   const sandbox = await mkdtemp(path.join(root, `${shortId(snap.id)}-`));
   const svcName = services.length === 1 ? services[0]! : 'stack';
   ctx.bus.emit({ type: 'drill', at: ctx.clock.now(), service: svcName, phase: 'started', snapshot: snap.id, services });

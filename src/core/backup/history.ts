@@ -6,10 +6,11 @@
  * verification. Written atomically (temp file, then rename); a damaged file is set aside and
  * started afresh, never an error.
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 import type { RecoveryRecord } from '../contract/backups';
+import { PRIVATE_FILE_MODE, privateDir } from '../private-files';
 
 export interface JobRecord {
   at: number;
@@ -55,9 +56,9 @@ export class BackupHistory {
     const data = this.read();
     fn(data);
     if (data.recoveries.length > MAX_RECOVERIES) data.recoveries = data.recoveries.slice(-MAX_RECOVERIES);
-    mkdirSync(path.dirname(this.file), { recursive: true });
+    privateDir(path.dirname(this.file));
     const tmp = `${this.file}.tmp-${process.pid}`;
-    writeFileSync(tmp, JSON.stringify(data, null, 2) + '\n');
+    writeFileSync(tmp, JSON.stringify(data, null, 2) + '\n', { mode: PRIVATE_FILE_MODE });
     renameSync(tmp, this.file);
     return data;
   }

@@ -61,6 +61,7 @@ import type {
   BackupInitResult,
 } from '../contract/backups';
 import type { BackupTrigger } from '../contract/events';
+import { privateDir } from '../private-files';
 
 export interface BackupManagerOptions extends BackupHost {
   /** The key of an encrypted repository (default: OPSDECK_BACKUP_KEY, when set). */
@@ -191,7 +192,9 @@ export class BackupManager implements BackupService {
     // A dry run changes nothing, the stack folder included: no events, staging in the system's temp folder.
     if (!dryRun) bus.emit({ type: 'backup', at: at(), service: svc, phase: 'started', trigger, services, tags });
     const tmpRoot = dryRun ? os.tmpdir() : path.join(stack.dir, '.opsdeck', 'tmp');
-    mkdirSync(tmpRoot, { recursive: true });
+    // Owner-only in the stack (it holds copies of the services' data); never narrow the system's.
+    if (dryRun) mkdirSync(tmpRoot, { recursive: true });
+    else privateDir(tmpRoot);
     const staging = await mkdtemp(path.join(tmpRoot, 'opsdeck-backup-'));
     // The SQLite copies' checks run beside the repository's work; the snapshot waits for them.
     const checks = new SqliteChecks();

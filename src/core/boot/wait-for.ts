@@ -40,10 +40,16 @@ export interface WaitOptions {
   onReady?: (spec: WaitSpec) => void;
 }
 
+/** Sleep `ms`, or less when `signal` aborts; its listener goes with the sleep (a long wait adds none). */
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+    const done = () => {
+      clearTimeout(t);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const t = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
   });
 
 /** One check of one spec: is it ready now? */

@@ -60,7 +60,7 @@ function diskSpace(ctx: DoctorContext): DoctorCheck[] {
     const status = free.bytes < FAIL_FREE_BYTES ? 'fail' : free.bytes < WARN_FREE_BYTES ? 'warn' : 'ok';
     const pct = free.total ? Math.round((free.bytes / free.total) * 100) : 0;
     return check('environment', id, title, status, `${formatBytes(free.bytes)} free of ${formatBytes(free.total)} (${pct}%) at ${free.at}`, {
-      fix: fix('free space on that volume: old backups (`opsdeck backup forget`), rotated logs (`opsdeck cleanup`)', 'opsdeck cleanup --dry-run'),
+      fix: fix('free space on that volume: old backups (`opsdeck backups forget`), rotated logs (`opsdeck cleanup`)', 'opsdeck cleanup --dry-run'),
       data: { path, volumeAt: free.at, freeBytes: free.bytes, totalBytes: free.total },
     });
   });

@@ -34,6 +34,8 @@ export class Supervisor {
   private readonly runners = new Map<string, ServiceRunner>();
   /** Services that should be up (started on request and not stopped since). */
   private readonly active = new Set<string>();
+  /** Failed services a start was asked for: the next evaluation starts them (restarts by policy never do). */
+  private readonly startRequested = new Set<string>();
   private evaluating = false;
   private reevaluate = false;
   private samplerTimer: TimerHandle | undefined;
@@ -126,7 +128,9 @@ export class Supervisor {
   /** Bring up services (default: all of the profile) in dependency order; returns at once. */
   up(names: string[] = this.services): void {
     for (const n of names) {
-      this.runner(n).resetRetries();
+      const runner = this.runner(n);
+      runner.resetRetries();
+      if (runner.current === 'failed') this.startRequested.add(n);
       this.active.add(n);
     }
     this.startSampler();
@@ -140,7 +144,10 @@ export class Supervisor {
 
   /** Stop services (default: all) in reverse dependency order, dependents first. */
   async down(names: string[] = [...this.runners.keys()], reason: string | ((name: string) => string) = 'stopped on request'): Promise<void> {
-    for (const n of names) this.active.delete(n);
+    for (const n of names) {
+      this.active.delete(n);
+      this.startRequested.delete(n);
+    }
     const why = typeof reason === 'string' ? () => reason : reason;
     for (const wave of stopWaves(this.graph, [...this.runners.keys()])) {
       await Promise.all(wave.filter((n) => names.includes(n)).map((n) => this.runner(n).stop(why(n))));
@@ -289,7 +296,8 @@ export class Supervisor {
     // Upstreams whose condition does not hold now: a running service is degraded by them, and
     // one that exits meanwhile waits for them instead of crash-looping.
     runner.setUpstreamDown(deps.filter(([d, cond]) => cond !== 'completed' && !this.satisfied(d, cond)).map(([d]) => d));
-    if (runner.running || runner.inBackoff || runner.hasCompleted || runner.current === 'failed' || runner.current === 'stopping') return;
+    if (runner.running || runner.inBackoff || runner.hasCompleted || runner.current === 'stopping') return;
+    if (runner.current === 'failed' && !this.startRequested.delete(name)) return;
 
     const unmet = deps.filter(([d, cond]) => !this.satisfied(d, cond));
     const failedUpstream = unmet.filter(([d]) => {
