@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { OPSDECK_VERSION as VERSION } from '../core/contract';
 import { registerAlerts } from './alerts';
+import { registerApi } from './api';
 import { registerBackup, registerRestore } from './backup/register';
 import { registerCleanup } from './cleanup';
 import { registerDoctor } from './doctor';
@@ -61,5 +62,6 @@ Exit codes: 0 success, 1 error (message and hint on stderr), 2 internal error;
   registerExec(program);
   registerAlerts(program);
   registerMonitor(program);
+  registerApi(program);
   return program;
 }
