@@ -10,10 +10,11 @@ import { join } from 'node:path';
 import { ApiClient } from '../../src/core/client/api-client';
 import { EngineHost } from '../../src/core/host/engine-host';
 import { OpsError } from '../../src/core/errors';
-import { readTokens, rotateTokens, tokenFile } from '../../src/core/api/tokens';
+import { rotateTokens, tokenFile } from '../../src/core/api/tokens';
 import { socketPath } from '../../src/core/stack-lock';
 import { cliAsync as cli } from '../helpers/built-cli';
-import { fixture, freePort, NODE, tempStack, type TempStack } from '../helpers/stack';
+import { listeningHost, type ListeningHost } from '../helpers/api-listener';
+import { NODE, tempStack, type TempStack } from '../helpers/stack';
 
 interface Answer {
   status: number;
@@ -23,8 +24,8 @@ interface Answer {
 
 describe('control API over TCP with bearer tokens (real engine host, real service)', function () {
   this.timeout(60_000);
+  let h: ListeningHost;
   let t: TempStack;
-  let host: EngineHost;
   let base: string;
   let socket: ApiClient;
 
@@ -37,32 +38,16 @@ describe('control API over TCP with bearer tokens (real engine host, real servic
     return { status: res.status, challenge: res.headers.get('www-authenticate'), body: res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text };
   }
   const code = (a: Answer) => (a.body as { error?: { code: string } }).error?.code;
-  const tokens = () => readTokens(t.dir)!;
+  const tokens = () => h.tokens();
   const stateOf = async (name: string) => (await socket.status()).services.find((s) => s.name === name)?.state;
 
   before(async () => {
-    const port = await freePort();
-    const listen = await freePort();
-    t = tempStack({
-      version: 1,
-      name: 'tokens',
-      profiles: { all: { services: ['web'] }, none: { services: [] } },
-      api: { listen: `127.0.0.1:${listen}` },
-      services: {
-        web: { command: [NODE, fixture('http-service.cjs')], env: { PORT: port }, health: { readiness: { http: { url: `http://127.0.0.1:${port}/health` }, interval: '100ms' } } },
-      },
-    });
-    host = await EngineHost.start(t.dir, { owner: 'test', version: 'test' });
-    base = host.apiUrl!;
-    socket = new ApiClient(socketPath(t.dir));
-    await socket.up();
-    await host.engine.supervisor.waitSettled(20_000);
-    assert.equal(await stateOf('web'), 'ready');
+    h = await listeningHost('tokens');
+    ({ t, base, socket } = h);
   });
 
   after(async () => {
-    await host?.stop();
-    t?.cleanup();
+    await h?.stop();
   });
 
   it('serves on the configured address and keeps the tokens 0600 under .opsdeck/', () => {
