@@ -142,6 +142,19 @@ describe('control API over TCP with bearer tokens (real engine host, real servic
     assert.equal(statSync(tokenFile(t.dir)).mode & 0o777, 0o600);
   });
 
+  it('refuses every request while the token file is damaged, saying how to make new tokens', async () => {
+    const { writeFileSync } = await import('node:fs');
+    const old = tokens();
+    writeFileSync(tokenFile(t.dir), 'not json');
+    const a = await call('GET', '/v1/status', old.full);
+    assert.equal(a.status, 500);
+    assert.equal(code(a), 'CONFIG_INVALID');
+    assert.match((a.body as { error: { hint: string } }).error.hint, /opsdeck api token rotate/);
+    const fresh = rotateTokens(t.dir);
+    assert.equal((await call('GET', '/v1/status', fresh.full)).status, 200);
+    assert.equal((await call('GET', '/v1/status', old.full)).status, 401);
+  });
+
   it('opsdeck api (the built CLI): info, token show --scope, rotate --dry-run, a bad scope changes nothing', async () => {
     const info = await cli(t.dir, 'api', 'info', '--json');
     assert.equal(info.code, 0, info.stderr);

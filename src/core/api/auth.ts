@@ -34,7 +34,14 @@ export function withTokens(fetch: Fetch, checker: TokenChecker): Fetch {
     if (!m) {
       return refuse(401, REALM, new OpsError('UNAUTHORIZED', 'this listener needs a bearer token', 'send `Authorization: Bearer <token>`; `opsdeck api token show` prints the tokens'));
     }
-    const scope = checker.scopeOf(m[1]!);
+    let scope: TokenScope | undefined;
+    try {
+      scope = checker.scopeOf(m[1]!);
+    } catch (e) {
+      // The token file damaged or unreadable: no request gets in until it is made again.
+      const err = e instanceof OpsError ? e : new OpsError('INTERNAL', `cannot read the API tokens: ${(e as Error).message}`, 'make new tokens with `opsdeck api token rotate`');
+      return new Response(JSON.stringify(errorBody(err)), { status: 500, headers: { 'content-type': 'application/json' } });
+    }
     if (!scope) {
       return refuse(401, `${REALM}, error="invalid_token"`, new OpsError('UNAUTHORIZED', 'the bearer token is not one of this stack\'s tokens', 'it may have been rotated: `opsdeck api token show` prints the current ones'));
     }

@@ -45,9 +45,17 @@ export function ensureTokens(stackDir: string, now = Date.now()): ApiTokens {
   return readTokens(stackDir) ?? writeTokens(stackDir, { full: newToken('full'), read: newToken('read'), rotatedAt: now });
 }
 
-/** Replace the tokens of `scopes` (both by default) with new ones; the old ones stop working at once. */
+/**
+ * Replace the tokens of `scopes` (both by default) with new ones; the old ones stop working at
+ * once. A damaged file is replaced whole (both tokens new).
+ */
 export function rotateTokens(stackDir: string, scopes: readonly TokenScope[] = ['full', 'read'], now = Date.now()): ApiTokens {
-  const old = readTokens(stackDir);
+  let old: ApiTokens | undefined;
+  try {
+    old = readTokens(stackDir);
+  } catch (e) {
+    if (!(e instanceof OpsError)) throw e;
+  }
   return writeTokens(stackDir, {
     full: scopes.includes('full') || !old ? newToken('full') : old.full,
     read: scopes.includes('read') || !old ? newToken('read') : old.read,
