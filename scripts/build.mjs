@@ -9,6 +9,8 @@
  *                                        worker are minified in every build)
  *   node scripts/build.mjs --production  minified, no sourcemaps (what the VSIX ships)
  *   node scripts/build.mjs --watch       rebuild on change
+ *   node scripts/build.mjs --types       also the declarations of the public entry `opsdeck/client`
+ *                                        (dist/types/, tsc: ~10 s; every --production build writes them)
  *
  * The root package is ESM ("type": "module") but the extension host loads extensions with
  * require(), so the bundles are CommonJS and dist/package.json says so. ESM-only dependencies
@@ -16,6 +18,7 @@
  * a value computed from __filename in each bundle's banner.
  */
 import * as esbuild from 'esbuild';
+import { spawn } from 'node:child_process';
 import { chmod, copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,9 +28,10 @@ const dist = path.join(root, 'dist');
 const args = new Set(process.argv.slice(2));
 const watch = args.has('--watch');
 const production = args.has('--production');
+const types = production || args.has('--types');
 for (const a of args) {
-  if (a !== '--watch' && a !== '--production') {
-    console.error(`error: unknown option ${a}\nhint: use --watch and/or --production`);
+  if (a !== '--watch' && a !== '--production' && a !== '--types') {
+    console.error(`error: unknown option ${a}\nhint: use --watch, --production and/or --types`);
     process.exit(2);
   }
 }
@@ -125,6 +129,14 @@ const targets = [
     minify: true,
     plugins: [daemonShims()],
   },
+  // The public entry `opsdeck/client` (package.json `exports`): the typed API client for other
+  // programs (docs/api.md, "Clients"); its declarations come from tsc (clientTypes below).
+  {
+    ...common,
+    entryPoints: { client: 'src/core/client/public.ts' },
+    outdir: 'dist',
+    banner: { js: importMetaShim },
+  },
   // The Metrics sidebar webview (browser): dist/webview/main.js + main.css; the stylesheets it
   // links (uPlot's, the codicons with their font) are copied next to it below.
   {
@@ -196,6 +208,16 @@ function sourcesWithoutSideEffects() {
   };
 }
 
+/** tsc writes the declarations of `opsdeck/client` into dist/types/ (tsconfig.client-types.json). */
+function clientTypes() {
+  return new Promise((resolve, reject) => {
+    const tsc = path.join(root, 'node_modules/typescript/bin/tsc');
+    const child = spawn(process.execPath, [tsc, '-p', path.join(root, 'tsconfig.client-types.json')], { cwd: root, stdio: 'inherit' });
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`tsc (the declarations of opsdeck/client) exited with ${code}`))));
+  });
+}
+
 /** Makes an output file executable after every build. */
 function executable(file) {
   return {
@@ -237,9 +259,9 @@ if (watch) {
   process.on('SIGTERM', stop);
 } else {
   try {
-    await Promise.all(targets.map((t) => esbuild.build(t)));
+    await Promise.all([...targets.map((t) => esbuild.build(t)), ...(types ? [clientTypes()] : [])]);
   } catch {
-    // esbuild has already printed the errors (logLevel: info).
+    // esbuild and tsc have already printed the errors.
     process.exit(1);
   }
 }

@@ -68,6 +68,8 @@ const STEPS = [
     when: () => (existsSync(path.join(ROOT, 'scripts/gen-schema.ts')) ? undefined : 'scripts/gen-schema.ts does not exist yet'),
   },
   { name: 'openapi', cmd: [process.execPath, binOf('tsx'), 'scripts/gen-openapi.ts', '--check'] },
+  // docs/api.md's reference part, from docs/openapi.json and the recorded docs/api-examples.json.
+  { name: 'api-docs', cmd: [process.execPath, binOf('tsx'), 'scripts/gen-api-docs.ts', '--check'] },
 ];
 
 /** After mocha reports its last test, how long it may take to exit before we call it a leak. */

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { registerAlerts } from './alerts';
 import { programShell } from './program-shell';
+import { registerApi } from './api';
 import { registerBackup, registerRestore } from './backup/register';
 import { registerCleanup } from './cleanup';
 import { registerDoctor } from './doctor';
@@ -43,5 +44,6 @@ export function createProgram(): Command {
   registerExec(program);
   registerAlerts(program);
   registerMonitor(program);
+  registerApi(program);
   return program;
 }

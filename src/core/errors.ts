@@ -12,6 +12,8 @@ export type OpsErrorCode =
   | 'STACK_LOCKED'
   | 'ENGINE_UNREACHABLE'
   | 'BAD_REQUEST'
+  | 'UNAUTHORIZED'
+  | 'FORBIDDEN'
   | 'NOT_FOUND'
   | 'NOT_AVAILABLE'
   | 'MEMORY_QUERY_INVALID'

@@ -1,6 +1,6 @@
 /** Test helpers: the built CLI (dist/cli.js), built once per suite and run in a stack folder. */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { NODE } from './stack';
 
@@ -23,4 +23,14 @@ export function buildBundles(): void {
 export function cli(cwd: string, ...args: string[]): CliRun {
   const r = spawnSync(NODE, [CLI, ...args], { cwd, encoding: 'utf8', timeout: 90_000, env: { ...process.env, NO_COLOR: '1' } });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** `opsdeck …args` in `cwd` without blocking this process (for a test whose engine runs in it). */
+export function cliAsync(cwd: string, ...args: string[]): Promise<CliRun> {
+  return new Promise((resolve) => {
+    execFile(NODE, [CLI, ...args], { cwd, encoding: 'utf8', timeout: 90_000, env: { ...process.env, NO_COLOR: '1' } }, (err, stdout, stderr) => {
+      const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
+      resolve({ code, stdout, stderr });
+    });
+  });
 }

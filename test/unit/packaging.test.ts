@@ -27,7 +27,7 @@ async function vsceLs(cwd: string): Promise<string[]> {
 /** What `npm run build` writes into dist/ (a development build: with source maps). */
 const DEV_BUILD = [
   'package.json', 'node-sqlite3-wasm.wasm',
-  'extension.js', 'extension.js.map', 'cli.js', 'cli.js.map', 'cli-program.js', 'cli-program.js.map', 'cli-report.js', 'cli-report.js.map', 'daemon.js', 'daemon.js.map', 'memory-worker.js', 'memory-worker.js.map', 'repo-worker.js', 'repo-worker.js.map', 'sqlite-check-worker.js', 'sqlite-check-worker.js.map', 'metrics-store-worker.js', 'metrics-store-worker.js.map',
+  'extension.js', 'extension.js.map', 'cli.js', 'cli.js.map', 'cli-program.js', 'cli-program.js.map', 'cli-report.js', 'cli-report.js.map', 'daemon.js', 'daemon.js.map', 'memory-worker.js', 'memory-worker.js.map', 'repo-worker.js', 'repo-worker.js.map', 'sqlite-check-worker.js', 'sqlite-check-worker.js.map', 'metrics-store-worker.js', 'metrics-store-worker.js.map', 'client.js', 'client.js.map',
   'webview/main.js', 'webview/main.js.map', 'webview/main.css', 'webview/main.css.map', 'webview/uplot.css', 'webview/codicon.css', 'webview/codicon.ttf',
 ];
 

@@ -50,6 +50,7 @@ export interface OpsdeckTestApi {
 
 /** The contract's command ids. */
 export const COMMANDS = {
+  copyApiToken: 'opsdeck.copyApiToken',
   searchMemory: 'opsdeck.searchMemory',
   switchProfile: 'opsdeck.switchProfile',
   viewLogs: 'opsdeck.viewLogs',

@@ -13,7 +13,7 @@ import type { ErrorBody } from '../contract/schemas/common';
 export const NOT_AVAILABLE: OpsErrorCode = 'NOT_AVAILABLE';
 export const NOT_FOUND: OpsErrorCode = 'NOT_FOUND';
 
-export type ErrorStatus = 400 | 404 | 409 | 415 | 500 | 501;
+export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 415 | 500 | 501;
 
 const STATUS: Record<string, ErrorStatus> = {
   SERVICE_UNKNOWN: 404,
@@ -25,6 +25,9 @@ const STATUS: Record<string, ErrorStatus> = {
   STACK_LOCKED: 409,
   UNITS_FOREIGN_FILE: 409,
   NOT_AVAILABLE: 501,
+  // the TCP listener's tokens (auth.ts)
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
   // backups
   BACKUP_SNAPSHOT_NOT_FOUND: 404,
   BACKUP_REPO_NOT_FOUND: 404,

@@ -26,6 +26,8 @@ import type { PruneReport, Snapshot, SnapshotDiff, SnapshotInfo, VerifyReport } 
 import type { CleanupRequest, CleanupResult, MaintenanceProgress, MaintenanceRequest, MaintenanceRunResult, MaintenanceTaskInfo } from '../contract/maintenance';
 import { readSse } from '../api/sse';
 import { unixFetch, type FetchLike } from './unix-fetch';
+import { tcpFetch } from './tcp-fetch';
+import type { ApiAccess, ApiTokens, TokenRotation, TokenScope } from '../contract/api-access';
 import type { EngineStatus, PlanResult, ProfilesInfo } from '../contract/status';
 import type { HistoryMetric, MetricsHistory } from '../contract/metrics';
 import type { RollupAnswer, RollupResolution } from '../contract/metrics-store';
@@ -111,6 +113,14 @@ export class ApiClient {
     private readonly opts: ApiClientOptions = {},
   ) {
     this.rpc = createRpc(opts.fetch ?? unixFetch(socketPath));
+  }
+
+  /**
+   * A client of the TCP listener at `url` (`http://127.0.0.1:9180`, opsdeck.yaml's `api.listen`)
+   * with a bearer `token` (`opsdeck api token show`); the read-only token may only read.
+   */
+  static overTcp(url: string, token: string, opts: Omit<ApiClientOptions, 'fetch'> = {}): ApiClient {
+    return new ApiClient(url, { ...opts, fetch: tcpFetch(url, token) });
   }
 
   status(): Promise<EngineStatus> {
@@ -357,6 +367,23 @@ export class ApiClient {
 
   alertHistory(since?: TimeArg): Promise<{ incidents: IncidentRecord[] }> {
     return this.json((init) => this.rpc.v1.alerts.history.$get({ query: defined({ since: time(since) }) }, { init }));
+  }
+
+  // ------------------------------------------------------------------ the API's own access (docs/api.md)
+
+  /** Where the API listens and where its tokens are (no secrets). */
+  apiAccess(): Promise<ApiAccess> {
+    return this.json((init) => this.rpc.v1.api.$get(undefined, { init }));
+  }
+
+  /** The TCP listener's tokens (over the unix socket only), made first if there are none. */
+  apiTokens(): Promise<ApiTokens> {
+    return this.json((init) => this.rpc.v1.api.tokens.$get(undefined, { init }));
+  }
+
+  /** Replace the tokens of `scope` (default: both); the old ones stop working at once. */
+  rotateApiTokens(scope: TokenScope | 'all' = 'all', dryRun = false): Promise<TokenRotation> {
+    return this.json((init) => this.rpc.v1.api.tokens.rotate.$post({ json: defined({ scope, dry_run: dryRun || undefined }) }, { init }));
   }
 
   // ------------------------------------------------------------------ plumbing

@@ -8,3 +8,4 @@ export { ApiClient, createRpc, type ApiClientOptions, type ApiRpc, type LogsOpti
 export { RemoteEngine } from './remote-engine';
 export { ReadClient } from './read-client';
 export { unixFetch, type FetchLike } from './unix-fetch';
+export { tcpFetch } from './tcp-fetch';

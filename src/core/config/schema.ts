@@ -14,6 +14,7 @@
  */
 import { z } from 'zod';
 import { buildAlertsSchema } from './schema-alerts';
+import { buildApiSchema } from './schema-api';
 import { buildStackBackupSchema } from './schema-backup';
 import { buildStackMaintenanceSchema } from './schema-maintenance';
 import { buildBootSchema } from './schema-boot';
@@ -76,10 +77,11 @@ interface StackParts {
   alertsSchema: ReturnType<typeof buildAlertsSchema>;
   metricsSchema: ReturnType<typeof buildMetricsSchema>;
   reportsSchema: ReturnType<typeof buildReportsSchema>;
+  apiSchema: ReturnType<typeof buildApiSchema>;
 }
 
 /** The whole file. */
-function buildStackSchema({ serviceSchema, profileSchema, logsSchema, stackBackupSchema, stackMaintenanceSchema, bootSchema, alertsSchema, metricsSchema, reportsSchema }: StackParts) {
+function buildStackSchema({ serviceSchema, profileSchema, logsSchema, stackBackupSchema, stackMaintenanceSchema, bootSchema, alertsSchema, metricsSchema, reportsSchema, apiSchema }: StackParts) {
   /**
    * At least one service. This check is on the services map itself, so problems elsewhere in the
    * file do not hide it; a problem inside the map means the map has an entry, so zod's default
@@ -106,6 +108,8 @@ function buildStackSchema({ serviceSchema, profileSchema, logsSchema, stackBacku
     metrics: metricsSchema.prefault(writtenDefaults(metricsSchema)),
     /** The scheduled operations report (docs/reports.md). */
     reports: reportsSchema.prefault(writtenDefaults(reportsSchema)),
+    /** The control API's optional TCP listener with bearer tokens (docs/api.md). */
+    api: apiSchema.prefault(writtenDefaults(apiSchema)),
     services,
   });
 }
@@ -124,8 +128,9 @@ function buildConfigSchemas() {
   const alertsSchema = buildAlertsSchema();
   const metricsSchema = buildMetricsSchema();
   const reportsSchema = buildReportsSchema();
-  const stackSchema = buildStackSchema({ serviceSchema, profileSchema, logsSchema, stackBackupSchema, stackMaintenanceSchema, bootSchema, alertsSchema, metricsSchema, reportsSchema });
-  return { stackBackupSchema, serviceSchema, profileSchema, logsSchema, stackMaintenanceSchema, bootSchema, alertsSchema, metricsSchema, reportsSchema, stackSchema };
+  const apiSchema = buildApiSchema();
+  const stackSchema = buildStackSchema({ serviceSchema, profileSchema, logsSchema, stackBackupSchema, stackMaintenanceSchema, bootSchema, alertsSchema, metricsSchema, reportsSchema, apiSchema });
+  return { stackBackupSchema, serviceSchema, profileSchema, logsSchema, stackMaintenanceSchema, bootSchema, alertsSchema, metricsSchema, reportsSchema, apiSchema, stackSchema };
 }
 
 export type ConfigSchemas = ReturnType<typeof buildConfigSchemas>;
@@ -159,6 +164,7 @@ export type RetentionConfig = NonNullable<StackBackupConfig['retention']>;
 export type ServiceMaintenanceConfig = NonNullable<ServiceConfig['maintenance']>;
 export type StackMaintenanceConfig = StackConfig['maintenance'];
 export type AlertsConfig = StackConfig['alerts'];
+export type ApiConfig = StackConfig['api'];
 export type AlertChannelConfig = AlertsConfig['channels'][string];
 
 /**

@@ -6,6 +6,7 @@
  * (eslint.config.mjs; docs/architecture.md).
  */
 export * from './alerts';
+export * from './api-access';
 export * from './backups';
 export * from './engine';
 export * from './doctor';

@@ -27,7 +27,7 @@ export class EngineHost {
     private readonly memory: JournaledMemory,
     private readonly longTerm: LongTermMetrics,
     private readonly lock: AcquiredLock,
-    private readonly api: { close(): Promise<void>; socketPath: string },
+    private readonly api: { close(): Promise<void>; socketPath: string; url?: string },
     /** Services a dead engine left running, stopped before this one started anything. */
     readonly leftovers: Leftover[] = [],
   ) {}
@@ -62,7 +62,9 @@ export class EngineHost {
       engine.alerts.start();
       // …and writes the scheduled report (docs/reports.md).
       engine.reports.start();
-      const api = await serveApi(engine, socket, { errorLog: join(stack.dir, '.opsdeck', 'logs', 'engine.log'), stackDir: stack.dir });
+      // …on its socket, and on TCP with bearer tokens when opsdeck.yaml sets api.listen (docs/api.md).
+      const listen = stack.config.api.listen;
+      const api = await serveApi(engine, socket, { errorLog: join(stack.dir, '.opsdeck', 'logs', 'engine.log'), stackDir: stack.dir, ...(listen ? { listen } : {}) });
       return new EngineHost(engine, memory, longTerm, lock, api, leftovers);
     } catch (e) {
       await engine?.dispose();
@@ -80,6 +82,11 @@ export class EngineHost {
 
   get socketPath(): string {
     return this.api.socketPath;
+  }
+
+  /** The API's TCP listener (`http://127.0.0.1:9180`), when opsdeck.yaml sets api.listen. */
+  get apiUrl(): string | undefined {
+    return this.api.url;
   }
 
   /** The dead owner whose stale lock this host took over, if any. */

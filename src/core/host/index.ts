@@ -31,3 +31,6 @@ export { incidentHistory } from '../alerts/history';
 export { MONITOR_EXIT, monitorFromView, monitorWithoutEngine, unknownReport } from '../alerts/monitor';
 export { parseMatcher, formatMatcher } from '../alerts/silences';
 export { listReportsWithoutEngine, metricsRollupsWithoutEngine, reportWithoutEngine } from './metrics-without-engine';
+// The control API's TCP listener tokens (.opsdeck/api-tokens.json), with or without an engine (docs/api.md).
+export { ensureTokens, readTokens, rotateTokens, tokenFile } from '../api/tokens';
+export { listenUrl } from '../api/auth';

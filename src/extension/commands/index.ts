@@ -9,6 +9,7 @@
  * the caller.
  */
 import * as vscode from 'vscode';
+import { apiTokenCommands } from './api-token';
 import { backupCommands } from './backups';
 import type { CommandContext, CommandHandlers } from './context';
 import { doctorCommands } from './doctor';
@@ -26,7 +27,7 @@ import { unitsCommands } from './units';
 export type { CommandContext } from './context';
 
 /** Commands whose first argument is not a service (a query, a profile): their failures offer no Show Logs. */
-const NOT_ABOUT_A_SERVICE: ReadonlySet<string> = new Set(['opsdeck.searchMemory', 'opsdeck.switchProfile', 'opsdeck.runMaintenance', 'opsdeck.cleanUp', 'opsdeck.startAtBoot', 'opsdeck.showReport']);
+const NOT_ABOUT_A_SERVICE: ReadonlySet<string> = new Set(['opsdeck.searchMemory', 'opsdeck.switchProfile', 'opsdeck.runMaintenance', 'opsdeck.cleanUp', 'opsdeck.startAtBoot', 'opsdeck.showReport', 'opsdeck.copyApiToken']);
 
 export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
   const handlers: CommandHandlers = {
@@ -40,6 +41,7 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
     ...doctorCommands(ctx),
     ...unitsCommands(ctx),
     ...reportCommands(ctx),
+    ...apiTokenCommands(ctx),
   };
   return Object.entries(handlers).map(([id, fn]) =>
     vscode.commands.registerCommand(id, async (...args: unknown[]) => {

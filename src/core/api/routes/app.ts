@@ -8,6 +8,7 @@
 import { OpsError } from '../../errors';
 import type { ServedEngine } from '../served-engine';
 import { errorBody, issuesOf, NOT_FOUND } from '../http-errors';
+import { accessApi } from './access';
 import { alertsApi } from './alerts';
 import { backupsApi } from './backups';
 import { domainApp } from './declare';
@@ -35,8 +36,11 @@ export interface ApiOptions {
    * Without it, they go to stderr (which is the engine log of a daemon).
    */
   errorLog?: string;
-  /** The stack folder, for the boot units routes (/v1/units/…); without it they answer 501. */
+  /** The stack folder, for the boot units routes (/v1/units/…) and the tokens (/v1/api/…); without it they answer 501. */
   stackDir?: string;
+  /** The unix socket and the TCP listener (`api.listen`) it is served on, for GET /v1/api. */
+  socketPath?: string;
+  listen?: string;
 }
 
 /** The largest request body the API reads: requests are small JSON objects. */
@@ -49,6 +53,7 @@ export const API_VERSION = '1';
 export function createApi(engine: ServedEngine, opts: ApiOptions = {}) {
   const stream = { heartbeatMs: opts.heartbeatMs ?? 15_000, ...(opts.signal ? { signal: opts.signal } : {}) };
   const app = domainApp();
+  declareBearer(app);
 
   // The domains' apps have no error handler of their own: what their handlers throw ends here.
   app.notFound((c) =>
@@ -86,7 +91,17 @@ export function createApi(engine: ServedEngine, opts: ApiOptions = {}) {
     .route('/', alertsApi(engine))
     .route('/', prometheusApi(engine))
     .route('/', unitsApi(opts.stackDir))
+    .route('/', accessApi(opts))
     .doc31('/openapi.json', OPENAPI_OBJECT);
+}
+
+/** The bearer scheme of the TCP listener, in the OpenAPI document's components. */
+function declareBearer(app: ReturnType<typeof domainApp>): void {
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'Over the TCP listener only: the full token, or the read-only token for GET and HEAD (`opsdeck api token show`)',
+  });
 }
 
 export type ApiApp = ReturnType<typeof createApi>;
@@ -97,10 +112,15 @@ export const OPENAPI_OBJECT = {
     title: API_TITLE,
     version: API_VERSION,
     description:
-      'HTTP over the unix socket `.opsdeck/run/engine.sock` (mode 0600) of the engine that owns a stack. Errors answer `{ "error": { "code", "message", "hint"?, "issues"? } }`. See docs/api.md.',
+      'HTTP over the unix socket `.opsdeck/run/engine.sock` (mode 0600) of the engine that owns a stack, and, when opsdeck.yaml sets `api.listen`, over TCP with a bearer token (`Authorization: Bearer <token>`; the read-only token may only GET). Errors answer `{ "error": { "code", "message", "hint"?, "issues"? } }`. See docs/api.md.',
   },
-  servers: [{ url: 'http://opsdeck', description: 'Any host name: the connection is made to the stack\'s unix socket' }],
-  tags: ['status', 'stack', 'services', 'profiles', 'logs', 'events', 'memory', 'metrics', 'reports', 'backups', 'maintenance', 'doctor', 'units', 'alerts'].map((name) => ({ name })),
+  servers: [
+    { url: 'http://opsdeck', description: 'Any host name: the connection is made to the stack\'s unix socket' },
+    { url: 'http://127.0.0.1:{port}', description: 'The TCP listener of `api.listen` (bearer token)', variables: { port: { default: '9180' } } },
+  ],
+  // No token over the unix socket; a bearer token over the TCP listener.
+  security: [{}, { bearer: [] }] as Array<Record<string, string[]>>,
+  tags: ['status', 'stack', 'services', 'profiles', 'logs', 'events', 'memory', 'metrics', 'reports', 'backups', 'maintenance', 'doctor', 'units', 'alerts', 'api'].map((name) => ({ name })),
 };
 
 /** The OpenAPI 3.1 document of the API, as served at /openapi.json. */
