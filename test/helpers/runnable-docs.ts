@@ -54,7 +54,9 @@ export function parseRunnableBlocks(text: string, file: string): DocBlock[] {
     const closing = new RegExp(`^\\s*\\${fence[0]}{${fence.length},}\\s*$`);
     const close = lines.findIndex((l, j) => j > i && closing.test(l));
     if (close < 0) throw new Error(`${file}:${i + 1}: a code block that is never closed`);
-    if (info[0] === 'sh' && info[1] === 'run') blocks.push(parseBlock(lines.slice(i + 1, close), file, i + 1, info.slice(2)));
+    // A block indented under a list item: its lines lose the fence's indentation.
+    const body = lines.slice(i + 1, close).map((l) => l.replace(new RegExp(`^ {0,${open[1]!.length}}`), ''));
+    if (info[0] === 'sh' && info[1] === 'run') blocks.push(parseBlock(body, file, i + 1, info.slice(2)));
     i = close;
   }
   return blocks;
