@@ -5,7 +5,7 @@
  * commit; the link check accepts one of these before that run has written it.
  */
 export const E2E_SCREENSHOTS = {
-  /** The Extensions view, Opsdeck's entry in the list of installed extensions. */
+  /** Developer: Show Running Extensions, with opsdeck.opsdeck activated (the extension as installed). */
   extensionInstalled: 'extension-installed.png',
   /** The Get Started walkthrough, open by itself on the first activation. */
   walkthrough: 'walkthrough.png',
