@@ -5,16 +5,19 @@
  * Metrics webview, a crash notification; the status bar, the tree and the webview's header
  * agreeing after a stop and a start; the sidebar at 180, 300 and 600 px (screenshots
  * docs/images/sidebar-{180,300,600}.png) and in three themes (docs/images/sidebar-{dark,light,hc}.png),
- * each checked for its texts in the DOM and for the contrast of the webview's texts.
+ * each checked for its texts in the DOM and for the contrast of the webview's texts. The pictures
+ * the guides show (docs/install.md, docs/guides/extension.md) are taken on the way, each after
+ * its texts are checked: the extension in the Extensions view, the walkthrough, the first stack
+ * running, the command palette (the list is test/e2e/screenshots.ts).
  *
  * Everything started here is stopped in `after`, also on failure: chromium, code-server, the
  * stack (through the engine's API, then by killing whatever still works in the temp folder).
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import {
   buildExtension,
   ensureCodeServer,
@@ -31,11 +34,21 @@ import {
   type Workspace,
 } from '../../scripts/vscode/lib.mjs';
 import { ApiClient } from '../../src/core/client/api-client';
+import { E2E_SCREENSHOTS } from './screenshots';
 import { setSidebarWidth, textContrast, THEMES, until, webviewHeader, Workbench, type ThemeName } from './workbench';
 
 const EXTENSION_ID = 'opsdeck.opsdeck';
+const manifestVersion = (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 const SERVICES = ['storage', 'messaging', 'api'];
 const IMAGES = path.join(ROOT, 'docs', 'images');
+
+/** Saves a screenshot of the page (or of one part of it) as docs/images/<name> and checks it is a real picture. */
+async function screenshot(target: Page | Locator, name: (typeof E2E_SCREENSHOTS)[keyof typeof E2E_SCREENSHOTS]): Promise<void> {
+  mkdirSync(IMAGES, { recursive: true });
+  const file = path.join(IMAGES, name);
+  await target.screenshot({ path: file });
+  assert.ok(statSync(file).size > 1000, `${file} is a real picture`);
+}
 
 describe('e2e: the extension in code-server, driven by chromium', function () {
   this.timeout(120_000);
@@ -116,6 +129,12 @@ describe('e2e: the extension in code-server, driven by chromium', function () {
     const walkthrough = page.getByText('Get started with Opsdeck').first();
     await walkthrough.waitFor({ state: 'visible', timeout: 60_000 });
     assert.ok(await walkthrough.isVisible(), 'the walkthrough is shown');
+    // Its steps, then the picture of docs/install.md and docs/guides/extension.md.
+    await until('the walkthrough\'s steps', async () => {
+      const t = (await page.locator('.part.editor').innerText()).replace(/\s+/g, ' ');
+      return ['Create a stack', 'Start it', 'Open the sidebar', 'Take a backup'].every((step) => t.includes(step)) ? t : undefined;
+    }, 30_000);
+    await screenshot(page, E2E_SCREENSHOTS.walkthrough);
     // Close it (it takes the focus): the next tests drive the palette. Its tab's close button does
     // not depend on where the focus is while the page still renders.
     await until('the walkthrough closed', async () => {
@@ -130,6 +149,62 @@ describe('e2e: the extension in code-server, driven by chromium', function () {
     await waitStatusReady();
     await wb.waitForStatus('opsdeck.ipc', 'IPC n', (s) => /^IPC \d+$/.test(s.text));
     assert.ok(await allReady(), 'the engine says every service is ready');
+  });
+
+  it('the first stack running: status bar and Services tree, every service ready (docs/images/first-stack.png)', async () => {
+    await ensureAllReady();
+    await wb.runCommand('Notifications: Clear All Notifications').catch(() => undefined);
+    await wb.openOpsdeckSidebar();
+    await wb.expandPane('Services');
+    await wb.expandPane('Metrics');
+    const frame = await until('the Metrics webview frame', () => wb.webviewFrame(EXTENSION_ID), 30_000);
+    await until('the Metrics webview with every service and 3/3', async () => {
+      const t = await wb.frameText(frame);
+      return SERVICES.every((s) => t.includes(s)) && t.includes('3/3') ? t : undefined;
+    }, 30_000);
+    await until('three ready rows in the Services tree', async () => {
+      const rows = await wb.treeRows('Services');
+      return SERVICES.every((s) => rows.some((r) => r.includes(s) && /ready/.test(r))) ? rows : undefined;
+    }, 30_000);
+    await waitStatusReady();
+    await page.mouse.click(1000, 450);
+    await page.waitForTimeout(300);
+    await screenshot(page, E2E_SCREENSHOTS.firstStack);
+  });
+
+  it('the command palette lists Opsdeck\'s commands (docs/images/command-palette.png)', async () => {
+    await wb.closeQuickInput();
+    await page.keyboard.press('F1');
+    const input = page.locator('.quick-input-widget .quick-input-box input');
+    await input.waitFor({ state: 'visible', timeout: 15_000 });
+    await input.fill('>Opsdeck: ');
+    let seen: string[] = [];
+    const rows = await until('Opsdeck commands in the palette', async () => {
+      seen = await wb.quickRows();
+      // The list is virtual: only the first rows (alphabetical) are in the DOM.
+      return seen.length >= 10 && ['Opsdeck: Backup Now', 'Opsdeck: Run Health Check', 'Opsdeck: Restart Service'].every((t) => seen.some((row) => row.startsWith(t))) ? seen : undefined;
+    }, 15_000).catch((e: Error) => {
+      throw new Error(`${e.message} (rows: ${JSON.stringify(seen)})`);
+    });
+    assert.ok(rows.every((r) => r.startsWith('Opsdeck: ')), `only Opsdeck commands: ${JSON.stringify(rows)}`);
+    await screenshot(page, E2E_SCREENSHOTS.commandPalette);
+    await page.keyboard.press('Escape');
+  });
+
+  it('Developer: Show Running Extensions lists Opsdeck, activated (docs/images/extension-installed.png)', async () => {
+    // The extension under test is loaded from its folder (extensionDevelopmentPath), which the
+    // Extensions view does not list; the running extensions do, as they do an installed VSIX.
+    await wb.runCommand('Developer: Show Running Extensions');
+    const text = await until('Opsdeck among the running extensions', async () => {
+      const t = (await page.locator('.part.editor').innerText().catch(() => '')).replace(/\s+/g, ' ');
+      return t.includes(EXTENSION_ID) ? t : undefined;
+    }, 30_000);
+    assert.match(text, new RegExp(`${EXTENSION_ID.replace('.', '\\.')} ${manifestVersion.replace(/\./g, '\\.')}`), 'the id and version of the extension');
+    await wb.runCommand('Notifications: Clear All Notifications').catch(() => undefined);
+    await page.mouse.click(1000, 850);
+    await page.waitForTimeout(300);
+    await screenshot(page, E2E_SCREENSHOTS.extensionInstalled);
+    await wb.runCommand('View: Close All Editors').catch(() => undefined);
   });
 
   it('Switch Profile from the command palette (pick minimal) changes the status bar; back to dev', async () => {
@@ -267,10 +342,7 @@ describe('e2e: the extension in code-server, driven by chromium', function () {
       heights[width] = layout.plotHeight;
       await page.mouse.click(1000, 450);
       await page.waitForTimeout(300);
-      mkdirSync(IMAGES, { recursive: true });
-      const file = path.join(IMAGES, `sidebar-${width}.png`);
-      await sidebar.screenshot({ path: file });
-      assert.ok(statSync(file).size > 1000, `${file} is a real picture`);
+      await screenshot(sidebar, E2E_SCREENSHOTS[`sidebar${width as 180 | 300 | 600}`]);
     }
     assert.ok(heights[600]! > heights[300]! && heights[300]! >= heights[180]!, `chart heights grow with the width: ${JSON.stringify(heights)}`);
     await setSidebarWidth(page, 300);
@@ -302,6 +374,7 @@ describe('e2e: the extension in code-server, driven by chromium', function () {
     await waitStatusReady();
   });
 
+  const SIDEBAR_SHOT = { dark: 'sidebarDark', light: 'sidebarLight', hc: 'sidebarHc' } as const;
   for (const theme of ['dark', 'light', 'hc'] as ThemeName[]) {
     it(`sidebar screenshot in ${THEMES[theme].label}: docs/images/sidebar-${theme}.png, with its texts`, async () => {
       await ensureAllReady();
@@ -326,10 +399,7 @@ describe('e2e: the extension in code-server, driven by chromium', function () {
       // No focus outline or hover highlight in the picture: focus the (empty) editor area.
       await page.mouse.click(1000, 450);
       await page.waitForTimeout(500); // let the theme's colours settle in the webview
-      mkdirSync(IMAGES, { recursive: true });
-      const file = path.join(IMAGES, `sidebar-${theme}.png`);
-      await sidebar.screenshot({ path: file });
-      assert.ok(statSync(file).size > 1000, `${file} is a real picture`);
+      await screenshot(sidebar, E2E_SCREENSHOTS[SIDEBAR_SHOT[theme]]);
       // Every text of the webview against its background, computed from the page: WCAG AA.
       const contrast = await textContrast(frame, 4.5);
       assert.ok(contrast.checked >= 10, `texts checked: ${contrast.checked}`);
