@@ -18,6 +18,7 @@ import { registerServiceCommands } from './service';
 import { registerStatus } from './status';
 import { registerUnits } from './units/register';
 import { registerExec } from './exec';
+import { registerExport } from './export';
 import { registerUp } from './up';
 import { registerValidate } from './validate';
 
@@ -58,6 +59,7 @@ Exit codes: 0 success, 1 error (message and hint on stderr), 2 internal error;
   registerCleanup(program);
   registerDoctor(program);
   registerUnits(program);
+  registerExport(program);
   registerExec(program);
   registerAlerts(program);
   registerMonitor(program);

@@ -22,38 +22,39 @@ const both = (m: Mapping): Pick<TableLine, 'compose' | 'kubernetes'> => ({ compo
 
 const S = 'services.<name>';
 const NO_SCHEDULER = not('Compose has no scheduler: run `opsdeck backup` (and `backups forget`, `backups verify`) on the host from cron or a systemd timer, against the stack folder whose data the volumes hold');
+const NO_LIVENESS = not('Compose has no liveness probe: the healthcheck (from readiness) marks a container unhealthy, and nothing restarts it');
 const probeTiming = (role: 'readiness' | 'liveness'): TableLine[] => [
   {
     key: `${S}.health.${role}.interval`,
-    compose: role === 'readiness' ? to('healthcheck.interval') : not('Compose has no liveness probe: the healthcheck (from readiness) marks a container unhealthy, nothing restarts it'),
+    compose: role === 'readiness' ? to('healthcheck.interval') : NO_LIVENESS,
     kubernetes: to(`${role}Probe.periodSeconds (whole seconds, at least 1)`),
   },
-  { key: `${S}.health.${role}.timeout`, compose: role === 'readiness' ? to('healthcheck.timeout') : not('no liveness probe in Compose (see interval)'), kubernetes: to(`${role}Probe.timeoutSeconds`) },
+  { key: `${S}.health.${role}.timeout`, compose: role === 'readiness' ? to('healthcheck.timeout') : NO_LIVENESS, kubernetes: to(`${role}Probe.timeoutSeconds`) },
   {
     key: `${S}.health.${role}.failure_threshold`,
-    compose: role === 'readiness' ? to('healthcheck.retries') : not('no liveness probe in Compose (see interval)'),
+    compose: role === 'readiness' ? to('healthcheck.retries') : NO_LIVENESS,
     kubernetes: to(`${role}Probe.failureThreshold`),
   },
   {
     key: `${S}.health.${role}.start_period`,
-    compose: role === 'readiness' ? to('healthcheck.start_period') : not('no liveness probe in Compose (see interval)'),
+    compose: role === 'readiness' ? to('healthcheck.start_period') : NO_LIVENESS,
     kubernetes: to('startupProbe (the same probe, failureThreshold = start_period / interval): liveness and readiness wait for it'),
   },
 ];
 const probeKinds = (role: 'readiness' | 'liveness'): TableLine[] => [
   {
     key: `${S}.health.${role}.http`,
-    compose: role === 'readiness' ? to('healthcheck.test: CMD-SHELL trying curl, wget, then node, with the expected status') : not('no liveness probe in Compose (see interval)'),
+    compose: role === 'readiness' ? to('healthcheck.test: CMD-SHELL trying curl, wget, then node, with the expected status') : NO_LIVENESS,
     kubernetes: to(`${role}Probe.httpGet (path, port, scheme; a loopback host becomes the pod's address; method and status: any 2xx/3xx, see notes)`),
   },
   {
     key: `${S}.health.${role}.tcp`,
-    compose: role === 'readiness' ? to('healthcheck.test: CMD-SHELL nc -z, else node') : not('no liveness probe in Compose (see interval)'),
+    compose: role === 'readiness' ? to('healthcheck.test: CMD-SHELL nc -z, else node') : NO_LIVENESS,
     kubernetes: to(`${role}Probe.tcpSocket (port; a loopback host becomes the pod's address)`),
   },
   {
     key: `${S}.health.${role}.exec`,
-    compose: role === 'readiness' ? to('healthcheck.test: CMD with the argv') : not('no liveness probe in Compose (see interval)'),
+    compose: role === 'readiness' ? to('healthcheck.test: CMD with the argv') : NO_LIVENESS,
     kubernetes: to(`${role}Probe.exec.command`),
   },
   {

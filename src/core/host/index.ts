@@ -31,3 +31,5 @@ export { incidentHistory } from '../alerts/history';
 export { MONITOR_EXIT, monitorFromView, monitorWithoutEngine, unknownReport } from '../alerts/monitor';
 export { parseMatcher, formatMatcher } from '../alerts/silences';
 export { listReportsWithoutEngine, metricsRollupsWithoutEngine, reportWithoutEngine } from './metrics-without-engine';
+// `opsdeck export`: opsdeck.yaml onto Docker Compose or Kubernetes (docs/export.md).
+export { defaultOutDir, exportStack, exportTarget, mappingTableMarkdown, type ExportOptions } from '../export';
