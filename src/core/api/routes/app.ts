@@ -12,6 +12,7 @@ import { alertsApi } from './alerts';
 import { backupsApi } from './backups';
 import { domainApp } from './declare';
 import { doctorApi } from './doctor';
+import { exportApi } from './export';
 import { asApiError, logInternalError } from './errors';
 import { limitedBody } from './guards';
 import { logsApi } from './logs';
@@ -86,6 +87,7 @@ export function createApi(engine: ServedEngine, opts: ApiOptions = {}) {
     .route('/', alertsApi(engine))
     .route('/', prometheusApi(engine))
     .route('/', unitsApi(opts.stackDir))
+    .route('/', exportApi(opts.stackDir))
     .doc31('/openapi.json', OPENAPI_OBJECT);
 }
 
@@ -100,7 +102,7 @@ export const OPENAPI_OBJECT = {
       'HTTP over the unix socket `.opsdeck/run/engine.sock` (mode 0600) of the engine that owns a stack. Errors answer `{ "error": { "code", "message", "hint"?, "issues"? } }`. See docs/api.md.',
   },
   servers: [{ url: 'http://opsdeck', description: 'Any host name: the connection is made to the stack\'s unix socket' }],
-  tags: ['status', 'stack', 'services', 'profiles', 'logs', 'events', 'memory', 'metrics', 'reports', 'backups', 'maintenance', 'doctor', 'units', 'alerts'].map((name) => ({ name })),
+  tags: ['status', 'stack', 'services', 'profiles', 'logs', 'events', 'memory', 'metrics', 'reports', 'backups', 'maintenance', 'doctor', 'units', 'export', 'alerts'].map((name) => ({ name })),
 };
 
 /** The OpenAPI 3.1 document of the API, as served at /openapi.json. */
