@@ -7,7 +7,8 @@
  * never filled in. Every object carries the app.kubernetes.io/* labels.
  */
 import path from 'node:path';
-import { stringify } from 'yaml';
+import { isMap, isScalar, parseDocument, stringify } from 'yaml';
+import { isSecretName } from '../redact';
 import { OpsError } from '../errors';
 import type { ExportFile } from '../contract/export';
 import { ownEntry } from '../config/load';
@@ -221,6 +222,33 @@ function backupObjects(input: TargetInput, notes: string[]): Obj[] {
   return objects;
 }
 
+/** opsdeck.yaml for the ConfigMap: the values of secret-named variables blanked (a ConfigMap is no place for a secret). */
+function configWithoutSecrets(text: string): { text: string; blanked: string[] } {
+  const doc = parseDocument(text);
+  const blanked: string[] = [];
+  const blank = (at: unknown[]) => {
+    const env = doc.getIn(at, true);
+    if (!isMap(env)) return;
+    for (const item of env.items) {
+      const key = isScalar(item.key) ? String(item.key.value) : String(item.key);
+      if (isSecretName(key)) {
+        env.set(key, '');
+        blanked.push(key);
+      }
+    }
+  };
+  const names = (at: unknown[]) => {
+    const m = doc.getIn(at, true);
+    return isMap(m) ? m.items.map((i) => (isScalar(i.key) ? String(i.key.value) : String(i.key))) : [];
+  };
+  for (const s of names(['services'])) blank(['services', s, 'env']);
+  for (const p of names(['profiles'])) {
+    blank(['profiles', p, 'env']);
+    for (const s of names(['profiles', p, 'overrides'])) blank(['profiles', p, 'overrides', s, 'env']);
+  }
+  return { text: blanked.length ? doc.toString() : text, blanked };
+}
+
 export function mapKubernetes(input: TargetInput): TargetOutput {
   const notes: string[] = [];
   const byName = new Map(input.services.map((s) => [s.name, s]));
@@ -240,7 +268,9 @@ export function mapKubernetes(input: TargetInput): TargetOutput {
       notes.push(`create the Secret ${s.object}-secrets with ${s.env.secrets.join(', ')}: kubectl create secret generic ${s.object}-secrets --from-env-file=secrets/${s.name}.env`);
     }
   }
-  const configMap = { apiVersion: 'v1', kind: 'ConfigMap', metadata: metadata(input, `${stack}-config`), data: { 'opsdeck.yaml': input.configText } };
+  const config = configWithoutSecrets(input.configText);
+  if (config.blanked.length) notes.push(`the ConfigMap's opsdeck.yaml has the values of ${[...new Set(config.blanked)].join(', ')} blanked: secrets come from the Secrets`);
+  const configMap = { apiVersion: 'v1', kind: 'ConfigMap', metadata: metadata(input, `${stack}-config`), data: { 'opsdeck.yaml': config.text } };
   const backup = backupObjects(input, notes);
   files.push({ path: 'stack.yaml', role: 'the stack: opsdeck.yaml as a ConfigMap, the backup claim and CronJobs', text: header + yamlDocs([configMap, ...backup]) });
   files.push({ path: 'kustomization.yaml', role: 'the list of manifests (kubectl apply -k)', text: header + stringify({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: files.map((f) => f.path) }) });
