@@ -12,6 +12,7 @@ import * as vscode from 'vscode';
 import { backupCommands } from './backups';
 import type { CommandContext, CommandHandlers } from './context';
 import { doctorCommands } from './doctor';
+import { exportCommands } from './export';
 import { isCancel, showFailure } from './failure';
 import { maintenanceCommands } from './maintenance';
 import { memoryCommands } from './memory';
@@ -39,6 +40,7 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
     ...outputCommands(ctx),
     ...doctorCommands(ctx),
     ...unitsCommands(ctx),
+    ...exportCommands(ctx),
     ...reportCommands(ctx),
   };
   return Object.entries(handlers).map(([id, fn]) =>
