@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import { createRoute } from '@hono/zod-openapi';
+import { exportStack, parseImageMap } from '../../export';
 import { notAvailable } from '../http-errors';
 import { exportRequestSchema, exportResultSchema } from '../../contract/schemas/export';
 import { domainApp, E400, E500, E501, json } from './declare';
@@ -24,7 +25,6 @@ export function exportApi(stackDir: string | undefined) {
   return domainApp().openapi(route, async (c) => {
     if (!stackDir) throw notAvailable('export');
     const body = c.req.valid('json');
-    const { exportStack, parseImageMap } = await import('../../export');
     const imageMap = parseImageMap(JSON.stringify(body.image_map ?? {}), 'image_map');
     const result = await exportStack(stackDir, {
       target: body.target,
