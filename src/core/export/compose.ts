@@ -10,7 +10,7 @@ import type { ExportFile } from '../contract/export';
 import { ownEntry } from '../config/load';
 import type { ServiceConfig } from '../config/schema';
 import { STACK_MOUNT } from './image-map';
-import { probeCommand } from './probe-command';
+import { PROCESS_START_ALLOWANCE_MS, probeCommand } from './probe-command';
 import { commandArgv, containerWorkdir, dataSlug, type ServiceFacts } from './service-facts';
 import { GENERATED, secretsFile, type TargetInput, type TargetOutput } from './target-input';
 
@@ -34,7 +34,8 @@ function healthcheck(config: ServiceConfig): Record<string, unknown> | undefined
   return {
     test: 'argv' in cmd ? ['CMD', ...cmd.argv.map(literal)] : ['CMD-SHELL', literal(cmd.script)],
     interval: composeDuration(probe.interval ?? 5000),
-    timeout: composeDuration(probe.timeout ?? 1000),
+    // An http or tcp request keeps the probe's timeout (inside the script); its process gets time to start.
+    timeout: composeDuration((probe.timeout ?? 1000) + ('script' in cmd ? PROCESS_START_ALLOWANCE_MS : 0)),
     retries: probe.failure_threshold ?? 3,
     start_period: composeDuration(probe.start_period ?? 0),
   };

@@ -29,7 +29,7 @@ const probeTiming = (role: 'readiness' | 'liveness'): TableLine[] => [
     compose: role === 'readiness' ? to('healthcheck.interval') : NO_LIVENESS,
     kubernetes: to(`${role}Probe.periodSeconds (whole seconds, at least 1)`),
   },
-  { key: `${S}.health.${role}.timeout`, compose: role === 'readiness' ? to('healthcheck.timeout') : NO_LIVENESS, kubernetes: to(`${role}Probe.timeoutSeconds`) },
+  { key: `${S}.health.${role}.timeout`, compose: role === 'readiness' ? to('healthcheck.timeout (http and tcp: plus 2s to start the probe\'s process; the request itself keeps the probe\'s timeout)') : NO_LIVENESS, kubernetes: to(`${role}Probe.timeoutSeconds`) },
   {
     key: `${S}.health.${role}.failure_threshold`,
     compose: role === 'readiness' ? to('healthcheck.retries') : NO_LIVENESS,
