@@ -7,6 +7,7 @@
 import * as vscode from 'vscode';
 import type { ExportResult, ExportTarget } from '../../core/contract';
 import type { CommandContext, CommandHandlers } from './context';
+import { pickValue } from './pick-value';
 import { withProgress } from './progress';
 
 interface ExportArgs {
@@ -18,12 +19,6 @@ interface ExportArgs {
   check?: boolean;
 }
 
-async function pick<T>(items: (vscode.QuickPickItem & { value: T })[], placeHolder: string): Promise<T> {
-  const chosen = await vscode.window.showQuickPick(items, { placeHolder, ignoreFocusOut: true });
-  if (!chosen) throw new vscode.CancellationError();
-  return chosen.value;
-}
-
 const required = <T>(v: T | undefined): T => {
   if (v === undefined) throw new vscode.CancellationError();
   return v;
@@ -33,7 +28,7 @@ const required = <T>(v: T | undefined): T => {
 async function imageFlags(a: ExportArgs): Promise<string[]> {
   if (a.imageMap) return ['--image-map', a.imageMap];
   if (a.baseImage) return ['--base-image', a.baseImage];
-  const how = await pick(
+  const how = await pickValue(
     [
       { value: 'base' as const, label: 'One base image', detail: 'every service runs its own command in it, the stack folder at /stack (e.g. node:20-bookworm-slim)' },
       { value: 'map' as const, label: 'Image map file…', detail: 'YAML or JSON: service → image, default, opsdeck (docs/export.md#images)' },
@@ -51,7 +46,7 @@ export function exportCommands(ctx: CommandContext): CommandHandlers {
       const a = (arg && typeof arg === 'object' ? arg : {}) as ExportArgs;
       const target =
         a.target ??
-        (await pick<ExportTarget>(
+        (await pickValue<ExportTarget>(
           [
             { value: 'compose', label: 'Docker Compose', detail: 'compose.yaml: services, healthchecks, depends_on conditions, volumes, profiles' },
             { value: 'kubernetes', label: 'Kubernetes', detail: 'Deployments / StatefulSets, Services, probes, claims, backup CronJobs' },
