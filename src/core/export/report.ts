@@ -39,6 +39,9 @@ export function stackNotes(services: ServiceFacts[]): string[] {
     if (probes.some((p) => (p?.http && /\/\/(127\.0\.0\.1|localhost|\[::1\])[:/]/.test(p.http.url)) || (p?.tcp && ['127.0.0.1', 'localhost', '::1'].includes(p.tcp.host)))) {
       notes.push(`${s.name}: its probes use a loopback address: in a container it must listen on all addresses (0.0.0.0) for other services${s.ports.length ? ' and Kubernetes probes' : ''} to reach it`);
     }
+    if (s.config.tier === 'storage' && !s.data.length && s.config.restart.policy !== 'never') {
+      notes.push(`${s.name} (tier storage) declares no backup paths, so no volume is made: its data lives in the container and goes with it (name its data folders under backup.files)`);
+    }
     for (const u of s.unmounted) notes.push(`${s.name}: ${u} names files directly in the service's folder: no volume is made for it (give the data a folder of its own)`);
     if (s.config.health.readiness?.http && s.config.health.readiness.http.method !== 'GET') notes.push(`${s.name}: Kubernetes' httpGet probes use GET, not ${s.config.health.readiness.http.method}`);
     if (s.image.runsCommand === false) notes.push(`${s.name}: runs the image ${s.image.image} with its own command (opsdeck.yaml's command is not used)`);
