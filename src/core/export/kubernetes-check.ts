@@ -5,6 +5,7 @@
  */
 import { parseAllDocuments } from 'yaml';
 import type { ExportCheck, ExportFile } from '../contract/export';
+import { OpsError } from '../errors';
 
 interface Model {
   validate(): void;
@@ -39,6 +40,17 @@ function nameProblems(o: Record<string, unknown>): string[] {
   return problems;
 }
 
+/** A model class; NOT_AVAILABLE where the schemas are not installed (the extension's and the daemon's bundles leave them out). */
+async function loadModel(load: () => Promise<ModelClass>): Promise<ModelClass> {
+  try {
+    return await load();
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== 'MODULE_NOT_FOUND' && code !== 'ERR_MODULE_NOT_FOUND') throw e;
+    throw new OpsError('NOT_AVAILABLE', 'the Kubernetes schemas (the kubernetes-models package) are not installed here, so the manifests cannot be checked', 'run `opsdeck export kubernetes --check` with the opsdeck CLI, which holds them, or export without --check');
+  }
+}
+
 /** Validates every object of the manifests; files that are not manifests (kustomization.yaml) are left out. */
 export async function checkKubernetes(files: ExportFile[]): Promise<ExportCheck> {
   const problems: string[] = [];
@@ -59,8 +71,9 @@ export async function checkKubernetes(files: ExportFile[]): Promise<ExportCheck>
         continue;
       }
       objects++;
+      const Model = await loadModel(load);
       try {
-        new (await load())(o).validate();
+        new Model(o).validate();
       } catch (e) {
         problems.push(`${where} ${String(o.kind)} ${String((o.metadata as { name?: string } | undefined)?.name)}: ${(e as Error).message}`);
       }
