@@ -53,6 +53,16 @@ describe('opsdeck export (built CLI)', function () {
     assert.ok(!existsSync(join(dir, 'out')));
   });
 
+  it('a failed --check: exit 1, the problems printed, nothing written', () => {
+    const long = 'a-service-whose-name-is-longer-than-a-statefulset-may-be';
+    writeFileSync(join(dir, 'opsdeck.yaml'), `version: 1\nname: long\nservices:\n  ${long}:\n    command: [node, s.cjs]\n    backup: { sqlite: [data/s.db] }\n`);
+    const r = cli(dir, 'export', 'kubernetes', '--base-image', 'node:20', '--check', '--out', join(dir, 'k8s'));
+    assert.equal(r.code, 1);
+    assert.match(r.stdout, /check \(the Kubernetes OpenAPI schemas .*\): FAILED\n .*longer than 52 characters/);
+    assert.match(r.stdout, /nothing written: the output does not validate/);
+    assert.ok(!existsSync(join(dir, 'k8s')));
+  });
+
   it('an unknown target: exit 1 with the targets as the hint', () => {
     const r = cli(join(dir, 'stack'), 'export', 'helm', '--base-image', 'node:20');
     assert.equal(r.code, 1);

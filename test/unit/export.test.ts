@@ -158,6 +158,17 @@ describe('opsdeck export', function () {
     assert.ok(k8s.problems.some((p) => /port/.test(p)) && k8s.problems.some((p) => /Bad_Name/.test(p)), k8s.problems.join('\n'));
   });
 
+  it('a failed check writes nothing: a StatefulSet name longer than Kubernetes allows', async () => {
+    const long = 'a-service-whose-name-is-longer-than-a-statefulset-may-be';
+    const file = join(tmp, 'opsdeck.yaml');
+    writeFileSync(file, `version: 1\nname: long\nservices:\n  ${long}:\n    command: [node, s.cjs]\n    backup: { sqlite: [data/s.db] }\n`);
+    const r = await exportStack(file, { target: 'kubernetes', imageMap: structuredClone(IMAGES), outDir: join(tmp, 'out'), check: true });
+    assert.equal(r.check?.ok, false);
+    assert.ok(r.check.problems.some((p) => p.includes(`"${long}" is longer than 52 characters`)), r.check.problems.join('\n'));
+    assert.deepEqual(r.written, []);
+    assert.ok(!existsSync(join(tmp, 'out')));
+  });
+
   it('a secrets file that exists is kept, not overwritten', async () => {
     const out = join(tmp, 'compose');
     mkdirSync(join(out, 'secrets'), { recursive: true });

@@ -216,8 +216,10 @@ function backupObjects(input: TargetInput, notes: string[]): Obj[] {
   });
   const forget = backup.retention ? ` && opsdeck --stack ${STACK_MOUNT} backups forget${backup.retention.prune ? ' --prune' : ''}` : '';
   const objects: Obj[] = [claim(input, `${stack}-backups`, undefined, backup.repository)];
-  if (backup.schedule) objects.push(cron(`${stack}-backup`, backup.schedule, `opsdeck --stack ${STACK_MOUNT} backup --no-progress${forget}`));
-  if (backup.verify_schedule) objects.push(cron(`${stack}-verify`, backup.verify_schedule, `opsdeck --stack ${STACK_MOUNT} backups verify --read-data-subset ${backup.verify_subset}`));
+  // A CronJob's name is at most 52 characters (its Jobs add 11).
+  const cronName = (suffix: string) => `${stack.slice(0, 52 - suffix.length).replace(/-+$/, '')}${suffix}`;
+  if (backup.schedule) objects.push(cron(cronName('-backup'), backup.schedule, `opsdeck --stack ${STACK_MOUNT} backup --no-progress${forget}`));
+  if (backup.verify_schedule) objects.push(cron(cronName('-verify'), backup.verify_schedule, `opsdeck --stack ${STACK_MOUNT} backups verify --read-data-subset ${backup.verify_subset}`));
   notes.push('the backup CronJobs mount the services\' ReadWriteOnce claims: they run on the node that holds them (or use ReadWriteMany storage)');
   return objects;
 }

@@ -43,7 +43,10 @@ export function stackNotes(services: ServiceFacts[]): string[] {
       notes.push(`${s.name} (tier storage) declares no backup paths, so no volume is made: its data lives in the container and goes with it (name its data folders under backup.files)`);
     }
     for (const u of s.unmounted) notes.push(`${s.name}: ${u} names files directly in the service's folder: no volume is made for it (give the data a folder of its own)`);
-    if (s.config.health.readiness?.http && s.config.health.readiness.http.method !== 'GET') notes.push(`${s.name}: Kubernetes' httpGet probes use GET, not ${s.config.health.readiness.http.method}`);
+    for (const http of probes.map((p) => p?.http)) {
+      if (http && http.method !== 'GET') notes.push(`${s.name}: Kubernetes' httpGet probes use GET, not ${http.method} (${http.url})`);
+      if (http?.status !== undefined) notes.push(`${s.name}: Kubernetes' httpGet probes accept any status from 200 to 399, not only ${[http.status].flat().join(', ')} (${http.url})`);
+    }
     if (s.image.runsCommand === false) notes.push(`${s.name}: runs the image ${s.image.image} with its own command (opsdeck.yaml's command is not used)`);
   }
   return notes;
