@@ -40,6 +40,14 @@ const pkg = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8'));
 
 const importMetaShim = 'var __opsdeck_import_meta_url = require("node:url").pathToFileURL(__filename).href;';
 
+/**
+ * The Kubernetes OpenAPI schemas (~1 MB with their validator), which only `opsdeck export
+ * kubernetes --check` reads: bundled into the CLI program, required at run time from
+ * node_modules by the extension and the daemon (src/core/export/kubernetes-check.ts says
+ * NOT_AVAILABLE where they are not installed, as in the VSIX).
+ */
+const KUBERNETES_SCHEMAS = ['kubernetes-models', 'kubernetes-models/*'];
+
 /** @type {esbuild.BuildOptions} */
 const common = {
   absWorkingDir: root,
@@ -63,7 +71,8 @@ const targets = [
     ...common,
     entryPoints: { extension: 'src/extension/extension.ts' },
     outdir: 'dist',
-    external: ['vscode'],
+    // KUBERNETES_SCHEMAS: the extension exports through the CLI (~1 MB of schemas left out).
+    external: ['vscode', ...KUBERNETES_SCHEMAS],
     banner: { js: importMetaShim },
   },
   // The CLI, in two bundles: dist/cli.js (the `bin`, small: Node reads and compiles all of a
@@ -128,6 +137,7 @@ const targets = [
     banner: { js: importMetaShim },
     minify: true,
     plugins: [daemonShims()],
+    external: KUBERNETES_SCHEMAS,
   },
   // The public entry `opsdeck/client` (package.json `exports`): the typed API client for other
   // programs (docs/api.md, "Clients"); its declarations come from tsc (clientTypes below).

@@ -53,6 +53,9 @@ export const APT_PACKAGES = [
   // booted with systemd as PID 1 by systemd-nspawn; unshare and nsenter come with util-linux.
   ['debootstrap', 'builds the boot suite\'s Debian 12 root file system (minbase), once, into the test cache'],
   ['systemd-container', 'systemd-nspawn, which boots that root file system (test/boot/support/machine.ts)'],
+  // `opsdeck export compose --check` and test/unit/export.test.ts validate Compose files with it
+  // (docs/export.md); no container engine is needed (no recommends: no docker.io).
+  ['docker-compose', 'docker-compose config -q, which validates the Compose export'],
 ].map(([name, why]) => ({ name, why }));
 
 /** Services Debian starts on install; the tests run their own instances on other ports. */

@@ -19,6 +19,7 @@ import { registerServiceCommands } from './service';
 import { registerStatus } from './status';
 import { registerUnits } from './units/register';
 import { registerExec } from './exec';
+import { registerExport } from './export';
 import { registerUp } from './up';
 import { registerValidate } from './validate';
 
@@ -41,6 +42,7 @@ export function createProgram(): Command {
   registerCleanup(program);
   registerDoctor(program);
   registerUnits(program);
+  registerExport(program);
   registerExec(program);
   registerAlerts(program);
   registerMonitor(program);

@@ -24,6 +24,8 @@ export type OpsErrorCode =
   | 'SPAWN_FAILED'
   | 'STACK_NOT_RUNNING'
   | 'UNITS_FOREIGN_FILE'
+  | 'EXPORT_IMAGE_MISSING'
+  | 'EXPORT_IMAGE_MAP_INVALID'
   | 'WAIT_TIMEOUT'
   // Backup repository (src/core/backup/repo)
   | 'BACKUP_REPO_NOT_FOUND'

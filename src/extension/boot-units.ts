@@ -25,11 +25,16 @@ export class BootUnits {
 
   /** `opsdeck --stack DIR units ARGS… --json`: its JSON answer, or its error (message and hint). */
   run<T>(args: string[]): Promise<T> {
+    return this.runCli<T>(['units', ...args]);
+  }
+
+  /** `opsdeck --stack DIR ARGS… --json` (any command that answers JSON, e.g. `export`). */
+  runCli<T>(args: string[]): Promise<T> {
     const dir = this.stackDir();
     if (!dir) return Promise.reject(new Error('no opsdeck.yaml is open: create or open a stack first'));
     const cli = path.join(this.extensionPath, 'dist', 'cli.js');
     return new Promise((resolve, reject) =>
-      execFile(process.execPath, [cli, '--stack', dir, 'units', ...args, '--json'], { env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' }, timeout: 120_000, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+      execFile(process.execPath, [cli, '--stack', dir, ...args, '--json'], { env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' }, timeout: 120_000, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
         let answer: { ok?: boolean; error?: { message: string; hint: string | null } } | undefined;
         try {
           answer = JSON.parse(stdout) as typeof answer;
@@ -37,7 +42,7 @@ export class BootUnits {
           answer = undefined;
         }
         if (answer?.ok === false && answer.error) return reject(new Error(answer.error.hint ? `${answer.error.message} (${answer.error.hint})` : answer.error.message));
-        if (!answer) return reject(new Error(stderr.trim() || err?.message || 'opsdeck units gave no answer'));
+        if (!answer) return reject(new Error(stderr.trim() || err?.message || `opsdeck ${args[0]} gave no answer`));
         resolve(answer as T);
       }),
     );

@@ -164,6 +164,7 @@ describe('API examples: every route on a real engine running examples/default (d
     { op: 'getUnitsStatus', method: 'GET', path: '/v1/units/status?target=systemd&scope=user' },
     { op: 'generateUnits', method: 'GET', path: '/v1/units/generate?target=systemd&scope=user' },
     { op: 'installUnits', method: 'POST', path: '/v1/units/install', body: { target: 'systemd', scope: 'user', dry_run: true } },
+    { op: 'exportStack', method: 'POST', path: '/v1/export', body: { target: 'compose', base_image: 'node:20-bookworm-slim' } },
     { op: 'getApiAccess', method: 'GET', path: '/v1/api' },
     { op: 'getApiTokens', method: 'GET', path: '/v1/api/tokens' },
     { op: 'rotateApiTokens', method: 'POST', path: '/v1/api/tokens/rotate', body: { scope: 'read', dry_run: true } },

@@ -418,6 +418,7 @@ describe('control API over a unix socket (real engine, real processes)', functio
       'POST /v1/backups/{id}/restore',
       'POST /v1/cleanup',
       'POST /v1/doctor/profile',
+      'POST /v1/export',
       'POST /v1/maintenance/run',
       'POST /v1/reports',
       'POST /v1/services/{name}/restart',

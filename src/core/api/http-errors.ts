@@ -24,6 +24,8 @@ const STATUS: Record<string, ErrorStatus> = {
   MEMORY_QUERY_INVALID: 400,
   STACK_LOCKED: 409,
   UNITS_FOREIGN_FILE: 409,
+  EXPORT_IMAGE_MISSING: 400,
+  EXPORT_IMAGE_MAP_INVALID: 400,
   NOT_AVAILABLE: 501,
   // the TCP listener's tokens (auth.ts)
   UNAUTHORIZED: 401,

@@ -18,6 +18,7 @@ export * from './memory';
 export * from './metrics';
 export * from './status';
 export * from './units';
+export * from './export';
 export type { MemoryHits } from './schemas/memory';
 
 // Leaves of src/core that belong to the vocabulary: the error codes every answer uses, how

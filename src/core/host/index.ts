@@ -34,3 +34,5 @@ export { listReportsWithoutEngine, metricsRollupsWithoutEngine, reportWithoutEng
 // The control API's TCP listener tokens (.opsdeck/api-tokens.json), with or without an engine (docs/api.md).
 export { ensureTokens, readTokens, rotateTokens, tokenFile } from '../api/tokens';
 export { listenUrl } from '../api/auth';
+// `opsdeck export`: opsdeck.yaml onto Docker Compose or Kubernetes (docs/export.md).
+export { defaultOutDir, exportStack, exportTarget, mappingTableMarkdown, type ExportOptions } from '../export';

@@ -13,6 +13,7 @@ import { apiTokenCommands } from './api-token';
 import { backupCommands } from './backups';
 import type { CommandContext, CommandHandlers } from './context';
 import { doctorCommands } from './doctor';
+import { exportCommands } from './export';
 import { isCancel, showFailure } from './failure';
 import { maintenanceCommands } from './maintenance';
 import { memoryCommands } from './memory';
@@ -40,6 +41,7 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
     ...outputCommands(ctx),
     ...doctorCommands(ctx),
     ...unitsCommands(ctx),
+    ...exportCommands(ctx),
     ...reportCommands(ctx),
     ...apiTokenCommands(ctx),
   };

@@ -6,6 +6,7 @@
 import * as vscode from 'vscode';
 import type { BootMode, BootTarget, UnitSet, UnitsChange } from '../../core/contract';
 import type { CommandContext, CommandHandlers } from './context';
+import { pickValue } from './pick-value';
 import { withProgress } from './progress';
 
 interface StartAtBootArgs {
@@ -16,12 +17,6 @@ interface StartAtBootArgs {
 }
 
 const platformTarget = (): BootTarget => (process.platform === 'darwin' ? 'launchd' : 'systemd');
-
-async function pick<T extends string>(items: { value: T; label: string; detail: string }[], placeHolder: string): Promise<T> {
-  const chosen = await vscode.window.showQuickPick(items, { placeHolder, ignoreFocusOut: true });
-  if (!chosen) throw new vscode.CancellationError();
-  return chosen.value;
-}
 
 /** The preview: each file, then what install would do. */
 function preview(set: UnitSet, dry: UnitsChange): string {
@@ -37,7 +32,7 @@ export function unitsCommands(ctx: CommandContext): CommandHandlers {
       const here = platformTarget();
       const target =
         a.target ??
-        (await pick<BootTarget>(
+        (await pickValue<BootTarget>(
           [
             { value: here, label: here === 'launchd' ? 'launchd (LaunchAgents)' : 'systemd (user units)', detail: 'this machine\'s init system: starts the stack when you log in' },
             { value: 'cron', label: 'cron (@reboot)', detail: 'for machines without systemd or launchd; cron restarts nothing itself' },
@@ -46,7 +41,7 @@ export function unitsCommands(ctx: CommandContext): CommandHandlers {
         ));
       const mode =
         a.mode ??
-        (await pick<BootMode>(
+        (await pickValue<BootMode>(
           [
             { value: 'engine', label: 'Engine', detail: 'one unit runs the Opsdeck engine: probes, restarts with backoff, backups and schedules as now' },
             { value: 'native', label: 'Native', detail: 'one unit per service: the init system owns the processes (what it cannot express is listed)' },

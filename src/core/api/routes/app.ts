@@ -13,6 +13,7 @@ import { alertsApi } from './alerts';
 import { backupsApi } from './backups';
 import { domainApp } from './declare';
 import { doctorApi } from './doctor';
+import { exportApi } from './export';
 import { asApiError, logInternalError } from './errors';
 import { limitedBody } from './guards';
 import { logsApi } from './logs';
@@ -91,6 +92,7 @@ export function createApi(engine: ServedEngine, opts: ApiOptions = {}) {
     .route('/', alertsApi(engine))
     .route('/', prometheusApi(engine))
     .route('/', unitsApi(opts.stackDir))
+    .route('/', exportApi(opts.stackDir))
     .route('/', accessApi(opts))
     .doc31('/openapi.json', OPENAPI_OBJECT);
 }
@@ -120,7 +122,7 @@ export const OPENAPI_OBJECT = {
   ],
   // No token over the unix socket; a bearer token over the TCP listener.
   security: [{}, { bearer: [] }] as Array<Record<string, string[]>>,
-  tags: ['status', 'stack', 'services', 'profiles', 'logs', 'events', 'memory', 'metrics', 'reports', 'backups', 'maintenance', 'doctor', 'units', 'alerts', 'api'].map((name) => ({ name })),
+  tags: ['status', 'stack', 'services', 'profiles', 'logs', 'events', 'memory', 'metrics', 'reports', 'backups', 'maintenance', 'doctor', 'units', 'export', 'alerts', 'api'].map((name) => ({ name })),
 };
 
 /** The OpenAPI 3.1 document of the API, as served at /openapi.json. */
