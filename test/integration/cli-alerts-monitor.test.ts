@@ -96,6 +96,8 @@ describe('cli: opsdeck monitor and alerts (built CLI)', function () {
     assert.deepEqual((JSON.parse(r.stdout) as { matches: string[] }).matches, ['always/stack']);
     assert.equal(cli(s.dir, 'monitor').code, 2, 'a dry-run silence silences nothing');
 
+    r = cli(s.dir, 'alerts', 'ack', 'always/stack', '--dry-run', '--json'); // by the alert's id, as `alerts list` shows it
+    assert.equal(r.code, 0, r.stderr);
     r = cli(s.dir, 'alerts', 'ack', incident, '--comment', 'looking', '--dry-run', '--json');
     assert.equal(r.code, 0, r.stderr);
     assert.equal(incidents(s.dir)[0]!.ack, undefined, 'a dry-run ack acknowledges nothing');

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { AlertsView } from '../../src/core/contract/alerts';
-import { engineClient, testApi, waitFor, type OpsdeckTestApi } from './helpers';
+import { engineClient, sleep, testApi, waitFor, type OpsdeckTestApi } from './helpers';
 
 type Api = OpsdeckTestApi & { alerts(): { view: AlertsView | undefined; shown: unknown[] } };
 const run = <T = unknown>(command: string, ...args: unknown[]) => vscode.commands.executeCommand<T>(command, ...args);
@@ -31,5 +31,22 @@ describe('alerts view', function () {
     await run('opsdeck.alerts.unsilence', r.silence.id);
     assert.equal((await engineClient().alerts()).silences.length, 0);
     await waitFor('the view drops it', () => (api.alerts().view?.silences.length === 0 ? true : undefined));
+  });
+
+  it('from the palette (no argument): Silence picks a service, Remove Silence picks a silence in force', async () => {
+    const pickFirst = async <T>(command: string): Promise<T> => {
+      let done = false;
+      const running = Promise.resolve(vscode.commands.executeCommand<T>(command)).finally(() => (done = true));
+      // The quick pick opens once the engine has answered: accept its first item until the command returns.
+      for (let i = 0; i < 100 && !done; i++) {
+        await sleep(200);
+        await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+      }
+      return running;
+    };
+    const r = await pickFirst<{ silence: { id: string; matchers: { name: string; value: string }[] } }>('opsdeck.alerts.silence');
+    assert.deepEqual(r.silence.matchers.map((m) => `${m.name}=${m.value}`), ['service=storage'], 'the first service of the stack');
+    await pickFirst('opsdeck.alerts.unsilence');
+    assert.deepEqual((await engineClient().alerts()).silences, []);
   });
 });

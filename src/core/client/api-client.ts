@@ -352,8 +352,9 @@ export class ApiClient {
     return this.json((init) => this.rpc.v1.alerts.$get(undefined, { init }));
   }
 
+  /** `id`: an incident's id, or a firing alert's `rule/service` (its slash encoded into the path). */
   ackAlert(id: string, req: AckRequest = {}): Promise<AckResult> {
-    return this.json((init) => this.rpc.v1.alerts[':id'].ack.$post({ param: { id }, json: defined({ comment: req.comment, by: req.by, dry_run: req.dryRun || undefined }) }, { init }));
+    return this.json((init) => this.rpc.v1.alerts[':id'].ack.$post({ param: { id: encodeURIComponent(id) }, json: defined({ comment: req.comment, by: req.by, dry_run: req.dryRun || undefined }) }, { init }));
   }
 
   silence(req: SilenceRequest): Promise<SilenceResult> {

@@ -1,6 +1,7 @@
 /**
  * Alert commands: Acknowledge (an incident id, or picked from the open ones), Silence (a
- * service's alerts, 1 hour by default), Remove Silence, Refresh Alerts. They act on the engine
+ * service's alerts, 1 hour by default; the service picked when none is given), Remove Silence
+ * (picked from those in force when none is given), Refresh Alerts. They act on the engine
  * through the connection's client, and say what they did.
  */
 import * as vscode from 'vscode';
@@ -29,17 +30,30 @@ export function alertCommands(connection: EngineConnection, refresh: () => Promi
     'opsdeck.alerts.silence': async (arg) => {
       const client = connection.requireClient();
       const given = arg as { service?: string; durationMs?: number; incident?: { service: string } } | undefined;
-      const service = given?.service ?? given?.incident?.service ?? (typeof arg === 'string' ? arg : undefined);
-      if (!service) return void vscode.window.showInformationMessage('Opsdeck: pick an incident in the Alerts view to silence its service.');
+      let service = given?.service ?? given?.incident?.service ?? (typeof arg === 'string' ? arg : undefined);
+      if (!service) {
+        // From the palette: one of the stack's services.
+        const names = (await client.status()).services.map((x) => x.name);
+        service = await vscode.window.showQuickPick(names, { placeHolder: 'Silence the alerts of which service for 1 hour?' });
+        if (!service) return undefined;
+      }
       const r = await client.silence({ matchers: [{ name: 'service', op: '=', value: service }], durationMs: given?.durationMs ?? 3_600_000, comment: 'silenced from VS Code', by: process.env.USER ?? 'vscode' });
       void vscode.window.setStatusBarMessage(`$(bell-slash) Opsdeck: ${service} silenced until ${new Date(r.silence.endsAt).toLocaleTimeString()}`, 8000);
       await refresh();
       return r;
     },
     'opsdeck.alerts.unsilence': async (arg) => {
-      const id = typeof arg === 'string' ? arg : (arg as { silence?: { id?: string } } | undefined)?.silence?.id;
-      if (!id) return undefined;
-      const r = await connection.requireClient().unsilence(id);
+      const client = connection.requireClient();
+      let id = typeof arg === 'string' ? arg : (arg as { silence?: { id?: string } } | undefined)?.silence?.id;
+      if (!id) {
+        // From the palette: one of the silences in force.
+        const silences = (await client.alerts()).silences;
+        if (!silences.length) return void vscode.window.showInformationMessage('Opsdeck: no silence in force.');
+        const items = silences.map((x) => ({ label: x.id, description: x.matchers.map((m) => `${m.name}${m.op}${m.value}`).join(', '), detail: `until ${new Date(x.endsAt).toLocaleString()}: ${x.comment}` }));
+        id = (await vscode.window.showQuickPick(items, { placeHolder: 'Silence to remove' }))?.label;
+        if (!id) return undefined;
+      }
+      const r = await client.unsilence(id);
       await refresh();
       return r;
     },
