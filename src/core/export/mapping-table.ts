@@ -107,6 +107,7 @@ export const MAPPING_TABLE: readonly TableLine[] = [
   },
   { key: 'maintenance', ...both(not('the maintenance set runs in the Opsdeck engine: run `opsdeck maintain` where the stack\'s files are (a host timer; for Kubernetes a CronJob of your own)')) },
   { key: 'boot', compose: not('Compose starts at boot through the Docker daemon: restart policies bring the containers back'), kubernetes: not('the cluster runs the workloads: nothing starts at login') },
+  { key: 'api', ...both(not('the control API is the Opsdeck engine\'s, which the exported services run without: a target has its own API (the Docker or Kubernetes API); Prometheus scrapes the services, or an `opsdeck` engine run beside them')) },
   { key: 'alerts', ...both(not('alerting is the Opsdeck engine\'s: use the target\'s (Prometheus Alertmanager rules over the same conditions); channel secrets are never exported')) },
   { key: 'metrics', ...both(not('the metrics store is the Opsdeck engine\'s: the target\'s monitoring keeps its own history')) },
   { key: 'reports', ...both(not('the operations report is the Opsdeck engine\'s: run `opsdeck report` where the engine ran')) },
