@@ -28,3 +28,4 @@ export { OPSDECK_VERSION } from '../version';
 export { FakeClock, systemClock, type Clock, type TimerHandle } from '../clock';
 export * from './metrics-store';
 export * from './reports';
+export * from './releases';
