@@ -12,6 +12,7 @@ import { registerMemory } from './memory';
 import { registerMonitor } from './monitor';
 import { registerMetrics } from './metrics';
 import { registerProfile } from './profile';
+import { registerReleases } from './releases';
 import { registerReload } from './reload';
 import { registerReport } from './report';
 import { registerServiceCommands } from './service';
@@ -61,5 +62,6 @@ Exit codes: 0 success, 1 error (message and hint on stderr), 2 internal error;
   registerExec(program);
   registerAlerts(program);
   registerMonitor(program);
+  registerReleases(program);
   return program;
 }

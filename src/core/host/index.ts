@@ -31,3 +31,6 @@ export { incidentHistory } from '../alerts/history';
 export { MONITOR_EXIT, monitorFromView, monitorWithoutEngine, unknownReport } from '../alerts/monitor';
 export { parseMatcher, formatMatcher } from '../alerts/silences';
 export { listReportsWithoutEngine, metricsRollupsWithoutEngine, reportWithoutEngine } from './metrics-without-engine';
+// Releases: deploy, update, rollback and the ledger (docs/releases.md).
+export { ReleaseManager, type ReleaseEngineHost } from '../releases/manager';
+export { PAUSE_ENV as RELEASE_PAUSE_ENV } from '../releases/run';

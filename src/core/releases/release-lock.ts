@@ -2,14 +2,16 @@
  * One release operation at a time per stack: `.opsdeck/releases.lock` holds the pid of the
  * process running one, created exclusively; a lock whose process is gone (a kill -9) is taken over.
  */
-import { mkdirSync, openSync, readFileSync, rmSync, writeSync, closeSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeSync, closeSync } from 'node:fs';
 import path from 'node:path';
 import { OpsError } from '../errors';
 import { isAlive } from '../os/process-info';
 
 export async function withReleaseLock<T>(stackDir: string, fn: () => Promise<T>): Promise<T> {
+  // A folder that does not exist yet (the dry run of a first deploy) is not created for a lock.
+  if (!existsSync(stackDir)) return fn();
   const dir = path.join(stackDir, '.opsdeck');
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  if (!existsSync(dir)) mkdirSync(dir, { mode: 0o700 });
   const file = path.join(dir, 'releases.lock');
   for (let attempt = 0; ; attempt++) {
     try {
