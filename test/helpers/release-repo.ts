@@ -23,8 +23,8 @@ export interface ReleaseRepo {
   deployDir: string;
   pgPort: number;
   appPort: number;
-  /** Commit the work tree as it is now (after `edit`) and tag it v<version>. */
-  tag(version: string, edit?: (worktree: string) => void): void;
+  /** Lay out release `base` of the example again, let `edit` change it, commit and tag it v<version>. */
+  tag(version: string, base: '1' | '2', edit: (worktree: string) => void): void;
   cleanup(): void;
 }
 
@@ -72,8 +72,9 @@ export async function makeReleaseRepo(): Promise<ReleaseRepo> {
     deployDir: join(root, 'deploy'),
     pgPort,
     appPort,
-    tag(version, edit) {
-      edit?.(repo);
+    tag(version, base, edit) {
+      lay(base);
+      edit(repo);
       commit(version);
     },
     cleanup: () => rmSync(root, { recursive: true, force: true }),

@@ -92,7 +92,7 @@ export class ReleaseManager implements ReleaseService {
       const source = await this.sourceOf(ledger, undefined, req.from);
       if (!source) throw new OpsError('RELEASE_NOT_FOUND', `nothing is deployed in ${this.dir} and no source is known`, 'name one: opsdeck deploy --from <git repository | folder | app-{version}.tgz | npm:package>');
       const started = Date.now();
-      const target = await prepareTarget({ stackDir: this.dir, ledger, source, ...(req.version ? { to: req.version } : {}), allowDowngrade: false, checkPorts: true, what: 'deploy' });
+      const target = await prepareTarget({ stackDir: this.dir, ledger, source, ...(req.version ? { to: req.version } : {}), allowDowngrade: false, checkPorts: true, what: 'deploy', dryRun: !!req.dryRun });
       const plan = this.planLines(undefined, target, target.stack.services, 'deploy');
       if (req.dryRun) {
         target.discard();
@@ -150,7 +150,7 @@ export class ReleaseManager implements ReleaseService {
     if (!currentV) throw new OpsError('RELEASE_NOT_FOUND', 'nothing is deployed yet', 'run `opsdeck deploy --from <source>` first');
     const current = await this.release(currentV);
     const source = await this.sourceOf(ledger, currentV, from);
-    const target = await prepareTarget({ stackDir: this.dir, ledger, current, ...(source ? { source } : {}), ...(req.to ? { to: req.to } : {}), allowDowngrade: !!req.allowDowngrade, checkPorts: false, what: 'update' });
+    const target = await prepareTarget({ stackDir: this.dir, ledger, current, ...(source ? { source } : {}), ...(req.to ? { to: req.to } : {}), allowDowngrade: !!req.allowDowngrade, checkPorts: false, what: 'update', dryRun: !!req.dryRun });
     if (target.version === currentV) {
       target.discard();
       return { op: 'update', dryRun: !!req.dryRun, ok: true, from: currentV, version: currentV, plan: [`${currentV} already runs: nothing to do`], ...(recovered ? { recovered } : {}), durationMs: Date.now() - started, timings: [] };

@@ -4,7 +4,8 @@
  * its migrations chain from the schema the ledger records. A release that is not installed yet is
  * fetched into a temporary folder of releases/ first (removed again when a check fails).
  */
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadConfig, type ConfigIssue, type LoadedStack } from '../config/load';
 import type { Ledger } from '../contract/releases';
@@ -39,6 +40,8 @@ export interface PrepareOptions {
   checkPorts: boolean;
   /** The operation, for messages. */
   what: 'deploy' | 'update' | 'rollback';
+  /** A dry run fetches into the system's temporary folder: the stack folder stays as it is. */
+  dryRun?: boolean;
 }
 
 const refuse = (what: string, version: string, problems: string[], hint: string) =>
@@ -74,13 +77,16 @@ export async function prepareTarget(o: PrepareOptions): Promise<Prepared> {
   let fetched = false;
   let sourceCommit: string | undefined;
   const discard = () => {
-    if (fetched) rmSync(folder, { recursive: true, force: true });
+    if (fetched) rmSync(o.dryRun ? path.dirname(folder) : folder, { recursive: true, force: true });
   };
   // The running release is never fetched again; another one is fetched fresh when the source has it.
   if (o.source && available.includes(version) && version !== o.current?.version) {
-    mkdirSync(path.join(o.stackDir, RELEASES_DIR), { recursive: true });
-    folder = path.join(o.stackDir, RELEASES_DIR, `.${version}-${process.pid}.tmp`);
-    rmSync(folder, { recursive: true, force: true });
+    if (o.dryRun) folder = path.join(mkdtempSync(path.join(tmpdir(), 'opsdeck-release-')), version);
+    else {
+      mkdirSync(path.join(o.stackDir, RELEASES_DIR), { recursive: true });
+      folder = path.join(o.stackDir, RELEASES_DIR, `.${version}-${process.pid}.tmp`);
+      rmSync(folder, { recursive: true, force: true });
+    }
     fetched = true;
     try {
       sourceCommit = await fetchVersion(o.source, version, folder);
