@@ -13,6 +13,9 @@ import { buildBundles, cli } from '../helpers/built-cli';
 import { editFile, makeReleaseRepo, type ReleaseRepo } from '../helpers/release-repo';
 import { postgresBinDir, requirePostgresTools } from '../helpers/servers';
 import { NODE } from '../helpers/stack';
+import { ApiClient } from '../../src/core/client';
+import { OpsError } from '../../src/core/errors';
+import { socketPath } from '../../src/core/stack-lock';
 
 const CLI = join(import.meta.dirname, '../../dist/cli.js');
 
@@ -145,6 +148,21 @@ describe('releases: deploy, update, automatic rollback, rollback and recovery (P
     const down = op('update', '--to', '1');
     assert.equal(down.error?.code, 'RELEASE_CHECK_FAILED');
     assert.match(down.error!.message, /1 is older than the running 2: pass --allow-downgrade, or use `opsdeck rollback --to 1`/);
+    unchanged(before);
+  });
+
+  it('the control API of the running engine: GET /v1/releases, dry runs of update and rollback, a refused version (ApiClient)', async () => {
+    const client = new ApiClient(socketPath(dir));
+    const list = await client.releases();
+    assert.equal(list.current, '2');
+    assert.deepEqual(list.schema, { app: 2 });
+    assert.deepEqual(list.releases.map((x) => `${x.version}${x.current ? '*' : ''}${x.installed ? '' : ' (not installed)'}`), ['1', '2*', '3', '4 (not installed)', '5 (not installed)']);
+    assert.deepEqual(list.ledger.map((e) => `${e.op} ${e.version} ${e.result}`), ['deploy 1 ok', 'update 2 ok', 'update 3 rolled-back']);
+    const before = state();
+    const plan = await client.update({ to: '3', dryRun: true });
+    assert.deepEqual(plan.plan.slice(-4), ['stop app', 'migrate app up 3', 'switch current → 3', 'start in dependency order, then the health gate (15s)']);
+    assert.deepEqual((await client.rollback({ dryRun: true })).plan[0], 'rollback 2 → 1 (data: down)');
+    await assert.rejects(client.update({ to: '4' }), (e: unknown) => e instanceof OpsError && e.code === 'RELEASE_CHECK_FAILED' && /needs Opsdeck >=99\.0\.0/.test(e.message));
     unchanged(before);
   });
 

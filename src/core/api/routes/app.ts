@@ -19,6 +19,7 @@ import { maintenanceApi } from './maintenance';
 import { memoryApi } from './memory';
 import { metricsApi, prometheusApi } from './metrics';
 import { reportsApi } from './reports';
+import { releasesApi } from './releases';
 import { stackApi } from './stack';
 import { statusApi } from './status';
 import { unitsApi } from './units';
@@ -86,6 +87,7 @@ export function createApi(engine: ServedEngine, opts: ApiOptions = {}) {
     .route('/', alertsApi(engine))
     .route('/', prometheusApi(engine))
     .route('/', unitsApi(opts.stackDir))
+    .route('/', releasesApi(engine, opts.stackDir))
     .doc31('/openapi.json', OPENAPI_OBJECT);
 }
 
@@ -100,7 +102,7 @@ export const OPENAPI_OBJECT = {
       'HTTP over the unix socket `.opsdeck/run/engine.sock` (mode 0600) of the engine that owns a stack. Errors answer `{ "error": { "code", "message", "hint"?, "issues"? } }`. See docs/api.md.',
   },
   servers: [{ url: 'http://opsdeck', description: 'Any host name: the connection is made to the stack\'s unix socket' }],
-  tags: ['status', 'stack', 'services', 'profiles', 'logs', 'events', 'memory', 'metrics', 'reports', 'backups', 'maintenance', 'doctor', 'units', 'alerts'].map((name) => ({ name })),
+  tags: ['status', 'stack', 'services', 'profiles', 'logs', 'events', 'memory', 'metrics', 'reports', 'backups', 'maintenance', 'doctor', 'units', 'alerts', 'releases'].map((name) => ({ name })),
 };
 
 /** The OpenAPI 3.1 document of the API, as served at /openapi.json. */
