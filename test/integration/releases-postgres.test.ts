@@ -40,6 +40,12 @@ describe('releases: deploy, update, automatic rollback, rollback and recovery (P
     assert.ok(run.stdout.trim().startsWith('{'), `opsdeck ${args.join(' ')} printed no JSON: ${run.stdout}\n${run.stderr}`);
     return { ...(JSON.parse(run.stdout) as RunJson), code: run.code };
   };
+  /** scripts/<name>.sh --dir <deployment> …args --json, with the built CLI as $OPSDECK (Node is here: nothing is installed). */
+  const script = (name: string, ...args: string[]): RunJson & { code: number } => {
+    const run = spawnSync('sh', [join(import.meta.dirname, '../../scripts', `${name}.sh`), '--dir', dir, ...args, '--json'], { cwd: r.root, encoding: 'utf8', timeout: 120_000, env: { ...process.env, NO_COLOR: '1', OPSDECK: `${NODE} ${CLI}` } });
+    assert.ok(run.stdout.trim().startsWith('{'), `${name}.sh printed no JSON: ${run.stdout}\n${run.stderr}`);
+    return { ...(JSON.parse(run.stdout) as RunJson), code: run.status ?? -1 };
+  };
   const psql = (sql: string): string => {
     const p = spawnSync(join(postgresBinDir()!, 'psql'), ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-h', '127.0.0.1', '-p', String(r.pgPort), '-U', 'postgres', '-d', 'postgres', '-c', sql], { encoding: 'utf8' });
     assert.equal(p.status, 0, p.stderr);
@@ -81,13 +87,13 @@ describe('releases: deploy, update, automatic rollback, rollback and recovery (P
     r?.cleanup();
   });
 
-  it('deploy 1 from an empty folder: checks, fetch, install, step 1, start in order, health gate', () => {
+  it('deploy 1 from an empty folder (scripts/deploy.sh): checks, fetch, install, step 1, start in order, health gate', () => {
     const dry = op('deploy', '--from', r.repo, '--to', '1', '--dry-run');
     assert.equal(dry.code, 0);
     assert.ok(dry.plan.includes('migrate app up 1'), dry.plan.join('\n'));
     assert.equal(existsSync(dir), false, 'a dry run creates nothing');
 
-    const run = op('deploy', '--from', r.repo, '--to', '1');
+    const run = script('deploy', '--from', r.repo, '--to', '1');
     assert.equal(run.code, 0, JSON.stringify(run.failure));
     assert.equal(current(), join('releases', '1'));
     assert.equal(readlinkSync(join(dir, 'opsdeck.yaml')), join('current', 'opsdeck.yaml'));
@@ -117,8 +123,8 @@ describe('releases: deploy, update, automatic rollback, rollback and recovery (P
     assert.deepEqual(rows(), ['1|first', '2|second']);
   });
 
-  it('update to 2: the pre-update snapshot, step 2, the switch, the app restarted, rows kept', () => {
-    const run = op('update', '--to', '2');
+  it('update to 2 (scripts/update.sh): the pre-update snapshot, step 2, the switch, the app restarted, rows kept', () => {
+    const run = script('update', '--to', '2');
     assert.equal(run.code, 0, JSON.stringify(run.failure));
     assert.deepEqual(run.entry!.migrations, [{ service: 'app', version: 2, direction: 'up' }]);
     assert.ok(run.entry!.snapshot, 'a pre-update snapshot');
@@ -166,10 +172,10 @@ describe('releases: deploy, update, automatic rollback, rollback and recovery (P
     unchanged(before);
   });
 
-  it('rollback to 1 with --data down (the default): step 2 taken back, every row kept', () => {
+  it('rollback to 1 with --data down (the default; scripts/rollback.sh): step 2 taken back, every row kept', () => {
     const dry = op('rollback', '--dry-run');
     assert.equal(dry.plan[0], 'rollback 2 → 1 (data: down)');
-    const run = op('rollback');
+    const run = script('rollback');
     assert.equal(run.code, 0, JSON.stringify(run.failure));
     assert.deepEqual(run.entry!.migrations, [{ service: 'app', version: 2, direction: 'down' }]);
     assert.equal(current(), join('releases', '1'));

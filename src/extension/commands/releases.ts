@@ -3,7 +3,8 @@
  * pick a version (and for a rollback what the data does), see the plan (a dry run, in an untitled
  * document), confirm, run it in the engine; a notification says how it ended (success, failure,
  * automatic rollback) with Show Report (opsdeck.showReleaseReport). Called with `{ to, confirm:
- * true }` (and `data`) they ask nothing (tests, other commands).
+ * true }` (and `data`), or with the version alone (a string: a failure is then also thrown to the
+ * caller), they ask nothing (tests, other commands).
  */
 import * as vscode from 'vscode';
 import { formatDuration, ROLLBACK_DATA, type ReleaseRunResult, type RollbackData } from '../../core/contract';
@@ -76,7 +77,7 @@ export function releaseCommands({ connection, showResult, refreshRelease }: Comm
 
   return {
     'opsdeck.updateStack': async (arg) => {
-      const a = (arg && typeof arg === 'object' ? arg : {}) as UpdateArgs;
+      const a = (typeof arg === 'string' ? { to: arg, confirm: true } : arg && typeof arg === 'object' ? arg : {}) as UpdateArgs;
       const list = await connection.requireClient().releases();
       const to =
         a.to ??
@@ -92,7 +93,7 @@ export function releaseCommands({ connection, showResult, refreshRelease }: Comm
     },
 
     'opsdeck.rollBack': async (arg) => {
-      const a = (arg && typeof arg === 'object' ? arg : {}) as RollbackArgs;
+      const a = (typeof arg === 'string' ? { to: arg, data: 'down', confirm: true } : arg && typeof arg === 'object' ? arg : {}) as RollbackArgs;
       const list = await connection.requireClient().releases();
       const to =
         a.to ??
