@@ -8,6 +8,6 @@
 # $OPSDECK names the opsdeck command (default: opsdeck on PATH).
 # Exit status: 0 updated, 1 refused or failed (and rolled back), 2 for a bad argument.
 set -eu
-USAGE_LINES=8
+USAGE_LINES=9
 . "$(dirname "$0")/lib/release-command.sh"
 release_command update "$@"
