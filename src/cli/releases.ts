@@ -2,7 +2,7 @@
  * `opsdeck deploy`, `update`, `rollback` and `releases`: releases of the stack (docs/releases.md),
  * with progress lines, a summary with timings, and --json.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmdirSync } from 'node:fs';
 import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { ROLLBACK_DATA, type ReleaseRunResult, type RollbackData } from '../core/contract';
@@ -18,8 +18,9 @@ interface RunOpts {
 }
 
 /** The deployment folder: --stack (created for a deploy), else the nearest stack folder, else (deploy) here. */
-function deployDir(cmd: Command, create: boolean): string {
+function deployDir(cmd: Command, create: boolean, peek = false): string {
   const given = globals(cmd).stack;
+  if (peek && given) return path.basename(given) === 'opsdeck.yaml' ? path.dirname(path.resolve(given)) : path.resolve(given);
   if (given) {
     const dir = path.basename(given) === 'opsdeck.yaml' ? path.dirname(path.resolve(given)) : path.resolve(given);
     if (create && !existsSync(dir)) mkdirSync(dir, { recursive: true });
@@ -30,6 +31,14 @@ function deployDir(cmd: Command, create: boolean): string {
   } catch (e) {
     if (create) return process.cwd();
     throw e;
+  }
+}
+
+function rmdirIfEmpty(dir: string): void {
+  try {
+    if (readdirSync(dir).length === 0) rmdirSync(dir);
+  } catch {
+    // not there, or not empty
   }
 }
 
@@ -72,7 +81,10 @@ little disk or a newer Opsdeck needed are listed with how to fix them, and nothi
 On a folder that already runs a release, deploy is an update (see opsdeck update --help).`,
     )
     .action(async (opts: RunOpts & { to?: string; from?: string }, cmd: Command) => {
+      const existed = existsSync(deployDir(cmd, false, true));
       const dir = deployDir(cmd, !opts.dryRun);
+      // A refused first deploy leaves no folder it created.
+      if (!existed) process.once('beforeExit', () => rmdirIfEmpty(dir));
       await runOp(opts, (onProgress) => manager(dir).deploy({ ...(opts.to ? { version: opts.to } : {}), ...(opts.from ? { from: opts.from } : {}), dryRun: !!opts.dryRun }, onProgress ? { onProgress } : {}));
     });
 

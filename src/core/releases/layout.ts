@@ -4,7 +4,7 @@
  * renamed over `current`), `opsdeck.yaml` a link to `current/opsdeck.yaml`, and `shared/<path>`
  * linked into every release for what all releases share (data, uploads).
  */
-import { existsSync, lstatSync, mkdirSync, readdirSync, readlinkSync, renameSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readlinkSync, renameSync, rmdirSync, rmSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { CONFIG_FILE } from '../config/config-file';
 import { fsyncDir } from '../backup/repo/fsutil';
@@ -62,6 +62,15 @@ export function linkShared(stackDir: string, release: string, shared: readonly s
     if (lstatSafe(at)) rmSync(at, { recursive: true, force: true });
     mkdirSync(path.dirname(at), { recursive: true });
     symlinkSync(path.relative(path.dirname(at), target), at);
+  }
+}
+
+/** Remove a folder this operation created when it holds nothing (a refused first deploy leaves no trace). */
+export function removeIfEmpty(dir: string): void {
+  try {
+    if (readdirSync(dir).length === 0) rmdirSync(dir);
+  } catch {
+    // gone already, or not empty after all
   }
 }
 

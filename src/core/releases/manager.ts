@@ -15,7 +15,7 @@ import { OpsError, isOpsError } from '../errors';
 import { dependentsOf, withDependencies } from '../graph';
 import { applySteps, takeSnapshot, undoData, type ReleaseAtHand } from './data';
 import { healthGate } from './gate';
-import { currentVersion, installedVersions, linkShared, pruneReleases, releaseDir, RELEASES_DIR, switchCurrent } from './layout';
+import { CURRENT_LINK, currentVersion, installedVersions, linkShared, pruneReleases, releaseDir, RELEASES_DIR, switchCurrent } from './layout';
 import { beginEntry, interrupted, readLedger } from './ledger';
 import { releaseEnv, runReleaseCommand, schemaServices, serviceDirIn } from './migrations';
 import { prepareTarget, type Prepared } from './prepare';
@@ -129,6 +129,8 @@ export class ReleaseManager implements ReleaseService {
           await (async () => engine.down())().catch(() => undefined);
           actions.push('stopped the stack');
         }
+        forgetFirstDeploy(this.dir, ledger);
+        actions.push('nothing ran before this first deploy: deploy again once the problem is fixed');
         await run.finish('failed', { error, actions });
         return this.result(run, 'deploy', plan, recovered, { stage: run.entry.timings.at(-1)?.stage ?? 'check', error, actions });
       }
@@ -325,7 +327,7 @@ export class ReleaseManager implements ReleaseService {
         await (async () => engine.down())().catch(() => undefined);
         actions.unshift('stopped the stack');
       }
-      delete ledger.current;
+      forgetFirstDeploy(this.dir, ledger);
       await run.finish('failed', { error, actions });
       return entry;
     }
@@ -451,6 +453,12 @@ export class ReleaseManager implements ReleaseService {
       timings: run.entry.timings,
     };
   }
+}
+
+/** A first deploy that failed or was interrupted: no current release, so the next deploy starts again. */
+function forgetFirstDeploy(stackDir: string, ledger: Ledger): void {
+  rmSync(path.join(stackDir, CURRENT_LINK), { force: true });
+  delete ledger.current;
 }
 
 const errorText = (e: unknown): string => (isOpsError(e) ? e.message : e instanceof Error ? e.message : String(e));

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { loadConfig, type ConfigIssue, type LoadedStack } from '../config/load';
 import type { Ledger } from '../contract/releases';
 import { OpsError, isOpsError } from '../errors';
-import { RELEASES_DIR, releaseDir } from './layout';
+import { RELEASES_DIR, releaseDir, removeIfEmpty } from './layout';
 import { planMigrations, type PlannedStep } from './migrations';
 import { checkRequirements } from './requires';
 import { fetchVersion, listVersions, type SourceSpec } from './source';
@@ -77,7 +77,9 @@ export async function prepareTarget(o: PrepareOptions): Promise<Prepared> {
   let fetched = false;
   let sourceCommit: string | undefined;
   const discard = () => {
-    if (fetched) rmSync(o.dryRun ? path.dirname(folder) : folder, { recursive: true, force: true });
+    if (!fetched) return;
+    rmSync(o.dryRun ? path.dirname(folder) : folder, { recursive: true, force: true });
+    if (!o.dryRun) removeIfEmpty(path.dirname(folder));
   };
   // The running release is never fetched again; another one is fetched fresh when the source has it.
   if (o.source && available.includes(version) && version !== o.current?.version) {

@@ -5,13 +5,15 @@
 import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeSync, closeSync } from 'node:fs';
 import path from 'node:path';
 import { OpsError } from '../errors';
+import { removeIfEmpty } from './layout';
 import { isAlive } from '../os/process-info';
 
 export async function withReleaseLock<T>(stackDir: string, fn: () => Promise<T>): Promise<T> {
   // A folder that does not exist yet (the dry run of a first deploy) is not created for a lock.
   if (!existsSync(stackDir)) return fn();
   const dir = path.join(stackDir, '.opsdeck');
-  if (!existsSync(dir)) mkdirSync(dir, { mode: 0o700 });
+  const created = !existsSync(dir);
+  if (created) mkdirSync(dir, { mode: 0o700 });
   const file = path.join(dir, 'releases.lock');
   for (let attempt = 0; ; attempt++) {
     try {
@@ -32,6 +34,7 @@ export async function withReleaseLock<T>(stackDir: string, fn: () => Promise<T>)
     return await fn();
   } finally {
     rmSync(file, { force: true });
+    if (created) removeIfEmpty(dir);
   }
 }
 
