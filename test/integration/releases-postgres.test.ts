@@ -233,42 +233,40 @@ describe('releases: deploy, update, automatic rollback, rollback and recovery (P
       healthy();
     };
 
-    it('killed during install: the next update recovers (back to 1), then updates to 2', async () => {
-      await killedAt('install');
-      const run = op('update', '--to', '2');
+    /** The next `opsdeck <args>` recovers (saying `action`, when given) and ends at `at`. */
+    const recovers = (args: string[], action: string | undefined, at: () => void) => {
+      const run = op(...args);
       assert.equal(run.code, 0, JSON.stringify(run));
       assert.equal(run.recovered?.result, 'recovered');
-      atTwo();
+      if (action) assert.ok(run.recovered?.actions?.includes(action), JSON.stringify(run.recovered));
+      at();
+    };
+    const backToOne = () => {
       assert.equal(op('rollback').code, 0);
       atOne();
+    };
+
+    it('killed during install: the next update recovers (back to 1), then updates to 2', async () => {
+      await killedAt('install');
+      recovers(['update', '--to', '2'], undefined, atTwo);
+      backToOne();
     });
 
     it('killed during the migrations (step 2 applied): the next rollback recovers to 1 (step 2 taken back)', async () => {
       await killedAt('migrate');
-      const run = op('rollback');
-      assert.equal(run.code, 0, JSON.stringify(run));
-      assert.equal(run.recovered?.result, 'recovered');
-      assert.ok(run.recovered?.actions?.includes('took back 1 migration step (app down 2)'), JSON.stringify(run.recovered));
-      atOne();
+      recovers(['rollback'], 'took back 1 migration step (app down 2)', atOne);
     });
 
     it('killed right after the switch: the next update recovers (switched back to 1), then updates to 2', async () => {
       await killedAt('switch');
       assert.equal(current(), join('releases', '2'), 'the kill came after the switch');
-      const run = op('update', '--to', '2');
-      assert.equal(run.code, 0, JSON.stringify(run));
-      assert.ok(run.recovered?.actions?.includes('switched current back to 1'), JSON.stringify(run.recovered));
-      atTwo();
-      assert.equal(op('rollback').code, 0);
-      atOne();
+      recovers(['update', '--to', '2'], 'switched current back to 1', atTwo);
+      backToOne();
     });
 
     it('killed at the health gate (2 started, not yet judged): the next rollback recovers to 1', async () => {
       await killedAt('health');
-      const run = op('rollback');
-      assert.equal(run.code, 0, JSON.stringify(run));
-      assert.equal(run.recovered?.result, 'recovered');
-      atOne();
+      recovers(['rollback'], undefined, atOne);
     });
   });
 });

@@ -101,7 +101,7 @@ export class ReleaseManager implements ReleaseService {
       ledger.source = sourceArg(source);
       const entry = beginEntry(ledger, 'deploy', target.version, undefined);
       if (target.sourceCommit) entry.sourceCommit = target.sourceCommit;
-      const run = new ReleaseRun(this.dir, ledger, entry, opts.onProgress, this.opts.pauseAt);
+      const run = new ReleaseRun(this.dir, ledger, entry, opts.onProgress, this.opts.pauseAt, started);
       let engine: EngineLike | undefined;
       try {
         await this.install(run, target);
@@ -165,7 +165,7 @@ export class ReleaseManager implements ReleaseService {
     }
     const entry = beginEntry(ledger, 'update', target.version, currentV);
     if (target.sourceCommit) entry.sourceCommit = target.sourceCommit;
-    const run = new ReleaseRun(this.dir, ledger, entry, opts.onProgress, this.opts.pauseAt);
+    const run = new ReleaseRun(this.dir, ledger, entry, opts.onProgress, this.opts.pauseAt, started);
     let engine: EngineLike | undefined;
     const releases: ReleaseAtHand[] = [{ version: target.version, stack: target.stack }, current];
     try {
@@ -381,7 +381,7 @@ export class ReleaseManager implements ReleaseService {
       ];
       if (req.dryRun) return { op: 'rollback', dryRun: true, ok: true, from: currentV, version: to, plan, durationMs: Date.now() - started, timings: [] };
       const entry = beginEntry(ledger, 'rollback', to, currentV);
-      const run = new ReleaseRun(this.dir, ledger, entry, opts.onProgress, this.opts.pauseAt);
+      const run = new ReleaseRun(this.dir, ledger, entry, opts.onProgress, this.opts.pauseAt, started);
       const releases: ReleaseAtHand[] = [current, { version: to, stack: target.stack }];
       let engine: EngineLike | undefined;
       try {

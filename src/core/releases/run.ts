@@ -10,16 +10,19 @@ import { writeLedger } from './ledger';
 export const PAUSE_ENV = 'OPSDECK_RELEASE_PAUSE_AT';
 
 export class ReleaseRun {
-  private stageStart = Date.now();
-  readonly startedAt = Date.now();
+  private stageStart: number;
 
+  /** `startedAt`: when the checks began (before the entry existed), the start of the `check` stage. */
   constructor(
     readonly stackDir: string,
     readonly ledger: Ledger,
     readonly entry: LedgerEntry,
     private readonly onProgress: ((p: ReleaseProgress) => void) | undefined,
     private readonly pauseAt: string | undefined,
-  ) {}
+    readonly startedAt = Date.now(),
+  ) {
+    this.stageStart = startedAt;
+  }
 
   save(): Promise<void> {
     return writeLedger(this.stackDir, this.ledger);
