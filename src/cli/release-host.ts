@@ -8,6 +8,9 @@ import type { EngineLike } from '../core/contract';
 import { OpsError } from '../core/contract';
 import type { ReleaseEngineHost } from '../core/host';
 import { ownerOf } from './stack-context';
+import { installUnits, withRememberedProfile } from '../core/host';
+import { OPSDECK_VERSION } from '../core/contract';
+import { cliLauncher } from './units/request';
 
 export function cliReleaseHost(dir: string): ReleaseEngineHost {
   return {
@@ -28,6 +31,10 @@ export function cliReleaseHost(dir: string): ReleaseEngineHost {
       const started = ownerOf(dir);
       if (!started) throw new OpsError('ENGINE_UNREACHABLE', `the engine did not start (opsdeck up --detach exited with ${code})`, 'see .opsdeck/logs/engine.log');
       return started.engine;
+    },
+    installUnits: async (stack) => {
+      const done = await installUnits(withRememberedProfile(stack), { launcher: cliLauncher(), version: OPSDECK_VERSION });
+      return `boot units: ${[...done.written, ...done.unchanged].join(', ')} in ${done.unitDir}`;
     },
   };
 }

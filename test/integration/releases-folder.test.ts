@@ -1,7 +1,7 @@
 /**
  * Releases from a folder source (one sub-folder per version) with a small HTTP service, through
  * the built CLI: a first deploy whose health gate fails leaves no current release and the next
- * deploy starts again; the missing-source and port-in-use refusals say what to do and change
+ * deploy starts again (and installs the boot units it asks for); the missing-source and port-in-use refusals say what to do and change
  * nothing; install: runs in the release's folder; the last `keep` releases are kept.
  */
 import assert from 'node:assert/strict';
@@ -14,6 +14,7 @@ import { fixture, freePort, NODE } from '../helpers/stack';
 
 interface RunJson {
   ok: boolean;
+  plan: string[];
   failure?: { stage: string; error: string; actions: string[] };
   error?: { code: string; message: string; hint: string };
 }
@@ -24,9 +25,11 @@ describe('releases from a folder source (built CLI, a real HTTP service)', funct
   let src: string;
   let dir: string;
   let port: number;
+  let unitDir: string;
+  const savedUnitDir = process.env.OPSDECK_UNIT_DIR;
 
   /** Release `version` of a one-service stack; `check` is its full-functionality check's exit code. */
-  const release = (version: string, opts: { check?: number; keep?: number; requirePort?: number } = {}) => {
+  const release = (version: string, opts: { check?: number; keep?: number; requirePort?: number; units?: boolean } = {}) => {
     const at = join(src, version);
     mkdirSync(at, { recursive: true });
     writeFileSync(
@@ -34,7 +37,7 @@ describe('releases from a folder source (built CLI, a real HTTP service)', funct
       JSON.stringify({
         version: 1,
         name: 'web',
-        release: { keep: opts.keep ?? 5, health_timeout: '10s', ...(opts.requirePort ? { requires: { ports: [opts.requirePort] } } : {}) },
+        release: { keep: opts.keep ?? 5, health_timeout: '10s', ...(opts.units ? { units: true } : {}), ...(opts.requirePort ? { requires: { ports: [opts.requirePort] } } : {}) },
         services: {
           web: {
             command: [NODE, fixture('http-service.cjs')],
@@ -59,8 +62,13 @@ describe('releases from a folder source (built CLI, a real HTTP service)', funct
     src = join(root, 'src');
     dir = join(root, 'deploy');
     port = await freePort();
+    unitDir = join(root, 'units');
+    mkdirSync(unitDir);
+    process.env.OPSDECK_UNIT_DIR = unitDir; // the CLI inherits it: nothing is enabled there
   });
   after(() => {
+    if (savedUnitDir === undefined) delete process.env.OPSDECK_UNIT_DIR;
+    else process.env.OPSDECK_UNIT_DIR = savedUnitDir;
     if (existsSync(join(dir, 'current'))) cli(root, '--stack', dir, 'down');
     rmSync(root, { recursive: true, force: true });
   });
@@ -97,9 +105,11 @@ describe('releases from a folder source (built CLI, a real HTTP service)', funct
     assert.ok(bad.failure!.actions.includes('stopped the stack'), JSON.stringify(bad.failure));
     assert.equal(existsSync(join(dir, 'current')), false);
 
-    release('1.1', { keep: 2 });
+    release('1.1', { keep: 2, units: true });
     const good = op('deploy', '--to', '1.1');
     assert.equal(good.code, 0, JSON.stringify(good));
+    assert.match(good.plan.at(-1)!, /install the boot units/);
+    assert.deepEqual(readdirSync(unitDir).filter((f) => f.endsWith('.service')).length, 1, 'release.units: the engine unit written (into OPSDECK_UNIT_DIR)');
     assert.equal(readFileSync(join(dir, 'releases', '1.1', 'installed'), 'utf8'), '1.1', 'install: ran in the release folder');
     assert.equal(cli(root, '--stack', dir, 'health', '--check').code, 0);
   });

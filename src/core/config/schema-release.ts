@@ -89,5 +89,7 @@ export function buildReleaseSchema() {
     /** How long the started services may take to be ready and pass their checks. */
     health_timeout: positiveDuration('1h').prefault('2m'),
     requires: buildRequiresSchema().optional(),
+    /** Install the boot units (as `opsdeck units install` does, with `boot:`) after the first deploy. */
+    units: z.boolean({ error: 'must be true or false' }).default(false),
   });
 }

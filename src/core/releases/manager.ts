@@ -30,6 +30,8 @@ export interface ReleaseEngineHost {
   running(): Promise<EngineLike | undefined>;
   /** Start an engine in the background running `services` (and what they depend on); the running one starts them. */
   start(services: string[]): Promise<EngineLike>;
+  /** Install the stack's boot units (`release.units: true`); what was written, one line. Absent: not offered here. */
+  installUnits?(stack: LoadedStack): Promise<string>;
 }
 
 export interface ReleaseManagerOptions {
@@ -120,6 +122,9 @@ export class ReleaseManager implements ReleaseService {
         await run.stage('start', `start the stack in dependency order (${target.stack.services.length} services)`);
         engine = engine ? (await engine.up(), engine) : await this.host.start(target.stack.services);
         await this.gate(run, engine, target.stack, target.stack.services);
+        if (target.stack.config.release?.units) {
+          run.say(this.host.installUnits ? await this.host.installUnits(await loadConfig(this.dir)) : 'release.units: the boot units are installed by the CLI: run `opsdeck units install`');
+        }
         await run.finish('ok');
         return this.result(run, 'deploy', plan, recovered);
       } catch (e) {
@@ -264,6 +269,7 @@ export class ReleaseManager implements ReleaseService {
       ...target.steps.map((s) => `migrate ${s.service} ${s.direction} ${s.version}`),
       `switch current → ${target.version}`,
       `start in dependency order, then the health gate (${Math.round(this.gateMs(target.stack) / 1000)}s)`,
+      ...(!current && target.stack.config.release?.units ? ['install the boot units (release.units)'] : []),
     ];
   }
 
