@@ -13,6 +13,7 @@ import { registerMemory } from './memory';
 import { registerMonitor } from './monitor';
 import { registerMetrics } from './metrics';
 import { registerProfile } from './profile';
+import { registerReleases } from './releases';
 import { registerReload } from './reload';
 import { registerReport } from './report';
 import { registerServiceCommands } from './service';
@@ -47,5 +48,6 @@ export function createProgram(): Command {
   registerAlerts(program);
   registerMonitor(program);
   registerApi(program);
+  registerReleases(program);
   return program;
 }

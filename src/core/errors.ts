@@ -49,6 +49,11 @@ export type OpsErrorCode =
   | 'ALERT_NOT_FOUND'
   | 'ALERT_SECRET_INVALID'
   | 'ALERT_CHANNEL_FAILED'
+  // Releases (src/core/releases)
+  | 'RELEASE_CHECK_FAILED'
+  | 'RELEASE_NOT_FOUND'
+  | 'RELEASE_FAILED'
+  | 'RELEASE_SOURCE_FAILED'
   | 'INTERNAL';
 
 export class OpsError extends Error {

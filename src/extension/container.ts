@@ -8,6 +8,7 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
+import { ReleaseState } from './release-state';
 import { BootUnits } from './boot-units';
 import { registerCommands } from './commands';
 import { alertCommands } from './commands/alerts';
@@ -51,6 +52,7 @@ export class Container implements vscode.Disposable {
   private readonly contextKeys: ContextKeys;
   private readonly metricsView: ReturnType<typeof registerMetricsView>;
   private readonly bootUnits: BootUnits;
+  private readonly releaseState: ReleaseState;
   private readonly subscriptions: vscode.Disposable[] = [];
   private readonly firstConnection: Promise<void>;
 
@@ -80,6 +82,7 @@ export class Container implements vscode.Disposable {
     this.doctor = new DoctorResults(this.connection);
     this.metricsView = registerMetricsView(context, this.connection, this.store, this.output);
     this.bootUnits = new BootUnits(context.extensionPath, () => this.connection.stackDir, this.store, (m) => this.output.info(m));
+    this.releaseState = new ReleaseState(() => this.connection.stackDir, this.store);
     this.subscriptions.push(
       this.metricsView.disposable,
       this.configDiagnostics,
@@ -93,6 +96,7 @@ export class Container implements vscode.Disposable {
       this.logs,
       this.memory,
       this.notifications,
+      this.releaseState,
       ...registerCommands({
         connection: this.connection,
         memory: this.memory,
@@ -105,6 +109,7 @@ export class Container implements vscode.Disposable {
         globalState: context.globalState,
         doctor: this.doctor,
         bootUnits: this.bootUnits,
+        refreshRelease: () => this.releaseState.refresh(),
       }),
       this.statusBar.onDidChangeIpcLevel((c) => this.notifications.onIpcLevel({ from: c.from, to: c.to, score: c.score, summary: c.summary })),
       onSettingChange(['engine.mode'], () => void this.connection.reconfigure()),
@@ -211,6 +216,7 @@ export class Container implements vscode.Disposable {
 
   private updateContext(): void {
     this.contextKeys.update();
+    this.releaseState.refresh();
   }
 
   /** The engine's story in the Opsdeck output channel (state changes, restarts, failures). */

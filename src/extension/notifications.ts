@@ -51,6 +51,7 @@ const ACTION_LABEL: Record<NoticeAction, string> = {
   'show-engine-output': 'Show Engine Output',
   'backup-now': 'Backup Now',
   'open-report': 'Open',
+  'show-release-report': 'Show Report',
 };
 const HISTORY = 200;
 /** How long a recovered incident's notification stays before it closes. */
@@ -330,6 +331,9 @@ export async function runAction(action: NoticeAction, service: string | undefine
       return;
     case 'open-report':
       await vscode.commands.executeCommand('opsdeck.showReport', 'latest');
+      return;
+    case 'show-release-report':
+      await vscode.commands.executeCommand('opsdeck.showReleaseReport');
       return;
   }
 }

@@ -28,12 +28,15 @@ export const NOTIFICATION_KINDS = [
   'maintenance-failed',
   'engine-error',
   'report-written',
+  'release-completed',
+  'release-failed',
+  'release-rolled-back',
 ] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 export type Severity = 'error' | 'warning' | 'info';
 export type NotificationLevel = 'all' | 'errors' | 'none';
 /** What the buttons of a notification do (notifications.ts maps them to commands). */
-export type NoticeAction = 'show-logs' | 'restart' | 'open-dashboard' | 'show-engine-output' | 'backup-now' | 'open-report';
+export type NoticeAction = 'show-logs' | 'restart' | 'open-dashboard' | 'show-engine-output' | 'backup-now' | 'open-report' | 'show-release-report';
 
 export interface Notice {
   kind: NotificationKind;

@@ -12,6 +12,7 @@
  */
 import * as vscode from 'vscode';
 import { unitsLine } from './boot-units';
+import { releaseLine } from './release-state';
 import type { ServiceStatus } from '../core/contract';
 import type { StackSnapshot, StackStore } from './state/stack-store';
 import { type DetailModel, isRunning, noEngineModel, serviceContextValue, serviceDescription, serviceDetails, serviceTooltip, STATE_ICON } from './status-model';
@@ -156,7 +157,12 @@ export class ServicesTree implements vscode.TreeDataProvider<Item>, vscode.Dispo
     const status = this.store.snapshot.status;
     // Without a stack the view's welcome content (package.json) says so; without an engine, the one item does.
     const units = this.store.snapshot.units;
-    const lines = [this.hasStack() && status?.services.length === 0 ? 'The stack has no services.' : undefined, this.hasStack() && units?.installed ? unitsLine(units) : undefined];
+    const release = this.store.snapshot.release;
+    const lines = [
+      this.hasStack() && status?.services.length === 0 ? 'The stack has no services.' : undefined,
+      this.hasStack() && release ? releaseLine(release) : undefined,
+      this.hasStack() && units?.installed ? unitsLine(units) : undefined,
+    ];
     this.view.message = lines.filter(Boolean).join(' ') || undefined;
   }
 

@@ -6,6 +6,7 @@
  */
 import * as vscode from 'vscode';
 import { unitsLine } from './boot-units';
+import { releaseLine } from './release-state';
 import type { IpcLevel } from '../core/contract';
 import { settings, onSettingChange } from './settings';
 import { currentIpc, type StackSnapshot, type StackStore } from './state/stack-store';
@@ -84,6 +85,7 @@ export class StatusBar implements vscode.Disposable {
       ...(snap.profiles ? { profiles: snap.profiles } : {}),
     });
     if (snap.units) model.status.tooltip += `\n\n${unitsLine(snap.units)}`;
+    if (snap.release) model.status.tooltip += `\n\n${releaseLine(snap.release)}`;
     this.seq = snap.seq;
     for (const key of ['status', 'ipc', 'profile'] as const) {
       const entry = this.items[key];

@@ -165,6 +165,11 @@ describe('API examples: every route on a real engine running examples/default (d
     { op: 'generateUnits', method: 'GET', path: '/v1/units/generate?target=systemd&scope=user' },
     { op: 'installUnits', method: 'POST', path: '/v1/units/install', body: { target: 'systemd', scope: 'user', dry_run: true } },
     { op: 'exportStack', method: 'POST', path: '/v1/export', body: { target: 'compose', base_image: 'node:20-bookworm-slim' } },
+    // examples/default declares no `release:`: the list is empty and the changes are refused with what to do (docs/releases.md has a stack that has one).
+    { op: 'listReleases', method: 'GET', path: '/v1/releases' },
+    { op: 'deployRelease', method: 'POST', path: '/v1/releases/deploy', body: { version: '1.1.0', dry_run: true } },
+    { op: 'updateRelease', method: 'POST', path: '/v1/releases/update', body: { to: '1.1.0', dry_run: true } },
+    { op: 'rollbackRelease', method: 'POST', path: '/v1/releases/rollback', body: { data: 'down', dry_run: true } },
     { op: 'getApiAccess', method: 'GET', path: '/v1/api' },
     { op: 'getApiTokens', method: 'GET', path: '/v1/api/tokens' },
     { op: 'rotateApiTokens', method: 'POST', path: '/v1/api/tokens/rotate', body: { scope: 'read', dry_run: true } },

@@ -82,7 +82,7 @@ describe('control API over a unix socket (real engine, real processes)', functio
     memory = MemoryStore.open(join(t.dir, '.opsdeck', 'memory.db'));
     engine.useMemory(memory);
     sock = socketPath(t.dir);
-    server = await serveApi(engine, sock, { heartbeatMs: 100 });
+    server = await serveApi(engine, sock, { heartbeatMs: 100, stackDir: t.dir });
     client = new ApiClient(sock);
   });
 
@@ -296,6 +296,10 @@ describe('control API over a unix socket (real engine, real processes)', functio
       ['GET', '/v1/events?types=state,bogus', undefined, 400, 'BAD_REQUEST', /bogus/],
       ['GET', '/v1/memory/search?limit=0', undefined, 400, 'BAD_REQUEST', /query\.limit/],
       ['GET', '/v1/memory/search?since=whenever', undefined, 400, 'BAD_REQUEST', /query\.since/],
+      ['POST', '/v1/releases/update', '{"to":"../x"}', 400, 'BAD_REQUEST', /body\.to/],
+      ['POST', '/v1/releases/rollback', '{"data":"drop"}', 400, 'BAD_REQUEST', /body\.data/],
+      ['POST', '/v1/releases/update', '{"dryRun":true}', 400, 'BAD_REQUEST', /dryRun/],
+      ['POST', '/v1/releases/update', '{"dry_run":true}', 404, 'RELEASE_NOT_FOUND', /nothing is deployed yet/],
       ['GET', '/v1/nope', undefined, 404, 'NOT_FOUND'],
       ['DELETE', '/v1/status', undefined, 404, 'NOT_FOUND'],
       ['GET', '/', undefined, 404, 'NOT_FOUND'],
@@ -403,6 +407,7 @@ describe('control API over a unix socket (real engine, real processes)', functio
       'GET /v1/metrics/history',
       'GET /v1/metrics/rollups',
       'GET /v1/profiles',
+      'GET /v1/releases',
       'GET /v1/reports',
       'GET /v1/services/{name}/logs',
       'GET /v1/status',
@@ -420,6 +425,9 @@ describe('control API over a unix socket (real engine, real processes)', functio
       'POST /v1/doctor/profile',
       'POST /v1/export',
       'POST /v1/maintenance/run',
+      'POST /v1/releases/deploy',
+      'POST /v1/releases/rollback',
+      'POST /v1/releases/update',
       'POST /v1/reports',
       'POST /v1/services/{name}/restart',
       'POST /v1/services/{name}/start',

@@ -42,6 +42,9 @@ const STATUS: Record<string, ErrorStatus> = {
   BACKUP_REPO_EXISTS: 409,
   // alerts
   ALERT_NOT_FOUND: 404,
+  // releases
+  RELEASE_NOT_FOUND: 404,
+  RELEASE_CHECK_FAILED: 409,
 };
 
 export const statusOf = (code: string): ErrorStatus => STATUS[code] ?? 500;

@@ -23,6 +23,7 @@ import type {
   VerifyRequest,
 } from '../contract/backups';
 import type { PruneReport, Snapshot, SnapshotDiff, SnapshotInfo, VerifyReport } from '../backup/repo';
+import type { DeployRequest, ReleaseList, ReleaseRunResult, RollbackRequest, UpdateRequest } from '../contract/releases';
 import type { CleanupRequest, CleanupResult, MaintenanceProgress, MaintenanceRequest, MaintenanceRunResult, MaintenanceTaskInfo } from '../contract/maintenance';
 import { readSse } from '../api/sse';
 import { unixFetch, type FetchLike } from './unix-fetch';
@@ -325,6 +326,28 @@ export class ApiClient {
       keep_special_bits: req.keepSpecialBits || undefined,
     });
     return this.json((init) => this.rpc.v1.backups[':id'].restore.$post({ param: { id }, json }, { init }));
+  }
+
+  // ------------------------------------------------------------------ releases (docs/releases.md)
+
+  /** The releases, the current one, the schema versions and the ledger (GET /v1/releases). */
+  releases(): Promise<ReleaseList> {
+    return this.json((init) => this.rpc.v1.releases.$get({}, { init }));
+  }
+
+  /** Deploy (POST /v1/releases/deploy); on a stack running a release, an update to it. */
+  deploy(req: DeployRequest = {}): Promise<ReleaseRunResult> {
+    return this.json((init) => this.rpc.v1.releases.deploy.$post({ json: defined({ version: req.version, from: req.from, dry_run: req.dryRun || undefined }) }, { init }));
+  }
+
+  /** Update (POST /v1/releases/update): ok false when it failed and was rolled back (the report says what was done). */
+  update(req: UpdateRequest = {}): Promise<ReleaseRunResult> {
+    return this.json((init) => this.rpc.v1.releases.update.$post({ json: defined({ to: req.to, allow_downgrade: req.allowDowngrade || undefined, dry_run: req.dryRun || undefined }) }, { init }));
+  }
+
+  /** Roll back (POST /v1/releases/rollback) to `to` or the release before, the data following `data`. */
+  rollback(req: RollbackRequest = {}): Promise<ReleaseRunResult> {
+    return this.json((init) => this.rpc.v1.releases.rollback.$post({ json: defined({ to: req.to, data: req.data, dry_run: req.dryRun || undefined }) }, { init }));
   }
 
   // ------------------------------------------------------------------ maintenance (docs/maintenance.md)

@@ -19,6 +19,9 @@ export { formatIssues } from './issues';
 
 export { CONFIG_FILE } from './config-file';
 
+/** Where the services of a stack with `release:` run when they give no `cwd`: the current release. */
+export const RELEASE_CWD = 'current';
+
 export interface LoadedStack {
   /** Absolute path of opsdeck.yaml. */
   file: string;
@@ -143,6 +146,8 @@ function withoutPrototypes(config: StackConfig): StackConfig {
   const bare = <T>(record: Record<string, T>): Record<string, T> => Object.assign(Object.create(null) as Record<string, T>, record);
   config.services = bare(config.services);
   config.profiles = bare(config.profiles);
+  // A stack with releases runs its services in the current release unless they say otherwise.
+  if (config.release) for (const service of Object.values(config.services)) service.cwd ??= RELEASE_CWD;
   return config;
 }
 

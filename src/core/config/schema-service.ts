@@ -8,6 +8,7 @@ import { buildServiceBackupSchema } from './schema-backup';
 import { argv, asRecord, count, duration, envMap, name, objectCheck, positiveDuration, positiveInt, writtenDefaults } from './schema-kit';
 import { buildServiceMaintenanceSchema } from './schema-maintenance';
 import { buildHealthSchema } from './schema-probe';
+import { buildInstallSchema, buildMigrateSchema, buildRequiresSchema } from './schema-release';
 
 export const TIERS = ['storage', 'messaging', 'server', 'worker'] as const;
 export type Tier = (typeof TIERS)[number];
@@ -113,6 +114,12 @@ export function buildServiceSchema() {
       rpo: positiveDuration('365d').optional(),
       /** Recovery time objective: a restore of this service must complete within this. */
       rto: positiveDuration('7d').optional(),
+      /** Run in the release's folder when a release is installed, e.g. [npm, ci] (docs/releases.md). */
+      install: buildInstallSchema().optional(),
+      /** The service's schema steps, run by deploy, update and rollback (docs/releases.md). */
+      migrate: buildMigrateSchema().optional(),
+      /** What must hold before a release with this service is installed (docs/releases.md). */
+      requires: buildRequiresSchema().optional(),
     })
     .check(serviceChecks());
 }

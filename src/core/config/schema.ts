@@ -21,6 +21,7 @@ import { buildBootSchema } from './schema-boot';
 import { buildMetricsSchema, buildReportsSchema } from './schema-observe';
 import { envMap, name, objectCheck, writtenDefaults } from './schema-kit';
 import { buildServiceSchema } from './schema-service';
+import { buildReleaseSchema } from './schema-release';
 
 export { duration, positiveDuration } from './schema-kit';
 export { DEPENDENCY_CONDITIONS, TIERS, type DependencyCondition, type Tier } from './schema-service';
@@ -110,6 +111,8 @@ function buildStackSchema({ serviceSchema, profileSchema, logsSchema, stackBacku
     reports: reportsSchema.prefault(writtenDefaults(reportsSchema)),
     /** The control API's optional TCP listener with bearer tokens (docs/api.md). */
     api: apiSchema.prefault(writtenDefaults(apiSchema)),
+    /** Where the stack's code comes from and how releases are kept (docs/releases.md). */
+    release: buildReleaseSchema().optional(),
     services,
   });
 }
@@ -166,6 +169,9 @@ export type StackMaintenanceConfig = StackConfig['maintenance'];
 export type AlertsConfig = StackConfig['alerts'];
 export type ApiConfig = StackConfig['api'];
 export type AlertChannelConfig = AlertsConfig['channels'][string];
+export type ReleaseConfig = NonNullable<StackConfig['release']>;
+export type RequiresConfig = NonNullable<ReleaseConfig['requires']>;
+export type MigrationStep = NonNullable<ServiceConfig['migrate']>[number];
 
 /**
  * Probe timing defaults, by probe role. Readiness is retried every 25 ms while a service starts

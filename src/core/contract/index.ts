@@ -30,3 +30,4 @@ export { OPSDECK_VERSION } from '../version';
 export { FakeClock, systemClock, type Clock, type TimerHandle } from '../clock';
 export * from './metrics-store';
 export * from './reports';
+export * from './releases';

@@ -36,3 +36,6 @@ export { ensureTokens, readTokens, rotateTokens, tokenFile } from '../api/tokens
 export { listenUrl } from '../api/auth';
 // `opsdeck export`: opsdeck.yaml onto Docker Compose or Kubernetes (docs/export.md).
 export { defaultOutDir, exportStack, exportTarget, mappingTableMarkdown, type ExportOptions } from '../export';
+// Releases: deploy, update, rollback and the ledger (docs/releases.md).
+export { ReleaseManager, type ReleaseEngineHost } from '../releases/manager';
+export { PAUSE_ENV as RELEASE_PAUSE_ENV } from '../releases/run';

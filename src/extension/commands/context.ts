@@ -30,6 +30,8 @@ export interface CommandContext {
   globalState: vscode.Memento;
   /** The stack's start-at-login units (`opsdeck units`, boot-units.ts). */
   bootUnits: BootUnits;
+  /** Read the running release again (release-state.ts), after an update or rollback. */
+  refreshRelease(): void;
 }
 
 /** A group of commands: id → handler, called with the command's arguments. */

@@ -24,11 +24,12 @@ import { serviceCommands } from './service';
 import { serviceName, servicesOf } from './service-args';
 import { stackCommands } from './stack';
 import { unitsCommands } from './units';
+import { releaseCommands } from './releases';
 
 export type { CommandContext } from './context';
 
 /** Commands whose first argument is not a service (a query, a profile): their failures offer no Show Logs. */
-const NOT_ABOUT_A_SERVICE: ReadonlySet<string> = new Set(['opsdeck.searchMemory', 'opsdeck.switchProfile', 'opsdeck.runMaintenance', 'opsdeck.cleanUp', 'opsdeck.startAtBoot', 'opsdeck.showReport', 'opsdeck.copyApiToken']);
+const NOT_ABOUT_A_SERVICE: ReadonlySet<string> = new Set(['opsdeck.searchMemory', 'opsdeck.switchProfile', 'opsdeck.runMaintenance', 'opsdeck.cleanUp', 'opsdeck.startAtBoot', 'opsdeck.showReport', 'opsdeck.copyApiToken', 'opsdeck.updateStack', 'opsdeck.rollBack', 'opsdeck.showReleaseReport']);
 
 export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
   const handlers: CommandHandlers = {
@@ -44,6 +45,7 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
     ...exportCommands(ctx),
     ...reportCommands(ctx),
     ...apiTokenCommands(ctx),
+    ...releaseCommands(ctx),
   };
   return Object.entries(handlers).map(([id, fn]) =>
     vscode.commands.registerCommand(id, async (...args: unknown[]) => {

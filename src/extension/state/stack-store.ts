@@ -38,6 +38,15 @@ export interface StackSnapshot {
   readonly backupsError?: string;
   /** The stack's start-at-login units (`opsdeck units status`), once read (boot-units.ts). */
   readonly units?: UnitsSummary;
+  /** The release `current` points to, for a stack with releases (release-state.ts). */
+  readonly release?: ReleaseSummary;
+}
+
+/** What the views show of a stack's releases: the running version and how the last operation ended. */
+export interface ReleaseSummary {
+  current: string;
+  /** The last deploy, update or rollback: `update 2 → 3 rolled-back`. */
+  last?: string;
 }
 
 /** What the views show of the boot units: installed for which init system and mode, drifted from opsdeck.yaml. */
@@ -219,6 +228,11 @@ export class StackStore implements Disposable {
   /** The boot units' status, read by boot-units.ts (it does not change with the engine). */
   setUnits(units: UnitsSummary | undefined): void {
     this.set({ units });
+  }
+
+  /** The running release, read by release-state.ts from the stack folder. */
+  setRelease(release: ReleaseSummary | undefined): void {
+    if (JSON.stringify(release) !== JSON.stringify(this.current.release)) this.set({ release });
   }
 
   private set(patch: Partial<Omit<StackSnapshot, 'seq' | 'epoch' | 'at' | 'connection'>>, newEpoch = false): void {

@@ -21,6 +21,7 @@ import { maintenanceApi } from './maintenance';
 import { memoryApi } from './memory';
 import { metricsApi, prometheusApi } from './metrics';
 import { reportsApi } from './reports';
+import { releasesApi } from './releases';
 import { stackApi } from './stack';
 import { statusApi } from './status';
 import { unitsApi } from './units';
@@ -94,6 +95,7 @@ export function createApi(engine: ServedEngine, opts: ApiOptions = {}) {
     .route('/', unitsApi(opts.stackDir))
     .route('/', exportApi(opts.stackDir))
     .route('/', accessApi(opts))
+    .route('/', releasesApi(engine, opts.stackDir))
     .doc31('/openapi.json', OPENAPI_OBJECT);
 }
 
@@ -122,7 +124,7 @@ export const OPENAPI_OBJECT = {
   ],
   // No token over the unix socket; a bearer token over the TCP listener.
   security: [{}, { bearer: [] }] as Array<Record<string, string[]>>,
-  tags: ['status', 'stack', 'services', 'profiles', 'logs', 'events', 'memory', 'metrics', 'reports', 'backups', 'maintenance', 'doctor', 'units', 'export', 'alerts', 'api'].map((name) => ({ name })),
+  tags: ['status', 'stack', 'services', 'profiles', 'logs', 'events', 'memory', 'metrics', 'reports', 'backups', 'maintenance', 'doctor', 'units', 'export', 'alerts', 'releases', 'api'].map((name) => ({ name })),
 };
 
 /** The OpenAPI 3.1 document of the API, as served at /openapi.json. */
