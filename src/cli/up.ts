@@ -10,9 +10,9 @@ import type { Command } from 'commander';
 import { daemonCommand, daemonEnv, daemonNodeFlags } from '../daemon/daemon-process';
 import { runDaemon, startHost, stateLines, untilStopped } from '../daemon/run-host';
 import { formatPlan, statusHeadline, statusTable } from './format';
+import { notReadyOf, parseSettle, parseTimeout, SETTLE_MS, waitSettled } from './settle-wait';
 import { displayDir, ownerOf, printJson, stackDir } from './stack-context';
-import { InvalidArgumentError } from 'commander';
-import { type EngineLike, type EngineStatus, OPSDECK_VERSION as VERSION, OpsError, parseDuration, type PlanResult, type ServiceStatus } from '../core/contract';
+import { type EngineLike, OPSDECK_VERSION as VERSION, OpsError, type PlanResult } from '../core/contract';
 import { assertServiceName, downWithoutEngine, loadConfig, type LoadedStack, upPlan, withDependencies, withProfile } from '../core/host';
 
 interface UpOptions {
@@ -23,20 +23,6 @@ interface UpOptions {
   timeout: number;
   settle: number;
 }
-
-/** How long the stack must stay unchanged, by default, for `up --detach` to call it settled. */
-const SETTLE_MS = 2000;
-
-const parseTimeout = (v: string) => {
-  const ms = parseDuration(v);
-  if (ms === undefined || ms <= 0) throw new InvalidArgumentError(`"${v}" is not a duration such as 60s or 2m`);
-  return ms;
-};
-const parseSettle = (v: string) => {
-  const ms = parseDuration(v);
-  if (ms === undefined || ms < 0) throw new InvalidArgumentError(`"${v}" is not a duration such as 2s or 500ms`);
-  return ms;
-};
 
 export function registerUp(program: Command): void {
   program
@@ -202,31 +188,12 @@ async function detach(dir: string, stack: LoadedStack, services: string[], opts:
   // Ours first: a flag the user gave node explicitly (execArgv) comes later and wins.
   const child = spawn(process.execPath, [...daemonNodeFlags(), ...process.execArgv, ...args], { detached: true, stdio: ['ignore', out, out], env: daemonEnv() });
   child.unref();
-  const deadline = Date.now() + opts.timeout;
-  let status: EngineStatus | undefined;
-  let done = false;
-  let seen = '';
-  let unchangedSince = Date.now();
-  while (Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 200));
-    const owner = ownerOf(dir);
-    if (!owner) {
-      if (child.exitCode !== null) break;
-      continue;
-    }
-    status = await owner.client.status().catch(() => undefined);
-    if (!status) continue;
-    const mine = status.services.filter((s) => wanted.has(s));
-    const now = picture(mine);
-    if (now !== seen) {
-      seen = now;
-      unchangedSince = Date.now();
-    }
-    if (settled(mine) && Date.now() - unchangedSince >= opts.settle) {
-      done = true;
-      break;
-    }
-  }
+  const { status, settled: done } = await waitSettled(wanted.has, {
+    timeoutMs: opts.timeout,
+    settleMs: opts.settle,
+    poll: async () => ownerOf(dir)?.client.status().catch(() => undefined),
+    givenUp: () => child.exitCode !== null && !ownerOf(dir),
+  });
   // What the daemon said while it took the stack (a stale lock, services a dead engine left running).
   for (const note of notesSince(logFile, logStart)) process.stderr.write(`${note}\n`);
   if (!status) {
@@ -235,26 +202,15 @@ async function detach(dir: string, stack: LoadedStack, services: string[], opts:
     else process.stderr.write(`error: ${msg}\n`);
     return 1;
   }
-  const notReady = status.services.filter((s) => wanted.has(s) && !(s.state === 'ready' || s.completed));
-  const ok = done && notReady.length === 0;
+  const which = notReadyOf(status, wanted.has);
+  const ok = done && !which;
   if (opts.json) printJson({ ok, status });
   else {
     process.stdout.write(`${statusHeadline(status)}\n${statusTable(status)}\n`);
-    const which = notReady.map((s) => `${s.name} (${s.state}: ${s.reason})`).join(', ');
     if (!done) process.stderr.write(`error: the stack did not settle within ${opts.timeout / 1000}s${which ? `; not ready: ${which}` : ''}\n`);
     else if (!ok) process.stderr.write(`error: not ready: ${which}\n`);
   }
   return ok ? 0 : 1;
-}
-
-/** Every service has come to rest: ready, completed, failed, or degraded by an upstream. */
-function settled(services: ServiceStatus[]): boolean {
-  return services.every((s) => s.completed || s.state === 'ready' || s.state === 'failed' || (s.state === 'degraded' && s.reason.startsWith('upstream')));
-}
-
-/** What must not change during the settle window: each service's state, process and restarts. */
-function picture(services: ServiceStatus[]): string {
-  return services.map((s) => `${s.name}:${s.state}:${s.pid ?? '-'}:${s.restarts}:${s.completed}`).join(' ');
 }
 
 function sizeOf(file: string): number {
