@@ -19,7 +19,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import { join } from 'node:path';
-import { decodeBlob, encodeBlob, type EncodedBlob } from './blob';
+import { decodeBlob, encodeBlobSync, type EncodedBlob } from './blob';
 import { fsyncDir, listDir, writeFileDurable } from './fsutil';
 
 const HEX64 = /^[0-9a-f]{64}$/;
@@ -48,7 +48,12 @@ export interface PackInfo {
 
 export const packPath = (repoDir: string, id: string) => join(repoDir, 'data', id.slice(0, 2), id);
 
-function header(): Buffer {
+/** A new pack's name: 32 random bytes in hex. */
+export const newPackId = (): string => randomBytes(32).toString('hex');
+
+/** The first bytes of every pack. */
+
+export function header(): Buffer {
   const h = Buffer.alloc(HEADER_LEN);
   PACK_MAGIC.copy(h, 0);
   h[8] = 1;
@@ -68,9 +73,9 @@ function trailerPlain(blobs: PackBlob[]): Buffer {
   return t;
 }
 
-async function trailerAndFooter(blobs: PackBlob[], key?: Buffer): Promise<Buffer[]> {
-  const enc = await encodeBlob(trailerPlain(blobs), { codec: 'none', level: 0 }, key);
-  const trailer = enc.parts.length === 1 ? enc.parts[0]! : Buffer.concat(enc.parts);
+/** A pack's trailer (its blob table, stored as a blob) and footer. */
+export function trailerAndFooter(blobs: PackBlob[], key?: Buffer): Buffer[] {
+  const trailer = encodeBlobSync(trailerPlain(blobs), { codec: 'none', level: 0 }, key).data;
   const footer = Buffer.alloc(FOOTER_LEN);
   footer.writeUInt32LE(trailer.length, 0);
   createHash('sha256').update(trailer).digest().copy(footer, 4, 0, 8);
@@ -228,11 +233,11 @@ export class PackWriter {
   }
 
   private async writePack(parts: Buffer[], blobs: PackBlob[]): Promise<void> {
-    const tail = await trailerAndFooter(blobs, this.key);
+    const tail = trailerAndFooter(blobs, this.key);
     parts.push(...tail);
     let size = 0;
     for (const p of parts) size += p.length;
-    const id = randomBytes(32).toString('hex');
+    const id = newPackId();
     const hash = createHash('sha256');
     for (const p of parts) hash.update(p);
     const sha256 = hash.digest('hex');
@@ -242,6 +247,13 @@ export class PackWriter {
     const info = { id, size, blobs, sha256 };
     this.written.push(info);
     this.onPack?.(info);
+  }
+
+  /** A pack written elsewhere (a worker thread's, pack-file.ts): made durable and returned with the others by checkpoint(). */
+  adopt(p: PackInfo): void {
+    this.bytesWritten += p.size;
+    this.written.push(p);
+    this.onPack?.(p);
   }
 
   /**

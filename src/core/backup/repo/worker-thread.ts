@@ -5,25 +5,29 @@
  *
  *   chunk    (backup)  read a file or a range of it, chunk it (on page boundaries if it is a SQLite
  *                      database), hash every chunk (and, asked to, what was read as a whole),
- *                      compress and encrypt the chunks the repository does not have yet and post
- *                      them back in batches of about a megabyte (one transferred buffer each);
+ *                      compress and encrypt the chunks the repository does not have yet and append
+ *                      them to this thread's own pack file (pack-file.ts), posting each pack to
+ *                      the main thread once it is written (its blob table only, never blob bytes);
+ *   flush    (backup)  write out the pack being filled (the backup's end);
  *   hash     (backup)  the SHA-256 of a whole file, beside the segments of a large SQLite file;
  *   restore  (restore) read a file's blobs from their packs, decrypt, decompress, check, write
  *                      the file, then re-read it and compare its SHA-256 with the manifest;
  *   check    (verify)  read a whole pack, hash it, decode every blob and compare its SHA-256 with its id.
  *
- * Flow control for backups: a batch is posted only once the pool's in-flight byte budget
- * (budget.ts: a counter in a SharedArrayBuffer, Atomics.wait here) has room for it, and the main
- * thread gives the room back once the blobs are on disk in a pack: memory is bounded by the
- * budget, not by how much there is to back up or how slow the disk is.
+ * Memory of a backup's thread, by design and whatever the size of the backup: its read buffer
+ * (two largest chunks), the staging buffer and blob table of its pack file, and the ids of the
+ * blobs the repository has (32 bytes each, in one table).
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { parentPort, workerData } from 'node:worker_threads';
-import { decodeBlobSync, encodeBlobSync, CODEC_BYTE } from './blob';
-import { InFlightBudget } from './budget';
+import { decodeBlobSync, encodeBlobSync } from './blob';
 import { fixedCutter, makeCutter, sqliteChunkSize } from './chunker';
-import type { ChunkerParams, Codec, CompressionSetting } from './model';
+import type { ChunkerParams, CompressionSetting } from './model';
+import { PackFileWriter } from './pack-file';
+import type { PackInfo } from './pack';
 
 /** What each worker is started with. */
 export interface RepoWorkerData {
@@ -33,11 +37,8 @@ export interface RepoWorkerData {
   key: Uint8Array | null;
   /** The ids (32 bytes each) of the blobs the repository has. */
   known: Uint8Array;
-  /** The in-flight byte budget, shared by the pool (budget.ts): [bytes in flight, peak]. */
-  budget: SharedArrayBuffer;
-  budgetBytes: number;
-  /** New blobs go back to the main thread in batches of about this many encoded bytes. */
-  batchBytes: number;
+  /** Backups: where this thread writes its packs (dryRun: counted, not written). */
+  packs?: { repoDir: string; packSize: number; dryRun: boolean };
 }
 
 /** Where one blob is: its pack file, offset and stored length. */
@@ -69,27 +70,21 @@ export interface ChunkJob {
 
 export type RepoWorkerJob =
   | ChunkJob
+  | { t: 'flush'; id: number }
   | { t: 'hash'; id: number; path: string }
   | { t: 'restore'; id: number; dest: string; flags: number; chunks: ChunkLoc[]; sha256: string; size: number; check: boolean }
   | { t: 'check'; id: number; path: string; blobs: ChunkLoc[] };
 
-/** One message of new blobs: their encoded bytes back to back in `data` (transferred, not copied). */
-export interface BlobBatchMessage {
-  t: 'blobs';
+/** A pack this thread wrote (posted during a chunk or flush job, before its `done`). */
+export interface PackMessage {
+  t: 'pack';
   job: number;
-  ids: string[];
-  lengths: number[];
-  raws: number[];
-  codecs: number[];
-  data: ArrayBuffer;
-  /** Bytes read since the last message (progress). */
-  bytes: number;
+  pack: PackInfo;
 }
 
 const wd = workerData as RepoWorkerData;
 const port = parentPort!;
 const key = wd.key ? Buffer.from(wd.key.buffer, wd.key.byteOffset, wd.key.length) : undefined;
-const budget = new InFlightBudget(wd.budget, wd.budgetBytes);
 
 const errorOf = (e: unknown, extra: Record<string, unknown> = {}) => {
   const err = e as NodeJS.ErrnoException;
@@ -97,63 +92,56 @@ const errorOf = (e: unknown, extra: Record<string, unknown> = {}) => {
 };
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
+/** Bytes read between two progress messages. */
+const PROGRESS_BYTES = 8 << 20;
+
 /**
- * New blobs of one job, gathered until about `batchBytes` of them, then posted in one message
- * (one ArrayBuffer, transferred) once the budget has room for them: one message per megabyte or
- * so instead of one per blob (a SQLite page is 4 KiB).
+ * Every chunk leaves buffers behind (its compressed form, zlib's output buffer): small objects
+ * for V8, which lets such garbage reach tens of megabytes per thread before it collects it, and
+ * the allocator keeps what it grew to. A young-generation collection after every GC_EVERY_BYTES
+ * of chunks stored bounds it (about a millisecond each, for a heap this small).
  */
-class BlobBatch {
-  private ids: string[] = [];
-  private lengths: number[] = [];
-  private raws: number[] = [];
-  private codecs: number[] = [];
-  private parts: Buffer[] = [];
-  private size = 0;
-  /** Bytes read and not yet reported. */
-  unreported = 0;
-
-  constructor(private readonly job: number) {}
-
-  add(id: string, raw: number, enc: { data: Buffer; codec: Codec }): void {
-    this.ids.push(id);
-    this.lengths.push(enc.data.length);
-    this.raws.push(raw);
-    this.codecs.push(CODEC_BYTE[enc.codec]);
-    this.parts.push(enc.data);
-    this.size += enc.data.length;
-    if (this.size >= wd.batchBytes) this.flush();
+const GC_EVERY_BYTES = 8 << 20;
+const minorGc = ((): (() => void) | undefined => {
+  try {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as (options: { type: 'minor' }) => void;
+    return () => gc({ type: 'minor' });
+  } catch {
+    return undefined;
+  } finally {
+    setFlagsFromString('--no-expose-gc');
   }
-
-  /** Post the blobs gathered (waiting for room in the budget), or report progress when there are none and enough was read. */
-  flush(force = false): void {
-    if (this.ids.length === 0) {
-      if (force ? this.unreported > 0 : this.unreported >= 8 << 20) {
-        port.postMessage({ t: 'progress', job: this.job, bytes: this.unreported });
-        this.unreported = 0;
-      }
-      return;
-    }
-    budget.acquire(this.size);
-    const data = Buffer.allocUnsafeSlow(this.size);
-    let at = 0;
-    for (const p of this.parts) at += p.copy(data, at);
-    const ab = data.buffer as ArrayBuffer;
-    const m: BlobBatchMessage = { t: 'blobs', job: this.job, ids: this.ids, lengths: this.lengths, raws: this.raws, codecs: this.codecs, data: ab, bytes: this.unreported };
-    port.postMessage(m, [ab]);
-    this.ids = [];
-    this.lengths = [];
-    this.raws = [];
-    this.codecs = [];
-    this.parts = [];
-    this.size = 0;
-    this.unreported = 0;
-  }
-}
+})();
+let sinceGc = 0;
 
 // ---- backup: chunk a file, or a range of it
 let cut: ((buf: Uint8Array, start: number, end: number, final: boolean) => number) | undefined;
 let seen: Set<string> | undefined;
 let buf: Buffer | undefined;
+let packs: PackFileWriter | undefined;
+
+/** This thread's pack file writer. */
+function packWriter(): PackFileWriter {
+  const p = wd.packs!;
+  packs ??= new PackFileWriter(p.repoDir, p.packSize, key, p.dryRun);
+  return packs;
+}
+
+/** Store one new blob in this thread's pack; a pack it completes goes to the main thread. */
+function store(job: number, id: string, stored: Buffer, rawLength: number): void {
+  let done: PackInfo | undefined;
+  try {
+    done = packWriter().add(id, stored, rawLength);
+  } catch (e) {
+    packs!.abandon();
+    throw Object.assign(e as Error, { packWrite: true });
+  }
+  if (done) port.postMessage({ t: 'pack', job, pack: done } satisfies PackMessage);
+}
+
+/** A chunk job's error: a failed pack write says so (stage 'pack': it fails the backup, whatever its code). */
+const chunkError = (e: unknown) => errorOf(e, (e as { packWrite?: boolean }).packWrite ? { stage: 'pack' } : {});
 
 function knownIds(): Set<string> {
   if (!seen) {
@@ -163,13 +151,21 @@ function knownIds(): Set<string> {
   return seen;
 }
 
+/**
+ * The read buffer of chunking and hashing: two largest chunks, so a refill moves at most one
+ * chunk's worth of bytes to its start and reads at least as much (one per thread, reused).
+ */
+function readBuffer(): Buffer {
+  buf ??= Buffer.allocUnsafeSlow(wd.chunker!.maxSize * 2);
+  return buf;
+}
+
 function chunkFile(job: ChunkJob): void {
   const params = wd.chunker!;
   cut ??= makeCutter(params).cut;
   const known = knownIds();
-  buf ??= Buffer.allocUnsafeSlow(params.maxSize * 4);
-  const b = buf;
-  const batch = new BlobBatch(job.id);
+  const b = readBuffer();
+  let unreported = 0;
   let fd = -1;
   try {
     fd = fs.openSync(job.path, 'r');
@@ -207,22 +203,40 @@ function chunkFile(job: ChunkJob): void {
       const hex = sha256(chunk);
       fileHash?.update(chunk);
       chunks.push(hex);
-      batch.unreported += len;
       if (!known.has(hex)) {
         known.add(hex);
-        batch.add(hex, len, encodeBlobSync(chunk, wd.compression, key));
-      } else {
-        batch.flush();
+        store(job.id, hex, encodeBlobSync(chunk, wd.compression, key).data, len);
+        sinceGc += len;
+        if (sinceGc >= GC_EVERY_BYTES) {
+          sinceGc = 0;
+          minorGc?.();
+        }
+      }
+      unreported += len;
+      if (unreported >= PROGRESS_BYTES) {
+        port.postMessage({ t: 'progress', job: job.id, bytes: unreported });
+        unreported = 0;
       }
       size += len;
       start += len;
     }
-    batch.flush(true);
-    port.postMessage({ t: 'done', job: job.id, bytes: 0, result: { size, sha256: fileHash?.digest('hex') ?? '', chunks } });
+    port.postMessage({ t: 'done', job: job.id, bytes: unreported, result: { size, sha256: fileHash?.digest('hex') ?? '', chunks } });
   } catch (e) {
-    port.postMessage({ t: 'error', job: job.id, error: errorOf(e) });
+    port.postMessage({ t: 'error', job: job.id, error: chunkError(e) });
   } finally {
     if (fd >= 0) fs.closeSync(fd);
+  }
+}
+
+// ---- backup: the pack being filled, written out at the end
+function flushPack(job: { id: number }): void {
+  try {
+    const done = packs?.finish();
+    if (done) port.postMessage({ t: 'pack', job: job.id, pack: done } satisfies PackMessage);
+    port.postMessage({ t: 'done', job: job.id, bytes: 0, result: null });
+  } catch (e) {
+    packs?.abandon();
+    port.postMessage({ t: 'error', job: job.id, error: errorOf(e, { stage: 'pack' }) });
   }
 }
 
@@ -232,12 +246,12 @@ function hashFile(job: { id: number; path: string }): void {
   try {
     fd = fs.openSync(job.path, 'r');
     const h = createHash('sha256');
-    buf ??= Buffer.allocUnsafeSlow(wd.chunker!.maxSize * 4);
+    const b = readBuffer();
     let size = 0;
     for (;;) {
-      const n = fs.readSync(fd, buf, 0, buf.length, null);
+      const n = fs.readSync(fd, b, 0, b.length, null);
       if (n === 0) break;
-      h.update(buf.subarray(0, n));
+      h.update(b.subarray(0, n));
       size += n;
     }
     port.postMessage({ t: 'done', job: job.id, bytes: 0, result: { size, sha256: h.digest('hex') } });
@@ -382,6 +396,7 @@ function checkPack(job: { id: number; path: string; blobs: ChunkLoc[] }): void {
 
 port.on('message', (m: RepoWorkerJob) => {
   if (m.t === 'chunk') chunkFile(m);
+  else if (m.t === 'flush') flushPack(m);
   else if (m.t === 'hash') hashFile(m);
   else if (m.t === 'restore') restoreFile(m);
   else if (m.t === 'check') checkPack(m);
