@@ -96,10 +96,11 @@ const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 const PROGRESS_BYTES = 8 << 20;
 
 /**
- * Every chunk leaves buffers behind (its compressed form, zlib's output buffer): small objects
- * for V8, which lets such garbage reach tens of megabytes per thread before it collects it, and
- * the allocator keeps what it grew to. A young-generation collection after every GC_EVERY_BYTES
- * of chunks stored bounds it (about a millisecond each, for a heap this small).
+ * Every blob encoded or decoded leaves buffers behind (its compressed or plain form, zlib's
+ * output buffer): small objects for V8, which lets such garbage reach tens of megabytes per
+ * thread before it collects it, and the allocator keeps what it grew to. A young-generation
+ * collection after every GC_EVERY_BYTES of blobs bounds it (about a millisecond each, for a heap
+ * this small).
  */
 const GC_EVERY_BYTES = 8 << 20;
 const minorGc = ((): (() => void) | undefined => {
@@ -114,6 +115,14 @@ const minorGc = ((): (() => void) | undefined => {
   }
 })();
 let sinceGc = 0;
+
+/** Count `n` bytes of blobs encoded or decoded; collect the garbage they left once there are enough. */
+function collectAfter(n: number): void {
+  sinceGc += n;
+  if (sinceGc < GC_EVERY_BYTES) return;
+  sinceGc = 0;
+  minorGc?.();
+}
 
 // ---- backup: chunk a file, or a range of it
 let cut: ((buf: Uint8Array, start: number, end: number, final: boolean) => number) | undefined;
@@ -206,11 +215,7 @@ function chunkFile(job: ChunkJob): void {
       if (!known.has(hex)) {
         known.add(hex);
         store(job.id, hex, encodeBlobSync(chunk, wd.compression, key).data, len);
-        sinceGc += len;
-        if (sinceGc >= GC_EVERY_BYTES) {
-          sinceGc = 0;
-          minorGc?.();
-        }
+        collectAfter(len);
       }
       unreported += len;
       if (unreported >= PROGRESS_BYTES) {
@@ -264,9 +269,14 @@ function hashFile(job: { id: number; path: string }): void {
 
 // ---- restore: write one file from its blobs, then verify it on disk
 const packFds = new Map<string, number>();
-// read buffers, reused (a blob is decoded and written before the next is read)
+// the read buffer, reused (a blob is decoded and written before the next is read, and the
+// file is re-read after it is written): the largest blob, at least READ_BYTES
+const READ_BYTES = 1 << 20;
 let rbuf: Buffer | undefined;
-let vbuf: Buffer | undefined;
+const readBuf = (n: number): Buffer => {
+  if (!rbuf || rbuf.length < n) rbuf = Buffer.allocUnsafeSlow(Math.max(n, READ_BYTES));
+  return rbuf;
+};
 
 function packFd(path: string): number {
   let fd = packFds.get(path);
@@ -290,8 +300,7 @@ function restoreFile(job: Extract<RepoWorkerJob, { t: 'restore' }>): void {
     let unreported = 0;
     for (const c of job.chunks) {
       stage = 'read';
-      if (!rbuf || rbuf.length < c.length) rbuf = Buffer.allocUnsafeSlow(Math.max(c.length, 8 << 20));
-      const stored = rbuf.subarray(0, c.length);
+      const stored = readBuf(c.length).subarray(0, c.length);
       let got = 0;
       let pfd: number;
       try {
@@ -318,6 +327,7 @@ function restoreFile(job: Extract<RepoWorkerJob, { t: 'restore' }>): void {
       stage = 'write';
       let off = 0;
       while (off < plain.length) off += fs.writeSync(fd, plain, off, plain.length - off);
+      collectAfter(plain.length);
       unreported += plain.length;
       if (unreported >= 8 << 20) {
         port.postMessage({ t: 'progress', job: job.id, bytes: unreported });
@@ -329,7 +339,7 @@ function restoreFile(job: Extract<RepoWorkerJob, { t: 'restore' }>): void {
     // verify what is on disk now
     stage = 'verify';
     const h = createHash('sha256');
-    vbuf ??= Buffer.allocUnsafeSlow(8 << 20);
+    const vbuf = readBuf(READ_BYTES);
     const vfd = fs.openSync(job.dest, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
     let size = 0;
     try {
@@ -351,46 +361,68 @@ function restoreFile(job: Extract<RepoWorkerJob, { t: 'restore' }>): void {
 }
 
 // ---- verify: hash the whole pack, decode and hash every blob of it
-let packBuf: Buffer | undefined;
-
-/** A whole pack file, read into this thread's buffer (reused: one pack's worth of memory per thread). */
-function readPack(path: string): Buffer {
-  const fd = fs.openSync(path, 'r');
-  try {
-    const size = fs.fstatSync(fd).size;
-    if (!packBuf || packBuf.length < size) packBuf = Buffer.allocUnsafeSlow(Math.max(size, 16 << 20));
-    let got = 0;
-    while (got < size) {
-      const n = fs.readSync(fd, packBuf, got, size - got, got);
-      if (n === 0) break;
-      got += n;
-    }
-    return packBuf.subarray(0, got);
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
+/**
+ * One pass over the pack file through this thread's read buffer (the largest blob and a read's
+ * worth more, not the whole pack): every byte is hashed once, in order, and each blob is decoded
+ * as soon as it is in the buffer (in offset order; bytes before the next blob are let go).
+ */
 function checkPack(job: { id: number; path: string; blobs: ChunkLoc[] }): void {
+  let fd = -1;
   try {
-    const data = readPack(job.path);
-    const bad: { id: string; why: string }[] = [];
-    for (const b of job.blobs) {
-      if (b.offset + b.length > data.length) {
-        bad.push({ id: b.id, why: 'beyond the end of the pack' });
+    fd = fs.openSync(job.path, 'r');
+    const size = fs.fstatSync(fd).size;
+    const order = job.blobs.map((b, i) => ({ b, i })).sort((x, y) => x.b.offset - y.b.offset);
+    const win = readBuf(order.reduce((m, { b }) => Math.max(m, b.length), 0) + READ_BYTES);
+    const h = createHash('sha256');
+    let base = 0; // the file offset of win[0]
+    let filled = 0;
+    const read = (): number => {
+      const n = fs.readSync(fd, win, filled, win.length - filled, base + filled);
+      h.update(win.subarray(filled, filled + n));
+      filled += n;
+      return n;
+    };
+    const bad: { i: number; id: string; why: string }[] = [];
+    for (const { b, i } of order) {
+      const end = b.offset + b.length;
+      if (end > size) {
+        bad.push({ i, id: b.id, why: 'beyond the end of the pack' });
+        continue;
+      }
+      while (base + filled < end) {
+        if (filled === win.length) {
+          const drop = b.offset - base; // what lies before this blob is hashed and done with
+          win.copy(win, 0, drop, filled);
+          base += drop;
+          filled -= drop;
+        }
+        if (read() === 0) break;
+      }
+      if (base + filled < end) {
+        bad.push({ i, id: b.id, why: 'beyond the end of the pack' });
         continue;
       }
       try {
-        const plain = decodeBlobSync(data.subarray(b.offset, b.offset + b.length), key, b.rawLength);
-        if (plain.length !== b.rawLength) bad.push({ id: b.id, why: `decoded to ${plain.length} bytes, expected ${b.rawLength}` });
-        else if (sha256(plain) !== b.id) bad.push({ id: b.id, why: 'content does not match its SHA-256' });
+        const plain = decodeBlobSync(win.subarray(b.offset - base, end - base), key, b.rawLength);
+        collectAfter(plain.length);
+        if (plain.length !== b.rawLength) bad.push({ i, id: b.id, why: `decoded to ${plain.length} bytes, expected ${b.rawLength}` });
+        else if (sha256(plain) !== b.id) bad.push({ i, id: b.id, why: 'content does not match its SHA-256' });
       } catch (e) {
-        bad.push({ id: b.id, why: (e as Error).message });
+        bad.push({ i, id: b.id, why: (e as Error).message });
       }
     }
-    port.postMessage({ t: 'done', job: job.id, bytes: data.length, result: { bad, sha256: sha256(data) } });
+    // the rest of the file (the trailer, and anything after the last blob)
+    for (;;) {
+      base += filled;
+      filled = 0;
+      if (read() === 0) break;
+    }
+    bad.sort((x, y) => x.i - y.i);
+    port.postMessage({ t: 'done', job: job.id, bytes: base, result: { bad: bad.map(({ id, why }) => ({ id, why })), sha256: h.digest('hex') } });
   } catch (e) {
     port.postMessage({ t: 'error', job: job.id, error: errorOf(e) });
+  } finally {
+    if (fd >= 0) fs.closeSync(fd);
   }
 }
 
