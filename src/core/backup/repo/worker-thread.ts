@@ -26,6 +26,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { decodeBlobSync, encodeBlobSync } from './blob';
 import { fixedCutter, makeCutter, sqliteChunkSize } from './chunker';
 import type { ChunkerParams, CompressionSetting } from './model';
+import { KnownIds } from './known-ids';
 import { PackFileWriter } from './pack-file';
 import type { PackInfo } from './pack';
 
@@ -35,8 +36,8 @@ export interface RepoWorkerData {
   chunker?: ChunkerParams;
   compression: CompressionSetting;
   key: Uint8Array | null;
-  /** The ids (32 bytes each) of the blobs the repository has. */
-  known: Uint8Array;
+  /** The ids of the blobs the repository has (known-ids.ts: sorted, 32 bytes each, shared by the threads). */
+  known: SharedArrayBuffer;
   /** Backups: where this thread writes its packs (dryRun: counted, not written). */
   packs?: { repoDir: string; packSize: number; dryRun: boolean };
 }
@@ -126,7 +127,9 @@ function collectAfter(n: number): void {
 
 // ---- backup: chunk a file, or a range of it
 let cut: ((buf: Uint8Array, start: number, end: number, final: boolean) => number) | undefined;
-let seen: Set<string> | undefined;
+let known: KnownIds | undefined;
+/** The new blobs this thread stored during the backup. */
+const stored = new Set<string>();
 let buf: Buffer | undefined;
 let packs: PackFileWriter | undefined;
 
@@ -152,13 +155,6 @@ function store(job: number, id: string, stored: Buffer, rawLength: number): void
 /** A chunk job's error: a failed pack write says so (stage 'pack': it fails the backup, whatever its code). */
 const chunkError = (e: unknown) => errorOf(e, (e as { packWrite?: boolean }).packWrite ? { stage: 'pack' } : {});
 
-function knownIds(): Set<string> {
-  if (!seen) {
-    seen = new Set<string>();
-    for (let o = 0; o + 32 <= wd.known.length; o += 32) seen.add(Buffer.from(wd.known.buffer, wd.known.byteOffset + o, 32).toString('hex'));
-  }
-  return seen;
-}
 
 /**
  * The read buffer of chunking and hashing: two largest chunks, so a refill moves at most one
@@ -172,7 +168,7 @@ function readBuffer(): Buffer {
 function chunkFile(job: ChunkJob): void {
   const params = wd.chunker!;
   cut ??= makeCutter(params).cut;
-  const known = knownIds();
+  known ??= new KnownIds(wd.known);
   const b = readBuffer();
   let unreported = 0;
   let fd = -1;
@@ -209,11 +205,12 @@ function chunkFile(job: ChunkJob): void {
       }
       const len = cutHere(b, start, end, eof);
       const chunk = b.subarray(start, start + len);
-      const hex = sha256(chunk);
+      const digest = createHash('sha256').update(chunk).digest();
+      const hex = digest.toString('hex');
       fileHash?.update(chunk);
       chunks.push(hex);
-      if (!known.has(hex)) {
-        known.add(hex);
+      if (!stored.has(hex) && !known.has(digest)) {
+        stored.add(hex);
         store(job.id, hex, encodeBlobSync(chunk, wd.compression, key).data, len);
         collectAfter(len);
       }

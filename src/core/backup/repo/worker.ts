@@ -12,6 +12,7 @@
 import os from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import { startWorkerFile } from '../../worker-file';
+import { KnownIds } from './known-ids';
 import type { ChunkerParams, CompressionSetting } from './model';
 import type { PackInfo } from './pack';
 import type { ChunkLoc, PackMessage, RepoWorkerData } from './worker-thread';
@@ -87,9 +88,7 @@ export class RepoWorkers {
 
   constructor(private readonly options: PoolOptions) {
     const count = Math.max(1, options.threads);
-    const ids: Buffer[] = [];
-    for (const id of options.known ?? []) ids.push(Buffer.from(id, 'hex'));
-    const known = new Uint8Array(Buffer.concat(ids));
+    const known = KnownIds.of(options.known ?? []).shared;
     for (let slot = 0; slot < count; slot++) {
       const workerData: RepoWorkerData = {
         ...(options.chunker ? { chunker: options.chunker } : {}),
