@@ -173,8 +173,6 @@ export class PackWriter {
   private parts: Buffer[] = [];
   private blobs: PackBlob[] = [];
   private size = HEADER_LEN;
-  /** Budgets (budget.ts) holding bytes of the pack being filled, and how many: given back once it is written. */
-  private held = new Map<(bytes: number) => void, number>();
   private writing: Promise<void>[] = [];
   private failed: unknown;
   readonly written: PackInfo[] = [];
@@ -188,18 +186,10 @@ export class PackWriter {
     private readonly onPack?: (p: PackInfo) => void,
   ) {}
 
-  /**
-   * Add an encoded blob; may start writing a full pack. Resolves once the number of packs being
-   * written is bounded. `release` (an in-flight budget's) is called with the blob's length once
-   * its pack is written (or failed).
-   */
-  async add(id: string, blob: EncodedBlob, release?: (bytes: number) => void): Promise<void> {
-    if (this.failed) {
-      release?.(blob.length);
-      throw this.failed;
-    }
+  /** Add an encoded blob; may start writing a full pack. Resolves once the number of packs being written is bounded. */
+  async add(id: string, blob: EncodedBlob): Promise<void> {
+    if (this.failed) throw this.failed;
     if (this.parts.length === 0) this.parts.push(header());
-    if (release) this.held.set(release, (this.held.get(release) ?? 0) + blob.length);
     this.blobs.push({ id, offset: this.size, length: blob.length, rawLength: blob.rawLength });
     for (const p of blob.parts) this.parts.push(p);
     this.size += blob.length;
@@ -214,18 +204,12 @@ export class PackWriter {
     if (this.blobs.length === 0) return;
     const parts = this.parts;
     const blobs = this.blobs;
-    const held = this.held;
     this.parts = [];
     this.blobs = [];
-    this.held = new Map();
     this.size = HEADER_LEN;
-    const job = this.writePack(parts, blobs)
-      .catch((e) => {
-        this.failed ??= e;
-      })
-      .finally(() => {
-        for (const [release, n] of held) release(n);
-      });
+    const job = this.writePack(parts, blobs).catch((e) => {
+      this.failed ??= e;
+    });
     this.writing.push(job);
     // at most two packs in flight
     while (this.writing.length > 2) await this.writing.shift();
