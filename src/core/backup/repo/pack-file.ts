@@ -2,9 +2,10 @@
  * A pack written to its file as it fills (the format is pack.ts's), with synchronous file calls:
  * how a repository worker thread (worker-thread.ts) stores the blobs it encodes, so that blob
  * bytes never travel to the main thread and never pile up in memory. They go through one staging
- * buffer (reused) into a temporary file under tmp/, which becomes data/<xx>/<id> once the pack is
- * full or the backup ends: fsync, rename. The data/<xx> folder is synced by the main thread's
- * checkpoint before an index names the pack (backup-pack.ts), as for the packs it writes itself.
+ * buffer (reused) into a temporary file under tmp/, which is renamed data/<xx>/<id> once the pack
+ * is full or the backup ends. The thread does not wait for the disk: the main thread fsyncs the
+ * pack and its folder before an index names it (PackWriter.adopt and checkpoint, backup-pack.ts).
+ * A crash before that leaves a pack no index names, which prune removes.
  *
  * Memory of one writer: the staging buffer and the blob table of the pack being filled (one
  * small object per blob, about packSize / 4 KiB of them at most), whatever the size of the backup.
@@ -92,7 +93,6 @@ export class PackFileWriter {
     const id = newPackId();
     if (!this.dryRun) {
       this.flushStage();
-      fs.fsyncSync(this.fd);
       fs.closeSync(this.fd);
       this.fd = -1;
       fs.renameSync(this.tmp, packPath(this.repoDir, id));

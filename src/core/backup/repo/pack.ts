@@ -233,11 +233,22 @@ export class PackWriter {
     this.onPack?.(info);
   }
 
-  /** A pack written elsewhere (a worker thread's, pack-file.ts): made durable and returned with the others by checkpoint(). */
+  /**
+   * A pack written elsewhere but not synced yet (a worker thread's, pack-file.ts): fsynced now,
+   * beside the work, and returned with the others by checkpoint(), which waits for it.
+   */
   adopt(p: PackInfo): void {
     this.bytesWritten += p.size;
-    this.written.push(p);
-    this.onPack?.(p);
+    this.writing.push(
+      (this.dryRun ? Promise.resolve() : syncFile(packPath(this.repoDir, p.id)))
+        .then(() => {
+          this.written.push(p);
+          this.onPack?.(p);
+        })
+        .catch((e) => {
+          this.failed ??= e;
+        }),
+    );
   }
 
   /**
@@ -261,6 +272,15 @@ export class PackWriter {
   /** Wait for writes in flight, ignoring their errors (used on abort). */
   async settle(): Promise<void> {
     await Promise.allSettled(this.writing);
+  }
+}
+
+async function syncFile(path: string): Promise<void> {
+  const fh = await fs.open(path, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
   }
 }
 
