@@ -122,6 +122,8 @@ export async function chunkOnWorkers(repo: RepoHandle, run: BackupRun, sink: Bac
           chunker: repo.cutter.params,
           compression: repo.config.compression,
           known,
+          // at most one new blob per SQLite page (4 KiB, the smallest chunk) of what is read
+          newBlobs: Math.ceil(fileBytes / 4096),
           packs: { repoDir: repo.dir, packSize: repo.config.packSize, dryRun: !!options.dryRun },
           onPack: (p) => sink.addWritten(p),
         })

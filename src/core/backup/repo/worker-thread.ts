@@ -26,7 +26,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { decodeBlobSync, encodeBlobSync } from './blob';
 import { fixedCutter, makeCutter, sqliteChunkSize } from './chunker';
 import type { ChunkerParams, CompressionSetting } from './model';
-import { KnownIds } from './known-ids';
+import { KnownIds, NewIds } from './known-ids';
 import { PackFileWriter } from './pack-file';
 import type { PackInfo } from './pack';
 
@@ -38,6 +38,8 @@ export interface RepoWorkerData {
   key: Uint8Array | null;
   /** The ids of the blobs the repository has (known-ids.ts: sorted, 32 bytes each, shared by the threads). */
   known: SharedArrayBuffer;
+  /** Backups: the table where the threads claim the new blobs they meet (known-ids.ts, NewIds). */
+  claims?: SharedArrayBuffer;
   /** Backups: where this thread writes its packs (dryRun: counted, not written). */
   packs?: { repoDir: string; packSize: number; dryRun: boolean };
 }
@@ -128,8 +130,18 @@ function collectAfter(n: number): void {
 // ---- backup: chunk a file, or a range of it
 let cut: ((buf: Uint8Array, start: number, end: number, final: boolean) => number) | undefined;
 let known: KnownIds | undefined;
-/** The new blobs this thread stored during the backup. */
+let claims: NewIds | undefined;
+/** The new blobs this thread stored once the shared table had no room left. */
 const stored = new Set<string>();
+
+/** Is this new blob this thread's to store? Claimed in the shared table, or alone once it is full. */
+function mine(digest: Buffer, hex: string): boolean {
+  const claimed = claims?.claim(digest);
+  if (claimed !== undefined) return claimed;
+  if (stored.has(hex)) return false;
+  stored.add(hex);
+  return true;
+}
 let buf: Buffer | undefined;
 let packs: PackFileWriter | undefined;
 
@@ -169,6 +181,7 @@ function chunkFile(job: ChunkJob): void {
   const params = wd.chunker!;
   cut ??= makeCutter(params).cut;
   known ??= new KnownIds(wd.known);
+  if (wd.claims) claims ??= new NewIds(wd.claims);
   const b = readBuffer();
   let unreported = 0;
   let fd = -1;
@@ -209,8 +222,7 @@ function chunkFile(job: ChunkJob): void {
       const hex = digest.toString('hex');
       fileHash?.update(chunk);
       chunks.push(hex);
-      if (!stored.has(hex) && !known.has(digest)) {
-        stored.add(hex);
+      if (!known.has(digest) && mine(digest, hex)) {
         store(job.id, hex, encodeBlobSync(chunk, wd.compression, key).data, len);
         collectAfter(len);
       }

@@ -12,12 +12,14 @@
 import os from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import { startWorkerFile } from '../../worker-file';
-import { KnownIds } from './known-ids';
+import { KnownIds, NewIds } from './known-ids';
 import type { ChunkerParams, CompressionSetting } from './model';
 import type { PackInfo } from './pack';
 import type { ChunkLoc, PackMessage, RepoWorkerData } from './worker-thread';
 
 const YOUNG_GENERATION_MB = 8;
+/** The most slots of the threads' table of new blobs (36 bytes each: 4.5 MiB). */
+const MAX_CLAIM_SLOTS = 1 << 17;
 /** Below this many bytes of work, starting threads costs more than it saves. */
 export const WORKER_MIN_BYTES = 16 * 1024 * 1024;
 
@@ -60,6 +62,8 @@ export interface PoolOptions {
   chunker?: ChunkerParams;
   compression?: CompressionSetting;
   known?: Iterable<string>;
+  /** Backups: about how many new blobs there may be (sizes the threads' shared table of them). */
+  newBlobs?: number;
   packs?: { repoDir: string; packSize: number; dryRun: boolean };
   /** Takes a pack a thread wrote (durable but for its folder's fsync; pack-file.ts). */
   onPack?: (p: PackInfo) => Promise<void>;
@@ -89,12 +93,15 @@ export class RepoWorkers {
   constructor(private readonly options: PoolOptions) {
     const count = Math.max(1, options.threads);
     const known = KnownIds.of(options.known ?? []).shared;
+    // the new blobs' table: twice the expected count (kept sparse), at most MAX_CLAIM_SLOTS
+    const claims = options.newBlobs !== undefined ? NewIds.create(Math.min(MAX_CLAIM_SLOTS, 2 * options.newBlobs)).shared : undefined;
     for (let slot = 0; slot < count; slot++) {
       const workerData: RepoWorkerData = {
         ...(options.chunker ? { chunker: options.chunker } : {}),
         compression: options.compression ?? { codec: 'none', level: 0 },
         key: options.key ? new Uint8Array(options.key) : null,
         known,
+        ...(claims ? { claims } : {}),
         ...(options.packs ? { packs: options.packs } : {}),
       };
       // a small young generation: a thread's garbage (a hash and a buffer per 4 KiB page) is
