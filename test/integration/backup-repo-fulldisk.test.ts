@@ -32,7 +32,7 @@ describe('backup repository: full disk (8 MiB tmpfs)', function () {
     t?.cleanup();
   });
 
-  it('a backup that does not fit fails with BACKUP_NO_SPACE and a hint; the repository still verifies and restores', async () => {
+  it('a backup that does not fit fails with BACKUP_NO_SPACE and a hint (on the calling thread and on worker threads); the repository still verifies and restores', async () => {
     const rng = new Rng('full');
     const src = join(t.dir, 'src');
     mkdirSync(src);
@@ -47,6 +47,9 @@ describe('backup repository: full disk (8 MiB tmpfs)', function () {
     const e = await rejectsWith(() => repo.backup([{ service: 'files', root: src }], META), 'BACKUP_NO_SPACE');
     assert.match(e.message, /no space left/);
     assert.match(e.hint!, /free space/);
+    // the same on worker threads, which write their packs themselves
+    const onThreads = await rejectsWith(() => repo.backup([{ service: 'files', root: src }], META, { threads: 2 }), 'BACKUP_NO_SPACE');
+    assert.match(onThreads.message, /no space left/);
     assert.equal(await repo.lockHolder(), undefined, 'lock released');
 
     const again = await openRepository(repoDir);

@@ -38,7 +38,7 @@ const pageIds = (data: Buffer, page = 4096): string[] => {
   return ids;
 };
 
-describe('backup repository: worker threads, in-flight budget, chunk lists (real files, real SQLite)', function () {
+describe('backup repository: worker threads, their own packs, chunk lists (real files, real SQLite)', function () {
   this.timeout(120_000);
   let t: ReturnType<typeof tempDir>;
   let src: string;
@@ -76,20 +76,24 @@ describe('backup repository: worker threads, in-flight budget, chunk lists (real
     assert.deepEqual(readFileSync(join(out, 'db', 'app.db')), data);
   });
 
-  it('a file many times the in-flight budget never has more than the budget in flight (counted, not timed)', async () => {
+  it('worker threads write their own packs: every pack on disk is indexed and checks out, none is left in tmp/, the restore is exact', async () => {
     const big = join(t.dir, 'big');
     mkdirSync(big);
-    const rng = new Rng('budget');
+    const rng = new Rng('packs');
     for (let i = 0; i < 6; i++) writeFileSync(join(big, `blob-${i}`), rng.bytes(8 << 20)); // random: nothing compresses
-    const repo = await initRepository(join(t.dir, 'repo-budget'), { packSize: 1 << 20, chunker: { minSize: 64 << 10, avgSize: 256 << 10, maxSize: 1 << 20 } });
-    const r = await repo.backup([{ service: 'big', root: big }], META, { threads: 2, inFlightBytes: 1 << 20 });
-    const w = r.workers!;
-    assert.ok(w, 'worker threads read the files');
+    const dir = join(t.dir, 'repo-packs');
+    const repo = await initRepository(dir, { packSize: 1 << 20, chunker: { minSize: 64 << 10, avgSize: 256 << 10, maxSize: 1 << 20 } });
+    const r = await repo.backup([{ service: 'big', root: big }], META, { threads: 2 });
+    assert.equal(r.workers?.threads, 2, 'worker threads read the files');
     assert.ok(r.summary.bytesAdded >= 48 << 20, `48 MiB stored (${r.summary.bytesAdded})`);
-    assert.ok(w.budgetBytes <= 8 << 20, `the budget stays small (${w.budgetBytes} bytes: a pack and two batches at least)`);
-    assert.ok(w.peakInFlightBytes > 0, 'blobs went through the budget');
-    assert.ok(w.peakInFlightBytes <= w.budgetBytes, `peak ${w.peakInFlightBytes} bytes within the budget ${w.budgetBytes}`);
-    const out = join(t.dir, 'out-budget');
+    const onDisk = readdirSync(join(dir, 'data'), { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
+    assert.equal(onDisk.length, r.summary.packsWritten, `${onDisk.length} pack files, ${r.summary.packsWritten} packs written`);
+    assert.ok(r.summary.packsWritten >= 20, `packs of 1-2 MiB (${r.summary.packsWritten})`);
+    assert.deepEqual(readdirSync(join(dir, 'tmp')), [], 'no pack left half written');
+    const report = await repo.verify({ readData: true });
+    assert.ok(report.ok, JSON.stringify(report.problems.slice(0, 3)));
+    assert.equal(report.packs, r.summary.packsWritten, 'the index names every pack');
+    const out = join(t.dir, 'out-packs');
     await repo.restore(r.snapshot.id, { target: out, threads: 2 });
     assertSameTree(join(out, 'big'), big);
     rmSync(out, { recursive: true });

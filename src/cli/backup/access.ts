@@ -5,7 +5,7 @@
  * in the stack's memory like the engine would.
  */
 import { type BackupService, OPSDECK_VERSION as VERSION } from '../../core/contract';
-import { openStack } from '../../core/host';
+import { openStack, pinBaselineWasm } from '../../core/host';
 
 /** The backups of the stack: the owning engine's (over the API), or this process's. */
 export interface BackupAccess {
@@ -19,6 +19,9 @@ export interface BackupAccess {
  * duration (commands that write the repository or touch services), and events go to memory.
  */
 export async function withBackups<T>(dir: string, opts: { lock: boolean }, fn: (b: BackupAccess) => Promise<T>): Promise<T> {
+  // a one-shot command: SQLite's WebAssembly (the stack's memory, the backup's checks) on V8's
+  // baseline compiler, ~35 MiB less at its peak for a process that ends with the command
+  pinBaselineWasm();
   const stack = await openStack(dir, { mode: 'own-briefly', owner: 'backup', version: VERSION, lock: opts.lock });
   try {
     return await fn({ service: stack.engine.backups, via: stack.role === 'attached' ? 'api' : 'direct' });

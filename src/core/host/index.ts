@@ -13,6 +13,7 @@ export { downWithoutEngine } from './down-without-engine';
 export { searchMemoryWithoutEngine } from './memory-without-engine';
 export { initBackups } from './init-backups';
 export { readOwner, type LockInfo } from '../stack-lock';
+export { pinBaselineWasm } from '../wasm-compiler';
 
 // The stack file, read without an engine.
 export { CONFIG_FILE, assertServiceName, formatIssues, loadConfig, parseConfig, type ConfigIssue, type LoadedStack, type LoadOptions } from '../config/load';

@@ -9,6 +9,7 @@
  */
 import type { Worker } from 'node:worker_threads';
 import { OpsError } from '../../errors';
+import { baselineWasm } from '../../wasm-compiler';
 import { startWorkerFile } from '../../worker-file';
 import type { SqliteCheckWorkerData } from './sqlite-check-worker';
 import type { IntegrityVerdict } from './sqlite-integrity';
@@ -56,15 +57,19 @@ export class SqliteChecks {
     if (this.closed) return Promise.resolve({ ok: false, detail: 'the backup ended before the check ran' });
     return new Promise((resolve) => {
       const workerData: SqliteCheckWorkerData = { file, pragma: 'quick_check' };
+      // the check reads the whole copy once: SQLite's WebAssembly on the baseline compiler (src/core/wasm-compiler.ts)
+      const compiler = baselineWasm();
       let w: Worker;
       try {
         w = startWorkerFile('sqlite-check-worker.js', new URL('./sqlite-check-worker.ts', import.meta.url), { execArgv: [], workerData });
       } catch (e) {
+        compiler();
         resolve({ ok: false, detail: (e as Error).message });
         return;
       }
       this.running.add(w);
       const done = (v: IntegrityVerdict) => {
+        compiler();
         this.running.delete(w);
         resolve(v);
       };

@@ -4,6 +4,8 @@
  * own worker thread (sqlite-checks.ts), a restore's and a drill's on the engine's.
  */
 import type { Database } from 'node-sqlite3-wasm';
+import { isMainThread } from 'node:worker_threads';
+import { baselineWasm } from '../../wasm-compiler';
 import { readHeader } from './sqlite-file';
 
 export type IntegrityPragma = 'integrity_check' | 'quick_check';
@@ -31,6 +33,9 @@ function openDatabase(file: string): Promise<Database> {
  */
 export async function integrityCheck(file: string, pragma: IntegrityPragma = 'integrity_check'): Promise<IntegrityVerdict> {
   let db: Database | undefined;
+  // it reads the whole file once: the baseline compiler (src/core/wasm-compiler.ts; a worker's
+  // starter asks for it, the flag being the process's)
+  const compiler = isMainThread ? baselineWasm() : () => undefined;
   try {
     db = await openDatabase(file);
     if (readHeader(file)?.wal) db.exec('PRAGMA locking_mode=EXCLUSIVE');
@@ -45,5 +50,6 @@ export async function integrityCheck(file: string, pragma: IntegrityPragma = 'in
     } catch {
       // already closed
     }
+    compiler();
   }
 }

@@ -13,7 +13,8 @@ import type { Item } from './backup-scan';
 import { chunkStream, fixedCutter, sqliteChunkSize, type Cutter } from './chunker';
 import type { SnapshotEntry } from './model';
 import type { RepoHandle } from './handle';
-import { defaultThreads, RepoWorkers, WORKER_MIN_BYTES, type FileChunked } from './worker';
+import { writeError } from './fsutil';
+import { defaultThreads, RepoWorkers, WORKER_MIN_BYTES, type FileChunked, type WorkerError } from './worker';
 
 const READ_SIZE = 8 * 1024 * 1024;
 /** A SQLite database at least this large is read in segments of SEGMENT_BYTES on all threads at once. */
@@ -121,13 +122,14 @@ export async function chunkOnWorkers(repo: RepoHandle, run: BackupRun, sink: Bac
           chunker: repo.cutter.params,
           compression: repo.config.compression,
           known,
-          onBlob: (b, release) => sink.addEncoded(b, release),
-          packSize: repo.config.packSize,
-          ...(options.inFlightBytes !== undefined ? { inFlightBytes: options.inFlightBytes } : {}),
+          // at most one new blob per SQLite page (4 KiB, the smallest chunk) of what is read
+          newBlobs: Math.ceil(fileBytes / 4096),
+          packs: { repoDir: repo.dir, packSize: repo.config.packSize, dryRun: !!options.dryRun },
+          onPack: (p) => sink.addWritten(p),
         })
       : undefined;
   if (!workers) return toRead;
-  run.workers = { threads: workers.threads, budgetBytes: workers.budget.bytes, peakInFlightBytes: 0 };
+  run.workers = { threads: workers.threads };
   const onWorkers = toRead.filter((r) => !r.it.stream);
   const onAbort = () => void workers.abort(new OpsError('BACKUP_ABORTED', 'backup cancelled', 'nothing was recorded; run it again'));
   options.signal?.addEventListener('abort', onAbort, { once: true });
@@ -146,6 +148,9 @@ export async function chunkOnWorkers(repo: RepoHandle, run: BackupRun, sink: Bac
           progress.currentPath = `${it.service}/${it.path}`;
           run.fileRead(i, it, prev, await chunkOnPool(workers, await fileOf(it), onRead));
         } catch (e) {
+          // a thread could not write its pack: the repository's problem, not the file's
+          if ((e as WorkerError).stage === 'pack') aborted = true;
+          if (aborted) throw (e as WorkerError).stage === 'pack' ? writeError(e, repo.dir) : e;
           try {
             run.readFailed(it, e);
           } catch (fatal) {
@@ -155,10 +160,10 @@ export async function chunkOnWorkers(repo: RepoHandle, run: BackupRun, sink: Bac
         }
       }),
     );
+    await workers.flushPacks();
     await workers.drain();
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
-    run.workers.peakInFlightBytes = workers.budget.peak;
     await workers.close();
   }
   return onWorkers.length ? toRead.filter((r) => r.it.stream) : toRead;

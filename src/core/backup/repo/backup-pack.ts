@@ -1,7 +1,7 @@
 /**
  * Backup stages pack and index: the chunks the repository does not have yet are encoded
- * (compressed on the thread pool, encrypted; or already encoded by a worker thread) and appended
- * to packs; every INDEX_EVERY_PACKS packs, and once at the end, the packs written so far are made
+ * (compressed on the thread pool, encrypted) and appended to packs, or were stored by a worker
+ * thread in a pack of its own (pack-file.ts), which joins the others here; every INDEX_EVERY_PACKS packs, and once at the end, the packs written so far are made
  * durable and an index file names them (packs before index, so an index never names a pack that
  * is not on disk).
  */
@@ -9,9 +9,8 @@ import type { BackupRun } from './backup-run';
 import { encodeBlob } from './blob';
 import type { MasterIndex } from './index-store';
 import { writeIndexFile } from './index-store';
-import { PackWriter } from './pack';
+import { PackWriter, type PackInfo } from './pack';
 import type { RepoHandle } from './handle';
-import type { WorkerBlob } from './worker';
 
 const MAX_ENCODING = 8;
 const INDEX_EVERY_PACKS = 64;
@@ -61,18 +60,19 @@ export class BackupPacks {
   }
 
   /**
-   * A blob a worker thread encoded (dropped when another worker had the same chunk); `release`
-   * gives its bytes back to the workers' in-flight budget once they are on disk.
+   * A pack a worker thread wrote (pack-file.ts): its blobs are stored (a chunk two threads met at
+   * once is in two packs; the index keeps one, prune drops the other), and the pack waits for the
+   * next index like the packs written here.
    */
-  async addEncoded(b: WorkerBlob, release: (bytes: number) => void): Promise<void> {
-    if (this.has(b.id)) {
-      release(b.data.length);
-      return;
+  async addWritten(p: PackInfo): Promise<void> {
+    for (const b of p.blobs) {
+      if (!this.has(b.id)) {
+        this.pending.add(b.id);
+        this.run.summary.chunksNew++;
+      }
+      this.run.summary.bytesAdded += b.length;
     }
-    this.pending.add(b.id);
-    this.run.summary.chunksNew++;
-    this.run.summary.bytesAdded += b.data.length;
-    await this.packs.add(b.id, { parts: [b.data], length: b.data.length, rawLength: b.rawLength, codec: 'none' }, release);
+    this.packs.adopt(p);
     await this.maybeIndex();
   }
 

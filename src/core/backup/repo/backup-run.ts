@@ -34,7 +34,7 @@ export class BackupRun {
     bytesDone: 0,
     currentPath: undefined as string | undefined,
   };
-  /** The worker threads, when the backup used them: their in-flight byte budget and its peak. */
+  /** The worker threads, when the backup used them. */
   workers: BackupWorkerStats | undefined;
   /** The snapshot's entries, in item order (undefined: skipped). */
   entries: (SnapshotEntry | undefined)[] = [];

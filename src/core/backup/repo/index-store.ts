@@ -72,29 +72,24 @@ export class MasterIndex {
     const idx = new MasterIndex();
     const dir = join(repoDir, 'index');
     const names = (await listDir(dir)).filter((n) => HEX64.test(n)).sort();
-    const docs = await Promise.all(
-      names.map(async (name) => {
-        try {
-          const stored = await fs.readFile(join(dir, name));
-          if (createHash('sha256').update(stored).digest('hex') !== name) throw new Error('content does not match its name (damaged)');
-          const doc = JSON.parse((await decodeBlob(stored, key)).toString('utf8')) as IndexDocument;
-          if (doc.version !== 1 || !Array.isArray(doc.packs)) throw new Error('not an index document');
-          return { name, doc };
-        } catch (e) {
-          return { name, error: (e as Error).message };
-        }
-      }),
-    );
-    for (const d of docs) {
-      if ('error' in d) {
-        idx.unreadable.set(d.name, d.error ?? 'unreadable');
+    // one file at a time, each parsed document turned into the index's entries and let go at
+    // once: the documents of all files at once would be the largest thing a load ever holds
+    for (const name of names) {
+      let doc: IndexDocument;
+      try {
+        const stored = await fs.readFile(join(dir, name));
+        if (createHash('sha256').update(stored).digest('hex') !== name) throw new Error('content does not match its name (damaged)');
+        doc = JSON.parse((await decodeBlob(stored, key)).toString('utf8')) as IndexDocument;
+        if (doc.version !== 1 || !Array.isArray(doc.packs)) throw new Error('not an index document');
+      } catch (e) {
+        idx.unreadable.set(name, (e as Error).message ?? 'unreadable');
         continue;
       }
-      idx.files.push(d.name);
-      for (const p of d.doc.packs) {
+      idx.files.push(name);
+      for (const p of doc.packs) {
         idx.addPack(
           { id: p.id, size: p.size, ...(typeof p.sha256 === 'string' && HEX64.test(p.sha256) ? { sha256: p.sha256 } : {}), blobs: p.blobs.map(([id, offset, length, rawLength]) => ({ id, offset, length, rawLength })) },
-          d.name,
+          name,
         );
       }
     }

@@ -153,12 +153,6 @@ export interface BackupOptions {
    */
   threads?: number;
   /**
-   * The in-flight byte budget of the worker threads: encoded bytes posted by them and not yet on
-   * disk (default 64 MiB; raised to at least a pack and two batches). Memory is bounded by it,
-   * not by the size of what is backed up (docs/backup-repository.md).
-   */
-  inFlightBytes?: number;
-  /**
    * Awaited once the data and the index are stored, before the snapshot manifest is written (in
    * a dry run too): what runs beside the backup and must pass for its snapshot (the SQLite
    * copies' checks). A rejection fails the backup with no snapshot; the packs stored meanwhile
@@ -170,10 +164,6 @@ export interface BackupOptions {
 /** How a backup used its worker threads (not part of the snapshot). */
 export interface BackupWorkerStats {
   threads: number;
-  /** The in-flight byte budget in force. */
-  budgetBytes: number;
-  /** The most encoded bytes that were in flight at once (never above the budget). */
-  peakInFlightBytes: number;
 }
 
 export interface BackupSummary {

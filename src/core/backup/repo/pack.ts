@@ -19,7 +19,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import { join } from 'node:path';
-import { decodeBlob, encodeBlob, type EncodedBlob } from './blob';
+import { decodeBlob, encodeBlobSync, type EncodedBlob } from './blob';
 import { fsyncDir, listDir, writeFileDurable } from './fsutil';
 
 const HEX64 = /^[0-9a-f]{64}$/;
@@ -48,7 +48,12 @@ export interface PackInfo {
 
 export const packPath = (repoDir: string, id: string) => join(repoDir, 'data', id.slice(0, 2), id);
 
-function header(): Buffer {
+/** A new pack's name: 32 random bytes in hex. */
+export const newPackId = (): string => randomBytes(32).toString('hex');
+
+/** The first bytes of every pack. */
+
+export function header(): Buffer {
   const h = Buffer.alloc(HEADER_LEN);
   PACK_MAGIC.copy(h, 0);
   h[8] = 1;
@@ -68,9 +73,9 @@ function trailerPlain(blobs: PackBlob[]): Buffer {
   return t;
 }
 
-async function trailerAndFooter(blobs: PackBlob[], key?: Buffer): Promise<Buffer[]> {
-  const enc = await encodeBlob(trailerPlain(blobs), { codec: 'none', level: 0 }, key);
-  const trailer = enc.parts.length === 1 ? enc.parts[0]! : Buffer.concat(enc.parts);
+/** A pack's trailer (its blob table, stored as a blob) and footer. */
+export function trailerAndFooter(blobs: PackBlob[], key?: Buffer): Buffer[] {
+  const trailer = encodeBlobSync(trailerPlain(blobs), { codec: 'none', level: 0 }, key).data;
   const footer = Buffer.alloc(FOOTER_LEN);
   footer.writeUInt32LE(trailer.length, 0);
   createHash('sha256').update(trailer).digest().copy(footer, 4, 0, 8);
@@ -168,8 +173,6 @@ export class PackWriter {
   private parts: Buffer[] = [];
   private blobs: PackBlob[] = [];
   private size = HEADER_LEN;
-  /** Budgets (budget.ts) holding bytes of the pack being filled, and how many: given back once it is written. */
-  private held = new Map<(bytes: number) => void, number>();
   private writing: Promise<void>[] = [];
   private failed: unknown;
   readonly written: PackInfo[] = [];
@@ -183,18 +186,10 @@ export class PackWriter {
     private readonly onPack?: (p: PackInfo) => void,
   ) {}
 
-  /**
-   * Add an encoded blob; may start writing a full pack. Resolves once the number of packs being
-   * written is bounded. `release` (an in-flight budget's) is called with the blob's length once
-   * its pack is written (or failed).
-   */
-  async add(id: string, blob: EncodedBlob, release?: (bytes: number) => void): Promise<void> {
-    if (this.failed) {
-      release?.(blob.length);
-      throw this.failed;
-    }
+  /** Add an encoded blob; may start writing a full pack. Resolves once the number of packs being written is bounded. */
+  async add(id: string, blob: EncodedBlob): Promise<void> {
+    if (this.failed) throw this.failed;
     if (this.parts.length === 0) this.parts.push(header());
-    if (release) this.held.set(release, (this.held.get(release) ?? 0) + blob.length);
     this.blobs.push({ id, offset: this.size, length: blob.length, rawLength: blob.rawLength });
     for (const p of blob.parts) this.parts.push(p);
     this.size += blob.length;
@@ -209,18 +204,12 @@ export class PackWriter {
     if (this.blobs.length === 0) return;
     const parts = this.parts;
     const blobs = this.blobs;
-    const held = this.held;
     this.parts = [];
     this.blobs = [];
-    this.held = new Map();
     this.size = HEADER_LEN;
-    const job = this.writePack(parts, blobs)
-      .catch((e) => {
-        this.failed ??= e;
-      })
-      .finally(() => {
-        for (const [release, n] of held) release(n);
-      });
+    const job = this.writePack(parts, blobs).catch((e) => {
+      this.failed ??= e;
+    });
     this.writing.push(job);
     // at most two packs in flight
     while (this.writing.length > 2) await this.writing.shift();
@@ -228,11 +217,11 @@ export class PackWriter {
   }
 
   private async writePack(parts: Buffer[], blobs: PackBlob[]): Promise<void> {
-    const tail = await trailerAndFooter(blobs, this.key);
+    const tail = trailerAndFooter(blobs, this.key);
     parts.push(...tail);
     let size = 0;
     for (const p of parts) size += p.length;
-    const id = randomBytes(32).toString('hex');
+    const id = newPackId();
     const hash = createHash('sha256');
     for (const p of parts) hash.update(p);
     const sha256 = hash.digest('hex');
@@ -242,6 +231,24 @@ export class PackWriter {
     const info = { id, size, blobs, sha256 };
     this.written.push(info);
     this.onPack?.(info);
+  }
+
+  /**
+   * A pack written elsewhere but not synced yet (a worker thread's, pack-file.ts): fsynced now,
+   * beside the work, and returned with the others by checkpoint(), which waits for it.
+   */
+  adopt(p: PackInfo): void {
+    this.bytesWritten += p.size;
+    this.writing.push(
+      (this.dryRun ? Promise.resolve() : syncFile(packPath(this.repoDir, p.id)))
+        .then(() => {
+          this.written.push(p);
+          this.onPack?.(p);
+        })
+        .catch((e) => {
+          this.failed ??= e;
+        }),
+    );
   }
 
   /**
@@ -265,6 +272,15 @@ export class PackWriter {
   /** Wait for writes in flight, ignoring their errors (used on abort). */
   async settle(): Promise<void> {
     await Promise.allSettled(this.writing);
+  }
+}
+
+async function syncFile(path: string): Promise<void> {
+  const fh = await fs.open(path, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
   }
 }
 

@@ -5,25 +5,30 @@
  *
  *   chunk    (backup)  read a file or a range of it, chunk it (on page boundaries if it is a SQLite
  *                      database), hash every chunk (and, asked to, what was read as a whole),
- *                      compress and encrypt the chunks the repository does not have yet and post
- *                      them back in batches of about a megabyte (one transferred buffer each);
+ *                      compress and encrypt the chunks the repository does not have yet and append
+ *                      them to this thread's own pack file (pack-file.ts), posting each pack to
+ *                      the main thread once it is written (its blob table only, never blob bytes);
+ *   flush    (backup)  write out the pack being filled (the backup's end);
  *   hash     (backup)  the SHA-256 of a whole file, beside the segments of a large SQLite file;
  *   restore  (restore) read a file's blobs from their packs, decrypt, decompress, check, write
  *                      the file, then re-read it and compare its SHA-256 with the manifest;
  *   check    (verify)  read a whole pack, hash it, decode every blob and compare its SHA-256 with its id.
  *
- * Flow control for backups: a batch is posted only once the pool's in-flight byte budget
- * (budget.ts: a counter in a SharedArrayBuffer, Atomics.wait here) has room for it, and the main
- * thread gives the room back once the blobs are on disk in a pack: memory is bounded by the
- * budget, not by how much there is to back up or how slow the disk is.
+ * Memory of a backup's thread, by design and whatever the size of the backup: its read buffer
+ * (two largest chunks), the staging buffer and blob table of its pack file, and the ids of the
+ * blobs the repository has (32 bytes each, in one table).
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { parentPort, workerData } from 'node:worker_threads';
-import { decodeBlobSync, encodeBlobSync, CODEC_BYTE } from './blob';
-import { InFlightBudget } from './budget';
+import { decodeBlobSync, encodeBlobSync } from './blob';
 import { fixedCutter, makeCutter, sqliteChunkSize } from './chunker';
-import type { ChunkerParams, Codec, CompressionSetting } from './model';
+import type { ChunkerParams, CompressionSetting } from './model';
+import { KnownIds, NewIds } from './known-ids';
+import { PackFileWriter } from './pack-file';
+import type { PackInfo } from './pack';
 
 /** What each worker is started with. */
 export interface RepoWorkerData {
@@ -31,13 +36,12 @@ export interface RepoWorkerData {
   chunker?: ChunkerParams;
   compression: CompressionSetting;
   key: Uint8Array | null;
-  /** The ids (32 bytes each) of the blobs the repository has. */
-  known: Uint8Array;
-  /** The in-flight byte budget, shared by the pool (budget.ts): [bytes in flight, peak]. */
-  budget: SharedArrayBuffer;
-  budgetBytes: number;
-  /** New blobs go back to the main thread in batches of about this many encoded bytes. */
-  batchBytes: number;
+  /** The ids of the blobs the repository has (known-ids.ts: sorted, 32 bytes each, shared by the threads). */
+  known: SharedArrayBuffer;
+  /** Backups: the table where the threads claim the new blobs they meet (known-ids.ts, NewIds). */
+  claims?: SharedArrayBuffer;
+  /** Backups: where this thread writes its packs (dryRun: counted, not written). */
+  packs?: { repoDir: string; packSize: number; dryRun: boolean };
 }
 
 /** Where one blob is: its pack file, offset and stored length. */
@@ -69,27 +73,21 @@ export interface ChunkJob {
 
 export type RepoWorkerJob =
   | ChunkJob
+  | { t: 'flush'; id: number }
   | { t: 'hash'; id: number; path: string }
   | { t: 'restore'; id: number; dest: string; flags: number; chunks: ChunkLoc[]; sha256: string; size: number; check: boolean }
   | { t: 'check'; id: number; path: string; blobs: ChunkLoc[] };
 
-/** One message of new blobs: their encoded bytes back to back in `data` (transferred, not copied). */
-export interface BlobBatchMessage {
-  t: 'blobs';
+/** A pack this thread wrote (posted during a chunk or flush job, before its `done`). */
+export interface PackMessage {
+  t: 'pack';
   job: number;
-  ids: string[];
-  lengths: number[];
-  raws: number[];
-  codecs: number[];
-  data: ArrayBuffer;
-  /** Bytes read since the last message (progress). */
-  bytes: number;
+  pack: PackInfo;
 }
 
 const wd = workerData as RepoWorkerData;
 const port = parentPort!;
 const key = wd.key ? Buffer.from(wd.key.buffer, wd.key.byteOffset, wd.key.length) : undefined;
-const budget = new InFlightBudget(wd.budget, wd.budgetBytes);
 
 const errorOf = (e: unknown, extra: Record<string, unknown> = {}) => {
   const err = e as NodeJS.ErrnoException;
@@ -97,79 +95,95 @@ const errorOf = (e: unknown, extra: Record<string, unknown> = {}) => {
 };
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
+/** Bytes read between two progress messages. */
+const PROGRESS_BYTES = 8 << 20;
+
 /**
- * New blobs of one job, gathered until about `batchBytes` of them, then posted in one message
- * (one ArrayBuffer, transferred) once the budget has room for them: one message per megabyte or
- * so instead of one per blob (a SQLite page is 4 KiB).
+ * Every blob encoded or decoded leaves buffers behind (its compressed or plain form, zlib's
+ * output buffer): small objects for V8, which lets such garbage reach tens of megabytes per
+ * thread before it collects it, and the allocator keeps what it grew to. A young-generation
+ * collection after every GC_EVERY_BYTES of blobs bounds it (about a millisecond each, for a heap
+ * this small).
  */
-class BlobBatch {
-  private ids: string[] = [];
-  private lengths: number[] = [];
-  private raws: number[] = [];
-  private codecs: number[] = [];
-  private parts: Buffer[] = [];
-  private size = 0;
-  /** Bytes read and not yet reported. */
-  unreported = 0;
-
-  constructor(private readonly job: number) {}
-
-  add(id: string, raw: number, enc: { data: Buffer; codec: Codec }): void {
-    this.ids.push(id);
-    this.lengths.push(enc.data.length);
-    this.raws.push(raw);
-    this.codecs.push(CODEC_BYTE[enc.codec]);
-    this.parts.push(enc.data);
-    this.size += enc.data.length;
-    if (this.size >= wd.batchBytes) this.flush();
+const GC_EVERY_BYTES = 8 << 20;
+const minorGc = ((): (() => void) | undefined => {
+  try {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as (options: { type: 'minor' }) => void;
+    return () => gc({ type: 'minor' });
+  } catch {
+    return undefined;
+  } finally {
+    setFlagsFromString('--no-expose-gc');
   }
+})();
+let sinceGc = 0;
 
-  /** Post the blobs gathered (waiting for room in the budget), or report progress when there are none and enough was read. */
-  flush(force = false): void {
-    if (this.ids.length === 0) {
-      if (force ? this.unreported > 0 : this.unreported >= 8 << 20) {
-        port.postMessage({ t: 'progress', job: this.job, bytes: this.unreported });
-        this.unreported = 0;
-      }
-      return;
-    }
-    budget.acquire(this.size);
-    const data = Buffer.allocUnsafeSlow(this.size);
-    let at = 0;
-    for (const p of this.parts) at += p.copy(data, at);
-    const ab = data.buffer as ArrayBuffer;
-    const m: BlobBatchMessage = { t: 'blobs', job: this.job, ids: this.ids, lengths: this.lengths, raws: this.raws, codecs: this.codecs, data: ab, bytes: this.unreported };
-    port.postMessage(m, [ab]);
-    this.ids = [];
-    this.lengths = [];
-    this.raws = [];
-    this.codecs = [];
-    this.parts = [];
-    this.size = 0;
-    this.unreported = 0;
-  }
+/** Count `n` bytes of blobs encoded or decoded; collect the garbage they left once there are enough. */
+function collectAfter(n: number): void {
+  sinceGc += n;
+  if (sinceGc < GC_EVERY_BYTES) return;
+  sinceGc = 0;
+  minorGc?.();
 }
 
 // ---- backup: chunk a file, or a range of it
 let cut: ((buf: Uint8Array, start: number, end: number, final: boolean) => number) | undefined;
-let seen: Set<string> | undefined;
-let buf: Buffer | undefined;
+let known: KnownIds | undefined;
+let claims: NewIds | undefined;
+/** The new blobs this thread stored once the shared table had no room left. */
+const stored = new Set<string>();
 
-function knownIds(): Set<string> {
-  if (!seen) {
-    seen = new Set<string>();
-    for (let o = 0; o + 32 <= wd.known.length; o += 32) seen.add(Buffer.from(wd.known.buffer, wd.known.byteOffset + o, 32).toString('hex'));
+/** Is this new blob this thread's to store? Claimed in the shared table, or alone once it is full. */
+function mine(digest: Buffer, hex: string): boolean {
+  const claimed = claims?.claim(digest);
+  if (claimed !== undefined) return claimed;
+  if (stored.has(hex)) return false;
+  stored.add(hex);
+  return true;
+}
+let buf: Buffer | undefined;
+let packs: PackFileWriter | undefined;
+
+/** This thread's pack file writer. */
+function packWriter(): PackFileWriter {
+  const p = wd.packs!;
+  packs ??= new PackFileWriter(p.repoDir, p.packSize, key, p.dryRun);
+  return packs;
+}
+
+/** Store one new blob in this thread's pack; a pack it completes goes to the main thread. */
+function store(job: number, id: string, stored: Buffer, rawLength: number): void {
+  let done: PackInfo | undefined;
+  try {
+    done = packWriter().add(id, stored, rawLength);
+  } catch (e) {
+    packs!.abandon();
+    throw Object.assign(e as Error, { packWrite: true });
   }
-  return seen;
+  if (done) port.postMessage({ t: 'pack', job, pack: done } satisfies PackMessage);
+}
+
+/** A chunk job's error: a failed pack write says so (stage 'pack': it fails the backup, whatever its code). */
+const chunkError = (e: unknown) => errorOf(e, (e as { packWrite?: boolean }).packWrite ? { stage: 'pack' } : {});
+
+
+/**
+ * The read buffer of chunking and hashing: two largest chunks, so a refill moves at most one
+ * chunk's worth of bytes to its start and reads at least as much (one per thread, reused).
+ */
+function readBuffer(): Buffer {
+  buf ??= Buffer.allocUnsafeSlow(wd.chunker!.maxSize * 2);
+  return buf;
 }
 
 function chunkFile(job: ChunkJob): void {
   const params = wd.chunker!;
   cut ??= makeCutter(params).cut;
-  const known = knownIds();
-  buf ??= Buffer.allocUnsafeSlow(params.maxSize * 4);
-  const b = buf;
-  const batch = new BlobBatch(job.id);
+  known ??= new KnownIds(wd.known);
+  if (wd.claims) claims ??= new NewIds(wd.claims);
+  const b = readBuffer();
+  let unreported = 0;
   let fd = -1;
   try {
     fd = fs.openSync(job.path, 'r');
@@ -204,25 +218,39 @@ function chunkFile(job: ChunkJob): void {
       }
       const len = cutHere(b, start, end, eof);
       const chunk = b.subarray(start, start + len);
-      const hex = sha256(chunk);
+      const digest = createHash('sha256').update(chunk).digest();
+      const hex = digest.toString('hex');
       fileHash?.update(chunk);
       chunks.push(hex);
-      batch.unreported += len;
-      if (!known.has(hex)) {
-        known.add(hex);
-        batch.add(hex, len, encodeBlobSync(chunk, wd.compression, key));
-      } else {
-        batch.flush();
+      if (!known.has(digest) && mine(digest, hex)) {
+        store(job.id, hex, encodeBlobSync(chunk, wd.compression, key).data, len);
+        collectAfter(len);
+      }
+      unreported += len;
+      if (unreported >= PROGRESS_BYTES) {
+        port.postMessage({ t: 'progress', job: job.id, bytes: unreported });
+        unreported = 0;
       }
       size += len;
       start += len;
     }
-    batch.flush(true);
-    port.postMessage({ t: 'done', job: job.id, bytes: 0, result: { size, sha256: fileHash?.digest('hex') ?? '', chunks } });
+    port.postMessage({ t: 'done', job: job.id, bytes: unreported, result: { size, sha256: fileHash?.digest('hex') ?? '', chunks } });
   } catch (e) {
-    port.postMessage({ t: 'error', job: job.id, error: errorOf(e) });
+    port.postMessage({ t: 'error', job: job.id, error: chunkError(e) });
   } finally {
     if (fd >= 0) fs.closeSync(fd);
+  }
+}
+
+// ---- backup: the pack being filled, written out at the end
+function flushPack(job: { id: number }): void {
+  try {
+    const done = packs?.finish();
+    if (done) port.postMessage({ t: 'pack', job: job.id, pack: done } satisfies PackMessage);
+    port.postMessage({ t: 'done', job: job.id, bytes: 0, result: null });
+  } catch (e) {
+    packs?.abandon();
+    port.postMessage({ t: 'error', job: job.id, error: errorOf(e, { stage: 'pack' }) });
   }
 }
 
@@ -232,12 +260,12 @@ function hashFile(job: { id: number; path: string }): void {
   try {
     fd = fs.openSync(job.path, 'r');
     const h = createHash('sha256');
-    buf ??= Buffer.allocUnsafeSlow(wd.chunker!.maxSize * 4);
+    const b = readBuffer();
     let size = 0;
     for (;;) {
-      const n = fs.readSync(fd, buf, 0, buf.length, null);
+      const n = fs.readSync(fd, b, 0, b.length, null);
       if (n === 0) break;
-      h.update(buf.subarray(0, n));
+      h.update(b.subarray(0, n));
       size += n;
     }
     port.postMessage({ t: 'done', job: job.id, bytes: 0, result: { size, sha256: h.digest('hex') } });
@@ -250,9 +278,14 @@ function hashFile(job: { id: number; path: string }): void {
 
 // ---- restore: write one file from its blobs, then verify it on disk
 const packFds = new Map<string, number>();
-// read buffers, reused (a blob is decoded and written before the next is read)
+// the read buffer, reused (a blob is decoded and written before the next is read, and the
+// file is re-read after it is written): the largest blob, at least READ_BYTES
+const READ_BYTES = 1 << 20;
 let rbuf: Buffer | undefined;
-let vbuf: Buffer | undefined;
+const readBuf = (n: number): Buffer => {
+  if (!rbuf || rbuf.length < n) rbuf = Buffer.allocUnsafeSlow(Math.max(n, READ_BYTES));
+  return rbuf;
+};
 
 function packFd(path: string): number {
   let fd = packFds.get(path);
@@ -276,8 +309,7 @@ function restoreFile(job: Extract<RepoWorkerJob, { t: 'restore' }>): void {
     let unreported = 0;
     for (const c of job.chunks) {
       stage = 'read';
-      if (!rbuf || rbuf.length < c.length) rbuf = Buffer.allocUnsafeSlow(Math.max(c.length, 8 << 20));
-      const stored = rbuf.subarray(0, c.length);
+      const stored = readBuf(c.length).subarray(0, c.length);
       let got = 0;
       let pfd: number;
       try {
@@ -304,6 +336,7 @@ function restoreFile(job: Extract<RepoWorkerJob, { t: 'restore' }>): void {
       stage = 'write';
       let off = 0;
       while (off < plain.length) off += fs.writeSync(fd, plain, off, plain.length - off);
+      collectAfter(plain.length);
       unreported += plain.length;
       if (unreported >= 8 << 20) {
         port.postMessage({ t: 'progress', job: job.id, bytes: unreported });
@@ -315,7 +348,7 @@ function restoreFile(job: Extract<RepoWorkerJob, { t: 'restore' }>): void {
     // verify what is on disk now
     stage = 'verify';
     const h = createHash('sha256');
-    vbuf ??= Buffer.allocUnsafeSlow(8 << 20);
+    const vbuf = readBuf(READ_BYTES);
     const vfd = fs.openSync(job.dest, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
     let size = 0;
     try {
@@ -337,51 +370,74 @@ function restoreFile(job: Extract<RepoWorkerJob, { t: 'restore' }>): void {
 }
 
 // ---- verify: hash the whole pack, decode and hash every blob of it
-let packBuf: Buffer | undefined;
-
-/** A whole pack file, read into this thread's buffer (reused: one pack's worth of memory per thread). */
-function readPack(path: string): Buffer {
-  const fd = fs.openSync(path, 'r');
-  try {
-    const size = fs.fstatSync(fd).size;
-    if (!packBuf || packBuf.length < size) packBuf = Buffer.allocUnsafeSlow(Math.max(size, 16 << 20));
-    let got = 0;
-    while (got < size) {
-      const n = fs.readSync(fd, packBuf, got, size - got, got);
-      if (n === 0) break;
-      got += n;
-    }
-    return packBuf.subarray(0, got);
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
+/**
+ * One pass over the pack file through this thread's read buffer (the largest blob and a read's
+ * worth more, not the whole pack): every byte is hashed once, in order, and each blob is decoded
+ * as soon as it is in the buffer (in offset order; bytes before the next blob are let go).
+ */
 function checkPack(job: { id: number; path: string; blobs: ChunkLoc[] }): void {
+  let fd = -1;
   try {
-    const data = readPack(job.path);
-    const bad: { id: string; why: string }[] = [];
-    for (const b of job.blobs) {
-      if (b.offset + b.length > data.length) {
-        bad.push({ id: b.id, why: 'beyond the end of the pack' });
+    fd = fs.openSync(job.path, 'r');
+    const size = fs.fstatSync(fd).size;
+    const order = job.blobs.map((b, i) => ({ b, i })).sort((x, y) => x.b.offset - y.b.offset);
+    const win = readBuf(order.reduce((m, { b }) => Math.max(m, b.length), 0) + READ_BYTES);
+    const h = createHash('sha256');
+    let base = 0; // the file offset of win[0]
+    let filled = 0;
+    const read = (): number => {
+      const n = fs.readSync(fd, win, filled, win.length - filled, base + filled);
+      h.update(win.subarray(filled, filled + n));
+      filled += n;
+      return n;
+    };
+    const bad: { i: number; id: string; why: string }[] = [];
+    for (const { b, i } of order) {
+      const end = b.offset + b.length;
+      if (end > size) {
+        bad.push({ i, id: b.id, why: 'beyond the end of the pack' });
+        continue;
+      }
+      while (base + filled < end) {
+        if (filled === win.length) {
+          const drop = b.offset - base; // what lies before this blob is hashed and done with
+          win.copy(win, 0, drop, filled);
+          base += drop;
+          filled -= drop;
+        }
+        if (read() === 0) break;
+      }
+      if (base + filled < end) {
+        bad.push({ i, id: b.id, why: 'beyond the end of the pack' });
         continue;
       }
       try {
-        const plain = decodeBlobSync(data.subarray(b.offset, b.offset + b.length), key, b.rawLength);
-        if (plain.length !== b.rawLength) bad.push({ id: b.id, why: `decoded to ${plain.length} bytes, expected ${b.rawLength}` });
-        else if (sha256(plain) !== b.id) bad.push({ id: b.id, why: 'content does not match its SHA-256' });
+        const plain = decodeBlobSync(win.subarray(b.offset - base, end - base), key, b.rawLength);
+        collectAfter(plain.length);
+        if (plain.length !== b.rawLength) bad.push({ i, id: b.id, why: `decoded to ${plain.length} bytes, expected ${b.rawLength}` });
+        else if (sha256(plain) !== b.id) bad.push({ i, id: b.id, why: 'content does not match its SHA-256' });
       } catch (e) {
-        bad.push({ id: b.id, why: (e as Error).message });
+        bad.push({ i, id: b.id, why: (e as Error).message });
       }
     }
-    port.postMessage({ t: 'done', job: job.id, bytes: data.length, result: { bad, sha256: sha256(data) } });
+    // the rest of the file (the trailer, and anything after the last blob)
+    for (;;) {
+      base += filled;
+      filled = 0;
+      if (read() === 0) break;
+    }
+    bad.sort((x, y) => x.i - y.i);
+    port.postMessage({ t: 'done', job: job.id, bytes: base, result: { bad: bad.map(({ id, why }) => ({ id, why })), sha256: h.digest('hex') } });
   } catch (e) {
     port.postMessage({ t: 'error', job: job.id, error: errorOf(e) });
+  } finally {
+    if (fd >= 0) fs.closeSync(fd);
   }
 }
 
 port.on('message', (m: RepoWorkerJob) => {
   if (m.t === 'chunk') chunkFile(m);
+  else if (m.t === 'flush') flushPack(m);
   else if (m.t === 'hash') hashFile(m);
   else if (m.t === 'restore') restoreFile(m);
   else if (m.t === 'check') checkPack(m);

@@ -5,22 +5,21 @@
  * verify. What a thread does is in worker-thread.ts (bundled as dist/repo-worker.js); this file
  * starts the threads, hands them jobs one at a time and routes their messages back.
  *
- * Flow control for backups: the encoded bytes the workers have posted and that are not on disk yet
- * stay within an in-flight budget (budget.ts; DEFAULT_IN_FLIGHT_BYTES, 64 MiB, unless asked
- * otherwise), so neither a large data set nor a slow disk makes memory grow.
+ * Backups: each thread writes the blobs it encodes into pack files of its own (pack-file.ts) and
+ * posts only their blob tables, so no blob bytes cross threads or wait in memory: neither a large
+ * data set nor a slow disk makes memory grow (a slow disk slows the threads down instead).
  */
 import os from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import { startWorkerFile } from '../../worker-file';
-import { InFlightBudget } from './budget';
+import { KnownIds, NewIds } from './known-ids';
 import type { ChunkerParams, CompressionSetting } from './model';
-import type { BlobBatchMessage, ChunkLoc, RepoWorkerData } from './worker-thread';
+import type { PackInfo } from './pack';
+import type { ChunkLoc, PackMessage, RepoWorkerData } from './worker-thread';
 
-/** The default in-flight byte budget of a backup's worker threads (budget.ts). */
-export const DEFAULT_IN_FLIGHT_BYTES = 64 * 1024 * 1024;
 const YOUNG_GENERATION_MB = 8;
-/** New blobs come back from a worker in batches of about this many encoded bytes. */
-const BATCH_BYTES = 1024 * 1024;
+/** The most slots of the threads' table of new blobs (36 bytes each: 4.5 MiB). */
+const MAX_CLAIM_SLOTS = 1 << 17;
 /** Below this many bytes of work, starting threads costs more than it saves. */
 export const WORKER_MIN_BYTES = 16 * 1024 * 1024;
 
@@ -41,13 +40,6 @@ export interface FileChunked {
   chunks: string[];
 }
 
-export interface WorkerBlob {
-  id: string;
-  data: Buffer;
-  rawLength: number;
-  codec: number;
-}
-
 /** An error a worker reported, with what it was doing. */
 export interface WorkerError extends Error {
   code?: string;
@@ -66,24 +58,15 @@ interface Job {
 export interface PoolOptions {
   threads: number;
   key?: Buffer;
-  /** Backups: chunker, compression, the ids the repository has, and where new blobs go. */
+  /** Backups: chunker, compression, the ids the repository has, where the threads write packs. */
   chunker?: ChunkerParams;
   compression?: CompressionSetting;
   known?: Iterable<string>;
-  /** Takes a blob a worker posted; `release` tells the budget once its bytes are on disk (or dropped). */
-  onBlob?: (b: WorkerBlob, release: (bytes: number) => void) => Promise<void>;
-  /** Backups: the in-flight byte budget asked for (default DEFAULT_IN_FLIGHT_BYTES); packSize: the pack being filled counts in it too. */
-  inFlightBytes?: number;
-  packSize?: number;
-}
-
-/**
- * The budget a pool really uses: at least what lets work go on while a pack is being filled (a
- * whole pack, plus two batches of which one may hold a largest chunk), so the pack being filled
- * can never hold all of it.
- */
-export function effectiveBudget(asked: number, packSize: number, maxChunk: number): number {
-  return Math.max(asked, packSize + 2 * (Math.min(BATCH_BYTES, asked) + maxChunk + 64));
+  /** Backups: about how many new blobs there may be (sizes the threads' shared table of them). */
+  newBlobs?: number;
+  packs?: { repoDir: string; packSize: number; dryRun: boolean };
+  /** Takes a pack a thread wrote (durable but for its folder's fsync; pack-file.ts). */
+  onPack?: (p: PackInfo) => Promise<void>;
 }
 
 /** A pool of repository worker threads; one job per worker at a time. */
@@ -92,8 +75,6 @@ export class RepoWorkers {
   private readonly idle: number[] = [];
   private readonly waiting: (() => void)[] = [];
   private readonly jobs = new Map<number, Job>();
-  /** Backups: the bytes posted by the workers and not on disk yet. */
-  readonly budget: InFlightBudget;
   private nextJob = 1;
   /** Messages are handled one at a time, in arrival order (a file's blobs before its `done`). */
   private chain: Promise<void> = Promise.resolve();
@@ -111,20 +92,17 @@ export class RepoWorkers {
 
   constructor(private readonly options: PoolOptions) {
     const count = Math.max(1, options.threads);
-    const ids: Buffer[] = [];
-    for (const id of options.known ?? []) ids.push(Buffer.from(id, 'hex'));
-    const known = new Uint8Array(Buffer.concat(ids));
-    const asked = options.inFlightBytes ?? DEFAULT_IN_FLIGHT_BYTES;
-    this.budget = InFlightBudget.create(effectiveBudget(asked, options.packSize ?? 0, options.chunker?.maxSize ?? 0));
+    const known = KnownIds.of(options.known ?? []).shared;
+    // the new blobs' table: twice the expected count (kept sparse), at most MAX_CLAIM_SLOTS
+    const claims = options.newBlobs !== undefined ? NewIds.create(Math.min(MAX_CLAIM_SLOTS, 2 * options.newBlobs)).shared : undefined;
     for (let slot = 0; slot < count; slot++) {
       const workerData: RepoWorkerData = {
         ...(options.chunker ? { chunker: options.chunker } : {}),
         compression: options.compression ?? { codec: 'none', level: 0 },
         key: options.key ? new Uint8Array(options.key) : null,
         known,
-        budget: this.budget.shared,
-        budgetBytes: this.budget.bytes,
-        batchBytes: Math.min(BATCH_BYTES, asked),
+        ...(claims ? { claims } : {}),
+        ...(options.packs ? { packs: options.packs } : {}),
       };
       // a small young generation: a thread's garbage (a hash and a buffer per 4 KiB page) is
       // collected often and cheaply instead of growing the process by tens of megabytes
@@ -151,24 +129,8 @@ export class RepoWorkers {
 
   private async handle(slot: number, m: Record<string, unknown>): Promise<void> {
     const job = this.jobs.get(m.job as number);
-    if (m.t === 'blobs') {
-      const b = m as unknown as BlobBatchMessage;
-      const data = Buffer.from(b.data);
-      const release = (n: number) => this.budget.release(n);
-      let at = 0;
-      let i = 0;
-      try {
-        job?.onBytes(b.bytes);
-        for (; i < b.ids.length; i++) {
-          const len = b.lengths[i]!;
-          const blob = { id: b.ids[i]!, data: data.subarray(at, at + len), rawLength: b.raws[i]!, codec: b.codecs[i]! };
-          at += len;
-          if (this.options.onBlob) await this.options.onBlob(blob, release);
-          else release(len);
-        }
-      } finally {
-        release(data.length - at); // what was not handed over (a failure): its room back
-      }
+    if (m.t === 'pack') {
+      await this.options.onPack?.((m as unknown as PackMessage).pack);
       return;
     }
     if (!job) return;
@@ -178,7 +140,7 @@ export class RepoWorkers {
     }
     this.jobs.delete(m.job as number);
     this.idle.push(slot);
-    this.waiting.shift()?.();
+    for (const wake of this.waiting.splice(0)) wake(); // each checks again for the thread it waits for
     if (m.t === 'done') {
       job.onBytes(m.bytes as number);
       job.resolve(m.result);
@@ -196,7 +158,21 @@ export class RepoWorkers {
       await new Promise<void>((r) => this.waiting.push(r));
       if (this.failure) throw this.failure;
     }
-    const slot = this.idle.shift()!;
+    return this.post<T>(this.idle.shift()!, msg, onBytes);
+  }
+
+  /** Run a job on one given thread, once it is free. */
+  private async runOn<T>(slot: number, msg: Record<string, unknown>): Promise<T> {
+    if (this.failure) throw this.failure;
+    while (!this.idle.includes(slot)) {
+      await new Promise<void>((r) => this.waiting.push(r));
+      if (this.failure) throw this.failure;
+    }
+    this.idle.splice(this.idle.indexOf(slot), 1);
+    return this.post<T>(slot, msg, () => undefined);
+  }
+
+  private post<T>(slot: number, msg: Record<string, unknown>, onBytes: (n: number) => void): Promise<T> {
     const id = this.nextJob++;
     return new Promise<T>((resolve, reject) => {
       this.jobs.set(id, { resolve: resolve as (r: unknown) => void, reject, onBytes });
@@ -216,6 +192,11 @@ export class RepoWorkers {
   /** Backup: the chunk ids of `page`-sized chunks of bytes [start, end) of a file (a segment of a SQLite database); new blobs go to `onBlob`. */
   chunkRange(path: string, start: number, end: number, page: number, onBytes: (n: number) => void): Promise<FileChunked> {
     return this.run({ t: 'chunk', path, start, end, page, hash: false }, onBytes);
+  }
+
+  /** Backup: every thread writes out the pack it is filling (posted to onPack before this resolves). */
+  async flushPacks(): Promise<void> {
+    await Promise.all(this.workers.map((_, slot) => this.runOn(slot, { t: 'flush' })));
   }
 
   /** Backup: the size and SHA-256 of a whole file. */
