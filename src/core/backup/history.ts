@@ -24,6 +24,8 @@ export interface HistoryData {
   lastVerify?: { at: number; ok: boolean; readData: boolean; subset?: string; damagedSnapshots: string[] };
   jobs: Partial<Record<'backup' | 'retention' | 'verify', JobRecord>>;
   verifyRotation: number;
+  /** The repository this stack backs up into (recorded when a backup created or used it): one that vanishes is not silently made again. */
+  repository?: { dir: string; id: string; at: number };
 }
 
 const MAX_RECOVERIES = 500;

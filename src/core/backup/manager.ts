@@ -123,13 +123,36 @@ export class BackupManager implements BackupService {
   async repo(create = false): Promise<{ repo: BackupRepository; created: boolean }> {
     const dir = this.repositoryDir;
     const key = this.keySource();
-    if (await isRepository(dir)) return { repo: await openRepository(dir, key ? { key } : {}), created: false };
+    if (await isRepository(dir)) {
+      const repo = await openRepository(dir, key ? { key } : {});
+      if (create) this.remember(repo);
+      return { repo, created: false };
+    }
     if (!create) {
       throw new OpsError('BACKUP_REPO_NOT_FOUND', `there is no backup repository at ${dir} yet`, 'run `opsdeck backup` (it creates one), or `opsdeck backups init`');
     }
+    // A repository this stack has backed up into is gone (an unmounted disk, a moved folder):
+    // making a new, empty one there would hide that, and fill the wrong disk.
+    const known = this.history.read().repository;
+    if (known && path.resolve(known.dir) === dir) {
+      throw new OpsError(
+        'BACKUP_REPO_NOT_FOUND',
+        `the backup repository at ${dir} is gone: this stack backed up into it (repository ${known.id.slice(0, 8)}, last used ${new Date(known.at).toISOString()}); nothing was written`,
+        'is its disk mounted, or was it moved (then set backup.repository)? To start a new, empty repository there: `opsdeck backups init`',
+      );
+    }
     const b = this.stack.config.backup;
     const encryption = b.key_file || b.key_env ? key : undefined;
-    return { repo: await initRepository(dir, encryption ? { encryption } : {}), created: true };
+    const repo = await initRepository(dir, encryption ? { encryption } : {});
+    this.remember(repo);
+    return { repo, created: true };
+  }
+
+  /** Record the repository a backup writes into (only when it changed: a backup's one small write). */
+  private remember(repo: BackupRepository): void {
+    const known = this.history.read().repository;
+    if (known?.id === repo.config.id && known.dir === repo.dir && this.opts.clock.now() - known.at < 3_600_000) return;
+    this.history.update((h) => (h.repository = { dir: repo.dir, id: repo.config.id, at: this.opts.clock.now() }));
   }
 
   /** `opsdeck backups init`: create the repository (fails when one exists). */
@@ -138,6 +161,7 @@ export class BackupManager implements BackupService {
       const key = this.keySource();
       const encryption = opts.encrypt ? (key ?? true) : this.stack.config.backup.key_file || this.stack.config.backup.key_env ? key : undefined;
       const repo = await initRepository(this.repositoryDir, encryption ? { encryption } : {});
+      this.remember(repo);
       return { repository: repo.dir, encrypted: repo.encrypted, id: repo.config.id };
     });
   }

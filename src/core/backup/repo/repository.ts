@@ -60,6 +60,8 @@ export const DEFAULT_PACK_SIZE = 16 * 1024 * 1024;
 /** Chosen by measurement (docs/backup-repository.md): brotli quality 1 compresses logs better than deflate 1 at ~2x its speed and rejects random data at GB/s. */
 export const DEFAULT_COMPRESSION = { codec: 'brotli', level: 1 } as const;
 const SKELETON = new Set(['config', 'data', 'index', 'snapshots', TMP_DIR, 'lock']);
+/** The repository's folders are owner-only, as its files (they name the stack's files and hold their data). */
+const DIR_MODE = 0o700;
 
 export async function isRepository(dir: string): Promise<boolean> {
   try {
@@ -108,7 +110,7 @@ export class Repository implements BackupRepository, RepoHandle {
 
   static async init(dir: string, options: InitOptions): Promise<Repository> {
     dir = resolve(dir);
-    await fs.mkdir(dir, { recursive: true });
+    await fs.mkdir(dir, { recursive: true, mode: DIR_MODE });
     if (await isRepository(dir)) {
       throw new OpsError('BACKUP_REPO_EXISTS', `${dir} already holds a backup repository`, 'open it instead, or choose another folder with --repo');
     }
@@ -142,9 +144,9 @@ export class Repository implements BackupRepository, RepoHandle {
       config.chunker = { ...config.chunker, seed: 0 };
       key = enc.masterKey;
     }
-    await fs.mkdir(join(dir, 'data'), { recursive: true });
-    for (let i = 0; i < 256; i++) await fs.mkdir(join(dir, 'data', i.toString(16).padStart(2, '0')), { recursive: true });
-    for (const d of ['index', SNAPSHOT_DIR, TMP_DIR]) await fs.mkdir(join(dir, d), { recursive: true });
+    await fs.mkdir(join(dir, 'data'), { recursive: true, mode: DIR_MODE });
+    for (let i = 0; i < 256; i++) await fs.mkdir(join(dir, 'data', i.toString(16).padStart(2, '0')), { recursive: true, mode: DIR_MODE });
+    for (const d of ['index', SNAPSHOT_DIR, TMP_DIR]) await fs.mkdir(join(dir, d), { recursive: true, mode: DIR_MODE });
     await fsyncDir(join(dir, 'data'));
     await fsyncDir(dir);
     // the config last: until it exists, the folder is not a repository
