@@ -19,7 +19,7 @@ function buildSourceSchema() {
     .strictObject({
       /** A git repository (a path or URL) and the tag of each version (`{version}` is replaced). */
       git: z.strictObject({ url: z.string().min(1, { error: 'must not be empty' }), ref: z.string().min(1).default('v{version}') }).optional(),
-      /** A folder with one sub-folder per version, or "." for this folder (a single release, `--version` names it). */
+      /** A folder with one sub-folder per version, or "." for this folder (a single release, `--to` names it). */
       folder: z.string().min(1, { error: 'must not be empty' }).optional(),
       /** A .tar.gz per version: a path or file:// URL with `{version}` in it. */
       tarball: z.string().regex(/\{version\}/, { error: 'must contain {version}, e.g. dist/app-{version}.tgz' }).optional(),

@@ -65,7 +65,7 @@ export async function prepareTarget(o: PrepareOptions): Promise<Prepared> {
   const available = o.source ? await listVersions(o.source) : [];
   const installed = (v: string) => existsSync(path.join(releaseDir(o.stackDir, v), 'opsdeck.yaml'));
   const version = o.to ?? available.at(-1);
-  if (!version) throw new OpsError('RELEASE_NOT_FOUND', 'the release source offers no version', 'tag a version in the source (git tag v1.0.0), or name one with --version');
+  if (!version) throw new OpsError('RELEASE_NOT_FOUND', 'the release source offers no version', 'tag a version in the source (git tag v1.0.0), or name one with --to');
   if (!available.includes(version) && !installed(version)) {
     throw new OpsError('RELEASE_NOT_FOUND', `version ${version} does not exist${o.source ? '' : ' in releases/'}; nothing was changed`, available.length ? `the versions are ${available.join(', ')}` : 'run `opsdeck releases` to see the versions');
   }
