@@ -1,7 +1,7 @@
 /** `opsdeck metrics`: the long-term rollups of the stack (minutes for 48 h, hours for 90 days). */
 import { Option, type Command } from 'commander';
 import { formatBytes, formatDuration, type RollupAnswer, type RollupQuery, type RollupResolution, type ServiceRollup } from '../core/contract';
-import { metricsRollupsWithoutEngine } from '../core/host';
+import { metricsRollupsWithoutEngine, pinBaselineWasm } from '../core/host';
 import { dim, table } from './format';
 import { ownerOf, printJson, stackDir } from './stack-context';
 import { parseTimeOption } from './time-option';
@@ -46,6 +46,7 @@ Works with or without a running engine (it reads .opsdeck/metrics.db). See docs/
         ...(opts.resolution ? { resolution: opts.resolution } : {}),
       };
       const owner = ownerOf(dir);
+      if (!owner) pinBaselineWasm(); // a one-shot read of the store (as `report`: src/cli/report.ts)
       const answer = owner ? await owner.client.metricsRollups(query) : await metricsRollupsWithoutEngine(dir, query);
       if (opts.json) return printJson(answer);
       process.stdout.write((opts.rows ? rowsTable(answer) : summaryTable(answer)) + '\n');
