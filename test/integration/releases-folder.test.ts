@@ -14,6 +14,7 @@ import { fixture, freePort, NODE } from '../helpers/stack';
 
 interface RunJson {
   ok: boolean;
+  version?: string;
   plan: string[];
   failure?: { stage: string; error: string; actions: string[] };
   error?: { code: string; message: string; hint: string };
@@ -29,7 +30,7 @@ describe('releases from a folder source (built CLI, a real HTTP service)', funct
   const savedUnitDir = process.env.OPSDECK_UNIT_DIR;
 
   /** Release `version` of a one-service stack; `check` is its full-functionality check's exit code. */
-  const release = (version: string, opts: { check?: number; keep?: number; requirePort?: number; units?: boolean } = {}) => {
+  const release = (version: string, opts: { check?: number; keep?: number; requirePort?: number; units?: boolean; failingDown?: boolean; backup?: boolean } = {}) => {
     const at = join(src, version);
     mkdirSync(at, { recursive: true });
     writeFileSync(
@@ -45,6 +46,9 @@ describe('releases from a folder source (built CLI, a real HTTP service)', funct
             install: [NODE, '-e', 'require("fs").writeFileSync("installed", process.env.OPSDECK_RELEASE)'],
             health: { readiness: { http: { url: `http://127.0.0.1:${port}/health` } }, check: { exec: [NODE, '-e', `process.exit(${opts.check ?? 0})`] } },
             stop_grace: '2s',
+            // A schema step whose way back fails: an automatic rollback of this release fails too.
+            ...(opts.failingDown ? { migrate: [{ version: 1, up: [NODE, '-e', '0'], down: [NODE, '-e', 'process.exit(4)'] }] } : {}),
+            ...(opts.backup ? { backup: { files: ['installed'] } } : {}),
           },
         },
       }),
@@ -120,5 +124,21 @@ describe('releases from a folder source (built CLI, a real HTTP service)', funct
     assert.equal(op('update', '--to', '1.2').code, 0);
     assert.equal(op('update', '--to', '1.3').code, 0);
     assert.deepEqual(readdirSync(join(dir, 'releases')).sort(), ['1.2', '1.3']);
+  });
+
+  it('after an automatic rollback that failed too, rollback goes back to the release the update came from, and can restore its snapshot', () => {
+    release('1.4', { keep: 5, backup: true });
+    assert.equal(op('update', '--to', '1.4').code, 0);
+    release('1.5', { keep: 5, backup: true, check: 1, failingDown: true });
+    const bad = op('update', '--to', '1.5');
+    assert.equal(bad.code, 1);
+    const ledger = JSON.parse(readFileSync(join(dir, '.opsdeck', 'releases.json'), 'utf8')) as { entries: { version: string; from?: string; result: string; snapshot?: string }[] };
+    const entry = ledger.entries.at(-1)!;
+    assert.deepEqual([entry.version, entry.from, entry.result], ['1.5', '1.4', 'failed'], 'the update and its rollback failed: 1.5 stays');
+    assert.ok(entry.snapshot, 'the pre-update snapshot was taken');
+    const plan = op('rollback', '--data', 'restore', '--dry-run');
+    assert.equal(plan.code, 0, JSON.stringify(plan));
+    assert.equal(plan.version, '1.4', 'back to the release the update came from');
+    assert.ok(plan.plan.some((p) => p.includes(`restore the snapshot ${entry.snapshot!.slice(0, 8)}`)), plan.plan.join('\n'));
   });
 });

@@ -420,14 +420,14 @@ export class ReleaseManager implements ReleaseService {
 
   /** The release that ran before `current`: the `from` of the operation that brought it. */
   private previous(ledger: Ledger, current: string): string | undefined {
-    const brought = [...ledger.entries].reverse().find((e) => e.version === current && e.from && (e.result === 'ok') && e.op === 'update');
+    const brought = broughtBy(ledger, current);
     if (brought?.from) return brought.from;
     return installedVersions(this.dir).filter((v) => compareVersions(v, current) < 0).at(-1);
   }
 
   /** The snapshot taken before the update from `to` to `current` (what --data restore brings back). */
   private updateSnapshot(ledger: Ledger, to: string, current: string): string | undefined {
-    return [...ledger.entries].reverse().find((e) => e.op === 'update' && e.from === to && e.version === current && e.result === 'ok' && e.snapshot)?.snapshot;
+    return [...ledger.entries].reverse().find((e) => leftRunning(e, current) && e.from === to && e.snapshot)?.snapshot;
   }
 
   /** `--data`, checked: down needs every step's down; restore needs the update's snapshot. Default: down. */
@@ -479,4 +479,18 @@ export function leftoverFetches(stackDir: string): string[] {
 function installCommands(install: NonNullable<LoadedStack['config']['services'][string]['install']>): (string[] | string)[] {
   if (typeof install === 'string') return [install];
   return install.some((c) => Array.isArray(c)) ? (install as (string[] | string)[]) : [install as string[]];
+}
+
+/**
+ * An update that left `current` running: one that succeeded, or one that failed and whose
+ * automatic rollback failed too (the stack stays on the new release; `rollback` must still find
+ * the release it came from and the snapshot taken before it).
+ */
+function leftRunning(e: LedgerEntry, current: string): boolean {
+  return e.op === 'update' && e.version === current && (e.result === 'ok' || e.result === 'failed');
+}
+
+/** The latest update that brought `current`. */
+function broughtBy(ledger: Ledger, current: string): LedgerEntry | undefined {
+  return [...ledger.entries].reverse().find((e) => leftRunning(e, current) && e.from);
 }
