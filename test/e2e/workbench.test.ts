@@ -182,7 +182,7 @@ describe('e2e: the extension in code-server, driven by chromium', function () {
     const rows = await until('Opsdeck commands in the palette', async () => {
       seen = await wb.quickRows();
       // The list is virtual: only the first rows (alphabetical) are in the DOM.
-      return seen.length >= 10 && ['Opsdeck: Backup Now', 'Opsdeck: Run Health Check', 'Opsdeck: Restart Service'].every((t) => seen.some((row) => row.startsWith(t))) ? seen : undefined;
+      return seen.length >= 10 && ['Opsdeck: Apply opsdeck.yaml Changes', 'Opsdeck: Backup Now', 'Opsdeck: Clean Up…'].every((t) => seen.some((row) => row.startsWith(t))) ? seen : undefined;
     }, 15_000).catch((e: Error) => {
       throw new Error(`${e.message} (rows: ${JSON.stringify(seen)})`);
     });

@@ -107,6 +107,11 @@ export const MAPPING_TABLE: readonly TableLine[] = [
   },
   { key: 'maintenance', ...both(not('the maintenance set runs in the Opsdeck engine: run `opsdeck maintain` where the stack\'s files are (a host timer; for Kubernetes a CronJob of your own)')) },
   { key: 'boot', compose: not('Compose starts at boot through the Docker daemon: restart policies bring the containers back'), kubernetes: not('the cluster runs the workloads: nothing starts at login') },
+  {
+    key: 'release',
+    compose: not('a release is an image tag: build one per version, then `docker compose up -d` rolls it out (and the previous tag back)'),
+    kubernetes: not('a release is an image tag rolled out by the Deployment / StatefulSet (`kubectl rollout undo` goes back); the ledger is the rollout history'),
+  },
   { key: 'api', ...both(not('the control API is the Opsdeck engine\'s, which the exported services run without: a target has its own API (the Docker or Kubernetes API); Prometheus scrapes the services, or an `opsdeck` engine run beside them')) },
   { key: 'alerts', ...both(not('alerting is the Opsdeck engine\'s: use the target\'s (Prometheus Alertmanager rules over the same conditions); channel secrets are never exported')) },
   { key: 'metrics', ...both(not('the metrics store is the Opsdeck engine\'s: the target\'s monitoring keeps its own history')) },
@@ -176,6 +181,13 @@ export const MAPPING_TABLE: readonly TableLine[] = [
   },
   { key: `${S}.backup.command`, compose: not('run by `opsdeck backup` on the host'), kubernetes: not('run by the backup CronJob\'s `opsdeck backup`, which needs the command\'s tools in its image') },
   { key: `${S}.maintenance`, ...both(not('maintenance runs in the Opsdeck engine (see maintenance)')) },
+  { key: `${S}.install`, ...both(not('install steps belong in the image build (a RUN step of its Dockerfile)')) },
+  {
+    key: `${S}.migrate`,
+    compose: not('run the migrations as a one-shot service the app depends on with condition service_completed_successfully; going back is a new image with the down step'),
+    kubernetes: not('run the migrations in an init container or a Job before the rollout; going back is `kubectl rollout undo` plus the down step as a Job'),
+  },
+  { key: `${S}.requires`, ...both(not('checked by `opsdeck deploy` on a host; in a container the image holds the programs it needs')) },
   {
     key: `${S}.rpo`,
     compose: to('the label com.opsdeck.rpo (the watch itself is the engine\'s: see backup.rpo_check_interval)'),
