@@ -220,6 +220,7 @@ describe('e2e: the extension in code-server, driven by chromium', function () {
     await wb.runCommand('Opsdeck: Switch Profile');
     await wb.pick('dev');
     await wb.waitForStatus('opsdeck.profile', '$(layers) dev', (s) => s.text === 'dev');
+    await until('the engine on profile dev', async () => (await engineStatus()).profile === 'dev');
     await waitStatusReady();
   });
 
@@ -227,12 +228,16 @@ describe('e2e: the extension in code-server, driven by chromium', function () {
     await ensureAllReady();
     await wb.openOpsdeckSidebar();
     await wb.expandPane('Services');
-    const rows = await until('three service rows', async () => {
-      const r = await wb.treeRows('Services');
-      return SERVICES.every((s) => r.some((row) => row.includes(s))) ? r : undefined;
-    }, 30_000);
     const row = (name: string, list: string[]) => list.find((r) => r.includes(name)) ?? '';
-    assert.match(row('messaging', rows), /ready/i, `the messaging row: ${JSON.stringify(rows)}`);
+    // The tree follows the engine: after the profile switches of the test before, its rows may
+    // still be catching up, so wait for every service's row to say ready.
+    let rows: string[] = [];
+    await until('three service rows, messaging ready', async () => {
+      rows = await wb.treeRows('Services');
+      return SERVICES.every((s) => rows.some((r) => r.includes(s))) && /ready/i.test(row('messaging', rows)) ? rows : undefined;
+    }, 30_000).catch((e: Error) => {
+      throw new Error(`${e.message}: ${JSON.stringify(rows)}`);
+    });
     // A change made outside the UI (through the engine's API) shows up in the tree.
     await client.stop('messaging');
     try {
