@@ -17,6 +17,8 @@
  *   as the host sees it: nspawn's child once it has become `systemd`), which works either way.
  * - `--private-network`: the machine has only its loopback (systemd brings it up), so the
  *   example's ports 7101-7103 never meet the host's (other suites run the same stack there).
+ *   `{ network: 'host' }` leaves it out: the machine shares the host's network (deploy-script.test.ts
+ *   needs apt's mirror and the npm registry); a stack there must use a free port of the host.
  * - `--link-journal=no`: the journal stays in ROOT/var/log/journal (persistent: Debian's systemd
  *   creates that folder), read from the host with `journalctl -D` (journal.ts), during and after a boot.
  * - `--console=passive`: systemd's console output goes to nspawn's stdout (a log file per boot
