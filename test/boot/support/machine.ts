@@ -17,6 +17,8 @@
  *   as the host sees it: nspawn's child once it has become `systemd`), which works either way.
  * - `--private-network`: the machine has only its loopback (systemd brings it up), so the
  *   example's ports 7101-7103 never meet the host's (other suites run the same stack there).
+ *   `{ network: 'host' }` leaves it out: the machine shares the host's network (deploy-script.test.ts
+ *   needs apt's mirror and the npm registry); a stack there must use a free port of the host.
  * - `--link-journal=no`: the journal stays in ROOT/var/log/journal (persistent: Debian's systemd
  *   creates that folder), read from the host with `journalctl -D` (journal.ts), during and after a boot.
  * - `--console=passive`: systemd's console output goes to nspawn's stdout (a log file per boot
@@ -131,6 +133,12 @@ export interface BootInfo {
   state: string;
 }
 
+/** How a machine is made: `network: 'host'` shares the host's network (for apt and npm) instead of a loopback of its own; `binds` are host folders mounted inside (host:inside). */
+export interface MachineOptions {
+  network?: 'private' | 'host';
+  binds?: string[];
+}
+
 export class BootMachine {
   /** The copy's folder: root/ (the machine's file system) and console-N.log (one per boot). */
   readonly dir: string;
@@ -141,7 +149,7 @@ export class BootMachine {
   private pidNs: string | undefined;
   private boots = 0;
 
-  private constructor(readonly name: string, dir: string) {
+  private constructor(readonly name: string, dir: string, private readonly opts: MachineOptions = {}) {
     this.dir = dir;
     this.root = join(dir, 'root');
   }
@@ -150,13 +158,13 @@ export class BootMachine {
    * A fresh copy of `base` (never booted itself) named `opsdeck-LABEL-PID-N`, with a machine id of
    * its own (so its journal is its own). Destroys leftovers of killed runs first.
    */
-  static async create(base: string, label: string): Promise<BootMachine> {
+  static async create(base: string, label: string, opts: MachineOptions = {}): Promise<BootMachine> {
     const runs = join(cacheDir(), 'boot-runs');
     mkdirSync(runs, { recursive: true });
     reapLeftovers(runs);
     const name = `opsdeck-${label}-${process.pid}-${++counter}`;
     if (!RUN_RE.test(name) || name.length > 64) throw new Error(`machine name ${name} is not a valid host name of at most 64 characters`);
-    const m = new BootMachine(name, join(runs, name));
+    const m = new BootMachine(name, join(runs, name), opts);
     rmSync(m.dir, { recursive: true, force: true });
     mkdirSync(m.dir);
     await mustRunHost('cp', ['-a', '--reflink=auto', base, m.root], { timeoutMs: 5 * 60_000 });
@@ -172,7 +180,8 @@ export class BootMachine {
       `--directory=${this.root}`,
       `--machine=${this.name}`,
       ...(hostRunsSystemd ? [] : ['--register=no', '--keep-unit']),
-      '--private-network',
+      ...(this.opts.network === 'host' ? [] : ['--private-network']),
+      ...(this.opts.binds ?? []).map((b) => `--bind=${b}`),
       '--link-journal=no',
       '--console=passive',
     ];
