@@ -1,5 +1,5 @@
 /** `opsdeck start|stop|restart SERVICE`: one service, through the running engine. */
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { formatPlan, statusHeadline, statusTable } from './format';
 import { notReadyOf, parseTimeout, SETTLE_MS, waitSettled } from './settle-wait';
 import { printJson, requireOwner, stackDir } from './stack-context';
@@ -29,7 +29,7 @@ export function registerServiceCommands(program: Command): void {
     if (action !== 'stop') {
       command
         .option('--wait', 'return once the service (and what it waited for) is ready, completed or failed, and settled')
-        .option('--timeout <duration>', 'with --wait: how long to wait', parseTimeout, 120_000);
+        .addOption(new Option('--timeout <duration>', 'with --wait: how long to wait').argParser(parseTimeout).default(120_000, '2m'));
     }
     command
       .addHelpText(

@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { daemonCommand, daemonEnv, daemonNodeFlags } from '../daemon/daemon-process';
 import { runDaemon, startHost, stateLines, untilStopped } from '../daemon/run-host';
 import { formatPlan, statusHeadline, statusTable } from './format';
@@ -31,8 +31,8 @@ export function registerUp(program: Command): void {
     .argument('[services...]', 'only these services and what they wait for (default: every service of the profile)')
     .option('-d, --detach', 'run the engine in the background and return once the stack is ready or failed')
     .option('-p, --profile <name>', 'use this profile (and remember it)')
-    .option('--timeout <duration>', 'with --detach: how long to wait for the stack to settle', parseTimeout, 120_000)
-    .option('--settle <duration>', 'with --detach: how long the stack must stay unchanged to count as settled', parseSettle, SETTLE_MS)
+    .addOption(new Option('--timeout <duration>', 'with --detach: how long to wait for the stack to settle').argParser(parseTimeout).default(120_000, '2m'))
+    .addOption(new Option('--settle <duration>', 'with --detach: how long the stack must stay unchanged to count as settled').argParser(parseSettle).default(SETTLE_MS, '2s'))
     .option('--dry-run', 'print the start order and change nothing')
     .option('--json', 'with --detach or --dry-run: print the result as JSON')
     .addHelpText(
