@@ -116,6 +116,18 @@ const targets = [
     supported: { 'dynamic-import': false },
     minify: true,
   },
+  // `opsdeck backup`, `backups …` and `restore` alone (src/cli/backup-program-main.ts), built as
+  // dist/cli-report.js is: the backup commands, the engine they open and the repository, without
+  // the other commands.
+  {
+    ...common,
+    entryPoints: { 'cli-backup': 'src/cli/backup-program-main.ts' },
+    outdir: 'dist',
+    banner: { js: importMetaShim },
+    plugins: [sourcesWithoutSideEffects(), daemonShims()],
+    supported: { 'dynamic-import': false },
+    minify: true,
+  },
   // The engine daemon that `up --detach` starts (src/daemon/daemon-main.ts: the engine without the
   // CLI), and the worker threads started from next to the bundle that runs the engine (the daemon,
   // the CLI or the extension): the memory worker (src/core/memory/journaled-memory.ts starts it),
@@ -194,6 +206,7 @@ function programApart() {
     setup(build) {
       build.onResolve({ filter: /^\.\/program-main$/ }, () => ({ path: './cli-program.js', external: true }));
       build.onResolve({ filter: /^\.\/report-program-main$/ }, () => ({ path: './cli-report.js', external: true }));
+      build.onResolve({ filter: /^\.\/backup-program-main$/ }, () => ({ path: './cli-backup.js', external: true }));
     },
   };
 }
@@ -273,5 +286,26 @@ if (watch) {
   } catch {
     // esbuild and tsc have already printed the errors.
     process.exit(1);
+  }
+  await checkAscii(targets.filter((t) => t.minify));
+}
+
+/**
+ * The minified bundles must be ASCII: one character beyond it (esbuild escapes those of strings,
+ * not of regular expressions) makes Node decode the whole file on its slow path (~27 ms for the
+ * program's 2.4 MB) and V8 hold its source as two bytes a character, for every CLI command.
+ */
+async function checkAscii(minified) {
+  const { readFile } = await import('node:fs/promises');
+  for (const t of minified) {
+    for (const name of Object.keys(t.entryPoints)) {
+      const file = path.join(root, t.outdir ?? path.dirname(t.outfile), `${name}.js`);
+      const data = await readFile(file).catch(() => undefined);
+      const at = data?.findIndex((b) => b > 0x7f) ?? -1;
+      if (at >= 0) {
+        console.error(`error: ${path.relative(root, file)} is not ASCII at byte ${at}: …${data.subarray(Math.max(0, at - 40), at + 8).toString()}…\nhint: write the character as an escape (\\u2192) in the source; in a regular expression too`);
+        process.exit(1);
+      }
+    }
   }
 }

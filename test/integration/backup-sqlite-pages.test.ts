@@ -2,7 +2,8 @@
  * SQLite backups that keep the page layout: a changed row costs about one page in the repository,
  * an unchanged database is not copied or read again, and a WAL-mode database (frames not yet
  * checkpointed) is backed up and restored as of its last commit. A damaged database (its copy fails
- * quick_check, which runs beside the chunking) fails the backup and leaves no snapshot.
+ * quick_check, which runs beside the chunking) fails the backup and leaves no snapshot; one whose
+ * index disagrees with its table passes quick_check and fails the restore's integrity_check.
  */
 import assert from 'node:assert/strict';
 import { closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from 'node:fs';
@@ -134,5 +135,30 @@ describe('backup: SQLite pages, unchanged databases, WAL mode', function () {
     assert.deepEqual(readdirSync(join(t.dir, '.opsdeck', 'tmp')), [], 'the staging folder is removed (the check stopped first)');
     const pruned = await engine.backups.prune();
     assert.equal(pruned.packsAfter, 0, `the packs stored before the failed check stopped the backup are garbage that prune removes (${pruned.packsBefore} → 0)`);
+  });
+
+  it('an index that disagrees with its table passes the backup\'s quick_check; the restore\'s integrity_check (beside the writing) fails it', async () => {
+    const file = join(t.dir, 'data', 'app.db');
+    fill(file, 2_000, false).close();
+    // The index's declared column changed under it: every page is sound (quick_check ok), but the
+    // index no longer holds what its table says it should (integrity_check: rows missing from it).
+    const db = new Database(file);
+    db.exec("PRAGMA writable_schema=ON; UPDATE sqlite_master SET sql = 'CREATE INDEX t_v ON t(id)' WHERE name = 't_v'");
+    db.close();
+    const r = await engine.backups.backup();
+    assert.deepEqual(r.notes.map((n) => n.note), ['quick_check ok']);
+
+    const target = mkdtempSync(join(tmpdir(), 'opsdeck-restore-'));
+    rmSync(target, { recursive: true });
+    try {
+      await assert.rejects(engine.backups.restore(r.snapshot, { target }), (e: Error & { code?: string }) => {
+        assert.equal(e.code, 'BACKUP_DATA_CORRUPT');
+        assert.match(e.message, /restored SQLite database db\/data\/app\.db fails its integrity check: .*missing from index t_v/s);
+        return true;
+      });
+      assert.deepEqual(readFileSync(join(target, 'db', 'data', 'app.db')), readFileSync(file), 'the file itself was restored byte for byte (its SHA-256 matched)');
+    } finally {
+      rmSync(target, { recursive: true, force: true });
+    }
   });
 });

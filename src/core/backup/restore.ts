@@ -4,7 +4,7 @@
  *   1. stop the affected services (dumps of PostgreSQL / commands are taken first, while the
  *      service still answers), 2. take a safety snapshot of their data, 3. restore the snapshot's
  *      files into a staging folder and verify them (SHA-256 against the manifest, and
- *      `PRAGMA integrity_check` of every SQLite database), 4. swap them into place (one rename per
+ *      `PRAGMA integrity_check` of every SQLite database, beside the writing: restore-checks.ts), 4. swap them into place (one rename per
  *      file), 5. start the services and wait until ready, load dumps (psql, the restore command),
  *      run the full-functionality checks.
  *
@@ -24,13 +24,14 @@ import { formatDuration } from '../duration';
 import { OpsError, isOpsError } from '../errors';
 import type { EventBus } from '../events';
 import { withDependencies } from '../graph';
-import { collectFiles, integrityCheck, isSqliteFile, restoreCommand, restorePostgres, sqliteOrigins, STACK_SERVICE, isDumpPath, CONFIG_PATH } from './adapters';
+import { collectFiles, isSqliteFile, restoreCommand, restorePostgres, sqliteOrigins, STACK_SERVICE, isDumpPath, CONFIG_PATH } from './adapters';
 import { count, formatBytes, shortId } from '../format';
 import { compileGlob } from '../glob';
 import type { BackupHistory } from './history';
 import type { ServiceControl } from './host';
 import { recoveryObjectives, tightestRto } from './objectives';
 import { selectEntries, type BackupRepository, type RestoreProgress, type Snapshot, type SnapshotEntry } from './repo';
+import { restoreWithSqliteChecks } from './restore-checks';
 import { Swap } from './swap';
 import type { RestoreFile, RestoreRequest, RestoreRunResult } from '../contract/backups';
 
@@ -117,8 +118,7 @@ export async function restoreToTarget(ctx: RestoreContext, snap: Snapshot, req: 
   const t0 = performance.now();
   ctx.bus.emit({ type: 'restore', at: ctx.clock.now(), service: eventService(services), phase: 'started', snapshot: snap.id, mode: 'target', services });
   try {
-    const report = await ctx.repo.restore(snap.id, { target, services, include: req.include ?? [], overwrite: false, keepSpecialBits: !!req.keepSpecialBits, ...(onProgress ? { onProgress } : {}) });
-    const sqlite = await checkSqlite(entries, (e) => path.join(report.targets[e.service] ?? path.join(target, e.service), ...e.path.split('/')));
+    const { report, sqlite } = await restoreWithSqliteChecks(ctx.repo, snap.id, { target, services, include: req.include ?? [], overwrite: false, keepSpecialBits: !!req.keepSpecialBits, ...(onProgress ? { onProgress } : {}) });
     const bad = sqlite.filter((s) => s.integrity !== 'ok');
     if (bad.length) throw new OpsError('BACKUP_DATA_CORRUPT', `restored SQLite database ${bad[0]!.service}/${bad[0]!.path} fails its integrity check: ${bad[0]!.integrity}`, 'run `opsdeck backups verify --read-data`; restore an older snapshot');
     const recoveryMs = Math.round(performance.now() - t0);
@@ -137,17 +137,6 @@ function nothingMatches(snap: Snapshot, req: RestoreRequest): OpsError {
   return new OpsError('BAD_REQUEST', `nothing in snapshot ${shortId(snap.id)} matches ${what || 'the request'}`, `list its files with \`opsdeck backups show ${shortId(snap.id)}\``);
 }
 
-async function checkSqlite(entries: SnapshotEntry[], where: (e: SnapshotEntry) => string): Promise<RestoreRunResult['sqlite']> {
-  const out: RestoreRunResult['sqlite'] = [];
-  for (const e of entries) {
-    if (e.type !== 'file' || isDumpPath(e.path)) continue;
-    const file = where(e);
-    if (!(await isSqliteFile(file))) continue;
-    out.push({ service: e.service, path: e.path, integrity: (await integrityCheck(file)).detail });
-  }
-  return out;
-}
-
 // ------------------------------------------------------------------ in place
 
 interface Staged {
@@ -161,13 +150,12 @@ interface Staged {
 
 /** Restore `entries` of `snap` into `dir` (per service) and verify them. */
 async function stage(ctx: RestoreContext, snap: Snapshot, entries: SnapshotEntry[], services: string[], include: string[], dir: string, keepSpecialBits: boolean, onProgress?: (p: RestoreProgress) => void): Promise<Staged> {
-  const report = await ctx.repo.restore(snap.id, { target: dir, services, include, overwrite: false, keepSpecialBits, ...(onProgress ? { onProgress } : {}) });
+  const { report, sqlite } = await restoreWithSqliteChecks(ctx.repo, snap.id, { target: dir, services, include, overwrite: false, keepSpecialBits, ...(onProgress ? { onProgress } : {}) });
   const fileCount = entries.filter((e) => e.type === 'file').length;
   if (report.verified < fileCount) {
     throw new OpsError('BACKUP_DATA_CORRUPT', `only ${report.verified} of ${fileCount} restored files of snapshot ${shortId(snap.id)} were verified`, 'run `opsdeck backups verify --read-data`');
   }
   const targets = report.targets;
-  const sqlite = await checkSqlite(entries, (e) => path.join(targets[e.service] ?? path.join(dir, e.service), ...e.path.split('/')));
   const bad = sqlite.find((s) => s.integrity !== 'ok');
   if (bad) throw new OpsError('BACKUP_DATA_CORRUPT', `restored SQLite database ${bad.service}/${bad.path} fails its integrity check: ${bad.integrity}`, 'run `opsdeck backups verify --read-data`; restore an older snapshot');
   return { snap, entries, dir, targets, verified: report.verified, sqlite };

@@ -213,7 +213,7 @@ function hintFor(iss: z.core.$ZodIssue, at: KeyPath, value: unknown): string {
   }
   if (isDurationAt(configSchemas().stackSchema, at)) {
     if (iss.code === 'too_small') return 'use a duration greater than 0, e.g. 1s';
-    const range = / is out of range \((.+)–(.+)\)$/.exec(iss.message);
+    const range = / is out of range \((.+)\u2013(.+)\)$/.exec(iss.message);
     if (range) return `use a duration between ${range[1]} and ${range[2]}`;
     return typeof value === 'number' ? `add a unit: ${DURATION_HINT}` : DURATION_HINT;
   }

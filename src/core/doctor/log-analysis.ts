@@ -36,7 +36,7 @@ export interface LogAnalysis {
 const MAX_LINES = 200_000;
 const PRECEDES_WITHIN_MS = 60_000;
 const STARTED = /^started pid (\d+)/;
-const STATE = /^\S+ → (\S+):/;
+const STATE = /^\S+ \u2192 (\S+):/;
 const EXITED = /^exited \((.*)\)$/;
 
 /** Analyse lines of one service's log, oldest first. */

@@ -6,13 +6,16 @@
  * so no snapshot references the copy. A failed check also aborts `signal`, which the backup is
  * given, so the repository stops storing data no snapshot will use. The copies are checked one
  * after another (one thread at a time beside the repository's workers).
+ * A restore checks the databases it writes the same way, with the full `integrity_check`
+ * (restore-checks.ts: each as soon as it is written and its SHA-256 verified, beside the writing of
+ * the other files), and reads the verdicts with verdicts().
  */
 import type { Worker } from 'node:worker_threads';
 import { OpsError } from '../../errors';
 import { baselineWasm } from '../../wasm-compiler';
 import { startWorkerFile } from '../../worker-file';
 import type { SqliteCheckWorkerData } from './sqlite-check-worker';
-import type { IntegrityVerdict } from './sqlite-integrity';
+import type { IntegrityPragma, IntegrityVerdict } from './sqlite-integrity';
 
 interface Check {
   /** The live database the copy was made of (named in the error). */
@@ -29,6 +32,8 @@ export class SqliteChecks {
   /** Aborted as soon as a check fails. */
   readonly signal = this.failed.signal;
 
+  constructor(private readonly pragma: IntegrityPragma = 'quick_check') {}
+
   /** Queue the check of `copy`, the staged copy of `database`. */
   start(database: string, copy: string): void {
     const verdict = this.chain.then(() => this.run(copy));
@@ -43,8 +48,15 @@ export class SqliteChecks {
   async verdict(): Promise<void> {
     for (const c of this.checks) {
       const v = await c.verdict;
-      if (!v.ok) throw new OpsError('BACKUP_SOURCE_FAILED', `the copy of SQLite database ${c.database} fails its quick_check: ${v.detail}`, 'run `PRAGMA integrity_check` on the live database: it may be damaged');
+      if (!v.ok) throw new OpsError('BACKUP_SOURCE_FAILED', `the copy of SQLite database ${c.database} fails its ${this.pragma}: ${v.detail}`, 'run `PRAGMA integrity_check` on the live database: it may be damaged');
     }
+  }
+
+  /** Wait for every check queued so far: each database (as named to start()) with its verdict, in order. */
+  async verdicts(): Promise<{ database: string; verdict: IntegrityVerdict }[]> {
+    const out: { database: string; verdict: IntegrityVerdict }[] = [];
+    for (const c of this.checks) out.push({ database: c.database, verdict: await c.verdict });
+    return out;
   }
 
   /** Stop the checks still running (the backup failed otherwise), before their copies are removed. */
@@ -56,7 +68,7 @@ export class SqliteChecks {
   private run(file: string): Promise<IntegrityVerdict> {
     if (this.closed) return Promise.resolve({ ok: false, detail: 'the backup ended before the check ran' });
     return new Promise((resolve) => {
-      const workerData: SqliteCheckWorkerData = { file, pragma: 'quick_check' };
+      const workerData: SqliteCheckWorkerData = { file, pragma: this.pragma };
       // the check reads the whole copy once: SQLite's WebAssembly on the baseline compiler (src/core/wasm-compiler.ts)
       const compiler = baselineWasm();
       let w: Worker;

@@ -85,10 +85,12 @@ async function loadIndex(repo: RepoHandle, dryRun: boolean): Promise<MasterIndex
 /** The parent snapshot, whose unchanged files are taken without reading: the newest of the stack by default. */
 async function parentSnapshot(repo: RepoHandle, meta: SnapshotMeta, options: BackupOptions): Promise<Snapshot | undefined> {
   if (options.parent === false) return undefined;
-  const { snapshots } = await repo.loadSnapshots();
-  return options.parent === undefined || options.parent === 'latest'
-    ? snapshots.filter((s) => s.stack === meta.stack).at(-1)
-    : snapshots.find((s) => s.id === options.parent || s.id.startsWith(options.parent as string));
+  const { snapshots } = await repo.loadSnapshots({ chunks: false });
+  const parent =
+    options.parent === undefined || options.parent === 'latest'
+      ? snapshots.filter((s) => s.stack === meta.stack).at(-1)
+      : snapshots.find((s) => s.id === options.parent || s.id.startsWith(options.parent as string));
+  return parent && (await repo.withChunks(parent));
 }
 
 /** Folders, symlinks and unchanged files become entries at once; returns the files that must be read. */

@@ -17,6 +17,8 @@ export interface RepoHandle {
   readonly cutter: Cutter;
   lock(operation: string): HeldLock;
   loadIndex(): Promise<MasterIndex>;
-  loadSnapshots(): Promise<{ snapshots: Snapshot[]; unreadable: Map<string, string> }>;
+  loadSnapshots(opts?: { chunks?: boolean }): Promise<{ snapshots: Snapshot[]; unreadable: Map<string, string> }>;
+  /** A manifest loaded with `chunks: false`, its chunks filled in. */
+  withChunks(s: Snapshot): Promise<Snapshot>;
   snapshot(idOrPrefix: string): Promise<Snapshot>;
 }

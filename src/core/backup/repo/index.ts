@@ -29,6 +29,8 @@ export type {
   OpenOptions,
   PruneReport,
   RestoreProgress,
+  RestoreOptions,
+  RestoreReport,
   RetentionPolicy,
   Snapshot,
   SnapshotDiff,

@@ -292,6 +292,12 @@ export interface VerifyOptions {
   signal?: AbortSignal;
   /** Worker threads that decode and hash pack data (default: cores, at most 4); 0 = calling thread only. */
   threads?: number;
+  /**
+   * The check after a backup: this snapshot's chunks are checked against the index one by one,
+   * the other snapshots' through their chunk lists (checked one by one when they were written),
+   * so the check does not grow with the number of snapshots. Default: every chunk of every one.
+   */
+  snapshot?: string;
 }
 
 export interface VerifyProgress {
@@ -466,6 +472,8 @@ export interface RestoreOptions {
    * without -p), so a restore never creates a set-id program; the sticky bit is always kept.
    */
   keepSpecialBits?: boolean;
+  /** Called as each file is written, its SHA-256 verified and its mode and times set (largest files first). */
+  onFileRestored?: (entry: SnapshotEntry, path: string) => void;
 }
 
 export interface RestoreProgress {

@@ -81,7 +81,7 @@ export class Repository implements BackupRepository, RepoHandle {
    * check after it), and parsing a manifest of tens of thousands of chunks is what costs; the file
    * is still read every time, and parsed again unless its bytes are the same.
    */
-  private parsed = new Map<string, { digest: string; snapshot: Snapshot }>();
+  private parsed = new Map<string, { digest: string; snapshot: Snapshot; withChunks: boolean }>();
   /**
    * The index as last loaded, with what identifies its files (name, size, times): index files are
    * named by their content and never rewritten, so the same files mean the same index (a backup
@@ -211,11 +211,17 @@ export class Repository implements BackupRepository, RepoHandle {
     return stats.join(',');
   }
 
-  /** Every manifest, and those that cannot be read with the reason. */
-  async loadSnapshots(): Promise<{ snapshots: Snapshot[]; unreadable: Map<string, string> }> {
+  /**
+   * Every manifest, and those that cannot be read with the reason. With `chunks: false` the
+   * entries that name their chunks through list blobs are left without `chunks` (no index or
+   * pack is read): enough for what needs the manifests' other fields (listing, `latest`, the
+   * parent of a backup, which withChunks() completes).
+   */
+  async loadSnapshots(opts: { chunks?: boolean } = {}): Promise<{ snapshots: Snapshot[]; unreadable: Map<string, string> }> {
+    const withChunks = opts.chunks ?? true;
     const ids = await listSnapshotIds(this.dir);
     const unreadable = new Map<string, string>();
-    const parsed = new Map<string, { digest: string; snapshot: Snapshot }>();
+    const parsed = new Map<string, { digest: string; snapshot: Snapshot; withChunks: boolean }>();
     const lists = this.listReader();
     const loaded = await Promise.all(
       ids.map(async (id) => {
@@ -223,8 +229,10 @@ export class Repository implements BackupRepository, RepoHandle {
           const stored = await fs.readFile(join(this.dir, SNAPSHOT_DIR, id));
           const digest = createHash('sha256').update(stored).digest('hex');
           const known = this.parsed.get(id);
-          const snapshot = known?.digest === digest ? known.snapshot : await this.expand(await parseSnapshot(stored, id, this.key), lists);
-          parsed.set(id, { digest, snapshot });
+          let snapshot = known?.digest === digest ? known.snapshot : await parseSnapshot(stored, id, this.key);
+          const expanded = (known?.digest === digest && known.withChunks) || withChunks;
+          if (withChunks && !(known?.digest === digest && known.withChunks)) snapshot = await this.expand(snapshot, lists);
+          parsed.set(id, { digest, snapshot, withChunks: expanded });
           return snapshot;
         } catch (e) {
           if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined; // removed meanwhile
@@ -262,6 +270,16 @@ export class Repository implements BackupRepository, RepoHandle {
     };
   }
 
+  /** A manifest loaded with `chunks: false`, its chunks filled in (in place). */
+  async withChunks(s: Snapshot): Promise<Snapshot> {
+    const lists = this.listReader();
+    try {
+      return await this.expand(s, lists);
+    } finally {
+      await lists.close();
+    }
+  }
+
   /** A parsed manifest with the chunks of its list-named files filled in. */
   private async expand(s: Snapshot, lists: { read(id: string): Promise<string[]> }): Promise<Snapshot> {
     try {
@@ -274,7 +292,7 @@ export class Repository implements BackupRepository, RepoHandle {
   async resolveId(idOrPrefix: string): Promise<string> {
     const ids = await listSnapshotIds(this.dir);
     if (idOrPrefix !== 'latest') return resolveSnapshotId(ids, idOrPrefix);
-    const { snapshots } = await this.loadSnapshots();
+    const { snapshots } = await this.loadSnapshots({ chunks: false });
     return resolveSnapshotId(ids, 'latest', () => snapshots.at(-1)?.id);
   }
 
@@ -285,7 +303,7 @@ export class Repository implements BackupRepository, RepoHandle {
   }
 
   async snapshots(): Promise<SnapshotInfo[]> {
-    return (await this.loadSnapshots()).snapshots.map(infoOf);
+    return (await this.loadSnapshots({ chunks: false })).snapshots.map(infoOf);
   }
 
   async snapshot(idOrPrefix: string): Promise<Snapshot> {
@@ -317,7 +335,7 @@ export class Repository implements BackupRepository, RepoHandle {
     const now = options.now === undefined ? Date.now() : typeof options.now === 'number' ? options.now : options.now.now();
     const held = options.dryRun ? undefined : this.lock('forget');
     try {
-      const { snapshots } = await this.loadSnapshots();
+      const { snapshots } = await this.loadSnapshots({ chunks: false });
       const groupBy = options.groupBy ?? ['stack', 'profile', 'services'];
       const groups = new Map<string, SnapshotInfo[]>();
       for (const s of snapshots.map(infoOf)) {

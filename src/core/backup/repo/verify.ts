@@ -54,7 +54,8 @@ function badSubset(s: string): OpsError {
 /** What verify found so far: the problems, and the damaged chunks (traced to snapshots at the end). */
 class Findings {
   readonly problems: VerifyProblem[] = [];
-  readonly damaged = new Map<string, DamagedChunk>();
+  /** `damaged` is shared with another Findings (the data check's, beside the structure check). */
+  constructor(readonly damaged = new Map<string, DamagedChunk>()) {}
 
   markDamaged(chunk: string, reason: 'missing' | 'corrupt', pack?: string): void {
     const d = this.damaged.get(chunk);
@@ -76,18 +77,28 @@ export async function runVerify(repo: RepoHandle, options: VerifyOptions): Promi
   const subset = typeof options.readData === 'object' ? options.readData.subset : undefined;
   const readData = !!options.readData;
 
-  // ---- structure
+  // ---- structure; the data read (worker threads) starts as soon as the packs on disk are known
+  // and runs beside the rest of it (manifests, trailers, references) on this thread. Its problems
+  // are listed after the structure's, as when one came after the other.
   const index = await repo.loadIndex();
   emit('structure', index.packs.size, 0, 0, 0);
   for (const [name, why] of index.unreadable) found.problems.push({ kind: 'index-unreadable', severity: 'error', message: `index file ${name.slice(0, 12)} cannot be read: ${why}` });
-  const { snapshots, unreadable } = await repo.loadSnapshots();
+  const packsFound = new Findings(found.damaged);
+  const usable = await checkPackFiles(repo, index, packsFound);
+  const dataFound = new Findings(found.damaged);
+  const data = readData ? checkData(repo, subset ? selectSubset(usable, subset) : usable, options, dataFound, emit) : Promise.resolve({ packsRead: 0, bytesRead: 0 });
+  data.catch(() => undefined); // awaited below, after the structure check (which may throw first)
+  const { snapshots, unreadable } = await repo.loadSnapshots({ chunks: !options.snapshot });
+  const own = options.snapshot ? snapshots.find((s) => s.id === options.snapshot) : undefined;
+  if (own) await repo.withChunks(own);
   for (const [id, why] of unreadable) found.problems.push({ kind: 'snapshot-unreadable', severity: 'error', message: `snapshot ${id.slice(0, 12)} cannot be read: ${why}`, snapshot: id });
-  const usable = await checkPackFiles(repo, index, found);
-  await checkTrailers(repo, usable, found, emit);
+  found.problems.push(...packsFound.problems);
+  await checkTrailers(repo, usable, found, readData ? () => undefined : emit);
   checkReferences(snapshots, index, found);
 
   // ---- data
-  const read = readData ? await checkData(repo, subset ? selectSubset(usable, subset) : usable, options, found, emit) : { packsRead: 0, bytesRead: 0 };
+  const read = await data;
+  found.problems.push(...dataFound.problems);
 
   // ---- who is affected
   const affected = traceDamage(snapshots, found.damaged);
@@ -160,7 +171,7 @@ async function checkTrailers(repo: RepoHandle, usable: IndexedPack[], found: Fin
   }
 }
 
-/** Every chunk a snapshot references must be indexed. */
+/** Every chunk a snapshot references must be indexed (every blob its manifest names when loaded without chunks). */
 function checkReferences(snapshots: Snapshot[], index: MasterIndex, found: Findings): void {
   for (const s of snapshots) {
     for (const e of s.entries) {
