@@ -7,11 +7,13 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import sqlite3 from 'node-sqlite3-wasm';
 import { initRepository, openRepository, type Snapshot } from '../../src/core/backup/repo';
 import { LIST_IDS } from '../../src/core/backup/repo/chunk-lists';
+import { MasterIndex } from '../../src/core/backup/repo/index-store';
+import { packPath } from '../../src/core/backup/repo/pack';
 import { snapshotId } from '../../src/core/backup/repo/snapshot';
 import { Rng } from '../fixtures/backup/dataset';
 import { assertSameTree, META, tempDir } from '../fixtures/backup/helpers';
@@ -74,6 +76,32 @@ describe('backup repository: worker threads, their own packs, chunk lists (real 
     const out = join(t.dir, 'out-workers');
     await onWorkers.restore(a.snapshot.id, { target: out, threads: 2 });
     assert.deepEqual(readFileSync(join(out, 'db', 'app.db')), data);
+  });
+
+  it('restore reads pages that lie back to back in a pack together: one damaged page among them is still named', async () => {
+    const repoDir = join(t.dir, 'repo-damaged');
+    const repo = await initRepository(repoDir);
+    const r = await repo.backup([{ service: 'db', root: src }], META, { threads: 2 });
+    const chunks = (await repo.snapshot(r.snapshot.id)).entries.find((e) => e.path === 'app.db')!.chunks!;
+    const index = await MasterIndex.load(repoDir);
+    // a page in the middle of the file whose neighbours sit right before and after it in its pack
+    const i = chunks.findIndex((c, k) => {
+      if (k < 100) return false;
+      const [p, h, n] = [chunks[k - 1]!, c, chunks[k + 1]!].map((id) => index.get(id)!);
+      return p.pack === h.pack && h.pack === n.pack && p.offset + p.length === h.offset && h.offset + h.length === n.offset && new Set([chunks[k - 1], c, chunks[k + 1]]).size === 3;
+    });
+    assert.ok(i > 0, 'the pages are stored back to back');
+    const victim = chunks[i]!;
+    const loc = index.get(victim)!;
+    const fd = openSync(packPath(repoDir, loc.pack), 'r+');
+    writeSync(fd, Buffer.from([0xff, 0x00, 0xff]), 0, 3, loc.offset + Math.floor(loc.length / 2));
+    closeSync(fd);
+    await assert.rejects(repo.restore(r.snapshot.id, { target: join(t.dir, 'out-damaged'), threads: 2 }), (e: Error & { code?: string }) => {
+      assert.equal(e.code, 'BACKUP_DATA_CORRUPT');
+      assert.match(e.message, /app\.db/);
+      assert.match(e.message, new RegExp(victim.slice(0, 12)), 'the damaged page is named, not its run');
+      return true;
+    });
   });
 
   it('worker threads write their own packs: every pack on disk is indexed and checks out, none is left in tmp/, the restore is exact', async () => {

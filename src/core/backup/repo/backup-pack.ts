@@ -89,6 +89,7 @@ export class BackupPacks {
       if (done.length && !this.dryRun) {
         const name = await writeIndexFile(this.repo.dir, done, this.repo.key);
         for (const p of done) this.index.addPack(p, name);
+        await this.repo.indexWritten(this.index, name);
       }
     })();
     try {

@@ -17,6 +17,8 @@ export interface RepoHandle {
   readonly cutter: Cutter;
   lock(operation: string): HeldLock;
   loadIndex(): Promise<MasterIndex>;
+  /** A backup wrote index file `name` and added its packs to `index` (from loadIndex()). */
+  indexWritten(index: MasterIndex, name: string): Promise<void>;
   loadSnapshots(opts?: { chunks?: boolean }): Promise<{ snapshots: Snapshot[]; unreadable: Map<string, string> }>;
   /** A manifest loaded with `chunks: false`, its chunks filled in. */
   withChunks(s: Snapshot): Promise<Snapshot>;

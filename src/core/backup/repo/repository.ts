@@ -204,6 +204,16 @@ export class Repository implements BackupRepository, RepoHandle {
     return index;
   }
 
+  /**
+   * A backup (holding the lock) wrote index file `name` and added its packs to `index`, the one
+   * loadIndex() gave it: that index stays the cached one, so the check after the backup does not
+   * read every index file again.
+   */
+  async indexWritten(index: MasterIndex, name: string): Promise<void> {
+    if (!index.files.includes(name)) index.files.push(name);
+    if (this.index?.index === index) this.index = { files: await this.indexFiles(), index };
+  }
+
   private async indexFiles(): Promise<string> {
     const dir = join(this.dir, 'index');
     const names = (await listDir(dir)).filter((n) => /^[0-9a-f]{64}$/.test(n)).sort();

@@ -222,6 +222,13 @@ async function restoreFiles(
         options.signal?.addEventListener('abort', onAbort, { once: true });
       }
     }
+    // one path string per pack, not one per chunk (a database has tens of thousands of chunks)
+    const packPaths = new Map<string, string>();
+    const pathOf = (pack: string): string => {
+      let p = packPaths.get(pack);
+      if (p === undefined) packPaths.set(pack, (p = packPath(repo.dir, pack)));
+      return p;
+    };
     const flags = fsc.O_WRONLY | fsc.O_CREAT | fsc.O_NOFOLLOW | (overwrite ? fsc.O_TRUNC : fsc.O_EXCL);
     let next = 0;
     const loop = async () => {
@@ -237,7 +244,7 @@ async function restoreFiles(
         if (pool) {
           const locs = (e.chunks ?? []).map((id) => {
             const loc = reader.location(id);
-            return { id, pack: packPath(repo.dir, loc.pack), offset: loc.offset, length: loc.length, rawLength: loc.rawLength };
+            return { id, pack: pathOf(loc.pack), offset: loc.offset, length: loc.length, rawLength: loc.rawLength };
           });
           let got: { size: number; sha256: string };
           try {
