@@ -1,8 +1,7 @@
 #!/usr/bin/env node
 /**
- * Bundles the extension and the CLI (dist/cli.js and the programs it loads, dist/cli-program.js
- * and dist/cli-report.js)
- * with esbuild into CommonJS files under dist/, and the
+ * Bundles the extension and the CLI (dist/cli.js and the programs it loads, dist/cli-program.js,
+ * dist/cli-report.js and dist/cli-backup.js) with esbuild into CommonJS files under dist/, and the
  * Metrics sidebar webview (browser code) into dist/webview/.
  *
  *   node scripts/build.mjs               development build (sourcemaps; the CLI and the memory

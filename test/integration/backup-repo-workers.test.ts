@@ -87,7 +87,10 @@ describe('backup repository: worker threads, their own packs, chunk lists (real 
     // a page in the middle of the file whose neighbours sit right before and after it in its pack
     const i = chunks.findIndex((c, k) => {
       if (k < 100) return false;
-      const [p, h, n] = [chunks[k - 1]!, c, chunks[k + 1]!].map((id) => index.get(id)!);
+      if (k + 1 >= chunks.length) return false;
+      const p = index.get(chunks[k - 1]!)!;
+      const h = index.get(c)!;
+      const n = index.get(chunks[k + 1]!)!;
       return p.pack === h.pack && h.pack === n.pack && p.offset + p.length === h.offset && h.offset + h.length === n.offset && new Set([chunks[k - 1], c, chunks[k + 1]]).size === 3;
     });
     assert.ok(i > 0, 'the pages are stored back to back');

@@ -7,7 +7,7 @@ import { NODE, tempStack, type TempStack } from '../helpers/stack';
 
 /**
  * `opsdeck status`, `health` and `profile list` of a running engine are answered by dist/cli.js
- * alone, `report` by dist/cli.js and dist/cli-report.js: what that bundle holds (its source map lists every file in it), and what a run loads
+ * alone, `report` by dist/cli.js and dist/cli-report.js, the backup commands by dist/cli-backup.js: what that bundle holds (its source map lists every file in it), and what a run loads
  * (a --require hook writes the files in require.cache and Node's list of its own modules at exit).
  */
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -99,6 +99,20 @@ describe('opsdeck status / health / profile list: the quick path (the built CLI,
     const rootHelp = traced('--help', 'report');
     assert.deepEqual(rootHelp.dist, ['cli.js', 'cli-program.js']);
     assert.match(rootHelp.stdout, /maintain/);
+  });
+
+  it('`backup`, `backups …` and `restore` are answered by dist/cli-backup.js (the program shell with those commands alone)', () => {
+    const list = traced('backups', 'list', '--json');
+    assert.equal(list.code, 0, list.stderr);
+    assert.deepEqual(list.dist, ['cli.js', 'cli-backup.js']);
+    const help = traced('restore', '--help');
+    assert.deepEqual(help.dist, ['cli.js', 'cli-backup.js']);
+    assert.match(help.stdout, /^Usage: opsdeck restore \[options\] <id>/);
+    const bad = traced('backup', '--bogus');
+    assert.deepEqual([bad.code, bad.stdout, bad.dist], [1, '', ['cli.js', 'cli-backup.js']]);
+    assert.match(bad.stderr, /unknown option '--bogus'/);
+    const rootHelp = traced('--help', 'backup');
+    assert.deepEqual(rootHelp.dist, ['cli.js', 'cli-program.js'], "the program's own help stays the program's");
   });
 
   it('the program answers everything else, and these without an engine', () => {

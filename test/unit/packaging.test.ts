@@ -27,7 +27,7 @@ async function vsceLs(cwd: string): Promise<string[]> {
 /** What `npm run build` writes into dist/ (a development build: with source maps). */
 const DEV_BUILD = [
   'package.json', 'node-sqlite3-wasm.wasm',
-  'extension.js', 'extension.js.map', 'cli.js', 'cli.js.map', 'cli-program.js', 'cli-program.js.map', 'cli-report.js', 'cli-report.js.map', 'daemon.js', 'daemon.js.map', 'memory-worker.js', 'memory-worker.js.map', 'repo-worker.js', 'repo-worker.js.map', 'sqlite-check-worker.js', 'sqlite-check-worker.js.map', 'metrics-store-worker.js', 'metrics-store-worker.js.map', 'client.js', 'client.js.map',
+  'extension.js', 'extension.js.map', 'cli.js', 'cli.js.map', 'cli-program.js', 'cli-program.js.map', 'cli-report.js', 'cli-report.js.map', 'cli-backup.js', 'cli-backup.js.map', 'daemon.js', 'daemon.js.map', 'memory-worker.js', 'memory-worker.js.map', 'repo-worker.js', 'repo-worker.js.map', 'sqlite-check-worker.js', 'sqlite-check-worker.js.map', 'metrics-store-worker.js', 'metrics-store-worker.js.map', 'client.js', 'client.js.map',
   'webview/main.js', 'webview/main.js.map', 'webview/main.css', 'webview/main.css.map', 'webview/uplot.css', 'webview/codicon.css', 'webview/codicon.ttf',
 ];
 
@@ -37,7 +37,7 @@ const DEV_BUILD = [
  * backup repository, a backup's SQLite check, the long-term metrics store); SQLite's WebAssembly; the Metrics webview.
  */
 const SHIPPED_DIST = [
-  'package.json', 'node-sqlite3-wasm.wasm', 'extension.js', 'cli.js', 'cli-program.js', 'cli-report.js', 'memory-worker.js', 'repo-worker.js', 'sqlite-check-worker.js', 'metrics-store-worker.js',
+  'package.json', 'node-sqlite3-wasm.wasm', 'extension.js', 'cli.js', 'cli-program.js', 'cli-report.js', 'cli-backup.js', 'memory-worker.js', 'repo-worker.js', 'sqlite-check-worker.js', 'metrics-store-worker.js',
   'webview/main.js', 'webview/main.css', 'webview/uplot.css', 'webview/codicon.css', 'webview/codicon.ttf',
 ].map((f) => `dist/${f}`);
 

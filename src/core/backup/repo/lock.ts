@@ -3,7 +3,7 @@
  * and prune, holding pid, host, operation and start time. A lock whose process is gone (same
  * host, pid not alive) is stale and is taken over. Readers (restore, verify, list) take no lock.
  */
-import { closeSync, openSync, readFileSync, rmSync, writeSync, fsyncSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { OpsError } from '../../errors';
@@ -55,8 +55,10 @@ export function acquireRepoLock(repoDir: string, operation: string): HeldLock {
     try {
       const fd = openSync(path, 'wx', 0o600);
       try {
+        // not fsynced: after a machine crash its writer is gone whatever the file holds (an empty or
+        // partial lock is taken over as unreadable), and an fsync here would flush the staged copies
+        // written just before (~75 ms after a 151 MiB database on ext4)
         writeSync(fd, JSON.stringify(mine) + '\n');
-        fsyncSync(fd);
       } finally {
         closeSync(fd);
       }
