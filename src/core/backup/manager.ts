@@ -24,7 +24,7 @@ import { runDrill } from './drill';
 import { count, shortId } from '../format';
 import { BackupHistory } from './history';
 import type { BackupHost } from './host';
-import { backupMeta, previousSqlite } from './manifest';
+import { backupMeta, gitCommit, previousSqlite } from './manifest';
 import { rpoStatus } from './objectives';
 import {
   initRepository,
@@ -232,9 +232,11 @@ export class BackupManager implements BackupService {
         repo = await initRepository(scratchRepo);
       } else ({ repo, created } = await this.repo(!dryRun));
 
+      // git runs beside the copies (a process to start and wait for: ~50 ms)
+      const git = gitCommit(stack.dir).catch(() => ({}));
       const previous = await previousSqlite(repo, stack.config.name);
       const { sources, items, skipped } = await collectSources(stack, services, staging, { safety: trigger === 'safety', previous, checks, ...(opts.between ? { between: opts.between } : {}) });
-      const meta = await backupMeta(stack, { services, tags, trigger, items, skipped, now: at });
+      const meta = await backupMeta(stack, { services, tags, trigger, items, skipped, now: at, git });
       const result = await repo
         .backup(sources, meta, { parent: 'latest', dryRun, beforeSnapshot: () => checks.verdict(), signal: checks.signal, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) })
         // Stopped by a failed check: that failure is the error.

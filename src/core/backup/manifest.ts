@@ -39,6 +39,8 @@ export interface BackupRun {
   skipped: BackupRunResult['skipped'];
   /** The time to record (read once the rest is known). */
   now: () => number;
+  /** The stack folder's git commit, when asked for already (gitCommit(), started beside the copies). */
+  git?: Promise<{ gitCommit?: string }>;
 }
 
 export async function backupMeta(stack: LoadedStack, run: BackupRun): Promise<BackupMeta> {
@@ -48,7 +50,7 @@ export async function backupMeta(stack: LoadedStack, run: BackupRun): Promise<Ba
     profile: stack.profile ?? '',
     services,
     configHash: sha256(readFileSync(stack.file)),
-    ...(await gitCommit(stack.dir)),
+    ...(await (run.git ?? gitCommit(stack.dir))),
     opsdeckVersion: OPSDECK_VERSION,
     tags: trigger === 'manual' || tags.includes(trigger) ? tags : [...tags, trigger],
     hostname: os.hostname(),
@@ -72,7 +74,8 @@ export async function previousSqlite(repo: BackupRepository, stack: string): Pro
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
-async function gitCommit(dir: string): Promise<{ gitCommit?: string }> {
+/** The commit checked out in `dir` (`git rev-parse HEAD`), if it is a git work tree. */
+export async function gitCommit(dir: string): Promise<{ gitCommit?: string }> {
   if (!existsSync(dir)) return {};
   const r = await execa('git', ['rev-parse', 'HEAD'], { cwd: dir, reject: false, stdin: 'ignore' });
   return r.exitCode === 0 && /^[0-9a-f]{40}$/.test(r.stdout.trim()) ? { gitCommit: r.stdout.trim() } : {};
