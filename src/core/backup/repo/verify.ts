@@ -90,7 +90,12 @@ export async function runVerify(repo: RepoHandle, options: VerifyOptions): Promi
   data.catch(() => undefined); // awaited below, after the structure check (which may throw first)
   const { snapshots, unreadable } = await repo.loadSnapshots({ chunks: !options.snapshot });
   const own = options.snapshot ? snapshots.find((s) => s.id === options.snapshot) : undefined;
-  if (own) await repo.withChunks(own);
+  if (own) {
+    await repo.withChunks(own).catch((e: unknown) => {
+      unreadable.set(own.id, (e as Error).message);
+      snapshots.splice(snapshots.indexOf(own), 1);
+    });
+  }
   for (const [id, why] of unreadable) found.problems.push({ kind: 'snapshot-unreadable', severity: 'error', message: `snapshot ${id.slice(0, 12)} cannot be read: ${why}`, snapshot: id });
   found.problems.push(...packsFound.problems);
   await checkTrailers(repo, usable, found, readData ? () => undefined : emit);
