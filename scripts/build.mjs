@@ -106,27 +106,10 @@ const targets = [
   // (~half its size: less to read, compile and run for every report). Our sources taken as free
   // of side effects as for dist/cli.js, so the doors (src/core/host…) bring in what it uses; zod's
   // locales left out as for the daemon.
-  {
-    ...common,
-    entryPoints: { 'cli-report': 'src/cli/report-program-main.ts' },
-    outdir: 'dist',
-    banner: { js: importMetaShim },
-    plugins: [sourcesWithoutSideEffects(), daemonShims()],
-    supported: { 'dynamic-import': false },
-    minify: true,
-  },
-  // `opsdeck backup`, `backups …` and `restore` alone (src/cli/backup-program-main.ts), built as
-  // dist/cli-report.js is: the backup commands, the engine they open and the repository, without
-  // the other commands.
-  {
-    ...common,
-    entryPoints: { 'cli-backup': 'src/cli/backup-program-main.ts' },
-    outdir: 'dist',
-    banner: { js: importMetaShim },
-    plugins: [sourcesWithoutSideEffects(), daemonShims()],
-    supported: { 'dynamic-import': false },
-    minify: true,
-  },
+  programShellBundle('cli-report', 'src/cli/report-program-main.ts'),
+  // `opsdeck backup`, `backups …` and `restore` alone (src/cli/backup-program-main.ts), built the
+  // same way: the backup commands, the engine they open and the repository, without the others.
+  programShellBundle('cli-backup', 'src/cli/backup-program-main.ts'),
   // The engine daemon that `up --detach` starts (src/daemon/daemon-main.ts: the engine without the
   // CLI), and the worker threads started from next to the bundle that runs the engine (the daemon,
   // the CLI or the extension): the memory worker (src/core/memory/journaled-memory.ts starts it),
@@ -287,6 +270,19 @@ if (watch) {
     process.exit(1);
   }
   await checkAscii(targets.filter((t) => t.minify));
+}
+
+/** A bundle of the program shell with some commands alone (dist/cli.js loads it for them). */
+function programShellBundle(name, entry) {
+  return {
+    ...common,
+    entryPoints: { [name]: entry },
+    outdir: 'dist',
+    banner: { js: importMetaShim },
+    plugins: [sourcesWithoutSideEffects(), daemonShims()],
+    supported: { 'dynamic-import': false },
+    minify: true,
+  };
 }
 
 /**

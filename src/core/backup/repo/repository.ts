@@ -239,10 +239,10 @@ export class Repository implements BackupRepository, RepoHandle {
           const stored = await fs.readFile(join(this.dir, SNAPSHOT_DIR, id));
           const digest = createHash('sha256').update(stored).digest('hex');
           const known = this.parsed.get(id);
-          let snapshot = known?.digest === digest ? known.snapshot : await parseSnapshot(stored, id, this.key);
-          const expanded = (known?.digest === digest && known.withChunks) || withChunks;
-          if (withChunks && !(known?.digest === digest && known.withChunks)) snapshot = await this.expand(snapshot, lists);
-          parsed.set(id, { digest, snapshot, withChunks: expanded });
+          const same = known?.digest === digest ? known : undefined;
+          let snapshot = same?.snapshot ?? (await parseSnapshot(stored, id, this.key));
+          if (withChunks && !same?.withChunks) snapshot = await this.expand(snapshot, lists);
+          parsed.set(id, { digest, snapshot, withChunks: withChunks || !!same?.withChunks });
           return snapshot;
         } catch (e) {
           if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined; // removed meanwhile
@@ -319,13 +319,10 @@ export class Repository implements BackupRepository, RepoHandle {
   async snapshot(idOrPrefix: string): Promise<Snapshot> {
     const id = await this.resolveId(idOrPrefix);
     const s = await readSnapshot(this.dir, id, this.key);
-    const lists = this.listReader();
     try {
-      return await this.expand(s, lists);
+      return await this.withChunks(s);
     } catch (e) {
       throw new OpsError('BACKUP_REPO_INVALID', `snapshot ${id.slice(0, 12)} cannot be read: ${(e as Error).message}`, 'run `opsdeck backups verify`; restore another snapshot');
-    } finally {
-      await lists.close();
     }
   }
 

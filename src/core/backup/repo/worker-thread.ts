@@ -317,9 +317,11 @@ function restoreFile(job: Extract<RepoWorkerJob, { t: 'restore' }>): void {
     fd = fs.openSync(job.dest, job.flags, 0o600);
     const out = (wbuf ??= Buffer.allocUnsafeSlow(WRITE_BYTES));
     let pending = 0;
+    const write = (buf: Buffer, len: number) => {
+      for (let off = 0; off < len; ) off += fs.writeSync(fd, buf, off, len - off);
+    };
     const flush = () => {
-      let off = 0;
-      while (off < pending) off += fs.writeSync(fd, out, off, pending - off);
+      write(out, pending);
       pending = 0;
     };
     let unreported = 0;
@@ -366,8 +368,7 @@ function restoreFile(job: Extract<RepoWorkerJob, { t: 'restore' }>): void {
         stage = 'write';
         if (pending + plain.length > out.length) flush();
         if (plain.length >= out.length) {
-          let off = 0;
-          while (off < plain.length) off += fs.writeSync(fd, plain, off, plain.length - off);
+          write(plain, plain.length);
         } else {
           plain.copy(out, pending); // plain may be a view of the read buffer (a stored chunk): copied before the next read
           pending += plain.length;
