@@ -56,6 +56,8 @@ export interface Workspace {
   /** Where the engine that owns the copy serves its control API. */
   socket: string;
 }
+/** The restart budget the workspace copy gets (see lib.mjs). */
+export const WORKSPACE_MAX_RETRIES: number;
 export function prepareWorkspace(opts?: { example?: string; ports?: number[]; parent?: string }): Promise<Workspace>;
 
 export interface ProcessInfo {

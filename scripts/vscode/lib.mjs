@@ -489,9 +489,18 @@ export async function launchChromium() {
 const RUNTIME = ['data', '.opsdeck', 'node_modules', '.vscode'];
 
 /**
+ * The suite kills services on purpose (kill -9, restarts, a config error) several times within
+ * the example's restart window; on a loaded machine a slow start or a missed liveness probe adds
+ * restarts of its own, and the example's budget (5 within 2 minutes) then ends in `failed` and
+ * every later test waits for nothing. The copy gets this budget instead; the policy is the same.
+ */
+export const WORKSPACE_MAX_RETRIES = 50;
+
+/**
  * A copy of examples/<name> in `parent` (default: a new temp folder): its loopback ports remapped
- * to free ones in the copy's opsdeck.yaml, and a `node_modules` symlink to the repository's so
- * the services find node-sqlite3-wasm (as test/integration/default-stack.test.ts does).
+ * to free ones in the copy's opsdeck.yaml, its `restart.max_retries` raised to
+ * WORKSPACE_MAX_RETRIES, and a `node_modules` symlink to the repository's so the services find
+ * node-sqlite3-wasm (as test/integration/default-stack.test.ts does).
  */
 export async function prepareWorkspace({ example = 'default', ports = [7101, 7102, 7103], parent } = {}) {
   const src = path.join(ROOT, 'examples', example);
@@ -517,6 +526,9 @@ export async function prepareWorkspace({ example = 'default', ports = [7101, 710
     map.set(port, free);
     text = text.replace(re, String(free));
   }
+  const retries = /^(\s+max_retries:\s*)\d+/m;
+  if (!retries.test(text)) throw new Error(`examples/${example}/opsdeck.yaml has no restart.max_retries line: update prepareWorkspace`);
+  text = text.replace(new RegExp(retries.source, 'gm'), `$1${WORKSPACE_MAX_RETRIES}`);
   writeFileSync(file, text);
   return { dir, ports: map, socket: path.join(dir, '.opsdeck', 'run', 'engine.sock') };
 }

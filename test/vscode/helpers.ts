@@ -4,7 +4,7 @@
  * API on the workspace's socket, and polling.
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import { ApiClient } from '../../src/core/client/api-client';
@@ -148,8 +148,25 @@ export async function waitForStates(client: ApiClient, expected: Record<string, 
     timeoutMs,
     200,
   ).catch((e: Error) => {
-    throw new Error(`${e.message} (states: ${JSON.stringify(last)})`);
+    const lagging = Object.keys(expected).filter((k) => last[k] !== expected[k]);
+    throw new Error(`${e.message} (states: ${JSON.stringify(last)})${lagging.map(engineLogTail).join('')}`);
   });
+}
+
+/**
+ * The engine's last lines about `service` (its `opsdeck` lines in .opsdeck/logs/<service>.log):
+ * why it is where it is, for a failure message.
+ */
+export function engineLogTail(service: string, lines = 12): string {
+  const file = path.join(workspaceDir(), '.opsdeck', 'logs', `${service}.log`);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    return `\n${service}: no log (${(e as Error).message})`;
+  }
+  const engine = text.split('\n').filter((l) => / opsdeck /.test(l));
+  return `\n${service}, last engine lines of ${file}:\n  ${engine.slice(-lines).join('\n  ')}`;
 }
 
 /** One status bar item of the test API by its id (`opsdeck.status`, `opsdeck.ipc`, `opsdeck.profile`). */

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { ApiClient } from '../../src/core/client/api-client';
-import { COMMANDS, colorId, engineClient, sleep, statusItem, testApi, waitFor, waitForStates, type NotificationEntry, type OpsdeckTestApi } from './helpers';
+import { COMMANDS, colorId, engineClient, engineLogTail, sleep, statusItem, testApi, waitFor, waitForStates, type NotificationEntry, type OpsdeckTestApi } from './helpers';
 import type { StackHealth } from '../../src/core/contract/health';
 
 /** What this suite reads beyond helpers.ts's view of the test API (src/extension/test-api.ts). */
@@ -31,7 +31,7 @@ const key = (n: NotificationEntry) => `${n.kind}|${n.message}`;
 
 async function pidOf(client: ApiClient, service: string): Promise<number> {
   const pid = (await client.status()).services.find((s) => s.name === service)?.pid;
-  assert.ok(pid, `${service} has a pid`);
+  if (!pid) assert.fail(`${service} has no pid${engineLogTail(service)}`);
   return pid;
 }
 

@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import type { ApiClient } from '../../src/core/client/api-client';
-import { COMMANDS, engineClient, SERVICES, testApi, waitFor, waitForStates, workspaceDir, type OpsdeckTestApi } from './helpers';
+import { COMMANDS, engineClient, engineLogTail, SERVICES, testApi, waitFor, waitForStates, workspaceDir, type OpsdeckTestApi } from './helpers';
 
 const ALL_READY = { storage: 'ready', messaging: 'ready', api: 'ready' };
 const run = <T = unknown>(command: string, ...args: unknown[]) => vscode.commands.executeCommand<T>(command, ...args);
@@ -149,7 +149,7 @@ describe('one truth: status bar, Services tree and the state model agree', funct
 
   it('kill -9 of a service and its recovery: the same states throughout, the restart and why in the tree', async () => {
     const pid = (await client.status()).services.find((s) => s.name === 'storage')?.pid;
-    assert.ok(pid, 'storage has a pid');
+    if (!pid) assert.fail(`storage has no pid${engineLogTail('storage')}`);
     process.kill(pid, 'SIGKILL');
     await settleOn(api, 'storage restarted and every service ready again', (s) => {
       const storage = s.status?.services.find((x) => x.name === 'storage');
