@@ -1,4 +1,4 @@
-/** The workers' table of the ids a repository has (known-ids.ts): sorted 32-byte ids, found by bisection. */
+/** The workers' table of the ids a repository has (known-ids.ts): 32-byte ids in an open-addressing table. */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { KnownIds, NewIds } from '../../src/core/backup/repo/known-ids';
@@ -10,10 +10,22 @@ describe('backup repository: the known-id table of the worker threads', () => {
     const ids = Array.from({ length: 1000 }, (_, i) => id(i));
     const table = KnownIds.of(ids.map((b) => b.toString('hex')).reverse());
     assert.equal(table.size, 1000);
-    assert.equal(table.shared.byteLength, 32 * 1000, '32 bytes an id');
+    assert.equal(table.shared.byteLength, 4 + 4 * 2048 + 32 * 1000, 'a count, 2048 slots, 32 bytes an id');
     for (const b of ids) assert.ok(table.has(b), b.toString('hex'));
     for (let i = 1000; i < 2000; i++) assert.equal(table.has(id(i)), false);
     assert.equal(KnownIds.of([]).has(id(1)), false);
+  });
+
+  it('ids whose first 4 bytes agree (one slot) are told apart by the rest', () => {
+    const a = id(1);
+    const b = Buffer.from(a);
+    b.writeUInt8(b[31]! ^ 1, 31);
+    const c = Buffer.from(a);
+    c.writeUInt8(c[5]! ^ 1, 5);
+    const table = KnownIds.fromIds(Buffer.concat([a, b]), 2);
+    assert.ok(table.has(a));
+    assert.ok(table.has(b));
+    assert.equal(table.has(c), false);
   });
 
   it('is read as it is from the shared buffer (what a worker thread gets)', () => {

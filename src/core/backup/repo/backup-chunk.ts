@@ -14,6 +14,7 @@ import { chunkStream, fixedCutter, sqliteChunkSize, type Cutter } from './chunke
 import type { SnapshotEntry } from './model';
 import type { RepoHandle } from './handle';
 import { writeError } from './fsutil';
+import type { KnownIds } from './known-ids';
 import { defaultThreads, RepoWorkers, WORKER_MIN_BYTES, type FileChunked, type WorkerError } from './worker';
 
 const READ_SIZE = 8 * 1024 * 1024;
@@ -110,7 +111,7 @@ async function chunkOnPool(workers: RepoWorkers, path: string, onRead: (n: numbe
  * Chunk the files on disk on worker threads, when there is enough to read (or threads were asked
  * for). Returns what is left for the calling thread: everything when no pool was started, else the streams.
  */
-export async function chunkOnWorkers(repo: RepoHandle, run: BackupRun, sink: BackupPacks, toRead: ToRead[], known: Iterable<string>): Promise<ToRead[]> {
+export async function chunkOnWorkers(repo: RepoHandle, run: BackupRun, sink: BackupPacks, toRead: ToRead[], known: () => KnownIds): Promise<ToRead[]> {
   const { options, summary, progress } = run;
   const threads = options.threads ?? defaultThreads();
   const fileBytes = toRead.reduce((n, r) => n + (r.it.stream ? 0 : r.it.size), 0);
@@ -121,7 +122,7 @@ export async function chunkOnWorkers(repo: RepoHandle, run: BackupRun, sink: Bac
           ...(repo.key ? { key: repo.key } : {}),
           chunker: repo.cutter.params,
           compression: repo.config.compression,
-          known,
+          known: known(),
           // at most one new blob per SQLite page (4 KiB, the smallest chunk) of what is read
           newBlobs: Math.ceil(fileBytes / 4096),
           packs: { repoDir: repo.dir, packSize: repo.config.packSize, dryRun: !!options.dryRun },

@@ -46,7 +46,7 @@ export async function runBackup(repo: RepoHandle, sources: BackupSource[], meta:
     run.entries = new Array(items.length);
     const toRead = takeUnchanged(run, items, parent, index);
     run.emit();
-    const here = await chunkOnWorkers(repo, run, sink, toRead, index.blobs.keys());
+    const here = await chunkOnWorkers(repo, run, sink, toRead, () => index.knownIds());
     await chunkHere(repo, run, sink, here);
     await storeChunkLists(run, sink);
     await sink.drain();

@@ -1,19 +1,27 @@
 /**
  * The index: files under index/ that map blob id → pack, offset, length. Each backup adds one
  * (after its packs are durable); prune replaces them all with one (after its new packs are
- * durable, and before it deletes anything). An index file is a JSON document stored as a blob
- * (brotli, sealed when the repository is encrypted), named by the SHA-256 of its stored bytes.
+ * durable, and before it deletes anything). An index file is a document stored as a blob (sealed
+ * when the repository is encrypted), named by the SHA-256 of its stored bytes. Two versions:
  *
- *   { "version": 1, "packs": [ { "id": "…", "size": 16800000, "sha256": "…", "blobs": [[id, offset, length, rawLength], …] } ] }
+ *   2 (written now; binary, stored as is: the ids are random, compression gains nothing):
+ *     "opsdeck-index-2\n" (16 bytes) ‖ header length (u32le) ‖ header JSON
+ *       { "packs": [ { "id": "…", "size": 16800000, "sha256": "…", "blobs": 1200 } ] }
+ *     ‖ for each pack in order, `blobs` entries of 44 bytes: id (32) ‖ offset ‖ length ‖ rawLength (u32le)
+ *   1 (read; written before): brotli JSON
+ *     { "version": 1, "packs": [ { "id", "size", "sha256", "blobs": [[id, offset, length, rawLength], …] } ] }
  *
- * `sha256` (of the whole pack file) is absent for packs written before it was recorded; readers
- * that do not know it ignore it.
+ * `sha256` (of the whole pack file) is absent for packs written before it was recorded. In
+ * memory the blobs are one table of binary ids and numbers (BlobTable), not an object and a
+ * string per blob: loading a repository's index costs a copy of its bytes, not a JSON parse and
+ * tens of thousands of objects for the collector to move.
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import { join } from 'node:path';
-import { decodeBlob, encodeDocument } from './blob';
+import { decodeBlob, encodeBlob, encodeDocument } from './blob';
 import { listDir, writeFileDurable } from './fsutil';
+import { hash32, KnownIds, sameId } from './known-ids';
 import type { PackBlob, PackInfo } from './pack';
 
 export interface BlobLocation {
@@ -26,80 +34,303 @@ export interface BlobLocation {
 export interface IndexedPack {
   id: string;
   size: number;
-  blobs: PackBlob[];
+  /** Its blobs, in the order its index lists them (made on first use). */
+  readonly blobs: PackBlob[];
   /** SHA-256 of the whole pack file, when the index records it. */
   sha256?: string;
   /** Index files listing this pack. */
   indexFiles: string[];
 }
 
-interface IndexDocument {
+interface IndexDocumentV1 {
   version: 1;
   packs: { id: string; size: number; sha256?: string; blobs: [string, number, number, number][] }[];
 }
 
+interface IndexHeaderV2 {
+  packs: { id: string; size: number; sha256?: string; blobs: number }[];
+}
+
 const HEX64 = /^[0-9a-f]{64}$/;
+const MAGIC_V2 = Buffer.from('opsdeck-index-2\n', 'latin1');
+const ENTRY = 44;
+/** Pack offsets and lengths are u32 in version 2 (packs are ~16 MiB; a larger one is refused). */
+const U32_MAX = 0xffffffff;
+
+/**
+ * Every blob entry of the loaded index files (a blob in two packs has two), with an
+ * open-addressing table from id to its first entry: ids 32 bytes each back to back, and
+ * pack number, offset, length, raw length as four u32 per entry.
+ */
+class BlobTable {
+  ids = Buffer.alloc(32 * 1024);
+  nums = new Uint32Array(4 * 1024);
+  entries = 0;
+  /** Distinct ids. */
+  unique = 0;
+  private slots = new Int32Array(4096);
+  private mask = 4095;
+
+  reserve(more: number): void {
+    const need = this.entries + more;
+    if (need * 32 > this.ids.length) {
+      const n = Math.max(need, this.entries * 2);
+      const ids = Buffer.alloc(32 * n);
+      this.ids.copy(ids, 0, 0, 32 * this.entries);
+      this.ids = ids;
+      const nums = new Uint32Array(4 * n);
+      nums.set(this.nums.subarray(0, 4 * this.entries));
+      this.nums = nums;
+    }
+    if (2 * need > this.slots.length) {
+      let size = this.slots.length;
+      while (size < 2 * need) size *= 2;
+      this.slots = new Int32Array(size);
+      this.mask = size - 1;
+      this.unique = 0;
+      for (let e = 0; e < this.entries; e++) this.place(e);
+    }
+  }
+
+  /** Appends an entry (call reserve first); returns false when its id was already known. */
+  push(id: Uint8Array, at: number, pack: number, offset: number, length: number, rawLength: number): boolean {
+    const e = this.entries++;
+    this.ids.set(id.subarray(at, at + 32), 32 * e);
+    this.nums[4 * e] = pack;
+    this.nums[4 * e + 1] = offset;
+    this.nums[4 * e + 2] = length;
+    this.nums[4 * e + 3] = rawLength;
+    return this.place(e);
+  }
+
+  /** The first entry of the 32-byte id at `id`[`at`], or -1. */
+  find(id: Uint8Array, at: number): number {
+    for (let i = hash32(id, at) & this.mask; ; i = (i + 1) & this.mask) {
+      const k = this.slots[i]!;
+      if (k === 0) return -1;
+      if (sameId(this.ids, 32 * (k - 1), id, at)) return k - 1;
+    }
+  }
+
+  /** The entries the table points at: the first of each id. */
+  *firsts(): Generator<number> {
+    for (const k of this.slots) if (k !== 0) yield k - 1;
+  }
+
+  private place(e: number): boolean {
+    for (let i = hash32(this.ids, 32 * e) & this.mask; ; i = (i + 1) & this.mask) {
+      const k = this.slots[i]!;
+      if (k === 0) {
+        this.slots[i] = e + 1;
+        this.unique++;
+        return true;
+      }
+      if (k - 1 === e || sameId(this.ids, 32 * (k - 1), this.ids, 32 * e)) return false;
+    }
+  }
+}
+
+/** One pack of the index: a run of entries of the blob table. */
+class PackEntry implements IndexedPack {
+  private list?: PackBlob[];
+  sha256?: string;
+  readonly indexFiles: string[];
+
+  constructor(
+    private readonly table: BlobTable,
+    readonly id: string,
+    readonly size: number,
+    private readonly first: number,
+    private readonly count: number,
+    sha256: string | undefined,
+    indexFile: string,
+  ) {
+    if (sha256) this.sha256 = sha256;
+    this.indexFiles = [indexFile];
+  }
+
+  get blobs(): PackBlob[] {
+    if (!this.list) {
+      const { ids, nums } = this.table;
+      this.list = [];
+      for (let e = this.first; e < this.first + this.count; e++) {
+        this.list.push({ id: ids.toString('hex', 32 * e, 32 * e + 32), offset: nums[4 * e + 1]!, length: nums[4 * e + 2]!, rawLength: nums[4 * e + 3]! });
+      }
+    }
+    return this.list;
+  }
+}
 
 export class MasterIndex {
-  readonly blobs = new Map<string, BlobLocation>();
   readonly packs = new Map<string, IndexedPack>();
   readonly files: string[] = [];
   /** Index files that could not be read: name → reason. */
   readonly unreadable = new Map<string, string>();
+  private readonly table = new BlobTable();
+  /** Pack number (in the table) → pack id. */
+  private readonly packIds: string[] = [];
+  private readonly scratch = Buffer.alloc(32);
+
+  /** Distinct blobs indexed. */
+  get blobCount(): number {
+    return this.table.unique;
+  }
 
   has(id: string): boolean {
-    return this.blobs.has(id);
+    return this.entryOf(id) >= 0;
   }
 
   get(id: string): BlobLocation | undefined {
-    return this.blobs.get(id);
+    const e = this.entryOf(id);
+    if (e < 0) return undefined;
+    const n = this.table.nums;
+    return { pack: this.packIds[n[4 * e]!]!, offset: n[4 * e + 1]!, length: n[4 * e + 2]!, rawLength: n[4 * e + 3]! };
+  }
+
+  /** Stored and raw bytes of the distinct blobs. */
+  totals(): { storedBytes: number; rawBytes: number } {
+    let storedBytes = 0;
+    let rawBytes = 0;
+    const n = this.table.nums;
+    for (const e of this.table.firsts()) {
+      storedBytes += n[4 * e + 2]!;
+      rawBytes += n[4 * e + 3]!;
+    }
+    return { storedBytes, rawBytes };
+  }
+
+  /** The distinct ids as the worker threads look them up. */
+  knownIds(): KnownIds {
+    const ids = Buffer.alloc(32 * this.table.unique);
+    let k = 0;
+    for (const e of this.table.firsts()) this.table.ids.copy(ids, 32 * k++, 32 * e, 32 * e + 32);
+    return KnownIds.fromIds(ids, k);
   }
 
   addPack(p: PackInfo, indexFile: string): void {
-    const known = this.packs.get(p.id);
-    if (known) {
-      if (!known.indexFiles.includes(indexFile)) known.indexFiles.push(indexFile);
-      known.sha256 ??= p.sha256;
-      return;
-    }
-    this.packs.set(p.id, { id: p.id, size: p.size, blobs: p.blobs, ...(p.sha256 ? { sha256: p.sha256 } : {}), indexFiles: [indexFile] });
+    if (this.knownPack(p.id, p.sha256, indexFile)) return;
+    const first = this.startPack(p.id, p.blobs.length);
+    const no = this.packIds.length - 1;
     for (const b of p.blobs) {
-      if (!this.blobs.has(b.id)) this.blobs.set(b.id, { pack: p.id, offset: b.offset, length: b.length, rawLength: b.rawLength });
+      if (!HEX64.test(b.id) || this.scratch.write(b.id, 0, 32, 'hex') !== 32) throw new Error(`blob id ${JSON.stringify(b.id)} is not a SHA-256`);
+      this.table.push(this.scratch, 0, no, b.offset, b.length, b.rawLength);
     }
+    this.packs.set(p.id, new PackEntry(this.table, p.id, p.size, first, p.blobs.length, p.sha256, indexFile));
   }
 
   static async load(repoDir: string, key?: Buffer): Promise<MasterIndex> {
     const idx = new MasterIndex();
     const dir = join(repoDir, 'index');
     const names = (await listDir(dir)).filter((n) => HEX64.test(n)).sort();
-    // one file at a time, each parsed document turned into the index's entries and let go at
-    // once: the documents of all files at once would be the largest thing a load ever holds
     for (const name of names) {
-      let doc: IndexDocument;
       try {
         const stored = await fs.readFile(join(dir, name));
         if (createHash('sha256').update(stored).digest('hex') !== name) throw new Error('content does not match its name (damaged)');
-        doc = JSON.parse((await decodeBlob(stored, key)).toString('utf8')) as IndexDocument;
-        if (doc.version !== 1 || !Array.isArray(doc.packs)) throw new Error('not an index document');
+        idx.addDocument(await decodeBlob(stored, key), name);
       } catch (e) {
         idx.unreadable.set(name, (e as Error).message ?? 'unreadable');
         continue;
       }
       idx.files.push(name);
-      for (const p of doc.packs) {
-        idx.addPack(
-          { id: p.id, size: p.size, ...(typeof p.sha256 === 'string' && HEX64.test(p.sha256) ? { sha256: p.sha256 } : {}), blobs: p.blobs.map(([id, offset, length, rawLength]) => ({ id, offset, length, rawLength })) },
-          name,
-        );
-      }
     }
     return idx;
   }
+
+  /** The packs of one index file's document (either version); throws, adding nothing, when it is not one. */
+  private addDocument(doc: Buffer, name: string): void {
+    if (doc.subarray(0, MAGIC_V2.length).equals(MAGIC_V2)) {
+      const { header, entries } = parseV2(doc);
+      let at = entries;
+      for (const p of header.packs) {
+        if (!this.knownPack(p.id, p.sha256, name)) {
+          const first = this.startPack(p.id, p.blobs);
+          const no = this.packIds.length - 1;
+          for (let k = 0; k < p.blobs; k++, at += ENTRY) {
+            this.table.push(doc, at, no, doc.readUInt32LE(at + 32), doc.readUInt32LE(at + 36), doc.readUInt32LE(at + 40));
+          }
+          this.packs.set(p.id, new PackEntry(this.table, p.id, p.size, first, p.blobs, p.sha256, name));
+        } else at += p.blobs * ENTRY;
+      }
+      return;
+    }
+    const v1 = JSON.parse(doc.toString('utf8')) as IndexDocumentV1;
+    if (v1.version !== 1 || !Array.isArray(v1.packs)) throw new Error('not an index document');
+    for (const p of v1.packs) if (!Array.isArray(p.blobs) || p.blobs.some((b) => !HEX64.test(String(b[0])))) throw new Error('not an index document (bad blob entry)');
+    for (const p of v1.packs) {
+      this.addPack({ id: p.id, size: p.size, ...(typeof p.sha256 === 'string' && HEX64.test(p.sha256) ? { sha256: p.sha256 } : {}), blobs: p.blobs.map(([id, offset, length, rawLength]) => ({ id, offset, length, rawLength })) }, name);
+    }
+  }
+
+  /** Is pack `id` indexed already? Then `indexFile` lists it too. */
+  private knownPack(id: string, sha256: string | undefined, indexFile: string): boolean {
+    const known = this.packs.get(id);
+    if (!known) return false;
+    if (!known.indexFiles.includes(indexFile)) known.indexFiles.push(indexFile);
+    known.sha256 ??= sha256;
+    return true;
+  }
+
+  private startPack(id: string, blobs: number): number {
+    this.packIds.push(id);
+    this.table.reserve(blobs);
+    return this.table.entries;
+  }
+
+  private entryOf(id: string): number {
+    if (id.length !== 64 || this.scratch.write(id, 0, 32, 'hex') !== 32) return -1;
+    return this.table.find(this.scratch, 0);
+  }
 }
 
-/** Write an index file listing `packs`, durably. Returns its name. */
+/** A version 2 document's header and where its entries start; throws when it does not hold together. */
+function parseV2(doc: Buffer): { header: IndexHeaderV2; entries: number } {
+  const at = MAGIC_V2.length;
+  if (doc.length < at + 4) throw new Error('not an index document (truncated header)');
+  const len = doc.readUInt32LE(at);
+  const entries = at + 4 + len;
+  if (entries > doc.length) throw new Error('not an index document (truncated header)');
+  const header = JSON.parse(doc.toString('utf8', at + 4, entries)) as IndexHeaderV2;
+  if (!Array.isArray(header.packs)) throw new Error('not an index document');
+  let count = 0;
+  for (const p of header.packs) {
+    if (typeof p.id !== 'string' || !HEX64.test(p.id) || !Number.isSafeInteger(p.size) || !Number.isSafeInteger(p.blobs) || p.blobs < 0) throw new Error('not an index document (bad pack entry)');
+    if (p.sha256 !== undefined && (typeof p.sha256 !== 'string' || !HEX64.test(p.sha256))) delete p.sha256;
+    count += p.blobs;
+  }
+  if (doc.length !== entries + count * ENTRY) throw new Error(`not an index document (${doc.length - entries} bytes of entries for ${count} blobs)`);
+  return { header, entries };
+}
+
+/** Write an index file listing `packs` (version 2), durably. Returns its name. */
 export async function writeIndexFile(repoDir: string, packs: PackInfo[], key?: Buffer): Promise<string> {
-  const doc: IndexDocument = {
+  const header: IndexHeaderV2 = { packs: packs.map((p) => ({ id: p.id, size: p.size, ...(p.sha256 ? { sha256: p.sha256 } : {}), blobs: p.blobs.length })) };
+  const head = Buffer.from(JSON.stringify(header));
+  const count = packs.reduce((n, p) => n + p.blobs.length, 0);
+  const doc = Buffer.alloc(MAGIC_V2.length + 4 + head.length + count * ENTRY);
+  MAGIC_V2.copy(doc, 0);
+  doc.writeUInt32LE(head.length, MAGIC_V2.length);
+  head.copy(doc, MAGIC_V2.length + 4);
+  let at = MAGIC_V2.length + 4 + head.length;
+  for (const p of packs) {
+    for (const b of p.blobs) {
+      if (doc.write(b.id, at, 32, 'hex') !== 32) throw new Error(`blob id ${JSON.stringify(b.id)} is not a SHA-256`);
+      if (b.offset > U32_MAX || b.length > U32_MAX || b.rawLength > U32_MAX) throw new Error(`pack ${p.id} is larger than 4 GiB: not indexable`);
+      doc.writeUInt32LE(b.offset, at + 32);
+      doc.writeUInt32LE(b.length, at + 36);
+      doc.writeUInt32LE(b.rawLength, at + 40);
+      at += ENTRY;
+    }
+  }
+  const stored = await encodeBlob(doc, { codec: 'none', level: 0 }, key);
+  const bytes = stored.parts.length === 1 ? stored.parts[0]! : Buffer.concat(stored.parts);
+  const name = createHash('sha256').update(bytes).digest('hex');
+  await writeFileDurable(repoDir, join(repoDir, 'index', name), [bytes]);
+  return name;
+}
+
+/** Write a version 1 index file (JSON, brotli): what older versions wrote; for tests of reading them. */
+export async function writeIndexFileV1(repoDir: string, packs: PackInfo[], key?: Buffer): Promise<string> {
+  const doc: IndexDocumentV1 = {
     version: 1,
     packs: packs.map((p) => ({ id: p.id, size: p.size, ...(p.sha256 ? { sha256: p.sha256 } : {}), blobs: p.blobs.map((b) => [b.id, b.offset, b.length, b.rawLength]) })),
   };

@@ -397,17 +397,12 @@ export class Repository implements BackupRepository, RepoHandle {
 
   async stats(): Promise<RepoStats> {
     const index = await this.loadIndex();
-    let rawBytes = 0;
-    let storedBytes = 0;
-    for (const loc of index.blobs.values()) {
-      rawBytes += loc.rawLength;
-      storedBytes += loc.length;
-    }
+    const { rawBytes, storedBytes } = index.totals();
     return {
       snapshots: (await listSnapshotIds(this.dir)).length,
       packs: index.packs.size,
       indexFiles: index.files.length,
-      blobs: index.blobs.size,
+      blobs: index.blobCount,
       rawBytes,
       storedBytes,
       diskBytes: await duBytes(this.dir),

@@ -113,7 +113,7 @@ export async function runVerify(repo: RepoHandle, options: VerifyOptions): Promi
     ok: errors === 0,
     snapshots: snapshots.length + unreadable.size,
     packs: index.packs.size,
-    blobs: index.blobs.size,
+    blobs: index.blobCount,
     readData,
     ...(subset ? { subset } : {}),
     ...read,

@@ -61,7 +61,7 @@ export interface PoolOptions {
   /** Backups: chunker, compression, the ids the repository has, where the threads write packs. */
   chunker?: ChunkerParams;
   compression?: CompressionSetting;
-  known?: Iterable<string>;
+  known?: KnownIds;
   /** Backups: about how many new blobs there may be (sizes the threads' shared table of them). */
   newBlobs?: number;
   packs?: { repoDir: string; packSize: number; dryRun: boolean };
@@ -92,7 +92,7 @@ export class RepoWorkers {
 
   constructor(private readonly options: PoolOptions) {
     const count = Math.max(1, options.threads);
-    const known = KnownIds.of(options.known ?? []).shared;
+    const known = (options.known ?? KnownIds.of([])).shared;
     // the new blobs' table: twice the expected count (kept sparse), at most MAX_CLAIM_SLOTS
     const claims = options.newBlobs !== undefined ? NewIds.create(Math.min(MAX_CLAIM_SLOTS, 2 * options.newBlobs)).shared : undefined;
     for (let slot = 0; slot < count; slot++) {
