@@ -21,8 +21,9 @@ import fs from 'node:fs/promises';
 import { join } from 'node:path';
 import { decodeBlob, encodeBlob, encodeDocument } from './blob';
 import { listDir, writeFileDurable } from './fsutil';
-import { hash32, KnownIds, sameId } from './known-ids';
-import type { PackBlob, PackInfo } from './pack';
+import { BlobTable, PackEntry, type IndexedPack } from './index-table';
+import { KnownIds } from './known-ids';
+import type { PackInfo } from './pack';
 
 export interface BlobLocation {
   pack: string;
@@ -31,16 +32,7 @@ export interface BlobLocation {
   rawLength: number;
 }
 
-export interface IndexedPack {
-  id: string;
-  size: number;
-  /** Its blobs, in the order its index lists them (made on first use). */
-  readonly blobs: PackBlob[];
-  /** SHA-256 of the whole pack file, when the index records it. */
-  sha256?: string;
-  /** Index files listing this pack. */
-  indexFiles: string[];
-}
+export type { IndexedPack } from './index-table';
 
 interface IndexDocumentV1 {
   version: 1;
@@ -56,110 +48,6 @@ const MAGIC_V2 = Buffer.from('opsdeck-index-2\n', 'latin1');
 const ENTRY = 44;
 /** Pack offsets and lengths are u32 in version 2 (packs are ~16 MiB; a larger one is refused). */
 const U32_MAX = 0xffffffff;
-
-/**
- * Every blob entry of the loaded index files (a blob in two packs has two), with an
- * open-addressing table from id to its first entry: ids 32 bytes each back to back, and
- * pack number, offset, length, raw length as four u32 per entry.
- */
-class BlobTable {
-  ids = Buffer.alloc(32 * 1024);
-  nums = new Uint32Array(4 * 1024);
-  entries = 0;
-  /** Distinct ids. */
-  unique = 0;
-  private slots = new Int32Array(4096);
-  private mask = 4095;
-
-  reserve(more: number): void {
-    const need = this.entries + more;
-    if (need * 32 > this.ids.length) {
-      const n = Math.max(need, this.entries * 2);
-      const ids = Buffer.alloc(32 * n);
-      this.ids.copy(ids, 0, 0, 32 * this.entries);
-      this.ids = ids;
-      const nums = new Uint32Array(4 * n);
-      nums.set(this.nums.subarray(0, 4 * this.entries));
-      this.nums = nums;
-    }
-    if (2 * need > this.slots.length) {
-      let size = this.slots.length;
-      while (size < 2 * need) size *= 2;
-      this.slots = new Int32Array(size);
-      this.mask = size - 1;
-      this.unique = 0;
-      for (let e = 0; e < this.entries; e++) this.place(e);
-    }
-  }
-
-  /** Appends an entry (call reserve first); returns false when its id was already known. */
-  push(id: Uint8Array, at: number, pack: number, offset: number, length: number, rawLength: number): boolean {
-    const e = this.entries++;
-    this.ids.set(id.subarray(at, at + 32), 32 * e);
-    this.nums[4 * e] = pack;
-    this.nums[4 * e + 1] = offset;
-    this.nums[4 * e + 2] = length;
-    this.nums[4 * e + 3] = rawLength;
-    return this.place(e);
-  }
-
-  /** The first entry of the 32-byte id at `id`[`at`], or -1. */
-  find(id: Uint8Array, at: number): number {
-    for (let i = hash32(id, at) & this.mask; ; i = (i + 1) & this.mask) {
-      const k = this.slots[i]!;
-      if (k === 0) return -1;
-      if (sameId(this.ids, 32 * (k - 1), id, at)) return k - 1;
-    }
-  }
-
-  /** The entries the table points at: the first of each id. */
-  *firsts(): Generator<number> {
-    for (const k of this.slots) if (k !== 0) yield k - 1;
-  }
-
-  private place(e: number): boolean {
-    for (let i = hash32(this.ids, 32 * e) & this.mask; ; i = (i + 1) & this.mask) {
-      const k = this.slots[i]!;
-      if (k === 0) {
-        this.slots[i] = e + 1;
-        this.unique++;
-        return true;
-      }
-      if (k - 1 === e || sameId(this.ids, 32 * (k - 1), this.ids, 32 * e)) return false;
-    }
-  }
-}
-
-/** One pack of the index: a run of entries of the blob table. */
-class PackEntry implements IndexedPack {
-  private list?: PackBlob[];
-  sha256?: string;
-  readonly indexFiles: string[];
-
-  constructor(
-    private readonly table: BlobTable,
-    readonly id: string,
-    readonly size: number,
-    private readonly first: number,
-    private readonly count: number,
-    sha256: string | undefined,
-    indexFile: string,
-  ) {
-    if (sha256) this.sha256 = sha256;
-    this.indexFiles = [indexFile];
-  }
-
-  get blobs(): PackBlob[] {
-    if (!this.list) {
-      const { ids, nums } = this.table;
-      this.list = [];
-      for (let e = this.first; e < this.first + this.count; e++) {
-        this.list.push({ id: ids.toString('hex', 32 * e, 32 * e + 32), offset: nums[4 * e + 1]!, length: nums[4 * e + 2]!, rawLength: nums[4 * e + 3]! });
-      }
-    }
-    return this.list;
-  }
-}
 
 export class MasterIndex {
   readonly packs = new Map<string, IndexedPack>();
@@ -222,11 +110,26 @@ export class MasterIndex {
     const idx = new MasterIndex();
     const dir = join(repoDir, 'index');
     const names = (await listDir(dir)).filter((n) => HEX64.test(n)).sort();
+    // every file read and checked first, so that the table is sized once for all their blobs
+    const docs: { name: string; doc: Buffer; v2?: ReturnType<typeof parseV2> }[] = [];
+    let blobs = 0;
     for (const name of names) {
       try {
         const stored = await fs.readFile(join(dir, name));
         if (createHash('sha256').update(stored).digest('hex') !== name) throw new Error('content does not match its name (damaged)');
-        idx.addDocument(await decodeBlob(stored, key), name);
+        const doc = await decodeBlob(stored, key);
+        const v2 = doc.subarray(0, MAGIC_V2.length).equals(MAGIC_V2) ? parseV2(doc) : undefined;
+        blobs += v2?.count ?? 0;
+        docs.push({ name, doc, ...(v2 ? { v2 } : {}) });
+      } catch (e) {
+        idx.unreadable.set(name, (e as Error).message ?? 'unreadable');
+      }
+    }
+    idx.table.reserve(blobs);
+    for (const { name, doc, v2 } of docs) {
+      try {
+        if (v2) idx.addV2(doc, v2, name);
+        else idx.addV1(doc, name);
       } catch (e) {
         idx.unreadable.set(name, (e as Error).message ?? 'unreadable');
         continue;
@@ -236,23 +139,26 @@ export class MasterIndex {
     return idx;
   }
 
-  /** The packs of one index file's document (either version); throws, adding nothing, when it is not one. */
-  private addDocument(doc: Buffer, name: string): void {
-    if (doc.subarray(0, MAGIC_V2.length).equals(MAGIC_V2)) {
-      const { header, entries } = parseV2(doc);
-      let at = entries;
-      for (const p of header.packs) {
-        if (!this.knownPack(p.id, p.sha256, name)) {
-          const first = this.startPack(p.id, p.blobs);
-          const no = this.packIds.length - 1;
-          for (let k = 0; k < p.blobs; k++, at += ENTRY) {
-            this.table.push(doc, at, no, doc.readUInt32LE(at + 32), doc.readUInt32LE(at + 36), doc.readUInt32LE(at + 40));
-          }
-          this.packs.set(p.id, new PackEntry(this.table, p.id, p.size, first, p.blobs, p.sha256, name));
-        } else at += p.blobs * ENTRY;
+  /** A version 2 document's packs (parseV2 checked it holds together). */
+  private addV2(doc: Buffer, { header, entries }: ReturnType<typeof parseV2>, name: string): void {
+    let at = entries;
+    for (const p of header.packs) {
+      if (this.knownPack(p.id, p.sha256, name)) {
+        at += p.blobs * ENTRY;
+        continue;
       }
-      return;
+      const first = this.startPack(p.id, p.blobs);
+      const no = this.packIds.length - 1;
+      for (let k = 0; k < p.blobs; k++, at += ENTRY) {
+        this.table.push(doc, at, no, doc.readUInt32LE(at + 32), doc.readUInt32LE(at + 36), doc.readUInt32LE(at + 40));
+      }
+      this.packs.set(p.id, new PackEntry(this.table, p.id, p.size, first, p.blobs, p.sha256, name));
     }
+  }
+
+
+  /** A version 1 document's packs; throws, adding nothing, when it is not one. */
+  private addV1(doc: Buffer, name: string): void {
     const v1 = JSON.parse(doc.toString('utf8')) as IndexDocumentV1;
     if (v1.version !== 1 || !Array.isArray(v1.packs)) throw new Error('not an index document');
     for (const p of v1.packs) if (!Array.isArray(p.blobs) || p.blobs.some((b) => !HEX64.test(String(b[0])))) throw new Error('not an index document (bad blob entry)');
@@ -283,7 +189,7 @@ export class MasterIndex {
 }
 
 /** A version 2 document's header and where its entries start; throws when it does not hold together. */
-function parseV2(doc: Buffer): { header: IndexHeaderV2; entries: number } {
+function parseV2(doc: Buffer): { header: IndexHeaderV2; entries: number; count: number } {
   const at = MAGIC_V2.length;
   if (doc.length < at + 4) throw new Error('not an index document (truncated header)');
   const len = doc.readUInt32LE(at);
@@ -298,7 +204,7 @@ function parseV2(doc: Buffer): { header: IndexHeaderV2; entries: number } {
     count += p.blobs;
   }
   if (doc.length !== entries + count * ENTRY) throw new Error(`not an index document (${doc.length - entries} bytes of entries for ${count} blobs)`);
-  return { header, entries };
+  return { header, entries, count };
 }
 
 /** Write an index file listing `packs` (version 2), durably. Returns its name. */

@@ -28,7 +28,8 @@ export const PACK_MAGIC = Buffer.from('OPDKPACK', 'latin1');
 export const FOOTER_MAGIC = Buffer.from('OPDK', 'latin1');
 export const HEADER_LEN = 16;
 export const FOOTER_LEN = 16;
-const ENTRY_LEN = 1 + 32 + 4 + 4 + 4;
+export const TRAILER_ENTRY_LEN = 1 + 32 + 4 + 4 + 4;
+const ENTRY_LEN = TRAILER_ENTRY_LEN;
 export const BLOB_DATA = 0;
 
 export interface PackBlob {
@@ -90,8 +91,19 @@ export async function readPackTrailer(fh: fs.FileHandle, size: number, key?: Buf
   return (await readPackFrame(fh, size, key)).blobs;
 }
 
+/** A pack's trailer as it is decoded (TRAILER_ENTRY_LEN bytes a blob) and where it starts, without an object per blob. */
+export async function readPackTable(fh: fs.FileHandle, size: number, key?: Buffer): Promise<{ plain: Buffer; dataEnd: number }> {
+  const r = await readTrailerBytes(fh, size);
+  return { plain: await decodeTrailer(r.trailer, r.footer, key), dataEnd: r.dataEnd };
+}
+
 /** A pack's header, its blob table, and where the trailer starts (the end of the blobs). */
 export async function readPackFrame(fh: fs.FileHandle, size: number, key?: Buffer): Promise<{ head: Buffer; blobs: PackBlob[]; dataEnd: number }> {
+  const r = await readTrailerBytes(fh, size);
+  return { head: r.head, blobs: tableBlobs(await decodeTrailer(r.trailer, r.footer, key), r.dataEnd), dataEnd: r.dataEnd };
+}
+
+async function readTrailerBytes(fh: fs.FileHandle, size: number): Promise<{ head: Buffer; trailer: Buffer; footer: Buffer; dataEnd: number }> {
   if (size < HEADER_LEN + FOOTER_LEN) throw new PackFormatError(`too short (${size} bytes)`);
   const head = Buffer.alloc(HEADER_LEN);
   await fh.read(head, 0, HEADER_LEN, 0);
@@ -103,7 +115,7 @@ export async function readPackFrame(fh: fs.FileHandle, size: number, key?: Buffe
   if (tlen > size - HEADER_LEN - FOOTER_LEN) throw new PackFormatError('bad trailer length');
   const trailer = Buffer.alloc(tlen);
   await fh.read(trailer, 0, tlen, size - FOOTER_LEN - tlen);
-  return { head, blobs: await parseTrailer(trailer, footer, size, key), dataEnd: size - FOOTER_LEN - tlen };
+  return { head, trailer, footer, dataEnd: size - FOOTER_LEN - tlen };
 }
 
 /**
@@ -126,6 +138,11 @@ export function packFrameProblems(head: Buffer, blobs: readonly PackBlob[], data
 }
 
 export async function parseTrailer(trailer: Buffer, footer: Buffer, size: number, key?: Buffer): Promise<PackBlob[]> {
+  return tableBlobs(await decodeTrailer(trailer, footer, key), size - FOOTER_LEN - trailer.length);
+}
+
+/** The decoded trailer (its checksum checked first). */
+async function decodeTrailer(trailer: Buffer, footer: Buffer, key?: Buffer): Promise<Buffer> {
   const sum = createHash('sha256').update(trailer).digest().subarray(0, 8);
   if (!sum.equals(footer.subarray(4, 12))) throw new PackFormatError('trailer checksum mismatch');
   let plain: Buffer;
@@ -135,8 +152,12 @@ export async function parseTrailer(trailer: Buffer, footer: Buffer, size: number
     throw new PackFormatError(`trailer: ${(e as Error).message}`);
   }
   if (plain.length % ENTRY_LEN !== 0) throw new PackFormatError('trailer length');
+  return plain;
+}
+
+/** The blobs of a decoded trailer, each inside [header, dataEnd). */
+function tableBlobs(plain: Buffer, dataEnd: number): PackBlob[] {
   const blobs: PackBlob[] = [];
-  const dataEnd = size - FOOTER_LEN - trailer.length;
   for (let o = 0; o < plain.length; o += ENTRY_LEN) {
     const b = {
       id: plain.toString('hex', o + 1, o + 33),
