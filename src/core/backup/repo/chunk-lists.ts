@@ -74,7 +74,7 @@ export async function expandChunkLists(s: Snapshot, read: (id: string) => Promis
   for (const e of s.entries) {
     if (!e.chunkLists || e.chunks) continue;
     const lists = await Promise.all(e.chunkLists.map(read));
-    e.chunks = lists.flat();
+    e.chunks = ([] as string[]).concat(...lists); // flat() is several times slower on 37 000 ids
   }
   return s;
 }

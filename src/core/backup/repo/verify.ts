@@ -179,15 +179,28 @@ async function checkTrailers(repo: RepoHandle, usable: IndexedPack[], found: Fin
 
 /** Every chunk a snapshot references must be indexed (every blob its manifest names when loaded without chunks). */
 function checkReferences(snapshots: Snapshot[], index: MasterIndex, found: Findings): void {
+  // each id once, and the chunks of the same lists once: snapshots share most of their files
+  // unchanged; a missing chunk is reported for the first snapshot that uses it, as before
+  const checked = new Set<string>();
+  const sameLists = new Set<string>();
+  const check = (c: string, s: Snapshot) => {
+    if (checked.has(c)) return;
+    checked.add(c);
+    if (!index.has(c) && !found.damaged.has(c)) {
+      found.problems.push({ kind: 'blob-missing', severity: 'error', message: `chunk ${c.slice(0, 12)} used by snapshot ${s.id.slice(0, 12)} is not in the index`, chunk: c, snapshot: s.id });
+      found.markDamaged(c, 'missing');
+    }
+  };
   for (const s of snapshots) {
     for (const e of s.entries) {
       if (e.type !== 'file') continue;
-      for (const c of blobsOf(e)) {
-        if (!index.has(c) && !found.damaged.has(c)) {
-          found.problems.push({ kind: 'blob-missing', severity: 'error', message: `chunk ${c.slice(0, 12)} used by snapshot ${s.id.slice(0, 12)} is not in the index`, chunk: c, snapshot: s.id });
-          found.markDamaged(c, 'missing');
-        }
+      if (e.chunkLists) {
+        for (const c of e.chunkLists) check(c, s);
+        const key = e.chunkLists.join('');
+        if (sameLists.has(key)) continue;
+        sameLists.add(key);
       }
+      for (const c of e.chunks ?? []) check(c, s);
     }
   }
 }
@@ -263,14 +276,20 @@ async function checkPackFrame(repo: RepoHandle, p: IndexedPack): Promise<{ probl
       const { bytesRead } = await fh.read(head, 0, HEADER_LEN, 0);
       return { problems: bytesRead === HEADER_LEN ? packFrameProblems(head, [], HEADER_LEN) : [], blobs: p.blobs };
     }
-    const indexed = new Set(p.blobs.map((b) => `${b.id}:${b.offset}`));
-    const extra = frame.blobs.filter((b) => !indexed.has(`${b.id}:${b.offset}`));
+    const extra = extraBlobs(p.blobs, frame.blobs);
     return { problems: packFrameProblems(frame.head, frame.blobs, frame.dataEnd), blobs: [...p.blobs, ...extra] };
   } catch {
     return { problems: [], blobs: p.blobs }; // cannot be opened: the data check says so
   } finally {
     await fh?.close();
   }
+}
+
+/** The blobs of a pack's trailer the index does not list (usually none: the index lists them in the same order). */
+function extraBlobs(indexed: PackBlob[], trailer: PackBlob[]): PackBlob[] {
+  if (indexed.length <= trailer.length && indexed.every((b, i) => sameBlob(b, trailer[i]!))) return trailer.slice(indexed.length);
+  const known = new Set(indexed.map((b) => `${b.id}:${b.offset}`));
+  return trailer.filter((b) => !known.has(`${b.id}:${b.offset}`));
 }
 
 async function checkPackOnWorker(pool: RepoWorkers, repo: RepoHandle, p: IndexedPack, blobs: PackBlob[]): Promise<PackCheck | { bad: PackCheck['bad']; sha256?: undefined }> {
