@@ -127,5 +127,10 @@ describe('opsdeck status / health / profile list: the quick path (the built CLI,
     const stopped = traced('status', '--json');
     assert.deepEqual(stopped.dist, ['cli.js', 'cli-program.js']);
     assert.equal((JSON.parse(stopped.stdout) as { running: boolean }).running, false);
+    // a one-shot backup command opens the stack without serving it: no hono, no fetch classes
+    const list = traced('backups', 'list', '--json');
+    assert.equal(list.code, 0, list.stderr);
+    assert.deepEqual(list.dist, ['cli.js', 'cli-backup.js']);
+    assert.deepEqual(list.builtins.filter((m) => /undici/.test(m)), [], 'no fetch classes loaded by a one-shot `backups list`');
   });
 });

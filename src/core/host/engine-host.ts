@@ -4,7 +4,6 @@
  * and releases everything on stop. `opsdeck up`, `opsdeck daemon` and the
  * extension (embedded mode) each run one EngineHost; every other client talks to it.
  */
-import { serveApi } from '../api/server';
 import { loadConfig, type LoadOptions } from '../config/load';
 import { Engine, type EngineOptions } from '../engine';
 import { JournaledMemory } from '../memory/journaled-memory';
@@ -63,6 +62,10 @@ export class EngineHost {
       // …and writes the scheduled report (docs/reports.md).
       engine.reports.start();
       // …on its socket, and on TCP with bearer tokens when opsdeck.yaml sets api.listen (docs/api.md).
+      // Loaded here, not with this module: the one-shot commands that open a stack without serving
+      // it (own-briefly: backup, restore) then never evaluate hono, its Node adapter and the routes
+      // (whose Request / Response subclasses load Node's fetch on the spot).
+      const { serveApi } = await import('../api/server');
       const listen = stack.config.api.listen;
       const api = await serveApi(engine, socket, { errorLog: join(stack.dir, '.opsdeck', 'logs', 'engine.log'), stackDir: stack.dir, ...(listen ? { listen } : {}) });
       return new EngineHost(engine, memory, longTerm, lock, api, leftovers);
