@@ -95,6 +95,14 @@ describe('opsdeck backup / backups / restore (the built dist/cli.js)', function 
     assert.equal(out.filesUnchanged, 2);
     assert.equal(j.stderr, '', '--json: no progress output');
     first = json<{ snapshots: { id: string }[] }>(cli(t.dir, 'backups', 'list', '--json')).snapshots[0]!.id;
+    // the one-shot command recorded its events as an owner does: in the memory journal, not
+    // memory.db (no SQLite opened for it); a search without an engine takes the journal in first
+    const journal = join(t.dir, '.opsdeck', 'memory-journal');
+    assert.ok(readdirSync(journal).some((f) => f.endsWith('.jsonl')), 'a journal segment');
+    assert.ok(!existsSync(join(t.dir, '.opsdeck', 'memory.db')), 'memory.db not opened by a one-shot backup');
+    const mem = json<{ hits: { kind: string; text: string }[] }>(cli(t.dir, 'memory', 'search', 'backup', '--kind', 'backup', '--json'));
+    assert.ok(mem.hits.some((h) => /backup of kv/.test(h.text)), JSON.stringify(mem.hits));
+    assert.ok(existsSync(join(t.dir, '.opsdeck', 'memory.db')), 'the search took the journal into memory.db');
   });
 
   it('backups list / show / diff / status', () => {

@@ -146,8 +146,12 @@ describe('maintenance CLI: maintain killed mid-VACUUM, cleanup, bad input (built
       'stack/.opsdeck/tmp/opsdeck-backup-k/file',
       'stack/data/app.db.lock/',
     ]);
-    // What appeared is the command's own bookkeeping: the memory it recorded its event in.
-    assert.deepEqual(after.filter((p) => !before.includes(p)), ['stack/.opsdeck/memory.db']);
+    // What appeared is the command's own bookkeeping: the memory journal it recorded its event in
+    // (the next owner takes it into memory.db).
+    const added = after.filter((p) => !before.includes(p));
+    assert.equal(added.length, 2, added.join(', '));
+    assert.equal(added[0], 'stack/.opsdeck/memory-journal/');
+    assert.match(added[1]!, /^stack\/\.opsdeck\/memory-journal\/\d{12}-[0-9a-f]+\.jsonl$/);
     assert.ok(existsSync(join(outside, 'precious')), 'the link\'s target outside the stack is untouched');
     assert.equal(result.files, 8);
     assert.deepEqual(Object.fromEntries(result.kinds.map((k) => [k.kind, k.files])), { logs: 2, restore: 1, reports: 2, sockets: 1, locks: 1, temp: 1 });

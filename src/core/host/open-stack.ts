@@ -16,6 +16,7 @@ import { ApiClient } from '../client/api-client';
 import { RemoteEngine } from '../client/remote-engine';
 import type { EngineLike } from '../contract/engine';
 import { Engine } from '../engine';
+import { JournaledMemory } from '../memory/journaled-memory';
 import { OpsError } from '../errors';
 import { acquireLock, readOwner, type LockInfo } from '../stack-lock';
 import { EngineHost, type HostOptions } from './engine-host';
@@ -71,15 +72,15 @@ export async function openStack(dir: string, opts: OpenStackOptions): Promise<Op
 async function holdBriefly(dir: string, owner: string, version: string, takeLock: boolean): Promise<OpenedStack> {
   const lock = takeLock ? acquireLock(dir, { owner, version }) : undefined;
   let engine: Engine | undefined;
-  let memory: { close(): void } | undefined;
+  let memory: JournaledMemory | undefined;
   try {
     engine = await Engine.open(dir);
     if (lock) {
-      // Holding the stack lock, this command is the stack's owner for now: it records its events.
-      const { openMemoryInProcess } = await import('../memory/ingest');
-      const store = openMemoryInProcess(join(engine.stack.dir, '.opsdeck'));
-      engine.useMemory(store);
-      memory = store;
+      // Holding the stack lock, this command is the stack's owner for now: it records its events,
+      // as an owner does, in the journal; memory.db (SQLite) is opened on a worker only if the
+      // command searches or compacts memory, and otherwise the next owner takes the journal in.
+      memory = JournaledMemory.open(join(engine.stack.dir, '.opsdeck'));
+      engine.useMemory(memory);
       // …and may compact the long-term metrics store in-process (`opsdeck maintain opsdeck:metrics`).
       const opsdeckDir = join(engine.stack.dir, '.opsdeck');
       const held = engine;
@@ -89,6 +90,7 @@ async function holdBriefly(dir: string, owner: string, version: string, takeLock
     }
   } catch (e) {
     await engine?.dispose();
+    await memory?.close();
     lock?.release();
     throw e;
   }
@@ -104,7 +106,7 @@ async function holdBriefly(dir: string, owner: string, version: string, takeLock
       try {
         await held.dispose();
       } finally {
-        memory?.close();
+        await memory?.close();
         lock?.release();
       }
     },
