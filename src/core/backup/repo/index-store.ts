@@ -95,12 +95,15 @@ export class MasterIndex {
     return KnownIds.fromIds(ids, k);
   }
 
+  /** Adds a pack and its blobs; throws, adding nothing, when a blob id is not a SHA-256. */
   addPack(p: PackInfo, indexFile: string): void {
+    const bad = p.blobs.find((b) => !HEX64.test(b.id));
+    if (bad) throw new Error(`blob id ${JSON.stringify(bad.id)} is not a SHA-256`);
     if (this.knownPack(p.id, p.sha256, indexFile)) return;
     const first = this.startPack(p.id, p.blobs.length);
     const no = this.packIds.length - 1;
     for (const b of p.blobs) {
-      if (!HEX64.test(b.id) || this.scratch.write(b.id, 0, 32, 'hex') !== 32) throw new Error(`blob id ${JSON.stringify(b.id)} is not a SHA-256`);
+      this.scratch.write(b.id, 0, 32, 'hex');
       this.table.push(this.scratch, 0, no, b.offset, b.length, b.rawLength);
     }
     this.packs.set(p.id, new PackEntry(this.table, p.id, p.size, first, p.blobs.length, p.sha256, indexFile));
