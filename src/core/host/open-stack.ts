@@ -79,10 +79,10 @@ async function holdBriefly(dir: string, owner: string, version: string, takeLock
       // Holding the stack lock, this command is the stack's owner for now: it records its events,
       // as an owner does, in the journal; memory.db (SQLite) is opened on a worker only if the
       // command searches or compacts memory, and otherwise the next owner takes the journal in.
-      memory = JournaledMemory.open(join(engine.stack.dir, '.opsdeck'));
+      const opsdeckDir = join(engine.stack.dir, '.opsdeck');
+      memory = JournaledMemory.open(opsdeckDir);
       engine.useMemory(memory);
       // …and may compact the long-term metrics store in-process (`opsdeck maintain opsdeck:metrics`).
-      const opsdeckDir = join(engine.stack.dir, '.opsdeck');
       const held = engine;
       engine.useMetricsUpkeep({
         compact: async () => (await import('../metrics/store/ingest')).compactRollupsInProcess(opsdeckDir, Date.now(), held.stack.config.metrics.retention),

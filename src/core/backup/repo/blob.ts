@@ -153,8 +153,8 @@ export function decodeBlobSync(stored: Uint8Array, key?: Buffer, rawLength?: num
   return decodeWith(stored, key, rawLength, zlib.inflateRawSync, zlib.brotliDecompressSync).out;
 }
 
-/** Encode a small document (index file, manifest, pack trailer) as one buffer. */
-export async function encodeDocument(plain: Buffer, key?: Buffer): Promise<Buffer> {
-  const b = await encodeBlob(plain, { codec: 'brotli', level: 4 }, key);
+/** Encode a small document (index file, manifest, pack trailer) as one buffer; brotli unless told otherwise. */
+export async function encodeDocument(plain: Buffer, key?: Buffer, setting: CompressionSetting = { codec: 'brotli', level: 4 }): Promise<Buffer> {
+  const b = await encodeBlob(plain, setting, key);
   return b.parts.length === 1 ? b.parts[0]! : Buffer.concat(b.parts);
 }

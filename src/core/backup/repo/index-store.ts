@@ -19,7 +19,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import { join } from 'node:path';
-import { decodeBlob, encodeBlob, encodeDocument } from './blob';
+import { decodeBlob, encodeDocument } from './blob';
 import { listDir, writeFileDurable } from './fsutil';
 import { BlobTable, PackEntry, type IndexedPack } from './index-table';
 import { KnownIds } from './known-ids';
@@ -97,16 +97,8 @@ export class MasterIndex {
 
   /** Adds a pack and its blobs; throws, adding nothing, when a blob id is not a SHA-256. */
   addPack(p: PackInfo, indexFile: string): void {
-    const bad = p.blobs.find((b) => !HEX64.test(b.id));
-    if (bad) throw new Error(`blob id ${JSON.stringify(bad.id)} is not a SHA-256`);
-    if (this.knownPack(p.id, p.sha256, indexFile)) return;
-    const first = this.startPack(p.id, p.blobs.length);
-    const no = this.packIds.length - 1;
-    for (const b of p.blobs) {
-      this.scratch.write(b.id, 0, 32, 'hex');
-      this.table.push(this.scratch, 0, no, b.offset, b.length, b.rawLength);
-    }
-    this.packs.set(p.id, new PackEntry(this.table, p.id, p.size, first, p.blobs.length, p.sha256, indexFile));
+    assertIds([p]);
+    this.addChecked(p, indexFile);
   }
 
   static async load(repoDir: string, key?: Buffer): Promise<MasterIndex> {
@@ -146,43 +138,54 @@ export class MasterIndex {
   private addV2(doc: Buffer, { header, entries }: ReturnType<typeof parseV2>, name: string): void {
     let at = entries;
     for (const p of header.packs) {
-      if (this.knownPack(p.id, p.sha256, name)) {
-        at += p.blobs * ENTRY;
-        continue;
-      }
-      const first = this.startPack(p.id, p.blobs);
-      const no = this.packIds.length - 1;
-      for (let k = 0; k < p.blobs; k++, at += ENTRY) {
-        this.table.push(doc, at, no, doc.readUInt32LE(at + 32), doc.readUInt32LE(at + 36), doc.readUInt32LE(at + 40));
-      }
-      this.packs.set(p.id, new PackEntry(this.table, p.id, p.size, first, p.blobs, p.sha256, name));
+      const from = at;
+      this.addRun(p.id, p.size, p.sha256, p.blobs, name, (no, k) => {
+        const e = from + k * ENTRY;
+        this.table.push(doc, e, no, doc.readUInt32LE(e + 32), doc.readUInt32LE(e + 36), doc.readUInt32LE(e + 40));
+      });
+      at += p.blobs * ENTRY;
     }
   }
-
 
   /** A version 1 document's packs; throws, adding nothing, when it is not one. */
   private addV1(doc: Buffer, name: string): void {
     const v1 = JSON.parse(doc.toString('utf8')) as IndexDocumentV1;
-    if (v1.version !== 1 || !Array.isArray(v1.packs)) throw new Error('not an index document');
-    for (const p of v1.packs) if (!Array.isArray(p.blobs) || p.blobs.some((b) => !HEX64.test(String(b[0])))) throw new Error('not an index document (bad blob entry)');
-    for (const p of v1.packs) {
-      this.addPack({ id: p.id, size: p.size, ...(typeof p.sha256 === 'string' && HEX64.test(p.sha256) ? { sha256: p.sha256 } : {}), blobs: p.blobs.map(([id, offset, length, rawLength]) => ({ id, offset, length, rawLength })) }, name);
-    }
+    if (v1.version !== 1 || !Array.isArray(v1.packs) || v1.packs.some((p) => !Array.isArray(p.blobs))) throw new Error('not an index document');
+    const packs: PackInfo[] = v1.packs.map((p) => ({
+      id: p.id,
+      size: p.size,
+      ...(typeof p.sha256 === 'string' && HEX64.test(p.sha256) ? { sha256: p.sha256 } : {}),
+      blobs: p.blobs.map(([id, offset, length, rawLength]) => ({ id: String(id), offset, length, rawLength })),
+    }));
+    assertIds(packs);
+    for (const p of packs) this.addChecked(p, name);
   }
 
-  /** Is pack `id` indexed already? Then `indexFile` lists it too. */
-  private knownPack(id: string, sha256: string | undefined, indexFile: string): boolean {
+  /** A pack whose blob ids are known to be SHA-256s. */
+  private addChecked(p: PackInfo, indexFile: string): void {
+    this.addRun(p.id, p.size, p.sha256, p.blobs.length, indexFile, (no, k) => {
+      const b = p.blobs[k]!;
+      this.scratch.write(b.id, 0, 32, 'hex');
+      this.table.push(this.scratch, 0, no, b.offset, b.length, b.rawLength);
+    });
+  }
+
+  /**
+   * Pack `id` as a run of `count` entries of the table, each pushed by `push(pack number, k)`;
+   * a pack already indexed only gets `indexFile` (and a hash it lacked) added.
+   */
+  private addRun(id: string, size: number, sha256: string | undefined, count: number, indexFile: string, push: (no: number, k: number) => void): void {
     const known = this.packs.get(id);
-    if (!known) return false;
-    if (!known.indexFiles.includes(indexFile)) known.indexFiles.push(indexFile);
-    known.sha256 ??= sha256;
-    return true;
-  }
-
-  private startPack(id: string, blobs: number): number {
-    this.packIds.push(id);
-    this.table.reserve(blobs);
-    return this.table.entries;
+    if (known) {
+      if (!known.indexFiles.includes(indexFile)) known.indexFiles.push(indexFile);
+      known.sha256 ??= sha256;
+      return;
+    }
+    const no = this.packIds.push(id) - 1;
+    this.table.reserve(count);
+    const first = this.table.entries;
+    for (let k = 0; k < count; k++) push(no, k);
+    this.packs.set(id, new PackEntry(this.table, id, size, first, count, sha256, indexFile));
   }
 
   private entryOf(id: string): number {
@@ -197,6 +200,14 @@ export class MasterIndex {
       out[k] = (hi << 4) | lo;
     }
     return this.table.find(out, 0);
+  }
+}
+
+/** Throws when a blob id of `packs` is not a SHA-256 (lowercase hex). */
+function assertIds(packs: PackInfo[]): void {
+  for (const p of packs) {
+    const bad = p.blobs.find((b) => !HEX64.test(b.id));
+    if (bad) throw new Error(`blob id ${JSON.stringify(bad.id)} is not a SHA-256`);
   }
 }
 
@@ -243,8 +254,7 @@ export async function writeIndexFile(repoDir: string, packs: PackInfo[], key?: B
       at += ENTRY;
     }
   }
-  const stored = await encodeBlob(doc, { codec: 'none', level: 0 }, key);
-  const bytes = stored.parts.length === 1 ? stored.parts[0]! : Buffer.concat(stored.parts);
+  const bytes = await encodeDocument(doc, key, { codec: 'none', level: 0 });
   const name = createHash('sha256').update(bytes).digest('hex');
   await writeFileDurable(repoDir, join(repoDir, 'index', name), [bytes]);
   return name;

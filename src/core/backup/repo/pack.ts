@@ -29,7 +29,6 @@ export const FOOTER_MAGIC = Buffer.from('OPDK', 'latin1');
 export const HEADER_LEN = 16;
 export const FOOTER_LEN = 16;
 export const TRAILER_ENTRY_LEN = 1 + 32 + 4 + 4 + 4;
-const ENTRY_LEN = TRAILER_ENTRY_LEN;
 export const BLOB_DATA = 0;
 
 export interface PackBlob {
@@ -62,9 +61,9 @@ export function header(): Buffer {
 }
 
 function trailerPlain(blobs: PackBlob[]): Buffer {
-  const t = Buffer.alloc(blobs.length * ENTRY_LEN);
+  const t = Buffer.alloc(blobs.length * TRAILER_ENTRY_LEN);
   blobs.forEach((b, i) => {
-    const o = i * ENTRY_LEN;
+    const o = i * TRAILER_ENTRY_LEN;
     t[o] = BLOB_DATA;
     t.write(b.id, o + 1, 32, 'hex');
     t.writeUInt32LE(b.offset, o + 33);
@@ -100,7 +99,7 @@ export async function readPackTable(fh: fs.FileHandle, size: number, key?: Buffe
 /** A pack's header, its blob table, and where the trailer starts (the end of the blobs). */
 export async function readPackFrame(fh: fs.FileHandle, size: number, key?: Buffer): Promise<{ head: Buffer; blobs: PackBlob[]; dataEnd: number }> {
   const r = await readTrailerBytes(fh, size);
-  return { head: r.head, blobs: tableBlobs(await decodeTrailer(r.trailer, r.footer, key), r.dataEnd), dataEnd: r.dataEnd };
+  return { head: r.head, blobs: trailerBlobs(await decodeTrailer(r.trailer, r.footer, key), r.dataEnd), dataEnd: r.dataEnd };
 }
 
 async function readTrailerBytes(fh: fs.FileHandle, size: number): Promise<{ head: Buffer; trailer: Buffer; footer: Buffer; dataEnd: number }> {
@@ -138,7 +137,7 @@ export function packFrameProblems(head: Buffer, blobs: readonly PackBlob[], data
 }
 
 export async function parseTrailer(trailer: Buffer, footer: Buffer, size: number, key?: Buffer): Promise<PackBlob[]> {
-  return tableBlobs(await decodeTrailer(trailer, footer, key), size - FOOTER_LEN - trailer.length);
+  return trailerBlobs(await decodeTrailer(trailer, footer, key), size - FOOTER_LEN - trailer.length);
 }
 
 /** The decoded trailer (its checksum checked first). */
@@ -151,14 +150,14 @@ async function decodeTrailer(trailer: Buffer, footer: Buffer, key?: Buffer): Pro
   } catch (e) {
     throw new PackFormatError(`trailer: ${(e as Error).message}`);
   }
-  if (plain.length % ENTRY_LEN !== 0) throw new PackFormatError('trailer length');
+  if (plain.length % TRAILER_ENTRY_LEN !== 0) throw new PackFormatError('trailer length');
   return plain;
 }
 
-/** The blobs of a decoded trailer, each inside [header, dataEnd). */
-function tableBlobs(plain: Buffer, dataEnd: number): PackBlob[] {
+/** The blobs of a decoded trailer (readPackTable), each inside [header, dataEnd). */
+export function trailerBlobs(plain: Buffer, dataEnd: number): PackBlob[] {
   const blobs: PackBlob[] = [];
-  for (let o = 0; o < plain.length; o += ENTRY_LEN) {
+  for (let o = 0; o < plain.length; o += TRAILER_ENTRY_LEN) {
     const b = {
       id: plain.toString('hex', o + 1, o + 33),
       offset: plain.readUInt32LE(o + 33),

@@ -19,7 +19,7 @@ import { blobsOf } from './chunk-lists';
 import { listDir, TMP_DIR } from './fsutil';
 import type { DamagedChunk, Snapshot, VerifyOptions, VerifyProblem, VerifyReport } from './model';
 import type { IndexedPack, MasterIndex } from './index-store';
-import { HEADER_LEN, packFrameProblems, packPath, packsOnDisk, readPackFrame, readPackTable, readPackTrailer, readWholePack, type PackBlob } from './pack';
+import { HEADER_LEN, packFrameProblems, packPath, packsOnDisk, readPackFrame, readPackTable, readWholePack, trailerBlobs, type PackBlob } from './pack';
 import type { RepoHandle } from './handle';
 import { defaultThreads, RepoWorkers, WORKER_MIN_BYTES, type PackCheck } from './worker';
 
@@ -165,7 +165,7 @@ async function checkTrailers(repo: RepoHandle, usable: IndexedPack[], found: Fin
         const size = (await fh.stat()).size;
         // as bytes first (no object per blob); a difference is looked at blob by blob
         const table = await readPackTable(fh, size, repo.key);
-        const mismatch = p.matchesTrailer(table.plain, table.dataEnd) ? undefined : compareTrailer(p.blobs, await readPackTrailer(fh, size, repo.key));
+        const mismatch = p.matchesTrailer(table.plain, table.dataEnd) ? undefined : compareTrailer(p.blobs, trailerBlobs(table.plain, table.dataEnd));
         if (mismatch) found.problems.push({ kind: 'pack-header', severity: 'error', message: `pack ${p.id.slice(0, 12)}: ${mismatch}`, pack: p.id });
       } finally {
         await fh.close();
@@ -250,7 +250,7 @@ const sameBlob = (a: PackBlob, b: PackBlob) => a.id === b.id && a.offset === b.o
 function compareTrailer(indexed: PackBlob[], trailer: PackBlob[]): string | undefined {
   // the index lists a pack's blobs as its trailer does, in the same order: checked one by one
   // without a string per blob; any difference is looked at blob by blob
-  if (indexed.length <= trailer.length && indexed.every((b, i) => sameBlob(b, trailer[i]!))) return undefined;
+  if (listedFirst(indexed, trailer)) return undefined;
   const key = (b: PackBlob) => `${b.id}:${b.offset}:${b.length}:${b.rawLength}`;
   const t = new Set(trailer.map(key));
   const missing = indexed.filter((b) => !t.has(key(b)));
@@ -285,9 +285,14 @@ async function checkPackFrame(repo: RepoHandle, p: IndexedPack): Promise<{ probl
   }
 }
 
+/** Does the trailer list the index's blobs first, in the same order (the usual case)? */
+function listedFirst(indexed: PackBlob[], trailer: PackBlob[]): boolean {
+  return indexed.length <= trailer.length && indexed.every((b, i) => sameBlob(b, trailer[i]!));
+}
+
 /** The blobs of a pack's trailer the index does not list (usually none: the index lists them in the same order). */
 function extraBlobs(indexed: PackBlob[], trailer: PackBlob[]): PackBlob[] {
-  if (indexed.length <= trailer.length && indexed.every((b, i) => sameBlob(b, trailer[i]!))) return trailer.slice(indexed.length);
+  if (listedFirst(indexed, trailer)) return trailer.slice(indexed.length);
   const known = new Set(indexed.map((b) => `${b.id}:${b.offset}`));
   return trailer.filter((b) => !known.has(`${b.id}:${b.offset}`));
 }
