@@ -181,14 +181,22 @@ function daemonShims() {
   };
 }
 
-/** dist/cli.js's `import('./program-main')` (and `import('./report-program-main')`) load their own bundles, next to it, instead of holding them. */
+/**
+ * dist/cli.js's `import('./program-main')` (and of `./report-program-main`, `./backup-program-main`)
+ * run their own bundles, next to it, instead of holding them: through src/cli/bundle-loader.ts,
+ * which compiles them with V8's code cache.
+ */
 function programApart() {
+  const bundles = { './program-main': 'cli-program.js', './report-program-main': 'cli-report.js', './backup-program-main': 'cli-backup.js' };
   return {
     name: 'program-apart',
     setup(build) {
-      build.onResolve({ filter: /^\.\/program-main$/ }, () => ({ path: './cli-program.js', external: true }));
-      build.onResolve({ filter: /^\.\/report-program-main$/ }, () => ({ path: './cli-report.js', external: true }));
-      build.onResolve({ filter: /^\.\/backup-program-main$/ }, () => ({ path: './cli-backup.js', external: true }));
+      build.onResolve({ filter: /^\.\/(backup-|report-)?program-main$/ }, (a) => ({ path: bundles[a.path], namespace: 'program-apart' }));
+      build.onLoad({ filter: /.*/, namespace: 'program-apart' }, (a) => ({
+        contents: `import { runBundle } from './bundle-loader';\nrunBundle(require('node:path').join(__dirname, ${JSON.stringify(a.path)}));\n`,
+        resolveDir: path.join(root, 'src/cli'),
+        loader: 'ts',
+      }));
     },
   };
 }

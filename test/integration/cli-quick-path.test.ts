@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { buildBundles, cli } from '../helpers/built-cli';
 import { NODE, tempStack, type TempStack } from '../helpers/stack';
@@ -132,5 +132,25 @@ describe('opsdeck status / health / profile list: the quick path (the built CLI,
     assert.equal(list.code, 0, list.stderr);
     assert.deepEqual(list.dist, ['cli.js', 'cli-backup.js']);
     assert.deepEqual(list.builtins.filter((m) => /undici/.test(m)), [], 'no fetch classes loaded by a one-shot `backups list`');
+  });
+
+  it('the bundle a command needs is compiled once per build: V8’s code cache in ~/.cache/opsdeck/code-cache, none with OPSDECK_CODE_CACHE=off', () => {
+    const home = join(t.dir, 'home');
+    const run = (env: Record<string, string>, ...args: string[]) =>
+      spawnSync(NODE, [join(DIST, 'cli.js'), ...args], { cwd: t.dir, encoding: 'utf8', timeout: 60_000, env: { ...process.env, NO_COLOR: '1', HOME: home, XDG_CACHE_HOME: '', OPSDECK_CODE_CACHE: '', ...env } });
+    const cacheDir = join(home, '.cache', 'opsdeck', 'code-cache');
+    const first = run({}, 'backups', 'list', '--json');
+    assert.equal(first.status, 0, first.stderr);
+    const files = () => (existsSync(cacheDir) ? readdirSync(cacheDir).sort() : []);
+    assert.deepEqual(files(), [`cli-backup-node${process.versions.node}-${process.arch}.v8`]);
+    const written = statSync(join(cacheDir, files()[0]!)).mtimeMs;
+    const second = run({}, 'backups', 'list', '--json');
+    assert.deepEqual([second.status, second.stdout], [0, first.stdout], 'the same answer from the cached code');
+    assert.equal(statSync(join(cacheDir, files()[0]!)).mtimeMs, written, 'used, not written again');
+    assert.equal(run({}, 'validate').status, 0);
+    assert.deepEqual(files(), [`cli-backup-node${process.versions.node}-${process.arch}.v8`, `cli-program-node${process.versions.node}-${process.arch}.v8`]);
+    rmSync(home, { recursive: true, force: true });
+    const off = run({ OPSDECK_CODE_CACHE: 'off' }, 'backups', 'list', '--json');
+    assert.deepEqual([off.status, off.stdout, existsSync(cacheDir)], [0, first.stdout, false]);
   });
 });

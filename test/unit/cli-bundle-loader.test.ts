@@ -1,0 +1,108 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { codeCacheDir, codeCacheFile } from '../../src/cli/bundle-loader';
+
+/**
+ * dist/cli.js runs the larger CLI bundles through runBundle, with V8's code cache. Each load here
+ * is a new Node process, as each CLI command is (within one process V8 reuses what it compiled
+ * and never looks at the cache), running a real file; on runBundle's own path (`useNode` false:
+ * Node 22 has a compile cache of its own, which runBundle leaves the work to there).
+ */
+const LOADER = pathToFileURL(path.resolve(import.meta.dirname, '../../src/cli/bundle-loader.ts')).href;
+
+describe('cli: running a bundle with V8’s code cache (src/cli/bundle-loader.ts)', function () {
+  this.timeout(60_000);
+  let dir: string;
+  let cache: string;
+  let runner: string;
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'opsdeck-bundle-'));
+    cache = path.join(dir, 'cache');
+    runner = path.join(dir, 'run.mjs');
+    writeFileSync(
+      runner,
+      `import { runBundle } from ${JSON.stringify(LOADER)};\n` +
+        `import Module from 'node:module';\n` +
+        `const outcome = runBundle(process.argv[2], process.argv[3] || undefined, false);\n` +
+        `const m = Module._cache[process.argv[2]];\n` +
+        `console.log(JSON.stringify({ outcome, exported: m?.exports.value, loaded: m?.loaded }));\n`,
+    );
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** A CommonJS bundle (with a shebang, as dist/cli.js has) that prints what it saw when it ran. */
+  const bundle = (value: string, name = 'bundle.js') => {
+    const file = path.join(dir, name);
+    writeFileSync(file, `#!/usr/bin/env node\nconst p = require('node:path');\nmodule.exports.value = ${JSON.stringify(value)};\nconsole.log(JSON.stringify({ value: module.exports.value, file: __filename, dir: __dirname, base: p.basename(__filename), self: this === module.exports }));\n`);
+    return file;
+  };
+  /** runBundle(file, cacheDir) in a new process: what the bundle printed, then the outcome. */
+  const load = (file: string, cacheDir: string | undefined = cache) => {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', runner, file, cacheDir ?? ''], { encoding: 'utf8', timeout: 30_000 });
+    assert.equal(r.status, 0, r.stderr);
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    return { ran: lines.slice(0, -1), ...(lines.at(-1) as { outcome: string; exported: string; loaded: boolean }) };
+  };
+
+  it('runs the file as require would (its exports, require, __filename, __dirname), writes the cache, then uses it', () => {
+    const file = bundle('one');
+    const first = load(file);
+    assert.deepEqual(first, { ran: [{ value: 'one', file, dir, base: 'bundle.js', self: true }], outcome: 'written', exported: 'one', loaded: true });
+    assert.ok(readFileSync(codeCacheFile(cache, file)).length > 20, 'the source’s key and V8’s data');
+    const second = load(file);
+    assert.deepEqual([second.outcome, second.ran.length, second.exported], ['used', 1, 'one']);
+  });
+
+  it('a new source (a new build) is compiled again and its cache replaces the old one', () => {
+    const file = bundle('old');
+    assert.equal(load(file).outcome, 'written');
+    bundle('new');
+    const changed = load(file);
+    assert.deepEqual([changed.outcome, changed.exported], ['written', 'new']);
+    assert.deepEqual([load(file).outcome, load(file).exported], ['used', 'new']);
+  });
+
+  it('a cache V8 refuses (damaged) is rewritten, and the bundle still runs', () => {
+    const file = bundle('x');
+    assert.equal(load(file).outcome, 'written');
+    const stored = readFileSync(codeCacheFile(cache, file));
+    writeFileSync(codeCacheFile(cache, file), Buffer.concat([stored.subarray(0, 20), Buffer.alloc(stored.length - 20, 7)]));
+    const damaged = load(file);
+    assert.deepEqual([damaged.outcome, damaged.exported, damaged.ran.length], ['rejected', 'x', 1]);
+    assert.equal(load(file).outcome, 'used');
+  });
+
+  it('a cache that cannot be written (a file where its folder should be), or none, and the bundle still runs', () => {
+    writeFileSync(cache, 'not a folder');
+    const file = bundle('y');
+    assert.deepEqual([load(file).outcome, load(file).exported], ['off', 'y']);
+    assert.equal(readFileSync(cache, 'utf8'), 'not a folder', 'left as it was');
+    const none = load(file, undefined);
+    assert.deepEqual([none.outcome, none.exported, none.ran.length], ['off', 'y', 1]);
+  });
+
+  it('an error of the bundle itself is thrown, as require would', () => {
+    const file = path.join(dir, 'bad.js');
+    writeFileSync(file, 'throw new Error("bundle failed");\n');
+    const r = spawnSync(process.execPath, ['--import', 'tsx', runner, file, cache], { encoding: 'utf8', timeout: 30_000 });
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, /bundle failed/);
+    writeFileSync(file, 'this is not javascript(\n');
+    const s = spawnSync(process.execPath, ['--import', 'tsx', runner, file, cache], { encoding: 'utf8', timeout: 30_000 });
+    assert.match(s.stderr, /SyntaxError/);
+  });
+
+  it('lives in ~/.cache/opsdeck/code-cache ($XDG_CACHE_HOME), OPSDECK_CODE_CACHE elsewhere, `off` for none', () => {
+    assert.equal(codeCacheDir({ HOME: '/home/ann' }), '/home/ann/.cache/opsdeck/code-cache');
+    assert.equal(codeCacheDir({ HOME: '/home/ann', XDG_CACHE_HOME: '/var/cache/ann' }), '/var/cache/ann/opsdeck/code-cache');
+    assert.equal(codeCacheDir({ HOME: '/home/ann', OPSDECK_CODE_CACHE: '/srv/cc' }), '/srv/cc');
+    assert.equal(codeCacheDir({ HOME: '/home/ann', OPSDECK_CODE_CACHE: 'off' }), undefined);
+    assert.equal(codeCacheDir({ HOME: '/home/ann', OPSDECK_CODE_CACHE: '0' }), undefined);
+    assert.match(path.basename(codeCacheFile('/c', '/x/dist/cli-backup.js')), new RegExp(`^cli-backup-node${process.versions.node.replace(/\./g, '\\.')}-${process.arch}\\.v8$`));
+    assert.ok(!existsSync('/home/ann'), 'nothing is created by asking');
+  });
+});
