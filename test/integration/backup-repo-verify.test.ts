@@ -144,6 +144,25 @@ describe('backup repository: verify finds damage and names what it affects', fun
     assert.ok(v.problems.some((x) => x.kind === 'index-unreadable'));
   });
 
+  it('the check after a backup compares the trailers of the packs it wrote, not every pack (the others were compared when written)', async () => {
+    const repoDir = join(t.dir, 'repo');
+    const src = join(t.dir, 'src');
+    const before = new Set((await MasterIndex.load(repoDir)).packs.keys());
+    writeFileSync(join(src, 'new.bin'), rng.bytes(700_000));
+    const r = await repo.backup([{ service: 'files', root: src }], META);
+    const after = [...(await MasterIndex.load(repoDir)).packs.keys()];
+    assert.deepEqual([...r.packs].sort(), after.filter((id) => !before.has(id)).sort(), 'the result names exactly the new packs');
+    assert.ok(r.packs.length >= 1);
+    // damage the trailer of an old pack and of a new one
+    const old = [...before][0]!;
+    for (const id of [old, r.packs[0]!]) flipByte(packPath(repoDir, id), statSync(packPath(repoDir, id)).size - 20);
+    const check = await repo.verify({ snapshot: r.snapshot.id, packs: r.packs });
+    assert.deepEqual(check.problems.filter((x) => x.kind === 'pack-header').map((x) => x.pack), [r.packs[0]], JSON.stringify(check.problems));
+    const full = await repo.verify();
+    assert.deepEqual(full.problems.filter((x) => x.kind === 'pack-header').map((x) => x.pack).sort(), [old, r.packs[0]!].sort(), '`backups verify` compares every pack');
+    assert.deepEqual((await repo.backup([{ service: 'files', root: src }], META, { dryRun: true })).packs, [], 'a dry run writes none');
+  });
+
   it('a damaged index file: backup refuses, prune rebuilds the index from the pack trailers, nothing is lost', async () => {
     const repoDir = join(t.dir, 'repo');
     const index = await MasterIndex.load(repoDir);

@@ -247,7 +247,7 @@ export class BackupManager implements BackupService {
       const sum = result.summary;
       let check: BackupRunResult['check'];
       if (!dryRun) {
-        const report = await repo.verify({ snapshot: result.snapshot.id });
+        const report = await repo.verify({ snapshot: result.snapshot.id, packs: result.packs });
         // Another snapshot's unreadable manifest does not make this one bad: a warning naming it
         // (verify reports it as an error), so a damaged old snapshot blocks no backup or restore.
         const other = (p: VerifyProblem) => p.kind === 'snapshot-unreadable' && p.snapshot !== result.snapshot.id;

@@ -22,6 +22,8 @@ export class BackupPacks {
   private readonly encoding = new Set<Promise<void>>();
   private encodeError: unknown;
   private indexing: Promise<void> | undefined;
+  /** The packs this run wrote and indexed, by id (the check after the backup reads their trailers). */
+  readonly indexed: string[] = [];
 
   constructor(
     private readonly repo: RepoHandle,
@@ -88,7 +90,10 @@ export class BackupPacks {
       const done = await this.packs.checkpoint(flushPartial);
       if (done.length && !this.dryRun) {
         const name = await writeIndexFile(this.repo.dir, done, this.repo.key);
-        for (const p of done) this.index.addPack(p, name);
+        for (const p of done) {
+          this.index.addPack(p, name);
+          this.indexed.push(p.id);
+        }
         await this.repo.indexWritten(this.index, name);
       }
     })();

@@ -247,6 +247,8 @@ export interface BackupResult {
   warnings: string[];
   /** Set when worker threads read the files. */
   workers?: BackupWorkerStats;
+  /** The packs the backup wrote, by id (none for a dry run). */
+  packs: string[];
 }
 
 // ------------------------------------------------------------------ diff
@@ -298,6 +300,12 @@ export interface VerifyOptions {
    * so the check does not grow with the number of snapshots. Default: every chunk of every one.
    */
   snapshot?: string;
+  /**
+   * The packs whose trailers are compared with the index (the check after a backup: the packs it
+   * wrote; the others were compared when they were written), so that part does not grow with the
+   * repository either. Default: every pack.
+   */
+  packs?: readonly string[];
 }
 
 export interface VerifyProgress {

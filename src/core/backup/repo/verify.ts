@@ -98,7 +98,9 @@ export async function runVerify(repo: RepoHandle, options: VerifyOptions): Promi
   }
   for (const [id, why] of unreadable) found.problems.push({ kind: 'snapshot-unreadable', severity: 'error', message: `snapshot ${id.slice(0, 12)} cannot be read: ${why}`, snapshot: id });
   found.problems.push(...packsFound.problems);
-  await checkTrailers(repo, usable, found, readData ? () => undefined : emit);
+  const only = options.packs && new Set(options.packs);
+  const trailers = only ? usable.filter((p) => only.has(p.id)) : usable;
+  await checkTrailers(repo, trailers, found, readData ? () => undefined : emit);
   checkReferences(snapshots, index, found);
 
   // ---- data
