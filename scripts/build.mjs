@@ -21,6 +21,7 @@ import { spawn } from 'node:child_process';
 import { chmod, copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CLI_NODE_FLAGS } from './lib/cli-node-flags.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = path.join(root, 'dist');
@@ -83,7 +84,9 @@ const targets = [
     ...common,
     entryPoints: { cli: 'src/cli/main.ts' },
     outdir: 'dist',
-    banner: { js: `#!/usr/bin/env node\n${importMetaShim}` },
+    // `opsdeck` runs with CLI_NODE_FLAGS (scripts/lib/cli-node-flags.mjs): `env -S` splits the line
+    // (coreutils 8.30+, macOS, the BSDs; npm's Windows shims read it too).
+    banner: { js: `#!/usr/bin/env -S node ${CLI_NODE_FLAGS.join(' ')}\n${importMetaShim}` },
     plugins: [executable('dist/cli.js'), programApart(), sourcesWithoutSideEffects()],
     // import() as require(): Node's import() of a CommonJS file first scans all of it for its
     // exports (cjs-module-lexer: ~65 ms for the program's 1.2 MB).

@@ -29,7 +29,8 @@ export interface BackupTool {
 }
 
 export function opsdeckTool(name: string, checkout: string): BackupTool {
-  const cli = ['node', join(checkout, 'dist/cli.js')];
+  // dist/cli.js itself, as `opsdeck` on PATH runs it: through its first line, with the Node flags it carries
+  const cli = [join(checkout, 'dist/cli.js')];
   return {
     name,
     opsdeck: true,

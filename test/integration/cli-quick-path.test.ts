@@ -134,6 +134,16 @@ describe('opsdeck status / health / profile list: the quick path (the built CLI,
     assert.deepEqual(list.builtins.filter((m) => /undici/.test(m)), [], 'no fetch classes loaded by a one-shot `backups list`');
   });
 
+  it('`opsdeck` (dist/cli.js run as a program, as npm links it) starts Node with the CLI’s flags: a 1 MiB young generation', () => {
+    const out = join(t.dir, 'argv.json');
+    const hook = join(t.dir, 'argv-hook.cjs');
+    writeFileSync(hook, `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(out)}, JSON.stringify(process.execArgv)));\n`);
+    const r = spawnSync(join(DIST, 'cli.js'), ['backups', 'list', '--json'], { cwd: t.dir, encoding: 'utf8', timeout: 60_000, env: { ...process.env, NODE_OPTIONS: `--require ${hook}` } });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(readFileSync(join(DIST, 'cli.js'), 'utf8').split('\n')[0]!, /^#!\/usr\/bin\/env -S node --max-semi-space-size=1$/);
+    assert.deepEqual(JSON.parse(readFileSync(out, 'utf8')), ['--max-semi-space-size=1']);
+  });
+
   it('the bundle a command needs is compiled once per build: V8’s code cache in ~/.cache/opsdeck/code-cache, none with OPSDECK_CODE_CACHE=off', () => {
     const home = join(t.dir, 'home');
     const run = (env: Record<string, string>, ...args: string[]) =>

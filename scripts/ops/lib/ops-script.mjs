@@ -9,6 +9,7 @@ import { existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { CLI_NODE_FLAGS } from '../../lib/cli-node-flags.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const CLI = process.env.OPSDECK_CLI ? resolve(process.env.OPSDECK_CLI) : resolve(ROOT, 'dist/cli.js');
@@ -55,7 +56,7 @@ export function runOpsScript(spec) {
   if (!opts.json) {
     let code = 0;
     for (const step of steps) {
-      const r = spawnSync(process.execPath, [CLI, ...stack, ...step.args], { stdio: 'inherit' });
+      const r = spawnSync(process.execPath, [...CLI_NODE_FLAGS, CLI, ...stack, ...step.args], { stdio: 'inherit' });
       code = combine(code, exitCode(r));
       if (step.stopOnFailure && code !== 0) break;
     }
@@ -65,7 +66,7 @@ export function runOpsScript(spec) {
   let code = 0;
   const out = {};
   for (const step of steps) {
-    const r = spawnSync(process.execPath, [CLI, ...stack, ...step.args], { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+    const r = spawnSync(process.execPath, [...CLI_NODE_FLAGS, CLI, ...stack, ...step.args], { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
     code = combine(code, exitCode(r));
     out[step.key] = parseJson(r.stdout);
     if (step.stopOnFailure && code !== 0) break;

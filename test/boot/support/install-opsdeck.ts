@@ -5,7 +5,7 @@
  *   /usr/local/bin/node      a copy of the Node that runs the tests (same version; glibc-linked)
  *   /opt/opsdeck/            package.json, dist/ (the built bundles: `npm run build`) and the
  *                            production node_modules (package.json's dependencies and theirs)
- *   /usr/local/bin/opsdeck   -> /opt/opsdeck/dist/cli.js (`#!/usr/bin/env node`)
+ *   /usr/local/bin/opsdeck   -> /opt/opsdeck/dist/cli.js (`#!/usr/bin/env -S node …`)
  *   /srv/<stack>/            a copy of the stack folder, with node_modules -> /opt/opsdeck/node_modules
  *                            (examples/default's storage loads node-sqlite3-wasm from there)
  *
