@@ -10,6 +10,7 @@ import { closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sqlite3 from 'node-sqlite3-wasm';
+import { copySqlite } from '../../src/core/backup/adapters';
 import { Engine } from '../../src/core/engine';
 import { NODE, tempStack, type TempStack } from '../helpers/stack';
 
@@ -118,6 +119,28 @@ describe('backup: SQLite pages, unchanged databases, WAL mode', function () {
       db.close();
     }
   });
+  it('the database is copied off the event loop: an engine running a scheduled backup keeps answering meanwhile', async () => {
+    const file = join(t.dir, 'data', 'big.db');
+    const db = new Database(file);
+    db.exec('PRAGMA journal_mode=DELETE; CREATE TABLE b (x BLOB); INSERT INTO b VALUES (zeroblob(64 * 1024 * 1024))');
+    db.close();
+    let turns = 0;
+    let copying = true;
+    const spin = () => {
+      if (!copying) return;
+      turns++;
+      setImmediate(spin);
+    };
+    setImmediate(spin);
+    const dest = join(t.dir, 'big-copy.db');
+    const r = await copySqlite(file, dest);
+    copying = false;
+    assert.deepEqual([r.attempts, r.wal], [1, false]);
+    // copyFileSync held the loop for the whole copy (a turn or two); on the thread pool it turns on
+    assert.ok(turns > 20, `the event loop turned ${turns} times during the copy of 64 MiB`);
+    assert.ok(readFileSync(dest).equals(readFileSync(file)), 'the copy is the database');
+  });
+
   it('a damaged database: its copy fails quick_check (checked beside the chunking), the backup fails, no snapshot is written', async () => {
     const file = join(t.dir, 'data', 'app.db');
     fill(file, 40_000, false).close();
