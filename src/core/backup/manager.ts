@@ -235,8 +235,11 @@ export class BackupManager implements BackupService {
       // git runs beside the copies (a process to start and wait for: ~50 ms)
       const git = gitCommit(stack.dir).catch(() => ({}));
       const previous = await previousSqlite(repo, stack.config.name);
+      // the repository's part of the start (index, the parent's chunk lists) beside the copies
+      const prepared = repo.prepareBackup();
       const { sources, items, skipped } = await collectSources(stack, services, staging, { safety: trigger === 'safety', previous, checks, ...(opts.between ? { between: opts.between } : {}) });
       const meta = await backupMeta(stack, { services, tags, trigger, items, skipped, now: at, git });
+      await prepared;
       const result = await repo
         .backup(sources, meta, { parent: 'latest', dryRun, beforeSnapshot: () => checks.verdict(), signal: checks.signal, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) })
         // Stopped by a failed check: that failure is the error.

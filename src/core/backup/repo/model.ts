@@ -536,6 +536,12 @@ export interface BackupRepository {
   readonly encrypted: boolean;
 
   backup(sources: BackupSource[], meta: SnapshotMeta, options?: BackupOptions): Promise<BackupResult>;
+  /**
+   * Read ahead what a backup starts with (the index, the newest snapshot's chunk lists), so that
+   * it overlaps the collection of the sources (a database's copy); never fails: what it could not
+   * read, the backup reads again and reports.
+   */
+  prepareBackup(): Promise<void>;
   /** All snapshots, oldest first. */
   snapshots(): Promise<SnapshotInfo[]>;
   /** One snapshot by id or unique id prefix (BACKUP_SNAPSHOT_NOT_FOUND / _AMBIGUOUS). `latest` is the newest. */

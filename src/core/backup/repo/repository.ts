@@ -312,6 +312,17 @@ export class Repository implements BackupRepository, RepoHandle {
     return runBackup(this, sources, meta, options);
   }
 
+  async prepareBackup(): Promise<void> {
+    try {
+      // both kept by this object: the index while its files stay the same, the lists for good
+      await this.loadIndex();
+      const newest = (await this.loadSnapshots({ chunks: false })).snapshots.at(-1);
+      if (newest) await this.withChunks(newest);
+    } catch {
+      // the backup reads it again and says what is wrong
+    }
+  }
+
   async snapshots(): Promise<SnapshotInfo[]> {
     return (await this.loadSnapshots({ chunks: false })).snapshots.map(infoOf);
   }
