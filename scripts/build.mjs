@@ -103,6 +103,9 @@ const targets = [
     // script's whole source in memory for as long as it runs, twice its size when a comment holds
     // one character outside Latin-1.
     minify: true,
+    // import() as require(): dist/cli.js runs this bundle from V8's code cache, where Node 20 has
+    // no import() (src/cli/bundle-loader.ts).
+    supported: { 'dynamic-import': false },
   },
   // `opsdeck report` alone (src/cli/report-program-main.ts): the program shell with that one
   // command, its config loading, the report and the store, without the rest of the program

@@ -9,7 +9,9 @@
  * Opsdeck supports, does not. What the Node 20 path costs to keep: the bundle is compiled through
  * `vm.Script` with Node's CommonJS wrapper instead of `require`, so it must stay a CommonJS file
  * that needs only `exports`, `require`, `module`, `__filename` and `__dirname` (esbuild's `cjs`
- * output is), and `--enable-source-maps` (which Node applies to what `require` loads, not to a vm.Script)
+ * output is) and has no `import()`: Node 20 cannot import from a script compiled out of a code
+ * cache (esbuild's `supported: { 'dynamic-import': false }` makes each a `require`, and an
+ * `import()` left fails on every run, cached or not, so tests find it); and `--enable-source-maps` (which Node applies to what `require` loads, not to a vm.Script)
  * takes the plain path.
  *
  * The cache holds what V8 compiled before the bundle ran (its top level), made right after
@@ -80,7 +82,6 @@ export function runBundle(bundle: string, dir: string | undefined = codeCacheDir
   const script = new vm.Script(Module.wrap(source.replace(/^#!.*/, '')), {
     filename: file,
     ...(cached ? { cachedData: cached } : {}),
-    importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
   });
   let outcome: CodeCacheOutcome = cached && !script.cachedDataRejected ? 'used' : cached ? 'rejected' : 'written';
   if (outcome !== 'used' && !writeCache(dir, cacheFile, key, script.createCachedData())) outcome = 'off';

@@ -45,7 +45,8 @@ describe('cli: running a bundle with V8’s code cache (src/cli/bundle-loader.ts
     const r = spawnSync(process.execPath, ['--import', 'tsx', runner, file, cacheDir ?? ''], { encoding: 'utf8', timeout: 30_000 });
     assert.equal(r.status, 0, r.stderr);
     const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-    return { ran: lines.slice(0, -1), ...(lines.at(-1) as { outcome: string; exported: string; loaded: boolean }) };
+    const result = lines.find((l) => 'outcome' in l) as { outcome: string; exported: string; loaded: boolean };
+    return { ran: lines.filter((l) => l !== result), ...result };
   };
 
   it('runs the file as require would (its exports, require, __filename, __dirname), writes the cache, then uses it', () => {
@@ -83,6 +84,15 @@ describe('cli: running a bundle with V8’s code cache (src/cli/bundle-loader.ts
     assert.equal(readFileSync(cache, 'utf8'), 'not a folder', 'left as it was');
     const none = load(file, undefined);
     assert.deepEqual([none.outcome, none.exported, none.ran.length], ['off', 'y', 1]);
+  });
+
+  it('an import() in a bundle fails on every run, cached or not (so the bundles are built without one)', () => {
+    const file = path.join(dir, 'dynamic.js');
+    writeFileSync(file, 'module.exports.value = "d";\nimport("node:os").then(() => console.log(JSON.stringify({ imported: true })), (e) => console.log(JSON.stringify({ failed: e.message })));\n');
+    const first = load(file);
+    const second = load(file);
+    assert.deepEqual([first.outcome, second.outcome], ['written', 'used']);
+    for (const run of [first, second]) assert.match(JSON.stringify(run.ran), /dynamic import callback was not specified/);
   });
 
   it('an error of the bundle itself is thrown, as require would', () => {
