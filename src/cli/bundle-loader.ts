@@ -11,8 +11,8 @@
  * that needs only `exports`, `require`, `module`, `__filename` and `__dirname` (esbuild's `cjs`
  * output is) and has no `import()`: Node 20 cannot import from a script compiled out of a code
  * cache (esbuild's `supported: { 'dynamic-import': false }` makes each a `require`, and an
- * `import()` left fails on every run, cached or not, so tests find it); and `--enable-source-maps` (which Node applies to what `require` loads, not to a vm.Script)
- * takes the plain path.
+ * `import()` left fails on every run, cached or not, so tests find it). `--enable-source-maps`
+ * (which Node applies to what `require` loads, not to a vm.Script) takes the plain path.
  *
  * The cache holds what V8 compiled before the bundle ran (its top level), made right after
  * compiling: V8 refuses a cache made under other V8 flags, and a backup sets one while it runs
