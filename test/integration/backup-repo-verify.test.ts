@@ -168,7 +168,7 @@ describe('backup repository: verify finds damage and names what it affects', fun
     const index = await MasterIndex.load(repoDir);
     assert.ok(index.files.length >= 2);
     flipByte(join(repoDir, 'index', index.files[0]!), 5);
-    await repo.prepareBackup(); // reading ahead never fails: the backup says what is wrong
+    await repo.prepareBackup(META.stack); // reading ahead never fails: the backup says what is wrong
     await rejectsWith(() => repo.backup([{ service: 'files', root: join(t.dir, 'src') }], META), 'BACKUP_REPO_INVALID');
     await repo.prune();
     const v = await repo.verify({ readData: true });

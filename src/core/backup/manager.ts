@@ -236,7 +236,7 @@ export class BackupManager implements BackupService {
       const git = gitCommit(stack.dir).catch(() => ({}));
       const previous = await previousSqlite(repo, stack.config.name);
       // the repository's part of the start (index, the parent's chunk lists) beside the copies
-      const prepared = repo.prepareBackup();
+      const prepared = repo.prepareBackup(stack.config.name);
       const { sources, items, skipped } = await collectSources(stack, services, staging, { safety: trigger === 'safety', previous, checks, ...(opts.between ? { between: opts.between } : {}) });
       const meta = await backupMeta(stack, { services, tags, trigger, items, skipped, now: at, git });
       await prepared;

@@ -60,7 +60,7 @@ export async function runBackup(repo: RepoHandle, sources: BackupSource[], meta:
     if (!dryRun) await writeSnapshot(repo.dir, snapshot, repo.key);
     run.progress.currentPath = undefined;
     run.phase('done');
-    return { snapshot, summary: run.summary, dryRun, warnings: run.warnings, packs: dryRun ? [] : [...sink.indexed], ...(run.workers ? { workers: run.workers } : {}) };
+    return { snapshot, summary: run.summary, dryRun, warnings: run.warnings, packs: [...sink.indexed], ...(run.workers ? { workers: run.workers } : {}) };
   } catch (e) {
     await sink?.settle();
     if (e instanceof OpsError) throw e;

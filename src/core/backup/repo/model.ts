@@ -537,11 +537,11 @@ export interface BackupRepository {
 
   backup(sources: BackupSource[], meta: SnapshotMeta, options?: BackupOptions): Promise<BackupResult>;
   /**
-   * Read ahead what a backup starts with (the index, the newest snapshot's chunk lists), so that
-   * it overlaps the collection of the sources (a database's copy); never fails: what it could not
-   * read, the backup reads again and reports.
+   * Read ahead what a backup of `stack` starts with (the index, its newest snapshot's chunk
+   * lists), so that it overlaps the collection of the sources (a database's copy); never fails:
+   * what it could not read, the backup reads again and reports.
    */
-  prepareBackup(): Promise<void>;
+  prepareBackup(stack: string): Promise<void>;
   /** All snapshots, oldest first. */
   snapshots(): Promise<SnapshotInfo[]>;
   /** One snapshot by id or unique id prefix (BACKUP_SNAPSHOT_NOT_FOUND / _AMBIGUOUS). `latest` is the newest. */

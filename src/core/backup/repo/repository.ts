@@ -312,12 +312,16 @@ export class Repository implements BackupRepository, RepoHandle {
     return runBackup(this, sources, meta, options);
   }
 
-  async prepareBackup(): Promise<void> {
+  async prepareBackup(stack: string): Promise<void> {
     try {
       // both kept by this object: the index while its files stay the same, the lists for good
       await this.loadIndex();
-      const newest = (await this.loadSnapshots({ chunks: false })).snapshots.at(-1);
-      if (newest) await this.withChunks(newest);
+      // the stack's newest manifest among those parsed by the last listing (the caller's, as a
+      // rule); the manifests are listed only when none has been
+      const parsed = [...this.parsed.values()].map((p) => p.snapshot);
+      const all = parsed.length ? parsed.sort(byTime) : (await this.loadSnapshots({ chunks: false })).snapshots;
+      const parent = all.filter((s) => s.stack === stack).at(-1);
+      if (parent) await this.withChunks(parent);
     } catch {
       // the backup reads it again and says what is wrong
     }
