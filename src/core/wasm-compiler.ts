@@ -11,11 +11,18 @@
  *
  * V8's flags are the process's: `baselineWasm()` sets it for a while (counted, so overlapping
  * users keep it until the last is done); `pinBaselineWasm()` keeps it for the process's life.
+ * `--liftoff-only` also turns off two flags of V8's (`--wasm-tier-up`, `--wasm-dynamic-tiering`),
+ * which `--no-liftoff-only` does not turn on again: putting it back names all three, or an
+ * engine's SQLite stays on the baseline compiler after its first backup, and a code cache made
+ * after it (src/cli/bundle-loader.ts, at exit) is refused by the next process, whose flags differ.
  */
 import { setFlagsFromString } from 'node:v8';
 
 let users = 0;
 let pinned = false;
+
+/** V8's flags as a new process has them, `--liftoff-only` and what it implied undone. */
+const BOTH_COMPILERS = '--no-liftoff-only --wasm-tier-up --wasm-dynamic-tiering';
 
 /** The baseline compiler only, until the function returned is called. */
 export function baselineWasm(): () => void {
@@ -24,12 +31,14 @@ export function baselineWasm(): () => void {
   return () => {
     if (done) return;
     done = true;
-    if (--users === 0 && !pinned) setFlagsFromString('--no-liftoff-only');
+    if (--users === 0 && !pinned) setFlagsFromString(BOTH_COMPILERS);
   };
 }
 
 /** The baseline compiler only, for the rest of the process (one-shot commands). */
 export function pinBaselineWasm(): void {
+  // at exit, before anything else listening (the code cache is made then), the flags go back
+  if (!pinned) process.prependListener('exit', () => setFlagsFromString(BOTH_COMPILERS));
   pinned = true;
   setFlagsFromString('--liftoff-only');
 }

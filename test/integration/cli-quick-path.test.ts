@@ -157,6 +157,15 @@ describe('opsdeck status / health / profile list: the quick path (the built CLI,
     const second = run({}, 'backups', 'list', '--json');
     assert.deepEqual([second.status, second.stdout], [0, first.stdout], 'the same answer from the cached code');
     assert.equal(statSync(join(cacheDir, files()[0]!)).mtimeMs, written, 'used, not written again');
+    // made at exit, after the command pinned SQLite's compiler (a V8 flag, put back before): another
+    // command adds what it compiled, once; a cache refused for its flags would be written every run
+    const status = run({}, 'backups', 'status', '--json');
+    assert.equal(status.status, 0, status.stderr);
+    const added = statSync(join(cacheDir, files()[0]!));
+    assert.ok(added.mtimeMs > written && added.size > 0, 'written again for a command it was not made for');
+    assert.equal(run({}, 'backups', 'status', '--json').status, 0);
+    assert.equal(run({}, 'backups', 'list', '--json').status, 0);
+    assert.equal(statSync(join(cacheDir, files()[0]!)).mtimeMs, added.mtimeMs, 'both commands used it as it was');
     assert.equal(run({}, 'validate').status, 0);
     assert.deepEqual(files(), [`cli-backup-node${process.versions.node}-${process.arch}.v8`, `cli-program-node${process.versions.node}-${process.arch}.v8`]);
     rmSync(home, { recursive: true, force: true });

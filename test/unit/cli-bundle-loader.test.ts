@@ -27,7 +27,7 @@ describe('cli: running a bundle with V8’s code cache (src/cli/bundle-loader.ts
       runner,
       `import { runBundle } from ${JSON.stringify(LOADER)};\n` +
         `import Module from 'node:module';\n` +
-        `const outcome = runBundle(process.argv[2], process.argv[3] || undefined, false);\n` +
+        `const outcome = runBundle(process.argv[2], process.argv[3] || undefined, false, process.argv[4] ?? '');\n` +
         `const m = Module._cache[process.argv[2]];\n` +
         `console.log(JSON.stringify({ outcome, exported: m?.exports.value, loaded: m?.loaded }));\n`,
     );
@@ -41,8 +41,8 @@ describe('cli: running a bundle with V8’s code cache (src/cli/bundle-loader.ts
     return file;
   };
   /** runBundle(file, cacheDir) in a new process: what the bundle printed, then the outcome. */
-  const load = (file: string, cacheDir: string | undefined = cache) => {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', runner, file, cacheDir ?? ''], { encoding: 'utf8', timeout: 30_000 });
+  const load = (file: string, cacheDir: string | undefined = cache, command = '') => {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', runner, file, cacheDir ?? '', command], { encoding: 'utf8', timeout: 30_000 });
     assert.equal(r.status, 0, r.stderr);
     const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     const result = lines.find((l) => 'outcome' in l) as { outcome: string; exported: string; loaded: boolean };
@@ -84,6 +84,23 @@ describe('cli: running a bundle with V8’s code cache (src/cli/bundle-loader.ts
     assert.equal(readFileSync(cache, 'utf8'), 'not a folder', 'left as it was');
     const none = load(file, undefined);
     assert.deepEqual([none.outcome, none.exported, none.ran.length], ['off', 'y', 1]);
+  });
+
+  it('is made at exit with what the run compiled, again for a command it was not made for, not for one it was', () => {
+    // a function of ~2 000 statements that only the command `big` calls: compiled only when called
+    const file = path.join(dir, 'lazy.js');
+    const body = Array.from({ length: 2000 }, (_, i) => `  n = (n * 31 + ${i}) % 1000003;`).join('\n');
+    writeFileSync(file, `function big() {\n  let n = 1;\n${body}\n  return n;\n}\nmodule.exports.value = process.argv[4] === 'big' ? String(big()) : 'small';\n`);
+    const size = () => readFileSync(codeCacheFile(cache, file)).length;
+    assert.equal(load(file, cache, 'small').outcome, 'written');
+    const small = size();
+    const again = load(file, cache, 'small');
+    assert.deepEqual([again.outcome, size()], ['used', small], 'made for `small`: not made again');
+    const big = load(file, cache, 'big');
+    assert.equal(big.outcome, 'used');
+    const both = size();
+    assert.ok(both > small + 10_000, `made again at exit with big() compiled: ${small} -> ${both} bytes`);
+    assert.deepEqual([load(file, cache, 'big').outcome, load(file, cache, 'small').outcome, size()], ['used', 'used', both], 'made for both now');
   });
 
   it('an import() in a bundle fails on every run, cached or not (so the bundles are built without one)', () => {

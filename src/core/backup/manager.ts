@@ -24,7 +24,8 @@ import { runDrill } from './drill';
 import { count, shortId } from '../format';
 import { BackupHistory } from './history';
 import type { BackupHost } from './host';
-import { backupMeta, gitCommit, previousSqlite } from './manifest';
+import { gitCommit } from './git-commit';
+import { backupMeta, previousSqlite } from './manifest';
 import { rpoStatus } from './objectives';
 import {
   initRepository,
@@ -232,7 +233,7 @@ export class BackupManager implements BackupService {
         repo = await initRepository(scratchRepo);
       } else ({ repo, created } = await this.repo(!dryRun));
 
-      // git runs beside the copies (a process to start and wait for: ~50 ms)
+      // git's files are read (or git runs, git-commit.ts) beside the copies
       const git = gitCommit(stack.dir).catch(() => ({}));
       const previous = await previousSqlite(repo, stack.config.name);
       // the repository's part of the start (index, the parent's chunk lists) beside the copies

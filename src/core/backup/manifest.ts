@@ -6,15 +6,15 @@
  * backup knows which are unchanged), the files skipped.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
-import { execa } from 'execa';
 import type { LoadedStack } from '../config/load';
 import type { BackupItem, SqliteState } from './adapters';
 import type { BackupRepository, SnapshotMeta } from './repo';
 import type { BackupRunResult } from '../contract/backups';
 import { OPSDECK_VERSION } from '../version';
 import type { BackupTrigger } from '../contract/events';
+import { gitCommit } from './git-commit';
 
 export interface BackupMeta extends SnapshotMeta {
   services: string[];
@@ -73,10 +73,3 @@ export async function previousSqlite(repo: BackupRepository, stack: string): Pro
 }
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
-
-/** The commit checked out in `dir` (`git rev-parse HEAD`), if it is a git work tree. */
-export async function gitCommit(dir: string): Promise<{ gitCommit?: string }> {
-  if (!existsSync(dir)) return {};
-  const r = await execa('git', ['rev-parse', 'HEAD'], { cwd: dir, reject: false, stdin: 'ignore' });
-  return r.exitCode === 0 && /^[0-9a-f]{40}$/.test(r.stdout.trim()) ? { gitCommit: r.stdout.trim() } : {};
-}

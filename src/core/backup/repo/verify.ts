@@ -181,17 +181,15 @@ async function checkTrailers(repo: RepoHandle, usable: IndexedPack[], found: Fin
 
 /** Every chunk a snapshot references must be indexed (every blob its manifest names when loaded without chunks). */
 function checkReferences(snapshots: Snapshot[], index: MasterIndex, found: Findings): void {
-  // each id once, and the chunks of the same lists once: snapshots share most of their files
-  // unchanged; a missing chunk is reported for the first snapshot that uses it, as before
-  const checked = new Set<string>();
+  // The chunks of the same lists are looked up once: snapshots share most of their files
+  // unchanged. A missing chunk is reported for the first snapshot that uses it (it is then in
+  // found.damaged). No set of the ids already looked up: the index's lookup costs what a Set's
+  // does, and filling one with every id (~40 000 for 1 GiB) cost more than it saved.
   const sameLists = new Set<string>();
   const check = (c: string, s: Snapshot) => {
-    if (checked.has(c)) return;
-    checked.add(c);
-    if (!index.has(c) && !found.damaged.has(c)) {
-      found.problems.push({ kind: 'blob-missing', severity: 'error', message: `chunk ${c.slice(0, 12)} used by snapshot ${s.id.slice(0, 12)} is not in the index`, chunk: c, snapshot: s.id });
-      found.markDamaged(c, 'missing');
-    }
+    if (index.has(c) || found.damaged.has(c)) return;
+    found.problems.push({ kind: 'blob-missing', severity: 'error', message: `chunk ${c.slice(0, 12)} used by snapshot ${s.id.slice(0, 12)} is not in the index`, chunk: c, snapshot: s.id });
+    found.markDamaged(c, 'missing');
   };
   for (const s of snapshots) {
     for (const e of s.entries) {
