@@ -46,7 +46,7 @@ export type CodeCacheOutcome = 'used' | 'written' | 'rejected' | 'node' | 'off';
 
 const KEY_LEN = 20; // SHA-1
 /** Part of the key: a file of another layout (an earlier release's) is taken for another source's. */
-const FORMAT = 'opsdeck-code-cache-2\0';
+const FORMAT = 'opsdeck-code-cache-3\0';
 /** At most this many commands named in a cache file (past them, the file is not made again). */
 const MAX_COVERS = 24;
 
@@ -103,7 +103,7 @@ export function runBundle(bundle: string, dir: string | undefined = codeCacheDir
   let outcome: CodeCacheOutcome = cached && !script.cachedDataRejected ? 'used' : cached ? 'rejected' : 'written';
   const covers = outcome === 'used' ? cached!.covers : [];
   if (outcome !== 'used' || (!covers.includes(command) && covers.length < MAX_COVERS)) {
-    if (cacheFolder(dir)) process.once('exit', () => writeCache(cacheFile, key, [...covers, command], script.createCachedData()));
+    if (cacheFolder(dir)) process.once('exit', () => writeCache(cacheFile, key, [...covers, command], () => script.createCachedData()));
     else outcome = 'off';
   }
   const mod = new Module(file);
@@ -123,15 +123,15 @@ function sourceMapsAsked(): boolean {
 
 /**
  * The cache file's V8 data and the commands it was made for, if it was made from the source (and
- * in the layout) whose SHA-1 is `key`. The layout: the key, one byte giving the length of the
- * commands (joined by newlines), the commands, V8's data.
+ * in the layout) whose SHA-1 is `key`. The layout: the key, the length of the commands (joined by
+ * newlines) in two bytes, the commands, V8's data.
  */
 function readCache(cacheFile: string, key: Buffer): { data: Buffer; covers: string[] } | undefined {
   try {
     const stored = readFileSync(cacheFile);
-    if (stored.length <= KEY_LEN + 1 || !stored.subarray(0, KEY_LEN).equals(key)) return undefined;
-    const end = KEY_LEN + 1 + stored[KEY_LEN]!;
-    const covers = stored.toString('latin1', KEY_LEN + 1, end);
+    if (stored.length <= KEY_LEN + 2 || !stored.subarray(0, KEY_LEN).equals(key)) return undefined;
+    const end = KEY_LEN + 2 + stored.readUInt16BE(KEY_LEN);
+    const covers = stored.toString('latin1', KEY_LEN + 2, end);
     return end < stored.length ? { data: stored.subarray(end), covers: covers ? covers.split('\n') : [] } : undefined;
   } catch {
     return undefined;
@@ -149,13 +149,15 @@ function cacheFolder(dir: string): boolean {
 }
 
 /** Write the cache through a temporary file; a failure leaves things as they were (and is not an error). */
-function writeCache(cacheFile: string, key: Buffer, covers: string[], data: Buffer): void {
+function writeCache(cacheFile: string, key: Buffer, covers: string[], data: () => Buffer): void {
   const tmp = `${cacheFile}.${process.pid}.tmp`;
-  // names longer than a byte can count (or not latin1) are left out of the list, not the cache
-  let names = Buffer.from(covers.filter((c) => /^[\x20-\x7e]*$/.test(c)).join('\n'), 'latin1');
-  if (names.length > 255) names = Buffer.alloc(0);
+  // a name that is not printable ASCII is left out of the list (not the cache); at most
+  // MAX_COVERS names, each a command and a word of at most 31 characters, fit in two bytes
+  const names = Buffer.from(covers.filter((c) => /^[\x20-\x7e]{0,200}$/.test(c)).join('\n'), 'latin1');
+  const size = Buffer.alloc(2);
+  size.writeUInt16BE(names.length);
   try {
-    writeFileSync(tmp, Buffer.concat([key, Buffer.of(names.length), names, data]), { mode: 0o600 });
+    writeFileSync(tmp, Buffer.concat([key, size, names, data()]), { mode: 0o600 });
     renameSync(tmp, cacheFile);
   } catch {
     try {
