@@ -16,6 +16,7 @@ function lazy<K extends keyof Crypto>(name: K): Crypto[K] {
 
 export const createHash = lazy('createHash');
 export const createHmac = lazy('createHmac');
+export const hash = lazy('hash');
 export const createCipheriv = lazy('createCipheriv');
 export const createDecipheriv = lazy('createDecipheriv');
 export const randomBytes = lazy('randomBytes');

@@ -14,7 +14,7 @@
  * index is complete, and only unindexed packs are being removed. No step deletes a file before
  * what replaces it is durable, so a crash never loses data a snapshot references.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import { join } from 'node:path';
 import { OpsError } from '../../errors';
@@ -242,7 +242,7 @@ async function checkStored(repo: RepoHandle, id: string, stored: Buffer, rawLeng
   let ok = false;
   try {
     const plain = await decodeBlob(stored, repo.key, rawLength);
-    ok = plain.length === rawLength && createHash('sha256').update(plain).digest('hex') === id;
+    ok = plain.length === rawLength && hash('sha256', plain) === id;
   } catch {
     ok = false;
   }

@@ -10,7 +10,7 @@
  * covers packs of older repositories, whose index records no hash). Each damaged chunk is
  * traced to exactly the snapshots and files that use it.
  */
-import { createHash, randomInt } from 'node:crypto';
+import { createHash, hash, randomInt } from 'node:crypto';
 import fs from 'node:fs/promises';
 import { join } from 'node:path';
 import { OpsError } from '../../errors';
@@ -324,7 +324,7 @@ async function checkPackData(repo: RepoHandle, p: IndexedPack, blobs: PackBlob[]
       try {
         const plain = await decodeBlob(data.subarray(b.offset, b.offset + b.length), repo.key, b.rawLength);
         if (plain.length !== b.rawLength) return { id: b.id, why: `decoded to ${plain.length} bytes, expected ${b.rawLength}` };
-        if (createHash('sha256').update(plain).digest('hex') !== b.id) return { id: b.id, why: 'content does not match its SHA-256' };
+        if (hash('sha256', plain) !== b.id) return { id: b.id, why: 'content does not match its SHA-256' };
         return undefined;
       } catch (e) {
         return { id: b.id, why: e instanceof BlobDecodeError ? e.message : String(e) };
