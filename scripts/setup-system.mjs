@@ -31,6 +31,7 @@ import { ensureCodeServer } from './vscode/lib.mjs';
  */
 export const APT_PACKAGES = [
   ['procps', 'ps, used to inspect supervised process trees'],
+  ['sqlite3', 'the sqlite3 program that checks backed-up and restored SQLite databases where installed (test/integration/backup-sqlite-native-check.test.ts); the backup bench writes its database with it'],
   // examples/real-servers and test/integration/real-servers.test.ts, backup-postgres.test.ts:
   // real servers, each with its data inside the stack folder (examples/real-servers/README.md)
   ['postgresql', 'PostgreSQL 15: postgres, initdb, pg_isready, psql, pg_dump'],

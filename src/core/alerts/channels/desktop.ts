@@ -4,12 +4,7 @@
  * arguments, never through a shell or a script's text.
  */
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
-
-export function findOnPath(program: string, path = process.env.PATH ?? ''): string | undefined {
-  return path.split(delimiter).filter(Boolean).map((d) => join(d, program)).find((p) => existsSync(p));
-}
+import { findOnPath } from '../../os/find-on-path';
 
 export function desktopCommand(title: string, text: string, critical: boolean, platform = process.platform): string[] | undefined {
   if (platform === 'darwin') {

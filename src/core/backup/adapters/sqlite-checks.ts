@@ -1,6 +1,8 @@
 /**
  * The integrity checks of one backup's SQLite copies, run off the critical path: each staged copy
- * is checked with `PRAGMA quick_check` in a worker thread (sqlite-check-worker.ts) while the
+ * is checked with `PRAGMA quick_check` by the system's sqlite3 program where there is one
+ * (sqlite-native-check.ts: its `ok` is taken, anything else is checked again), otherwise in a
+ * worker thread with SQLite's WebAssembly (sqlite-check-worker.ts), while the
  * repository chunks and stores it and the other files; the backup waits for the verdicts only
  * before it writes the snapshot (BackupOptions.beforeSnapshot), and a failed check fails it there,
  * so no snapshot references the copy. A failed check also aborts `signal`, which the backup is
@@ -16,6 +18,7 @@ import { baselineWasm } from '../../wasm-compiler';
 import { startWorkerFile } from '../../worker-file';
 import type { SqliteCheckWorkerData } from './sqlite-check-worker';
 import type { IntegrityPragma, IntegrityVerdict } from './sqlite-integrity';
+import { nativeIntegrityCheck, nativeSqlite3 } from './sqlite-native-check';
 
 interface Check {
   /** The live database the copy was made of (named in the error). */
@@ -29,10 +32,18 @@ export class SqliteChecks {
   private chain: Promise<unknown> = Promise.resolve();
   private closed = false;
   private readonly failed = new AbortController();
+  /** Stops the sqlite3 programs still running when the checks are closed. */
+  private readonly stopped = new AbortController();
+  private readonly sqlite3: string | undefined;
   /** Aborted as soon as a check fails. */
   readonly signal = this.failed.signal;
 
-  constructor(private readonly pragma: IntegrityPragma = 'quick_check') {}
+  constructor(
+    private readonly pragma: IntegrityPragma = 'quick_check',
+    env: NodeJS.ProcessEnv = process.env,
+  ) {
+    this.sqlite3 = nativeSqlite3(env);
+  }
 
   /** Queue the check of `copy`, the staged copy of `database`. */
   start(database: string, copy: string): void {
@@ -62,11 +73,22 @@ export class SqliteChecks {
   /** Stop the checks still running (the backup failed otherwise), before their copies are removed. */
   async close(): Promise<void> {
     this.closed = true;
+    this.stopped.abort();
     await Promise.all([...this.running].map((w) => w.terminate()));
   }
 
-  private run(file: string): Promise<IntegrityVerdict> {
-    if (this.closed) return Promise.resolve({ ok: false, detail: 'the backup ended before the check ran' });
+  private async run(file: string): Promise<IntegrityVerdict> {
+    if (this.closed) return { ok: false, detail: 'the backup ended before the check ran' };
+    if (this.sqlite3) {
+      const native = await nativeIntegrityCheck(this.sqlite3, file, this.pragma, this.stopped.signal);
+      if (native?.ok) return native;
+      if (this.closed) return { ok: false, detail: 'the backup ended before the check ran' };
+    }
+    return this.runOnThread(file);
+  }
+
+  /** The check with SQLite's WebAssembly, in a worker thread. */
+  private runOnThread(file: string): Promise<IntegrityVerdict> {
     return new Promise((resolve) => {
       const workerData: SqliteCheckWorkerData = { file, pragma: this.pragma };
       // the check reads the whole copy once: SQLite's WebAssembly on the baseline compiler (src/core/wasm-compiler.ts)
