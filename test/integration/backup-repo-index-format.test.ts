@@ -57,6 +57,10 @@ describe('backup repository: index file versions', function () {
     assert.equal(readFileSync(join(repo.dir, 'index', name!))[0], 0, 'codec byte 0: stored as is');
     const v2 = await (await freshIndex(repo.dir)).loadIndex();
     assert.ok(v2.blobCount > 3);
+    // a pack's blob list is made from the table when asked, not kept for the index's life
+    const pack = [...v2.packs.values()][0]!;
+    assert.notEqual(pack.blobs, pack.blobs, 'a new list each time');
+    assert.deepEqual(pack.blobs, pack.blobs, 'the same blobs');
 
     await downgrade(repo);
     const v1 = await (await freshIndex(repo.dir)).loadIndex();

@@ -265,6 +265,7 @@ function compareTrailer(indexed: PackBlob[], trailer: PackBlob[]): string | unde
  */
 async function checkPackFrame(repo: RepoHandle, p: IndexedPack): Promise<{ problems: string[]; blobs: PackBlob[] }> {
   let fh: fs.FileHandle | undefined;
+  const indexed = p.blobs;
   try {
     fh = await fs.open(packPath(repo.dir, p.id), 'r');
     const size = (await fh.stat()).size;
@@ -274,12 +275,12 @@ async function checkPackFrame(repo: RepoHandle, p: IndexedPack): Promise<{ probl
     } catch {
       const head = Buffer.alloc(HEADER_LEN);
       const { bytesRead } = await fh.read(head, 0, HEADER_LEN, 0);
-      return { problems: bytesRead === HEADER_LEN ? packFrameProblems(head, [], HEADER_LEN) : [], blobs: p.blobs };
+      return { problems: bytesRead === HEADER_LEN ? packFrameProblems(head, [], HEADER_LEN) : [], blobs: indexed };
     }
-    const extra = extraBlobs(p.blobs, frame.blobs);
-    return { problems: packFrameProblems(frame.head, frame.blobs, frame.dataEnd), blobs: [...p.blobs, ...extra] };
+    const extra = extraBlobs(indexed, frame.blobs);
+    return { problems: packFrameProblems(frame.head, frame.blobs, frame.dataEnd), blobs: extra.length ? [...indexed, ...extra] : indexed };
   } catch {
-    return { problems: [], blobs: p.blobs }; // cannot be opened: the data check says so
+    return { problems: [], blobs: indexed }; // cannot be opened: the data check says so
   } finally {
     await fh?.close();
   }
@@ -300,7 +301,7 @@ function extraBlobs(indexed: PackBlob[], trailer: PackBlob[]): PackBlob[] {
 async function checkPackOnWorker(pool: RepoWorkers, repo: RepoHandle, p: IndexedPack, blobs: PackBlob[]): Promise<PackCheck | { bad: PackCheck['bad']; sha256?: undefined }> {
   const path = packPath(repo.dir, p.id);
   try {
-    return await pool.checkPack(path, blobs.map((b) => ({ ...b, pack: path })));
+    return await pool.checkPack(path, blobs);
   } catch (e) {
     return { bad: blobs.map((b) => ({ id: b.id, why: `pack unreadable: ${(e as Error).message}` })) };
   }

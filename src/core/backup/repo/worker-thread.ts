@@ -28,7 +28,7 @@ import { fixedCutter, makeCutter, sqliteChunkSize } from './chunker';
 import type { ChunkerParams, CompressionSetting } from './model';
 import { KnownIds, NewIds } from './known-ids';
 import { PackFileWriter } from './pack-file';
-import type { PackInfo } from './pack';
+import type { PackBlob, PackInfo } from './pack';
 
 /** What each worker is started with. */
 export interface RepoWorkerData {
@@ -76,7 +76,7 @@ export type RepoWorkerJob =
   | { t: 'flush'; id: number }
   | { t: 'hash'; id: number; path: string }
   | { t: 'restore'; id: number; dest: string; flags: number; chunks: ChunkLoc[]; sha256: string; size: number; check: boolean }
-  | { t: 'check'; id: number; path: string; blobs: ChunkLoc[] };
+  | { t: 'check'; id: number; path: string; blobs: PackBlob[] };
 
 /** A pack this thread wrote (posted during a chunk or flush job, before its `done`). */
 export interface PackMessage {
@@ -417,7 +417,7 @@ function restoreFile(job: Extract<RepoWorkerJob, { t: 'restore' }>): void {
  * worth more, not the whole pack): every byte is hashed once, in order, and each blob is decoded
  * as soon as it is in the buffer (in offset order; bytes before the next blob are let go).
  */
-function checkPack(job: { id: number; path: string; blobs: ChunkLoc[] }): void {
+function checkPack(job: { id: number; path: string; blobs: PackBlob[] }): void {
   let fd = -1;
   try {
     fd = fs.openSync(job.path, 'r');

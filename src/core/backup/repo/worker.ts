@@ -14,7 +14,7 @@ import type { Worker } from 'node:worker_threads';
 import { startWorkerFile } from '../../worker-file';
 import { KnownIds, NewIds } from './known-ids';
 import type { ChunkerParams, CompressionSetting } from './model';
-import type { PackInfo } from './pack';
+import type { PackBlob, PackInfo } from './pack';
 import type { ChunkLoc, PackMessage, RepoWorkerData } from './worker-thread';
 
 const YOUNG_GENERATION_MB = 8;
@@ -217,7 +217,7 @@ export class RepoWorkers {
   }
 
   /** Verify: the damaged blobs of one pack, and the SHA-256 of the whole file. */
-  checkPack(path: string, blobs: ChunkLoc[]): Promise<PackCheck> {
+  checkPack(path: string, blobs: PackBlob[]): Promise<PackCheck> {
     return this.run({ t: 'check', path, blobs }, () => undefined);
   }
 
