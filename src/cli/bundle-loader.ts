@@ -102,8 +102,9 @@ export function runBundle(bundle: string, dir: string | undefined = codeCacheDir
   });
   let outcome: CodeCacheOutcome = cached && !script.cachedDataRejected ? 'used' : cached ? 'rejected' : 'written';
   const covers = outcome === 'used' ? cached!.covers : [];
-  if (outcome !== 'used' || (!covers.includes(command) && covers.length < MAX_COVERS)) {
-    if (cacheFolder(dir)) process.once('exit', () => writeCache(cacheFile, key, [...covers, command], () => script.createCachedData()));
+  const named = command.replace(/[^\x20-\x7e]/g, '?').slice(0, 64); // printable, short: it is stored
+  if (outcome !== 'used' || (!covers.includes(named) && covers.length < MAX_COVERS)) {
+    if (cacheFolder(dir)) process.once('exit', () => writeCache(cacheFile, key, [...covers, named], () => script.createCachedData()));
     else outcome = 'off';
   }
   const mod = new Module(file);
@@ -151,9 +152,8 @@ function cacheFolder(dir: string): boolean {
 /** Write the cache through a temporary file; a failure leaves things as they were (and is not an error). */
 function writeCache(cacheFile: string, key: Buffer, covers: string[], data: () => Buffer): void {
   const tmp = `${cacheFile}.${process.pid}.tmp`;
-  // a name that is not printable ASCII is left out of the list (not the cache); at most
-  // MAX_COVERS names, each a command and a word of at most 31 characters, fit in two bytes
-  const names = Buffer.from(covers.filter((c) => /^[\x20-\x7e]{0,200}$/.test(c)).join('\n'), 'latin1');
+  // at most MAX_COVERS names of at most 64 printable characters: they fit in two bytes
+  const names = Buffer.from(covers.join('\n'), 'latin1');
   const size = Buffer.alloc(2);
   size.writeUInt16BE(names.length);
   try {

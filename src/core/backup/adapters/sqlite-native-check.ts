@@ -36,7 +36,7 @@ export function nativeIntegrityCheck(sqlite3: string, file: string, pragma: Inte
   return new Promise((resolve) => {
     // -init /dev/null: not the user's ~/.sqliterc (it may change the output's shape); -readonly as
     // well as the URI's mode=ro: a program that took the URI for a file name opens nothing
-    execFile(sqlite3, ['-init', '/dev/null', '-batch', '-readonly', '-noheader', '-list', immutableUri(file), `PRAGMA ${pragma};`], { signal, maxBuffer: 4 << 20, env: { ...process.env, SQLITE_HISTORY: '/dev/null' } }, (err, stdout) => {
+    execFile(sqlite3, ['-init', '/dev/null', '-batch', '-readonly', '-noheader', '-list', immutableUri(file), `PRAGMA ${pragma};`], { signal, maxBuffer: 4 << 20 }, (err, stdout) => {
       if (err) return resolve(undefined);
       const detail = stdout.trim().split('\n').join('; ');
       resolve(detail ? { ok: detail === 'ok', detail } : undefined);
