@@ -158,6 +158,34 @@ describe('backup repository: worker threads, their own packs, chunk lists (real 
     assert.equal(s.snapshot.version, 1);
   });
 
+  it('verify with chunk lists (their ids looked up as bytes): a lost data pack names the database affected; a lost list makes its snapshot unreadable', async () => {
+    const lost = async (name: string, which: (e: Snapshot['entries'][number], index: MasterIndex) => string) => {
+      const dir = join(t.dir, name);
+      const repo = await initRepository(dir);
+      const { snapshot } = await repo.backup([{ service: 'db', root: src }], META, { threads: 2 });
+      const e = (await repo.snapshot(snapshot.id)).entries.find((x) => x.path === 'app.db')!;
+      const index = await MasterIndex.load(dir);
+      const pack = which(e, index);
+      rmSync(packPath(dir, pack));
+      return { snapshot, pack, report: await (await openRepository(dir)).verify() };
+    };
+    // a pack of pages only (the lists are in packs of their own, written by the main thread)
+    const data = await lost('repo-lost-data', (e, index) => {
+      const listPacks = new Set(e.chunkLists!.map((l) => index.get(l)!.pack));
+      return e.chunks!.map((c) => index.get(c)!.pack).find((p) => !listPacks.has(p))!;
+    });
+    assert.equal(data.report.ok, false);
+    assert.deepEqual(data.report.problems.filter((p) => p.severity === 'error').map((p) => p.kind), ['pack-missing']);
+    assert.deepEqual(data.report.affected.map((a) => [a.snapshot, a.files.map((f) => f.path)]), [[data.snapshot.id, ['app.db']]]);
+    // the pack of the first list blob
+    const list = await lost('repo-lost-list', (e, index) => index.get(e.chunkLists![0]!)!.pack);
+    const unreadable = list.report.problems.find((p) => p.kind === 'snapshot-unreadable');
+    assert.ok(unreadable, JSON.stringify(list.report.problems));
+    assert.equal(unreadable.snapshot, list.snapshot.id);
+    assert.match(unreadable.message, /a chunk list cannot be read/);
+    assert.equal(list.report.snapshots, 1);
+  });
+
   it('a version 1 manifest (every chunk inline, as written before chunk lists) restores, verifies, and is a parent', async () => {
     const dir = join(t.dir, 'repo-old');
     let repo = await initRepository(dir);

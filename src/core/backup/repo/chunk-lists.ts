@@ -34,9 +34,14 @@ export function chunkListBlobs(chunks: readonly string[]): ListBlob[] {
   return out;
 }
 
+/** Throws when `data` is not a list blob: 1 to LIST_IDS ids of 32 bytes. */
+export function assertChunkList(data: Buffer): void {
+  if (data.length === 0 || data.length % 32 !== 0 || data.length > LIST_IDS * 32) throw new Error(`a chunk list of ${data.length} bytes (not a list of 32-byte ids)`);
+}
+
 /** The chunk ids a list blob holds; throws when it is not a list of 32-byte ids. */
 export function parseChunkList(data: Buffer): string[] {
-  if (data.length === 0 || data.length % 32 !== 0 || data.length > LIST_IDS * 32) throw new Error(`a chunk list of ${data.length} bytes (not a list of 32-byte ids)`);
+  assertChunkList(data);
   const ids: string[] = [];
   for (let o = 0; o < data.length; o += 32) ids.push(data.toString('hex', o, o + 32));
   return ids;

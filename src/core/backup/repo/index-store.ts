@@ -68,6 +68,11 @@ export class MasterIndex {
     return this.entryOf(id) >= 0;
   }
 
+  /** Is the id of 32 bytes at `bytes[at]` indexed? (A chunk list's ids, without a hex string each.) */
+  hasBytes(bytes: Uint8Array, at: number): boolean {
+    return this.table.find(bytes, at) >= 0;
+  }
+
   get(id: string): BlobLocation | undefined {
     const e = this.entryOf(id);
     if (e < 0) return undefined;
