@@ -15,7 +15,7 @@ import type { LoadedStack } from '../config/load';
 import { OpsError } from '../errors';
 import type { EventBus } from '../events';
 import { withDependencies } from '../graph';
-import { integrityCheck, isDumpPath, isSqliteFile, restorePostgres, restoreCommand, STACK_SERVICE } from './adapters';
+import { isDumpPath, isSqliteFile, restorePostgres, restoreCommand, SqliteChecks, STACK_SERVICE } from './adapters';
 import { shortId } from '../format';
 import type { BackupHistory } from './history';
 import type { SandboxEngine } from './host';
@@ -68,7 +68,10 @@ export async function runDrill(ctx: DrillContext, snap: Snapshot, req: DrillRequ
       if (!withData.includes(e.service) || e.type !== 'file' || isDumpPath(e.path)) continue;
       const file = path.join(sandbox, ...e.path.split('/'));
       if (!(await isSqliteFile(file))) continue;
-      const check = await integrityCheck(file);
+      // as a restore checks: by sqlite3 where installed, else in a worker thread (not on the engine's)
+      const checks = new SqliteChecks('integrity_check');
+      checks.start(file, file);
+      const check = await checks.verdicts().then(([v]) => v!.verdict).finally(() => checks.close());
       if (!check.ok) throw new OpsError('BACKUP_DATA_CORRUPT', `restored SQLite database ${e.service}/${e.path} fails its integrity check: ${check.detail}`, 'restore an older snapshot');
     }
     await linkStack(stack, sandbox);
