@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { configChecks } from '../../src/core/doctor/config-lint';
 import { doctorContext } from '../../src/core/doctor/context';
-import { compareVersions, nodeVersion, permissions, REQUIRED_NODE } from '../../src/core/doctor/environment';
+import { compareVersions, nodeVersion, permissions, REQUIRED_NODE, sqliteChecker } from '../../src/core/doctor/environment';
 import { parseOomKills } from '../../src/core/doctor/kernel-oom';
 import { analyseLines } from '../../src/core/doctor/log-analysis';
 import { decodeAddress } from '../../src/core/doctor/port-owners';
@@ -88,6 +88,21 @@ describe('doctor: environment', () => {
     assert.equal(old.status, 'fail');
     assert.match(old.found, /older than the 20\.19\.0 Opsdeck needs/);
     assert.equal(nodeVersion(process.versions.node).status, 'ok');
+  });
+
+  it('env.sqlite3: the real sqlite3 and its version; the WebAssembly when off or not installed; a sqlite3 that does not run is a warning', () => {
+    const path = process.env.PATH ?? '';
+    const native = sqliteChecker({ PATH: path });
+    assert.equal(native.status, 'ok');
+    assert.match(native.found, /^by sqlite3 3\.\d+\.\d+ \(\/.*sqlite3\)/, 'Debian’s sqlite3, installed by the test setup');
+    assert.match(sqliteChecker({ PATH: path, OPSDECK_SQLITE3: 'off' }).found, /WebAssembly \(OPSDECK_SQLITE3=off\)/);
+    const none = sqliteChecker({ PATH: '/nonexistent' });
+    assert.deepEqual([none.status, none.data], ['ok', { program: null }]);
+    assert.match(none.found, /no sqlite3 on the PATH/);
+    const broken = sqliteChecker({ PATH: path, OPSDECK_SQLITE3: '/bin/false' });
+    assert.equal(broken.status, 'warn');
+    assert.match(broken.found, /^\/bin\/false does not run/);
+    assert.match(broken.fix!.text, /OPSDECK_SQLITE3=off/);
   });
 
   it('permissions: an open backup repository is a warning, open logs a failure', () => {

@@ -1,13 +1,16 @@
 /**
  * The doctor's environment checks: the Node version against the one Opsdeck needs, free space on
  * the stack's volume and on the backup repository's, owner-only permissions of `.opsdeck/`, stale
- * locks, sockets and service records left by an engine that died, and the clock.
+ * locks, sockets and service records left by an engine that died, the clock, and what checks the
+ * stack's SQLite backups (the sqlite3 program, or Opsdeck's WebAssembly).
  */
+import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statfsSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { formatBytes } from '../format';
 import { lockPath, readOwner, socketPath } from '../stack-lock';
 import { staleRecords } from '../maintenance/cleanup-scan';
+import { nativeSqlite3 } from '../backup/adapters/sqlite-native-check';
 import { check, fix, type DoctorCheck } from './check';
 import type { DoctorContext } from './context';
 
@@ -19,7 +22,31 @@ const WARN_FREE_BYTES = 2 * 1024 ** 3;
 const FAIL_FREE_BYTES = 200 * 1024 ** 2;
 
 export function environmentChecks(ctx: DoctorContext): DoctorCheck[] {
-  return [nodeVersion(process.versions.node), ...diskSpace(ctx), permissions(ctx.stack.dir), ...staleRunFiles(ctx.stack.dir), clock(ctx)];
+  const sqlite = Object.values(ctx.stack.config.services).some((s) => (s.backup?.sqlite?.length ?? 0) > 0);
+  return [nodeVersion(process.versions.node), ...diskSpace(ctx), permissions(ctx.stack.dir), ...staleRunFiles(ctx.stack.dir), clock(ctx), ...(sqlite ? [sqliteChecker()] : [])];
+}
+
+/**
+ * What checks the SQLite copies of backups and the restored databases (docs/backup.md): the
+ * system's sqlite3 when it runs, else Opsdeck's WebAssembly (slower, not wrong: ok either way);
+ * a sqlite3 that is there but does not run is a warning (each check then runs twice).
+ */
+export function sqliteChecker(env: NodeJS.ProcessEnv = process.env): DoctorCheck {
+  const title = 'SQLite checks of backups and restores';
+  const program = nativeSqlite3(env);
+  if (!program) {
+    const off = env.OPSDECK_SQLITE3 === 'off' || env.OPSDECK_SQLITE3 === '0';
+    return check('environment', 'env.sqlite3', title, 'ok', off ? "in Opsdeck's WebAssembly (OPSDECK_SQLITE3=off)" : "in Opsdeck's WebAssembly: no sqlite3 on the PATH (install it, e.g. `apt-get install sqlite3`, for checks ~3x cheaper in CPU and memory)", { data: { program: null } });
+  }
+  try {
+    const version = execFileSync(program, ['-version'], { encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'pipe'] }).trim().split(' ')[0] ?? '';
+    return check('environment', 'env.sqlite3', title, 'ok', `by sqlite3 ${version} (${program}); what it does not find ok is checked again in WebAssembly`, { data: { program, version } });
+  } catch (e) {
+    return check('environment', 'env.sqlite3', title, 'warn', `${program} does not run (${(e as Error).message.split('\n')[0]}): every check is made twice, the second time in WebAssembly`, {
+      fix: fix('reinstall sqlite3, or set OPSDECK_SQLITE3=off in the environment of Opsdeck (the engine, the CLI) to use the WebAssembly alone'),
+      data: { program },
+    });
+  }
 }
 
 /** `a` compared with `b` as dotted versions: negative, 0 or positive. */
