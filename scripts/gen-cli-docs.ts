@@ -54,7 +54,7 @@ export function renderCliDoc(): string {
     'The CLI keeps the code V8 compiles for its larger parts in `~/.cache/opsdeck/code-cache/`',
     '(under `$XDG_CACHE_HOME` when set), one file per part and Node version, rewritten after an',
     'upgrade and written when a command exits, with what it compiled (once per command): the same',
-    'command then starts ~0.15 s sooner. `OPSDECK_CODE_CACHE=DIR` keeps it elsewhere,',
+    'command then starts ~0.1 s sooner. `OPSDECK_CODE_CACHE=DIR` keeps it elsewhere,',
     '`OPSDECK_CODE_CACHE=off` not at all; removing the folder is always safe. `opsdeck` (dist/cli.js run',
     'as a program) starts Node with a 1 MiB young generation (`--max-semi-space-size=1`, on its first',
     'line): 20-40 MiB less at the peak of a backup, verify or restore. `node dist/cli.js` runs without',
