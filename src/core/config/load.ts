@@ -127,8 +127,9 @@ function validate(doc: Document, ctx: IssueContext, opts: LoadOptions): { issues
 
   const { stackSchema } = configSchemas();
   // Without zod's compiled parsers: a config is parsed once per process (a one-shot command, an
-  // engine's start or reload), and compiling them took ~10 ms more than they saved (bench/README.md,
-  // "Seventh round"); they pay off where one schema parses many objects (manifests, API bodies).
+  // engine's start or reload), and compiling them cost more than they saved (with the CLI's
+  // bundle read as bytes: 0.531 against 0.547 s for an unchanged backup, bench/README.md "Seventh
+  // round"); they pay off where one schema parses many objects (manifests, API bodies).
   const result = stackSchema.safeParse(data, { error: plainMessages, jitless: true });
   const graph = readGraph(data);
   const issues = [

@@ -10,7 +10,7 @@ import { dirname, join, resolve } from 'node:path';
 import { formatBytes } from '../format';
 import { lockPath, readOwner, socketPath } from '../stack-lock';
 import { staleRecords } from '../maintenance/cleanup-scan';
-import { nativeSqlite3 } from '../backup/adapters/sqlite-native-check';
+import { nativeSqlite3, sqlite3TurnedOff } from '../backup/adapters/sqlite-native-check';
 import { check, fix, type DoctorCheck } from './check';
 import type { DoctorContext } from './context';
 
@@ -35,8 +35,7 @@ export function sqliteChecker(env: NodeJS.ProcessEnv = process.env): DoctorCheck
   const title = 'SQLite checks of backups and restores';
   const program = nativeSqlite3(env);
   if (!program) {
-    const off = env.OPSDECK_SQLITE3 === 'off' || env.OPSDECK_SQLITE3 === '0';
-    return check('environment', 'env.sqlite3', title, 'ok', off ? "in Opsdeck's WebAssembly (OPSDECK_SQLITE3=off)" : "in Opsdeck's WebAssembly: no sqlite3 on the PATH (install it, e.g. `apt-get install sqlite3`, for checks ~3x cheaper in CPU and memory)", { data: { program: null } });
+    return check('environment', 'env.sqlite3', title, 'ok', sqlite3TurnedOff(env) ? "in Opsdeck's WebAssembly (OPSDECK_SQLITE3=off)" : "in Opsdeck's WebAssembly: no sqlite3 on the PATH (install it, e.g. `apt-get install sqlite3`, for checks ~3x cheaper in CPU and memory)", { data: { program: null } });
   }
   try {
     const version = execFileSync(program, ['-version'], { encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'pipe'] }).trim().split(' ')[0] ?? '';

@@ -34,16 +34,15 @@ export class SqliteChecks {
   private readonly failed = new AbortController();
   /** Stops the sqlite3 programs still running when the checks are closed. */
   private readonly stopped = new AbortController();
-  private readonly sqlite3: string | undefined;
+  /** The sqlite3 program (null: none), looked for on the PATH when the first check runs. */
+  private sqlite3: string | null | undefined;
   /** Aborted as soon as a check fails. */
   readonly signal = this.failed.signal;
 
   constructor(
     private readonly pragma: IntegrityPragma = 'quick_check',
-    env: NodeJS.ProcessEnv = process.env,
-  ) {
-    this.sqlite3 = nativeSqlite3(env);
-  }
+    private readonly env: NodeJS.ProcessEnv = process.env,
+  ) {}
 
   /** Queue the check of `copy`, the staged copy of `database`. */
   start(database: string, copy: string): void {
@@ -79,6 +78,7 @@ export class SqliteChecks {
 
   private async run(file: string): Promise<IntegrityVerdict> {
     if (this.closed) return { ok: false, detail: 'the backup ended before the check ran' };
+    this.sqlite3 ??= nativeSqlite3(this.env) ?? null;
     if (this.sqlite3) {
       const native = await nativeIntegrityCheck(this.sqlite3, file, this.pragma, this.stopped.signal);
       if (native?.ok) return native;

@@ -15,12 +15,14 @@ import path from 'node:path';
 import { findOnPath } from '../../os/find-on-path';
 import type { IntegrityPragma, IntegrityVerdict } from './sqlite-integrity';
 
+/** Is the sqlite3 program turned off (`OPSDECK_SQLITE3=off` or `0`)? */
+export const sqlite3TurnedOff = (env: NodeJS.ProcessEnv = process.env): boolean => env.OPSDECK_SQLITE3 === 'off' || env.OPSDECK_SQLITE3 === '0';
+
 /** The sqlite3 program to check with, or undefined for none (not installed, or turned off). */
 export function nativeSqlite3(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (sqlite3TurnedOff(env)) return undefined;
   const set = env.OPSDECK_SQLITE3;
-  if (set === 'off' || set === '0') return undefined;
-  if (set) return path.resolve(set);
-  return findOnPath('sqlite3', env.PATH ?? '');
+  return set ? path.resolve(set) : findOnPath('sqlite3', env.PATH ?? '');
 }
 
 /** The URI that opens `file` read-only and immutable (its path percent-encoded where URIs need it). */

@@ -195,31 +195,38 @@ async function readListedChunks(repo: RepoHandle, index: MasterIndex, snapshots:
   const missing = new Map<string, string[]>();
   const failed = new Map<string, string>();
   const reader = new BlobReader(repo.dir, index, repo.key);
+  /** Read list `id` once (its lacking ids into `missing`); why it cannot be read, if it cannot. */
+  const readList = async (id: string): Promise<string | undefined> => {
+    if (!missing.has(id) && !failed.has(id)) {
+      try {
+        const bytes = await reader.read(id, true);
+        assertChunkList(bytes);
+        const lacking: string[] = [];
+        for (let o = 0; o < bytes.length; o += 32) if (!index.hasBytes(bytes, o)) lacking.push(bytes.toString('hex', o, o + 32));
+        missing.set(id, lacking);
+      } catch (err) {
+        failed.set(id, (err as Error).message);
+      }
+    }
+    return failed.get(id);
+  };
+  /** Why a list of snapshot `s` cannot be read: the first that cannot, or none. */
+  const unreadableList = async (s: Snapshot): Promise<string | undefined> => {
+    for (const e of s.entries) {
+      if (e.type !== 'file' || !e.chunkLists || e.chunks) continue;
+      for (const id of e.chunkLists) {
+        const why = await readList(id);
+        if (why !== undefined) return why;
+      }
+    }
+    return undefined;
+  };
   try {
     for (const s of [...snapshots]) {
-      for (const e of s.entries) {
-        if (e.type !== 'file' || !e.chunkLists || e.chunks) continue;
-        for (const id of e.chunkLists) {
-          let why = failed.get(id);
-          if (why === undefined && !missing.has(id)) {
-            try {
-              const bytes = await reader.read(id, true);
-              assertChunkList(bytes);
-              const lacking: string[] = [];
-              for (let o = 0; o < bytes.length; o += 32) if (!index.hasBytes(bytes, o)) lacking.push(bytes.toString('hex', o, o + 32));
-              missing.set(id, lacking);
-            } catch (err) {
-              failed.set(id, (why = (err as Error).message));
-            }
-          }
-          if (why !== undefined) {
-            unreadable.set(s.id, `a chunk list cannot be read: ${why}`);
-            snapshots.splice(snapshots.indexOf(s), 1);
-            break;
-          }
-        }
-        if (unreadable.has(s.id)) break;
-      }
+      const why = await unreadableList(s);
+      if (why === undefined) continue;
+      unreadable.set(s.id, `a chunk list cannot be read: ${why}`);
+      snapshots.splice(snapshots.indexOf(s), 1);
     }
   } finally {
     await reader.close();
