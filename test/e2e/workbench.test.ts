@@ -157,9 +157,8 @@ describe('e2e: the extension in code-server, driven by chromium', function () {
     await wb.openOpsdeckSidebar();
     await wb.expandPane('Services');
     await wb.expandPane('Metrics');
-    const frame = await until('the Metrics webview frame', () => wb.webviewFrame(EXTENSION_ID), 30_000);
     await until('the Metrics webview with every service and 3/3', async () => {
-      const t = await wb.frameText(frame);
+      const t = await wb.frameText(await wb.liveWebviewFrame(EXTENSION_ID));
       return SERVICES.every((s) => t.includes(s)) && t.includes('3/3') ? t : undefined;
     }, 30_000);
     await until('three ready rows in the Services tree', async () => {
@@ -253,14 +252,13 @@ describe('e2e: the extension in code-server, driven by chromium', function () {
     await ensureAllReady();
     await wb.openOpsdeckSidebar();
     await wb.expandPane('Metrics');
-    const frame = await until('the Metrics webview frame', () => wb.webviewFrame(EXTENSION_ID), 30_000);
     await until('service names and IPC in the Metrics webview', async () => {
-      const t = await wb.frameText(frame);
+      const t = await wb.frameText(await wb.liveWebviewFrame(EXTENSION_ID));
       return SERVICES.every((s) => t.includes(s)) && /IPC/i.test(t) ? t : undefined;
     }, 30_000);
     // Live: every metrics sample is a new snapshot of the store, with a higher seq.
-    const first = (await webviewHeader(frame))?.seq ?? -1;
-    await until('a newer snapshot in the Metrics webview (live samples)', async () => ((await webviewHeader(frame))?.seq ?? -1) > first, 30_000, 500);
+    const first = (await webviewHeader(await wb.liveWebviewFrame(EXTENSION_ID)))?.seq ?? -1;
+    await until('a newer snapshot in the Metrics webview (live samples)', async () => ((await webviewHeader(await wb.liveWebviewFrame(EXTENSION_ID)))?.seq ?? -1) > first, 30_000, 500);
   });
 
   it('after a stop and a start from the palette, the status bar, the Services tree and the Metrics header agree', async () => {
@@ -268,10 +266,10 @@ describe('e2e: the extension in code-server, driven by chromium', function () {
     await wb.openOpsdeckSidebar();
     await wb.expandPane('Services');
     await wb.expandPane('Metrics');
-    const frame = await until('the Metrics webview frame', () => wb.webviewFrame(EXTENSION_ID), 30_000);
     const read = async () => {
       const bar = /(\d+)\/(\d+)/.exec((await wb.readStatusItem('opsdeck.status'))?.text ?? '');
       const rows = (await wb.treeRows('Services')).filter((r) => SERVICES.some((s) => r.includes(s)));
+      const frame = await wb.liveWebviewFrame(EXTENSION_ID);
       const header = await webviewHeader(frame);
       const buttons = (await frame.evaluate(`(() => {
         const b = (id) => document.getElementById(id);
@@ -317,9 +315,8 @@ describe('e2e: the extension in code-server, driven by chromium', function () {
     const sidebar = await wb.openOpsdeckSidebar();
     await wb.expandPane('Services');
     await wb.expandPane('Metrics');
-    const frame = await until('the Metrics webview frame', () => wb.webviewFrame(EXTENSION_ID), 30_000);
     await until('the Metrics webview with every service', async () => {
-      const t = await wb.frameText(frame);
+      const t = await wb.frameText(await wb.liveWebviewFrame(EXTENSION_ID));
       return SERVICES.every((s) => t.includes(s)) ? t : undefined;
     }, 30_000);
     const heights: Record<number, number> = {};
@@ -327,7 +324,7 @@ describe('e2e: the extension in code-server, driven by chromium', function () {
       const got = await setSidebarWidth(page, width);
       assert.ok(Math.abs(got - width) <= 2, `the sidebar is ${got} px wide, wanted ${width}`);
       const layout = await until(`the Metrics webview laid out at ${width} px`, async () => {
-        const l = (await frame.evaluate(`(() => {
+        const l = (await (await wb.liveWebviewFrame(EXTENSION_ID)).evaluate(`(() => {
           const doc = document.documentElement;
           const chart = document.querySelector('#chart-cpu');
           const wrap = chart && chart.querySelector('.u-wrap');
@@ -396,9 +393,8 @@ describe('e2e: the extension in code-server, driven by chromium', function () {
       }, 30_000);
       assert.ok(text);
       // ...and in the webview.
-      const frame = await until('the Metrics webview frame', () => wb.webviewFrame(EXTENSION_ID), 30_000);
       await until('the Metrics webview with every service, 3/3 and the IPC score', async () => {
-        const t = await wb.frameText(frame);
+        const t = await wb.frameText(await wb.liveWebviewFrame(EXTENSION_ID));
         return SERVICES.every((s) => t.includes(s)) && t.includes('3/3') && /IPC/.test(t) ? t : undefined;
       }, 30_000);
       // No focus outline or hover highlight in the picture: focus the (empty) editor area.
@@ -406,7 +402,7 @@ describe('e2e: the extension in code-server, driven by chromium', function () {
       await page.waitForTimeout(500); // let the theme's colours settle in the webview
       await screenshot(sidebar, E2E_SCREENSHOTS[SIDEBAR_SHOT[theme]]);
       // Every text of the webview against its background, computed from the page: WCAG AA.
-      const contrast = await textContrast(frame, 4.5);
+      const contrast = await textContrast(await wb.liveWebviewFrame(EXTENSION_ID), 4.5);
       assert.ok(contrast.checked >= 10, `texts checked: ${contrast.checked}`);
       assert.deepEqual(contrast.problems, [], `texts under 4.5:1 in ${THEMES[theme].label} (lowest ${contrast.lowest})`);
     });

@@ -163,6 +163,18 @@ export class Workbench {
     return undefined;
   }
 
+  /**
+   * The webview's content frame as it is now. VS Code may replace a webview's iframes (when the
+   * sidebar's panes are laid out again), and a frame held from before is then detached: polls
+   * look the frame up on every try through this.
+   */
+  async liveWebviewFrame(extensionId: string, timeoutMs = 30_000): Promise<Frame> {
+    return until('the webview frame of ' + extensionId, () => {
+      const f = this.webviewFrame(extensionId);
+      return f && !f.isDetached() ? f : undefined;
+    }, timeoutMs);
+  }
+
   async frameText(frame: Frame): Promise<string> {
     return (await frame.locator('body').innerText()).replace(/\s+/g, ' ').trim();
   }
