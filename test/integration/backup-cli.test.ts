@@ -109,9 +109,14 @@ describe('opsdeck backup / backups / restore (the built dist/cli.js)', function 
     const list = cli(t.dir, 'backups', 'list');
     ok(list);
     assert.match(list.stdout, /^ID +TIME +PROFILE +SERVICES +TAGS +FILES +SIZE +ADDED\n[0-9a-f]{8} .* kv +one +3 /);
-    const show = json<{ id: string; entries: { service: string; path: string; sha256?: string }[] }>(cli(t.dir, 'backups', 'show', first.slice(0, 8), '--json'));
+    const show = json<{ id: string; entries: { service: string; path: string; type: string; sha256?: string; chunks?: string[] }[] }>(cli(t.dir, 'backups', 'show', first.slice(0, 8), '--json'));
     assert.equal(show.id, first);
-    assert.deepEqual(show.entries.filter((e) => e.sha256).map((e) => `${e.service}/${e.path}`).sort(), ['_stack/opsdeck.yaml', 'kv/data/a.txt', 'kv/data/sub/b.txt']);
+    const files = show.entries.filter((e) => e.type === 'file');
+    assert.deepEqual(files.map((e) => `${e.service}/${e.path}`).sort(), ['_stack/opsdeck.yaml', 'kv/data/a.txt', 'kv/data/sub/b.txt']);
+    assert.ok(files.every((e) => e.chunks?.length === 1 && e.sha256 === undefined), `files are known by their chunks, not a whole-file hash: ${JSON.stringify(files)}`);
+    const text = cli(t.dir, 'backups', 'show', first.slice(0, 8));
+    ok(text);
+    assert.match(text.stdout, /^SERVICE +PATH +SIZE\n/m, 'no SHA-256 column when no file has one');
     const diff = cli(t.dir, 'backups', 'diff', first, 'latest');
     ok(diff);
     assert.match(diff.stdout, /^diff [0-9a-f]{8} → [0-9a-f]{8}\nM kv\/data\/a\.txt \(content, mtime: 6 B → 8 B\)\n0 added, 0 removed, 1 changed, 2 unchanged/);

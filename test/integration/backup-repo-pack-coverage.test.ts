@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { initRepository, type BackupRepository, type VerifyReport } from '../../src/core/backup/repo';
@@ -39,14 +40,22 @@ describe('backup repository: verify --read-data covers every byte of a pack', fu
     return { repo, id, file: packPath(repo.dir, id) };
   }
 
-  /** Rewrite the index as a repository written before packs had their SHA-256 recorded. */
-  async function dropPackHashes(repo: BackupRepository): Promise<void> {
+  /**
+   * Rewrite the index with or without each pack's SHA-256: as a repository whose packs had none
+   * recorded (older versions), or one whose brotli packs had it (versions before packHashNeeded).
+   */
+  async function rewritePackHashes(repo: BackupRepository, hashed: boolean): Promise<void> {
     const index = await (repo as Repository).loadIndex();
-    const packs = [...index.packs.values()].map((p) => ({ id: p.id, size: p.size, blobs: p.blobs }));
+    const packs = [...index.packs.values()].map((p) => ({
+      id: p.id,
+      size: p.size,
+      blobs: p.blobs,
+      ...(hashed ? { sha256: createHash('sha256').update(readFileSync(packPath(repo.dir, p.id))).digest('hex') } : {}),
+    }));
     const name = await writeIndexFile(repo.dir, packs, undefined);
     for (const f of index.files) if (f !== name) rmSync(join(repo.dir, 'index', f));
     const again = await (repo as Repository).loadIndex();
-    assert.equal(again.packs.get(packs[0]!.id)!.sha256, undefined, 'the index records no pack hash now');
+    assert.equal(again.packs.get(packs[0]!.id)!.sha256 !== undefined, hashed, `the index records ${hashed ? 'a' : 'no'} pack hash now`);
   }
 
   const names = (r: VerifyReport, pack: string) => r.problems.some((p) => p.severity === 'error' && p.pack === pack && p.message.includes(pack.slice(0, 12)));
@@ -69,15 +78,20 @@ describe('backup repository: verify --read-data covers every byte of a pack', fu
     return missed;
   }
 
-  it('a clean repository verifies clean, with and without worker threads; the index records each pack\'s SHA-256', async () => {
-    const { repo, id } = await onePack('brotli');
-    for (const threads of [0, 2]) {
-      const r = await repo.verify({ readData: true, threads });
-      assert.deepEqual(r.problems, [], `threads ${threads}`);
-      assert.equal(r.packsRead, 1);
+  it('a clean repository verifies clean, with and without worker threads; the index records a pack\'s SHA-256 for deflate only', async () => {
+    for (const codec of ['brotli', 'deflate'] as const) {
+      const { repo, id } = await onePack(codec);
+      for (const threads of [0, 2]) {
+        const r = await repo.verify({ readData: true, threads });
+        assert.deepEqual(r.problems, [], `${codec}, threads ${threads}`);
+        assert.equal(r.packsRead, 1);
+      }
+      const index = await (repo as Repository).loadIndex();
+      if (codec === 'deflate') assert.match(index.packs.get(id)!.sha256 ?? '', /^[0-9a-f]{64}$/);
+      else assert.equal(index.packs.get(id)!.sha256, undefined, 'brotli: every byte is covered without it');
+      rmSync(repo.dir, { recursive: true });
+      rmSync(join(t.dir, 'src'), { recursive: true });
     }
-    const index = await (repo as Repository).loadIndex();
-    assert.match(index.packs.get(id)!.sha256 ?? '', /^[0-9a-f]{64}$/);
   });
 
   it('each region flipped (header magic, version, padding, blob codec byte, payload, trailer, footer) is reported, naming the pack (worker threads too)', async () => {
@@ -112,9 +126,8 @@ describe('backup repository: verify --read-data covers every byte of a pack', fu
     assert.equal((await repo.verify({ readData: true })).ok, true, 'clean again');
   });
 
-  it('the padding of a pack from an older repository (no SHA-256 in its index) is checked too: it must be zero', async () => {
+  it('the padding of a pack with no SHA-256 in its index is checked too: it must be zero', async () => {
     const { repo, id, file } = await onePack('brotli');
-    await dropPackHashes(repo);
     assert.equal((await repo.verify({ readData: true, threads: 0 })).ok, true, 'clean before');
     const orig = readFileSync(file);
     for (let at = 9; at < HEADER_LEN; at++) {
@@ -129,7 +142,7 @@ describe('backup repository: verify --read-data covers every byte of a pack', fu
     writeFileSync(file, orig);
   });
 
-  it('every byte, one at a time: brotli pack (hash in the index)', async () => {
+  it('every byte, one at a time: brotli pack (no hash in the index: the blob checks cover every byte)', async () => {
     const { repo, id, file } = await onePack('brotli');
     assert.deepEqual(await sweep(repo, id, file, 0x01), []);
   });
@@ -139,9 +152,9 @@ describe('backup repository: verify --read-data covers every byte of a pack', fu
     assert.deepEqual(await sweep(repo, id, file, 0x80), []);
   });
 
-  it('every byte, one at a time: brotli pack of an older repository (no hash in the index)', async () => {
+  it('every byte, one at a time: brotli pack with a hash in the index (written by an earlier version)', async () => {
     const { repo, id, file } = await onePack('brotli');
-    await dropPackHashes(repo);
+    await rewritePackHashes(repo, true);
     assert.deepEqual(await sweep(repo, id, file, 0x01), []);
   });
 });

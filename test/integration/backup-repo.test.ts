@@ -183,7 +183,8 @@ describe('backup repository: backup, list, diff, restore (real files)', function
     assert.ok((await other.verify({ readData: true })).ok);
     const enc = await initRepository(join(t.dir, 'repo3'), { encryption: 'k', kdfCost: 12 });
     const e = await enc.backup([{ service: 'x', root: big }], META, { threads: 2 });
-    assert.deepEqual(e.snapshot.entries.map((x) => x.sha256), onMain.snapshot.entries.map((x) => x.sha256));
+    // (chunk boundaries are keyed in an encrypted repository: the same files, other chunks; the restores below compare the bytes)
+    assert.deepEqual(e.snapshot.entries.map((x) => [x.path, x.size]), onMain.snapshot.entries.map((x) => [x.path, x.size]));
     assert.ok((await enc.verify({ readData: true })).ok);
     for (const threads of [0, 2]) {
       await enc.restore(e.snapshot.id, { target: join(t.dir, `out${threads}`), threads });

@@ -33,8 +33,10 @@ export function formatSnapshot(s: Snapshot): string {
     ...(s.parent ? [`  parent     ${shortId(s.parent)}`] : []),
   ];
   const files = s.entries.filter((e) => e.type !== 'dir');
-  const rows = files.map((e) => [e.service, e.path, e.type === 'symlink' ? `→ ${e.linkTarget}` : formatBytes(e.size), e.sha256 ? e.sha256.slice(0, 12) : '-']);
-  return `${head.join('\n')}\n\n${table(['SERVICE', 'PATH', 'SIZE', 'SHA-256'], rows)}\n${dim(`${count(files.length, 'file')}, ${formatBytes(files.reduce((n, e) => n + e.size, 0))}`)}`;
+  // files are known by their chunks; only snapshots of older versions recorded a file's SHA-256
+  const hashes = files.some((e) => e.sha256);
+  const rows = files.map((e) => [e.service, e.path, e.type === 'symlink' ? `→ ${e.linkTarget}` : formatBytes(e.size), ...(hashes ? [e.sha256 ? e.sha256.slice(0, 12) : '-'] : [])]);
+  return `${head.join('\n')}\n\n${table(['SERVICE', 'PATH', 'SIZE', ...(hashes ? ['SHA-256'] : [])], rows)}\n${dim(`${count(files.length, 'file')}, ${formatBytes(files.reduce((n, e) => n + e.size, 0))}`)}`;
 }
 
 export function formatDiff(d: SnapshotDiff): string {

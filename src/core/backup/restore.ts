@@ -253,7 +253,7 @@ export async function restoreInPlace(ctx: RestoreContext, snap: Snapshot, req: R
   const plan = [
     stopped.length ? `stop ${stopped.join(', ')}` : `${services.join(', ')} ${services.length === 1 ? 'is' : 'are'} not running: nothing to stop`,
     `take a safety snapshot of ${services.join(', ')}`,
-    `restore ${count(files.length, 'file')} (${formatBytes(bytes)}) of snapshot ${shortId(snap.id)} into a staging folder; verify their SHA-256 and every SQLite database's integrity`,
+    `restore ${count(files.length, 'file')} (${formatBytes(bytes)}) of snapshot ${shortId(snap.id)} into a staging folder; verify their chunks' SHA-256 and every SQLite database's integrity`,
     ...specialBitsPlan(entries, req.keepSpecialBits),
     `swap them into place: ${files.filter((f) => !isDumpPath(f.path)).map((f) => f.path).join(', ') || '(no files)'}`,
     `start ${withDependencies(stack.config.services, services).join(', ')} and wait until ready (at most ${formatDuration(timeoutMs)} each)`,

@@ -4,7 +4,7 @@
  * to the pack stage (backup-pack.ts). Files on disk go to worker threads when there is enough to
  * read (worker.ts); streams (dumps) and small backups are chunked on the calling thread.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import { OpsError } from '../../errors';
 import type { BackupPacks } from './backup-pack';
@@ -88,8 +88,8 @@ async function cutterFor(path: string, cutter: Cutter): Promise<Cutter> {
 
 /**
  * Chunk a file on the pool: a large SQLite database in segments of whole pages on every thread at
- * once, with its SHA-256 taken beside them (the same chunks and ids as one pass would give); a
- * database that changed meanwhile (size or time), and any other file, in one pass on one thread.
+ * once (the same chunks and ids as one pass would give); a database that changed meanwhile (size
+ * or time), and any other file, in one pass on one thread.
  */
 async function chunkOnPool(workers: RepoWorkers, path: string, onRead: (n: number) => void): Promise<FileChunked> {
   const before = await fs.stat(path);
@@ -98,13 +98,13 @@ async function chunkOnPool(workers: RepoWorkers, path: string, onRead: (n: numbe
   const segment = Math.max(1, Math.floor(SEGMENT_BYTES / page)) * page;
   const ranges: [number, number][] = [];
   for (let at = 0; at < before.size; at += segment) ranges.push([at, Math.min(at + segment, before.size)]);
-  const [whole, ...parts] = await Promise.all([workers.hashFile(path), ...ranges.map(([a, b]) => workers.chunkRange(path, a, b, page, onRead))]);
+  const parts = await Promise.all(ranges.map(([a, b]) => workers.chunkRange(path, a, b, page, onRead)));
   const after = await fs.stat(path);
   const read = parts.reduce((n, p) => n + p.size, 0);
-  if (after.size !== before.size || after.mtimeMs !== before.mtimeMs || whole!.size !== before.size || read !== before.size) {
+  if (after.size !== before.size || after.mtimeMs !== before.mtimeMs || read !== before.size) {
     return workers.chunkFile(path, onRead); // it changed while we read it: once more, in one pass
   }
-  return { size: whole!.size, sha256: whole!.sha256, chunks: parts.flatMap((p) => p.chunks) };
+  return { size: read, chunks: parts.flatMap((p) => p.chunks) };
 }
 
 /**
@@ -176,7 +176,6 @@ export async function chunkHere(repo: RepoHandle, run: BackupRun, sink: BackupPa
   for (const { i, it, prev } of files) {
     run.checkAbort();
     progress.currentPath = `${it.service}/${it.path}`;
-    const fileHash = createHash('sha256');
     const chunks: string[] = [];
     let size = 0;
     try {
@@ -186,8 +185,7 @@ export async function chunkHere(repo: RepoHandle, run: BackupRun, sink: BackupPa
       for await (const chunk of chunkStream(source, cutter)) {
         sink.throwIfFailed();
         run.checkAbort();
-        const id = createHash('sha256').update(chunk).digest('hex');
-        fileHash.update(chunk);
+        const id = hash('sha256', chunk);
         chunks.push(id);
         size += chunk.length;
         summary.bytesRead += chunk.length;
@@ -199,7 +197,7 @@ export async function chunkHere(repo: RepoHandle, run: BackupRun, sink: BackupPa
       run.readFailed(it, e);
       continue;
     }
-    run.fileRead(i, it, prev, { size, sha256: fileHash.digest('hex'), chunks });
+    run.fileRead(i, it, prev, { size, chunks });
     await sink.maybeIndex();
   }
 }

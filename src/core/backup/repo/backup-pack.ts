@@ -9,7 +9,7 @@ import type { BackupRun } from './backup-run';
 import { encodeBlob } from './blob';
 import type { MasterIndex } from './index-store';
 import { writeIndexFile } from './index-store';
-import { PackWriter, type PackInfo } from './pack';
+import { packHashNeeded, PackWriter, type PackInfo } from './pack';
 import type { RepoHandle } from './handle';
 
 const MAX_ENCODING = 8;
@@ -31,7 +31,7 @@ export class BackupPacks {
     private readonly run: BackupRun,
     private readonly dryRun: boolean,
   ) {
-    this.packs = new PackWriter(repo.dir, repo.config.packSize, repo.key, dryRun, () => void run.summary.packsWritten++);
+    this.packs = new PackWriter(repo.dir, repo.config.packSize, repo.key, dryRun, () => void run.summary.packsWritten++, packHashNeeded(repo.config.compression));
   }
 
   /** Is the chunk in the repository already, or on its way there? */

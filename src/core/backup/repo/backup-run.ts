@@ -80,7 +80,7 @@ export class BackupRun {
     summary.bytesTotal += r.size;
     if (prev?.type === 'file') summary.filesChanged++;
     else summary.filesNew++;
-    this.entries[i] = { path: it.path, service: it.service, type: 'file', mode: it.mode, mtime: it.mtime, size: r.size, sha256: r.sha256, chunks: r.chunks };
+    this.entries[i] = { path: it.path, service: it.service, type: 'file', mode: it.mode, mtime: it.mtime, size: r.size, chunks: r.chunks };
     progress.filesDone++;
     this.emit();
   }

@@ -118,14 +118,13 @@ function takeUnchanged(run: BackupRun, items: Item[], parent: Snapshot | undefin
       prev.size === it.size &&
       prev.mtime === it.mtime &&
       prev.chunks &&
-      prev.sha256 &&
       prev.chunks.every((c) => index.has(c)) &&
       (prev.chunkLists ?? []).every((c) => index.has(c))
     ) {
       summary.filesUnchanged++;
       summary.bytesTotal += it.size;
       summary.chunksTotal += prev.chunks.length;
-      run.entries[i] = { ...base, size: prev.size, sha256: prev.sha256, chunks: prev.chunks, ...(prev.chunkLists ? { chunkLists: prev.chunkLists } : {}) };
+      run.entries[i] = { ...base, size: prev.size, ...(prev.sha256 ? { sha256: prev.sha256 } : {}), chunks: prev.chunks, ...(prev.chunkLists ? { chunkLists: prev.chunkLists } : {}) };
       progress.filesDone++;
       progress.bytesDone += it.size;
       return;

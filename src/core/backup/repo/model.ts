@@ -39,7 +39,7 @@ export interface InitOptions {
    * `OPSDECK_BACKUP_KEY`; a KeySource names it. Default: not encrypted.
    */
   encryption?: boolean | KeySource;
-  /** Default: the measured choice, `{ codec: 'brotli', level: 1 }` (docs/backup-repository.md). */
+  /** Default: the measured choice, `{ codec: 'brotli', level: 0 }` (docs/backup-repository.md). */
   compression?: CompressionSetting;
   /** Tests only: smaller chunks. Default ~256 KiB / 1 MiB / 4 MiB. */
   chunker?: Partial<ChunkerParams>;
@@ -195,7 +195,10 @@ export interface SnapshotEntry {
   /** Modification time, ms since the epoch. */
   mtime: number;
   size: number;
-  /** Files: SHA-256 of the whole content, hex. */
+  /**
+   * Files, in snapshots of earlier versions only: SHA-256 of the whole content, hex. A file is
+   * known by its chunks' ids; a restore checks those (or this, where it was recorded).
+   */
   sha256?: string;
   /** Files: chunk ids (SHA-256 of plaintext, hex) in order (in memory always; stored only when there is no `chunkLists`). */
   chunks?: string[];

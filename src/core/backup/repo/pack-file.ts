@@ -33,6 +33,8 @@ export class PackFileWriter {
     private readonly key: Buffer | undefined,
     /** Count the packs, write nothing. */
     private readonly dryRun: boolean,
+    /** Record each pack's SHA-256 (pack.ts, packHashNeeded). */
+    private readonly hashed: boolean,
   ) {}
 
   /** Append a stored blob; returns the pack it completed, if it did. */
@@ -60,7 +62,7 @@ export class PackFileWriter {
   private open(): void {
     this.size = 0;
     this.staged = 0;
-    this.hash = createHash('sha256');
+    this.hash = this.hashed ? createHash('sha256') : undefined;
     if (!this.dryRun) {
       this.tmp = tmpPath(this.repoDir, 'pack');
       this.fd = fs.openSync(this.tmp, 'wx', 0o600);
@@ -70,7 +72,7 @@ export class PackFileWriter {
   }
 
   private append(bytes: Uint8Array): void {
-    this.hash!.update(bytes);
+    this.hash?.update(bytes);
     this.size += bytes.length;
     if (this.dryRun) return;
     if (this.staged + bytes.length > this.stage.length) this.flushStage();
@@ -99,7 +101,8 @@ export class PackFileWriter {
       this.tmp = '';
     }
     this.blobs = [];
-    return { id, size: this.size, blobs, sha256: this.hash!.digest('hex') };
+    const sha256 = this.hash?.digest('hex');
+    return { id, size: this.size, blobs, ...(sha256 ? { sha256 } : {}) };
   }
 }
 

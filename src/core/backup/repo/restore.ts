@@ -6,7 +6,6 @@
  * create symlinks last. Modes and times are applied once the content is verified; setuid and
  * setgid bits only when asked for (keepSpecialBits), as tar applies them only with -p.
  */
-import { createHash } from 'node:crypto';
 import { constants as fsc } from 'node:fs';
 import fs from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve, sep, isAbsolute } from 'node:path';
@@ -18,6 +17,7 @@ import { checkServiceEntries, resolveInside } from './paths';
 import type { RepoHandle } from './handle';
 import { selectEntries } from './select';
 import { packPath } from './pack';
+import { checkRestoredFile, type RestoredCheck } from './restored-file-check';
 import { defaultThreads, RepoWorkers, WORKER_MIN_BYTES, type WorkerError } from './worker';
 
 const FILE_CONCURRENCY = 4;
@@ -190,9 +190,10 @@ async function restoreDirs(dirs: SnapshotEntry[], targets: Targets, overwrite: b
 
 /**
  * Write the files, a few at a time, each verified after writing (on worker threads when there is
- * enough). Chunks are not hashed one by one on the way: the whole file is re-read and hashed once
- * written, which proves more (what is on disk). When that check fails, diagnose() names the
- * damaged chunk. (Encrypted blobs are authenticated by AES-GCM on the way anyway.)
+ * enough). Chunks are not hashed on the way: the file is re-read once written and each chunk's
+ * bytes hashed against its id (restored-file-check.ts), which proves more (what is on disk). When
+ * that check fails, diagnose() names the damaged chunk. (Encrypted blobs are authenticated by
+ * AES-GCM on the way anyway.)
  */
 async function restoreFiles(
   repo: RepoHandle,
@@ -246,18 +247,18 @@ async function restoreFiles(
             const loc = reader.location(id);
             return { id, pack: pathOf(loc.pack), offset: loc.offset, length: loc.length, rawLength: loc.rawLength };
           });
-          let got: { size: number; sha256: string };
+          let got: RestoredCheck;
           try {
-            got = await pool.restoreFile(dest, flags, locs, { sha256: e.sha256 ?? '', size: e.size }, check, onBytes);
+            got = await pool.restoreFile(dest, flags, locs, e.sha256, check, onBytes);
           } catch (err) {
             throw workerRestoreError(e, dest, err as WorkerError);
           }
-          if (got.size !== e.size || got.sha256 !== e.sha256) throw await diagnose(reader, e, mismatch(e, got.size, got.sha256));
+          if (!matches(e, got)) throw await diagnose(reader, e, mismatch(e, got));
         } else {
           await writeFile(reader, e, dest, flags, check, onBytes);
-          await verifyFile(e, dest).catch(async (err: unknown) => {
-            throw err instanceof OpsError && err.code === 'BACKUP_RESTORE_FAILED' ? await diagnose(reader, e, err) : err;
-          });
+          const chunks = (e.chunks ?? []).map((id) => ({ id, rawLength: reader.location(id).rawLength }));
+          const got = checkRestoredFile(dest, { ...(e.sha256 ? { sha256: e.sha256 } : {}), chunks }, (n) => Buffer.allocUnsafe(n), Math.min(VERIFY_READ, Math.max(e.size, 1)));
+          if (!matches(e, got)) throw await diagnose(reader, e, mismatch(e, got));
         }
         report.verified++;
         await fs.chmod(dest, restoredMode(e.mode, options.keepSpecialBits));
@@ -337,24 +338,8 @@ async function writeFile(reader: BlobReader, e: SnapshotEntry, dest: string, fla
   }
 }
 
-async function verifyFile(e: SnapshotEntry, dest: string): Promise<void> {
-  const h = createHash('sha256');
-  const fh = await fs.open(dest, fsc.O_RDONLY | fsc.O_NOFOLLOW);
-  let size = 0;
-  try {
-    const buf = Buffer.allocUnsafe(Math.min(VERIFY_READ, Math.max(e.size, 1)));
-    for (;;) {
-      const { bytesRead } = await fh.read(buf, 0, buf.length, null);
-      if (bytesRead === 0) break;
-      h.update(buf.subarray(0, bytesRead));
-      size += bytesRead;
-    }
-  } finally {
-    await fh.close();
-  }
-  const got = h.digest('hex');
-  if (size !== e.size || got !== e.sha256) throw mismatch(e, size, got);
-}
+/** The read-back of a restored file agrees with its entry: size, then chunks (or the recorded SHA-256). */
+const matches = (e: SnapshotEntry, got: RestoredCheck): boolean => got.size === e.size && got.badChunk === undefined && (!e.sha256 || got.sha256 === e.sha256);
 
 /**
  * A restored file does not match its manifest: find out why. A chunk whose content does not
@@ -373,10 +358,15 @@ async function diagnose(reader: BlobReader, e: SnapshotEntry, mismatchError: Ops
   return mismatchError;
 }
 
-function mismatch(e: SnapshotEntry, size: number, sha256: string): OpsError {
+function mismatch(e: SnapshotEntry, got: RestoredCheck): OpsError {
+  const what = got.badChunk
+    ? `chunk ${got.badChunk.slice(0, 12)} differs on disk`
+    : got.sha256 !== undefined && got.sha256 !== e.sha256
+      ? `sha256 ${got.sha256.slice(0, 12)}/${(e.sha256 ?? '').slice(0, 12)}`
+      : 'size differs';
   return new OpsError(
     'BACKUP_RESTORE_FAILED',
-    `${e.service}/${e.path} does not match the snapshot after restoring (size ${size}/${e.size}, sha256 ${sha256.slice(0, 12)}/${(e.sha256 ?? '').slice(0, 12)})`,
+    `${e.service}/${e.path} does not match the snapshot after restoring (size ${got.size}/${e.size}, ${what})`,
     'run `opsdeck backups verify --read-data`; the restored file is not the backed-up one',
   );
 }

@@ -4,14 +4,14 @@
  * blob codec (chunker.ts, blob.ts); the main thread keeps the index, the packs and every decision:
  *
  *   chunk    (backup)  read a file or a range of it, chunk it (on page boundaries if it is a SQLite
- *                      database), hash every chunk (and, asked to, what was read as a whole),
+ *                      database), hash every chunk (its id: a file is known by its chunks' ids, never hashed whole),
  *                      compress and encrypt the chunks the repository does not have yet and append
  *                      them to this thread's own pack file (pack-file.ts), posting each pack to
  *                      the main thread once it is written (its blob table only, never blob bytes);
  *   flush    (backup)  write out the pack being filled (the backup's end);
- *   hash     (backup)  the SHA-256 of a whole file, beside the segments of a large SQLite file;
- *   restore  (restore) read a file's blobs from their packs, decrypt, decompress, check, write
- *                      the file, then re-read it and compare its SHA-256 with the manifest;
+ *   restore  (restore) read a file's blobs from their packs, decrypt, decompress, write the file,
+ *                      then re-read it: each chunk's bytes hashed against the chunk's id (or, for a
+ *                      file an older snapshot recorded with its SHA-256, the whole file against that);
  *   check    (verify)  read a whole pack, hash it, decode every blob and compare its SHA-256 with its id.
  *
  * Memory of a backup's thread, by design and whatever the size of the backup: its read buffer
@@ -28,7 +28,8 @@ import { fixedCutter, makeCutter, sqliteChunkSize } from './chunker';
 import type { ChunkerParams, CompressionSetting } from './model';
 import { KnownIds, NewIds } from './known-ids';
 import { PackFileWriter } from './pack-file';
-import type { PackBlob, PackInfo } from './pack';
+import { checkRestoredFile } from './restored-file-check';
+import { packHashNeeded, type PackBlob, type PackInfo } from './pack';
 
 /** What each worker is started with. */
 export interface RepoWorkerData {
@@ -56,8 +57,7 @@ export interface ChunkLoc {
 /**
  * A backup's read of a file: the whole file (content-defined chunks, or pages of a SQLite file
  * found from its header), or a byte range of it cut into fixed `page`-sized chunks (a segment of a
- * large SQLite file, several of which run on different threads at once); `hash` also hashes what
- * is read as one (the file's SHA-256).
+ * large SQLite file, several of which run on different threads at once).
  */
 export interface ChunkJob {
   t: 'chunk';
@@ -68,14 +68,13 @@ export interface ChunkJob {
   end?: number;
   /** Fixed chunk size; undefined: the file's own (SQLite pages, or content-defined). */
   page?: number;
-  hash: boolean;
 }
 
 export type RepoWorkerJob =
   | ChunkJob
   | { t: 'flush'; id: number }
-  | { t: 'hash'; id: number; path: string }
-  | { t: 'restore'; id: number; dest: string; flags: number; chunks: ChunkLoc[]; sha256: string; size: number; check: boolean }
+  /** sha256: the whole file's, recorded by older snapshots ('' for a file known by its chunks only). */
+  | { t: 'restore'; id: number; dest: string; flags: number; chunks: ChunkLoc[]; sha256: string; check: boolean }
   | { t: 'check'; id: number; path: string; blobs: PackBlob[] };
 
 /** A pack this thread wrote (posted during a chunk or flush job, before its `done`). */
@@ -151,7 +150,7 @@ let packs: PackFileWriter | undefined;
 /** This thread's pack file writer. */
 function packWriter(): PackFileWriter {
   const p = wd.packs!;
-  packs ??= new PackFileWriter(p.repoDir, p.packSize, key, p.dryRun);
+  packs ??= new PackFileWriter(p.repoDir, p.packSize, key, p.dryRun, packHashNeeded(wd.compression));
   return packs;
 }
 
@@ -190,7 +189,6 @@ function chunkFile(job: ChunkJob): void {
   let fd = -1;
   try {
     fd = fs.openSync(job.path, 'r');
-    const fileHash = job.hash ? createHash('sha256') : undefined;
     const chunks: string[] = [];
     let pos = job.start;
     const stop = job.end ?? Infinity;
@@ -223,7 +221,6 @@ function chunkFile(job: ChunkJob): void {
       const chunk = b.subarray(start, start + len);
       const digest = hash('sha256', chunk, 'buffer');
       const hex = digest.toString('hex');
-      fileHash?.update(chunk);
       chunks.push(hex);
       if (!known.has(digest) && mine(digest, hex)) {
         store(job.id, hex, encodeBlobSync(chunk, wd.compression, key).data, len);
@@ -237,7 +234,7 @@ function chunkFile(job: ChunkJob): void {
       size += len;
       start += len;
     }
-    port.postMessage({ t: 'done', job: job.id, bytes: unreported, result: { size, sha256: fileHash?.digest('hex') ?? '', chunks } });
+    port.postMessage({ t: 'done', job: job.id, bytes: unreported, result: { size, chunks } });
   } catch (e) {
     port.postMessage({ t: 'error', job: job.id, error: chunkError(e) });
   } finally {
@@ -254,28 +251,6 @@ function flushPack(job: { id: number }): void {
   } catch (e) {
     packs?.abandon();
     port.postMessage({ t: 'error', job: job.id, error: errorOf(e, { stage: 'pack' }) });
-  }
-}
-
-// ---- backup: the SHA-256 and size of a whole file (beside the segments of a large SQLite file)
-function hashFile(job: { id: number; path: string }): void {
-  let fd = -1;
-  try {
-    fd = fs.openSync(job.path, 'r');
-    const h = createHash('sha256');
-    const b = readBuffer();
-    let size = 0;
-    for (;;) {
-      const n = fs.readSync(fd, b, 0, b.length, null);
-      if (n === 0) break;
-      h.update(b.subarray(0, n));
-      size += n;
-    }
-    port.postMessage({ t: 'done', job: job.id, bytes: 0, result: { size, sha256: h.digest('hex') } });
-  } catch (e) {
-    port.postMessage({ t: 'error', job: job.id, error: errorOf(e) });
-  } finally {
-    if (fd >= 0) fs.closeSync(fd);
   }
 }
 
@@ -390,21 +365,8 @@ function restoreFile(job: Extract<RepoWorkerJob, { t: 'restore' }>): void {
     fd = -1;
     // verify what is on disk now
     stage = 'verify';
-    const h = createHash('sha256');
-    const vbuf = readBuf(READ_BYTES);
-    const vfd = fs.openSync(job.dest, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
-    let size = 0;
-    try {
-      for (;;) {
-        const n = fs.readSync(vfd, vbuf, 0, vbuf.length, null);
-        if (n === 0) break;
-        h.update(n === vbuf.length ? vbuf : vbuf.subarray(0, n));
-        size += n;
-      }
-    } finally {
-      fs.closeSync(vfd);
-    }
-    port.postMessage({ t: 'done', job: job.id, bytes: unreported, result: { size, sha256: h.digest('hex') } });
+    const result = checkRestoredFile(job.dest, { ...(job.sha256 ? { sha256: job.sha256 } : {}), chunks: job.chunks }, readBuf, READ_BYTES);
+    port.postMessage({ t: 'done', job: job.id, bytes: unreported, result });
   } catch (e) {
     port.postMessage({ t: 'error', job: job.id, error: errorOf(e, { stage }) });
   } finally {
@@ -481,7 +443,6 @@ function checkPack(job: { id: number; path: string; blobs: PackBlob[] }): void {
 port.on('message', (m: RepoWorkerJob) => {
   if (m.t === 'chunk') chunkFile(m);
   else if (m.t === 'flush') flushPack(m);
-  else if (m.t === 'hash') hashFile(m);
   else if (m.t === 'restore') restoreFile(m);
   else if (m.t === 'check') checkPack(m);
 });

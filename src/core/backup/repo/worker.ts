@@ -16,6 +16,7 @@ import { KnownIds, NewIds } from './known-ids';
 import type { ChunkerParams, CompressionSetting } from './model';
 import type { PackBlob, PackInfo } from './pack';
 import type { ChunkLoc, PackMessage, RepoWorkerData } from './worker-thread';
+import type { RestoredCheck } from './restored-file-check';
 
 const YOUNG_GENERATION_MB = 8;
 /** The most slots of the threads' table of new blobs (36 bytes each: 4.5 MiB). */
@@ -36,7 +37,6 @@ export interface PackCheck {
 
 export interface FileChunked {
   size: number;
-  sha256: string;
   chunks: string[];
 }
 
@@ -186,12 +186,12 @@ export class RepoWorkers {
 
   /** Backup: chunk a file on a free worker; its new blobs go to `onBlob` before this resolves. */
   chunkFile(path: string, onBytes: (n: number) => void): Promise<FileChunked> {
-    return this.run({ t: 'chunk', path, start: 0, hash: true }, onBytes);
+    return this.run({ t: 'chunk', path, start: 0 }, onBytes);
   }
 
   /** Backup: the chunk ids of `page`-sized chunks of bytes [start, end) of a file (a segment of a SQLite database); new blobs go to `onBlob`. */
   chunkRange(path: string, start: number, end: number, page: number, onBytes: (n: number) => void): Promise<FileChunked> {
-    return this.run({ t: 'chunk', path, start, end, page, hash: false }, onBytes);
+    return this.run({ t: 'chunk', path, start, end, page }, onBytes);
   }
 
   /** Backup: every thread writes out the pack it is filling (posted to onPack before this resolves). */
@@ -199,21 +199,12 @@ export class RepoWorkers {
     await Promise.all(this.workers.map((_, slot) => this.runOn(slot, { t: 'flush' })));
   }
 
-  /** Backup: the size and SHA-256 of a whole file. */
-  hashFile(path: string): Promise<{ size: number; sha256: string }> {
-    return this.run({ t: 'hash', path }, () => undefined);
-  }
-
-  /** Restore: write `dest` from its chunks and return what a re-read of it found. */
-  restoreFile(
-    dest: string,
-    flags: number,
-    chunks: ChunkLoc[],
-    expected: { sha256: string; size: number },
-    check: boolean,
-    onBytes: (n: number) => void,
-  ): Promise<{ size: number; sha256: string }> {
-    return this.run({ t: 'restore', dest, flags, chunks, sha256: expected.sha256, size: expected.size, check }, onBytes);
+  /**
+   * Restore: write `dest` from its chunks and return what a re-read of it found (its chunks
+   * checked against their ids, or the whole file against `sha256` when an older snapshot recorded one).
+   */
+  restoreFile(dest: string, flags: number, chunks: ChunkLoc[], sha256: string | undefined, check: boolean, onBytes: (n: number) => void): Promise<RestoredCheck> {
+    return this.run({ t: 'restore', dest, flags, chunks, sha256: sha256 ?? '', check }, onBytes);
   }
 
   /** Verify: the damaged blobs of one pack, and the SHA-256 of the whole file. */
