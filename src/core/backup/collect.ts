@@ -77,14 +77,18 @@ export async function collectSources(stack: LoadedStack, services: string[], sta
           if (st?.isFile()) items.push({ service: s, kind: rel === db ? 'sqlite' : 'file', path: rel, source: abs, live: true, size: st.size, mtimeMs: st.mtimeMs, mode: st.mode & 0o7777, note: 'copied as a file (service stopped)' });
         }
       }
-    } else {
-      items.push(...(await collectSqlite(ctx, b.sqlite, {}, opts.previous?.[s], opts.checks)));
     }
-    if (b.files.length) {
-      const r = await collectFiles(ctx, b.files, b.exclude, reserved);
-      items.push(...r.items);
-      skipped.push(...r.skipped.map((k) => ({ service: s, ...k })));
-    }
+    // The databases' copies (the kernel copies on the thread pool) and the walk of the files at
+    // once; both settle before anything is used or thrown, so no copy is still being written
+    // when the caller removes the staging folder after a failure.
+    const [dbs, files] = await Promise.allSettled([
+      opts.safety ? Promise.resolve([]) : collectSqlite(ctx, b.sqlite, {}, opts.previous?.[s], opts.checks),
+      b.files.length ? collectFiles(ctx, b.files, b.exclude, reserved) : Promise.resolve({ items: [], skipped: [] }),
+    ]);
+    if (dbs.status === 'rejected') throw dbs.reason;
+    if (files.status === 'rejected') throw files.reason;
+    items.push(...dbs.value, ...files.value.items);
+    skipped.push(...files.value.skipped.map((k) => ({ service: s, ...k })));
   }
   const sources: BackupSource[] = services.map((s) => {
     const mine = items.filter((i) => i.service === s);

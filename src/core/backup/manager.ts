@@ -11,8 +11,8 @@
  * (./host); a one-shot CLI command with no engine running builds an Engine of its own, holding
  * the stack lock meanwhile.
  */
-import { mkdirSync, rmSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdirSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { LoadedStack } from '../config/load';
@@ -224,6 +224,7 @@ export class BackupManager implements BackupService {
     // The SQLite copies' checks run beside the repository's work; the snapshot waits for them.
     const checks = new SqliteChecks();
     let scratchRepo: string | undefined;
+    let cleared: Promise<void> | undefined;
     try {
       let repo: BackupRepository;
       let created = false;
@@ -249,6 +250,10 @@ export class BackupManager implements BackupService {
           throw e;
         });
       const sum = result.summary;
+      // The staged copies are read no more (the checks gave their verdict before the snapshot):
+      // removed on the thread pool while the snapshot is checked (a 151 MiB copy takes ~60 ms).
+      // A dry run's scratch repository is in the staging folder, and it is not checked.
+      if (!dryRun) cleared = clearStaging(checks, staging);
       let check: BackupRunResult['check'];
       if (!dryRun) {
         const report = await repo.verify({ snapshot: result.snapshot.id, packs: result.packs });
@@ -295,8 +300,7 @@ export class BackupManager implements BackupService {
       if (!dryRun) bus.emit({ type: 'backup', at: at(), service: svc, phase: 'failed', trigger, services, tags, error: (e as Error).message });
       throw e;
     } finally {
-      await checks.close();
-      rmSync(staging, { recursive: true, force: true });
+      await (cleared ?? clearStaging(checks, staging));
     }
   }
 
@@ -463,4 +467,14 @@ export class BackupManager implements BackupService {
   dispose(): void {
     this.stop();
   }
+}
+
+/**
+ * Close a backup's SQLite checks (their processes end), then remove its staging folder. Never
+ * rejects (it runs beside the check of the snapshot): a folder that cannot be removed stays in
+ * .opsdeck/tmp, where `opsdeck cleanup` finds it.
+ */
+async function clearStaging(checks: SqliteChecks, staging: string): Promise<void> {
+  await checks.close().catch(() => undefined);
+  await rm(staging, { recursive: true, force: true }).catch(() => undefined);
 }
