@@ -16,6 +16,7 @@ import {
   collectFiles,
   collectPostgres,
   collectSqlite,
+  copiesMade,
   sqliteOrigins,
   SQLITE_SIDECARS,
   type SqliteChecks,
@@ -86,7 +87,10 @@ export async function collectSources(stack: LoadedStack, services: string[], sta
       b.files.length ? collectFiles(ctx, b.files, b.exclude, reserved) : Promise.resolve({ items: [], skipped: [] }),
     ]);
     if (dbs.status === 'rejected') throw dbs.reason;
-    if (files.status === 'rejected') throw files.reason;
+    if (files.status === 'rejected') {
+      await copiesMade(dbs.value).catch(() => undefined); // the copies under way end before the staging folder goes
+      throw files.reason;
+    }
     items.push(...dbs.value, ...files.value.items);
     skipped.push(...files.value.skipped.map((k) => ({ service: s, ...k })));
   }

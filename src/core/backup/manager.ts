@@ -18,14 +18,14 @@ import path from 'node:path';
 import type { LoadedStack } from '../config/load';
 import { OpsError } from '../errors';
 import { didYouMean } from '../config/suggest';
-import { hasBackup, SqliteChecks, STACK_SERVICE } from './adapters';
+import { copiesMade, hasBackup, SqliteChecks, STACK_SERVICE, type BackupItem } from './adapters';
 import { collectSources } from './collect';
 import { runDrill } from './drill';
 import { count, shortId } from '../format';
 import { BackupHistory } from './history';
 import type { BackupHost } from './host';
 import { gitCommit } from './git-commit';
-import { backupMeta, previousSqlite } from './manifest';
+import { backupMeta, previousSqlite, sqliteStateOf, type BackupMeta } from './manifest';
 import { rpoStatus } from './objectives';
 import {
   initRepository,
@@ -225,6 +225,7 @@ export class BackupManager implements BackupService {
     const checks = new SqliteChecks();
     let scratchRepo: string | undefined;
     let cleared: Promise<void> | undefined;
+    let collected: BackupItem[] | undefined;
     try {
       let repo: BackupRepository;
       let created = false;
@@ -240,10 +241,11 @@ export class BackupManager implements BackupService {
       // the repository's part of the start (index, the parent's chunk lists) beside the copies
       const prepared = repo.prepareBackup(stack.config.name);
       const { sources, items, skipped } = await collectSources(stack, services, staging, { safety: trigger === 'safety', previous, checks, ...(opts.between ? { between: opts.between } : {}) });
+      collected = items;
       const meta = await backupMeta(stack, { services, tags, trigger, items, skipped, now: at, git });
       await prepared;
       const result = await repo
-        .backup(sources, meta, { parent: 'latest', dryRun, beforeSnapshot: () => checks.verdict(), signal: checks.signal, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) })
+        .backup(sources, meta, { parent: 'latest', dryRun, beforeSnapshot: () => sqliteDone(items, checks, meta), signal: checks.signal, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) })
         // Stopped by a failed check: that failure is the error.
         .catch(async (e: unknown) => {
           if (checks.signal.aborted) await checks.verdict();
@@ -253,7 +255,7 @@ export class BackupManager implements BackupService {
       // The staged copies are read no more (the checks gave their verdict before the snapshot):
       // removed on the thread pool while the snapshot is checked (a 151 MiB copy takes ~60 ms).
       // A dry run's scratch repository is in the staging folder, and it is not checked.
-      if (!dryRun) cleared = clearStaging(checks, staging);
+      if (!dryRun) cleared = clearStaging(checks, staging, items);
       let check: BackupRunResult['check'];
       if (!dryRun) {
         const report = await repo.verify({ snapshot: result.snapshot.id, packs: result.packs });
@@ -300,7 +302,7 @@ export class BackupManager implements BackupService {
       if (!dryRun) bus.emit({ type: 'backup', at: at(), service: svc, phase: 'failed', trigger, services, tags, error: (e as Error).message });
       throw e;
     } finally {
-      await (cleared ?? clearStaging(checks, staging));
+      await (cleared ?? clearStaging(checks, staging, collected));
     }
   }
 
@@ -470,11 +472,22 @@ export class BackupManager implements BackupService {
 }
 
 /**
- * Close a backup's SQLite checks (their processes end), then remove its staging folder. Never
- * rejects (it runs beside the check of the snapshot): a folder that cannot be removed stays in
- * .opsdeck/tmp, where `opsdeck cleanup` finds it.
+ * Before the snapshot: the SQLite copies made (they were made while the files were read), their
+ * checks passed, and their fingerprints in the snapshot's record.
  */
-async function clearStaging(checks: SqliteChecks, staging: string): Promise<void> {
+async function sqliteDone(items: BackupItem[], checks: SqliteChecks, meta: BackupMeta): Promise<void> {
+  await copiesMade(items);
+  await checks.verdict();
+  meta.extra.sqliteState = sqliteStateOf(meta.services, items);
+}
+
+/**
+ * Once the copies are made or failed, close a backup's SQLite checks (their processes end), then
+ * remove its staging folder. Never rejects (it runs beside the check of the snapshot): a folder
+ * that cannot be removed stays in .opsdeck/tmp, where `opsdeck cleanup` finds it.
+ */
+async function clearStaging(checks: SqliteChecks, staging: string, items: readonly BackupItem[] | undefined): Promise<void> {
+  await copiesMade(items ?? []).catch(() => undefined);
   await checks.close().catch(() => undefined);
   await rm(staging, { recursive: true, force: true }).catch(() => undefined);
 }

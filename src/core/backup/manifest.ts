@@ -59,10 +59,18 @@ export async function backupMeta(stack: LoadedStack, run: BackupRun): Promise<Ba
       trigger,
       notes: items.filter((i) => i.note).map((i) => ({ service: i.service, path: i.path, note: i.note! })),
       sqlite: Object.fromEntries(services.map((s) => [s, items.filter((i) => i.service === s && i.kind === 'sqlite').map((i) => i.path)])),
-      sqliteState: Object.fromEntries(services.map((s) => [s, Object.fromEntries(items.filter((i) => i.service === s && i.state).map((i) => [i.path, i.state!]))])),
+      sqliteState: sqliteStateOf(services, items),
       skipped: run.skipped,
     },
   };
+}
+
+/**
+ * Per service and database, the state to record (the copies' fingerprints). A copy still being
+ * made has none yet: the backup takes this again once they are made (before its snapshot).
+ */
+export function sqliteStateOf(services: string[], items: readonly BackupItem[]): BackupMeta['extra']['sqliteState'] {
+  return Object.fromEntries(services.map((s) => [s, Object.fromEntries(items.filter((i) => i.service === s && i.state).map((i) => [i.path, i.state!]))]));
 }
 
 /** What the stack's newest snapshot recorded of its SQLite databases, by service (nothing when unknown). */

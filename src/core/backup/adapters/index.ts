@@ -13,7 +13,7 @@ import type { AdapterContext, BackupItem } from './types';
 
 export * from './types';
 export { collectFiles, SQLITE_SIDECARS } from './files';
-export { collectSqlite, copySqlite, integrityCheck, isSqliteFile } from './sqlite';
+export { collectSqlite, copiesMade, copySqlite, integrityCheck, isSqliteFile } from './sqlite';
 export { SqliteChecks } from './sqlite-checks';
 export { collectPostgres, restorePostgres, pgConnection, findPgTool } from './postgres';
 export { collectCommand, restoreCommand } from './command';

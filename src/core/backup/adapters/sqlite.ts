@@ -46,14 +46,16 @@ export async function isSqliteFile(file: string): Promise<boolean> {
  * A consistent copy of `src` in `dest` carrying the time `mtimeMs`, its quick_check queued on
  * `checks` (which the backup waits for before it writes the snapshot).
  */
-async function checkedCopy(src: string, dest: string, mtimeMs: number, opts: SqliteCopyOptions, checks: SqliteChecks): Promise<string> {
+async function checkedCopy(src: string, dest: string, mtimeMs: number, opts: SqliteCopyOptions, checks: SqliteChecks): Promise<void> {
   await copySqlite(src, dest, opts);
   // The copy carries the database's time (the newest of its files): an unchanged database gives
   // an unchanged copy, which the repository recognises without reading it again.
   utimesSync(dest, mtimeMs / 1000, mtimeMs / 1000);
   checks.start(src, dest);
-  return 'quick_check ok';
 }
+
+/** The note of a database copied and checked (a failed check fails the backup). */
+const COPY_NOTE = 'quick_check ok';
 
 /**
  * The service's declared databases (`backup.sqlite`), copied into the staging folder; one whose
@@ -66,6 +68,7 @@ export async function collectSqlite(ctx: AdapterContext, files: readonly string[
     const own = new SqliteChecks();
     try {
       const items = await collectSqlite(ctx, files, opts, previous, own);
+      await copiesMade(items);
       await own.verdict();
       return items;
     } finally {
@@ -96,12 +99,30 @@ export async function collectSqlite(ctx: AdapterContext, files: readonly string[
       items.push({ ...base, size: prev.size, mtimeMs: prev.mtimeMs, copy, state: prev, note: `unchanged (${prev.note})` });
       continue;
     }
-    const note = await checkedCopy(abs, dest, fp?.mtimeMs ?? st.mtimeMs, opts, checks);
-    const copied = statSync(dest);
-    // A commit between the fingerprint and the copy: the copy is newer than the fingerprint says,
-    // so it gets none (the next backup copies the database again).
-    const same = fp && fingerprint(abs)?.key === fp.key;
-    items.push({ ...base, size: copied.size, mtimeMs: copied.mtimeMs, note, ...(same ? { state: { fingerprint: fp.key, size: copied.size, mtimeMs: copied.mtimeMs, note } } : {}) });
+    // The copy is made while the repository reads the other files; the repository waits for it
+    // (`copy`) when it comes to the database, and the backup (copiesMade) before its snapshot.
+    const mtimeMs = fp?.mtimeMs ?? st.mtimeMs;
+    const item: BackupItem = { ...base, size: st.size, mtimeMs, note: COPY_NOTE };
+    item.made = (async () => {
+      await checkedCopy(abs, dest, mtimeMs, opts, checks);
+      const copied = statSync(dest);
+      // A commit between the fingerprint and the copy: the copy is newer than the fingerprint says,
+      // so it gets none (the next backup copies the database again).
+      // The state names the entry the snapshot gets: the copy's size, and the time the item carries
+      // (the copy's, before the file system rounded it).
+      if (fp && fingerprint(abs)?.key === fp.key) item.state = { fingerprint: fp.key, size: copied.size, mtimeMs, note: COPY_NOTE };
+    })();
+    item.made.catch(() => undefined); // its error is thrown where it is waited for
+    item.copy = async () => {
+      await item.made;
+      return dest;
+    };
+    items.push(item);
   }
   return items;
+}
+
+/** Wait until every copy `items` started is made; the first failed copy's error is thrown. */
+export async function copiesMade(items: readonly BackupItem[]): Promise<void> {
+  await Promise.all(items.map((i) => i.made));
 }

@@ -35,6 +35,12 @@ export interface BackupItem {
   copy?: () => Promise<string>;
   /** A SQLite database: what identifies its content, recorded in the snapshot for the next backup. */
   state?: SqliteState;
+  /**
+   * Set while `source` is still being made (a changed SQLite database's copy, started by the
+   * adapter so that the files are read meanwhile): settles once it is made, `state` then filled
+   * in; rejects with the copy's error. `copy` waits for it.
+   */
+  made?: Promise<void>;
 }
 
 /** What a snapshot records of a SQLite database, so the next backup knows whether it changed. */
