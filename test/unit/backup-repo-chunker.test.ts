@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { chunkLengths, chunkStream, DEFAULT_CHUNKER, fixedCutter, gearTable, makeCutter, sqliteChunkSize } from '../../src/core/backup/repo/chunker';
-import { Rng } from '../fixtures/backup/dataset';
+import { logText, Rng } from '../fixtures/backup/dataset';
 
 const hashes = (data: Buffer, lengths: number[]) => {
   const out: string[] = [];
@@ -115,5 +115,39 @@ describe('backup repository: content-defined chunking', function () {
     assert.equal(sqliteChunkSize(head(4096).subarray(0, 50)), undefined, 'too short to tell');
     const file = Buffer.concat([head(4096), data.subarray(100, 10 * 4096 + 123)]);
     assert.deepEqual(chunkLengths(file, fixedCutter(DEFAULT_CHUNKER, 4096)), [...Array(10).fill(4096), 123]);
+  });
+
+  it('cuts exactly where the gear hash of one byte at a time says (the boundaries of every existing repository)', () => {
+    // the definition, byte by byte: the boundaries of every existing repository depend on it
+    const reference = (G: Int32Array, p: { minSize: number; avgSize: number; maxSize: number }, buf: Uint8Array): number[] => {
+      const bits = Math.round(Math.log2(p.avgSize));
+      const top = (n: number) => (0xffffffff << (32 - n)) | 0;
+      const out: number[] = [];
+      for (let start = 0; start < buf.length; ) {
+        const avail = buf.length - start;
+        let len = Math.min(avail, p.maxSize);
+        if (avail > p.minSize) {
+          let h = 0;
+          for (let i = start + p.minSize - 32; i < start + len; i++) {
+            h = ((h << 1) + G[buf[i]!]!) | 0;
+            const mask = i < start + Math.min(len, p.avgSize) ? top(bits + 2) : top(bits - 2);
+            if (i >= start + p.minSize && (h & mask) === 0) {
+              len = i + 1 - start;
+              break;
+            }
+          }
+        }
+        out.push(len);
+        start += len;
+      }
+      return out;
+    };
+    const rng = new Rng('chunker-reference');
+    const data = Buffer.concat([logText(rng, 3 << 20), rng.bytes(2 << 20), Buffer.alloc(1 << 20, 7), logText(rng, 1 << 20)]);
+    for (const p of [DEFAULT_CHUNKER, { minSize: 2048, avgSize: 8192, maxSize: 32768, seed: 7 }, { minSize: 64, avgSize: 256, maxSize: 1024, seed: 1 }]) {
+      const lengths = chunkLengths(data, makeCutter(p));
+      assert.deepEqual(lengths, reference(gearTable(p.seed), p, data), `sizes ${p.minSize}/${p.avgSize}/${p.maxSize}`);
+      assert.ok(lengths.length > 5, `${lengths.length} chunks`);
+    }
   });
 });
