@@ -9,7 +9,7 @@ import type { BackupRun } from './backup-run';
 import { encodeBlob } from './blob';
 import type { MasterIndex } from './index-store';
 import { writeIndexFile } from './index-store';
-import { packHashNeeded, PackWriter, type PackInfo } from './pack';
+import { packHashNeeded, PackWriter, TRAILER_ENTRY_LEN, type PackInfo } from './pack';
 import type { RepoHandle } from './handle';
 
 const MAX_ENCODING = 8;
@@ -67,12 +67,24 @@ export class BackupPacks {
    * next index like the packs written here.
    */
   async addWritten(p: PackInfo): Promise<void> {
-    for (const b of p.blobs) {
-      if (!this.has(b.id)) {
-        this.pending.add(b.id);
-        this.run.summary.chunksNew++;
+    if (p.table) {
+      // no string per blob: the table's ids are looked up as bytes. The threads claimed their
+      // blobs from one another (known-ids.ts), so these are new to this backup; once that table
+      // was full, a blob two threads met at once counts twice, and a chunk the calling thread
+      // reads later (a dump) may be stored once more (the index keeps one copy, prune drops the other).
+      const t = p.table;
+      for (let o = 0; o < t.length; o += TRAILER_ENTRY_LEN) {
+        if (!this.index.hasBytes(t, o + 1)) this.run.summary.chunksNew++;
+        this.run.summary.bytesAdded += t.readUInt32LE(o + 37);
       }
-      this.run.summary.bytesAdded += b.length;
+    } else {
+      for (const b of p.blobs) {
+        if (!this.has(b.id)) {
+          this.pending.add(b.id);
+          this.run.summary.chunksNew++;
+        }
+        this.run.summary.bytesAdded += b.length;
+      }
     }
     this.packs.adopt(p);
     await this.maybeIndex();

@@ -23,7 +23,7 @@ import { decodeBlob, encodeDocument } from './blob';
 import { listDir, writeFileDurable } from './fsutil';
 import { BlobTable, PackEntry, type IndexedPack } from './index-table';
 import { KnownIds } from './known-ids';
-import type { PackInfo } from './pack';
+import { TRAILER_ENTRY_LEN, type PackInfo } from './pack';
 
 export interface BlobLocation {
   pack: string;
@@ -102,6 +102,15 @@ export class MasterIndex {
 
   /** Adds a pack and its blobs; throws, adding nothing, when a blob id is not a SHA-256. */
   addPack(p: PackInfo, indexFile: string): void {
+    const t = p.table;
+    if (t) {
+      // a worker's pack: its ids are bytes already
+      this.addRun(p.id, p.size, p.sha256, t.length / TRAILER_ENTRY_LEN, indexFile, (no, k) => {
+        const e = k * TRAILER_ENTRY_LEN;
+        this.table.push(t, e + 1, no, t.readUInt32LE(e + 33), t.readUInt32LE(e + 37), t.readUInt32LE(e + 41));
+      });
+      return;
+    }
     assertIds([p]);
     this.addChecked(p, indexFile);
   }
@@ -168,8 +177,9 @@ export class MasterIndex {
 
   /** A pack whose blob ids are known to be SHA-256s. */
   private addChecked(p: PackInfo, indexFile: string): void {
-    this.addRun(p.id, p.size, p.sha256, p.blobs.length, indexFile, (no, k) => {
-      const b = p.blobs[k]!;
+    const blobs = p.blobs;
+    this.addRun(p.id, p.size, p.sha256, blobs.length, indexFile, (no, k) => {
+      const b = blobs[k]!;
       this.scratch.write(b.id, 0, 32, 'hex');
       this.table.push(this.scratch, 0, no, b.offset, b.length, b.rawLength);
     });
@@ -241,15 +251,24 @@ function parseV2(doc: Buffer): { header: IndexHeaderV2; entries: number; count: 
 
 /** Write an index file listing `packs` (version 2), durably. Returns its name. */
 export async function writeIndexFile(repoDir: string, packs: PackInfo[], key?: Buffer): Promise<string> {
-  const header: IndexHeaderV2 = { packs: packs.map((p) => ({ id: p.id, size: p.size, ...(p.sha256 ? { sha256: p.sha256 } : {}), blobs: p.blobs.length })) };
+  const counts = packs.map((p) => (p.table ? p.table.length / TRAILER_ENTRY_LEN : p.blobs.length));
+  const header: IndexHeaderV2 = { packs: packs.map((p, i) => ({ id: p.id, size: p.size, ...(p.sha256 ? { sha256: p.sha256 } : {}), blobs: counts[i]! })) };
   const head = Buffer.from(JSON.stringify(header));
-  const count = packs.reduce((n, p) => n + p.blobs.length, 0);
+  const count = counts.reduce((n, c) => n + c, 0);
   const doc = Buffer.alloc(MAGIC_V2.length + 4 + head.length + count * ENTRY);
   MAGIC_V2.copy(doc, 0);
   doc.writeUInt32LE(head.length, MAGIC_V2.length);
   head.copy(doc, MAGIC_V2.length + 4);
   let at = MAGIC_V2.length + 4 + head.length;
   for (const p of packs) {
+    if (p.table) {
+      // a worker's pack: each entry is its trailer's, less the type byte
+      for (let o = 0; o < p.table.length; o += TRAILER_ENTRY_LEN) {
+        doc.set(p.table.subarray(o + 1, o + TRAILER_ENTRY_LEN), at);
+        at += ENTRY;
+      }
+      continue;
+    }
     for (const b of p.blobs) {
       if (doc.write(b.id, at, 32, 'hex') !== 32) throw new Error(`blob id ${JSON.stringify(b.id)} is not a SHA-256`);
       if (b.offset > U32_MAX || b.length > U32_MAX || b.rawLength > U32_MAX) throw new Error(`pack ${p.id} is larger than 4 GiB: not indexable`);

@@ -13,7 +13,15 @@
 import { createHash, type Hash } from 'node:crypto';
 import fs from 'node:fs';
 import { tmpPath } from './fsutil';
-import { HEADER_LEN, header, newPackId, packPath, trailerAndFooter, type PackBlob, type PackInfo } from './pack';
+import { HEADER_LEN, header, newPackId, packPath, trailerAndFooter, trailerPlain, type PackBlob } from './pack';
+
+/** A pack this writer completed: its blob table as the trailer holds it (pack.ts, tablePack). */
+export interface WrittenPack {
+  id: string;
+  size: number;
+  table: Buffer;
+  sha256?: string;
+}
 
 /** Blob bytes gathered before one write. */
 const STAGE_BYTES = 1024 * 1024;
@@ -38,7 +46,7 @@ export class PackFileWriter {
   ) {}
 
   /** Append a stored blob; returns the pack it completed, if it did. */
-  add(id: string, stored: Uint8Array, rawLength: number): PackInfo | undefined {
+  add(id: string, stored: Uint8Array, rawLength: number): WrittenPack | undefined {
     if (this.blobs.length === 0) this.open();
     this.blobs.push({ id, offset: this.size, length: stored.length, rawLength });
     this.append(stored);
@@ -46,7 +54,7 @@ export class PackFileWriter {
   }
 
   /** Write out the pack being filled, if any (the end of a backup). */
-  finish(): PackInfo | undefined {
+  finish(): WrittenPack | undefined {
     return this.blobs.length ? this.close() : undefined;
   }
 
@@ -89,9 +97,9 @@ export class PackFileWriter {
     this.staged = 0;
   }
 
-  private close(): PackInfo {
-    const blobs = this.blobs;
-    for (const part of trailerAndFooter(blobs, this.key)) this.append(part);
+  private close(): WrittenPack {
+    const table = trailerPlain(this.blobs);
+    for (const part of trailerAndFooter(this.blobs, this.key, table)) this.append(part);
     const id = newPackId();
     if (!this.dryRun) {
       this.flushStage();
@@ -102,7 +110,7 @@ export class PackFileWriter {
     }
     this.blobs = [];
     const sha256 = this.hash?.digest('hex');
-    return { id, size: this.size, blobs, ...(sha256 ? { sha256 } : {}) };
+    return { id, size: this.size, table, ...(sha256 ? { sha256 } : {}) };
   }
 }
 

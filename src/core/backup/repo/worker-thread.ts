@@ -27,9 +27,9 @@ import { decodeBlobSync, encodeBlobSync } from './blob';
 import { fixedCutter, makeCutter, sqliteChunkSize } from './chunker';
 import type { ChunkerParams, CompressionSetting } from './model';
 import { KnownIds, NewIds } from './known-ids';
-import { PackFileWriter } from './pack-file';
+import { PackFileWriter, type WrittenPack } from './pack-file';
 import { checkRestoredFile } from './restored-file-check';
-import { packHashNeeded, type PackBlob, type PackInfo } from './pack';
+import { packHashNeeded, type PackBlob } from './pack';
 
 /** What each worker is started with. */
 export interface RepoWorkerData {
@@ -81,7 +81,7 @@ export type RepoWorkerJob =
 export interface PackMessage {
   t: 'pack';
   job: number;
-  pack: PackInfo;
+  pack: WrittenPack;
 }
 
 const wd = workerData as RepoWorkerData;
@@ -156,7 +156,7 @@ function packWriter(): PackFileWriter {
 
 /** Store one new blob in this thread's pack; a pack it completes goes to the main thread. */
 function store(job: number, id: string, stored: Buffer, rawLength: number): void {
-  let done: PackInfo | undefined;
+  let done: WrittenPack | undefined;
   try {
     done = packWriter().add(id, stored, rawLength);
   } catch (e) {

@@ -14,7 +14,7 @@ import type { Worker } from 'node:worker_threads';
 import { startWorkerFile } from '../../worker-file';
 import { KnownIds, NewIds } from './known-ids';
 import type { ChunkerParams, CompressionSetting } from './model';
-import type { PackBlob, PackInfo } from './pack';
+import { tablePack, type PackBlob, type PackInfo } from './pack';
 import type { ChunkLoc, PackMessage, RepoWorkerData } from './worker-thread';
 import type { RestoredCheck } from './restored-file-check';
 
@@ -130,7 +130,7 @@ export class RepoWorkers {
   private async handle(slot: number, m: Record<string, unknown>): Promise<void> {
     const job = this.jobs.get(m.job as number);
     if (m.t === 'pack') {
-      await this.options.onPack?.((m as unknown as PackMessage).pack);
+      await this.options.onPack?.(tablePack((m as unknown as PackMessage).pack));
       return;
     }
     if (!job) return;
