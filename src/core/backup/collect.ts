@@ -67,32 +67,11 @@ export async function collectSources(stack: LoadedStack, services: string[], sta
     if (b.command) items.push(...(await collectCommand(ctxOf(s), b.command)));
   }
   await opts.between?.();
-  for (const s of services) {
-    const ctx = ctxOf(s);
-    const b = stack.config.services[s]!.backup!;
-    if (opts.safety) {
-      for (const db of sqliteOrigins(stack.dir, ctx.serviceDir, b)) {
-        for (const rel of [db, ...SQLITE_SIDECARS.filter((x) => x !== '.lock').map((x) => db + x)]) {
-          const abs = path.join(stack.dir, ...rel.split('/'));
-          const st = statSync(abs, { throwIfNoEntry: false });
-          if (st?.isFile()) items.push({ service: s, kind: rel === db ? 'sqlite' : 'file', path: rel, source: abs, live: true, size: st.size, mtimeMs: st.mtimeMs, mode: st.mode & 0o7777, note: 'copied as a file (service stopped)' });
-        }
-      }
-    }
-    // The databases' copies (the kernel copies on the thread pool) and the walk of the files at
-    // once; both settle before anything is used or thrown, so no copy is still being written
-    // when the caller removes the staging folder after a failure.
-    const [dbs, files] = await Promise.allSettled([
-      opts.safety ? Promise.resolve([]) : collectSqlite(ctx, b.sqlite, {}, opts.previous?.[s], opts.checks),
-      b.files.length ? collectFiles(ctx, b.files, b.exclude, reserved) : Promise.resolve({ items: [], skipped: [] }),
-    ]);
-    if (dbs.status === 'rejected') throw dbs.reason;
-    if (files.status === 'rejected') {
-      await copiesMade(dbs.value).catch(() => undefined); // the copies under way end before the staging folder goes
-      throw files.reason;
-    }
-    items.push(...dbs.value, ...files.value.items);
-    skipped.push(...files.value.skipped.map((k) => ({ service: s, ...k })));
+  try {
+    await collectCopiesAndFiles(stack, services, ctxOf, reserved, opts, items, skipped);
+  } catch (e) {
+    await copiesMade(items).catch(() => undefined); // the copies under way end before the staging folder goes
+    throw e;
   }
   const sources: BackupSource[] = services.map((s) => {
     const mine = items.filter((i) => i.service === s);
@@ -105,4 +84,43 @@ export async function collectSources(stack: LoadedStack, services: string[], sta
   });
   sources.push({ service: STACK_SERVICE, root: stack.dir, paths: [CONFIG_PATH] });
   return { sources, items, skipped };
+}
+
+/**
+ * Per service: its databases' copies (started, made on the thread pool while the repository
+ * reads the rest) and the walk of its files at once, into `items` and `skipped`. A database
+ * copied as a file when `safety` (the services are stopped). On a failure, what was collected
+ * is in `items` (the caller waits for the copies under way before it removes the staging folder).
+ */
+async function collectCopiesAndFiles(
+  stack: LoadedStack,
+  services: string[],
+  ctxOf: (s: string) => AdapterContext,
+  reserved: string[],
+  opts: CollectOptions,
+  items: BackupItem[],
+  skipped: BackupRunResult['skipped'],
+): Promise<void> {
+  for (const s of services) {
+    const ctx = ctxOf(s);
+    const b = stack.config.services[s]!.backup!;
+    if (opts.safety) {
+      for (const db of sqliteOrigins(stack.dir, ctx.serviceDir, b)) {
+        for (const rel of [db, ...SQLITE_SIDECARS.filter((x) => x !== '.lock').map((x) => db + x)]) {
+          const abs = path.join(stack.dir, ...rel.split('/'));
+          const st = statSync(abs, { throwIfNoEntry: false });
+          if (st?.isFile()) items.push({ service: s, kind: rel === db ? 'sqlite' : 'file', path: rel, source: abs, live: true, size: st.size, mtimeMs: st.mtimeMs, mode: st.mode & 0o7777, note: 'copied as a file (service stopped)' });
+        }
+      }
+    }
+    const [dbs, files] = await Promise.allSettled([
+      opts.safety ? Promise.resolve([]) : collectSqlite(ctx, b.sqlite, {}, opts.previous?.[s], opts.checks),
+      b.files.length ? collectFiles(ctx, b.files, b.exclude, reserved) : Promise.resolve({ items: [], skipped: [] }),
+    ]);
+    if (dbs.status === 'fulfilled') items.push(...dbs.value);
+    if (dbs.status === 'rejected') throw dbs.reason;
+    if (files.status === 'rejected') throw files.reason;
+    items.push(...files.value.items);
+    skipped.push(...files.value.skipped.map((k) => ({ service: s, ...k })));
+  }
 }
