@@ -43,6 +43,8 @@ export interface RepoWorkerData {
   claims?: SharedArrayBuffer;
   /** Backups: where this thread writes its packs (dryRun: counted, not written). */
   packs?: { repoDir: string; packSize: number; dryRun: boolean };
+  /** One Int32 the pool sets when it closes: a job under way stops at its next read (stopIfAsked). */
+  stop: SharedArrayBuffer;
 }
 
 /** Where one blob is: its pack file, offset and stored length. */
@@ -75,7 +77,9 @@ export type RepoWorkerJob =
   | { t: 'flush'; id: number }
   /** sha256: the whole file's, recorded by older snapshots ('' for a file known by its chunks only). */
   | { t: 'restore'; id: number; dest: string; flags: number; chunks: ChunkLoc[]; sha256: string; check: boolean }
-  | { t: 'check'; id: number; path: string; blobs: PackBlob[] };
+  | { t: 'check'; id: number; path: string; blobs: PackBlob[] }
+  /** The pool closes: let go of what this thread holds, then answer `ended`. */
+  | { t: 'end' };
 
 /** A pack this thread wrote (posted during a chunk or flush job, before its `done`). */
 export interface PackMessage {
@@ -87,6 +91,18 @@ export interface PackMessage {
 const wd = workerData as RepoWorkerData;
 const port = parentPort!;
 const key = wd.key ? Buffer.from(wd.key.buffer, wd.key.byteOffset, wd.key.length) : undefined;
+
+const stopFlag = new Int32Array(wd.stop);
+
+/**
+ * A job stops at its next read once the pool closes (a failed or cancelled backup, restore or
+ * verify): it ends with an error, and the thread is terminated only after it answered `end`. A
+ * terminate() in the middle of a job can abort the whole process: Node 20 asserts ("close before
+ * init") when a thread ends between making a brotli stream and starting it.
+ */
+function stopIfAsked(): void {
+  if (Atomics.load(stopFlag, 0) !== 0) throw Object.assign(new Error('stopped: the repository worker threads are closing'), { code: 'STOPPED' });
+}
 
 const errorOf = (e: unknown, extra: Record<string, unknown> = {}) => {
   const err = e as NodeJS.ErrnoException;
@@ -199,6 +215,7 @@ function chunkFile(job: ChunkJob): void {
     let cutHere: typeof cut | undefined = job.page ? fixedCutter(params, job.page).cut : undefined;
     for (;;) {
       if (!eof && end - start < params.maxSize) {
+        stopIfAsked();
         if (start > 0) {
           b.copy(b, 0, start, end);
           end -= start;
@@ -305,6 +322,7 @@ function restoreFile(job: Extract<RepoWorkerJob, { t: 'restore' }>): void {
     let unreported = 0;
     const chunks = job.chunks;
     for (let i = 0; i < chunks.length; ) {
+      stopIfAsked();
       stage = 'read';
       // this chunk and those right after it in the same pack, up to READ_BYTES in all
       const first = chunks[i]!;
@@ -398,6 +416,7 @@ function checkPack(job: { id: number; path: string; blobs: PackBlob[] }): void {
     };
     const bad: { i: number; id: string; why: string }[] = [];
     for (const { b, i } of order) {
+      stopIfAsked();
       const end = b.offset + b.length;
       if (end > size) {
         bad.push({ i, id: b.id, why: 'beyond the end of the pack' });
@@ -440,8 +459,21 @@ function checkPack(job: { id: number; path: string; blobs: PackBlob[] }): void {
   }
 }
 
+/** The pool closes: the pack being filled is given up (its temporary file removed), the pack files read are closed. */
+function end(): void {
+  try {
+    packs?.abandon();
+  } catch {
+    // its file is left in tmp/, which prune removes
+  }
+  for (const fd of packFds.values()) fs.closeSync(fd);
+  packFds.clear();
+  port.postMessage({ t: 'ended' });
+}
+
 port.on('message', (m: RepoWorkerJob) => {
-  if (m.t === 'chunk') chunkFile(m);
+  if (m.t === 'end') end();
+  else if (m.t === 'chunk') chunkFile(m);
   else if (m.t === 'flush') flushPack(m);
   else if (m.t === 'restore') restoreFile(m);
   else if (m.t === 'check') checkPack(m);

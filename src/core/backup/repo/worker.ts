@@ -69,6 +69,9 @@ export interface PoolOptions {
   onPack?: (p: PackInfo) => Promise<void>;
 }
 
+/** How long close() waits for a thread to end its job and answer before it terminates it. */
+const END_WAIT_MS = 10_000;
+
 /** A pool of repository worker threads; one job per worker at a time. */
 export class RepoWorkers {
   private readonly workers: Worker[] = [];
@@ -80,6 +83,12 @@ export class RepoWorkers {
   private chain: Promise<void> = Promise.resolve();
   private failure: unknown;
   private closing = false;
+  private closed: Promise<void> | undefined;
+  /** Set when the pool closes: the threads' jobs under way stop at their next read (worker-thread.ts). */
+  private readonly stop = new Int32Array(new SharedArrayBuffer(4));
+  /** Per thread: called when it answered `end` or exited. */
+  private readonly ended: (() => void)[] = [];
+  private readonly exited = new Set<number>();
 
   /** A pool, or undefined where worker threads cannot start (the caller then works on its own thread). */
   static tryStart(options: PoolOptions): RepoWorkers | undefined {
@@ -103,16 +112,20 @@ export class RepoWorkers {
         known,
         ...(claims ? { claims } : {}),
         ...(options.packs ? { packs: options.packs } : {}),
+        stop: this.stop.buffer as SharedArrayBuffer,
       };
       // a small young generation: a thread's garbage (a hash and a buffer per 4 KiB page) is
       // collected often and cheaply instead of growing the process by tens of megabytes
       const w = startWorkerFile('repo-worker.js', new URL('./worker-thread.ts', import.meta.url), { execArgv: [], workerData, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
       w.unref();
       w.on('message', (m: Record<string, unknown>) => {
+        if (m.t === 'ended') return this.ended[slot]?.();
         this.chain = this.chain.then(() => this.handle(slot, m)).catch((e) => this.fail(e));
       });
       w.on('error', (e) => this.fail(e));
       w.on('exit', (code) => {
+        this.exited.add(slot);
+        this.ended[slot]?.();
         if (!this.closing) this.fail(new Error(`repository worker thread exited (code ${code})`));
       });
       this.workers.push(w);
@@ -153,23 +166,28 @@ export class RepoWorkers {
   }
 
   private async run<T>(msg: Record<string, unknown>, onBytes: (n: number) => void): Promise<T> {
-    if (this.failure) throw this.failure;
+    this.assertOpen();
     while (this.idle.length === 0) {
       await new Promise<void>((r) => this.waiting.push(r));
-      if (this.failure) throw this.failure;
+      this.assertOpen();
     }
     return this.post<T>(this.idle.shift()!, msg, onBytes);
   }
 
   /** Run a job on one given thread, once it is free. */
   private async runOn<T>(slot: number, msg: Record<string, unknown>): Promise<T> {
-    if (this.failure) throw this.failure;
+    this.assertOpen();
     while (!this.idle.includes(slot)) {
       await new Promise<void>((r) => this.waiting.push(r));
-      if (this.failure) throw this.failure;
+      this.assertOpen();
     }
     this.idle.splice(this.idle.indexOf(slot), 1);
     return this.post<T>(slot, msg, () => undefined);
+  }
+
+  private assertOpen(): void {
+    if (this.failure) throw this.failure;
+    if (this.closing) throw new Error('the repository worker threads are closed');
   }
 
   private post<T>(slot: number, msg: Record<string, unknown>, onBytes: (n: number) => void): Promise<T> {
@@ -223,8 +241,31 @@ export class RepoWorkers {
     await this.close();
   }
 
-  async close(): Promise<void> {
-    this.closing = true;
-    await Promise.all(this.workers.map((w) => w.terminate()));
+  /**
+   * Stop the threads: each ends the job it is in at its next read, lets go of its files (the pack
+   * it was filling is removed), answers, and only then is terminated. A thread that does not
+   * answer within END_WAIT_MS (a read that hangs) is terminated where it is.
+   */
+  close(): Promise<void> {
+    this.closed ??= (async () => {
+      this.closing = true;
+      Atomics.store(this.stop, 0, 1);
+      for (const wake of this.waiting.splice(0)) wake();
+      await Promise.all(
+        this.workers.map(async (w, slot) => {
+          if (this.exited.has(slot)) return;
+          w.ref(); // the process waits for the answer (a one-shot command ending on a failure)
+          let timer: NodeJS.Timeout | undefined;
+          await new Promise<void>((resolve) => {
+            this.ended[slot] = resolve;
+            timer = setTimeout(resolve, END_WAIT_MS);
+            w.postMessage({ t: 'end' });
+          });
+          clearTimeout(timer);
+          await w.terminate();
+        }),
+      );
+    })();
+    return this.closed;
   }
 }
