@@ -5,6 +5,7 @@
  * consistent copy of those) and their journals and lock folders. Symbolic links are not
  * followed; they are reported as skipped.
  */
+import type { Stats } from 'node:fs';
 import { lstat, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { OpsError } from '../../errors';
@@ -32,33 +33,41 @@ export async function collectFiles(
   const reservedSet = new Set(reserved.map(normalize));
   const isReserved = (origin: string) =>
     reservedSet.has(origin) || [...reservedSet].some((r) => SQLITE_SIDECARS.some((s) => origin === r + s || origin.startsWith(`${r}${s}/`)));
-  const relToService = (abs: string) => normalize(path.relative(ctx.serviceDir, abs).split(path.sep).join('/'));
-  const toOrigin = (abs: string) => normalize(path.relative(ctx.stackDir, abs).split(path.sep).join('/'));
+  const relToService = relativeFrom(ctx.serviceDir);
+  const toOrigin = relativeFrom(ctx.stackDir);
 
   const found = new Map<string, BackupItem>();
   const skipped: FilesResult['skipped'] = [];
-  const visit = async (abs: string): Promise<void> => {
+  /** What lstat says of `abs`, or undefined when it is gone or not walked (.opsdeck, excluded). */
+  const statOf = async (abs: string): Promise<Stats | undefined> => {
     const origin = toOrigin(abs);
     if (origin.startsWith('..') || path.isAbsolute(origin)) {
       throw new OpsError('BAD_REQUEST', `backup.files of ${ctx.service} reaches ${abs}, outside the stack folder`, 'backups take files inside the stack folder only');
     }
-    if (origin === '.opsdeck' || origin.startsWith('.opsdeck/')) return;
+    if (origin === '.opsdeck' || origin.startsWith('.opsdeck/')) return undefined;
     const rel = relToService(abs);
-    if (rel !== '' && exclude.matches(rel)) return;
-    let st;
+    if (rel !== '' && exclude.matches(rel)) return undefined;
     try {
-      st = await lstat(abs);
+      return await lstat(abs);
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw e;
     }
+  };
+  const visit = async (abs: string, st: Stats | undefined): Promise<void> => {
+    if (!st) return;
+    const origin = toOrigin(abs);
+    const rel = relToService(abs);
     if (st.isSymbolicLink()) {
       if (include.matches(rel)) skipped.push({ path: origin, reason: 'symbolic link (not followed)' });
       return;
     }
     if (st.isDirectory()) {
       const names = await readdir(abs).catch(() => [] as string[]);
-      for (const name of names.sort()) await visit(path.join(abs, name));
+      const children = names.sort().map((name) => path.join(abs, name));
+      // a folder's entries looked at all at once (each lstat is a trip to the thread pool), then visited in order
+      const stats = await Promise.all(children.map(statOf));
+      for (const [i, child] of children.entries()) await visit(child, stats[i]);
       return;
     }
     if (!st.isFile()) return;
@@ -79,6 +88,21 @@ export async function collectFiles(
     });
   };
 
-  for (const g of include.globs) await visit(path.join(ctx.serviceDir, g.base));
-  return { items: [...found.values()].sort((a, b) => a.path.localeCompare(b.path)), skipped };
+  for (const g of include.globs) {
+    const base = path.join(ctx.serviceDir, g.base);
+    await visit(base, await statOf(base));
+  }
+  // by code unit, as the repository sorts a snapshot's entries (localeCompare cost ~20 µs an item)
+  return { items: [...found.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)), skipped };
+}
+
+/**
+ * A path (made by path.join, so normalized) relative to `dir`, with `/`. One under `dir` is cut off
+ * as a string where that is the same thing (POSIX, `dir` absolute and normalized): path.relative
+ * costs ~10× as much, for every entry walked.
+ */
+function relativeFrom(dir: string): (abs: string) => string {
+  const slow = (abs: string) => normalize(path.relative(dir, abs).split(path.sep).join('/'));
+  if (path.sep !== '/' || !path.isAbsolute(dir) || dir !== path.normalize(dir) || dir.endsWith('/')) return slow;
+  return (abs) => (abs.length > dir.length + 1 && abs.startsWith(dir) && abs[dir.length] === '/' ? normalize(abs.slice(dir.length + 1)) : slow(abs));
 }

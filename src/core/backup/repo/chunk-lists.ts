@@ -7,8 +7,10 @@
  * entry has version 2 (snapshot.ts); files of up to LIST_MIN_CHUNKS chunks keep `chunks` inline,
  * and a manifest without lists keeps version 1, as before.
  *
- * In memory every file entry has its `chunks` (Repository expands the lists when it reads a
- * manifest), so restore, verify, prune and backup work with chunk ids as they always did.
+ * In memory, an entry gets its `chunks` when the Repository expands its lists (restore, prune,
+ * diff, show). A backup and a verify look the listed ids up as the lists' bytes instead (no hex
+ * string per chunk), and an unchanged file of a new snapshot keeps its parent's lists, with no
+ * `chunks`, as the manifest stores it.
  */
 import { createHash } from 'node:crypto';
 import type { Snapshot, SnapshotEntry } from './model';

@@ -22,5 +22,14 @@ export interface RepoHandle {
   loadSnapshots(opts?: { chunks?: boolean }): Promise<{ snapshots: Snapshot[]; unreadable: Map<string, string> }>;
   /** A manifest loaded with `chunks: false`, its chunks filled in. */
   withChunks(s: Snapshot): Promise<Snapshot>;
+  /** Reads chunk list blobs through the repository's cache of them; close() when done. */
+  chunkLists(): ChunkListReader;
   snapshot(idOrPrefix: string): Promise<Snapshot>;
+}
+
+/** Chunk list blobs (chunk-lists.ts) as their bytes, 32 per chunk id. */
+export interface ChunkListReader {
+  /** List blob `id`'s bytes; rejects when it cannot be read or is not a list. */
+  bytes(id: string): Promise<Buffer>;
+  close(): Promise<void>;
 }

@@ -46,7 +46,7 @@ import type {
   VerifyReport,
 } from './model';
 import { BlobReader } from './blob-reader';
-import { expandChunkLists, parseChunkList } from './chunk-lists';
+import { assertChunkList, expandChunkLists, parseChunkList } from './chunk-lists';
 import { MasterIndex } from './index-store';
 import { acquireRepoLock, lockAlive, readLockInfo, type HeldLock } from './lock';
 import { applyRetention, isEmptyPolicy } from './retention';
@@ -55,7 +55,7 @@ import { runBackup } from './backup';
 import { runRestore, readSnapshotFile } from './restore';
 import { runVerify } from './verify';
 import { runPrune } from './prune';
-import type { RepoHandle } from './handle';
+import type { ChunkListReader, RepoHandle } from './handle';
 
 export const DEFAULT_PACK_SIZE = 16 * 1024 * 1024;
 /**
@@ -93,8 +93,11 @@ export class Repository implements BackupRepository, RepoHandle {
    * adds its own packs to it); a file damaged in place changes its times and is read again.
    */
   private index: { files: string; index: MasterIndex } | undefined;
-  /** Chunk lists read (chunk-lists.ts), by blob id: content-addressed, so they never go stale. */
-  private readonly lists = new Map<string, Promise<string[]>>();
+  /**
+   * Chunk lists read (chunk-lists.ts), by blob id, as their bytes (32 per id: a hex string per id
+   * costs ~4× the memory and work for the collector): content-addressed, so they never go stale.
+   */
+  private readonly lists = new Map<string, Promise<Buffer>>();
 
   private constructor(
     dir: string,
@@ -266,23 +269,34 @@ export class Repository implements BackupRepository, RepoHandle {
    * Reads chunk lists (chunk-lists.ts) through the cache, opening the index and packs only when a
    * list is not in it; close() when done with the manifests at hand.
    */
-  private listReader(): { read(id: string): Promise<string[]>; close(): Promise<void> } {
+  private listReader(): { read(id: string): Promise<string[]>; bytes(id: string): Promise<Buffer>; close(): Promise<void> } {
     let reader: Promise<BlobReader> | undefined;
+    const bytes = (id: string): Promise<Buffer> => {
+      let list = this.lists.get(id);
+      if (!list) {
+        reader ??= this.loadIndex().then((index) => new BlobReader(this.dir, index, this.key));
+        list = reader.then(async (r) => {
+          const data = await r.read(id, true);
+          assertChunkList(data);
+          return data;
+        });
+        list.catch(() => this.lists.delete(id));
+        this.lists.set(id, list);
+      }
+      return list;
+    };
     return {
-      read: (id) => {
-        let list = this.lists.get(id);
-        if (!list) {
-          reader ??= this.loadIndex().then((index) => new BlobReader(this.dir, index, this.key));
-          list = reader.then(async (r) => parseChunkList(await r.read(id, true)));
-          list.catch(() => this.lists.delete(id));
-          this.lists.set(id, list);
-        }
-        return list;
-      },
+      bytes,
+      read: async (id) => parseChunkList(await bytes(id)),
       close: async () => {
         await (await reader?.catch(() => undefined))?.close();
       },
     };
+  }
+
+  chunkLists(): ChunkListReader {
+    const { bytes, close } = this.listReader();
+    return { bytes, close };
   }
 
   /** A manifest loaded with `chunks: false`, its chunks filled in (in place). */
@@ -326,7 +340,13 @@ export class Repository implements BackupRepository, RepoHandle {
       const parsed = [...this.parsed.values()].map((p) => p.snapshot);
       const all = parsed.length ? parsed.sort(byTime) : (await this.loadSnapshots({ chunks: false })).snapshots;
       const parent = all.filter((s) => s.stack === stack).at(-1);
-      if (parent) await this.withChunks(parent);
+      if (!parent) return;
+      const lists = this.listReader();
+      try {
+        await Promise.all(parent.entries.flatMap((e) => e.chunkLists ?? []).map((id) => lists.bytes(id)));
+      } finally {
+        await lists.close();
+      }
     } catch {
       // the backup reads it again and says what is wrong
     }

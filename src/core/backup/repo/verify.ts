@@ -21,7 +21,7 @@ import { listDir, TMP_DIR } from './fsutil';
 import type { DamagedChunk, Snapshot, VerifyOptions, VerifyProblem, VerifyReport } from './model';
 import type { IndexedPack, MasterIndex } from './index-store';
 import { HEADER_LEN, packFrameProblems, packPath, packsOnDisk, readPackFrame, readPackTable, readWholePack, trailerBlobs, type PackBlob } from './pack';
-import type { RepoHandle } from './handle';
+import type { ChunkListReader, RepoHandle } from './handle';
 import { defaultThreads, RepoWorkers, WORKER_MIN_BYTES, type PackCheck } from './worker';
 
 /** Which packs a `--read-data-subset` selects: `N/T` (by pack id) or `P%` (random). */
@@ -89,17 +89,14 @@ export async function runVerify(repo: RepoHandle, options: VerifyOptions): Promi
   const dataFound = new Findings(found.damaged);
   const data = readData ? checkData(repo, subset ? selectSubset(usable, subset) : usable, options, dataFound, emit) : Promise.resolve({ packsRead: 0, bytesRead: 0 });
   data.catch(() => undefined); // awaited below, after the structure check (which may throw first)
-  // the whole repository: the listed chunks are looked up as the lists' bytes (readListedChunks);
-  // the check after a backup: its own snapshot's chunks, as that backup left them cached
-  const { snapshots, unreadable } = await repo.loadSnapshots({ chunks: false });
-  const own = options.snapshot ? snapshots.find((s) => s.id === options.snapshot) : undefined;
-  if (own) {
-    await repo.withChunks(own).catch((e: unknown) => {
-      unreadable.set(own.id, (e as Error).message);
-      snapshots.splice(snapshots.indexOf(own), 1);
-    });
-  }
-  const listed = options.snapshot ? undefined : await readListedChunks(repo, index, snapshots, unreadable);
+  // the listed chunks are looked up as the lists' bytes (readListedChunks): every snapshot's, or
+  // after a backup its own snapshot's (the other snapshots' lists only), as that backup left the
+  // lists cached
+  const loaded = await repo.loadSnapshots({ chunks: false });
+  const { unreadable } = loaded;
+  const lists = options.snapshot ? repo.chunkLists() : uncachedLists(repo, index);
+  const listed = await readListedChunks(lists, index, options.snapshot ? loaded.snapshots.filter((s) => s.id === options.snapshot) : loaded.snapshots, unreadable);
+  const snapshots = loaded.snapshots.filter((s) => !unreadable.has(s.id));
   for (const [id, why] of unreadable) found.problems.push({ kind: 'snapshot-unreadable', severity: 'error', message: `snapshot ${id.slice(0, 12)} cannot be read: ${why}`, snapshot: id });
   found.problems.push(...packsFound.problems);
   const only = options.packs && new Set(options.packs);
@@ -112,7 +109,7 @@ export async function runVerify(repo: RepoHandle, options: VerifyOptions): Promi
   found.problems.push(...dataFound.problems);
 
   // ---- who is affected (the chunks of list-named files are read for it only when something is damaged)
-  if (found.damaged.size && !options.snapshot) for (const s of snapshots) await repo.withChunks(s).catch(() => undefined);
+  if (found.damaged.size) for (const s of snapshots) await repo.withChunks(s).catch(() => undefined);
   const affected = traceDamage(snapshots, found.damaged);
   const errors = found.problems.filter((p) => p.severity === 'error').length;
   emit('done', 0, 0, 0, 0);
@@ -189,18 +186,16 @@ async function checkTrailers(repo: RepoHandle, usable: IndexedPack[], found: Fin
  * ids looked up in the index as bytes: no hex string and no array per chunk (a verify of 1 GiB
  * held ~7 MiB of them). Returns, per list, the ids the index lacks (usually none), for
  * checkReferences to report in its order. A list that cannot be read makes its snapshot
- * unreadable, as reading the manifest with its chunks did.
+ * unreadable (in `unreadable`), as reading the manifest with its chunks did.
  */
-async function readListedChunks(repo: RepoHandle, index: MasterIndex, snapshots: Snapshot[], unreadable: Map<string, string>): Promise<Map<string, string[]>> {
+async function readListedChunks(lists: ChunkListReader, index: MasterIndex, snapshots: readonly Snapshot[], unreadable: Map<string, string>): Promise<Map<string, string[]>> {
   const missing = new Map<string, string[]>();
   const failed = new Map<string, string>();
-  const reader = new BlobReader(repo.dir, index, repo.key);
   /** Read list `id` once (its lacking ids into `missing`); why it cannot be read, if it cannot. */
   const readList = async (id: string): Promise<string | undefined> => {
     if (!missing.has(id) && !failed.has(id)) {
       try {
-        const bytes = await reader.read(id, true);
-        assertChunkList(bytes);
+        const bytes = await lists.bytes(id);
         const lacking: string[] = [];
         for (let o = 0; o < bytes.length; o += 32) if (!index.hasBytes(bytes, o)) lacking.push(bytes.toString('hex', o, o + 32));
         missing.set(id, lacking);
@@ -222,16 +217,27 @@ async function readListedChunks(repo: RepoHandle, index: MasterIndex, snapshots:
     return undefined;
   };
   try {
-    for (const s of [...snapshots]) {
+    for (const s of snapshots) {
       const why = await unreadableList(s);
-      if (why === undefined) continue;
-      unreadable.set(s.id, `a chunk list cannot be read: ${why}`);
-      snapshots.splice(snapshots.indexOf(s), 1);
+      if (why !== undefined) unreadable.set(s.id, `a chunk list cannot be read: ${why}`);
     }
   } finally {
-    await reader.close();
+    await lists.close();
   }
   return missing;
+}
+
+/** Chunk lists read from the packs, not through the repository's cache (a whole repository's lists are read once each). */
+function uncachedLists(repo: RepoHandle, index: MasterIndex): ChunkListReader {
+  const reader = new BlobReader(repo.dir, index, repo.key);
+  return {
+    bytes: async (id) => {
+      const bytes = await reader.read(id, true);
+      assertChunkList(bytes);
+      return bytes;
+    },
+    close: () => reader.close(),
+  };
 }
 
 /**
