@@ -158,7 +158,7 @@ describe('backup repository: worker threads, their own packs, chunk lists (real 
     assert.equal(s.snapshot.version, 1);
   });
 
-  it('verify with chunk lists (their ids looked up as bytes): a lost data pack names the database affected; a lost list makes its snapshot unreadable', async () => {
+  it('verify with chunk lists (their ids looked up as bytes): a lost data pack names the database affected; a lost list makes its snapshot unreadable, and the next backup fails saying so', async () => {
     const lost = async (name: string, which: (e: Snapshot['entries'][number], index: MasterIndex) => string) => {
       const dir = join(t.dir, name);
       const repo = await initRepository(dir);
@@ -184,6 +184,11 @@ describe('backup repository: worker threads, their own packs, chunk lists (real 
     assert.equal(unreadable.snapshot, list.snapshot.id);
     assert.match(unreadable.message, /a chunk list cannot be read/);
     assert.equal(list.report.snapshots, 1);
+    // the next backup of the unchanged database cannot take its entry from that snapshot: it says
+    // why and writes nothing (a new snapshot would name the same lost list)
+    const again = await openRepository(join(t.dir, 'repo-lost-list'));
+    await assert.rejects(again.backup([{ service: 'db', root: src }], META), /a chunk list cannot be read/);
+    assert.equal((await again.snapshots()).length, 1);
   });
 
   it('a version 1 manifest (every chunk inline, as written before chunk lists) restores, verifies, and is a parent', async () => {

@@ -97,15 +97,19 @@ async function parentSnapshot(repo: RepoHandle, meta: SnapshotMeta, options: Bac
 
 /**
  * How many chunks the parent's entry `prev` names, when all of them (and its lists) are indexed;
- * undefined when one is not, or a list cannot be read (the file is then read again). The ids of
+ * undefined when one is not (the file is then read again). The ids of
  * list-named files are looked up as the lists' bytes: no hex string per chunk (~40 000 for the
  * bench stack's database).
  */
 async function indexedChunks(lists: ChunkListReader, prev: SnapshotEntry, index: MasterIndex): Promise<number | undefined> {
   if (prev.chunks) return prev.chunks.every((c) => index.has(c)) && (prev.chunkLists ?? []).every((c) => index.has(c)) ? prev.chunks.length : undefined;
   if (!prev.chunkLists?.every((c) => index.has(c))) return undefined;
-  const read = await Promise.all(prev.chunkLists.map((id) => lists.bytes(id))).catch(() => undefined);
-  if (!read) return undefined;
+  // a list that cannot be read fails the backup, as the parent's manifest did when it was read
+  // with its chunks: the file's chunks would be found in the index, and the new snapshot would
+  // name the same damaged list
+  const read = await Promise.all(prev.chunkLists.map((id) => lists.bytes(id))).catch((e: unknown) => {
+    throw new Error(`a chunk list cannot be read: ${(e as Error).message}`);
+  });
   let n = 0;
   for (const list of read) {
     for (let o = 0; o < list.length; o += 32) if (!index.hasBytes(list, o)) return undefined;
