@@ -11,7 +11,7 @@ import os from 'node:os';
 import { OpsError } from '../../errors';
 import { chunkHere, chunkOnWorkers, type ToRead } from './backup-chunk';
 import { BackupPacks } from './backup-pack';
-import { chunkListBlobs, manifestVersion, usesLists } from './chunk-lists';
+import { chunkListBlobs, listUnreadable, manifestVersion, usesLists } from './chunk-lists';
 import { BackupRun } from './backup-run';
 import { scan, type Item } from './backup-scan';
 import { writeError } from './fsutil';
@@ -108,7 +108,7 @@ async function indexedChunks(lists: ChunkListReader, prev: SnapshotEntry, index:
   // with its chunks: the file's chunks would be found in the index, and the new snapshot would
   // name the same damaged list
   const read = await Promise.all(prev.chunkLists.map((id) => lists.bytes(id))).catch((e: unknown) => {
-    throw new Error(`a chunk list cannot be read: ${(e as Error).message}`);
+    throw new Error(listUnreadable((e as Error).message));
   });
   let n = 0;
   for (const list of read) {

@@ -36,6 +36,9 @@ export function chunkListBlobs(chunks: readonly string[]): ListBlob[] {
   return out;
 }
 
+/** Why a manifest's chunks cannot be had: one of its list blobs cannot be read (`why`). */
+export const listUnreadable = (why: string): string => `a chunk list cannot be read: ${why}`;
+
 /** Throws when `data` is not a list blob: 1 to LIST_IDS ids of 32 bytes. */
 export function assertChunkList(data: Buffer): void {
   if (data.length === 0 || data.length % 32 !== 0 || data.length > LIST_IDS * 32) throw new Error(`a chunk list of ${data.length} bytes (not a list of 32-byte ids)`);

@@ -46,7 +46,7 @@ import type {
   VerifyReport,
 } from './model';
 import { BlobReader } from './blob-reader';
-import { assertChunkList, expandChunkLists, parseChunkList } from './chunk-lists';
+import { assertChunkList, expandChunkLists, listUnreadable, parseChunkList } from './chunk-lists';
 import { MasterIndex } from './index-store';
 import { acquireRepoLock, lockAlive, readLockInfo, type HeldLock } from './lock';
 import { applyRetention, isEmptyPolicy } from './retention';
@@ -314,7 +314,7 @@ export class Repository implements BackupRepository, RepoHandle {
     try {
       return await expandChunkLists(s, lists.read);
     } catch (e) {
-      throw new Error(`a chunk list cannot be read: ${(e as Error).message}`);
+      throw new Error(listUnreadable((e as Error).message));
     }
   }
 

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { OpsError } from '../../errors';
 import { BlobDecodeError, decodeBlob } from './blob';
 import { BlobReader } from './blob-reader';
-import { assertChunkList, blobsOf } from './chunk-lists';
+import { assertChunkList, blobsOf, listUnreadable } from './chunk-lists';
 import { listDir, TMP_DIR } from './fsutil';
 import type { DamagedChunk, Snapshot, VerifyOptions, VerifyProblem, VerifyReport } from './model';
 import type { IndexedPack, MasterIndex } from './index-store';
@@ -219,7 +219,7 @@ async function readListedChunks(lists: ChunkListReader, index: MasterIndex, snap
   try {
     for (const s of snapshots) {
       const why = await unreadableList(s);
-      if (why !== undefined) unreadable.set(s.id, `a chunk list cannot be read: ${why}`);
+      if (why !== undefined) unreadable.set(s.id, listUnreadable(why));
     }
   } finally {
     await lists.close();
