@@ -38,8 +38,15 @@ export async function collectFiles(
 
   const found = new Map<string, BackupItem>();
   const skipped: FilesResult['skipped'] = [];
-  /** What lstat says of `abs`, or undefined when it is gone or not walked (.opsdeck, excluded). */
-  const statOf = async (abs: string): Promise<Stats | undefined> => {
+  /** An entry to visit: its paths (from the stack and from the service folder) and what lstat says of it. */
+  interface Entry {
+    abs: string;
+    origin: string;
+    rel: string;
+    st: Stats;
+  }
+  /** The entry at `abs`, or undefined when it is gone or not walked (.opsdeck, excluded). */
+  const entryAt = async (abs: string): Promise<Entry | undefined> => {
     const origin = toOrigin(abs);
     if (origin.startsWith('..') || path.isAbsolute(origin)) {
       throw new OpsError('BAD_REQUEST', `backup.files of ${ctx.service} reaches ${abs}, outside the stack folder`, 'backups take files inside the stack folder only');
@@ -48,26 +55,24 @@ export async function collectFiles(
     const rel = relToService(abs);
     if (rel !== '' && exclude.matches(rel)) return undefined;
     try {
-      return await lstat(abs);
+      return { abs, origin, rel, st: await lstat(abs) };
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw e;
     }
   };
-  const visit = async (abs: string, st: Stats | undefined): Promise<void> => {
-    if (!st) return;
-    const origin = toOrigin(abs);
-    const rel = relToService(abs);
+  const visit = async (entry: Entry | undefined): Promise<void> => {
+    if (!entry) return;
+    const { abs, origin, rel, st } = entry;
     if (st.isSymbolicLink()) {
       if (include.matches(rel)) skipped.push({ path: origin, reason: 'symbolic link (not followed)' });
       return;
     }
     if (st.isDirectory()) {
       const names = await readdir(abs).catch(() => [] as string[]);
-      const children = names.sort().map((name) => path.join(abs, name));
       // a folder's entries looked at all at once (each lstat is a trip to the thread pool), then visited in order
-      const stats = await Promise.all(children.map(statOf));
-      for (const [i, child] of children.entries()) await visit(child, stats[i]);
+      const entries = await Promise.all(names.sort().map((name) => entryAt(path.join(abs, name))));
+      for (const child of entries) await visit(child);
       return;
     }
     if (!st.isFile()) return;
@@ -88,10 +93,7 @@ export async function collectFiles(
     });
   };
 
-  for (const g of include.globs) {
-    const base = path.join(ctx.serviceDir, g.base);
-    await visit(base, await statOf(base));
-  }
+  for (const g of include.globs) await visit(await entryAt(path.join(ctx.serviceDir, g.base)));
   // by code unit, as the repository sorts a snapshot's entries (localeCompare cost ~20 µs an item)
   return { items: [...found.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)), skipped };
 }

@@ -44,6 +44,13 @@ export function assertChunkList(data: Buffer): void {
   if (data.length === 0 || data.length % 32 !== 0 || data.length > LIST_IDS * 32) throw new Error(`a chunk list of ${data.length} bytes (not a list of 32-byte ids)`);
 }
 
+/** List blob `id` as read by `reader` (a BlobReader: its content checked against its id), checked to be a list. */
+export async function readListBlob(reader: { read(id: string, check: boolean): Promise<Buffer> }, id: string): Promise<Buffer> {
+  const data = await reader.read(id, true);
+  assertChunkList(data);
+  return data;
+}
+
 /** The chunk ids a list blob holds; throws when it is not a list of 32-byte ids. */
 export function parseChunkList(data: Buffer): string[] {
   assertChunkList(data);

@@ -46,7 +46,7 @@ import type {
   VerifyReport,
 } from './model';
 import { BlobReader } from './blob-reader';
-import { assertChunkList, expandChunkLists, listUnreadable, parseChunkList } from './chunk-lists';
+import { expandChunkLists, listUnreadable, parseChunkList, readListBlob } from './chunk-lists';
 import { MasterIndex } from './index-store';
 import { acquireRepoLock, lockAlive, readLockInfo, type HeldLock } from './lock';
 import { applyRetention, isEmptyPolicy } from './retention';
@@ -275,11 +275,7 @@ export class Repository implements BackupRepository, RepoHandle {
       let list = this.lists.get(id);
       if (!list) {
         reader ??= this.loadIndex().then((index) => new BlobReader(this.dir, index, this.key));
-        list = reader.then(async (r) => {
-          const data = await r.read(id, true);
-          assertChunkList(data);
-          return data;
-        });
+        list = reader.then((r) => readListBlob(r, id));
         list.catch(() => this.lists.delete(id));
         this.lists.set(id, list);
       }
@@ -295,8 +291,7 @@ export class Repository implements BackupRepository, RepoHandle {
   }
 
   chunkLists(): ChunkListReader {
-    const { bytes, close } = this.listReader();
-    return { bytes, close };
+    return this.listReader();
   }
 
   /** A manifest loaded with `chunks: false`, its chunks filled in (in place). */
@@ -341,7 +336,7 @@ export class Repository implements BackupRepository, RepoHandle {
       const all = parsed.length ? parsed.sort(byTime) : (await this.loadSnapshots({ chunks: false })).snapshots;
       const parent = all.filter((s) => s.stack === stack).at(-1);
       if (!parent) return;
-      const lists = this.listReader();
+      const lists = this.chunkLists();
       try {
         await Promise.all(parent.entries.flatMap((e) => e.chunkLists ?? []).map((id) => lists.bytes(id)));
       } finally {

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { OpsError } from '../../errors';
 import { BlobDecodeError, decodeBlob } from './blob';
 import { BlobReader } from './blob-reader';
-import { assertChunkList, blobsOf, listUnreadable } from './chunk-lists';
+import { blobsOf, listUnreadable, readListBlob } from './chunk-lists';
 import { listDir, TMP_DIR } from './fsutil';
 import type { DamagedChunk, Snapshot, VerifyOptions, VerifyProblem, VerifyReport } from './model';
 import type { IndexedPack, MasterIndex } from './index-store';
@@ -230,14 +230,7 @@ async function readListedChunks(lists: ChunkListReader, index: MasterIndex, snap
 /** Chunk lists read from the packs, not through the repository's cache (a whole repository's lists are read once each). */
 function uncachedLists(repo: RepoHandle, index: MasterIndex): ChunkListReader {
   const reader = new BlobReader(repo.dir, index, repo.key);
-  return {
-    bytes: async (id) => {
-      const bytes = await reader.read(id, true);
-      assertChunkList(bytes);
-      return bytes;
-    },
-    close: () => reader.close(),
-  };
+  return { bytes: (id) => readListBlob(reader, id), close: () => reader.close() };
 }
 
 /**
