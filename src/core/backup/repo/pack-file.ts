@@ -45,11 +45,12 @@ export class PackFileWriter {
     private readonly hashed: boolean,
   ) {}
 
-  /** Append a stored blob; returns the pack it completed, if it did. */
-  add(id: string, stored: Uint8Array, rawLength: number): WrittenPack | undefined {
+  /** Append a stored blob, given in its pieces (blob.ts encodeBlobPartsSync); returns the pack it completed, if it did. */
+  add(id: string, parts: readonly Uint8Array[], rawLength: number): WrittenPack | undefined {
     if (this.blobs.length === 0) this.open();
-    this.blobs.push({ id, offset: this.size, length: stored.length, rawLength });
-    this.append(stored);
+    const offset = this.size;
+    for (const part of parts) this.append(part);
+    this.blobs.push({ id, offset, length: this.size - offset, rawLength });
     return this.size >= this.packSize ? this.close() : undefined;
   }
 

@@ -23,7 +23,7 @@ import fs from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { parentPort, workerData } from 'node:worker_threads';
-import { decodeBlobSync, encodeBlobSync } from './blob';
+import { decodeBlobSync, encodeBlobPartsSync } from './blob';
 import { fixedCutter, makeCutter, sqliteChunkSize } from './chunker';
 import type { ChunkerParams, CompressionSetting } from './model';
 import { KnownIds, NewIds } from './known-ids';
@@ -171,10 +171,10 @@ function packWriter(): PackFileWriter {
 }
 
 /** Store one new blob in this thread's pack; a pack it completes goes to the main thread. */
-function store(job: number, id: string, stored: Buffer, rawLength: number): void {
+function store(job: number, id: string, parts: readonly Buffer[], rawLength: number): void {
   let done: WrittenPack | undefined;
   try {
-    done = packWriter().add(id, stored, rawLength);
+    done = packWriter().add(id, parts, rawLength);
   } catch (e) {
     packs!.abandon();
     throw Object.assign(e as Error, { packWrite: true });
@@ -240,7 +240,7 @@ function chunkFile(job: ChunkJob): void {
       const hex = digest.toString('hex');
       chunks.push(hex);
       if (!known.has(digest) && mine(digest, hex)) {
-        store(job.id, hex, encodeBlobSync(chunk, wd.compression, key).data, len);
+        store(job.id, hex, encodeBlobPartsSync(chunk, wd.compression, key).parts, len);
         collectAfter(len);
       }
       unreported += len;
