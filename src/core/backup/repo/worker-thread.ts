@@ -124,6 +124,12 @@ const PROGRESS_BYTES = 8 << 20;
  * this small).
  */
 const GC_EVERY_BYTES = 8 << 20;
+/**
+ * A verify, which keeps nothing of a blob but its hash, collects twice as often: its peak on the
+ * bench stack 133 against 145 MiB (medians of 6), for ~4 % of its time, where it has the most
+ * margin (restic's verify takes ~1.5x as long). Backups and restores keep GC_EVERY_BYTES.
+ */
+const VERIFY_GC_EVERY_BYTES = 4 << 20;
 const minorGc = ((): (() => void) | undefined => {
   try {
     setFlagsFromString('--expose-gc');
@@ -137,10 +143,10 @@ const minorGc = ((): (() => void) | undefined => {
 })();
 let sinceGc = 0;
 
-/** Count `n` bytes of blobs encoded or decoded; collect the garbage they left once there are enough. */
-function collectAfter(n: number): void {
+/** Count `n` bytes of blobs encoded or decoded; collect the garbage they left once there are `every`. */
+function collectAfter(n: number, every = GC_EVERY_BYTES): void {
   sinceGc += n;
-  if (sinceGc < GC_EVERY_BYTES) return;
+  if (sinceGc < every) return;
   sinceGc = 0;
   minorGc?.();
 }
@@ -439,7 +445,7 @@ function checkPack(job: { id: number; path: string; blobs: PackBlob[] }): void {
       }
       try {
         const plain = decodeBlobSync(win.subarray(b.offset - base, end - base), key, b.rawLength);
-        collectAfter(plain.length);
+        collectAfter(plain.length, VERIFY_GC_EVERY_BYTES);
         if (plain.length !== b.rawLength) bad.push({ i, id: b.id, why: `decoded to ${plain.length} bytes, expected ${b.rawLength}` });
         else if (sha256(plain) !== b.id) bad.push({ i, id: b.id, why: 'content does not match its SHA-256' });
       } catch (e) {
