@@ -17,6 +17,7 @@ import { checkServiceEntries, resolveInside } from './paths';
 import type { RepoHandle } from './handle';
 import { selectEntries } from './select';
 import { packPath } from './pack';
+import { restoreChunks } from './restore-chunks';
 import { checkRestoredFile, type RestoredCheck } from './restored-file-check';
 import { defaultThreads, RepoWorkers, WORKER_MIN_BYTES, type WorkerError } from './worker';
 
@@ -243,9 +244,9 @@ async function restoreFiles(
           emit('restore', false, `${e.service}/${e.path}`);
         };
         if (pool) {
-          const locs = (e.chunks ?? []).map((id) => {
+          const locs = restoreChunks(e.chunks ?? [], (id) => {
             const loc = reader.location(id);
-            return { id, pack: pathOf(loc.pack), offset: loc.offset, length: loc.length, rawLength: loc.rawLength };
+            return { pack: pathOf(loc.pack), offset: loc.offset, length: loc.length, rawLength: loc.rawLength };
           });
           let got: RestoredCheck;
           try {

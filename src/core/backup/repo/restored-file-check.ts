@@ -12,12 +12,27 @@
 import { createHash, hash } from 'node:crypto';
 import fs from 'node:fs';
 
+/** The chunks a file is known by, in order (a restore job's table: restore-chunks.ts). */
+export interface ChunkSequence {
+  readonly count: number;
+  rawLength(i: number): number;
+  /** Is `digest` (SHA-256, 32 bytes) chunk `i`'s id? */
+  is(i: number, digest: Uint8Array): boolean;
+  /** Chunk `i`'s id in hex. */
+  id(i: number): string;
+}
+
 /** What the snapshot says a file holds. */
 export interface RestoredExpectation {
   /** The whole file's SHA-256, recorded by older snapshots; when absent the chunks are checked. */
   sha256?: string;
-  chunks: { id: string; rawLength: number }[];
+  chunks: readonly { id: string; rawLength: number }[] | ChunkSequence;
 }
+
+const sequenceOf = (chunks: RestoredExpectation['chunks']): ChunkSequence =>
+  'count' in chunks
+    ? chunks
+    : { count: chunks.length, rawLength: (i) => chunks[i]!.rawLength, is: (i, digest) => Buffer.from(digest).toString('hex') === chunks[i]!.id, id: (i) => chunks[i]!.id };
 
 /** What the read-back found: the size on disk, and a difference if there is one. */
 export interface RestoredCheck {
@@ -37,7 +52,10 @@ export function checkRestoredFile(path: string, expected: RestoredExpectation, b
   try {
     const size = fs.fstatSync(fd).size;
     if (expected.sha256) return { size, sha256: wholeFileHash(fd, buffer(readBytes)) };
-    const badChunk = firstBadChunk(fd, expected.chunks, buffer(expected.chunks.reduce((m, c) => Math.max(m, c.rawLength), readBytes)));
+    const chunks = sequenceOf(expected.chunks);
+    let largest = readBytes;
+    for (let i = 0; i < chunks.count; i++) largest = Math.max(largest, chunks.rawLength(i));
+    const badChunk = firstBadChunk(fd, chunks, buffer(largest));
     return badChunk === undefined ? { size } : { size, badChunk };
   } finally {
     fs.closeSync(fd);
@@ -59,12 +77,13 @@ function wholeFileHash(fd: number, buf: Buffer): string {
  * not whole in it (what is left moves to its start). Bytes past the last chunk are the size's
  * business (the caller compares it).
  */
-function firstBadChunk(fd: number, chunks: RestoredExpectation['chunks'], win: Buffer): string | undefined {
+function firstBadChunk(fd: number, chunks: ChunkSequence, win: Buffer): string | undefined {
   let start = 0;
   let end = 0;
   let eof = false;
-  for (const c of chunks) {
-    if (end - start < c.rawLength && !eof) {
+  for (let i = 0; i < chunks.count; i++) {
+    const rawLength = chunks.rawLength(i);
+    if (end - start < rawLength && !eof) {
       win.copy(win, 0, start, end);
       end -= start;
       start = 0;
@@ -77,8 +96,8 @@ function firstBadChunk(fd: number, chunks: RestoredExpectation['chunks'], win: B
         end += n;
       }
     }
-    if (end - start < c.rawLength || hash('sha256', win.subarray(start, start + c.rawLength)) !== c.id) return c.id;
-    start += c.rawLength;
+    if (end - start < rawLength || !chunks.is(i, hash('sha256', win.subarray(start, start + rawLength), 'buffer'))) return chunks.id(i);
+    start += rawLength;
   }
   return undefined;
 }

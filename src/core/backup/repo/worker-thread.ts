@@ -28,6 +28,7 @@ import { fixedCutter, makeCutter, sqliteChunkSize } from './chunker';
 import type { ChunkerParams, CompressionSetting } from './model';
 import { KnownIds, NewIds } from './known-ids';
 import { PackFileWriter, type WrittenPack } from './pack-file';
+import { RestoreChunkTable, type RestoreChunks } from './restore-chunks';
 import { checkRestoredFile } from './restored-file-check';
 import { packHashNeeded, type PackBlob } from './pack';
 
@@ -45,15 +46,6 @@ export interface RepoWorkerData {
   packs?: { repoDir: string; packSize: number; dryRun: boolean };
   /** One Int32 the pool sets when it closes: a job under way stops at its next read (stopIfAsked). */
   stop: SharedArrayBuffer;
-}
-
-/** Where one blob is: its pack file, offset and stored length. */
-export interface ChunkLoc {
-  id: string;
-  pack: string;
-  offset: number;
-  length: number;
-  rawLength: number;
 }
 
 /**
@@ -76,7 +68,7 @@ export type RepoWorkerJob =
   | ChunkJob
   | { t: 'flush'; id: number }
   /** sha256: the whole file's, recorded by older snapshots ('' for a file known by its chunks only). */
-  | { t: 'restore'; id: number; dest: string; flags: number; chunks: ChunkLoc[]; sha256: string; check: boolean }
+  | { t: 'restore'; id: number; dest: string; flags: number; chunks: RestoreChunks; sha256: string; check: boolean }
   | { t: 'check'; id: number; path: string; blobs: PackBlob[] }
   /** The pool closes: let go of what this thread holds, then answer `ended`. */
   | { t: 'end' };
@@ -328,47 +320,49 @@ function restoreFile(job: Extract<RepoWorkerJob, { t: 'restore' }>): void {
       pending = 0;
     };
     let unreported = 0;
-    const chunks = job.chunks;
-    for (let i = 0; i < chunks.length; ) {
+    const chunks = new RestoreChunkTable(job.chunks);
+    for (let i = 0; i < chunks.count; ) {
       stopIfAsked();
       stage = 'read';
       // this chunk and those right after it in the same pack, up to READ_BYTES in all
-      const first = chunks[i]!;
+      const firstPack = chunks.packNo(i);
+      const firstOffset = chunks.offset(i);
       let end = i + 1;
-      let span = first.length;
-      while (end < chunks.length) {
-        const n = chunks[end]!;
-        if (n.pack !== first.pack || n.offset !== first.offset + span || span + n.length > READ_BYTES) break;
-        span += n.length;
+      let span = chunks.length(i);
+      while (end < chunks.count) {
+        const length = chunks.length(end);
+        if (chunks.packNo(end) !== firstPack || chunks.offset(end) !== firstOffset + span || span + length > READ_BYTES) break;
+        span += length;
         end++;
       }
       const run = readBuf(span).subarray(0, span);
       let got = 0;
       let pfd: number;
       try {
-        pfd = packFd(first.pack);
+        pfd = packFd(chunks.pack(i));
       } catch (e) {
-        port.postMessage({ t: 'error', job: job.id, error: errorOf(e, { kind: 'missing', chunk: first.id, pack: first.pack }) });
+        port.postMessage({ t: 'error', job: job.id, error: errorOf(e, { kind: 'missing', chunk: chunks.id(i), pack: chunks.pack(i) }) });
         return;
       }
       while (got < span) {
-        const n = fs.readSync(pfd, run, got, span - got, first.offset + got);
+        const n = fs.readSync(pfd, run, got, span - got, firstOffset + got);
         if (n === 0) break;
         got += n;
       }
       for (let at = 0; i < end; i++) {
-        const c = chunks[i]!;
+        const length = chunks.length(i);
+        const rawLength = chunks.rawLength(i);
         let plain: Buffer;
         try {
-          if (got < at + c.length) throw new Error('pack truncated');
-          plain = decodeBlobSync(run.subarray(at, at + c.length), key, c.rawLength);
-          if (plain.length !== c.rawLength) throw new Error(`length ${plain.length}, expected ${c.rawLength}`);
-          if (job.check && sha256(plain) !== c.id) throw new Error('content does not match its hash');
+          if (got < at + length) throw new Error('pack truncated');
+          plain = decodeBlobSync(run.subarray(at, at + length), key, rawLength);
+          if (plain.length !== rawLength) throw new Error(`length ${plain.length}, expected ${rawLength}`);
+          if (job.check && !chunks.is(i, hash('sha256', plain, 'buffer'))) throw new Error('content does not match its hash');
         } catch (e) {
-          port.postMessage({ t: 'error', job: job.id, error: errorOf(e, { kind: 'corrupt', chunk: c.id, pack: c.pack }) });
+          port.postMessage({ t: 'error', job: job.id, error: errorOf(e, { kind: 'corrupt', chunk: chunks.id(i), pack: chunks.pack(i) }) });
           return;
         }
-        at += c.length;
+        at += length;
         stage = 'write';
         if (pending + plain.length > out.length) flush();
         if (plain.length >= out.length) {
@@ -391,7 +385,7 @@ function restoreFile(job: Extract<RepoWorkerJob, { t: 'restore' }>): void {
     fd = -1;
     // verify what is on disk now
     stage = 'verify';
-    const result = checkRestoredFile(job.dest, { ...(job.sha256 ? { sha256: job.sha256 } : {}), chunks: job.chunks }, readBuf, READ_BYTES);
+    const result = checkRestoredFile(job.dest, { ...(job.sha256 ? { sha256: job.sha256 } : {}), chunks }, readBuf, READ_BYTES);
     port.postMessage({ t: 'done', job: job.id, bytes: unreported, result });
   } catch (e) {
     port.postMessage({ t: 'error', job: job.id, error: errorOf(e, { stage }) });

@@ -15,7 +15,8 @@ import { startWorkerFile } from '../../worker-file';
 import { KnownIds, NewIds } from './known-ids';
 import type { ChunkerParams, CompressionSetting } from './model';
 import { tablePack, type PackBlob, type PackInfo } from './pack';
-import type { ChunkLoc, PackMessage, RepoWorkerData } from './worker-thread';
+import type { RestoreChunks } from './restore-chunks';
+import type { PackMessage, RepoWorkerData } from './worker-thread';
 import type { RestoredCheck } from './restored-file-check';
 
 const YOUNG_GENERATION_MB = 8;
@@ -221,7 +222,7 @@ export class RepoWorkers {
    * Restore: write `dest` from its chunks and return what a re-read of it found (its chunks
    * checked against their ids, or the whole file against `sha256` when an older snapshot recorded one).
    */
-  restoreFile(dest: string, flags: number, chunks: ChunkLoc[], sha256: string | undefined, check: boolean, onBytes: (n: number) => void): Promise<RestoredCheck> {
+  restoreFile(dest: string, flags: number, chunks: RestoreChunks, sha256: string | undefined, check: boolean, onBytes: (n: number) => void): Promise<RestoredCheck> {
     return this.run({ t: 'restore', dest, flags, chunks, sha256: sha256 ?? '', check }, onBytes);
   }
 
