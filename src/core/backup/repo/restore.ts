@@ -60,7 +60,6 @@ export async function runRestore(repo: RepoHandle, snapshotId: string, options: 
   const snapshot = await repo.snapshot(snapshotId);
   checkManifest(snapshot); // throws BACKUP_MANIFEST_UNSAFE before anything is written
   const selected = selectEntries(snapshot, options);
-  const overwrite = options.overwrite ?? true;
 
   const dirsOf: Record<string, string> = {};
   for (const e of selected) {
@@ -68,12 +67,45 @@ export async function runRestore(repo: RepoHandle, snapshotId: string, options: 
     const custom = options.serviceTargets?.[e.service];
     dirsOf[e.service] = resolve(custom ?? join(resolve(options.target), e.service));
   }
+  // largest first: the threads end together, and a large database's check (onFileRestored) starts early
+  const files = selected.filter((e) => e.type === 'file').sort((a, b) => b.size - a.size);
+  // the threads start now: they boot while the index is read and the targets are prepared
+  const workers = startWorkers(repo, files, options);
+  try {
+    return await restoreWith(repo, snapshot, selected, files, dirsOf, workers?.pool, options, t0);
+  } finally {
+    workers?.close();
+    await workers?.pool.close();
+  }
+}
+
+/** The restore's worker threads, when there is enough to write (or `options.threads` asks for them); a cancel aborts them. */
+function startWorkers(repo: RepoHandle, files: SnapshotEntry[], options: RestoreOptions): { pool: RepoWorkers; close(): void } | undefined {
+  const threads = options.threads ?? defaultThreads();
+  const bytesTotal = files.reduce((n, e) => n + e.size, 0);
+  if (!(threads > 0 && files.length > 0 && (options.threads !== undefined || bytesTotal >= WORKER_MIN_BYTES))) return undefined;
+  const pool = RepoWorkers.tryStart({ threads, ...(repo.key ? { key: repo.key } : {}) });
+  if (!pool) return undefined;
+  const onAbort = () => void pool.abort(new OpsError('BACKUP_ABORTED', 'restore cancelled', 'the target folder holds a partial restore; restore again'));
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  return { pool, close: () => options.signal?.removeEventListener('abort', onAbort) };
+}
+
+async function restoreWith(
+  repo: RepoHandle,
+  snapshot: Snapshot,
+  selected: SnapshotEntry[],
+  files: SnapshotEntry[],
+  dirsOf: Record<string, string>,
+  pool: RepoWorkers | undefined,
+  options: RestoreOptions,
+  t0: number,
+): Promise<RestoreReport> {
+  const overwrite = options.overwrite ?? true;
   const index = await repo.loadIndex();
   checkDataPresent(snapshot, selected, index); // every chunk must be there before we start writing
 
   const report: RestoreReport = { snapshot: snapshot.id, files: 0, dirs: 0, symlinks: 0, bytes: 0, verified: 0, durationMs: 0, targets: dirsOf };
-  // largest first: the threads end together, and a large database's check (onFileRestored) starts early
-  const files = selected.filter((e) => e.type === 'file').sort((a, b) => b.size - a.size);
   const progress = { filesTotal: files.length, filesDone: 0, bytesTotal: files.reduce((n, e) => n + e.size, 0), bytesDone: 0 };
   const interval = options.progressIntervalMs ?? 200;
   let lastEmit = 0;
@@ -92,7 +124,7 @@ export async function runRestore(repo: RepoHandle, snapshotId: string, options: 
     // folders first
     const dirs = selected.filter((e) => e.type === 'dir').sort((a, b) => a.path.length - b.path.length);
     report.dirs += await restoreDirs(dirs, targets, overwrite);
-    await restoreFiles(repo, reader, files, targets, options, report, progress, emit);
+    await restoreFiles(repo, reader, pool, files, targets, options, report, progress, emit);
     report.symlinks += await restoreSymlinks(selected.filter((e) => e.type === 'symlink'), targets, overwrite);
     // folder modes and times, deepest first (writing into them changed their mtime)
     for (const d of [...dirs].reverse()) {
@@ -199,6 +231,7 @@ async function restoreDirs(dirs: SnapshotEntry[], targets: Targets, overwrite: b
 async function restoreFiles(
   repo: RepoHandle,
   reader: BlobReader,
+  pool: RepoWorkers | undefined,
   files: SnapshotEntry[],
   targets: Targets,
   options: RestoreOptions,
@@ -211,71 +244,55 @@ async function restoreFiles(
   const checkAbort = () => {
     if (options.signal?.aborted) throw new OpsError('BACKUP_ABORTED', 'restore cancelled', 'the target folder holds a partial restore; restore again');
   };
-  let pool: RepoWorkers | undefined;
-  let onAbort: (() => void) | undefined;
-  const threads = options.threads ?? defaultThreads();
-  const bytesTotal = files.reduce((n, e) => n + e.size, 0);
-  try {
-    if (threads > 0 && files.length > 0 && (options.threads !== undefined || bytesTotal >= WORKER_MIN_BYTES)) {
-      const p = RepoWorkers.tryStart({ threads, ...(repo.key ? { key: repo.key } : {}) });
-      pool = p;
-      if (p) {
-        onAbort = () => void p.abort(new OpsError('BACKUP_ABORTED', 'restore cancelled', 'the target folder holds a partial restore; restore again'));
-        options.signal?.addEventListener('abort', onAbort, { once: true });
-      }
-    }
-    // one path string per pack, not one per chunk (a database has tens of thousands of chunks)
-    const packPaths = new Map<string, string>();
-    const pathOf = (pack: string): string => {
-      let p = packPaths.get(pack);
-      if (p === undefined) packPaths.set(pack, (p = packPath(repo.dir, pack)));
-      return p;
-    };
-    const flags = fsc.O_WRONLY | fsc.O_CREAT | fsc.O_NOFOLLOW | (overwrite ? fsc.O_TRUNC : fsc.O_EXCL);
-    let next = 0;
-    const loop = async () => {
-      while (next < files.length) {
-        checkAbort();
-        const e = files[next++]!;
-        const dest = resolveInside(targets.dirs[e.service]!, e.path);
-        await targets.ensureDir(e.service, dirname(dest));
-        const onBytes = (n: number) => {
-          progress.bytesDone += n;
-          emit('restore', false, `${e.service}/${e.path}`);
-        };
-        if (pool) {
-          const locs = restoreChunks(e.chunks ?? [], (id) => {
-            const loc = reader.location(id);
-            return { pack: pathOf(loc.pack), offset: loc.offset, length: loc.length, rawLength: loc.rawLength };
-          });
-          let got: RestoredCheck;
-          try {
-            got = await pool.restoreFile(dest, flags, locs, e.sha256, check, onBytes);
-          } catch (err) {
-            throw workerRestoreError(e, dest, err as WorkerError);
-          }
-          if (!matches(e, got)) throw await diagnose(reader, e, mismatch(e, got));
-        } else {
-          await writeFile(reader, e, dest, flags, check, onBytes);
-          const chunks = (e.chunks ?? []).map((id) => ({ id, rawLength: reader.location(id).rawLength }));
-          const got = checkRestoredFile(dest, { ...(e.sha256 ? { sha256: e.sha256 } : {}), chunks }, (n) => Buffer.allocUnsafe(n), Math.min(VERIFY_READ, Math.max(e.size, 1)));
-          if (!matches(e, got)) throw await diagnose(reader, e, mismatch(e, got));
+  const threads = pool?.threads ?? 0;
+  // one path string per pack, not one per chunk (a database has tens of thousands of chunks)
+  const packPaths = new Map<string, string>();
+  const pathOf = (pack: string): string => {
+    let p = packPaths.get(pack);
+    if (p === undefined) packPaths.set(pack, (p = packPath(repo.dir, pack)));
+    return p;
+  };
+  const flags = fsc.O_WRONLY | fsc.O_CREAT | fsc.O_NOFOLLOW | (overwrite ? fsc.O_TRUNC : fsc.O_EXCL);
+  let next = 0;
+  const loop = async () => {
+    while (next < files.length) {
+      checkAbort();
+      const e = files[next++]!;
+      const dest = resolveInside(targets.dirs[e.service]!, e.path);
+      await targets.ensureDir(e.service, dirname(dest));
+      const onBytes = (n: number) => {
+        progress.bytesDone += n;
+        emit('restore', false, `${e.service}/${e.path}`);
+      };
+      if (pool) {
+        const locs = restoreChunks(e.chunks ?? [], (id) => {
+          const loc = reader.location(id);
+          return { pack: pathOf(loc.pack), offset: loc.offset, length: loc.length, rawLength: loc.rawLength };
+        });
+        let got: RestoredCheck;
+        try {
+          got = await pool.restoreFile(dest, flags, locs, e.sha256, check, onBytes);
+        } catch (err) {
+          throw workerRestoreError(e, dest, err as WorkerError);
         }
-        report.verified++;
-        await fs.chmod(dest, restoredMode(e.mode, options.keepSpecialBits));
-        await fs.utimes(dest, new Date(e.mtime), new Date(e.mtime));
-        report.files++;
-        report.bytes += e.size;
-        progress.filesDone++;
-        options.onFileRestored?.(e, dest);
-        emit('restore');
+        if (!matches(e, got)) throw await diagnose(reader, e, mismatch(e, got));
+      } else {
+        await writeFile(reader, e, dest, flags, check, onBytes);
+        const chunks = (e.chunks ?? []).map((id) => ({ id, rawLength: reader.location(id).rawLength }));
+        const got = checkRestoredFile(dest, { ...(e.sha256 ? { sha256: e.sha256 } : {}), chunks }, (n) => Buffer.allocUnsafe(n), Math.min(VERIFY_READ, Math.max(e.size, 1)));
+        if (!matches(e, got)) throw await diagnose(reader, e, mismatch(e, got));
       }
-    };
-    await Promise.all(Array.from({ length: Math.min(pool ? threads * 2 : FILE_CONCURRENCY, files.length) }, loop));
-  } finally {
-    if (onAbort) options.signal?.removeEventListener('abort', onAbort);
-    await pool?.close();
-  }
+      report.verified++;
+      await fs.chmod(dest, restoredMode(e.mode, options.keepSpecialBits));
+      await fs.utimes(dest, new Date(e.mtime), new Date(e.mtime));
+      report.files++;
+      report.bytes += e.size;
+      progress.filesDone++;
+      options.onFileRestored?.(e, dest);
+      emit('restore');
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(pool ? threads * 2 : FILE_CONCURRENCY, files.length) }, loop));
 }
 
 /** Create the symlinks, last, so nothing is ever written through one; returns how many. */
