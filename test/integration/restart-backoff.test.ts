@@ -135,16 +135,26 @@ describe('restart with backoff (real processes, injected clock)', () => {
       const pid = (await sup.waitFor('web', 'ready')).pid!;
       const restart = nextEvent(bus, 'restart');
       process.kill(pid, 'SIGKILL');
+      const seen = events.length;
       const r = await restart;
       assert.deepEqual([r.attempt, r.delayMs, r.cause], [attempt, delay, 'crash']);
-      assert.equal(sup.service('web').state, 'backoff');
-      assert.match(sup.service('web').reason, new RegExp(`^killed by SIGKILL; restart ${attempt} in ${formatDuration(delay)}$`));
-      assert.ok(clock.pending().includes(delay), 'the restart timer waits exactly the delay');
+      const backoffReason = new RegExp(`^killed by SIGKILL; restart ${attempt} in ${formatDuration(delay)}$`);
       if (delay > 0) {
+        assert.equal(sup.service('web').state, 'backoff');
+        assert.match(sup.service('web').reason, backoffReason);
+        assert.ok(clock.pending().includes(delay), 'the restart timer waits exactly the delay');
         await clock.advance(delay - 1);
         assert.equal(sup.service('web').state, 'backoff', 'not restarted a millisecond early');
+        await clock.advance(1);
+      } else {
+        // at once: no timer; the backoff state is announced, then the spawn, in the same turn
+        assert.ok(!clock.pending().includes(0), 'no timer for a restart at once');
+        const states = events.slice(seen).flatMap((e) => (e.type === 'state' && e.service === 'web' ? [e] : []));
+        assert.deepEqual(states.slice(0, 2).map((e) => e.to), ['backoff', 'starting']);
+        assert.match(states[0]!.reason, backoffReason);
+        assert.equal(states[1]!.reason, `restart ${attempt} after crash`);
+        assert.ok(sup.service('web').pid !== undefined && sup.service('web').pid !== pid, 'the new process is there when the restart event is seen');
       }
-      await clock.advance(delay > 0 ? 1 : 0);
       assert.notEqual((await sup.waitFor('web', 'ready')).pid, pid);
     };
     await killAndExpect(1, 0);
