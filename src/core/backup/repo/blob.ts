@@ -84,11 +84,11 @@ function compressSync(plain: Uint8Array, setting: CompressionSetting, expect = 1
 }
 
 /**
- * Worth trying to compress, and to what share of its size? Not with codec none nor under 64
- * bytes (undefined); up to 256 KiB, yes (1); above, only when a 32 KiB sample from the middle
- * shrinks (its ratio, with a margin).
+ * The share of its size a blob is expected to take once compressed, or undefined when it is not
+ * worth trying: not with codec none nor under 64 bytes; up to 256 KiB, always tried (1); above,
+ * only when a 32 KiB sample from the middle shrinks (the sample's ratio, with a margin).
  */
-function worthCompressing(plain: Uint8Array, setting: CompressionSetting): number | undefined {
+function expectedShare(plain: Uint8Array, setting: CompressionSetting): number | undefined {
   if (setting.codec === 'none' || plain.length < 64) return undefined;
   if (plain.length <= 256 * 1024) return 1;
   const off = (plain.length >> 1) - 16384;
@@ -108,7 +108,7 @@ function frame(plain: Uint8Array, compressed: Buffer | undefined, setting: Compr
 
 export async function encodeBlob(plain: Buffer, setting: CompressionSetting, key?: Buffer): Promise<EncodedBlob> {
   let compressed: Buffer | undefined;
-  if (worthCompressing(plain, setting) !== undefined) {
+  if (expectedShare(plain, setting) !== undefined) {
     const options = compressOptions(setting, plain.length);
     compressed = setting.codec === 'deflate' ? await deflateRaw(plain, options) : await brotliCompress(plain, options);
   }
@@ -123,7 +123,7 @@ export async function encodeBlob(plain: Buffer, setting: CompressionSetting, key
  * blob): a worker thread writes them to its pack as they are, with no copy of the blob to join them.
  */
 export function encodeBlobPartsSync(plain: Uint8Array, setting: CompressionSetting, key?: Buffer): { parts: Buffer[]; codec: Codec } {
-  const expect = worthCompressing(plain, setting);
+  const expect = expectedShare(plain, setting);
   return frame(plain, expect === undefined ? undefined : compressSync(plain, setting, expect), setting, key);
 }
 

@@ -74,13 +74,13 @@ export async function runRestore(repo: RepoHandle, snapshotId: string, options: 
   try {
     return await restoreWith(repo, snapshot, selected, files, dirsOf, workers?.pool, options, t0);
   } finally {
-    workers?.close();
+    workers?.unwatch();
     await workers?.pool.close();
   }
 }
 
 /** The restore's worker threads, when there is enough to write (or `options.threads` asks for them); a cancel aborts them. */
-function startWorkers(repo: RepoHandle, files: SnapshotEntry[], options: RestoreOptions): { pool: RepoWorkers; close(): void } | undefined {
+function startWorkers(repo: RepoHandle, files: SnapshotEntry[], options: RestoreOptions): { pool: RepoWorkers; unwatch(): void } | undefined {
   const threads = options.threads ?? defaultThreads();
   const bytesTotal = files.reduce((n, e) => n + e.size, 0);
   if (!(threads > 0 && files.length > 0 && (options.threads !== undefined || bytesTotal >= WORKER_MIN_BYTES))) return undefined;
@@ -88,7 +88,8 @@ function startWorkers(repo: RepoHandle, files: SnapshotEntry[], options: Restore
   if (!pool) return undefined;
   const onAbort = () => void pool.abort(new OpsError('BACKUP_ABORTED', 'restore cancelled', 'the target folder holds a partial restore; restore again'));
   options.signal?.addEventListener('abort', onAbort, { once: true });
-  return { pool, close: () => options.signal?.removeEventListener('abort', onAbort) };
+  // unwatch: the restore is over, a cancel has nothing left to abort
+  return { pool, unwatch: () => options.signal?.removeEventListener('abort', onAbort) };
 }
 
 async function restoreWith(

@@ -32,7 +32,7 @@ export interface RestoredExpectation {
 const sequenceOf = (chunks: RestoredExpectation['chunks']): ChunkSequence =>
   'count' in chunks
     ? chunks
-    : { count: chunks.length, rawLength: (i) => chunks[i]!.rawLength, is: (i, digest) => Buffer.from(digest).toString('hex') === chunks[i]!.id, id: (i) => chunks[i]!.id };
+    : { count: chunks.length, rawLength: (i) => chunks[i]!.rawLength, is: (i, digest) => Buffer.from(digest.buffer, digest.byteOffset, digest.length).toString('hex') === chunks[i]!.id, id: (i) => chunks[i]!.id };
 
 /** What the read-back found: the size on disk, and a difference if there is one. */
 export interface RestoredCheck {
