@@ -51,17 +51,24 @@ function outChunk(n: number): number {
  * The largest brotli window (log2) for a quality. Qualities 0 and 1 compress in blocks of the
  * window's size, each in a buffer of twice that (brotli's `storage`, when zlib's output buffer is
  * smaller), allocated afresh for every blob: a 4 MiB blob cost ~8 MiB of short-lived allocations
- * in a worker thread, which its allocator keeps. Blocks of 256 KiB need 512 KiB, and on the bench
- * stack's data they store 1.6 % less at quality 0 (597.7 against 607.3 MB, the same at quality 1)
- * in ~0.95x the time. Higher qualities match across the whole window: the blob's size, up to 4 MiB.
+ * in a worker thread, which its allocator keeps. Blocks of 256 KiB need 512 KiB, and store about
+ * as much: through the CLI, the stack bench's repository is 527 against 526 MiB (bench/README.md,
+ * "Tenth round"). Higher qualities match across the whole window: the blob's size, up to 4 MiB.
  */
 const windowCap = (quality: number): number => (quality <= 1 ? 18 : 22);
 
-/** zlib options to compress `n` bytes with a setting (deflate level, or brotli quality). */
-function compressOptions(setting: CompressionSetting, n: number): zlib.ZlibOptions & zlib.BrotliOptions {
-  if (setting.codec === 'deflate') return { level: setting.level, chunkSize: outChunk(n) };
+/**
+ * zlib options to compress `n` bytes with a setting (deflate level, or brotli quality). zlib
+ * returns its output as a view of one buffer of `chunkSize` bytes, which stays allocated as long
+ * as the blob does: `expect` (the share of `n` the output is expected to take, from a sample)
+ * sizes it to about the output rather than the input. When it is too small, zlib takes one more
+ * buffer and joins them: slower, as correct.
+ */
+function compressOptions(setting: CompressionSetting, n: number, expect = 1): zlib.ZlibOptions & zlib.BrotliOptions {
+  const chunkSize = outChunk(Math.ceil(n * Math.min(1, expect)));
+  if (setting.codec === 'deflate') return { level: setting.level, chunkSize };
   return {
-    chunkSize: outChunk(n),
+    chunkSize,
     params: {
       [zlib.constants.BROTLI_PARAM_QUALITY]: setting.level,
       [zlib.constants.BROTLI_PARAM_SIZE_HINT]: n,
@@ -71,15 +78,9 @@ function compressOptions(setting: CompressionSetting, n: number): zlib.ZlibOptio
   };
 }
 
-/**
- * Compress on the calling thread. zlib returns its output as a view of one buffer of `chunkSize`
- * bytes, which stays allocated as long as the blob does: `expect` (the share of `n` the output is
- * expected to take, from a sample) sizes it to about the output rather than the input. When it is
- * too small, zlib takes one more buffer and joins them: slower, as correct.
- */
+/** Compress on the calling thread, zlib's output buffer sized for `expect` (compressOptions). */
 function compressSync(plain: Uint8Array, setting: CompressionSetting, expect = 1): Buffer {
-  const options = compressOptions(setting, plain.length);
-  options.chunkSize = outChunk(Math.ceil(plain.length * Math.min(1, expect)));
+  const options = compressOptions(setting, plain.length, expect);
   return setting.codec === 'brotli' ? zlib.brotliCompressSync(plain, options) : zlib.deflateRawSync(plain, options);
 }
 
