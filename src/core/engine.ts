@@ -7,6 +7,7 @@
 import { join } from 'node:path';
 import { systemClock, type Clock } from './clock';
 import { serviceEndpoint } from './config/endpoint';
+import type { ServiceConfig } from './config/schema';
 import { assertServiceName, loadConfig, type LoadedStack, type LoadOptions } from './config/load';
 import { OpsError } from './errors';
 import { EventBus } from './events';
@@ -88,6 +89,7 @@ export class Engine implements EngineLike {
   /** The reload in progress: reloads and profile switches run one after the other. */
   private reconciling: Promise<unknown> = Promise.resolve();
   /** Each service's last restart (ServiceStatus.lastRestart). */
+  private readonly endpoints = new WeakMap<ServiceConfig, string | undefined>();
   private readonly lastRestart = new Map<string, NonNullable<ServiceStatus['lastRestart']>>();
 
   constructor(
@@ -135,17 +137,20 @@ export class Engine implements EngineLike {
   // ------------------------------------------------------------------ queries
 
   status(): EngineStatus {
-    const health = this.health();
+    // One snapshot of every service serves both the health and the list.
+    const snapshots = this.supervisor.snapshot();
+    const health = stackHealth(snapshots, (name) => this.supervisor.isActive(name));
     const level = new Map(health.services.map((h) => [h.service, h.level]));
+    const byName = new Map(snapshots.map((s) => [s.name, s]));
     return {
       stack: this.current.config.name,
       dir: this.current.dir,
       profile: this.current.profile,
       // Every service of the stack: those outside the active profile stay listed (inProfile false).
       services: Object.keys(this.current.config.services).map((name) => {
-        const s = this.supervisor.service(name);
+        const s = byName.get(name) ?? this.supervisor.service(name);
         const config = this.current.config.services[name]!;
-        const endpoint = serviceEndpoint(config);
+        const endpoint = this.endpointOf(config);
         const last = this.lastRestart.get(s.name);
         return {
           ...s,
@@ -160,6 +165,12 @@ export class Engine implements EngineLike {
       ipc: (({ score, level, summary }) => ({ score, level, summary }))(this.collector.current().ipc),
       engine: { pid: process.pid, startedAt: this.startedAt },
     };
+  }
+
+  /** Where a service answers (from its configuration: parsed once per loaded configuration). */
+  private endpointOf(config: ServiceConfig): string | undefined {
+    if (!this.endpoints.has(config)) this.endpoints.set(config, serviceEndpoint(config));
+    return this.endpoints.get(config);
   }
 
   /** OK / WARNING / CRITICAL / UNKNOWN for every service and the stack. */

@@ -51,6 +51,12 @@ export class AlertManager implements AlertService {
   private rules: { config: unknown; rules: ResolvedRule[] } | undefined;
   private saved = '';
   private running = false;
+  /**
+   * Facts that events of this turn changed, evaluated once the turn is over: a crash's exit,
+   * restart, state and spawn events make one evaluation (not four) and none of it runs between
+   * the crash and the restart. `at`: the clock when the first of them came.
+   */
+  private due: { at: number; handle: NodeJS.Immediate } | undefined;
 
   constructor(private readonly opts: AlertManagerOptions) {
     this.store = new AlertStore(opts.dir ?? alertsDir(opts.stack().dir));
@@ -72,7 +78,7 @@ export class AlertManager implements AlertService {
     this.persist(true);
     this.subs = FACT_EVENTS.map((t) =>
       this.opts.bus.on(t, (e) => {
-        if (this.facts.observe(e)) this.evaluate(false);
+        if (this.facts.observe(e) && !this.due) this.due = { at: this.opts.clock.now(), handle: setImmediate(() => this.settle()) };
       }),
     );
     this.evaluate();
@@ -81,6 +87,7 @@ export class AlertManager implements AlertService {
   /** Stop evaluating; the state says this engine stopped cleanly. */
   stop(): void {
     if (!this.running) return;
+    this.settle();
     this.running = false;
     this.timer?.cancel();
     this.subs.forEach((s) => s.dispose());
@@ -91,17 +98,20 @@ export class AlertManager implements AlertService {
 
   /** Every send started so far has ended (tests, shutdown). */
   async idle(): Promise<void> {
+    this.settle();
     while (this.inflight.size) await Promise.allSettled([...this.inflight]);
   }
 
   // ------------------------------------------------------------------ AlertService
 
   list(): AlertsView {
+    this.settle();
     const stack = this.opts.stack();
     return { at: this.opts.clock.now(), enabled: stack.config.alerts.enabled, alerts: this.alerts, incidents: this.state.incidents, silences: this.liveSilences() };
   }
 
   ack(id: string, req: AckRequest = {}): AckResult {
+    this.settle();
     const inc = this.state.incidents.find((i) => i.id === id) ?? this.state.incidents.find((i) => this.alerts.some((a) => a.id === id && a.incident === i.id));
     if (!inc) {
       const ids = this.state.incidents.map((i) => i.id);
@@ -118,6 +128,7 @@ export class AlertManager implements AlertService {
   }
 
   silence(req: SilenceRequest): SilenceResult {
+    this.settle();
     const now = this.opts.clock.now();
     const silence = newSilence(req, now);
     const stack = this.opts.stack().config.name;
@@ -131,6 +142,7 @@ export class AlertManager implements AlertService {
   }
 
   unsilence(id: string, opts: { dryRun?: boolean } = {}): { dryRun: boolean; silence: Silence } {
+    this.settle();
     const silence = this.liveSilences().find((s) => s.id === id);
     if (!silence) {
       const ids = this.liveSilences().map((s) => s.id);
@@ -145,17 +157,30 @@ export class AlertManager implements AlertService {
   }
 
   history(query: { since?: number } = {}) {
+    this.settle();
     return { incidents: incidentsFrom(readHistory(this.store.dir), query) };
   }
 
   // ------------------------------------------------------------------ evaluation
 
-  /** Evaluate every rule now (with a fresh sample of the engine unless `sample` is false), then open, escalate and resolve incidents. */
-  evaluate(sample = true): void {
+  /** The evaluation that events of this turn asked for, if one is due: at the time the first came. */
+  private settle(): void {
+    const due = this.due;
+    if (!due) return;
+    this.due = undefined;
+    clearImmediate(due.handle);
+    this.evaluate(false, due.at);
+  }
+
+  /**
+   * Evaluate every rule (with a fresh sample of the engine unless `sample` is false), then open,
+   * escalate and resolve incidents; `now`: the clock's time, or when the events being evaluated came.
+   */
+  evaluate(sample = true, now = this.opts.clock.now()): void {
     if (!this.running) return;
+    if (this.due) this.settle();
     const stack = this.opts.stack();
     const cfg = stack.config.alerts;
-    const now = this.opts.clock.now();
     if (!cfg.enabled) {
       this.alerts = [];
       return this.schedule(now, cfg.evaluate_every, undefined);
@@ -278,7 +303,7 @@ export class AlertManager implements AlertService {
     this.timer?.cancel();
     if (!this.running) return;
     const at = Math.min(now + everyMs, ...(wakes ?? []));
-    this.timer = this.opts.clock.setTimeout(() => this.evaluate(), at - now);
+    this.timer = this.opts.clock.setTimeout(() => this.evaluate(), Math.max(0, at - this.opts.clock.now()));
   }
 
   private persist(force = false): void {
