@@ -170,7 +170,10 @@ async function stopSupervisordRun(): Promise<void> {
   if (!sv) return;
   supervisord = undefined;
   await stopSupervisord(sv);
-  if ((await waitGone([sv.pid], 30_000)).length) console.error(`warning: supervisord (pid ${sv.pid}) did not exit after its shutdown`);
+  // supervisord notes one stopped program per turn of its main loop, and with no client asking it
+  // anything a turn ends at its 1 s poll timeout: 50 programs take ~45 s to stop (measured).
+  const waitMs = Math.max(30_000, N * 1500 + 10_000);
+  if ((await waitGone([sv.pid], waitMs)).length) console.error(`warning: supervisord (pid ${sv.pid}) did not exit within ${waitMs / 1000} s of its shutdown`);
   await reapLeftovers('supervisord');
 }
 

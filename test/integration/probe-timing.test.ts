@@ -125,4 +125,55 @@ describe('probe timing (real services, injected clock)', () => {
       slow.close();
     }
   });
+
+  it('readiness and liveness that are the same check share one request when due together; different checks do not (real clock)', async function () {
+    this.timeout(30_000);
+    // Each service's probes ask a server of this test, which counts the requests it answers.
+    const counters = await Promise.all([0, 1].map(async () => {
+      const hits = { n: 0 };
+      const server = createServer((_req, res) => {
+        hits.n++;
+        res.end('ok');
+      });
+      const port = await freePort();
+      await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
+      return { hits, server, url: `http://127.0.0.1:${port}` };
+    }));
+    try {
+      const [twin, apart] = counters as [(typeof counters)[0], (typeof counters)[0]];
+      const twinSvc = await httpService();
+      // Readiness every 200 ms, liveness every 400 ms: each liveness probe falls 50 ms from a readiness probe.
+      twinSvc.config.health = {
+        readiness: { http: { url: `${twin.url}/health` }, interval: '200ms' },
+        liveness: { http: { url: `${twin.url}/health` }, interval: '400ms', start_period: '0s' },
+      };
+      const apartSvc = await httpService();
+      apartSvc.config.health = {
+        readiness: { http: { url: `${apart.url}/health` }, interval: '200ms' },
+        liveness: { http: { url: `${apart.url}/live` }, interval: '400ms', start_period: '0s' },
+      };
+      t = tempStack({ version: 1, name: 'twin-probes', services: { twin: twinSvc.config, apart: apartSvc.config } });
+      const bus = new EventBus();
+      const events = record(bus);
+      sup = new Supervisor(t.stack, { bus });
+      sup.up();
+      const probes = (service: string, role: string) => events.filter((e): e is EventOf<'probe'> => e.type === 'probe' && e.service === service && e.probe === role);
+      await until(() => probes('twin', 'liveness').length >= 10 && probes('apart', 'liveness').length >= 10, 20_000, 'ten liveness probes of each');
+      await sup.dispose();
+      const [tr, tl, ar, al] = [probes('twin', 'readiness'), probes('twin', 'liveness'), probes('apart', 'readiness'), probes('apart', 'liveness')];
+      assert.ok([...tr, ...tl, ...ar, ...al].every((e) => e.ok), 'every probe passed');
+      // Same check: the liveness probes were answered by the readiness requests, but for the first
+      // (it may come before readiness's first, which asks itself while the service starts) and one
+      // in flight when the supervisor stopped.
+      assert.ok(twin.hits.n <= tr.length + 2, `same check: ${twin.hits.n} requests for ${tr.length} readiness and ${tl.length} liveness probes`);
+      assert.ok(twin.hits.n <= tr.length + tl.length - 8, `same check: requests shared (${twin.hits.n} for ${tr.length} + ${tl.length} probes)`);
+      // Different checks: a request for every probe.
+      assert.ok(apart.hits.n >= ar.length + al.length, `different checks: ${apart.hits.n} requests for ${ar.length} + ${al.length} probes`);
+    } finally {
+      for (const c of counters) {
+        c.server.closeAllConnections();
+        c.server.close();
+      }
+    }
+  });
 });

@@ -73,6 +73,16 @@ export class ProbeSchedule {
   }
 
   /**
+   * Whether the request the service's other probe made at `askedAt` answers a probe of the
+   * same check due now: when it was made within the spreading window (the two roles of a
+   * service fall half that window apart, so a liveness probe due every 10 s comes ~50 ms after
+   * every second readiness probe, or before it). Then one request answers both.
+   */
+  answerStands(askedAt: number): boolean {
+    return this.clock.now() - askedAt <= PROBE_SPREAD_MS;
+  }
+
+  /**
    * Whether a probe about to run should keep its connection: only for a probe that comes again
    * soon, the start-up retries (`startingUpSince` as for next()).
    */

@@ -61,6 +61,10 @@ export class ServiceRunner {
   private startedAt: number | undefined;
   private lastExit: ExitInfo | undefined;
   private lastProbe: Partial<Record<ProbeRole, ProbeResult>> = {};
+  /** The last request each probe of the current process made itself: when it started, and its answer (or the promise of it). */
+  private asked: Partial<Record<ProbeRole, { at: number; answer: Promise<ProbeResult> }>> = {};
+  /** Readiness and liveness are the same check (same http, tcp or exec, same timeout): one request can answer both. */
+  private readonly twinProbes: boolean;
   private lastCheck: CheckResult | undefined;
   private rssMb: number | undefined;
   private readonly timers = new Map<'backoff' | 'reset' | 'readiness' | 'liveness' | 'check', TimerHandle>();
@@ -94,6 +98,7 @@ export class ServiceRunner {
       const p = config.health[role];
       if (p) this.timing[role] = probeTiming(role, p);
     }
+    this.twinProbes = sameCheck(config.health.readiness, config.health.liveness) && this.timing.readiness!.timeout === this.timing.liveness!.timeout;
     const ticker = ctx.ticker ?? new ProbeTicker(ctx.clock);
     // A slot runs for the current process: it is cancelled when a process exits, set again at the next spawn.
     this.probeSlots = {
@@ -264,6 +269,7 @@ export class ServiceRunner {
     this.logMatched = false;
     this.killCause = undefined;
     this.lastProbe = {};
+    this.asked = {};
     this.rssMb = undefined;
     this.startedAt = this.ctx.clock.now();
     this.envCache = undefined;
@@ -405,14 +411,20 @@ export class ServiceRunner {
   private async probeOnce(gen: number, role: ProbeRole, p: ProbeConfig): Promise<void> {
     const t = this.timing[role]!;
     const inStartup = role === 'readiness' && !this.everReady;
-    const result = await runProbe(p, {
-      timeoutMs: t.timeout,
-      cwd: this.cwd,
-      env: this.childEnv,
-      logMatched: () => this.logMatched,
-      signal: this.commands.signal,
-      keepConnection: this.probeSchedule.keepConnection(t.interval, inStartup ? this.spawnedAt : undefined),
-    });
+    // While it starts, readiness asks itself every 25 ms: an answer 100 ms old would only hold it back.
+    let answer = inStartup ? undefined : this.twinAnswer(role);
+    if (!answer) {
+      answer = runProbe(p, {
+        timeoutMs: t.timeout,
+        cwd: this.cwd,
+        env: this.childEnv,
+        logMatched: () => this.logMatched,
+        signal: this.commands.signal,
+        keepConnection: this.probeSchedule.keepConnection(t.interval, inStartup ? this.spawnedAt : undefined),
+      });
+      this.asked[role] = { at: this.ctx.clock.now(), answer };
+    }
+    const result = await answer;
     if (gen !== this.generation || !this.running || this.killCause) return;
     this.lastProbe[role] = result;
     let failures = 0;
@@ -445,6 +457,17 @@ export class ServiceRunner {
     }
     this.recompute();
     this.scheduleProbe(role, this.probeSchedule.nextAt(role, t.interval));
+  }
+
+  /**
+   * The answer to the request the other probe of the same check made just now (see
+   * ProbeSchedule.answerStands), in flight or in: it answers this probe too, without a second
+   * request to the service. Each probe still counts its own failures against its own threshold.
+   */
+  private twinAnswer(role: ProbeRole): Promise<ProbeResult> | undefined {
+    if (!this.twinProbes) return undefined;
+    const other = this.asked[role === 'readiness' ? 'liveness' : 'readiness'];
+    return other && this.probeSchedule.answerStands(other.at) ? other.answer : undefined;
   }
 
   /** When the current process was spawned (startedAt, which is set at every spawn). */
@@ -513,3 +536,8 @@ export class ServiceRunner {
   }
 }
 
+/** Two probes are the same check: both http, tcp or exec with the same settings (a log probe asks nothing). */
+function sameCheck(a: ProbeConfig | undefined, b: ProbeConfig | undefined): boolean {
+  if (!a || !b || !(a.http || a.tcp || a.exec)) return false;
+  return JSON.stringify([a.http, a.tcp, a.exec]) === JSON.stringify([b.http, b.tcp, b.exec]);
+}
