@@ -88,8 +88,9 @@ export class Engine implements EngineLike {
   private reportService: ReportService | undefined;
   /** The reload in progress: reloads and profile switches run one after the other. */
   private reconciling: Promise<unknown> = Promise.resolve();
-  /** Each service's last restart (ServiceStatus.lastRestart). */
+  /** Each service's endpoint (ServiceStatus.endpoint), by its configuration: parsed once per loaded configuration. */
   private readonly endpoints = new WeakMap<ServiceConfig, string | undefined>();
+  /** Each service's last restart (ServiceStatus.lastRestart). */
   private readonly lastRestart = new Map<string, NonNullable<ServiceStatus['lastRestart']>>();
 
   constructor(
@@ -167,7 +168,7 @@ export class Engine implements EngineLike {
     };
   }
 
-  /** Where a service answers (from its configuration: parsed once per loaded configuration). */
+  /** Where a service answers, from its configuration (see `endpoints`). */
   private endpointOf(config: ServiceConfig): string | undefined {
     if (!this.endpoints.has(config)) this.endpoints.set(config, serviceEndpoint(config));
     return this.endpoints.get(config);
