@@ -42,7 +42,7 @@ export interface EngineOptions extends LoadOptions {
 
 import type { StackHealth } from './contract/health';
 import type { LogLine } from './contract/logs';
-import type { EngineStatus, PlanResult, PlanStep, ServiceStatus } from './contract/status';
+import type { EngineStatus, PlanResult, PlanStep, ServiceSnapshot, ServiceStatus } from './contract/status';
 import { DEFAULT_IPC_THRESHOLDS, HISTORY_METRICS, type MetricsHistory, type MetricsHistoryQuery, type RestartMark, type StackMetrics } from './contract/metrics';
 import type { MemoryHit, MemoryQuery } from './contract/memory';
 import type { Disposable, EventOf } from './contract/events';
@@ -140,7 +140,7 @@ export class Engine implements EngineLike {
   status(): EngineStatus {
     // One snapshot of every service serves both the health and the list.
     const snapshots = this.supervisor.snapshot();
-    const health = stackHealth(snapshots, (name) => this.supervisor.isActive(name));
+    const health = this.healthOf(snapshots);
     const level = new Map(health.services.map((h) => [h.service, h.level]));
     const byName = new Map(snapshots.map((s) => [s.name, s]));
     return {
@@ -176,7 +176,11 @@ export class Engine implements EngineLike {
 
   /** OK / WARNING / CRITICAL / UNKNOWN for every service and the stack. */
   health(): StackHealth {
-    return stackHealth(this.supervisor.snapshot(), (name) => this.supervisor.isActive(name));
+    return this.healthOf(this.supervisor.snapshot());
+  }
+
+  private healthOf(snapshots: ServiceSnapshot[]): StackHealth {
+    return stackHealth(snapshots, (name) => this.supervisor.isActive(name));
   }
 
   /** Run the full-functionality check of every running service (or of those in `services`), then report health. */

@@ -178,7 +178,7 @@ export class AlertManager implements AlertService {
    */
   evaluate(sample = true, now = this.opts.clock.now()): void {
     if (!this.running) return;
-    if (this.due) this.settle();
+    this.settle();
     const stack = this.opts.stack();
     const cfg = stack.config.alerts;
     if (!cfg.enabled) {
