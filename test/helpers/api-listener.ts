@@ -5,7 +5,7 @@ import { EngineHost } from '../../src/core/host/engine-host';
 import { readTokens } from '../../src/core/api/tokens';
 import type { ApiTokens } from '../../src/core/contract/api-access';
 import { socketPath } from '../../src/core/stack-lock';
-import { fixture, freePort, NODE, tempStack, type TempStack } from './stack';
+import { fixture, freePorts, NODE, tempStack, type TempStack } from './stack';
 
 export interface ListeningHost {
   t: TempStack;
@@ -21,12 +21,12 @@ export interface ListeningHost {
 
 /** Start it and bring `web` up (ready). `name` is the stack's name. */
 export async function listeningHost(name: string): Promise<ListeningHost> {
-  const port = await freePort();
+  const [port, apiPort] = (await freePorts(2)) as [number, number];
   const t = tempStack({
     version: 1,
     name,
     profiles: { all: { services: ['web'] }, none: { services: [] } },
-    api: { listen: `127.0.0.1:${await freePort()}` },
+    api: { listen: `127.0.0.1:${apiPort}` },
     services: {
       web: { command: [NODE, fixture('http-service.cjs')], env: { PORT: port }, health: { readiness: { http: { url: `http://127.0.0.1:${port}/health` }, interval: '100ms' } } },
     },

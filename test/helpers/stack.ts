@@ -5,10 +5,10 @@ import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { parseConfig, type LoadedStack } from '../../src/core/config/load';
 import type { EventBus } from '../../src/core/events';
-import { freePort } from '../../src/core/net/free-port';
+import { freePort, freePorts } from '../../src/core/net/free-port';
 import type { EngineEvent, EventOf, EventType } from '../../src/core/contract/events';
 
-export { freePort };
+export { freePort, freePorts };
 
 export const FIXTURES = resolve(import.meta.dirname, '../fixtures/services');
 export const NODE = process.execPath;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import sqlite3 from 'node-sqlite3-wasm';
 import { Engine } from '../../src/core/engine';
 import { OpsError } from '../../src/core/errors';
-import { freePort, NODE, record, tempStack, type TempStack } from '../helpers/stack';
+import { freePorts, NODE, record, tempStack, type TempStack } from '../helpers/stack';
 import type { EngineEvent, EventOf } from '../../src/core/contract/events';
 
 const { Database } = sqlite3;
@@ -67,8 +67,7 @@ describe('backup: restores, whole and partial, into a folder and in place with a
   const readState = () => JSON.parse(readFileSync(join(t.dir, 'data', 'state.json'), 'utf8')) as { healthy?: boolean; value?: string };
 
   before(async () => {
-    appPort = await freePort();
-    notesPort = await freePort();
+    [appPort, notesPort] = (await freePorts(2)) as [number, number];
     const svc = (script: string, port: number, extra: object) => ({
       command: [NODE, script],
       env: { PORT: port },

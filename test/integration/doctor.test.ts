@@ -21,7 +21,7 @@ import { OpsError } from '../../src/core/errors';
 import { socketPath } from '../../src/core/stack-lock';
 import { buildBundles, cli } from '../helpers/built-cli';
 import { copyExample, requireServerPackages, type ExampleCopy } from '../helpers/servers';
-import { freePort, NODE, tempStack, until, type TempStack } from '../helpers/stack';
+import { freePort, freePorts, NODE, tempStack, until, type TempStack } from '../helpers/stack';
 
 /** A stack of one Node service, `busy`: an http server on `port` and a named function that keeps it busy. */
 function busyStack(name: string, port: number): TempStack {
@@ -80,7 +80,8 @@ describe('opsdeck doctor on a broken stack (real processes, openssl, DNS, files)
   let ports: { taken: number; tls: number; api: number };
 
   before(async () => {
-    ports = { taken: await freePort(), tls: await freePort(), api: await freePort() };
+    const [taken, tls, api] = (await freePorts(3)) as [number, number, number];
+    ports = { taken, tls, api };
     const idle = [NODE, '-e', 'setInterval(() => {}, 1000)'];
     t = tempStack({
       version: 1,

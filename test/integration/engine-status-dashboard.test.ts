@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { Engine } from '../../src/core/engine';
-import { fixture, freePort, NODE, tempStack, type TempStack } from '../helpers/stack';
+import { fixture, freePorts, NODE, tempStack, type TempStack } from '../helpers/stack';
 
 describe('engine status for the dashboard: all services, endpoint, last restart', () => {
   let t: TempStack;
@@ -16,8 +16,7 @@ describe('engine status for the dashboard: all services, endpoint, last restart'
   });
 
   it('lists services outside the active profile, with endpoints from probes, and the last restart', async () => {
-    const port = await freePort();
-    const db = await freePort();
+    const [port, db] = (await freePorts(2)) as [number, number];
     t = tempStack({
       version: 1,
       name: 'dash',

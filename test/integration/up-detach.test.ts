@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { fixture, freePort, NODE, tempStack, type TempStack } from '../helpers/stack';
+import { fixture, freePorts, NODE, tempStack, type TempStack } from '../helpers/stack';
 
 /** `opsdeck up [services] --detach` with the built CLI: what it starts, and when it calls the stack settled. */
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -35,8 +35,10 @@ describe('up --detach (built CLI, real processes)', function () {
 
   /** api waits for storage (healthy) and the one-shot init (completed); extra is unrelated. */
   const closureStack = async () => {
-    const http = async () => {
-      const port = await freePort();
+    // distinct ports, found together: two found one after the other may be the same one
+    const ports = await freePorts(3);
+    const http = () => {
+      const port = ports.pop()!;
       return { command: [NODE, fixture('http-service.cjs')], env: { PORT: port }, health: { readiness: { http: { url: `http://127.0.0.1:${port}/health` } } }, stop_grace: '2s' };
     };
     return tempStack({
@@ -44,9 +46,9 @@ describe('up --detach (built CLI, real processes)', function () {
       name: 'closure',
       services: {
         'pg-init': { tier: 'storage', command: [NODE, fixture('oneshot.cjs')], env: { DELAY_MS: 300 } },
-        storage: { tier: 'storage', ...(await http()) },
-        extra: { tier: 'server', ...(await http()) },
-        api: { tier: 'server', ...(await http()), depends_on: { storage: 'healthy', 'pg-init': 'completed' } },
+        storage: { tier: 'storage', ...http() },
+        extra: { tier: 'server', ...http() },
+        api: { tier: 'server', ...http(), depends_on: { storage: 'healthy', 'pg-init': 'completed' } },
       },
     });
   };
