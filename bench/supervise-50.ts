@@ -635,7 +635,7 @@ async function main(): Promise<void> {
       service: 'bench/fixtures/http-service.cjs',
       opsdeck: 'dist/cli.js up --detach; per service an http readiness probe (default: every 5 s) and an http liveness probe (default: every 10 s) on GET /health',
       supervisord: `${SUPERVISORD} ${sv?.version ?? SUPERVISORD_VERSION} -n, configuration in a temporary folder, autorestart=true, stopasgroup/killasgroup (no http probes)`,
-      kills: `${KILLS} services killed with SIGKILL one after the other (one kill each, 0.5 s apart); new pid asked every ${POLL_MS} ms: opsdeck GET /v1/status on its socket, supervisord XML-RPC supervisor.getProcessInfo, pm2 its process list (jlist) through its client library; /health polled every ${POLL_MS} ms once the killed process is gone`,
+      kills: `${KILLS} services killed with SIGKILL one after the other (one kill each, 0.5 s apart); new pid asked every ${POLL_MS} ms: opsdeck GET /v1/status?service=NAME on its socket, supervisord XML-RPC supervisor.getProcessInfo, pm2 its process list (jlist) through its client library; /health polled every ${POLL_MS} ms once the killed process is gone`,
       pm2: `pm2@${pm2?.version ?? PM2_VERSION} from npm in <tmpdir>/opsdeck-bench-pm2, private PM2_HOME, ecosystem file, fork mode, autorestart (PM2 has no http probes)`,
     },
     targets: { cpuPercent: CPU_TARGET_PERCENT, memory: 'opsdeck daemon max RSS < PM2 daemon max RSS', restart: 'opsdeck medians (new pid listed, /health 200) ≤ supervisord' },

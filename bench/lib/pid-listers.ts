@@ -1,8 +1,9 @@
 /**
  * How each supervisor tells which pid a service has right now, asked the cheapest way a client
- * can, from the bench's own process (no CLI spawned per question): Opsdeck's `GET /v1/status` on
- * the engine's socket, supervisord's XML-RPC `supervisor.getProcessInfo` on its socket, and PM2's
- * process list (what `pm2 jlist` prints) through PM2's own client library on its daemon's socket.
+ * can, from the bench's own process (no CLI spawned per question): Opsdeck's
+ * `GET /v1/status?service=NAME` on the engine's socket, supervisord's XML-RPC
+ * `supervisor.getProcessInfo` on its socket (both: that one service), and PM2's process list
+ * (what `pm2 jlist` prints) through PM2's own client library on its daemon's socket.
  */
 import { request } from 'node:http';
 import { createRequire } from 'node:module';
@@ -33,12 +34,13 @@ export function unixHttp(socketPath: string, method: 'GET' | 'POST', path: strin
 
 // ---------------------------------------------------------------- Opsdeck
 
-/** Opsdeck: the engine's control API, `GET /v1/status`, on the socket named in `engine.lock`. */
+/** Opsdeck: the engine's control API, `GET /v1/status?service=NAME` (that service alone), on the socket named in `engine.lock`. */
 export function opsdeckLister(socketPath: string): PidLister {
   return {
     async pidOf(name) {
-      const r = await unixHttp(socketPath, 'GET', '/v1/status');
-      if (r.status !== 200) throw new Error(`opsdeck GET /v1/status: HTTP ${r.status}: ${r.body.slice(0, 200)}`);
+      const path = `/v1/status?service=${encodeURIComponent(name)}`;
+      const r = await unixHttp(socketPath, 'GET', path);
+      if (r.status !== 200) throw new Error(`opsdeck GET ${path}: HTTP ${r.status}: ${r.body.slice(0, 200)}`);
       const status = JSON.parse(r.body) as { services: { name: string; pid?: number }[] };
       return status.services.find((s) => s.name === name)?.pid;
     },

@@ -22,7 +22,7 @@ export interface QuickCommand {
   json: boolean;
   /** health: `--check`. */
   check: boolean;
-  /** health: the services named. */
+  /** status, health: the services named. */
   services: string[];
 }
 
@@ -36,7 +36,7 @@ const FLAGS: Record<QuickCommand['command'], readonly string[]> = {
 /**
  * `args` (after `node cli.js`) as a command the quick path answers, or undefined: only the plain
  * shapes — the global `-C DIR` / `--stack DIR` (once) and `--verbose` anywhere, the command's own
- * flags after its name, and for `health` service names. Anything else (`--help`, `--stack=DIR`,
+ * flags after its name, and for `status` and `health` service names. Anything else (`--help`, `--stack=DIR`,
  * `--`, an unknown option, a typo) is the program's to answer or to reject.
  */
 export function quickCommand(args: readonly string[]): QuickCommand | undefined {
@@ -58,7 +58,7 @@ export function quickCommand(args: readonly string[]): QuickCommand | undefined 
   const services: string[] = [];
   for (const arg of rest.slice(command.split(' ').length)) {
     if (FLAGS[command].includes(arg)) flags.add(arg);
-    else if (command === 'health' && !arg.startsWith('-')) services.push(arg);
+    else if (command !== 'profile list' && !arg.startsWith('-')) services.push(arg);
     else return undefined;
   }
   return { command, ...(stack === undefined ? {} : { stack }), verbose, json: flags.has('--json'), check: flags.has('--check'), services };
@@ -81,7 +81,7 @@ export async function answerQuickly(args: readonly string[]): Promise<boolean> {
   if (!socket) return false;
   const client = new ReadClient(socket);
   try {
-    if (cmd.command === 'status') printStatus(await client.status(), cmd.json);
+    if (cmd.command === 'status') printStatus(await client.status(cmd.services), cmd.json);
     else if (cmd.command === 'profile list') printProfiles(await client.profiles(), cmd.json);
     else await answerHealth(() => client.health(cmd.check, cmd.services), cmd.json);
   } catch (err) {

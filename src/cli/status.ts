@@ -1,7 +1,7 @@
 /** `opsdeck status` and `opsdeck health [SERVICE…]`: what runs, and whether it works. */
 import type { Command } from 'commander';
 import type { StackHealth } from '../core/contract';
-import { assertKnownServices, loadConfig, withRememberedProfile } from '../core/host';
+import { assertKnownServices, assertServiceName, loadConfig, withRememberedProfile } from '../core/host';
 import { answerHealth, printStatus } from './engine-answers';
 import { bold, table } from './format';
 import { ownerOf, printJson, stackDir } from './stack-context';
@@ -9,23 +9,28 @@ import { ownerOf, printJson, stackDir } from './stack-context';
 export function registerStatus(program: Command): void {
   program
     .command('status')
-    .description('show every service: state, pid, uptime, restarts, health and why')
+    .description('show every service (or only the services named): state, pid, uptime, restarts, health and why')
+    .argument('[services...]', 'only these services, in the stack\'s order (the headline counts them alone)')
     .option('--json', 'print the engine status as JSON (see docs/cli.md for its shape)')
     .addHelpText(
       'after',
       `
 Examples:
   $ opsdeck status
+  $ opsdeck status api storage
   $ opsdeck status --json | jq '.services[] | {name, state}'
 
-Exit codes: 0 shown (whether or not the stack runs), 1 error.`,
+Exit codes: 0 shown (whether or not the stack runs), 1 error (a service name not in the stack, with a did-you-mean hint).`,
     )
-    .action(async (opts: { json?: boolean }, cmd: Command) => {
+    .action(async (names: string[], opts: { json?: boolean }, cmd: Command) => {
       const dir = stackDir(cmd);
       const owner = ownerOf(dir);
       if (!owner) {
         const stack = withRememberedProfile(await loadConfig(dir));
-        const services = stack.services.map((name) => ({ name, tier: stack.config.services[name]!.tier, state: 'stopped' }));
+        const all = Object.keys(stack.config.services);
+        names.forEach((n) => assertServiceName(stack, n));
+        const listed = names.length ? all.filter((n) => names.includes(n)) : stack.services;
+        const services = listed.map((name) => ({ name, tier: stack.config.services[name]!.tier, state: 'stopped' }));
         if (opts.json) printJson({ running: false, stack: stack.config.name, dir: stack.dir, profile: stack.profile ?? null, services });
         else {
           const profile = stack.profile ? ` · profile ${stack.profile}` : '';
@@ -34,7 +39,7 @@ Exit codes: 0 shown (whether or not the stack runs), 1 error.`,
         }
         return;
       }
-      printStatus(await owner.client.status(), !!opts.json);
+      printStatus(await owner.client.status(names), !!opts.json);
     });
 
   program

@@ -137,9 +137,18 @@ export class Engine implements EngineLike {
 
   // ------------------------------------------------------------------ queries
 
-  status(): EngineStatus {
-    // One snapshot of every service serves both the health and the list.
-    const snapshots = this.supervisor.snapshot();
+  /**
+   * The stack and every service; with `services`, only those (in the stack's order), the health's
+   * level and summary from them alone. Throws SERVICE_UNKNOWN for a name not in the stack.
+   */
+  status(services?: readonly string[]): EngineStatus {
+    let names = Object.keys(this.current.config.services);
+    if (services?.length) {
+      services.forEach((s) => this.assertService(s));
+      names = names.filter((n) => services.includes(n));
+    }
+    // One snapshot of the services serves both the health and the list.
+    const snapshots = this.supervisor.snapshot(services?.length ? names : undefined);
     const health = this.healthOf(snapshots);
     const level = new Map(health.services.map((h) => [h.service, h.level]));
     const byName = new Map(snapshots.map((s) => [s.name, s]));
@@ -147,8 +156,8 @@ export class Engine implements EngineLike {
       stack: this.current.config.name,
       dir: this.current.dir,
       profile: this.current.profile,
-      // Every service of the stack: those outside the active profile stay listed (inProfile false).
-      services: Object.keys(this.current.config.services).map((name) => {
+      // Every service asked for: those outside the active profile stay listed (inProfile false).
+      services: names.map((name) => {
         const s = byName.get(name) ?? this.supervisor.service(name);
         const config = this.current.config.services[name]!;
         const endpoint = this.endpointOf(config);

@@ -148,6 +148,18 @@ describe('control API over a unix socket (real engine, real processes)', functio
     assert.ok(status.services.every((s) => s.state === 'ready' && typeof s.pid === 'number'));
   });
 
+  it('GET /v1/status?service= lists only those services, in the stack\'s order, the health from them alone', async () => {
+    const one = await client.status(['api']);
+    engineStatusSchema.parse(one);
+    assert.deepEqual([one.stack, one.services.map((s) => [s.name, s.state, s.pid]), one.health.summary], ['api-test', [['api', 'ready', pidOf('api')]], '1/1 OK']);
+    const both = await raw('GET', '/v1/status?service=api&service=storage');
+    assert.equal(both.status, 200);
+    assert.deepEqual((both.body as { services: { name: string }[] }).services.map((s) => s.name), ['storage', 'api']);
+    const typo = assertError(await raw('GET', '/v1/status?service=storag'), 404, 'SERVICE_UNKNOWN');
+    assert.match(typo.hint ?? '', /did you mean `storage`\?/);
+    await assert.rejects(client.status(['nope']), (e: unknown) => e instanceof OpsError && e.code === 'SERVICE_UNKNOWN');
+  });
+
   it('dry_run stop, restart, down and profile switch change nothing (same pids, still ready)', async () => {
     const before = { storage: pidOf('storage'), api: pidOf('api') };
     assert.deepEqual((await client.stop('api', true)).plan.map((s) => [s.action, s.service]), [['stop', 'api']]);
@@ -281,6 +293,8 @@ describe('control API over a unix socket (real engine, real processes)', functio
       ['POST', '/v1/services/nope/restart', undefined, 404, 'SERVICE_UNKNOWN'],
       ['POST', '/v1/services/storage/restart?dry_run=maybe', undefined, 400, 'BAD_REQUEST', /query\.dry_run/],
       ['GET', '/v1/health?check=perhaps', undefined, 400, 'BAD_REQUEST', /query\.check/],
+      ['GET', `/v1/status?service=${'x'.repeat(64)}`, undefined, 400, 'BAD_REQUEST', /query\.service/],
+      ['GET', '/v1/status?service=nope', undefined, 404, 'SERVICE_UNKNOWN'],
       ['GET', '/v1/services/storage/logs?lines=-1', undefined, 400, 'BAD_REQUEST', /query\.lines/],
       ['GET', '/v1/services/storage/logs?lines=abc', undefined, 400, 'BAD_REQUEST', /query\.lines/],
       ['GET', '/v1/services/storage/logs?lines=1.5', undefined, 400, 'BAD_REQUEST', /query\.lines/],

@@ -46,7 +46,10 @@ describe('opsdeck status / health / profile list: the quick path (the built CLI,
     t = tempStack({
       version: 1,
       name: 'quick',
-      services: { web: { command: [NODE, '-e', "console.log('ready'); setInterval(() => {}, 1000)"], health: { readiness: { log: 'ready' } }, stop_grace: '2s' } },
+      services: {
+        web: { command: [NODE, '-e', "console.log('ready'); setInterval(() => {}, 1000)"], health: { readiness: { log: 'ready' } }, stop_grace: '2s' },
+        idle: { command: [NODE, '-e', 'setInterval(() => {}, 1000)'] },
+      },
       profiles: { all: { services: ['web'] } },
     });
     hook = join(t.dir, 'loaded-hook.cjs');
@@ -72,8 +75,11 @@ describe('opsdeck status / health / profile list: the quick path (the built CLI,
     const status = traced('status', '--json');
     assert.equal(status.code, 0, status.stderr);
     const s = JSON.parse(status.stdout) as { running: boolean; stack: string; services: { name: string; state: string }[] };
-    assert.deepEqual([s.running, s.stack, s.services.map((x) => [x.name, x.state])], [true, 'quick', [['web', 'ready']]]);
-    for (const run of [status, traced('status'), traced('health', 'web', '--json'), traced('profile', 'list')]) {
+    assert.deepEqual([s.running, s.stack, s.services.map((x) => [x.name, x.state])], [true, 'quick', [['web', 'ready'], ['idle', 'stopped']]]);
+    const one = traced('status', 'web');
+    assert.equal(one.code, 0, one.stderr);
+    assert.match(one.stdout, /^quick: 1\/1 ready · health OK · IPC \d+ · profile all · engine pid \d+\n\s*SERVICE.*\n\s*web\s+\S+\s+ready\b[^\n]*\n$/);
+    for (const run of [status, one, traced('status'), traced('health', 'web', '--json'), traced('profile', 'list')]) {
       assert.deepEqual(run.dist, ['cli.js'], `only dist/cli.js is loaded:\n${run.stdout}${run.stderr}`);
       // Request / Response / Headers are undici's, which Node loads on first use (internal/deps/undici).
       assert.deepEqual(run.builtins.filter((m) => /undici/.test(m)), [], 'no fetch classes');
@@ -82,6 +88,9 @@ describe('opsdeck status / health / profile list: the quick path (the built CLI,
     const typo = traced('health', 'wbe');
     assert.deepEqual([typo.code, typo.stdout, typo.dist], [2, '', ['cli.js']]);
     assert.match(typo.stderr, /no service named "wbe"[\s\S]*did you mean `web`\?/);
+    const statusTypo = traced('status', 'wbe', '--json');
+    assert.deepEqual([statusTypo.code, statusTypo.stdout, statusTypo.dist], [1, '', ['cli.js']]);
+    assert.match(statusTypo.stderr, /^error: no service named "wbe" in stack quick\nhint: did you mean `web`\?/);
   });
 
   it('`report` is answered by dist/cli-report.js (the program shell with that command alone), through the running engine or without one', () => {
@@ -127,6 +136,11 @@ describe('opsdeck status / health / profile list: the quick path (the built CLI,
     const stopped = traced('status', '--json');
     assert.deepEqual(stopped.dist, ['cli.js', 'cli-program.js']);
     assert.equal((JSON.parse(stopped.stdout) as { running: boolean }).running, false);
+    const named = traced('status', 'idle', '--json');
+    assert.deepEqual((JSON.parse(named.stdout) as { services: { name: string; state: string }[] }).services, [{ name: 'idle', tier: 'server', state: 'stopped' }]);
+    const typo = traced('status', 'idel');
+    assert.deepEqual([typo.code, typo.stdout], [1, '']);
+    assert.match(typo.stderr, /^error: no service named "idel" in stack quick\nhint: did you mean `idle`\?/);
     // a one-shot backup command opens the stack without serving it: no hono, no fetch classes
     const list = traced('backups', 'list', '--json');
     assert.equal(list.code, 0, list.stderr);

@@ -124,8 +124,10 @@ export class ApiClient {
     return new ApiClient(url, { ...opts, fetch: tcpFetch(url, token) });
   }
 
-  status(): Promise<EngineStatus> {
-    return this.json((init) => this.rpc.v1.status.$get(undefined, { init }));
+  /** The stack and its services (only `services` when given). */
+  status(services?: readonly string[]): Promise<EngineStatus> {
+    const service = services?.length ? services.join(',') : undefined;
+    return this.json((init) => this.rpc.v1.status.$get({ query: defined({ service }) }, { init }));
   }
 
   /** Health now (of only `services` when given); with `check`, after running the running services' full-functionality checks. */

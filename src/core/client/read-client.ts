@@ -14,8 +14,9 @@ import { unreachable } from './unix-fetch';
 export class ReadClient {
   constructor(readonly socketPath: string) {}
 
-  status(): Promise<EngineStatus> {
-    return this.get('/v1/status');
+  /** The stack and its services (only `services` when given). */
+  status(services?: readonly string[]): Promise<EngineStatus> {
+    return this.get(services?.length ? `/v1/status?${new URLSearchParams({ service: services.join(',') })}` : '/v1/status');
   }
 
   /** Health now (of only `services` when given); with `check`, after running the running services' full-functionality checks. */

@@ -42,8 +42,8 @@ export class RemoteEngine implements EngineLike {
     };
   }
 
-  status() {
-    return this.client.status();
+  status(services?: readonly string[]) {
+    return this.client.status(services);
   }
   health() {
     return this.client.health();

@@ -27,7 +27,8 @@ export interface EventSource {
 }
 
 export interface EngineLike {
-  status(): MaybePromise<EngineStatus>;
+  /** The stack and its services (only `services` when given; SERVICE_UNKNOWN for a name not in the stack). */
+  status(services?: readonly string[]): MaybePromise<EngineStatus>;
   health(): MaybePromise<StackHealth>;
   /** Run every running service's full-functionality check (or only those of `services`), then report health. */
   checkAll(services?: readonly string[]): Promise<StackHealth>;

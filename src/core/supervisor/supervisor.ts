@@ -114,9 +114,10 @@ export class Supervisor {
     return [...this.active];
   }
 
-  /** Every service of the active profile, plus any other still running. */
-  snapshot(): ServiceSnapshot[] {
-    return [...this.runners.values()].filter((r) => this.services.includes(r.name) || r.running).map((r) => r.snapshot());
+  /** Every service of the active profile, plus any other still running (of `names` only, when given). */
+  snapshot(names?: readonly string[]): ServiceSnapshot[] {
+    const runners = names ? names.flatMap((n) => this.runners.get(n) ?? []) : [...this.runners.values()];
+    return runners.filter((r) => this.services.includes(r.name) || r.running).map((r) => r.snapshot());
   }
 
   service(name: string): ServiceSnapshot {

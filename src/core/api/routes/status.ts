@@ -8,7 +8,7 @@ import { redactDeep } from '../../redact';
 import type { ServedEngine } from '../served-engine';
 import { queryNames } from '../../contract/schemas/common';
 import { engineStatusSchema, stackHealthSchema } from '../../contract/schemas/status';
-import { domainApp, E400, E500, json } from './declare';
+import { domainApp, E400, E404, E500, json } from './declare';
 
 const routes = {
   status: createRoute({
@@ -17,7 +17,12 @@ const routes = {
     operationId: 'getStatus',
     tags: ['status'],
     summary: 'The stack, its services and their health',
-    responses: { 200: json(engineStatusSchema, 'The status'), ...E500 },
+    request: {
+      query: z.object({
+        service: queryNames('Only these services, in the stack\'s order: the health\'s level and summary from them alone; an unknown name is a 404 SERVICE_UNKNOWN', 'storage'),
+      }),
+    },
+    responses: { 200: json(engineStatusSchema, 'The status'), ...E400, ...E404, ...E500 },
   }),
   health: createRoute({
     method: 'get',
@@ -31,14 +36,17 @@ const routes = {
         service: queryNames('Only these services: their health alone makes the level and summary; an unknown name is a 404 SERVICE_UNKNOWN', 'storage'),
       }),
     },
-    responses: { 200: json(stackHealthSchema, 'The health'), ...E400, ...E500 },
+    responses: { 200: json(stackHealthSchema, 'The health'), ...E400, ...E404, ...E500 },
   }),
 };
 
 /** The status routes, answered by `engine`. */
 export function statusApi(engine: ServedEngine) {
   return domainApp()
-    .openapi(routes.status, async (c) => c.json(redactDeep(await engine.status()), 200))
+    .openapi(routes.status, async (c) => {
+      const { service } = c.req.valid('query');
+      return c.json(redactDeep(await engine.status(service?.length ? service : undefined)), 200);
+    })
     .openapi(routes.health, async (c) => {
       const { check, service } = c.req.valid('query');
       const names = service?.length ? service : undefined;
