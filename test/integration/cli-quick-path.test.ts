@@ -88,6 +88,10 @@ describe('opsdeck status / health / profile list: the quick path (the built CLI,
     const typo = traced('health', 'wbe');
     assert.deepEqual([typo.code, typo.stdout, typo.dist], [2, '', ['cli.js']]);
     assert.match(typo.stderr, /no service named "wbe"[\s\S]*did you mean `web`\?/);
+    // a service outside the active profile is known: not running, so UNKNOWN (exit 3), not a typo
+    const outside = traced('health', 'idle', '--json');
+    assert.equal(outside.code, 3, outside.stderr);
+    assert.deepEqual(JSON.parse(outside.stdout), { level: 'UNKNOWN', summary: '0/1 OK (idle UNKNOWN)', services: [{ service: 'idle', level: 'UNKNOWN', reason: 'not running (outside the active profile)' }] });
     const statusTypo = traced('status', 'wbe', '--json');
     assert.deepEqual([statusTypo.code, statusTypo.stdout, statusTypo.dist], [1, '', ['cli.js']]);
     assert.match(statusTypo.stderr, /^error: no service named "wbe" in stack quick\nhint: did you mean `web`\?/);

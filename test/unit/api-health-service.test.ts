@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { createApi } from '../../src/core/api/routes/app';
-import { stubServedEngine, unused } from '../helpers/served-engine-stub';
+import { stubServedEngine } from '../helpers/served-engine-stub';
 import type { StackHealth } from '../../src/core/contract/health';
+import type { EngineStatus } from '../../src/core/contract/status';
 
 const all: StackHealth = {
   level: 'CRITICAL',
@@ -14,7 +15,8 @@ const all: StackHealth = {
 
 function engine(checked: unknown[]) {
   return stubServedEngine({
-    status: unused,
+    // the stack's services: worker is outside the active profile and not running, so not in `all`
+    status: () => ({ services: ['storage', 'api', 'worker'].map((name) => ({ name })) }) as EngineStatus,
     health: () => all,
     checkAll: async (services?: readonly string[]) => (checked.push(services), all),
   });
@@ -29,6 +31,17 @@ describe('api: GET /v1/health?service=… (opsdeck health SERVICE)', () => {
     assert.equal(both.level, 'CRITICAL');
     assert.deepEqual(both.services.map((s) => s.service), ['storage', 'api']);
     assert.deepEqual(await (await app.request('/v1/health')).json(), all);
+  });
+
+  it('a service outside the active profile, not running, is UNKNOWN (not an unknown name)', async () => {
+    const app = createApi(engine([]));
+    const res = await app.request('/v1/health?service=worker,storage');
+    assert.equal(res.status, 200);
+    assert.deepEqual(await res.json(), {
+      level: 'UNKNOWN',
+      summary: '1/2 OK (worker UNKNOWN)',
+      services: [all.services[0], { service: 'worker', level: 'UNKNOWN', reason: 'not running (outside the active profile)' }],
+    });
   });
 
   it('with check=true runs only the named services\' checks', async () => {

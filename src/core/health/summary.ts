@@ -42,11 +42,17 @@ export function stackHealth(services: ServiceSnapshot[], isWanted: (name: string
 
 /**
  * The health of only the services `names` (`opsdeck health storage`): the level and summary from
- * them alone. Throws OpsError SERVICE_UNKNOWN (with a did-you-mean hint) for a name not in `health`.
+ * them alone. `known` are the stack's services (default: those in `health`): one of them that
+ * `health` leaves out (outside the active profile, not running) is UNKNOWN. Throws OpsError
+ * SERVICE_UNKNOWN (with a did-you-mean hint) for a name not in `known`.
  */
-export function healthOf(health: StackHealth, names: readonly string[]): StackHealth {
-  assertKnownServices(names, health.services.map((s) => s.service));
-  return summarize(health.services.filter((s) => names.includes(s.service)));
+export function healthOf(health: StackHealth, names: readonly string[], known: readonly string[] = health.services.map((s) => s.service)): StackHealth {
+  assertKnownServices(names, known);
+  const listed = health.services.filter((s) => names.includes(s.service));
+  const outside = names
+    .filter((n) => !listed.some((s) => s.service === n))
+    .map((service): ServiceHealth => ({ service, level: 'UNKNOWN', reason: 'not running (outside the active profile)' }));
+  return summarize([...listed, ...outside]);
 }
 
 /** Throws OpsError SERVICE_UNKNOWN for the first of `names` not in `known`, with a did-you-mean hint. */

@@ -50,8 +50,10 @@ export function statusApi(engine: ServedEngine) {
     .openapi(routes.health, async (c) => {
       const { check, service } = c.req.valid('query');
       const names = service?.length ? service : undefined;
-      if (names) assertKnownServices(names, (await engine.health()).services.map((s) => s.service));
+      // every service of the stack is a name to ask about, those outside the active profile too
+      const known = names && (await engine.status()).services.map((s) => s.name);
+      if (names) assertKnownServices(names, known!);
       const health = redactDeep(check ? await engine.checkAll(names) : await engine.health());
-      return c.json(names ? healthOf(health, names) : health, 200);
+      return c.json(names ? healthOf(health, names, known) : health, 200);
     });
 }
