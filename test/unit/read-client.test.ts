@@ -8,6 +8,7 @@ import { ReadClient } from '../../src/core/client/read-client';
 import { OpsError } from '../../src/core/errors';
 import { stubServedEngine } from '../helpers/served-engine-stub';
 import type { StackHealth } from '../../src/core/contract/health';
+import type { EngineStatus } from '../../src/core/contract/status';
 
 const health: StackHealth = {
   level: 'WARNING',
@@ -18,8 +19,12 @@ const health: StackHealth = {
   ],
 };
 const checks: unknown[] = [];
+const services = ['api', 'db'].map((name) => ({ name, state: 'ready', reason: 'ready', since: 0, restarts: 0, attempt: 0, completed: false, lastProbe: {}, tier: 'server', inProfile: true, health: 'OK' })) as EngineStatus['services'];
 const engine = stubServedEngine({
-  status: () => ({ stack: 's', dir: '/s', profile: 'dev', services: [], health, ipc: { score: 0, level: 'ok', summary: 'IPC 0: no probe results' }, engine: { pid: 1, startedAt: 0 } }),
+  status: (names) => ({
+    stack: 's', dir: '/s', profile: 'dev', services: services.filter((s) => !names || names.includes(s.name)), health,
+    ipc: { score: 0, level: 'ok', summary: 'IPC 0: no probe results' }, engine: { pid: 1, startedAt: 0 },
+  }),
   health: () => health,
   checkAll: async (names) => (checks.push(names), { ...health, summary: 'checked' }),
   profiles: () => ({ active: 'dev', profiles: [{ name: 'dev', services: ['api'] }] }),
@@ -44,6 +49,9 @@ describe('api: ReadClient (status, health, profiles over plain node:http)', () =
 
   it('answers as ApiClient does', async () => {
     assert.deepEqual(await read.status(), await api.status());
+    const db = await read.status(['db']);
+    assert.deepEqual(db.services.map((s) => s.name), ['db'], 'the names reach the engine');
+    assert.deepEqual(db, await api.status(['db']));
     assert.deepEqual(await read.profiles(), await api.profiles());
     assert.deepEqual(await read.health(), await api.health());
     assert.deepEqual(await read.health(false, ['db']), await api.health(false, ['db']));
