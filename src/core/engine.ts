@@ -11,7 +11,7 @@ import type { ServiceConfig } from './config/schema';
 import { assertServiceName, loadConfig, type LoadedStack, type LoadOptions } from './config/load';
 import { OpsError } from './errors';
 import { EventBus } from './events';
-import { stackHealth } from './health/summary';
+import { healthOf as healthOfNamed, stackHealth } from './health/summary';
 import { tailLog } from './logs/read-log';
 import { downPlan, reconcilePlan, rememberProfile, withRememberedProfile, upPlan, withProfile } from './profiles';
 import { MetricsCollector } from './metrics/collector';
@@ -149,7 +149,8 @@ export class Engine implements EngineLike {
     }
     // One snapshot of the services serves both the health and the list.
     const snapshots = this.supervisor.snapshot(services?.length ? names : undefined);
-    const health = this.healthOf(snapshots);
+    // as GET /v1/health?service=: a service named but outside the active profile and not running is UNKNOWN
+    const health = services?.length ? healthOfNamed(this.healthOf(snapshots), names, names) : this.healthOf(snapshots);
     const level = new Map(health.services.map((h) => [h.service, h.level]));
     const byName = new Map(snapshots.map((s) => [s.name, s]));
     return {

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { Engine } from '../../src/core/engine';
+import { OpsError } from '../../src/core/errors';
 import { fixture, freePorts, NODE, tempStack, type TempStack } from '../helpers/stack';
 
 describe('engine status for the dashboard: all services, endpoint, last restart', () => {
@@ -41,5 +42,12 @@ describe('engine status for the dashboard: all services, endpoint, last restart'
     assert.equal(status.services[0]!.lastRestart, undefined);
     engine.bus.emit({ type: 'restart', at: 1234, service: 'web', attempt: 1, delayMs: 300, cause: 'crash', detail: 'killed by SIGKILL' });
     assert.deepEqual(engine.status().services[0]!.lastRestart, { at: 1234, cause: 'crash', detail: 'killed by SIGKILL' });
+
+    // only the services named, in the stack's order; one outside the profile is UNKNOWN in the health too
+    const named = engine.status(['db', 'web']);
+    assert.deepEqual(named.services.map((s) => [s.name, s.inProfile]), [['web', true], ['db', false]]);
+    assert.deepEqual(named.health.services.find((h) => h.service === 'db'), { service: 'db', level: 'UNKNOWN', reason: 'not running (outside the active profile)' });
+    assert.deepEqual(named.health.services.map((h) => h.service), ['web', 'db']);
+    assert.throws(() => engine.status(['wbe']), (e: unknown) => e instanceof OpsError && e.code === 'SERVICE_UNKNOWN' && /did you mean `web`/.test(e.hint ?? ''));
   });
 });

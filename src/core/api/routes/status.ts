@@ -51,8 +51,11 @@ export function statusApi(engine: ServedEngine) {
       const { check, service } = c.req.valid('query');
       const names = service?.length ? service : undefined;
       // every service of the stack is a name to ask about, those outside the active profile too
-      const known = names && (await engine.status()).services.map((s) => s.name);
-      if (names) assertKnownServices(names, known!);
+      let known: string[] | undefined;
+      if (names) {
+        known = (await engine.status()).services.map((s) => s.name);
+        assertKnownServices(names, known);
+      }
       const health = redactDeep(check ? await engine.checkAll(names) : await engine.health());
       return c.json(names ? healthOf(health, names, known) : health, 200);
     });
