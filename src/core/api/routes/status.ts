@@ -50,10 +50,11 @@ export function statusApi(engine: ServedEngine) {
     .openapi(routes.health, async (c) => {
       const { check, service } = c.req.valid('query');
       const names = service?.length ? service : undefined;
-      // every service of the stack is a name to ask about, those outside the active profile too
+      // every service of the stack is a name to ask about, those outside the active profile too:
+      // the status of the named ones alone (an engine refuses a name not in the stack itself)
       let known: string[] | undefined;
       if (names) {
-        known = (await engine.status()).services.map((s) => s.name);
+        known = (await engine.status(names)).services.map((s) => s.name);
         assertKnownServices(names, known);
       }
       const health = redactDeep(check ? await engine.checkAll(names) : await engine.health());
