@@ -37,12 +37,19 @@ export function statusTable(status: EngineStatus, now = Date.now()): string {
   return table(['SERVICE', 'TIER', 'STATE', 'PID', 'UPTIME', 'RESTARTS', 'HEALTH', 'REASON'], rows);
 }
 
+/**
+ * `shop: 2/3 ready · health OK · IPC 12 · profile dev · engine pid 4242`: the services of the active
+ * profile ready out of those listed; when every service listed is outside the profile (`status
+ * worker`), how many they are, not `0/0 ready`.
+ */
 export function statusHeadline(status: EngineStatus): string {
   const ready = status.services.filter((s) => s.inProfile && (s.state === 'ready' || s.completed)).length;
   const total = status.services.filter((s) => s.inProfile).length;
+  const outside = status.services.length - total;
+  const count = total === 0 && outside > 0 ? `${outside} outside the active profile` : `${ready}/${total} ready`;
   const profile = status.profile ? ` · profile ${status.profile}` : '';
   const ipc = status.ipc.level === 'critical' ? red : status.ipc.level === 'warn' ? yellow : (s: string) => s;
-  return `${bold(status.stack)}: ${ready}/${total} ready · health ${status.health.level} · ${ipc(`IPC ${status.ipc.score}`)}${profile} · engine pid ${status.engine.pid}`;
+  return `${bold(status.stack)}: ${count} · health ${status.health.level} · ${ipc(`IPC ${status.ipc.score}`)}${profile} · engine pid ${status.engine.pid}`;
 }
 
 /** A plan as numbered waves: what runs together, in which order. */

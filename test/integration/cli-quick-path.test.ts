@@ -92,6 +92,10 @@ describe('opsdeck status / health / profile list: the quick path (the built CLI,
     const outside = traced('health', 'idle', '--json');
     assert.equal(outside.code, 3, outside.stderr);
     assert.deepEqual(JSON.parse(outside.stdout), { level: 'UNKNOWN', summary: '0/1 OK (idle UNKNOWN)', services: [{ service: 'idle', level: 'UNKNOWN', reason: 'not running (outside the active profile)' }] });
+    // listing only a service outside the active profile: the headline says so, not `0/0 ready`
+    const outsideStatus = traced('status', 'idle');
+    assert.equal(outsideStatus.code, 0, outsideStatus.stderr);
+    assert.match(outsideStatus.stdout, /^quick: 1 outside the active profile · health UNKNOWN · IPC \d+ · profile all · engine pid \d+\n\s*SERVICE.*\n\s*idle\s+\S+\s+stopped\b/);
     const statusTypo = traced('status', 'wbe', '--json');
     assert.deepEqual([statusTypo.code, statusTypo.stdout, statusTypo.dist], [1, '', ['cli.js']]);
     assert.match(statusTypo.stderr, /^error: no service named "wbe" in stack quick\nhint: did you mean `web`\?/);
