@@ -181,6 +181,16 @@ describe('opsdeck backup / backups / restore (the built dist/cli.js)', function 
     const v = cli(t.dir, 'backups', 'verify', '--read-data', '--json');
     ok(v);
     assert.equal(json(v).ok, true);
+    assert.equal(v.stderr, '', '--json: no progress output');
+    // progress as lines on stderr when not a terminal: each phase, then what was checked
+    const h = cli(t.dir, 'backups', 'verify', '--read-data');
+    ok(h);
+    assert.match(h.stderr, /^verify: structure \d+\/\d+ packs, /m);
+    assert.match(h.stderr, /^verify: data 0\/(\d+) packs, 0 B\/\S+ \S+, /m);
+    assert.match(h.stderr, /^verify: done (\d+)\/\1 packs, (\S+ \S+)\/\2, .*\/s, ETA -$/m);
+    const quiet = cli(t.dir, 'backups', 'verify', '--no-progress');
+    ok(quiet);
+    assert.equal(quiet.stderr, '');
   });
 
   it('restore --in-place without an engine: starts the service for the health gate, then leaves it stopped', () => {
@@ -225,6 +235,14 @@ describe('opsdeck backup / backups / restore (the built dist/cli.js)', function 
     assert.equal(st.services.find((s) => s.name === 'kv')!.state, 'ready', 'and started it again');
     const mem = json<{ hits: { kind: string; text: string }[] }>(cli(t.dir, 'memory', 'search', 'restore', '--kind', 'restore', '--json'));
     assert.ok(mem.hits.some((h) => /completed: recovery/.test(h.text)), 'the restore is in memory');
+    // a verify and a restore through the engine stream their progress to the CLI's stderr
+    const v = cli(t.dir, 'backups', 'verify', '--read-data');
+    ok(v);
+    assert.match(v.stderr, /^verify: data 0\/\d+ packs, /m);
+    assert.match(v.stderr, /^verify: done (\d+)\/\1 packs, /m);
+    const copy = cli(t.dir, 'restore', 'latest', '--target', join(t.dir, 'copy-via-api'));
+    ok(copy);
+    assert.match(copy.stderr, /^restore: done (\d+)\/\1 files, /m);
     ok(cli(t.dir, 'down'));
   });
 });

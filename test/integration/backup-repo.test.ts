@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { initRepository, isRepository, openRepository, type BackupProgress, type BackupRepository } from '../../src/core/backup/repo';
+import { initRepository, isRepository, openRepository, type BackupProgress, type BackupRepository, type VerifyProgress } from '../../src/core/backup/repo';
 import { Rng } from '../fixtures/backup/dataset';
 import { assertSameTree, META, rejectsWith, tempDir } from '../fixtures/backup/helpers';
 
@@ -61,6 +61,24 @@ describe('backup repository: backup, list, diff, restore (real files)', function
     assert.equal(rr.files, 5);
     assert.equal(rr.verified, 5);
     assertSameTree(join(out, 'db'), src);
+  });
+
+  it('verify reports its progress: the structure, the data read, then what it checked', async () => {
+    await repo.backup([{ service: 'db', root: src }], META);
+    const stats = await repo.stats();
+    for (const readData of [true, false]) {
+      const seen: VerifyProgress[] = [];
+      assert.ok((await repo.verify({ readData, onProgress: (p) => seen.push(p), progressIntervalMs: 0 })).ok);
+      assert.deepEqual([...new Set(seen.map((p) => p.phase))], readData ? ['structure', 'data', 'done'] : ['structure', 'done']);
+      const done = seen.at(-1)!;
+      assert.deepEqual([done.packsDone, done.packsTotal], [stats.packs, stats.packs], 'every pack checked');
+      if (readData) {
+        const data = seen.filter((p) => p.phase === 'data');
+        assert.ok(data.every((p, i) => i === 0 || p.bytesDone >= data[i - 1]!.bytesDone), 'bytes only grow');
+        assert.equal(data.at(-1)!.bytesDone, data[0]!.bytesTotal);
+        assert.ok(done.bytesDone > 0 && done.bytesDone === data[0]!.bytesTotal, 'done carries the bytes read');
+      } else assert.equal(done.bytesDone, 0, 'nothing read beyond the trailers');
+    }
   });
 
   it('opens an existing repository; refuses to init twice or open a non-repository', async () => {

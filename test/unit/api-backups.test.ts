@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { ApiClient } from '../../src/core/client/api-client';
 import type { ServedEngine } from '../../src/core/api/served-engine';
 import { createApi } from '../../src/core/api/routes/app';
-import type { BackupProgress, BackupRunResult, BackupService } from '../../src/core/contract/backups';
+import type { BackupProgress, BackupRunResult, BackupService, RestoreProgress, VerifyProgress } from '../../src/core/contract/backups';
 import { OpsError } from '../../src/core/errors';
 import { stubServedEngine } from '../helpers/served-engine-stub';
 import { eventTypesOf, servesBackups } from '../../src/extension/engine-openapi';
@@ -23,8 +23,17 @@ const backups: BackupService = {
   diff: async (a, b) => (calls.push(['diff', a, b]), { a, b, added: [], removed: [], changed: [], unchanged: 0, bytesAdded: 0, bytesRemoved: 0 }),
   forget: async (req) => (calls.push(['forget', req]), { dryRun: !!req.dryRun, time: 't', groups: [], keep: [], remove: [], policy: {} }),
   prune: async (o) => (calls.push(['prune', o]), { dryRun: !!o?.dryRun } as never),
-  verify: async (req) => (calls.push(['verify', req]), { ok: true } as never),
-  restore: async (id, req) => (calls.push(['restore', id, req]), { snapshot: id } as never),
+  verify: async (req, opts) => {
+    calls.push(['verify', req]);
+    for (const packsDone of [0, 2]) opts?.onProgress?.({ phase: 'data', packsTotal: 2, packsDone, bytesTotal: 8, bytesDone: packsDone * 4, elapsedMs: 1 });
+    if (req.readData === '9/9') throw new OpsError('BACKUP_REPO_LOCKED', 'the repository is locked', 'wait for the backup to end');
+    return { ok: true } as never;
+  },
+  restore: async (id, req, opts) => {
+    calls.push(['restore', id, req]);
+    opts?.onProgress?.({ phase: 'restore', filesTotal: 1, filesDone: 1, bytesTotal: 3, bytesDone: 3, elapsedMs: 1 });
+    return { snapshot: id } as never;
+  },
   drill: async (req) => (calls.push(['drill', req]), { ok: true } as never),
   status: async () => ({ repository: '/r', exists: false, snapshots: 0, services: [], jobs: {}, recoveries: [] }),
 };
@@ -71,6 +80,21 @@ describe('api: backup routes and client', () => {
     assert.equal(err.hint, 'is postgres running?');
   });
 
+  it('a verify and a restore stream their progress too, then their result (or error)', async () => {
+    const { api } = clientOf({ ...base, backups });
+    const packs: VerifyProgress[] = [];
+    assert.deepEqual(await api.verify({ readData: true }, (p) => packs.push(p)), { ok: true });
+    assert.deepEqual(packs.map((p) => [p.phase, p.packsDone, p.bytesDone]), [['data', 0, 0], ['data', 2, 8]]);
+    const err = await api.verify({ readData: '9/9' }, () => undefined).catch((e: unknown) => e);
+    assert.ok(err instanceof OpsError && err.code === 'BACKUP_REPO_LOCKED' && err.hint === 'wait for the backup to end', String(err));
+    const files: RestoreProgress[] = [];
+    assert.deepEqual(await api.restore('abc', { target: '/tmp/x' }, (p) => files.push(p)), { snapshot: 'abc' });
+    assert.deepEqual(files.map((p) => [p.phase, p.filesDone]), [['restore', 1]]);
+    assert.deepEqual(calls, [['verify', { readData: true }], ['verify', { readData: '9/9' }], ['restore', 'abc', { target: '/tmp/x', dryRun: false }]], 'progress is not part of the request the engine gets');
+    // without progress: JSON, as before
+    assert.deepEqual(await api.verify({}), { ok: true });
+  });
+
   it('errors keep their code and get the right status; bad bodies are 400s', async () => {
     const { app, api } = clientOf({ ...base, backups });
     const res = await app.fetch(new Request('http://x/v1/backups/nope'));
@@ -79,6 +103,10 @@ describe('api: backup routes and client', () => {
     await assert.rejects(api.showSnapshot('nope'), (e: unknown) => e instanceof OpsError && e.code === 'BACKUP_SNAPSHOT_NOT_FOUND');
     const bad = await app.fetch(new Request('http://x/v1/backups/verify', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ read_data: 'half' }) }));
     assert.equal(bad.status, 400);
+    const badProgress = await app.fetch(new Request('http://x/v1/backups/verify', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ progress: 'yes' }) }));
+    assert.equal(badProgress.status, 400);
+    assert.match(((await badProgress.json()) as { error: { message: string } }).error.message, /progress/);
+    assert.deepEqual(calls, [], 'a bad request reaches no engine');
     const unknown = await app.fetch(new Request('http://x/v1/backups/abc/restore', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ in_place: true, force: true }) }));
     assert.equal(unknown.status, 400);
   });

@@ -140,4 +140,14 @@ describe('notifications', function () {
     assert.match(n.message, new RegExp(`, ${result.files} ${result.files === 1 ? 'file' : 'files'} \\(`), 'counts are pluralised');
     assert.deepEqual(n.actions, ['Open Dashboard'], "the action that helps; no Don't Show Again");
   });
+
+  it('Verify Backups: the engine streams its progress to the notification, then one notification with the result', async () => {
+    const count = api.notifications().length;
+    const report = await run<{ ok: boolean; packs: number } | undefined>(COMMANDS.verifyBackups);
+    assert.equal(report?.ok, true, `Verify Backups returned ${JSON.stringify(report)}`);
+    assert.ok(report.packs > 0, 'the backup above left packs to check');
+    const fresh = api.notifications().slice(count).filter((n) => n.kind.startsWith('backup-'));
+    assert.equal(fresh.length, 1, `backup notifications after Verify Backups: ${JSON.stringify(api.notifications().slice(count))}`);
+    assert.match(fresh[0]!.message, new RegExp(`^Backups verified: no problems in \\d+ snapshots?, ${report.packs} packs?, \\d+ blobs?\\.$`));
+  });
 });

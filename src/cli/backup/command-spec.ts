@@ -3,7 +3,8 @@
  * options, help), which backups it reaches and whether it takes the stack lock, the work, and how
  * its result prints (JSON, human, exit code). `run-command.ts` runs a row; `register.ts` declares it.
  */
-import type { BackupProgress, BackupService, RestoreProgress } from '../../core/contract';
+import type { BackupProgress, BackupService, RestoreProgress, VerifyProgress } from '../../core/contract';
+import type { ProgressKind } from './progress';
 
 /** One commander option: `.option(flags, description[, parse[, default]])`. */
 export interface OptionSpec {
@@ -25,7 +26,7 @@ export interface CommonOptions {
 export interface CommandInput<A, O> {
   args: A;
   opts: O;
-  onProgress(p: BackupProgress | RestoreProgress): void;
+  onProgress(p: BackupProgress | RestoreProgress | VerifyProgress): void;
 }
 
 /**
@@ -57,7 +58,7 @@ export interface CommandSpec<A extends unknown[], O extends CommonOptions, R> {
   /** Refuses contradictory options, before the stack is even looked for. */
   check?(opts: O): void;
   /** A progress bar (or lines) on stderr, when `shown` says so. */
-  progress?: { kind: 'backup' | 'restore'; shown(opts: O): boolean };
+  progress?: { kind: ProgressKind; shown(opts: O): boolean };
   run: OnBackups<A, O, R> | OnStackDir<A, O, R>;
   /** What `--json` prints (default: the result itself). */
   json?(result: R): unknown;

@@ -66,6 +66,7 @@ interface VerifyOptions {
   readData?: boolean;
   readDataSubset?: string;
   json?: boolean;
+  progress: boolean;
 }
 
 interface DrillOptions {
@@ -185,7 +186,8 @@ const verify = defineCommand<[], VerifyOptions, VerifyReport>({
   options: [
     { flags: '--read-data', description: 're-read every pack and re-hash every chunk' },
     { flags: '--read-data-subset <subset>', description: 'only part of the data: N/T (the N-th of T parts) or P% (a random share)', parse: subsetArg },
-    json('print the report as JSON'),
+    json('print the report as JSON (no progress bar)'),
+    { flags: '--no-progress', description: 'no progress bar or progress lines' },
   ],
   help: `
 Examples:
@@ -193,15 +195,17 @@ Examples:
   $ opsdeck backups verify --read-data           # and every byte
   $ opsdeck backups verify --read-data-subset 2/7
 
+Progress goes to stderr: a bar on a terminal, a line every 2 s otherwise.
 Exit codes: 0 ok, 1 damage found (the report names what is affected) or error.`,
   check: (opts) => {
     if (opts.readData && opts.readDataSubset) throw new OpsError('BAD_REQUEST', '--read-data and --read-data-subset exclude each other', 'give one of them');
   },
+  progress: { kind: 'verify', shown: (opts) => opts.progress && !opts.json },
   run: {
     lock: 'always',
-    call: (service, { opts }) => {
+    call: (service, { opts, onProgress }) => {
       const readData = opts.readDataSubset ?? (opts.readData ? true : undefined);
-      return service.verify(readData === undefined ? {} : { readData });
+      return service.verify(readData === undefined ? {} : { readData }, { onProgress });
     },
   },
   human: formatVerify,

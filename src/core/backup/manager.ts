@@ -40,6 +40,7 @@ import {
   type SnapshotDiff,
   type SnapshotInfo,
   type VerifyProblem,
+  type VerifyProgress,
   type VerifyReport,
 } from './repo';
 import { checkIncludes, restoreInPlace, restoreToTarget, type RestoreContext } from './restore';
@@ -75,6 +76,10 @@ interface BackupOptions extends Progress<BackupProgress> {
   trigger?: BackupTrigger;
   /** Safety snapshots: dumps first, then this (stopping the services), then the files. */
   between?: () => Promise<void>;
+}
+
+interface VerifyOptions extends Progress<VerifyProgress> {
+  trigger?: BackupTrigger;
 }
 
 export class BackupManager implements BackupService {
@@ -352,7 +357,8 @@ export class BackupManager implements BackupService {
     return this.exclusive('prune', async () => (await this.repo()).repo.prune({ dryRun: !!opts.dryRun }));
   }
 
-  async verify(req: VerifyRequest = {}, trigger: BackupTrigger = 'manual'): Promise<VerifyReport> {
+  async verify(req: VerifyRequest = {}, opts: VerifyOptions = {}): Promise<VerifyReport> {
+    const trigger = opts.trigger ?? 'manual';
     const readData = req.readData;
     if (typeof readData === 'string' && !/^(\d+\/\d+|\d+(\.\d+)?%)$/.test(readData)) {
       throw new OpsError('BAD_REQUEST', `"${readData}" is not a data subset`, 'write N/T (the N-th of T parts, e.g. 1/7) or a percentage (e.g. 5%)');
@@ -362,7 +368,10 @@ export class BackupManager implements BackupService {
       const { repo } = await this.repo();
       const t0 = performance.now();
       try {
-        const report = await repo.verify({ readData: readData === undefined || readData === false ? false : readData === true ? true : { subset: readData } });
+        const report = await repo.verify({
+          readData: readData === undefined || readData === false ? false : readData === true ? true : { subset: readData },
+          ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+        });
         const errors = report.problems.filter((p) => p.severity === 'error').length;
         const damaged = [...new Set([...report.affected.map((a) => a.snapshot), ...report.damaged.flatMap((d) => d.snapshots)])];
         this.history.update((h) => {

@@ -23,7 +23,7 @@ export interface ScheduledWork {
   readonly history: BackupHistory;
   backup(req: BackupRequest, opts: { trigger: BackupTrigger }): Promise<{ snapshot: string }>;
   forget(req: ForgetRequest, trigger: BackupTrigger): Promise<unknown>;
-  verify(req: VerifyRequest, trigger: BackupTrigger): Promise<unknown>;
+  verify(req: VerifyRequest, opts: { trigger: BackupTrigger }): Promise<unknown>;
   rpoStatus(): Promise<RpoServiceStatus[]>;
 }
 
@@ -112,7 +112,7 @@ export class BackupScheduler {
       readData = `${(k % total) + 1}/${total}`;
       m.history.update((h) => (h.verifyRotation = k + 1));
     }
-    await m.verify({ readData }, 'schedule').catch(() => undefined);
+    await m.verify({ readData }, { trigger: 'schedule' }).catch(() => undefined);
   }
 
   private armRpo(delay: number): void {

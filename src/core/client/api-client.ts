@@ -18,8 +18,10 @@ import type {
   DrillRunResult,
   ForgetRequest,
   ForgetRunResult,
+  RestoreProgress,
   RestoreRequest,
   RestoreRunResult,
+  VerifyProgress,
   VerifyRequest,
 } from '../contract/backups';
 import type { PruneReport, Snapshot, SnapshotDiff, SnapshotInfo, VerifyReport } from '../backup/repo';
@@ -313,8 +315,11 @@ export class ApiClient {
     return this.json((init) => this.rpc.v1.backups.prune.$post({ json: defined({ dry_run: dryRun || undefined }) }, { init }));
   }
 
-  verify(req: VerifyRequest = {}): Promise<VerifyReport> {
-    return this.json((init) => this.rpc.v1.backups.verify.$post({ json: defined({ read_data: req.readData }) }, { init }));
+  /** Check the repository; with `onProgress`, the engine streams its progress while it runs. */
+  async verify(req: VerifyRequest = {}, onProgress?: (p: VerifyProgress) => void): Promise<VerifyReport> {
+    const json = defined({ read_data: req.readData, progress: onProgress ? true : undefined });
+    if (!onProgress) return this.json((init) => this.rpc.v1.backups.verify.$post({ json }, { init }));
+    return this.progressStream(() => this.rpc.v1.backups.verify.$post({ json }), onProgress, 'verify', 'see `opsdeck backups status` and the engine log in .opsdeck/logs');
   }
 
   drill(req: DrillRequest = {}): Promise<DrillRunResult> {
@@ -322,12 +327,14 @@ export class ApiClient {
     return this.json((init) => this.rpc.v1.backups.drill.$post({ json }, { init }));
   }
 
-  restore(id: string, req: RestoreRequest): Promise<RestoreRunResult> {
+  /** Restore a snapshot; with `onProgress`, the engine streams its progress while it runs. */
+  async restore(id: string, req: RestoreRequest, onProgress?: (p: RestoreProgress) => void): Promise<RestoreRunResult> {
     const json = defined({
       services: req.services, include: req.include, target: req.target, in_place: req.inPlace, dry_run: req.dryRun || undefined, health_timeout_ms: req.healthTimeoutMs,
-      keep_special_bits: req.keepSpecialBits || undefined,
+      keep_special_bits: req.keepSpecialBits || undefined, progress: onProgress ? true : undefined,
     });
-    return this.json((init) => this.rpc.v1.backups[':id'].restore.$post({ param: { id }, json }, { init }));
+    if (!onProgress) return this.json((init) => this.rpc.v1.backups[':id'].restore.$post({ param: { id }, json }, { init }));
+    return this.progressStream(() => this.rpc.v1.backups[':id'].restore.$post({ param: { id }, json }), onProgress, 'restore', 'see `opsdeck backups status` and the engine log in .opsdeck/logs');
   }
 
   // ------------------------------------------------------------------ releases (docs/releases.md)

@@ -111,8 +111,8 @@ export function backupsOver(client: ApiClient): BackupService {
     diff: (a, b) => client.diffSnapshots(a, b),
     forget: (req) => client.forget(req),
     prune: (o) => client.prune(!!o?.dryRun),
-    verify: (req) => client.verify(req),
-    restore: (id, req) => client.restore(id, req),
+    verify: (req, o) => client.verify(req, o?.onProgress),
+    restore: (id, req, o) => client.restore(id, req, o?.onProgress),
     drill: (req) => client.drill(req),
     status: () => client.backupStatus(),
   };

@@ -13,10 +13,11 @@ import type {
   Snapshot,
   SnapshotDiff,
   SnapshotInfo,
+  VerifyProgress,
   VerifyReport,
 } from '../backup/repo';
 
-export type { BackupProgress, ForgetResult, PruneReport, RestoreProgress, Snapshot, SnapshotDiff, SnapshotEntry, SnapshotInfo, VerifyReport } from '../backup/repo';
+export type { BackupProgress, ForgetResult, PruneReport, RestoreProgress, Snapshot, SnapshotDiff, SnapshotEntry, SnapshotInfo, VerifyProgress, VerifyReport } from '../backup/repo';
 
 export interface ObjectiveResult {
   service: string;
@@ -228,7 +229,7 @@ export interface BackupService {
   diff(a: string, b: string): Promise<SnapshotDiff>;
   forget(req: ForgetRequest): Promise<ForgetRunResult>;
   prune(opts?: { dryRun?: boolean }): Promise<PruneReport>;
-  verify(req: VerifyRequest): Promise<VerifyReport>;
+  verify(req: VerifyRequest, opts?: Progress<VerifyProgress>): Promise<VerifyReport>;
   restore(id: string, req: RestoreRequest, opts?: Progress<RestoreProgress>): Promise<RestoreRunResult>;
   drill(req: DrillRequest): Promise<DrillRunResult>;
   status(): Promise<BackupStatus>;

@@ -1,12 +1,13 @@
 /**
  * The backup commands (shown while the engine serves backups: `opsdeck.backupsAvailable`):
  * Backup Now, Restore from Backup and Verify Backups, through the engine's ApiClient. Each shows a
- * cancellable progress notification (a backup reports its phase, files and bytes as it goes);
+ * cancellable progress notification that reports its phase as it goes (a backup's and a restore's
+ * files and bytes, a verify's packs);
  * cancelling stops waiting for the engine's answer. The result follows as one notification: the
  * engine's own event about the same job is not notified again (Notifications.reportsItself).
  */
 import * as vscode from 'vscode';
-import { type BackupProgress, count, formatBytes, shortId } from '../../core/contract';
+import { type BackupProgress, count, formatBytes, type RestoreProgress, shortId, type VerifyProgress } from '../../core/contract';
 import type { ApiClient } from '../../core/client';
 import type { EngineConnection } from '../engine-connection';
 import { resultNotice, type NotificationKind } from '../notify-policy';
@@ -71,7 +72,7 @@ export function backupCommands({ connection, output, reportsItself, showResult }
       const result = await reportsItself(JOB_KINDS, () =>
         withProgress(
           `restoring ${id.slice(0, 12)}…`,
-          (_p, token) => withAbort(connection, token, (api) => api.restore(id, { inPlace: true, ...(only.length ? { services: only } : {}) })),
+          (p, token) => withAbort(connection, token, (api) => api.restore(id, { inPlace: true, ...(only.length ? { services: only } : {}) }, reporter(p))),
           true,
         ),
       );
@@ -82,7 +83,7 @@ export function backupCommands({ connection, output, reportsItself, showResult }
 
     'opsdeck.verifyBackups': async () => {
       requireBackups(connection);
-      const result = await reportsItself(JOB_KINDS, () => withProgress('verifying backups…', (_p, token) => withAbort(connection, token, (api) => api.verify({})), true));
+      const result = await reportsItself(JOB_KINDS, () => withProgress('verifying backups…', (p, token) => withAbort(connection, token, (api) => api.verify({}, reporter(p))), true));
       if (result === undefined) return undefined;
       const { problems } = result;
       const ok = result.ok && problems.length === 0;
@@ -101,14 +102,19 @@ function requireBackups(connection: EngineConnection): void {
   throw Object.assign(new Error('backups are not available from this engine yet'), { hint: 'they come with a newer Opsdeck engine' });
 }
 
-/** A backup's progress as the notification's message (phase, files) and bar (bytes done). */
-function reporter(p: ProgressSink): (r: BackupProgress) => void {
+/**
+ * A job's progress as the notification's message (phase; files, or a verify's packs) and bar (bytes
+ * done; packs while a verify checks the structure, which has no bytes to count).
+ */
+function reporter(p: ProgressSink): (r: BackupProgress | RestoreProgress | VerifyProgress) => void {
   let last = 0;
   return (r) => {
-    const fraction = r.bytesTotal > 0 ? Math.round(Math.min(1, r.bytesDone / r.bytesTotal) * 100) : undefined;
+    const [done, total, unit] = 'packsTotal' in r ? [r.packsDone, r.packsTotal, 'packs'] : [r.filesDone, r.filesTotal, 'files'];
+    const [value, of] = r.bytesTotal > 0 ? [r.bytesDone, r.bytesTotal] : [done, total];
+    const fraction = of > 0 ? Math.round(Math.min(1, value / of) * 100) : undefined;
     const increment = fraction === undefined ? undefined : Math.max(0, fraction - last);
-    if (fraction !== undefined) last = fraction;
-    p.report({ message: `${r.phase} · ${r.filesDone}/${r.filesTotal} files`, ...(increment ? { increment } : {}) });
+    if (fraction !== undefined) last = Math.max(last, fraction);
+    p.report({ message: `${r.phase} · ${done}/${total} ${unit}`, ...(increment ? { increment } : {}) });
   };
 }
 

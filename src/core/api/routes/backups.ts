@@ -1,8 +1,8 @@
 /**
  * The backup routes of the control API (src/core/backup, docs/backup.md): status, snapshots
  * (list, show, diff), backup, forget, prune, verify, drill and restore. Long operations answer
- * when done; backup can stream its progress instead (`progress: true`). Each answers 501
- * NOT_AVAILABLE from an engine without backups.
+ * when done; backup, verify and restore can stream their progress instead (`progress: true`).
+ * Each answers 501 NOT_AVAILABLE from an engine without backups.
  */
 import { createRoute, z } from '@hono/zod-openapi';
 import type { ServedEngine } from '../served-engine';
@@ -12,6 +12,17 @@ import type { BackupService } from '../../contract/backups';
 import { backupRequestSchema, backupResultSchema, backupStatusSchema, diffParamsSchema, drillRequestSchema, drillResultSchema, dryRunBodySchema, forgetRequestSchema, forgetResultSchema, pruneResultSchema, restoreRequestSchema, restoreResultSchema, snapshotDiffSchema, snapshotListSchema, snapshotParamsSchema, snapshotSchema, verifyReportSchema, verifyRequestSchema } from '../../contract/schemas/backups';
 import { domainApp, E400, E404, E500, E501, json } from './declare';
 import { logInternalError, streamed } from './errors';
+
+/** A 200 answered as JSON, or with progress=true as a server-sent event stream: `progress` events, then `result` or `error`. */
+function orStream<S extends z.ZodTypeAny>(schema: S, description: string, progress: string, result: string) {
+  return {
+    description: `${description} (JSON), or with progress=true a server-sent event stream: \`progress\` events, then \`result\` or \`error\``,
+    content: {
+      'application/json': { schema },
+      'text/event-stream': { schema: z.string().openapi({ description: `\`event: progress\` (${progress}), then \`event: result\` (${result}) or \`event: error\` (Error)` }) },
+    },
+  };
+}
 
 const routes = {
   backupStatus: createRoute({
@@ -38,13 +49,7 @@ const routes = {
     summary: 'Back up the stack (or some services) now: one snapshot, then a structure check',
     request: { body: { required: false, content: { 'application/json': { schema: backupRequestSchema } } } },
     responses: {
-      200: {
-        description: 'The result (JSON), or with progress=true a server-sent event stream: `progress` events, then `result` or `error`',
-        content: {
-          'application/json': { schema: backupResultSchema },
-          'text/event-stream': { schema: z.string().openapi({ description: '`event: progress` (BackupProgress), then `event: result` (BackupResult) or `event: error` (Error)' }) },
-        },
-      },
+      200: orStream(backupResultSchema, 'The result', 'BackupProgress', 'BackupResult'),
       ...E400,
       ...E404,
       ...E500,
@@ -94,7 +99,7 @@ const routes = {
     tags: ['backups'],
     summary: 'Check the repository\'s structure, and with read_data its data; names the snapshots and files a damaged chunk affects',
     request: { body: { required: false, content: { 'application/json': { schema: verifyRequestSchema } } } },
-    responses: { 200: json(verifyReportSchema, 'The report (ok: false when damaged)'), ...E400, ...E404, ...E500, ...E501 },
+    responses: { 200: orStream(verifyReportSchema, 'The report (ok: false when damaged)', 'VerifyProgress', 'VerifyReport'), ...E400, ...E404, ...E500, ...E501 },
   }),
   drill: createRoute({
     method: 'post',
@@ -112,7 +117,7 @@ const routes = {
     tags: ['backups'],
     summary: 'Restore a snapshot into a folder or in place (with safety snapshot, health gate and rollback)',
     request: { params: snapshotParamsSchema, body: { required: true, content: { 'application/json': { schema: restoreRequestSchema } } } },
-    responses: { 200: json(restoreResultSchema, 'The restore (or its plan, with dry_run)'), ...E400, ...E404, ...E500, ...E501 },
+    responses: { 200: orStream(restoreResultSchema, 'The restore (or its plan, with dry_run)', 'RestoreProgress', 'RestoreResult'), ...E400, ...E404, ...E500, ...E501 },
   }),
 };
 
@@ -151,8 +156,11 @@ export function backupsApi(engine: ServedEngine, stream: SseOptions, errorLog: s
     })
     .openapi(routes.prune, async (c) => c.json((await backups(engine).prune({ dryRun: c.req.valid('json').dry_run ?? false })) as unknown as Record<string, unknown>, 200))
     .openapi(routes.verify, async (c) => {
-      const { read_data } = c.req.valid('json');
-      return c.json((await backups(engine).verify(read_data === undefined ? {} : { readData: read_data })) as unknown as Record<string, unknown>, 200);
+      const { read_data, progress } = c.req.valid('json');
+      const req = read_data === undefined ? {} : { readData: read_data };
+      const svc = backups(engine);
+      if (progress) return streamed(stream, (onProgress) => svc.verify(req, { onProgress }), (err) => logInternalError(errorLog, 'POST /v1/backups/verify (progress)', err));
+      return c.json((await svc.verify(req)) as unknown as Record<string, unknown>, 200);
     })
     .openapi(routes.drill, async (c) => {
       const b = c.req.valid('json');
@@ -166,7 +174,8 @@ export function backupsApi(engine: ServedEngine, stream: SseOptions, errorLog: s
     })
     .openapi(routes.restore, async (c) => {
       const b = c.req.valid('json');
-      const result = await backups(engine).restore(c.req.valid('param').id, {
+      const id = c.req.valid('param').id;
+      const req = {
         ...(b.services ? { services: b.services } : {}),
         ...(b.include ? { include: b.include } : {}),
         ...(b.target ? { target: b.target } : {}),
@@ -174,8 +183,10 @@ export function backupsApi(engine: ServedEngine, stream: SseOptions, errorLog: s
         ...(b.health_timeout_ms !== undefined ? { healthTimeoutMs: b.health_timeout_ms } : {}),
         ...(b.keep_special_bits ? { keepSpecialBits: true } : {}),
         dryRun: b.dry_run ?? false,
-      });
-      return c.json(result as unknown as Record<string, unknown>, 200);
+      };
+      const svc = backups(engine);
+      if (b.progress) return streamed(stream, (onProgress) => svc.restore(id, req, { onProgress }), (err) => logInternalError(errorLog, 'POST /v1/backups/{id}/restore (progress)', err));
+      return c.json((await svc.restore(id, req)) as unknown as Record<string, unknown>, 200);
     });
 }
 

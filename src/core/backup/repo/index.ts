@@ -38,6 +38,7 @@ export type {
   SnapshotInfo,
   SnapshotMeta,
   VerifyProblem,
+  VerifyProgress,
   VerifyReport,
 } from './model';
 

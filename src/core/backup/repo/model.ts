@@ -293,7 +293,9 @@ export interface VerifyOptions {
    * random P percent of packs.
    */
   readData?: boolean | { subset: string };
+  /** Called at each phase's start and end, and in between at most every `progressIntervalMs` (default 200). */
   onProgress?: (p: VerifyProgress) => void;
+  progressIntervalMs?: number;
   signal?: AbortSignal;
   /** Worker threads that decode and hash pack data (default: cores, at most 4); 0 = calling thread only. */
   threads?: number;

@@ -73,8 +73,18 @@ type Emit = (phase: 'structure' | 'data' | 'done', packsTotal: number, packsDone
 export async function runVerify(repo: RepoHandle, options: VerifyOptions): Promise<VerifyReport> {
   const t0 = performance.now();
   const found = new Findings();
-  const emit: Emit = (phase, packsTotal, packsDone, bytesTotal, bytesDone) =>
-    options.onProgress?.({ phase, packsTotal, packsDone, bytesTotal, bytesDone, elapsedMs: Math.round(performance.now() - t0) });
+  // one report per pack at most every progressIntervalMs: an API client gets it as an event
+  const interval = options.progressIntervalMs ?? 200;
+  let lastAt = -Infinity;
+  let lastPhase = '';
+  const emit: Emit = (phase, packsTotal, packsDone, bytesTotal, bytesDone) => {
+    if (!options.onProgress) return;
+    const now = performance.now();
+    if (phase === lastPhase && packsDone < packsTotal && now - lastAt < interval) return;
+    lastAt = now;
+    lastPhase = phase;
+    options.onProgress({ phase, packsTotal, packsDone, bytesTotal, bytesDone, elapsedMs: Math.round(now - t0) });
+  };
   const subset = typeof options.readData === 'object' ? options.readData.subset : undefined;
   const readData = !!options.readData;
 
@@ -112,7 +122,9 @@ export async function runVerify(repo: RepoHandle, options: VerifyOptions): Promi
   if (found.damaged.size) for (const s of snapshots) await repo.withChunks(s).catch(() => undefined);
   const affected = traceDamage(snapshots, found.damaged);
   const errors = found.problems.filter((p) => p.severity === 'error').length;
-  emit('done', 0, 0, 0, 0);
+  // the packs checked (read whole with readData, else by their trailers) and the bytes read
+  const packsChecked = readData ? read.packsRead : trailers.length;
+  emit('done', packsChecked, packsChecked, read.bytesRead, read.bytesRead);
   return {
     ok: errors === 0,
     snapshots: snapshots.length + unreadable.size,

@@ -110,7 +110,10 @@ export const forgetResultSchema = looseObject('ForgetResult', '`{dryRun, time, p
 export const dryRunBodySchema = z.object({ dry_run: z.boolean().optional() }).strict().openapi('DryRun');
 export const pruneResultSchema = looseObject('PruneReport', '`{dryRun, packsBefore, packsAfter, packsDeleted, packsRepacked, bytesBefore, bytesAfter, bytesFreed, durationMs, …}`');
 export const verifyRequestSchema = z
-  .object({ read_data: z.union([z.boolean(), z.string().regex(/^(\d+\/\d+|\d+(\.\d+)?%)$/)]).optional().openapi({ description: '`true`: re-read all data; `N/T` or `P%`: a subset' }) })
+  .object({
+    read_data: z.union([z.boolean(), z.string().regex(/^(\d+\/\d+|\d+(\.\d+)?%)$/)]).optional().openapi({ description: '`true`: re-read all data; `N/T` or `P%`: a subset' }),
+    progress: z.boolean().optional().openapi({ description: 'Answer with a server-sent event stream: `progress` events (VerifyProgress: phase, packs and bytes done of their totals), then one `result` (VerifyReport) or `error` (Error)' }),
+  })
   .strict()
   .openapi('VerifyRequest');
 export const verifyReportSchema = looseObject('VerifyReport', '`{ok, snapshots, packs, blobs, readData, subset?, packsRead, bytesRead, problems[], damaged[], affected[{snapshot, time, files[]}], durationMs}`');
@@ -133,6 +136,7 @@ export const restoreRequestSchema = z
     dry_run: z.boolean().optional(),
     health_timeout_ms: healthTimeout(),
     keep_special_bits: z.boolean().optional().openapi({ description: 'Keep setuid/setgid bits from the snapshot (default: stripped, like tar without -p; the sticky bit is always kept)' }),
+    progress: z.boolean().optional().openapi({ description: 'Answer with a server-sent event stream: `progress` events (RestoreProgress: phase, files and bytes done of their totals), then one `result` (RestoreResult) or `error` (Error)' }),
   })
   .strict()
   .openapi('RestoreRequest');
