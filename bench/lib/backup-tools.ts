@@ -39,7 +39,7 @@ export function opsdeckTool(name: string, checkout: string): BackupTool {
     // created before the timed steps, as restic's and borg's are (`init`): the initial backup of
     // each tool then starts from an empty repository (a first `opsdeck backup` would create it,
     // ~0.1 s of folders and fsyncs, inside the timed step)
-    init: (repo) => void execFileSync(cli[0]!, ['backups', 'init', '--json'], { cwd: dirname(dirname(repo)), stdio: 'ignore' }),
+    init: (repo) => void execFileSync(cli[0]!, ['backups', 'init', '--json'], { cwd: dirname(dirname(repo)), encoding: 'utf8' }), // a failure throws with its stderr
     backup: () => [...cli, 'backup', '--json', '--no-progress'],
     verify: () => [...cli, 'backups', 'verify', '--read-data', '--json'],
     restore: (_repo, target) => [...cli, 'restore', 'latest', '--target', target, '--json', '--no-progress'],
