@@ -3,38 +3,29 @@
  * bytes, throughput, ETA), plain lines otherwise.
  */
 import { SingleBar } from 'cli-progress';
-import { type BackupProgress, formatBytes, formatDuration, type RestoreProgress, type VerifyProgress } from '../../core/contract';
+import { type BackupProgress, formatBytes, formatDuration, progressCounts, type RestoreProgress, type VerifyProgress } from '../../core/contract';
 
 export type ProgressKind = 'backup' | 'restore' | 'verify';
 
+type AnyProgress = BackupProgress | RestoreProgress | VerifyProgress;
+
 export interface ProgressReporter {
-  update(p: BackupProgress | RestoreProgress | VerifyProgress): void;
+  update(p: AnyProgress): void;
   stop(): void;
 }
 
-/** One report as what is counted (files; a verify's packs) and bytes. */
-interface Measure {
-  phase: string;
-  count: string;
-  done: number;
-  total: number;
-  bytesDone: number;
-  bytesTotal: number;
-  elapsedMs: number;
-}
-
-function measure(p: BackupProgress | RestoreProgress | VerifyProgress): Measure {
-  const counted = 'packsTotal' in p ? { count: `${p.packsDone}/${p.packsTotal} packs`, done: p.packsDone, total: p.packsTotal } : { count: `${p.filesDone}/${p.filesTotal} files`, done: p.filesDone, total: p.filesTotal };
-  return { phase: p.phase, ...counted, bytesDone: p.bytesDone, bytesTotal: p.bytesTotal, elapsedMs: p.elapsedMs };
-}
+const countText = (p: AnyProgress) => {
+  const c = progressCounts(p);
+  return `${c.done}/${c.total} ${c.unit}`;
+};
 
 /** A progress bar on a terminal; a line every 2 s (or at a new phase) otherwise; nothing when not `enabled`. */
 export function progressReporter(kind: ProgressKind, enabled: boolean): ProgressReporter {
   if (!enabled) return { update: () => undefined, stop: () => undefined };
-  const rate = (m: Measure) => (m.elapsedMs > 0 ? (m.bytesDone * 1000) / m.elapsedMs : 0);
-  const eta = (m: Measure) => {
-    const r = rate(m);
-    return r > 0 && m.bytesTotal > m.bytesDone ? formatDuration(((m.bytesTotal - m.bytesDone) / r) * 1000) : '-';
+  const rate = (p: AnyProgress) => (p.elapsedMs > 0 ? (p.bytesDone * 1000) / p.elapsedMs : 0);
+  const eta = (p: AnyProgress) => {
+    const r = rate(p);
+    return r > 0 && p.bytesTotal > p.bytesDone ? formatDuration(((p.bytesTotal - p.bytesDone) / r) * 1000) : '-';
   };
   if (process.stderr.isTTY) {
     const bar = new SingleBar(
@@ -52,16 +43,15 @@ export function progressReporter(kind: ProgressKind, enabled: boolean): Progress
     let started = false;
     return {
       update(p) {
-        const m = measure(p);
         const payload = {
-          count: m.count,
-          bytes: `${formatBytes(m.bytesDone)}/${formatBytes(m.bytesTotal)}`,
-          speed: formatBytes(Math.round(rate(m))),
-          etaText: eta(m),
-          phase: m.phase,
+          count: countText(p),
+          bytes: `${formatBytes(p.bytesDone)}/${formatBytes(p.bytesTotal)}`,
+          speed: formatBytes(Math.round(rate(p))),
+          etaText: eta(p),
+          phase: p.phase,
         };
-        // by bytes; by what is counted while there are no bytes to go by (a verify's structure check)
-        const [value, total] = m.bytesTotal > 0 ? [m.bytesDone, m.bytesTotal] : [m.done, Math.max(1, m.total)];
+        const { value, of } = progressCounts(p);
+        const total = Math.max(1, of);
         if (!started) {
           bar.start(total, Math.min(value, total), payload);
           started = true;
@@ -79,12 +69,11 @@ export function progressReporter(kind: ProgressKind, enabled: boolean): Progress
   let lastPhase = '';
   return {
     update(p) {
-      const m = measure(p);
       const now = Date.now();
-      if (m.phase === lastPhase && now - last < 2000) return;
+      if (p.phase === lastPhase && now - last < 2000) return;
       last = now;
-      lastPhase = m.phase;
-      process.stderr.write(`${kind}: ${m.phase} ${m.count}, ${formatBytes(m.bytesDone)}/${formatBytes(m.bytesTotal)}, ${formatBytes(Math.round(rate(m)))}/s, ETA ${eta(m)}\n`);
+      lastPhase = p.phase;
+      process.stderr.write(`${kind}: ${p.phase} ${countText(p)}, ${formatBytes(p.bytesDone)}/${formatBytes(p.bytesTotal)}, ${formatBytes(Math.round(rate(p)))}/s, ETA ${eta(p)}\n`);
     },
     stop: () => undefined,
   };

@@ -49,6 +49,9 @@ export interface UnitsQuery {
 }
 import type { AckRequest, AckResult, AlertsView, IncidentRecord, Silence, SilenceRequest, SilenceResult } from '../contract/alerts';
 
+/** Where to look when a verify's or restore's progress stream ends without a result. */
+const BACKUP_STREAM_HINT = 'see `opsdeck backups status` and the engine log in .opsdeck/logs';
+
 /** A time as the API takes it: epoch ms, a Date, an ISO 8601 time, or a duration ago (`10m`). */
 export type TimeArg = number | Date | string;
 
@@ -291,8 +294,7 @@ export class ApiClient {
   /** Back up now; with `onProgress`, the engine streams its progress while it runs. */
   async backup(req: BackupRequest = {}, onProgress?: (p: BackupProgress) => void): Promise<BackupRunResult> {
     const json = defined({ services: req.services, tags: req.tags, dry_run: req.dryRun || undefined, progress: onProgress ? true : undefined });
-    if (!onProgress) return this.json((init) => this.rpc.v1.backups.$post({ json }, { init }));
-    return this.progressStream(() => this.rpc.v1.backups.$post({ json }), onProgress, 'backup', 'see `opsdeck backups list` and the engine log in .opsdeck/logs');
+    return this.jsonOrStream((init) => this.rpc.v1.backups.$post({ json }, init && { init }), onProgress, 'backup', 'see `opsdeck backups list` and the engine log in .opsdeck/logs');
   }
 
   showSnapshot(id: string): Promise<Snapshot> {
@@ -318,8 +320,7 @@ export class ApiClient {
   /** Check the repository; with `onProgress`, the engine streams its progress while it runs. */
   async verify(req: VerifyRequest = {}, onProgress?: (p: VerifyProgress) => void): Promise<VerifyReport> {
     const json = defined({ read_data: req.readData, progress: onProgress ? true : undefined });
-    if (!onProgress) return this.json((init) => this.rpc.v1.backups.verify.$post({ json }, { init }));
-    return this.progressStream(() => this.rpc.v1.backups.verify.$post({ json }), onProgress, 'verify', 'see `opsdeck backups status` and the engine log in .opsdeck/logs');
+    return this.jsonOrStream((init) => this.rpc.v1.backups.verify.$post({ json }, init && { init }), onProgress, 'verify', BACKUP_STREAM_HINT);
   }
 
   drill(req: DrillRequest = {}): Promise<DrillRunResult> {
@@ -333,8 +334,7 @@ export class ApiClient {
       services: req.services, include: req.include, target: req.target, in_place: req.inPlace, dry_run: req.dryRun || undefined, health_timeout_ms: req.healthTimeoutMs,
       keep_special_bits: req.keepSpecialBits || undefined, progress: onProgress ? true : undefined,
     });
-    if (!onProgress) return this.json((init) => this.rpc.v1.backups[':id'].restore.$post({ param: { id }, json }, { init }));
-    return this.progressStream(() => this.rpc.v1.backups[':id'].restore.$post({ param: { id }, json }), onProgress, 'restore', 'see `opsdeck backups status` and the engine log in .opsdeck/logs');
+    return this.jsonOrStream((init) => this.rpc.v1.backups[':id'].restore.$post({ param: { id }, json }, init && { init }), onProgress, 'restore', BACKUP_STREAM_HINT);
   }
 
   // ------------------------------------------------------------------ releases (docs/releases.md)
@@ -435,6 +435,14 @@ export class ApiClient {
       }
       throw e;
     }
+  }
+
+  /**
+   * An operation that answers with JSON, or (asked with `progress: true` because there is an
+   * `onProgress`) as a progress stream, read without the request timeout.
+   */
+  private jsonOrStream<P, R>(call: (init?: RequestInit) => Promise<Response>, onProgress: ((p: P) => void) | undefined, what: string, hint: string): Promise<R> {
+    return onProgress ? this.progressStream(() => call(), onProgress, what, hint) : this.json((init) => call(init));
   }
 
   /** An operation answered as a server-sent event stream: its `progress` events to `onProgress`, then its `result` (or its `error` thrown). */

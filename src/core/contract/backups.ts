@@ -221,6 +221,17 @@ export interface Progress<T> {
   onProgress?: (p: T) => void;
 }
 
+/**
+ * What a backup's, a restore's or a verify's progress counts (files; a verify's packs) and how far
+ * it is, as a surface's bar shows it: `value` of `of`, by bytes, or by packs while a verify has no
+ * bytes to go by (its structure check).
+ */
+export function progressCounts(p: BackupProgress | RestoreProgress | VerifyProgress): { done: number; total: number; unit: 'files' | 'packs'; value: number; of: number } {
+  if (!('packsTotal' in p)) return { done: p.filesDone, total: p.filesTotal, unit: 'files', value: p.bytesDone, of: p.bytesTotal };
+  const packs = { done: p.packsDone, total: p.packsTotal, unit: 'packs' as const };
+  return p.bytesTotal > 0 ? { ...packs, value: p.bytesDone, of: p.bytesTotal } : { ...packs, value: p.packsDone, of: p.packsTotal };
+}
+
 /** What the API routes call; the engine's BackupManager implements it. */
 export interface BackupService {
   backup(req: BackupRequest, opts?: Progress<BackupProgress>): Promise<BackupRunResult>;

@@ -7,7 +7,7 @@
  * engine's own event about the same job is not notified again (Notifications.reportsItself).
  */
 import * as vscode from 'vscode';
-import { type BackupProgress, count, formatBytes, type RestoreProgress, shortId, type VerifyProgress } from '../../core/contract';
+import { type BackupProgress, count, formatBytes, progressCounts, type RestoreProgress, shortId, type VerifyProgress } from '../../core/contract';
 import type { ApiClient } from '../../core/client';
 import type { EngineConnection } from '../engine-connection';
 import { resultNotice, type NotificationKind } from '../notify-policy';
@@ -109,8 +109,7 @@ function requireBackups(connection: EngineConnection): void {
 function reporter(p: ProgressSink): (r: BackupProgress | RestoreProgress | VerifyProgress) => void {
   let last = 0;
   return (r) => {
-    const [done, total, unit] = 'packsTotal' in r ? [r.packsDone, r.packsTotal, 'packs'] : [r.filesDone, r.filesTotal, 'files'];
-    const [value, of] = r.bytesTotal > 0 ? [r.bytesDone, r.bytesTotal] : [done, total];
+    const { done, total, unit, value, of } = progressCounts(r);
     const fraction = of > 0 ? Math.round(Math.min(1, value / of) * 100) : undefined;
     const increment = fraction === undefined ? undefined : Math.max(0, fraction - last);
     if (fraction !== undefined) last = Math.max(last, fraction);

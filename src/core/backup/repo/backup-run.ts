@@ -8,6 +8,7 @@ import type { Item } from './backup-scan';
 import type { BackupOptions, BackupPhase, BackupSummary, BackupWorkerStats, SnapshotEntry } from './model';
 import { sourceError } from './backup-scan';
 import type { FileChunked } from './worker';
+import { progressGate } from './progress-gate';
 
 export class BackupRun {
   readonly t0 = performance.now();
@@ -38,17 +39,18 @@ export class BackupRun {
   workers: BackupWorkerStats | undefined;
   /** The snapshot's entries, in item order (undefined: skipped). */
   entries: (SnapshotEntry | undefined)[] = [];
-  private lastEmit = 0;
+  private readonly due: ReturnType<typeof progressGate>;
 
-  constructor(readonly options: BackupOptions) {}
+  constructor(readonly options: BackupOptions) {
+    this.due = progressGate(options.progressIntervalMs);
+  }
 
   /** Report progress: throttled, unless forced. */
   emit(force = false): void {
     const { options, progress, summary } = this;
     if (!options.onProgress) return;
     const now = performance.now();
-    if (!force && now - this.lastEmit < (options.progressIntervalMs ?? 200)) return;
-    this.lastEmit = now;
+    if (!this.due(now, force)) return;
     options.onProgress({
       phase: progress.phase,
       filesTotal: progress.filesTotal,

@@ -20,6 +20,7 @@ import { packPath } from './pack';
 import { restoreChunks } from './restore-chunks';
 import { checkRestoredFile, type RestoredCheck } from './restored-file-check';
 import { defaultThreads, RepoWorkers, WORKER_MIN_BYTES, type WorkerError } from './worker';
+import { progressGate } from './progress-gate';
 
 const FILE_CONCURRENCY = 4;
 const CHUNKS_AHEAD = 4;
@@ -108,13 +109,11 @@ async function restoreWith(
 
   const report: RestoreReport = { snapshot: snapshot.id, files: 0, dirs: 0, symlinks: 0, bytes: 0, verified: 0, durationMs: 0, targets: dirsOf };
   const progress = { filesTotal: files.length, filesDone: 0, bytesTotal: files.reduce((n, e) => n + e.size, 0), bytesDone: 0 };
-  const interval = options.progressIntervalMs ?? 200;
-  let lastEmit = 0;
+  const due = progressGate(options.progressIntervalMs);
   const emit: Emit = (phase, force = false, currentPath) => {
     if (!options.onProgress) return;
     const now = performance.now();
-    if (!force && now - lastEmit < interval) return;
-    lastEmit = now;
+    if (!due(now, force)) return;
     options.onProgress({ phase, ...progress, elapsedMs: Math.round(now - t0), ...(currentPath ? { currentPath } : {}) });
   };
 

@@ -23,6 +23,7 @@ import type { IndexedPack, MasterIndex } from './index-store';
 import { HEADER_LEN, packFrameProblems, packPath, packsOnDisk, readPackFrame, readPackTable, readWholePack, trailerBlobs, type PackBlob } from './pack';
 import type { ChunkListReader, RepoHandle } from './handle';
 import { defaultThreads, RepoWorkers, WORKER_MIN_BYTES, type PackCheck } from './worker';
+import { progressGate } from './progress-gate';
 
 /** Which packs a `--read-data-subset` selects: `N/T` (by pack id) or `P%` (random). */
 export function selectSubset<T extends { id: string }>(packs: T[], subset: string): T[] {
@@ -73,15 +74,14 @@ type Emit = (phase: 'structure' | 'data' | 'done', packsTotal: number, packsDone
 export async function runVerify(repo: RepoHandle, options: VerifyOptions): Promise<VerifyReport> {
   const t0 = performance.now();
   const found = new Findings();
-  // one report per pack at most every progressIntervalMs: an API client gets it as an event
-  const interval = options.progressIntervalMs ?? 200;
-  let lastAt = -Infinity;
+  // one report per pack at most every progressIntervalMs (an API client gets each as an event);
+  // a phase's first and last always
+  const due = progressGate(options.progressIntervalMs);
   let lastPhase = '';
   const emit: Emit = (phase, packsTotal, packsDone, bytesTotal, bytesDone) => {
     if (!options.onProgress) return;
     const now = performance.now();
-    if (phase === lastPhase && packsDone < packsTotal && now - lastAt < interval) return;
-    lastAt = now;
+    if (!due(now, phase !== lastPhase || packsDone >= packsTotal)) return;
     lastPhase = phase;
     options.onProgress({ phase, packsTotal, packsDone, bytesTotal, bytesDone, elapsedMs: Math.round(now - t0) });
   };
