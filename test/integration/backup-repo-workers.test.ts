@@ -225,4 +225,34 @@ describe('backup repository: worker threads, their own packs, chunk lists (real 
     await repo.restore(next.snapshot.id, { target: out2 });
     assert.deepEqual(readFileSync(join(out2, 'db', 'app.db')), readFileSync(dbFile));
   });
+
+  it('a file an older snapshot recorded with its whole SHA-256 restores against it, on threads and on the calling thread; a recorded SHA-256 its chunks disagree with is refused, naming the file', async () => {
+    const dir = join(t.dir, 'repo-sha');
+    let repo = await initRepository(dir);
+    const r = await repo.backup([{ service: 'db', root: src }], META, { threads: 2 });
+    const full = await repo.snapshot(r.snapshot.id);
+    const whole = createHash('sha256').update(readFileSync(dbFile)).digest('hex');
+    // the manifest as earlier versions wrote it: version 1, chunks inline, the file's SHA-256 beside them
+    const withHash = (sha256: string) => {
+      const { id: _id, ...body } = full;
+      const old = { ...body, version: 1 as const, entries: full.entries.map(({ chunkLists: _l, ...rest }) => (rest.path === 'app.db' ? { ...rest, sha256 } : rest)) };
+      const id = snapshotId(old);
+      writeFileSync(join(dir, 'snapshots', id), JSON.stringify({ format: old.format, version: old.version, id, ...Object.fromEntries(Object.entries(old).filter(([k]) => k !== 'format' && k !== 'version')) }) + '\n');
+      return id;
+    };
+    const good = withHash(whole);
+    const bad = withHash('0'.repeat(64));
+    repo = await openRepository(dir);
+    for (const threads of [0, 2]) {
+      const out = join(t.dir, `out-sha-${threads}`);
+      const rr = await repo.restore(good, { target: out, threads });
+      assert.equal(rr.verified, 1, `threads ${threads}`);
+      assert.deepEqual(readFileSync(join(out, 'db', 'app.db')), readFileSync(dbFile));
+      await assert.rejects(repo.restore(bad, { target: join(t.dir, `out-bad-${threads}`), threads }), (e: Error & { code?: string }) => {
+        assert.equal(e.code, 'BACKUP_RESTORE_FAILED', `threads ${threads}: ${e.message}`);
+        assert.match(e.message, /^db\/app\.db does not match the snapshot after restoring \(size \d+\/\d+, sha256 [0-9a-f]{12}\/000000000000\)/);
+        return true;
+      });
+    }
+  });
 });

@@ -1,12 +1,12 @@
 /**
  * A restore of snapshot files with every SQLite database among them checked: each file is written
- * and its SHA-256 compared with the manifest by the repository; each database, as soon as it is
+ * by the repository, every chunk hashed against its id on the way; each database, as soon as it is
  * (the repository writes the largest files first), gets a `PRAGMA integrity_check` in a worker
  * thread (SqliteChecks) while the other files are written, instead of one after another once
  * every file is written. The verdicts are read when the last file is written.
  */
 import { isDumpPath, isSqliteFile, SqliteChecks } from './adapters';
-import type { BackupRepository, RestoreOptions, RestoreReport, SnapshotEntry } from './repo';
+import type { BackupRepository, RestoreOptions, RestoreReport, Snapshot, SnapshotEntry } from './repo';
 import type { RestoreRunResult } from '../contract/backups';
 
 export interface CheckedRestore {
@@ -15,7 +15,7 @@ export interface CheckedRestore {
   sqlite: RestoreRunResult['sqlite'];
 }
 
-export async function restoreWithSqliteChecks(repo: BackupRepository, snapshot: string, options: RestoreOptions): Promise<CheckedRestore> {
+export async function restoreWithSqliteChecks(repo: BackupRepository, snapshot: string | Snapshot, options: RestoreOptions): Promise<CheckedRestore> {
   const checks = new SqliteChecks('integrity_check');
   const names = new Map<string, { service: string; path: string }>();
   const sniffs: Promise<void>[] = [];

@@ -118,7 +118,7 @@ export async function restoreToTarget(ctx: RestoreContext, snap: Snapshot, req: 
   const t0 = performance.now();
   ctx.bus.emit({ type: 'restore', at: ctx.clock.now(), service: eventService(services), phase: 'started', snapshot: snap.id, mode: 'target', services });
   try {
-    const { report, sqlite } = await restoreWithSqliteChecks(ctx.repo, snap.id, { target, services, include: req.include ?? [], overwrite: false, keepSpecialBits: !!req.keepSpecialBits, ...(onProgress ? { onProgress } : {}) });
+    const { report, sqlite } = await restoreWithSqliteChecks(ctx.repo, snap, { target, services, include: req.include ?? [], overwrite: false, keepSpecialBits: !!req.keepSpecialBits, ...(onProgress ? { onProgress } : {}) });
     const bad = sqlite.filter((s) => s.integrity !== 'ok');
     if (bad.length) throw new OpsError('BACKUP_DATA_CORRUPT', `restored SQLite database ${bad[0]!.service}/${bad[0]!.path} fails its integrity check: ${bad[0]!.integrity}`, 'run `opsdeck backups verify --read-data`; restore an older snapshot');
     const recoveryMs = Math.round(performance.now() - t0);
@@ -150,7 +150,7 @@ interface Staged {
 
 /** Restore `entries` of `snap` into `dir` (per service) and verify them. */
 async function stage(ctx: RestoreContext, snap: Snapshot, entries: SnapshotEntry[], services: string[], include: string[], dir: string, keepSpecialBits: boolean, onProgress?: (p: RestoreProgress) => void): Promise<Staged> {
-  const { report, sqlite } = await restoreWithSqliteChecks(ctx.repo, snap.id, { target: dir, services, include, overwrite: false, keepSpecialBits, ...(onProgress ? { onProgress } : {}) });
+  const { report, sqlite } = await restoreWithSqliteChecks(ctx.repo, snap, { target: dir, services, include, overwrite: false, keepSpecialBits, ...(onProgress ? { onProgress } : {}) });
   const fileCount = entries.filter((e) => e.type === 'file').length;
   if (report.verified < fileCount) {
     throw new OpsError('BACKUP_DATA_CORRUPT', `only ${report.verified} of ${fileCount} restored files of snapshot ${shortId(snap.id)} were verified`, 'run `opsdeck backups verify --read-data`');

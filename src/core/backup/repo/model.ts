@@ -485,7 +485,7 @@ export interface RestoreOptions {
    * without -p), so a restore never creates a set-id program; the sticky bit is always kept.
    */
   keepSpecialBits?: boolean;
-  /** Called as each file is written, its SHA-256 verified and its mode and times set (largest files first). */
+  /** Called as each file is written, its chunks verified against their SHA-256 ids and its mode and times set (largest files first). */
   onFileRestored?: (entry: SnapshotEntry, path: string) => void;
 }
 
@@ -505,7 +505,7 @@ export interface RestoreReport {
   dirs: number;
   symlinks: number;
   bytes: number;
-  /** Files re-read from disk after writing and whose SHA-256 matched the manifest. */
+  /** Files written whose every chunk matched its SHA-256 id (and the whole file its recorded SHA-256, for older snapshots). */
   verified: number;
   durationMs: number;
   /** Where each restored service went. */
@@ -557,7 +557,8 @@ export interface BackupRepository {
   /** Remove given snapshots (ids or prefixes), like `restic forget ID`. */
   removeSnapshots(ids: string[], options?: { dryRun?: boolean }): Promise<SnapshotInfo[]>;
   prune(options?: PruneOptions): Promise<PruneReport>;
-  restore(snapshotId: string, options: RestoreOptions): Promise<RestoreReport>;
+  /** Restore a snapshot (by id or prefix, or as snapshot() returned it: not read again). */
+  restore(snapshot: string | Snapshot, options: RestoreOptions): Promise<RestoreReport>;
   /** Stream one file's content out of a snapshot (hash-checked chunk by chunk). */
   readFile(snapshotId: string, service: string, path: string): AsyncIterable<Buffer>;
   stats(): Promise<RepoStats>;

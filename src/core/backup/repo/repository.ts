@@ -353,7 +353,8 @@ export class Repository implements BackupRepository, RepoHandle {
 
   async snapshot(idOrPrefix: string): Promise<Snapshot> {
     const id = await this.resolveId(idOrPrefix);
-    const s = await readSnapshot(this.dir, id, this.key);
+    // `latest` was found by parsing every manifest a moment ago: that one is not read and parsed again
+    const s = (idOrPrefix === 'latest' ? this.parsed.get(id)?.snapshot : undefined) ?? (await readSnapshot(this.dir, id, this.key));
     try {
       return await this.withChunks(s);
     } catch (e) {
@@ -422,8 +423,8 @@ export class Repository implements BackupRepository, RepoHandle {
     return runPrune(this, options);
   }
 
-  restore(snapshotId: string, options: RestoreOptions): Promise<RestoreReport> {
-    return runRestore(this, snapshotId, options);
+  restore(snapshot: string | Snapshot, options: RestoreOptions): Promise<RestoreReport> {
+    return runRestore(this, snapshot, options);
   }
 
   readFile(snapshotId: string, service: string, path: string): AsyncIterable<Buffer> {

@@ -51,6 +51,16 @@ export function restoreChunks(ids: readonly string[], place: (id: string) => Chu
   return { packs, table };
 }
 
+/**
+ * What a restore job wrote: the file's size, and its whole SHA-256 when the snapshot recorded one
+ * (older snapshots) and it was hashed as it was written. Every chunk was hashed against its id
+ * before it was written, so a job that returns wrote the backed-up bytes.
+ */
+export interface RestoredFile {
+  size: number;
+  sha256?: string;
+}
+
 /** Reading a RestoreChunks table: chunk `i`'s fields, its id as bytes or hex. */
 export class RestoreChunkTable {
   readonly count: number;

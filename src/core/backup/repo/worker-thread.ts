@@ -9,9 +9,9 @@
  *                      them to this thread's own pack file (pack-file.ts), posting each pack to
  *                      the main thread once it is written (its blob table only, never blob bytes);
  *   flush    (backup)  write out the pack being filled (the backup's end);
- *   restore  (restore) read a file's blobs from their packs, decrypt, decompress, write the file,
- *                      then re-read it: each chunk's bytes hashed against the chunk's id (or, for a
- *                      file an older snapshot recorded with its SHA-256, the whole file against that);
+ *   restore  (restore) read a file's blobs from their packs, decrypt, decompress, hash each chunk
+ *                      against its id and write it (a file an older snapshot recorded with its
+ *                      SHA-256 is also hashed whole, as written, against that);
  *   check    (verify)  read a whole pack, hash it, decode every blob and compare its SHA-256 with its id.
  *
  * Memory of a backup's thread, by design and whatever the size of the backup: its read buffer
@@ -28,8 +28,7 @@ import { fixedCutter, makeCutter, sqliteChunkSize } from './chunker';
 import type { ChunkerParams, CompressionSetting } from './model';
 import { KnownIds, NewIds } from './known-ids';
 import { PackFileWriter, type WrittenPack } from './pack-file';
-import { RestoreChunkTable, type RestoreChunks } from './restore-chunks';
-import { checkRestoredFile } from './restored-file-check';
+import { RestoreChunkTable, type RestoreChunks, type RestoredFile } from './restore-chunks';
 import { packHashNeeded, type PackBlob } from './pack';
 
 /** What each worker is started with. */
@@ -68,7 +67,7 @@ export type RepoWorkerJob =
   | ChunkJob
   | { t: 'flush'; id: number }
   /** sha256: the whole file's, recorded by older snapshots ('' for a file known by its chunks only). */
-  | { t: 'restore'; id: number; dest: string; flags: number; chunks: RestoreChunks; sha256: string; check: boolean }
+  | { t: 'restore'; id: number; dest: string; flags: number; chunks: RestoreChunks; sha256: string }
   | { t: 'check'; id: number; path: string; blobs: PackBlob[] }
   /** The pool closes: let go of what this thread holds, then answer `ended`. */
   | { t: 'end' };
@@ -269,10 +268,10 @@ function flushPack(job: { id: number }): void {
   }
 }
 
-// ---- restore: write one file from its blobs, then verify it on disk
+// ---- restore: write one file from its blobs, each chunk hashed against its id before it is written
 const packFds = new Map<string, number>();
-// the read buffer, reused (a blob is decoded and written before the next is read, and the
-// file is re-read after it is written): the largest blob, at least READ_BYTES. It grows to at
+// the read buffer, reused (a blob is decoded and written before the next is read): the largest
+// blob, at least READ_BYTES. It grows to at
 // least twice its size: grown to each larger blob as it came (a verify meets them pack after
 // pack), a thread left a dozen outgrown buffers of 1.5-4.3 MiB to the collector, ~20 MiB at once.
 const READ_BYTES = 1 << 20;
@@ -320,6 +319,8 @@ function restoreFile(job: Extract<RepoWorkerJob, { t: 'restore' }>): void {
       pending = 0;
     };
     let unreported = 0;
+    let written = 0;
+    const whole = job.sha256 ? createHash('sha256') : undefined;
     const chunks = new RestoreChunkTable(job.chunks);
     for (let i = 0; i < chunks.count; ) {
       stopIfAsked();
@@ -357,12 +358,14 @@ function restoreFile(job: Extract<RepoWorkerJob, { t: 'restore' }>): void {
           if (got < at + length) throw new Error('pack truncated');
           plain = decodeBlobSync(run.subarray(at, at + length), key, rawLength);
           if (plain.length !== rawLength) throw new Error(`length ${plain.length}, expected ${rawLength}`);
-          if (job.check && !chunks.is(i, hash('sha256', plain, 'buffer'))) throw new Error('content does not match its hash');
+          if (!chunks.is(i, hash('sha256', plain, 'buffer'))) throw new Error('content does not match its hash');
         } catch (e) {
           port.postMessage({ t: 'error', job: job.id, error: errorOf(e, { kind: 'corrupt', chunk: chunks.id(i), pack: chunks.pack(i) }) });
           return;
         }
         at += length;
+        whole?.update(plain);
+        written += plain.length;
         stage = 'write';
         if (pending + plain.length > out.length) flush();
         if (plain.length >= out.length) {
@@ -383,9 +386,7 @@ function restoreFile(job: Extract<RepoWorkerJob, { t: 'restore' }>): void {
     flush();
     fs.closeSync(fd);
     fd = -1;
-    // verify what is on disk now
-    stage = 'verify';
-    const result = checkRestoredFile(job.dest, { ...(job.sha256 ? { sha256: job.sha256 } : {}), chunks }, readBuf, READ_BYTES);
+    const result: RestoredFile = { size: written, ...(whole ? { sha256: whole.digest('hex') } : {}) };
     port.postMessage({ t: 'done', job: job.id, bytes: unreported, result });
   } catch (e) {
     port.postMessage({ t: 'error', job: job.id, error: errorOf(e, { stage }) });

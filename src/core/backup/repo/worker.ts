@@ -15,9 +15,8 @@ import { startWorkerFile } from '../../worker-file';
 import { KnownIds, NewIds } from './known-ids';
 import type { ChunkerParams, CompressionSetting } from './model';
 import { tablePack, type PackBlob, type PackInfo } from './pack';
-import type { RestoreChunks } from './restore-chunks';
+import type { RestoreChunks, RestoredFile } from './restore-chunks';
 import type { PackMessage, RepoWorkerData } from './worker-thread';
-import type { RestoredCheck } from './restored-file-check';
 
 const YOUNG_GENERATION_MB = 8;
 /** The most slots of the threads' table of new blobs (36 bytes each: 4.5 MiB). */
@@ -219,11 +218,11 @@ export class RepoWorkers {
   }
 
   /**
-   * Restore: write `dest` from its chunks and return what a re-read of it found (its chunks
-   * checked against their ids, or the whole file against `sha256` when an older snapshot recorded one).
+   * Restore: write `dest` from its chunks, each hashed against its id before it is written (and
+   * the whole file against `sha256` when an older snapshot recorded one); what was written.
    */
-  restoreFile(dest: string, flags: number, chunks: RestoreChunks, sha256: string | undefined, check: boolean, onBytes: (n: number) => void): Promise<RestoredCheck> {
-    return this.run({ t: 'restore', dest, flags, chunks, sha256: sha256 ?? '', check }, onBytes);
+  restoreFile(dest: string, flags: number, chunks: RestoreChunks, sha256: string | undefined, onBytes: (n: number) => void): Promise<RestoredFile> {
+    return this.run({ t: 'restore', dest, flags, chunks, sha256: sha256 ?? '' }, onBytes);
   }
 
   /** Verify: the damaged blobs of one pack, and the SHA-256 of the whole file. */
