@@ -40,6 +40,8 @@ export type ChartMetric = (typeof CHART_METRICS)[number];
 /** At most this many points per series in one message (one hour at 1 s, far above 720). */
 export const MAX_POINTS = 4000;
 const MAX_SERVICES = 200;
+/** Unreadable snapshot manifests named in the sidebar (the total counts them all). */
+const MAX_UNREADABLE = 20;
 
 // ------------------------------------------------------------------ building blocks
 
@@ -157,7 +159,13 @@ export const backupServiceSchema = z.strictObject({
 export const backupsInfoSchema = z.discriminatedUnion('available', [
   /** The engine has no backups (the feature, or a repository, does not exist yet). */
   z.strictObject({ available: z.literal(false), reason: text() }),
-  z.strictObject({ available: z.literal(true), at: time, services: z.array(backupServiceSchema).max(MAX_SERVICES) }),
+  z.strictObject({
+    available: z.literal(true),
+    at: time,
+    services: z.array(backupServiceSchema).max(MAX_SERVICES),
+    /** Snapshot manifests that cannot be read (their ids, the first MAX_UNREADABLE), and how many in all; absent when none. */
+    unreadable: z.strictObject({ ids: z.array(z.string().regex(/^[0-9a-f]{64}$/)).max(MAX_UNREADABLE), total: count }).optional(),
+  }),
 ]);
 
 /** What the header shows: the same numbers as the status bar (both come from one snapshot). */

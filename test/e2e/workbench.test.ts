@@ -14,7 +14,7 @@
  * stack (through the engine's API, then by killing whatever still works in the temp folder).
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
@@ -407,4 +407,23 @@ describe('e2e: the extension in code-server, driven by chromium', function () {
       assert.deepEqual(contrast.problems, [], `texts under 4.5:1 in ${THEMES[theme].label} (lowest ${contrast.lowest})`);
     });
   }
+
+  it('a snapshot manifest that cannot be read is named in the Metrics webview\'s Backups section, and the warning goes once it is removed', async () => {
+    await ensureAllReady();
+    await wb.openOpsdeckSidebar();
+    await wb.expandPane('Metrics');
+    const warning = async () => ((await (await wb.liveWebviewFrame(EXTENSION_ID)).evaluate(`document.querySelector('.backup-unreadable')?.textContent ?? ''`)) as string).replace(/\s+/g, ' ').trim();
+    await client.backup({}); // the repository and a good snapshot
+    const damaged = path.join(workspace!.dir, '.opsdeck', 'backups', 'snapshots', 'ab'.repeat(32));
+    writeFileSync(damaged, 'this is not a manifest\n');
+    try {
+      await client.backup({}); // its events make the extension read the backup status again
+      const text = await until('the warning in the Backups section', async () => ((await warning()).includes('cannot be read') ? warning() : undefined), 30_000, 300);
+      assert.equal(text, '1 snapshot manifest cannot be read (abababab): run Opsdeck: Verify Backups.');
+    } finally {
+      rmSync(damaged, { force: true });
+    }
+    await client.backup({});
+    await until('the warning gone', async () => ((await warning()) === '' ? true : undefined), 30_000, 300);
+  });
 });

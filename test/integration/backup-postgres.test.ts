@@ -66,7 +66,7 @@ describe('backup: PostgreSQL dump and restore round trip (real server)', functio
   });
 
   it('restore in place: the service answers again and the database is as it was in the snapshot', async () => {
-    const snapshot = (await engine!.backups.list()).at(-1)!.id;
+    const snapshot = (await engine!.backups.list()).snapshots.at(-1)!.id;
     const before = await psql('SELECT count(*), sum(balance) FROM accounts');
     assert.equal(before, '300000|450001500000');
     await psql("DELETE FROM accounts WHERE id > 100; UPDATE accounts SET owner = 'changed'; CREATE TABLE junk (x int);");

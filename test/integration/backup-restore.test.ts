@@ -143,11 +143,11 @@ describe('backup: restores, whole and partial, into a folder and in place with a
   });
 
   it('--in-place --dry-run: the plan, and nothing changes', async () => {
-    const before = (await engine.backups.list()).length;
+    const before = (await engine.backups.list()).snapshots.length;
     const r = await engine.backups.restore(first, { services: ['notes'], inPlace: true, dryRun: true });
     assert.equal(r.dryRun, true);
     assert.match(r.plan.join('\n'), /^stop notes\ntake a safety snapshot of notes\nrestore 1 file \(/);
-    assert.equal((await engine.backups.list()).length, before, 'no safety snapshot');
+    assert.equal((await engine.backups.list()).snapshots.length, before, 'no safety snapshot');
     assert.equal(engine.supervisor.service('notes').state, 'ready', 'notes still runs');
   });
 

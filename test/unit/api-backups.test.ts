@@ -16,7 +16,7 @@ const backups: BackupService = {
     if (req.tags?.includes('fail')) throw new OpsError('BACKUP_SOURCE_FAILED', 'pg_dump failed', 'is postgres running?');
     return result;
   },
-  list: async () => [],
+  list: async () => ({ snapshots: [], unreadable: [] }),
   show: async (id) => {
     throw new OpsError('BACKUP_SNAPSHOT_NOT_FOUND', `no snapshot ${id}`, 'see `opsdeck backups list`');
   },

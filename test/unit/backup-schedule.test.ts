@@ -76,7 +76,7 @@ describe('backup: schedule, retention and the RPO watch on an injected clock', f
     assert.deepEqual(started.map((e) => new Date(e.at).toISOString().slice(11, 19)), ['11:00:00', '12:00:00', '13:00:00']);
     const retention = ofType(events, 'retention');
     assert.deepEqual(retention.map((r) => r.forgotten.length), [0, 0, 1]);
-    assert.equal((await engine.backups.list()).length, 2, 'keep_last 2');
+    assert.equal((await engine.backups.list()).snapshots.length, 2, 'keep_last 2');
     assert.match(eventText(done[0]!), /^schedule backup of app \[schedule\] completed: snapshot \w+, 2 files \(2 new, 0 changed, 0 unchanged\)/);
     assert.match(eventText(retention[2]!), /^schedule retention: kept 2 snapshots, forgot 1 \(\w+\)/);
     assert.equal(engine.backups.history.read().jobs.backup!.ok, true);

@@ -231,6 +231,21 @@ describe('webview host: backups from the engine\'s backup status', () => {
     assert.ok(parseHostMessage({ type: 'state', state: { seq: 1, epoch: 1, at: T, connection: { state: 'connected', mode: 'attach' }, backups: info } }).ok);
   });
 
+  it('names the snapshot manifests that cannot be read (the first 20, and how many in all); none: no field', () => {
+    const ids = Array.from({ length: 23 }, (_, i) => i.toString(16).padStart(2, '0').repeat(32));
+    const info = backupsInfoFromStatus({ services: [{ service: 'storage' }], unreadable: ids.map((id) => ({ id })) }, T);
+    assert.ok(info.available);
+    assert.deepEqual(info.unreadable, { ids: ids.slice(0, 20), total: 23 });
+    assert.ok(parseHostMessage({ type: 'state', state: { seq: 1, epoch: 1, at: T, connection: { state: 'connected', mode: 'attach' }, backups: info } }).ok);
+    const none = backupsInfoFromStatus({ services: [{ service: 'storage' }], unreadable: [] }, T);
+    assert.ok(none.available && !('unreadable' in none));
+    // the webview refuses a list longer than it shows, or an id that is not one
+    const tooMany = { ...info, unreadable: { ids, total: 23 } };
+    assert.equal(parseHostMessage({ type: 'state', state: { seq: 1, epoch: 1, at: T, connection: { state: 'connected', mode: 'attach' }, backups: tooMany } }).ok, false);
+    const notAnId = { ...info, unreadable: { ids: ['<img src=x>'], total: 1 } };
+    assert.equal(parseHostMessage({ type: 'state', state: { seq: 1, epoch: 1, at: T, connection: { state: 'connected', mode: 'attach' }, backups: notAnId } }).ok, false);
+  });
+
 });
 
 describe('webview host: the state message, from the one snapshot', () => {

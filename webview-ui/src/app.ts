@@ -457,8 +457,20 @@ export class App {
     if (!info) return el.replaceChildren(h('p', { class: 'muted' }, 'Reading the backup status…'));
     if (!info.available) return el.replaceChildren(h('p', { class: 'muted' }, `Unavailable: ${info.reason}`));
     const rows = backupRows(info, Date.now());
-    if (!rows.length) return el.replaceChildren(h('p', { class: 'muted' }, 'No service has backups configured.'));
+    // a manifest that cannot be read: said above the rows, where it is seen first
+    const damaged = info.unreadable
+      ? [
+          h(
+            'p',
+            { class: 'backup-unreadable', role: 'alert' },
+            h('vscode-icon', { name: 'warning', class: 'tone-warn' }),
+            h('span', {}, `${info.unreadable.total === 1 ? '1 snapshot manifest cannot be read' : `${info.unreadable.total} snapshot manifests cannot be read`} (${info.unreadable.ids.map((id) => id.slice(0, 8)).join(', ')}${info.unreadable.total > info.unreadable.ids.length ? ', …' : ''}): run Opsdeck: Verify Backups.`),
+          ),
+        ]
+      : [];
+    if (!rows.length) return el.replaceChildren(...damaged, h('p', { class: 'muted' }, 'No service has backups configured.'));
     el.replaceChildren(
+      ...damaged,
       h(
         'ul',
         { class: 'backup-list', 'aria-label': 'Last backup per service against its RPO' },

@@ -6,7 +6,7 @@
  * lock for its duration (owner `backup`) where its row says, runs the same code in-process, and
  * records its events in the stack's memory like the engine would. See docs/backup.md.
  */
-import { type BackupInitResult, type BackupRunResult, type BackupStatus, type DrillRunResult, type ForgetRequest, type ForgetRunResult, keepWithinArg, OpsError, type PruneReport, type Snapshot, type SnapshotDiff, type SnapshotInfo, type VerifyReport } from '../../core/contract';
+import { type BackupInitResult, type BackupRunResult, type BackupStatus, type DrillRunResult, type ForgetRequest, type ForgetRunResult, keepWithinArg, OpsError, type PruneReport, type Snapshot, type SnapshotDiff, type SnapshotListing, type VerifyReport } from '../../core/contract';
 import { initBackups } from '../../core/host';
 import type { CommandGroup, OptionSpec } from './command-spec';
 import { formatForget, formatInit, formatPrune, formatStatus, formatVerify } from './format-repository';
@@ -93,13 +93,12 @@ Exit codes: 0 created, 1 error (a repository is there already).`,
   human: formatInit,
 });
 
-const list = defineCommand<[], JsonOnly, SnapshotInfo[]>({
+const list = defineCommand<[], JsonOnly, SnapshotListing>({
   name: 'list',
-  description: 'the snapshots, oldest first',
-  options: [json('print them as JSON')],
-  help: '\nExamples:\n  $ opsdeck backups list\n  $ opsdeck backups list --json | jq \'.snapshots[-1].id\'\n\nExit codes: 0 listed (also when there are none), 1 error.',
+  description: 'the snapshots, oldest first, and any manifest that cannot be read',
+  options: [json('print them as JSON (`unreadable`: the manifests that cannot be read, and why)')],
+  help: '\nA manifest that cannot be read (damaged, cut short) is not a snapshot you can restore: it is named\nbelow the table, and `opsdeck backups verify` says more.\n\nExamples:\n  $ opsdeck backups list\n  $ opsdeck backups list --json | jq \'.snapshots[-1].id\'\n\nExit codes: 0 listed (also when there are none, or some manifests cannot be read), 1 error.',
   run: { lock: 'never', call: (service) => service.list() },
-  json: (snapshots) => ({ snapshots }),
   human: formatList,
 });
 

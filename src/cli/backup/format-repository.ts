@@ -2,7 +2,7 @@
 import { type BackupStatus, count, type ForgetRunResult, formatBytes, formatDuration, type PruneReport, shortId, type VerifyReport } from '../../core/contract';
 import { bold, dim, green, red, table, yellow } from '../format';
 import { displayDir } from '../stack-context';
-import { when } from './format-snapshots';
+import { formatUnreadable, when } from './format-snapshots';
 
 export function formatInit(r: { repository: string; encrypted: boolean }): string {
   return `created ${r.encrypted ? 'an encrypted' : 'a'} backup repository in ${displayDir(r.repository)}`;
@@ -46,6 +46,7 @@ export function formatStatus(s: BackupStatus): string {
     `  schedule   ${s.schedule ? `${s.schedule.cron}${s.schedule.next ? `, next ${when(s.schedule.next)}` : ''}` : 'none (backup.schedule in opsdeck.yaml)'}`,
     `  verify     ${s.verifySchedule ? `${s.verifySchedule.cron}, subset ${s.verifySchedule.subset}${s.verifySchedule.next ? `, next ${when(s.verifySchedule.next)}` : ''}` : 'not scheduled'}${s.lastVerify ? `; last ${new Date(s.lastVerify.at).toISOString()} ${s.lastVerify.ok ? 'ok' : red('DAMAGED')}` : ''}`,
     `  retention  ${s.retention ? JSON.stringify(s.retention) : 'none'}`,
+    ...(s.unreadable?.length ? ['', formatUnreadable(s.unreadable)] : []),
     '',
     table(
       ['SERVICE', 'NEWEST', 'AGE', 'RPO', 'RTO', 'LAST RECOVERY'],

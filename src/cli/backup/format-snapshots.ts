@@ -1,12 +1,25 @@
 /** The human output of `backups list`, `backups show` and `backups diff`: snapshots and what is in them. */
-import { count, formatBytes, shortId, type Snapshot, type SnapshotDiff, type SnapshotInfo } from '../../core/contract';
+import { count, formatBytes, shortId, type Snapshot, type SnapshotDiff, type SnapshotListing, type UnreadableSnapshot } from '../../core/contract';
 import { bold, dim, green, red, table, yellow } from '../format';
 
 /** A snapshot time as `2024-05-01 12:00:00Z`. */
 export const when = (iso: string) => iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z');
 
-export function formatList(snaps: SnapshotInfo[]): string {
-  if (!snaps.length) return 'no snapshots yet (make one with `opsdeck backup`)';
+export function formatList({ snapshots: snaps, unreadable }: SnapshotListing): string {
+  const listed = snaps.length ? listTable(snaps) : unreadable.length ? 'no snapshot can be read' : 'no snapshots yet (make one with `opsdeck backup`)';
+  return unreadable.length ? `${listed}\n\n${formatUnreadable(unreadable)}` : listed;
+}
+
+/** The manifests that cannot be read, one line each, and where to look next. */
+export function formatUnreadable(unreadable: UnreadableSnapshot[]): string {
+  return [
+    yellow(`${count(unreadable.length, 'manifest')} cannot be read (not listed, cannot be restored):`),
+    ...unreadable.map((u) => `  ${shortId(u.id)}  ${u.reason}`),
+    dim('  `opsdeck backups verify` says more; restore another snapshot'),
+  ].join('\n');
+}
+
+function listTable(snaps: SnapshotListing['snapshots']): string {
   return table(
     ['ID', 'TIME', 'PROFILE', 'SERVICES', 'TAGS', 'FILES', 'SIZE', 'ADDED'],
     snaps.map((s) => [

@@ -39,6 +39,8 @@ import {
   type Snapshot,
   type SnapshotDiff,
   type SnapshotInfo,
+  type SnapshotListing,
+  type UnreadableSnapshot,
   type VerifyProblem,
   type VerifyProgress,
   type VerifyReport,
@@ -313,9 +315,9 @@ export class BackupManager implements BackupService {
 
   // ------------------------------------------------------------------ reading
 
-  async list(): Promise<SnapshotInfo[]> {
-    if (!(await isRepository(this.repositoryDir))) return [];
-    return (await this.repo()).repo.snapshots();
+  async list(): Promise<SnapshotListing> {
+    if (!(await isRepository(this.repositoryDir))) return { snapshots: [], unreadable: [] };
+    return (await this.repo()).repo.listing();
   }
 
   async show(id: string): Promise<Snapshot> {
@@ -439,19 +441,20 @@ export class BackupManager implements BackupService {
   /** Every service of the profile against its RPO: its newest good snapshot (of `snaps`, else the repository's) and last recovery. */
   async rpoStatus(snaps?: SnapshotInfo[]): Promise<RpoServiceStatus[]> {
     const stack = this.stack;
-    const all = snaps ?? (await this.list().catch(() => [] as SnapshotInfo[]));
+    const all = snaps ?? (await this.list().then((l) => l.snapshots, () => [] as SnapshotInfo[]));
     return rpoStatus(stack, all, this.history.read(), this.opts.clock.now());
   }
 
   async status(): Promise<BackupStatus> {
     const exists = await isRepository(this.repositoryDir);
     let snaps: SnapshotInfo[] = [];
+    let unreadable: UnreadableSnapshot[] = [];
     let encrypted: boolean | undefined;
     if (exists) {
       try {
         const { repo } = await this.repo();
         encrypted = repo.encrypted;
-        snaps = await repo.snapshots();
+        ({ snapshots: snaps, unreadable } = await repo.listing());
       } catch {
         // reported through the other fields (no snapshots)
       }
@@ -464,6 +467,7 @@ export class BackupManager implements BackupService {
       exists,
       ...(encrypted !== undefined ? { encrypted } : {}),
       snapshots: snaps.length,
+      ...(unreadable.length ? { unreadable } : {}),
       ...(newest ? { newest: { snapshot: newest.id, time: newest.time } } : {}),
       ...(b.schedule ? { schedule: { cron: b.schedule, ...(this.scheduler.next('backup') ? { next: this.scheduler.next('backup')! } : {}) } } : {}),
       ...(b.verify_schedule ? { verifySchedule: { cron: b.verify_schedule, subset: b.verify_subset, ...(this.scheduler.next('verify') ? { next: this.scheduler.next('verify')! } : {}) } } : {}),

@@ -24,7 +24,7 @@ import type {
   VerifyProgress,
   VerifyRequest,
 } from '../contract/backups';
-import type { PruneReport, Snapshot, SnapshotDiff, SnapshotInfo, VerifyReport } from '../backup/repo';
+import type { PruneReport, Snapshot, SnapshotDiff, SnapshotInfo, SnapshotListing, VerifyReport } from '../backup/repo';
 import type { DeployRequest, ReleaseList, ReleaseRunResult, RollbackRequest, UpdateRequest } from '../contract/releases';
 import type { CleanupRequest, CleanupResult, MaintenanceProgress, MaintenanceRequest, MaintenanceRunResult, MaintenanceTaskInfo } from '../contract/maintenance';
 import { readSse } from '../api/sse';
@@ -287,8 +287,13 @@ export class ApiClient {
   }
 
   async listSnapshots(): Promise<SnapshotInfo[]> {
-    const body = await this.json<{ snapshots: SnapshotInfo[] }>((init) => this.rpc.v1.backups.$get(undefined, { init }));
-    return body.snapshots;
+    return (await this.snapshotListing()).snapshots;
+  }
+
+  /** The snapshots and the manifests that cannot be read (an engine older than this client names none). */
+  async snapshotListing(): Promise<SnapshotListing> {
+    const body = await this.json<{ snapshots: SnapshotInfo[]; unreadable?: SnapshotListing['unreadable'] }>((init) => this.rpc.v1.backups.$get(undefined, { init }));
+    return { snapshots: body.snapshots, unreadable: body.unreadable ?? [] };
   }
 
   /** Back up now; with `onProgress`, the engine streams its progress while it runs. */

@@ -106,7 +106,7 @@ export class RemoteEngine implements EngineLike {
 export function backupsOver(client: ApiClient): BackupService {
   return {
     backup: (req, o) => client.backup(req, o?.onProgress),
-    list: () => client.listSnapshots(),
+    list: () => client.snapshotListing(),
     show: (id) => client.showSnapshot(id),
     diff: (a, b) => client.diffSnapshots(a, b),
     forget: (req) => client.forget(req),

@@ -12,12 +12,13 @@ import type {
   RestoreProgress,
   Snapshot,
   SnapshotDiff,
-  SnapshotInfo,
+  SnapshotListing,
+  UnreadableSnapshot,
   VerifyProgress,
   VerifyReport,
 } from '../backup/repo';
 
-export type { BackupProgress, ForgetResult, PruneReport, RestoreProgress, Snapshot, SnapshotDiff, SnapshotEntry, SnapshotInfo, VerifyProgress, VerifyReport } from '../backup/repo';
+export type { BackupProgress, ForgetResult, PruneReport, RestoreProgress, Snapshot, SnapshotDiff, SnapshotEntry, SnapshotInfo, SnapshotListing, UnreadableSnapshot, VerifyProgress, VerifyReport } from '../backup/repo';
 
 export interface ObjectiveResult {
   service: string;
@@ -207,6 +208,8 @@ export interface BackupStatus {
   exists: boolean;
   encrypted?: boolean;
   snapshots: number;
+  /** Manifests that cannot be read (left out of `snapshots`); absent when there are none. */
+  unreadable?: UnreadableSnapshot[];
   newest?: { snapshot: string; time: string };
   schedule?: { cron: string; next?: string };
   verifySchedule?: { cron: string; next?: string; subset: string };
@@ -235,7 +238,8 @@ export function progressCounts(p: BackupProgress | RestoreProgress | VerifyProgr
 /** What the API routes call; the engine's BackupManager implements it. */
 export interface BackupService {
   backup(req: BackupRequest, opts?: Progress<BackupProgress>): Promise<BackupRunResult>;
-  list(): Promise<SnapshotInfo[]>;
+  /** The snapshots, oldest first, and the manifests that cannot be read. */
+  list(): Promise<SnapshotListing>;
   show(id: string): Promise<Snapshot>;
   diff(a: string, b: string): Promise<SnapshotDiff>;
   forget(req: ForgetRequest): Promise<ForgetRunResult>;

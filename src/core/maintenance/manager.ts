@@ -48,7 +48,7 @@ export class MaintenanceManager implements MaintenanceService {
         stack: this.host.stack(),
         bus: this.host.bus,
         scan: { now: this.host.clock.now(), busy, active: this.host.control.active() },
-        snapshots: () => this.host.backups.list().catch(() => []),
+        snapshots: () => this.host.backups.list().then((l) => l.snapshots, () => []),
         forget: (ids) => this.host.forgetSnapshots(ids),
       },
       req,

@@ -35,14 +35,16 @@ export function backupCommands({ connection, output, reportsItself, showResult }
       const programmatic = typeof snapshotArg === 'string';
       let snapshot = programmatic ? snapshotArg : undefined;
       if (!snapshot) {
-        const list = await connection.requireClient().listSnapshots();
+        const { snapshots: list, unreadable } = await connection.requireClient().snapshotListing();
+        // a manifest that cannot be read is not offered, and not passed over in silence either
+        const damaged = unreadable.length ? `${count(unreadable.length, 'snapshot manifest')} cannot be read (${unreadable.map((u) => shortId(u.id)).join(', ')}): run Opsdeck: Verify Backups` : '';
         if (list.length === 0) {
-          void vscode.window.showInformationMessage('Opsdeck: there are no backups to restore yet.');
+          void (damaged ? vscode.window.showWarningMessage(`Opsdeck: no backup can be restored: ${damaged}.`) : vscode.window.showInformationMessage('Opsdeck: there are no backups to restore yet.'));
           return undefined;
         }
         const picked = await vscode.window.showQuickPick(
           list.map((s) => ({ label: s.id.slice(0, 12), description: s.time, detail: [s.services.join(', '), s.tags.join(', ')].filter(Boolean).join(' · '), id: s.id })),
-          { title: 'Opsdeck: Restore from Backup', placeHolder: 'Snapshot to restore' },
+          { title: 'Opsdeck: Restore from Backup', placeHolder: damaged ? `Snapshot to restore (${damaged})` : 'Snapshot to restore' },
         );
         snapshot = picked?.id;
       }

@@ -134,7 +134,11 @@ export const rangeStart = (range: HistoryRange, now: number) => Math.max(0, now 
 /** What the Metrics view needs of the engine's backup status (`ApiClient.backupStatus()`). */
 export interface BackupStatusLike {
   services: { service: string; rpoMs?: number; newest?: { time: string } }[];
+  unreadable?: { id: string }[];
 }
+
+/** Unreadable manifests named in the sidebar (protocol.ts: MAX_UNREADABLE). */
+const SHOWN_UNREADABLE = 20;
 
 /**
  * Last backup per service against its RPO, from the engine's backup status. A service with no
@@ -142,9 +146,11 @@ export interface BackupStatusLike {
  * first one just has not been taken.
  */
 export function backupsInfoFromStatus(status: BackupStatusLike, now: number): BackupsInfo {
+  const unreadable = status.unreadable ?? [];
   return {
     available: true,
     at: now,
+    ...(unreadable.length ? { unreadable: { ids: unreadable.slice(0, SHOWN_UNREADABLE).map((u) => u.id), total: unreadable.length } } : {}),
     services: status.services.map((s) => {
       const last = s.newest ? Date.parse(s.newest.time) : NaN;
       return {

@@ -125,7 +125,7 @@ const routes = {
 export function backupsApi(engine: ServedEngine, stream: SseOptions, errorLog: string | undefined) {
   return domainApp()
     .openapi(routes.backupStatus, async (c) => c.json((await backups(engine).status()) as unknown as Record<string, unknown>, 200))
-    .openapi(routes.listSnapshots, async (c) => c.json({ snapshots: await backups(engine).list() }, 200))
+    .openapi(routes.listSnapshots, async (c) => c.json(await backups(engine).list(), 200))
     .openapi(routes.backup, async (c) => {
       const body = c.req.valid('json');
       const svc = backups(engine);

@@ -241,6 +241,18 @@ export interface Snapshot {
 /** A snapshot without its entries (listings). */
 export type SnapshotInfo = Omit<Snapshot, 'entries'> & { files: number; bytes: number };
 
+/** A manifest in the repository that cannot be read (damaged, cut short, of an unknown format), and why. */
+export interface UnreadableSnapshot {
+  id: string;
+  reason: string;
+}
+
+/** The snapshots that can be read, oldest first, and the manifests that cannot. */
+export interface SnapshotListing {
+  snapshots: SnapshotInfo[];
+  unreadable: UnreadableSnapshot[];
+}
+
 export interface BackupResult {
   /** The snapshot written (or, with dryRun, the one that would be). */
   snapshot: Snapshot;
@@ -549,6 +561,8 @@ export interface BackupRepository {
   prepareBackup(stack: string): Promise<void>;
   /** All snapshots, oldest first. */
   snapshots(): Promise<SnapshotInfo[]>;
+  /** All snapshots, oldest first, and the manifests that cannot be read (which snapshots() leaves out). */
+  listing(): Promise<SnapshotListing>;
   /** One snapshot by id or unique id prefix (BACKUP_SNAPSHOT_NOT_FOUND / _AMBIGUOUS). `latest` is the newest. */
   snapshot(idOrPrefix: string): Promise<Snapshot>;
   diff(a: string, b: string): Promise<SnapshotDiff>;

@@ -38,6 +38,7 @@ import type {
   RestoreReport,
   RetentionPolicy,
   Snapshot,
+  SnapshotListing,
   SnapshotDiff,
   SnapshotEntry,
   SnapshotInfo,
@@ -348,7 +349,12 @@ export class Repository implements BackupRepository, RepoHandle {
   }
 
   async snapshots(): Promise<SnapshotInfo[]> {
-    return (await this.loadSnapshots({ chunks: false })).snapshots.map(infoOf);
+    return (await this.listing()).snapshots;
+  }
+
+  async listing(): Promise<SnapshotListing> {
+    const { snapshots, unreadable } = await this.loadSnapshots({ chunks: false });
+    return { snapshots: snapshots.map(infoOf), unreadable: [...unreadable].sort(([a], [b]) => (a < b ? -1 : 1)).map(([id, reason]) => ({ id, reason })) };
   }
 
   async snapshot(idOrPrefix: string): Promise<Snapshot> {

@@ -80,7 +80,8 @@ const snapshotInfoShape = {
   extra: z.record(z.string(), z.unknown()).optional(),
 };
 export const snapshotInfoSchema = z.looseObject(snapshotInfoShape).openapi('SnapshotInfo');
-export const snapshotListSchema = z.object({ snapshots: z.array(snapshotInfoSchema) }).openapi('SnapshotList');
+export const unreadableSnapshotSchema = z.object({ id: z.string(), reason: z.string() }).openapi('UnreadableSnapshot', { description: 'A manifest in the repository that cannot be read, and why (`opsdeck backups verify` says more).' });
+export const snapshotListSchema = z.object({ snapshots: z.array(snapshotInfoSchema), unreadable: z.array(unreadableSnapshotSchema) }).openapi('SnapshotList');
 export const snapshotSchema = z
   .looseObject({
     ...snapshotInfoShape,
@@ -151,4 +152,4 @@ export const drillRequestSchema = z
   .strict()
   .openapi('DrillRequest');
 export const drillResultSchema = looseObject('DrillResult', '`{ok, snapshot, services, started, sandbox, ports, recoveryMs, phases, objectives[], checks[]}`');
-export const backupStatusSchema = looseObject('BackupStatus', '`{repository, exists, snapshots, newest?, schedule?, verifySchedule?, retention?, services[{service, rpoMs?, rtoMs?, newest?, rpo, lastRecovery?}], lastVerify?, jobs, recoveries[]}`');
+export const backupStatusSchema = looseObject('BackupStatus', '`{repository, exists, snapshots, unreadable?[{id, reason}], newest?, schedule?, verifySchedule?, retention?, services[{service, rpoMs?, rtoMs?, newest?, rpo, lastRecovery?}], lastVerify?, jobs, recoveries[]}`');
