@@ -154,7 +154,7 @@ describe('backup: SQLite pages, unchanged databases, WAL mode', function () {
       assert.match(e.message, /data\/app\.db fails its quick_check: .*Tree \d+ page 11/s);
       return true;
     });
-    assert.deepEqual(await engine.backups.list(), [], 'no snapshot references the damaged copy');
+    assert.deepEqual(await engine.backups.list(), { snapshots: [], unreadable: [] }, 'no snapshot references the damaged copy');
     assert.deepEqual(readdirSync(join(t.dir, '.opsdeck', 'tmp')), [], 'the staging folder is removed (the check stopped first)');
     const pruned = await engine.backups.prune();
     assert.equal(pruned.packsAfter, 0, `the packs stored before the failed check stopped the backup are garbage that prune removes (${pruned.packsBefore} → 0)`);
