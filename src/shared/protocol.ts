@@ -41,7 +41,7 @@ export type ChartMetric = (typeof CHART_METRICS)[number];
 export const MAX_POINTS = 4000;
 const MAX_SERVICES = 200;
 /** Unreadable snapshot manifests named in the sidebar (the total counts them all). */
-const MAX_UNREADABLE = 20;
+export const MAX_UNREADABLE = 20;
 
 // ------------------------------------------------------------------ building blocks
 

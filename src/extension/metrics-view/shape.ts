@@ -9,6 +9,7 @@ import {
   type BackupsInfo,
   HISTORY_RANGES,
   MAX_POINTS,
+  MAX_UNREADABLE,
   type History,
   type HistoryRange,
   type MetricsSample,
@@ -137,9 +138,6 @@ export interface BackupStatusLike {
   unreadable?: { id: string }[];
 }
 
-/** Unreadable manifests named in the sidebar (protocol.ts: MAX_UNREADABLE). */
-const SHOWN_UNREADABLE = 20;
-
 /**
  * Last backup per service against its RPO, from the engine's backup status. A service with no
  * snapshot yet is listed without `lastBackupAt` (never backed up): backups are available, the
@@ -150,7 +148,7 @@ export function backupsInfoFromStatus(status: BackupStatusLike, now: number): Ba
   return {
     available: true,
     at: now,
-    ...(unreadable.length ? { unreadable: { ids: unreadable.slice(0, SHOWN_UNREADABLE).map((u) => u.id), total: unreadable.length } } : {}),
+    ...(unreadable.length ? { unreadable: { ids: unreadable.slice(0, MAX_UNREADABLE).map((u) => u.id), total: unreadable.length } } : {}),
     services: status.services.map((s) => {
       const last = s.newest ? Date.parse(s.newest.time) : NaN;
       return {

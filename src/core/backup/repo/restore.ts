@@ -227,7 +227,7 @@ async function restoreDirs(dirs: SnapshotEntry[], targets: Targets, overwrite: b
  * byte written is proved with one hash, and a damaged chunk is named (BACKUP_DATA_CORRUPT) before
  * anything of it reaches the file. restic does the same by default; until the fourteenth round
  * each file was read back once written and hashed then, which proves nothing more (the bytes read
- * back come from the page cache the write just filled) and cost ~5 % of a restore's time
+ * back come from the page cache the write just filled) and cost ~4 % of a restore's time
  * (bench/README.md). (Encrypted blobs are authenticated by AES-GCM on the way too.)
  */
 async function restoreFiles(
