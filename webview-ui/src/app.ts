@@ -20,6 +20,7 @@ import {
   type SidebarCommandType,
   type WebviewMessage,
 } from '../../src/shared/protocol';
+import { unreadableSummary } from '../../src/shared/unreadable-snapshots';
 import { Chart, type ChartSpec } from './charts';
 import { formatClock, rangeWords } from './format';
 import { SidebarModel, type Change } from './model';
@@ -464,7 +465,7 @@ export class App {
             'p',
             { class: 'backup-unreadable', role: 'alert' },
             h('vscode-icon', { name: 'warning', class: 'tone-warn' }),
-            h('span', {}, `${info.unreadable.total === 1 ? '1 snapshot manifest cannot be read' : `${info.unreadable.total} snapshot manifests cannot be read`} (${info.unreadable.ids.map((id) => id.slice(0, 8)).join(', ')}${info.unreadable.total > info.unreadable.ids.length ? ', …' : ''}): run Opsdeck: Verify Backups.`),
+            h('span', {}, `${unreadableSummary(info.unreadable.ids, info.unreadable.total)}.`),
           ),
         ]
       : [];

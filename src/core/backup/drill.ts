@@ -61,7 +61,7 @@ export async function runDrill(ctx: DrillContext, snap: Snapshot, req: DrillRequ
   try {
     // Restore: every drilled or started service's data, into the sandbox at its stack path.
     const withData = started.filter((s) => inSnap.includes(s));
-    const report = await ctx.repo.restore(snap.id, { target: path.join(sandbox, '.opsdeck', 'restore'), services: withData, serviceTargets: Object.fromEntries(withData.map((s) => [s, sandbox])), overwrite: false });
+    const report = await ctx.repo.restore(snap, { target: path.join(sandbox, '.opsdeck', 'restore'), services: withData, serviceTargets: Object.fromEntries(withData.map((s) => [s, sandbox])), overwrite: false });
     const fileCount = snap.entries.filter((e) => withData.includes(e.service) && e.type === 'file').length;
     if (report.verified < fileCount) throw new OpsError('BACKUP_DATA_CORRUPT', `only ${report.verified} of ${fileCount} restored files were verified`, 'run `opsdeck backups verify --read-data`');
     for (const e of snap.entries) {

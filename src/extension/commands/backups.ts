@@ -15,6 +15,7 @@ import type { CommandContext, CommandHandlers } from './context';
 import { showFailure } from './failure';
 import { withProgress, type ProgressSink } from './progress';
 import { servicesOf } from './service-args';
+import { unreadableSummary } from '../../shared/unreadable-snapshots';
 
 /** The notifications a backup job's engine events raise, which the commands report themselves. */
 const JOB_KINDS: NotificationKind[] = ['backup-completed', 'backup-failed'];
@@ -37,7 +38,7 @@ export function backupCommands({ connection, output, reportsItself, showResult }
       if (!snapshot) {
         const { snapshots: list, unreadable } = await connection.requireClient().snapshotListing();
         // a manifest that cannot be read is not offered, and not passed over in silence either
-        const damaged = unreadable.length ? `${count(unreadable.length, 'snapshot manifest')} cannot be read (${unreadable.map((u) => shortId(u.id)).join(', ')}): run Opsdeck: Verify Backups` : '';
+        const damaged = unreadable.length ? unreadableSummary(unreadable.map((u) => u.id)) : '';
         if (list.length === 0) {
           void (damaged ? vscode.window.showWarningMessage(`Opsdeck: no backup can be restored: ${damaged}.`) : vscode.window.showInformationMessage('Opsdeck: there are no backups to restore yet.'));
           return undefined;
