@@ -9,7 +9,7 @@ import tseslint from 'typescript-eslint';
 
 /** Node's globals, for the plain .mjs/.cjs scripts (TypeScript files get them from @types/node). */
 const nodeGlobals = Object.fromEntries(
-  ['process', 'console', 'Buffer', 'URL', 'URLSearchParams', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'setImmediate', 'structuredClone', 'AbortController', 'fetch', 'performance'].map((g) => [g, 'readonly']),
+  ['process', 'console', 'Buffer', 'URL', 'URLSearchParams', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'setImmediate', 'structuredClone', 'AbortController', 'AbortSignal', 'fetch', 'performance'].map((g) => [g, 'readonly']),
 );
 /** Where the surfaces live, and the one message they get for reaching past the doors. */
 export const SURFACES = ['src/cli/**', 'src/daemon/**', 'src/extension/**', 'webview-ui/src/**'];
