@@ -271,9 +271,9 @@ function flushPack(job: { id: number }): void {
 // ---- restore: write one file from its blobs, each chunk hashed against its id before it is written
 const packFds = new Map<string, number>();
 // the read buffer, reused (a blob is decoded and written before the next is read): the largest
-// blob, at least READ_BYTES. It grows to at
-// least twice its size: grown to each larger blob as it came (a verify meets them pack after
-// pack), a thread left a dozen outgrown buffers of 1.5-4.3 MiB to the collector, ~20 MiB at once.
+// blob, at least READ_BYTES. It grows to at least twice its size: grown to each larger blob as it
+// came (a verify meets them pack after pack), a thread left a dozen outgrown buffers of 1.5-4.3
+// MiB to the collector, ~20 MiB at once.
 const READ_BYTES = 1 << 20;
 let rbuf: Buffer | undefined;
 const readBuf = (n: number): Buffer => {
